@@ -1,0 +1,97 @@
+/**
+ * Base class of every run-time error rxgrad raises on the error channel: bad data, a diverging
+ * run, an unusable saved model. Programmer mistakes (a patience of 0, layer sizes that do not fit)
+ * throw `RangeError`/`TypeError` when the thing is built instead.
+ *
+ * @example
+ * readArrow('train.arrow').subscribe({ error: (e) => { if (e instanceof RxgradError) console.error(e.message); } });
+ */
+export class RxgradError extends Error {
+  override readonly name: string = 'RxgradError';
+}
+
+/** Where a data error was found and what was expected there. */
+export interface DataErrorContext {
+  /** The file (or source) the data came from. */
+  readonly file?: string | undefined;
+  /** The column at fault. */
+  readonly column?: string | undefined;
+  /** Zero-based row index within the whole dataset (not within one record batch). */
+  readonly row?: number | undefined;
+  /** What the data should have been. */
+  readonly expected?: string | undefined;
+  /** What it was. */
+  readonly actual?: string | undefined;
+}
+
+/**
+ * Bad input data: a missing file or column, a non-numeric feature, a NaN, a label out of range.
+ * The message names the file, column and first bad row; the same facts are on the fields.
+ *
+ * @example
+ * new DataError('label must be a non-negative integer', { file: 'train.arrow', column: 'label', row: 12, actual: '-1' });
+ */
+export class DataError extends RxgradError {
+  override readonly name = 'DataError';
+  readonly file: string | undefined;
+  readonly column: string | undefined;
+  readonly row: number | undefined;
+  readonly expected: string | undefined;
+  readonly actual: string | undefined;
+
+  constructor(problem: string, context: DataErrorContext = {}, options?: { cause?: unknown }) {
+    super(DataError.describe(problem, context), options);
+    this.file = context.file;
+    this.column = context.column;
+    this.row = context.row;
+    this.expected = context.expected;
+    this.actual = context.actual;
+  }
+
+  private static describe(problem: string, c: DataErrorContext): string {
+    const where = [
+      c.file !== undefined ? c.file : undefined,
+      c.column !== undefined ? `column '${c.column}'` : undefined,
+      c.row !== undefined ? `row ${c.row}` : undefined,
+    ].filter((part) => part !== undefined);
+    const detail = [
+      c.expected !== undefined ? `expected ${c.expected}` : undefined,
+      c.actual !== undefined ? `got ${c.actual}` : undefined,
+    ].filter((part) => part !== undefined);
+    return `${where.length > 0 ? `${where.join(', ')}: ` : ''}${problem}${detail.length > 0 ? ` (${detail.join(', ')})` : ''}`;
+  }
+}
+
+/**
+ * The training loss became NaN or infinite. Training stops; a model saved before this step is kept.
+ *
+ * @example
+ * fit$.subscribe({ error: (e) => e instanceof DivergedError && console.error(`diverged at epoch ${e.epoch}`) });
+ */
+export class DivergedError extends RxgradError {
+  override readonly name = 'DivergedError';
+  constructor(
+    readonly loss: number,
+    readonly epoch: number,
+    readonly step: number,
+  ) {
+    super(`training diverged: the loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
+  }
+}
+
+/**
+ * A saved model directory is missing, incomplete or of an unknown format version.
+ *
+ * @example
+ * loadModel('models/digits').catch((e) => e instanceof ModelFormatError && console.error(e.message));
+ */
+export class ModelFormatError extends RxgradError {
+  override readonly name = 'ModelFormatError';
+  constructor(
+    readonly path: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${problem}`, options);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * rxgrad: train neural networks as RxJS pipelines over Apache Arrow data.
+ *
+ * @example
+ * import { readArrow, fit, createNetwork, createOptimizer } from 'rxgrad';
+ */
+export { DataError, DivergedError, ModelFormatError, RxgradError, type DataErrorContext } from './errors.js';
+
+export { Activation } from './model/activation.js';
+export { type Backend, defaultBackend, float64Backend } from './model/backend.js';
+export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
+export { Dense, type DenseOptions } from './model/dense.js';
+export { ewaUpdate, ewaUpdateInPlace } from './model/ewa.js';
+export { type InitName, initWeights } from './model/init.js';
+export { type Kernels, typescriptKernels } from './model/kernels.js';
+export { type ActivationName, type Layer, type LayerSpec, type Mode, type Param, type PassContext, Workspace } from './model/layer.js';
+export { type Allocator, allocMatrix, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './model/matrix.js';
+export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
+export { Adam } from './model/optimizers/adam.js';
+export { createOptimizer } from './model/optimizers/createOptimizer.js';
+export { Momentum } from './model/optimizers/momentum.js';
+export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, OptimizerState } from './model/optimizers/optimizer.js';
+export { RmsProp } from './model/optimizers/rmsprop.js';
+export { Sgd } from './model/optimizers/sgd.js';
+export { createRandom, type Random } from './model/random.js';
+export { learningRateAt, parseSchedule, type Schedule } from './model/schedule.js';
+export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './model/serialization.js';
+export { argmaxRows, softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyResult, softmaxRows } from './model/softmaxCrossEntropy.js';
+export { Standardizer, StandardizerAccumulator } from './model/standardizer.js';
+
+export { backward } from './operators/backward.js';
+export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';
+export { type EwmaOptions, type EwmaValue, ewma } from './operators/ewma.js';
+export { type EpochMetrics, type FitEvent, type FitOptions, fit } from './operators/fit.js';
+export { type ForwardOptions, type ForwardPass, forward } from './operators/forward.js';
+export { loss, type ScoredPass } from './operators/loss.js';
+export { normalize } from './operators/normalize.js';
+export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';
+export { type PredictOptions, type Predictions, predict } from './operators/predict.js';
+export { type DatasetSummary, summarize } from './operators/summarize.js';
+export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
+
+export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
+export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
+export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';
+export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
+export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';

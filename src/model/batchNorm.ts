@@ -1,0 +1,148 @@
+import type { Backend } from './backend.js';
+import { ewaUpdate } from './ewa.js';
+import type { Layer, LayerSpec, Param, PassContext } from './layer.js';
+import type { FloatArray, Matrix } from './matrix.js';
+
+/** Options of a batch normalization layer. */
+export interface BatchNormOptions {
+  readonly size: number;
+  /** Added to the variance before the square root. Default 1e-5 (as PyTorch and Keras). */
+  readonly epsilon?: number;
+  /**
+   * β of the exponentially weighted running averages: v ← β·v + (1 − β)·x. Default 0.9, which is
+   * PyTorch's `momentum=0.1` and Keras's `momentum=0.9`.
+   */
+  readonly momentum?: number;
+  /**
+   * Which batch variance feeds the running variance. Normalization in training always uses the
+   * biased variance mean((z − μ)²). Default 'biased' (the textbook EWA of σ², as Keras); PyTorch
+   * uses 'unbiased' (n/(n − 1) times larger).
+   */
+  readonly runningVariance?: 'biased' | 'unbiased';
+}
+
+interface Saved {
+  readonly xhat: FloatArray;
+  readonly invStd: FloatArray;
+  readonly rows: number;
+}
+
+/**
+ * Batch normalization over the mini-batch, per feature: z_norm = (z − μ)/√(σ² + ε), out = γ·z_norm + β.
+ * In training μ and σ² are the mini-batch's own (the biased variance) and the running mean and
+ * variance are updated; in inference the running statistics are used. Backward is the full
+ * gradient, through μ and σ² as well.
+ *
+ * @example
+ * const bn = new BatchNorm({ size: 32 }, defaultBackend);
+ * const y = bn.forward(z, { mode: 'train', workspace });
+ */
+export class BatchNorm implements Layer {
+  readonly spec: LayerSpec & { type: 'batchNorm' };
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly gamma: Param;
+  readonly beta: Param;
+  readonly params: readonly Param[];
+  readonly runningMean: FloatArray;
+  readonly runningVar: FloatArray;
+  readonly buffers: ReadonlyMap<string, FloatArray>;
+
+  constructor(options: BatchNormOptions, backend: Backend, name = 'batchNorm') {
+    const { size, epsilon = 1e-5, momentum = 0.9, runningVariance = 'biased' } = options;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`BatchNorm: size must be a positive integer, got ${size}`);
+    if (!(epsilon > 0)) throw new RangeError(`BatchNorm: epsilon must be positive, got ${epsilon}`);
+    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`BatchNorm: momentum must be in [0, 1), got ${momentum}`);
+    this.spec = { type: 'batchNorm', size, epsilon, momentum, runningVariance };
+    this.inputSize = size;
+    this.outputSize = size;
+    const { allocator } = backend;
+    this.gamma = { name: `${name}.gamma`, shape: [size], value: allocator.alloc(size).fill(1), grad: allocator.alloc(size), decay: false };
+    this.beta = { name: `${name}.beta`, shape: [size], value: allocator.alloc(size), grad: allocator.alloc(size), decay: false };
+    this.params = [this.gamma, this.beta];
+    this.runningMean = allocator.alloc(size);
+    this.runningVar = allocator.alloc(size).fill(1);
+    this.buffers = new Map([
+      ['runningMean', this.runningMean],
+      ['runningVar', this.runningVar],
+    ]);
+  }
+
+  forward(x: Matrix, ctx: PassContext): Matrix {
+    const size = this.inputSize;
+    if (x.cols !== size) throw new RangeError(`BatchNorm: expected ${size} columns, got ${x.cols}`);
+    const n = x.rows;
+    const { epsilon, momentum, runningVariance } = this.spec;
+    const ws = ctx.workspace;
+    const out = ws.buffer(this, 'out', n * size);
+    const gamma = this.gamma.value;
+    const beta = this.beta.value;
+    const z = x.data;
+    if (ctx.mode === 'inference') {
+      for (let j = 0; j < size; j++) {
+        const scale = gamma[j]! / Math.sqrt(this.runningVar[j]! + epsilon);
+        const shift = beta[j]! - this.runningMean[j]! * scale;
+        for (let i = 0; i < n; i++) out[i * size + j] = z[i * size + j]! * scale + shift;
+      }
+      return { rows: n, cols: size, data: out };
+    }
+    if (n < 2) {
+      throw new RangeError('BatchNorm: training needs at least 2 examples per mini-batch (the variance of one example is 0)');
+    }
+    const xhat = ws.buffer(this, 'xhat', n * size);
+    const invStd = ws.buffer(this, 'invStd', size);
+    for (let j = 0; j < size; j++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += z[i * size + j]!;
+      const mean = sum / n;
+      let squares = 0;
+      for (let i = 0; i < n; i++) {
+        const d = z[i * size + j]! - mean;
+        squares += d * d;
+      }
+      const variance = squares / n;
+      const inv = 1 / Math.sqrt(variance + epsilon);
+      invStd[j] = inv;
+      const g = gamma[j]!;
+      const b = beta[j]!;
+      for (let i = 0; i < n; i++) {
+        const k = i * size + j;
+        const h = (z[k]! - mean) * inv;
+        xhat[k] = h;
+        out[k] = g * h + b;
+      }
+      this.runningMean[j] = ewaUpdate(this.runningMean[j]!, mean, momentum);
+      const fed = runningVariance === 'unbiased' ? squares / (n - 1) : variance;
+      this.runningVar[j] = ewaUpdate(this.runningVar[j]!, fed, momentum);
+    }
+    ws.save<Saved>(this, { xhat, invStd, rows: n });
+    return { rows: n, cols: size, data: out };
+  }
+
+  backward(dy: Matrix, ctx: PassContext): Matrix {
+    if (ctx.mode !== 'train') throw new Error('BatchNorm: backward needs a forward pass in train mode');
+    const { xhat, invStd, rows: n } = ctx.workspace.load<Saved>(this);
+    const size = this.inputSize;
+    const dx = ctx.workspace.buffer(this, 'dx', n * size);
+    const g = dy.data;
+    const gamma = this.gamma.value;
+    for (let j = 0; j < size; j++) {
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      for (let i = 0; i < n; i++) {
+        const k = i * size + j;
+        sumDy += g[k]!;
+        sumDyXhat += g[k]! * xhat[k]!;
+      }
+      this.beta.grad[j] = sumDy;
+      this.gamma.grad[j] = sumDyXhat;
+      // dx = γ/(n·σ) · (n·dy − Σdy − x̂·Σ(dy·x̂)), the gradient through μ and σ² included.
+      const scale = (gamma[j]! * invStd[j]!) / n;
+      for (let i = 0; i < n; i++) {
+        const k = i * size + j;
+        dx[k] = scale * (n * g[k]! - sumDy - xhat[k]! * sumDyXhat);
+      }
+    }
+    return { rows: n, cols: size, data: dx };
+  }
+}

@@ -1,0 +1,80 @@
+import type { Backend } from './backend.js';
+import { type InitName, initWeights } from './init.js';
+import type { Layer, LayerSpec, Param, PassContext } from './layer.js';
+import type { FloatArray, Matrix } from './matrix.js';
+import type { Random } from './random.js';
+
+/** Options of a dense layer. */
+export interface DenseOptions {
+  readonly inputSize: number;
+  readonly units: number;
+  /** Drop it when batch norm follows: BN's β takes its place. Default true. */
+  readonly bias?: boolean;
+  readonly init?: InitName;
+}
+
+/**
+ * A fully connected layer, Z = X·W + b, with W of shape (inputs × units).
+ *
+ * @example
+ * const dense = new Dense({ inputSize: 64, units: 32, bias: false }, defaultBackend, createRandom(0));
+ */
+export class Dense implements Layer {
+  readonly spec: LayerSpec & { type: 'dense' };
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly params: readonly Param[];
+  readonly buffers: ReadonlyMap<string, FloatArray> = new Map();
+  readonly weight: Param;
+  readonly bias: Param | undefined;
+
+  constructor(options: DenseOptions, private readonly backend: Backend, rng: Random, name = 'dense') {
+    const { inputSize, units, bias = true, init = 'he' } = options;
+    if (!Number.isInteger(inputSize) || inputSize < 1) throw new RangeError(`Dense: inputSize must be a positive integer, got ${inputSize}`);
+    if (!Number.isInteger(units) || units < 1) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
+    this.spec = { type: 'dense', inputSize, units, bias };
+    this.inputSize = inputSize;
+    this.outputSize = units;
+    const { allocator } = backend;
+    this.weight = { name: `${name}.weight`, shape: [inputSize, units], value: allocator.alloc(inputSize * units), grad: allocator.alloc(inputSize * units), decay: true };
+    initWeights(this.weight.value, inputSize, init, rng);
+    this.bias = bias ? { name: `${name}.bias`, shape: [units], value: allocator.alloc(units), grad: allocator.alloc(units), decay: false } : undefined;
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  forward(x: Matrix, ctx: PassContext): Matrix {
+    if (x.cols !== this.inputSize) throw new RangeError(`Dense: expected ${this.inputSize} input columns, got ${x.cols}`);
+    const n = x.rows;
+    const units = this.outputSize;
+    const out = ctx.workspace.buffer(this, 'out', n * units);
+    this.backend.kernels.matmul(x.data, this.weight.value, out, n, this.inputSize, units);
+    if (this.bias) {
+      const b = this.bias.value;
+      for (let i = 0; i < n; i++) {
+        const row = i * units;
+        for (let j = 0; j < units; j++) out[row + j]! += b[j]!;
+      }
+    }
+    ctx.workspace.save(this, x);
+    return { rows: n, cols: units, data: out };
+  }
+
+  backward(dy: Matrix, ctx: PassContext): Matrix {
+    const x = ctx.workspace.load<Matrix>(this);
+    const n = x.rows;
+    const units = this.outputSize;
+    const { kernels } = this.backend;
+    kernels.matmulTransposeA(x.data, dy.data, this.weight.grad, this.inputSize, n, units);
+    if (this.bias) {
+      const db = this.bias.grad;
+      db.fill(0);
+      for (let i = 0; i < n; i++) {
+        const row = i * units;
+        for (let j = 0; j < units; j++) db[j]! += dy.data[row + j]!;
+      }
+    }
+    const dx = ctx.workspace.buffer(this, 'dx', n * this.inputSize);
+    kernels.matmulTransposeB(dy.data, this.weight.value, dx, n, units, this.inputSize);
+    return { rows: n, cols: this.inputSize, data: dx };
+  }
+}

@@ -1,0 +1,66 @@
+import type { FloatArray } from './matrix.js';
+
+/**
+ * The dense products a network needs, on flat row-major buffers. Swappable: a WebAssembly SIMD
+ * implementation can replace `typescriptKernels` without anything above it changing.
+ *
+ * @example
+ * typescriptKernels.matmul(x, w, z, batch, inputs, units); // Z = X·W
+ */
+export interface Kernels {
+  readonly name: string;
+  /** out (m×n) = a (m×k) · b (k×n). */
+  matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
+  /** out (m×n) = aᵀ · b, with a stored as (k×m) and b as (k×n): dW = Xᵀ·dZ. */
+  matmulTransposeA(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
+  /** out (m×n) = a · bᵀ, with a stored as (m×k) and b as (n×k): dX = dZ·Wᵀ. */
+  matmulTransposeB(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
+}
+
+/**
+ * Plain TypeScript kernels: the reference implementation and the fallback. Loops are ordered so
+ * the innermost one walks contiguous memory.
+ *
+ * @example
+ * const backend = { allocator: float32Allocator, kernels: typescriptKernels };
+ */
+export const typescriptKernels: Kernels = {
+  name: 'typescript',
+  matmul(a, b, out, m, k, n) {
+    out.fill(0, 0, m * n);
+    for (let i = 0; i < m; i++) {
+      const outRow = i * n;
+      const aRow = i * k;
+      for (let p = 0; p < k; p++) {
+        const aip = a[aRow + p]!;
+        if (aip === 0) continue;
+        const bRow = p * n;
+        for (let j = 0; j < n; j++) out[outRow + j]! += aip * b[bRow + j]!;
+      }
+    }
+  },
+  matmulTransposeA(a, b, out, m, k, n) {
+    out.fill(0, 0, m * n);
+    for (let p = 0; p < k; p++) {
+      const aRow = p * m;
+      const bRow = p * n;
+      for (let i = 0; i < m; i++) {
+        const api = a[aRow + i]!;
+        if (api === 0) continue;
+        const outRow = i * n;
+        for (let j = 0; j < n; j++) out[outRow + j]! += api * b[bRow + j]!;
+      }
+    }
+  },
+  matmulTransposeB(a, b, out, m, k, n) {
+    for (let i = 0; i < m; i++) {
+      const aRow = i * k;
+      for (let j = 0; j < n; j++) {
+        const bRow = j * k;
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += a[aRow + p]! * b[bRow + p]!;
+        out[i * n + j] = sum;
+      }
+    }
+  },
+};

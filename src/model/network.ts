@@ -1,0 +1,160 @@
+import { Activation, isActivationName } from './activation.js';
+import { type Backend, defaultBackend } from './backend.js';
+import { BatchNorm } from './batchNorm.js';
+import { Dense } from './dense.js';
+import type { InitName } from './init.js';
+import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
+import type { FloatArray, Matrix } from './matrix.js';
+import { createRandom } from './random.js';
+
+/** The serializable architecture of a network: enough to rebuild it, weights aside. */
+export interface NetworkSpec {
+  readonly inputSize: number;
+  readonly classes: number;
+  readonly layers: readonly LayerSpec[];
+}
+
+/** Options of `createNetwork`. */
+export interface NetworkOptions {
+  readonly inputSize: number;
+  readonly classes: number;
+  /** Units of each hidden layer. Default [64, 32]. */
+  readonly hidden?: readonly number[];
+  /** Default 'relu'. */
+  readonly activation?: ActivationName;
+  /** Batch normalization after each hidden dense layer (whose bias is then dropped). Default true. */
+  readonly batchNorm?: boolean;
+  /** Default 'he' for relu and linear, 'xavier' for tanh and sigmoid. */
+  readonly init?: InitName;
+  /** Seeds the initial weights. Default 0. */
+  readonly seed?: number | string;
+  /** β of batch norm's running averages. Default 0.9. */
+  readonly batchNormMomentum?: number;
+  readonly batchNormEpsilon?: number;
+  readonly runningVariance?: 'biased' | 'unbiased';
+  readonly backend?: Backend;
+}
+
+/**
+ * A stack of layers ending in class logits; the softmax lives in the loss. Holds the model's
+ * parameters and running statistics; everything a pass needs besides those lives in the pass's
+ * `Workspace`.
+ *
+ * @example
+ * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32] });
+ * const logits = net.forward(x, { mode: 'inference', workspace: new Workspace(net.backend.allocator) });
+ */
+export class Network {
+  readonly params: readonly Param[];
+  /** Running statistics and other saved non-learned state, by unique name. */
+  readonly buffers: ReadonlyMap<string, FloatArray>;
+  readonly inputSize: number;
+  readonly classes: number;
+
+  constructor(
+    readonly layers: readonly Layer[],
+    readonly backend: Backend = defaultBackend,
+  ) {
+    if (layers.length === 0) throw new RangeError('Network: needs at least one layer');
+    for (let i = 1; i < layers.length; i++) {
+      if (layers[i]!.inputSize !== layers[i - 1]!.outputSize) {
+        throw new RangeError(`Network: layer ${i} expects ${layers[i]!.inputSize} inputs but layer ${i - 1} gives ${layers[i - 1]!.outputSize}`);
+      }
+    }
+    this.inputSize = layers[0]!.inputSize;
+    this.classes = layers[layers.length - 1]!.outputSize;
+    this.params = layers.flatMap((layer) => layer.params);
+    const buffers = new Map<string, FloatArray>();
+    layers.forEach((layer, i) => {
+      for (const [name, buffer] of layer.buffers) buffers.set(`${i}.${name}`, buffer);
+    });
+    this.buffers = buffers;
+  }
+
+  /** The architecture, for saving. */
+  get spec(): NetworkSpec {
+    return { inputSize: this.inputSize, classes: this.classes, layers: this.layers.map((layer) => layer.spec) };
+  }
+
+  /** Whether any layer normalizes over the mini-batch (and so needs 2+ examples per training batch). */
+  get usesBatchStatistics(): boolean {
+    return this.layers.some((layer) => layer.spec.type === 'batchNorm');
+  }
+
+  /** Runs every layer; returns the logits (rows × classes). */
+  forward(x: Matrix, ctx: PassContext): Matrix {
+    let a = x;
+    for (const layer of this.layers) a = layer.forward(a, ctx);
+    return a;
+  }
+
+  /** Backpropagates ∂J/∂logits, filling every parameter's `grad`; returns ∂J/∂x. */
+  backward(dLogits: Matrix, ctx: PassContext): Matrix {
+    let g = dLogits;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]!.backward(g, ctx);
+    return g;
+  }
+}
+
+/**
+ * Builds the usual classifier: for each hidden size, Dense → BatchNorm → activation (Dense with a
+ * bias and no BatchNorm when `batchNorm` is false), then a Dense layer to the class logits.
+ *
+ * @example
+ * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], activation: 'relu', seed: 1 });
+ */
+export function createNetwork(options: NetworkOptions): Network {
+  const { inputSize, classes, hidden = [64, 32], activation = 'relu', batchNorm = true } = options;
+  if (!isActivationName(activation)) throw new RangeError(`createNetwork: unknown activation '${activation}'`);
+  if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`createNetwork: classes must be an integer ≥ 2, got ${classes}`);
+  const layers: LayerSpec[] = [];
+  let size = inputSize;
+  for (const units of hidden) {
+    layers.push({ type: 'dense', inputSize: size, units, bias: !batchNorm });
+    if (batchNorm) {
+      layers.push({
+        type: 'batchNorm',
+        size: units,
+        epsilon: options.batchNormEpsilon ?? 1e-5,
+        momentum: options.batchNormMomentum ?? 0.9,
+        runningVariance: options.runningVariance ?? 'biased',
+      });
+    }
+    layers.push({ type: 'activation', size: units, fn: activation });
+    size = units;
+  }
+  layers.push({ type: 'dense', inputSize: size, units: classes, bias: true });
+  const init = options.init ?? (activation === 'tanh' || activation === 'sigmoid' ? 'xavier' : 'he');
+  return buildNetwork({ inputSize, classes, layers }, { init, seed: options.seed ?? 0, backend: options.backend ?? defaultBackend });
+}
+
+/**
+ * Builds a network from its architecture, with freshly initialised weights.
+ *
+ * @example
+ * const copy = buildNetwork(net.spec, { seed: 0 });
+ */
+export function buildNetwork(
+  spec: NetworkSpec,
+  options: { readonly init?: InitName; readonly seed?: number | string; readonly backend?: Backend } = {},
+): Network {
+  const backend = options.backend ?? defaultBackend;
+  const rng = createRandom(options.seed ?? 0);
+  const layers = spec.layers.map((layer, i): Layer => {
+    switch (layer.type) {
+      case 'dense':
+        return new Dense({ inputSize: layer.inputSize, units: layer.units, bias: layer.bias, init: options.init ?? 'he' }, backend, rng, String(i));
+      case 'batchNorm':
+        return new BatchNorm(layer, backend, String(i));
+      case 'activation':
+        return new Activation(layer);
+      default:
+        throw new RangeError(`buildNetwork: unknown layer type '${(layer as { type: string }).type}'`);
+    }
+  });
+  const network = new Network(layers, backend);
+  if (network.inputSize !== spec.inputSize || network.classes !== spec.classes) {
+    throw new RangeError(`buildNetwork: layers give ${network.inputSize}→${network.classes}, spec says ${spec.inputSize}→${spec.classes}`);
+  }
+  return network;
+}

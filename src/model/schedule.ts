@@ -1,0 +1,80 @@
+/**
+ * How the learning rate changes from epoch to epoch (epochs counted from 0):
+ * - `constant`: α₀
+ * - `inverse`: α₀/(1 + decay·epoch)
+ * - `exponential`: rate^epoch · α₀
+ * - `step`: α₀ · gamma^⌊epoch/every⌋
+ */
+export type Schedule =
+  | { readonly type: 'constant' }
+  | { readonly type: 'inverse'; readonly decay: number }
+  | { readonly type: 'exponential'; readonly rate: number }
+  | { readonly type: 'step'; readonly every: number; readonly gamma: number };
+
+/**
+ * The learning rate for an epoch.
+ *
+ * @example
+ * learningRateAt(0.1, { type: 'inverse', decay: 1 }, 1); // 0.05
+ */
+export function learningRateAt(initial: number, schedule: Schedule, epoch: number): number {
+  switch (schedule.type) {
+    case 'constant':
+      return initial;
+    case 'inverse':
+      return initial / (1 + schedule.decay * epoch);
+    case 'exponential':
+      return initial * schedule.rate ** epoch;
+    case 'step':
+      return initial * schedule.gamma ** Math.floor(epoch / schedule.every);
+  }
+}
+
+/**
+ * Parses the CLI's `--lr-decay` forms: `inverse:0.1` (or a bare `0.1`), `exponential:0.95`,
+ * `step:10:0.5`, `none`.
+ *
+ * @example
+ * parseSchedule('step:10:0.5'); // { type: 'step', every: 10, gamma: 0.5 }
+ */
+export function parseSchedule(text: string): Schedule {
+  const parts = text.split(':');
+  const numbers = parts.slice(1).map(Number);
+  const bad = (expected: string): never => {
+    throw new RangeError(`learning-rate decay '${text}': expected ${expected}`);
+  };
+  const kind = parts[0];
+  if (kind === 'none' || kind === 'constant') return { type: 'constant' };
+  if (parts.length === 1 && Number.isFinite(Number(kind))) return checked({ type: 'inverse', decay: Number(kind) });
+  if (kind === 'inverse' && numbers.length === 1) return checked({ type: 'inverse', decay: numbers[0]! });
+  if (kind === 'exponential' && numbers.length === 1) return checked({ type: 'exponential', rate: numbers[0]! });
+  if (kind === 'step' && numbers.length === 2) return checked({ type: 'step', every: numbers[0]!, gamma: numbers[1]! });
+  return bad('inverse:DECAY, exponential:RATE, step:EVERY:GAMMA or none');
+}
+
+/**
+ * Throws a RangeError naming the bad value if a schedule's numbers are out of range.
+ *
+ * @example
+ * checked({ type: 'exponential', rate: 0.95 });
+ */
+export function checked(schedule: Schedule): Schedule {
+  const fail = (what: string, value: number) => {
+    throw new RangeError(`learning-rate schedule '${schedule.type}': ${what}, got ${value}`);
+  };
+  switch (schedule.type) {
+    case 'inverse':
+      if (!(schedule.decay >= 0)) fail('decay must be ≥ 0', schedule.decay);
+      break;
+    case 'exponential':
+      if (!(schedule.rate > 0 && schedule.rate <= 1)) fail('rate must be in (0, 1]', schedule.rate);
+      break;
+    case 'step':
+      if (!(Number.isInteger(schedule.every) && schedule.every >= 1)) fail('every must be a positive integer', schedule.every);
+      if (!(schedule.gamma > 0 && schedule.gamma <= 1)) fail('gamma must be in (0, 1]', schedule.gamma);
+      break;
+    case 'constant':
+      break;
+  }
+  return schedule;
+}

@@ -1,0 +1,28 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ScoredPass } from './loss.js';
+
+/**
+ * Backpropagates each scored pass through its network, filling every parameter's gradient, and
+ * re-emits the pass. Needs a pass made in train mode.
+ *
+ * @example
+ * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam));
+ */
+export function backward(): OperatorFunction<ScoredPass, ScoredPass> {
+  return (source) =>
+    new Observable<ScoredPass>((subscriber) =>
+      source.subscribe({
+        next(pass) {
+          try {
+            if (!pass.dLogits) throw new Error('backward: the pass has no gradient; run forward in train mode');
+            pass.network.backward(pass.dLogits, pass.context);
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.next(pass);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

@@ -1,0 +1,97 @@
+import { concat, concatMap, defer, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
+import { Workspace } from '../model/layer.js';
+import { learningRateAt } from '../model/schedule.js';
+import type { Example, ExampleBlock } from '../streams/examples.js';
+import { type Evaluation, evaluate } from './evaluate.js';
+import type { StepMetrics } from './optimizerStep.js';
+import { type TrainEpochOptions, trainEpoch } from './trainEpoch.js';
+
+/** What a finished epoch reports. */
+export interface EpochMetrics {
+  readonly epoch: number;
+  /** Mean loss over the epoch's mini-batches, as they were trained (train-mode batch norm). */
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  /** On the `validation` data after the epoch, in inference mode; absent without it. */
+  readonly validation?: Evaluation;
+  readonly learningRate: number;
+  readonly examples: number;
+  readonly steps: number;
+  /** Wall time of the epoch, validation included. */
+  readonly seconds: number;
+}
+
+/** One event of a `fit` run: a training step or the end of an epoch. */
+export type FitEvent = ({ readonly type: 'batch' } & StepMetrics) | ({ readonly type: 'epoch' } & EpochMetrics);
+
+/** Options of `fit`. */
+export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace'> {
+  /** Train until this many epochs are complete. */
+  readonly epochs: number;
+  /** Start at this epoch (when resuming a saved run). Default 0. */
+  readonly initialEpoch?: number;
+  /** Evaluated after each epoch; subscribed once per epoch. */
+  readonly validation?: Observable<ExampleBlock | Example> | undefined;
+  /**
+   * Called at the end of each epoch before its event is emitted and before the next epoch starts;
+   * a returned promise is awaited (save a checkpoint here). A rejection ends the run with that error.
+   */
+  readonly onEpochEnd?: ((metrics: EpochMetrics) => void | Promise<void>) | undefined;
+}
+
+/**
+ * Trains over several epochs, re-subscribing to `examples$` for each (so a cold source such as
+ * `readArrow` replays the file, reshuffled), and emits a `batch` event per step and an `epoch` event
+ * per epoch. A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
+ * mini-batches by count; use one epoch for it.
+ *
+ * @example
+ * fit(readArrow('train.arrow'), { network, optimizer, standardizer, epochs: 20, validation: readArrow('test.arrow') })
+ *   .pipe(filter((e) => e.type === 'epoch'))
+ *   .subscribe((e) => console.log(e.epoch, e.trainLoss, e.validation?.accuracy));
+ */
+export function fit(examples$: Observable<ExampleBlock | Example>, options: FitOptions): Observable<FitEvent> {
+  const { epochs, initialEpoch = 0, validation, onEpochEnd, network, optimizer } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, ${epochs}], got ${initialEpoch}`);
+  }
+  return defer(() => {
+    const workspace = new Workspace(network.backend.allocator);
+    return range(initialEpoch, epochs - initialEpoch).pipe(
+      concatMap((epoch) => {
+        const started = performance.now();
+        let totalLoss = 0;
+        let correct = 0;
+        let examples = 0;
+        let steps = 0;
+        const steps$ = examples$.pipe(
+          trainEpoch({ ...options, epoch, workspace }),
+          tap((m) => {
+            totalLoss += m.loss * m.size;
+            correct += m.accuracy * m.size;
+            examples += m.size;
+            steps++;
+          }),
+          map((m): FitEvent => ({ type: 'batch', ...m })),
+        );
+        const end$ = defer(async (): Promise<FitEvent> => {
+          const evaluation = validation ? await lastValueFrom(validation.pipe(evaluate(network, { standardizer: options.standardizer }))) : undefined;
+          const metrics: EpochMetrics = {
+            epoch,
+            trainLoss: totalLoss / examples,
+            trainAccuracy: correct / examples,
+            ...(evaluation ? { validation: evaluation } : {}),
+            learningRate: learningRateAt(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch),
+            examples,
+            steps,
+            seconds: (performance.now() - started) / 1000,
+          };
+          await onEpochEnd?.(metrics);
+          return { type: 'epoch', ...metrics };
+        });
+        return concat(steps$, end$);
+      }),
+    );
+  });
+}

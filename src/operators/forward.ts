@@ -1,0 +1,54 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { type Mode, type PassContext, Workspace } from '../model/layer.js';
+import type { Matrix } from '../model/matrix.js';
+import type { Network } from '../model/network.js';
+import type { MiniBatch } from '../streams/miniBatches.js';
+
+/**
+ * A mini-batch after the forward pass: its logits, and the pass context that `backward` needs.
+ * `logits` lives in the run's workspace and is overwritten by the next batch.
+ */
+export interface ForwardPass {
+  readonly batch: MiniBatch;
+  readonly logits: Matrix;
+  readonly network: Network;
+  readonly context: PassContext;
+}
+
+/** Options of `forward`. */
+export interface ForwardOptions {
+  /** 'train' uses mini-batch statistics and updates running ones; 'inference' uses the running ones. Default 'train'. */
+  readonly mode?: Mode;
+  /** Share one workspace between several subscriptions (fit does, across epochs). Default: one per subscription. */
+  readonly workspace?: Workspace;
+}
+
+/**
+ * Runs the network forward on each mini-batch and emits the logits with the pass context. Each
+ * subscription gets its own workspace (activations saved for backward, reused buffers), so two
+ * runs never share one.
+ *
+ * @example
+ * batches$.pipe(forward(network, { mode: 'train' }), loss(), backward(), optimizerStep(adam));
+ */
+export function forward(network: Network, options: ForwardOptions = {}): OperatorFunction<MiniBatch, ForwardPass> {
+  const mode = options.mode ?? 'train';
+  if (mode !== 'train' && mode !== 'inference') throw new RangeError(`forward: mode must be 'train' or 'inference', got '${String(mode)}'`);
+  return (source) =>
+    new Observable<ForwardPass>((subscriber) => {
+      const context: PassContext = { mode, workspace: options.workspace ?? new Workspace(network.backend.allocator) };
+      return source.subscribe({
+        next(batch) {
+          let logits: Matrix;
+          try {
+            logits = network.forward(batch.x, context);
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.next({ batch, logits, network, context });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}

@@ -1,0 +1,52 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Matrix } from '../model/matrix.js';
+import { softmaxCrossEntropy } from '../model/softmaxCrossEntropy.js';
+import type { ForwardPass } from './forward.js';
+
+/** A forward pass scored against its labels. Matrices live in the run's workspace. */
+export interface ScoredPass extends ForwardPass {
+  /** Mean softmax cross-entropy over the batch. */
+  readonly loss: number;
+  /** Rows whose argmax prediction equals the label. */
+  readonly correct: number;
+  readonly probabilities: Matrix;
+  /** ∂J/∂logits = (ŷ − y)/m, in train mode only. */
+  readonly dLogits: Matrix | undefined;
+}
+
+/**
+ * Applies softmax and cross-entropy to each forward pass: the mean loss, the number of correct
+ * hardmax predictions, the probabilities and (in train mode) the gradient with respect to the logits.
+ *
+ * @example
+ * batches$.pipe(forward(network), loss(), map((s) => s.loss));
+ */
+export function loss(): OperatorFunction<ForwardPass, ScoredPass> {
+  return (source) =>
+    new Observable<ScoredPass>((subscriber) =>
+      source.subscribe({
+        next(pass) {
+          let scored: ScoredPass;
+          try {
+            const { rows, cols } = pass.logits;
+            const ws = pass.context.workspace;
+            const probabilities = ws.buffer(loss, 'probabilities', rows * cols);
+            const dLogits = pass.context.mode === 'train' ? ws.buffer(loss, 'dLogits', rows * cols) : undefined;
+            const result = softmaxCrossEntropy(pass.logits, pass.batch.labels, probabilities, dLogits);
+            scored = {
+              ...pass,
+              loss: result.loss,
+              correct: result.correct,
+              probabilities: { rows, cols, data: probabilities },
+              dLogits: dLogits ? { rows, cols, data: dLogits } : undefined,
+            };
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.next(scored);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

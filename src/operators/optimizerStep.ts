@@ -1,0 +1,56 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { DivergedError } from '../errors.js';
+import type { Optimizer } from '../model/optimizers/optimizer.js';
+import { learningRateAt, type Schedule } from '../model/schedule.js';
+import type { ScoredPass } from './loss.js';
+
+/** What one training step reports. */
+export interface StepMetrics {
+  readonly epoch: number;
+  /** Index of the batch within its epoch. */
+  readonly batch: number;
+  /** The optimizer's step count after this step (1 for the first step ever). */
+  readonly step: number;
+  readonly size: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly learningRate: number;
+}
+
+/**
+ * Applies one optimizer update per backpropagated pass, with the learning rate of the batch's epoch
+ * under `schedule`, and emits the step's metrics. A non-finite loss errors with `DivergedError`
+ * before the weights are touched.
+ *
+ * @example
+ * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam, { type: 'inverse', decay: 0.1 }));
+ */
+export function optimizerStep(optimizer: Optimizer, schedule: Schedule = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
+  return (source) =>
+    new Observable<StepMetrics>((subscriber) =>
+      source.subscribe({
+        next(pass) {
+          const { batch } = pass;
+          let learningRate: number;
+          try {
+            if (!Number.isFinite(pass.loss)) throw new DivergedError(pass.loss, batch.epoch, batch.index);
+            learningRate = learningRateAt(optimizer.config.learningRate, schedule, batch.epoch);
+            optimizer.step(pass.network.params, learningRate);
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          subscriber.next({
+            epoch: batch.epoch,
+            batch: batch.index,
+            step: optimizer.steps,
+            size: batch.size,
+            loss: pass.loss,
+            accuracy: pass.correct / batch.size,
+            learningRate,
+          });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}

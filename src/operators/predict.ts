@@ -1,0 +1,47 @@
+import { map, type OperatorFunction, pipe } from 'rxjs';
+import type { Network } from '../model/network.js';
+import { argmaxRows, softmaxRows } from '../model/softmaxCrossEntropy.js';
+import type { Standardizer } from '../model/standardizer.js';
+import type { Example, ExampleBlock } from '../streams/examples.js';
+import { type MiniBatch, miniBatches } from '../streams/miniBatches.js';
+import { forward } from './forward.js';
+import { normalize } from './normalize.js';
+
+/** Predictions for a run of consecutive rows. The arrays are the emission's own. */
+export interface Predictions {
+  readonly rows: number;
+  readonly classes: number;
+  /** The hardmax class of each row. */
+  readonly predicted: Int32Array;
+  /** rows × classes softmax probabilities. */
+  readonly probabilities: Float32Array;
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  readonly standardizer?: Standardizer | undefined;
+  /** Rows per forward pass. Default 256. */
+  readonly batchSize?: number;
+}
+
+/**
+ * Predicts classes and per-class probabilities in inference mode, in input order, one
+ * `Predictions` per mini-batch. Labels are ignored, so unlabelled data works.
+ *
+ * @example
+ * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.arrow'));
+ */
+export function predict(network: Network, options: PredictOptions = {}): OperatorFunction<ExampleBlock | Example, Predictions> {
+  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer) : pipe();
+  return pipe(
+    miniBatches({ batchSize: options.batchSize ?? 256, shuffle: false, recycle: true }),
+    normalized,
+    forward(network, { mode: 'inference' }),
+    map(({ logits }): Predictions => {
+      const probabilities = new Float32Array(logits.rows * logits.cols);
+      softmaxRows(logits, probabilities);
+      const predicted = argmaxRows({ rows: logits.rows, cols: logits.cols, data: probabilities }, new Int32Array(logits.rows));
+      return { rows: logits.rows, classes: logits.cols, predicted, probabilities };
+    }),
+  );
+}

@@ -1,0 +1,139 @@
+import { createWriteStream, promises as fs } from 'node:fs';
+import {
+  type DataType,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  RecordBatchFileWriter,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Uint8,
+  Uint16,
+  Uint32,
+} from 'apache-arrow';
+import { temporarySibling } from '../model/atomicFiles.js';
+
+/** The typed arrays an Arrow column can be made from. */
+export type ColumnValues = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * One column to write: plain numbers, or, with `listSize`, a fixed-size list of `listSize`
+ * numbers per row (row-major in `values`).
+ *
+ * @example
+ * const pixels: ColumnData = { name: 'pixels', values: new Uint8Array(rows * 64), listSize: 64 };
+ */
+export interface ColumnData {
+  readonly name: string;
+  readonly values: ColumnValues;
+  readonly listSize?: number;
+}
+
+function arrowType(values: ColumnValues): DataType {
+  if (values instanceof Float32Array) return new Float32();
+  if (values instanceof Float64Array) return new Float64();
+  if (values instanceof Int8Array) return new Int8();
+  if (values instanceof Int16Array) return new Int16();
+  if (values instanceof Int32Array) return new Int32();
+  if (values instanceof BigInt64Array) return new Int64();
+  if (values instanceof Uint8Array) return new Uint8();
+  if (values instanceof Uint16Array) return new Uint16();
+  return new Uint32();
+}
+
+function rowsOf(column: ColumnData): number {
+  return column.values.length / (column.listSize ?? 1);
+}
+
+/**
+ * Builds one Arrow record batch from rows [start, end) of the given columns (no copy of the values).
+ *
+ * @example
+ * const batch = arrowRecordBatch([{ name: 'label', values: Int32Array.of(1, 0) }], 0, 2);
+ */
+export function arrowRecordBatch(columns: readonly ColumnData[], start: number, end: number): RecordBatch {
+  const length = end - start;
+  const fields: Field[] = [];
+  const children = columns.map((column) => {
+    const type = arrowType(column.values);
+    if (column.listSize === undefined) {
+      fields.push(new Field(column.name, type, false));
+      return makeData({ type, length, data: column.values.subarray(start, end), nullCount: 0 } as never);
+    }
+    const size = column.listSize;
+    const listType = new FixedSizeList(size, new Field('item', type, false));
+    fields.push(new Field(column.name, listType, false));
+    const child = makeData({ type, length: length * size, data: column.values.subarray(start * size, end * size), nullCount: 0 } as never);
+    return makeData({ type: listType, length, child, nullCount: 0 });
+  });
+  const schema = new Schema(fields);
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, children, nullCount: 0 }));
+}
+
+/**
+ * Streams record batches into an Arrow IPC file (or stream) through a temporary sibling that is
+ * renamed over `path` only when all of it is written; on failure nothing is left behind.
+ *
+ * @example
+ * const sink = await openArrowSink('out.arrow');
+ * sink.write(batch);
+ * await sink.close();
+ */
+export async function openArrowSink(path: string, format: 'file' | 'stream' = 'file') {
+  const temporary = temporarySibling(path);
+  const out = createWriteStream(temporary);
+  const finished = new Promise<void>((resolve, reject) => {
+    out.on('finish', resolve);
+    out.on('error', reject);
+  });
+  finished.catch(() => undefined);
+  const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+  writer.toNodeStream().pipe(out);
+  return {
+    write: (batch: RecordBatch) => writer.write(batch),
+    async close(): Promise<void> {
+      writer.finish();
+      await finished;
+      await fs.rename(temporary, path);
+    },
+    async abort(): Promise<void> {
+      out.destroy();
+      await fs.rm(temporary, { force: true });
+    },
+  };
+}
+
+/**
+ * Writes whole columns as an Arrow IPC file, `batchRows` rows per record batch, atomically and
+ * uncompressed (Arrow JS has no codecs, and readers in other languages reject what it compresses).
+ *
+ * @example
+ * await writeArrowFile('digits.arrow', [{ name: 'pixels', values: pixels, listSize: 64 }, { name: 'label', values: labels }]);
+ */
+export async function writeArrowFile(
+  path: string,
+  columns: readonly ColumnData[],
+  options: { readonly batchRows?: number; readonly format?: 'file' | 'stream' } = {},
+): Promise<void> {
+  const rows = columns.length > 0 ? rowsOf(columns[0]!) : 0;
+  for (const column of columns) {
+    if (rowsOf(column) !== rows) throw new RangeError(`writeArrowFile: column '${column.name}' has ${rowsOf(column)} rows, expected ${rows}`);
+  }
+  const batchRows = options.batchRows ?? 8192;
+  const sink = await openArrowSink(path, options.format);
+  try {
+    for (let start = 0; start < rows; start += batchRows) sink.write(arrowRecordBatch(columns, start, Math.min(rows, start + batchRows)));
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * A block of labelled examples, row-major: what sources emit and what `miniBatches` cuts up.
+ * An Arrow source emits one block per record batch.
+ *
+ * @example
+ * const block: ExampleBlock = { features: Float32Array.of(0, 1, 1, 0), labels: Int32Array.of(1, 0), rows: 2, cols: 2, firstRow: 0 };
+ */
+export interface ExampleBlock {
+  /** rows × cols features, one row per example. */
+  readonly features: Float32Array;
+  /** One class index per row (−1 where a source was read without labels). */
+  readonly labels: Int32Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** The dataset-wide index of the first row, for error messages and predictions. */
+  readonly firstRow: number;
+}
+
+/**
+ * One labelled example, for live sources that produce examples one at a time.
+ *
+ * @example
+ * subject.next({ features: [0.1, 0.7, 0.2], label: 1 });
+ */
+export interface Example {
+  readonly features: ArrayLike<number>;
+  readonly label: number;
+}
+
+/**
+ * Tells a block from a single example.
+ *
+ * @example
+ * if (isExampleBlock(item)) console.log(item.rows);
+ */
+export function isExampleBlock(item: ExampleBlock | Example): item is ExampleBlock {
+  return (item as ExampleBlock).rows !== undefined;
+}

@@ -1,0 +1,166 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { DataError } from '../errors.js';
+import type { Matrix } from '../model/matrix.js';
+import { createRandom } from '../model/random.js';
+import { type Example, type ExampleBlock, isExampleBlock } from './examples.js';
+
+/**
+ * A mini-batch: `size` examples as a size × features matrix and their labels.
+ *
+ * @example
+ * miniBatch.x.rows === miniBatch.size; // always
+ */
+export interface MiniBatch {
+  readonly x: Matrix;
+  readonly labels: Int32Array;
+  readonly size: number;
+  /** The epoch this batch belongs to (as given to `miniBatches`). */
+  readonly epoch: number;
+  /** Zero-based index of this batch within its epoch. */
+  readonly index: number;
+}
+
+/** Options of `miniBatches`. */
+export interface MiniBatchOptions {
+  /** Examples per batch. */
+  readonly batchSize: number;
+  /** Shuffle examples (seeded). Default true. */
+  readonly shuffle?: boolean;
+  /** Seed of the shuffle; with `epoch` it fixes the order. Default 0. */
+  readonly seed?: number;
+  /** The epoch number: each epoch shuffles differently, and batches carry it. Default 0. */
+  readonly epoch?: number;
+  /**
+   * Examples held for shuffling. Examples are shuffled uniformly within this window (as tf.data's
+   * `shuffle(bufferSize)`); at or above the dataset's size the shuffle is a uniform permutation of
+   * the whole epoch. Default 16384.
+   */
+  readonly shuffleBuffer?: number;
+  /** A final batch smaller than this is dropped. Default 1 (the last partial batch is kept). */
+  readonly minLastBatch?: number;
+  /**
+   * Reuse two buffers for every batch instead of allocating each one: faster, but a batch is then
+   * valid only until the next one is emitted. Default false.
+   */
+  readonly recycle?: boolean;
+}
+
+/**
+ * Cuts a stream of example blocks (or single examples) into mini-batches of `batchSize`, shuffled
+ * with a seeded generator, reshuffled for each epoch. The last partial batch is kept unless it is
+ * smaller than `minLastBatch`. Works on live sources too: batches are emitted as soon as they fill.
+ *
+ * @example
+ * readArrow('train.arrow').pipe(miniBatches({ batchSize: 64, seed: 1, epoch: 3 })).subscribe((b) => console.log(b.size));
+ */
+export function miniBatches(options: MiniBatchOptions): OperatorFunction<ExampleBlock | Example, MiniBatch> {
+  const { batchSize, shuffle = true, seed = 0, epoch = 0, shuffleBuffer = 16384, minLastBatch = 1, recycle = false } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`miniBatches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 1) throw new RangeError(`miniBatches: shuffleBuffer must be a positive integer, got ${shuffleBuffer}`);
+  return (source) =>
+    new Observable<MiniBatch>((subscriber) => {
+      const rng = createRandom(`${seed}:${epoch}`);
+      let cols = -1;
+      let pool: Float32Array = new Float32Array(0);
+      let poolLabels: Int32Array = new Int32Array(0);
+      let pooled = 0;
+      let batch: Float32Array = new Float32Array(0);
+      let batchLabels: Int32Array = new Int32Array(0);
+      let filled = 0;
+      let index = 0;
+      let seen = 0;
+      // With `recycle`, batch i fills buffer pair i % 2, so the batch just emitted stays intact
+      // until the next one is.
+      const pairs: ({ x: Float32Array; labels: Int32Array } | undefined)[] = [undefined, undefined];
+      let single: Float32Array = new Float32Array(0);
+
+      const start = (width: number) => {
+        cols = width;
+        if (shuffle) {
+          pool = new Float32Array(shuffleBuffer * cols);
+          poolLabels = new Int32Array(shuffleBuffer);
+        }
+        newBatch();
+      };
+      const newBatch = () => {
+        const fresh = () => ({ x: new Float32Array(batchSize * cols), labels: new Int32Array(batchSize) });
+        const pair = recycle ? (pairs[index % 2] ??= fresh()) : fresh();
+        batch = pair.x;
+        batchLabels = pair.labels;
+        filled = 0;
+      };
+      const emit = (size: number) => {
+        const x = size === batchSize ? batch : batch.slice(0, size * cols);
+        const labels = size === batchSize ? batchLabels : batchLabels.slice(0, size);
+        const out: MiniBatch = { x: { rows: size, cols, data: x }, labels, size, epoch, index: index++ };
+        newBatch();
+        subscriber.next(out);
+      };
+      const toBatch = (from: Float32Array, at: number, label: number) => {
+        batch.set(from.subarray(at * cols, at * cols + cols), filled * cols);
+        batchLabels[filled++] = label;
+        if (filled === batchSize) emit(batchSize);
+      };
+      const take = (from: Float32Array, at: number, label: number) => {
+        if (!shuffle) return toBatch(from, at, label);
+        if (pooled < shuffleBuffer) {
+          pool.set(from.subarray(at * cols, at * cols + cols), pooled * cols);
+          poolLabels[pooled++] = label;
+          return;
+        }
+        const r = rng.int(shuffleBuffer);
+        toBatch(pool, r, poolLabels[r]!);
+        pool.set(from.subarray(at * cols, at * cols + cols), r * cols);
+        poolLabels[r] = label;
+      };
+
+      return source.subscribe({
+        next(item) {
+          try {
+            if (isExampleBlock(item)) {
+              if (cols < 0) start(item.cols);
+              else if (item.cols !== cols) throw new DataError('example block has a different number of features', { row: item.firstRow, expected: `${cols}`, actual: `${item.cols}` });
+              for (let i = 0; i < item.rows; i++) take(item.features, i, item.labels[i]!);
+              seen += item.rows;
+            } else {
+              const { features, label } = item;
+              if (cols < 0) {
+                start(features.length);
+                single = new Float32Array(cols);
+              }
+              if (features.length !== cols) throw new DataError('example has a different number of features', { column: 'features', row: seen, expected: `${cols}`, actual: `${features.length}` });
+              for (let k = 0; k < cols; k++) {
+                const v = features[k]!;
+                if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { column: `features[${k}]`, row: seen, expected: 'a finite number', actual: String(v) });
+                single[k] = v;
+              }
+              if (!Number.isInteger(label) || label < 0) throw new DataError('label is not a class index', { column: 'label', row: seen, expected: 'an integer ≥ 0', actual: String(label) });
+              take(single, 0, label);
+              seen++;
+            }
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          try {
+            while (pooled > 0) {
+              const r = rng.int(pooled);
+              const label = poolLabels[r]!;
+              toBatch(pool, r, label);
+              pooled--;
+              if (r !== pooled) {
+                pool.copyWithin(r * cols, pooled * cols, pooled * cols + cols);
+                poolLabels[r] = poolLabels[pooled]!;
+              }
+            }
+            if (filled > 0 && filled >= minLastBatch) emit(filled);
+            subscriber.complete();
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+      });
+    });
+}
