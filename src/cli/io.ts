@@ -1,0 +1,64 @@
+import type { Writable } from 'node:stream';
+
+/** Where a command writes: stdout for results, stderr for progress and errors. */
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+/** A user-facing problem with the command line itself: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function writeLine(stream: Writable, line = ''): void {
+  stream.write(`${line}\n`);
+}
+
+export function positiveInteger(flag: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+    return value;
+  };
+}
+
+export function nonNegativeInteger(flag: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${text}'`);
+    return value;
+  };
+}
+
+export function positiveNumber(flag: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`${flag} must be a positive number, got '${text}'`);
+    return value;
+  };
+}
+
+export function nonNegativeNumber(flag: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!(Number.isFinite(value) && value >= 0)) throw new UsageError(`${flag} must be a number ≥ 0, got '${text}'`);
+    return value;
+  };
+}
+
+/** Parses `64,32` into [64, 32]; `none` or an empty string gives no hidden layers. */
+export function hiddenSizes(text: string): number[] {
+  if (text.trim() === '' || text.trim() === 'none') return [];
+  return text.split(',').map((part) => positiveInteger('--hidden')(part.trim()));
+}
+
+export function columnList(text: string): string[] {
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  if (names.length === 0) throw new UsageError(`--features needs at least one column name, got '${text}'`);
+  return names;
+}
+
+export function formatNumber(value: number | undefined, digits = 4): string {
+  return value === undefined ? '-' : value.toFixed(digits);
+}

@@ -1,0 +1,13 @@
+import { lastValueFrom } from 'rxjs';
+import { predict } from '../operators/predict.js';
+import { writePredictions } from '../streams/writePredictions.js';
+import { type CliIo, writeLine } from './io.js';
+import { modelAndData } from './modelData.js';
+
+/** `rxgrad predict`: writes each row's predicted class and class probabilities to an Arrow file. */
+export async function predictCommand(options: { model: string; data: string; out: string; json: boolean }, io: CliIo): Promise<void> {
+  const { bundle, data$ } = await modelAndData(options.model, options.data, true);
+  const written = await lastValueFrom(data$.pipe(predict(bundle.network, { standardizer: bundle.standardizer }), writePredictions(options.out)));
+  if (options.json) writeLine(io.stdout, JSON.stringify({ rows: written.rows, out: written.path }));
+  else writeLine(io.stdout, `wrote ${written.rows} predictions to ${written.path}`);
+}

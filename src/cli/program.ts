@@ -1,0 +1,120 @@
+import { Command, CommanderError, Option } from 'commander';
+import { RxgradError } from '../errors.js';
+import { evaluateCommand } from './evaluate.js';
+import {
+  type CliIo,
+  columnList,
+  hiddenSizes,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  positiveInteger,
+  positiveNumber,
+  UsageError,
+  writeLine,
+} from './io.js';
+import { parseSchedule } from '../model/schedule.js';
+import { predictCommand } from './predict.js';
+import { type TrainCommandOptions, trainCommand } from './train.js';
+
+function wrap<T>(parse: (text: string) => T) {
+  return (text: string): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new CommanderError(2, 'rxgrad.invalidArgument', (error as Error).message);
+    }
+  };
+}
+
+function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Command {
+  const program = new Command('rxgrad')
+    .description('Train neural networks as RxJS pipelines over Apache Arrow data.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('train')
+    .description('train a classifier on an Arrow file')
+    .requiredOption('--data <file>', 'training data (Arrow IPC file or stream)')
+    .option('--test <file>', 'test data, evaluated after every epoch')
+    .option('--label <column>', 'label column', 'label')
+    .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList))
+    .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
+    .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
+    .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'momentum', 'rmsprop']).default('adam'))
+    .option('--lr <rate>', 'learning rate', wrap(positiveNumber('--lr')), 0.001)
+    .option('--lr-decay <schedule>', 'inverse:DECAY (or DECAY), exponential:RATE, step:EVERY:GAMMA', wrap(parseSchedule))
+    .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1", wrap(nonNegativeNumber('--momentum')))
+    .option('--weight-decay <lambda>', 'L2 weight decay on weight matrices', wrap(nonNegativeNumber('--weight-decay')), 0)
+    .option('--batch-size <n>', 'mini-batch size', wrap(positiveInteger('--batch-size')), 64)
+    .option('--epochs <n>', 'epochs to train (in total, when resuming)', wrap(positiveInteger('--epochs')), 20)
+    .option('--seed <n>', 'seed for initial weights and shuffling', wrap(nonNegativeInteger('--seed')), 0)
+    .option('--no-normalize', 'feed features as they are, without standardizing them')
+    .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
+    .option('--resume <dir>', 'continue training a model saved with --save')
+    .option('--json', 'print the final metrics as one JSON line on stdout', false)
+    .action((options: TrainCommandOptions) => run(() => trainCommand(options, io)));
+
+  program
+    .command('evaluate')
+    .description('loss, accuracy and confusion matrix of a saved model on a labelled Arrow file')
+    .requiredOption('--model <dir>', 'model directory written by train --save')
+    .requiredOption('--data <file>', 'labelled data')
+    .option('--json', 'print the result as one JSON line', false)
+    .action((options: { model: string; data: string; json: boolean }) => run(() => evaluateCommand(options, io)));
+
+  program
+    .command('predict')
+    .description('write predicted classes and probabilities to an Arrow file')
+    .requiredOption('--model <dir>', 'model directory written by train --save')
+    .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
+    .requiredOption('--out <file>', 'Arrow file to write: columns row, prediction, probabilities')
+    .option('--json', 'print a summary as one JSON line', false)
+    .action((options: { model: string; data: string; out: string; json: boolean }) => run(() => predictCommand(options, io)));
+
+  return program;
+}
+
+/**
+ * Runs the rxgrad command line and resolves to its exit code: 0 on success, 1 when the data or
+ * a run fails, 2 for a bad command line.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let pending: Promise<void> | undefined;
+  const program = buildProgram(io, (action) => {
+    pending = action();
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    if (pending) await pending;
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (error.code === 'rxgrad.invalidArgument') writeLine(io.stderr, `rxgrad: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      writeLine(io.stderr, `rxgrad: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof RxgradError || error instanceof RangeError) {
+      writeLine(io.stderr, `rxgrad: ${error.message}`);
+      return 1;
+    }
+    writeLine(io.stderr, `rxgrad: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,198 @@
+import { filter, lastValueFrom, tap } from 'rxjs';
+import { DataError } from '../errors.js';
+import type { ActivationName } from '../model/layer.js';
+import { createNetwork, type Network } from '../model/network.js';
+import { createOptimizer } from '../model/optimizers/createOptimizer.js';
+import type { Optimizer, OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
+import type { Schedule } from '../model/schedule.js';
+import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
+import type { Standardizer } from '../model/standardizer.js';
+import { type EpochMetrics, fit } from '../operators/fit.js';
+import { summarize } from '../operators/summarize.js';
+import { type ArrowLayout, inspectArrow, readArrow } from '../streams/readArrow.js';
+import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+import { trainingProgress } from './progress.js';
+
+/** Options of `rxgrad train`, as parsed from the command line. */
+export interface TrainCommandOptions {
+  readonly data: string;
+  readonly test?: string;
+  readonly label: string;
+  readonly features?: string[];
+  readonly hidden: number[];
+  readonly activation: ActivationName;
+  readonly batchNorm: boolean;
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly lrDecay?: Schedule;
+  readonly weightDecay: number;
+  readonly momentum?: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly normalize: boolean;
+  readonly save?: string;
+  readonly resume?: string;
+  readonly json: boolean;
+}
+
+/** Checks that a test file has the training file's feature columns, in order and of the same types. */
+export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
+  const same = train.features.length === test.features.length && train.features.every((name, i) => name === test.features[i] && train.types[i] === test.types[i]);
+  if (!same || train.cols !== test.cols) {
+    throw new DataError("the test set's feature columns do not match the training set's", {
+      file: test.file,
+      expected: train.features.map((n, i) => `${n}: ${train.types[i]}`).join(', '),
+      actual: test.features.map((n, i) => `${n}: ${test.types[i]}`).join(', '),
+    });
+  }
+}
+
+function optimizerConfig(options: TrainCommandOptions): OptimizerConfig {
+  const base = { learningRate: options.lr, weightDecay: options.weightDecay };
+  switch (options.optimizer) {
+    case 'momentum':
+      return { type: 'momentum', ...base, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
+    case 'rmsprop':
+      return { type: 'rmsprop', ...base, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
+    case 'adam':
+      return { type: 'adam', ...base, ...(options.momentum !== undefined ? { beta1: options.momentum } : {}) };
+    case 'sgd':
+      return { type: 'sgd', ...base };
+    default:
+      throw new UsageError(`--optimizer must be one of sgd, momentum, rmsprop, adam; got '${String(options.optimizer)}'`);
+  }
+}
+
+interface RunSetup {
+  network: Network;
+  optimizer: Optimizer;
+  standardizer: Standardizer | undefined;
+  schedule: Schedule;
+  columns: DataColumns;
+  initialEpoch: number;
+}
+
+async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer): Promise<RunSetup> {
+  const columns: DataColumns = { label: options.label, features: layout.features };
+  if (options.resume) {
+    const saved = await loadModel(options.resume);
+    if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
+    if (saved.network.inputSize !== layout.cols) {
+      throw new DataError('the data does not fit the model being resumed', { file: options.data, expected: `${saved.network.inputSize} features`, actual: `${layout.cols}` });
+    }
+    return {
+      network: saved.network,
+      optimizer: saved.optimizer,
+      standardizer: saved.standardizer,
+      schedule: saved.progress.schedule,
+      columns: saved.columns ?? columns,
+      initialEpoch: saved.progress.epochsCompleted,
+    };
+  }
+  const network = createNetwork({
+    inputSize: layout.cols,
+    classes: Math.max(2, classes),
+    hidden: options.hidden,
+    activation: options.activation,
+    batchNorm: options.batchNorm,
+    seed: options.seed,
+  });
+  return {
+    network,
+    optimizer: createOptimizer(optimizerConfig(options)),
+    standardizer: options.normalize ? fitted : undefined,
+    schedule: options.lrDecay ?? { type: 'constant' },
+    columns,
+    initialEpoch: 0,
+  };
+}
+
+/**
+ * `rxgrad train`: reads and checks the training (and test) data, trains, checkpoints after each
+ * epoch when saving, and reports the final metrics.
+ */
+export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<void> {
+  const started = performance.now();
+  const columnOptions = { label: options.label, features: options.features };
+  const layout = await inspectArrow(options.data, columnOptions);
+  const summary = await lastValueFrom(readArrow(options.data, columnOptions).pipe(summarize()));
+  const testLayout = options.test ? await inspectArrow(options.test, { label: options.label, features: layout.features }) : undefined;
+  if (testLayout) checkSameColumns(layout, testLayout);
+
+  const run = await setUp(options, layout, summary.classes, summary.standardizer);
+  const { network, optimizer, standardizer, schedule, columns, initialEpoch } = run;
+  const classes = network.classes;
+  if (summary.classes > classes) {
+    throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
+  }
+  const readOptions = { label: columns.label, features: columns.features, classes };
+  if (options.test) await lastValueFrom(readArrow(options.test, readOptions).pipe(summarize()));
+  const validation = options.test ? readArrow(options.test, readOptions) : undefined;
+
+  const stepsPerEpoch = Math.ceil(summary.rows / options.batchSize);
+  const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
+  let last: EpochMetrics | undefined;
+  try {
+    await lastValueFrom(
+      fit(readArrow(options.data, readOptions), {
+        network,
+        optimizer,
+        standardizer,
+        schedule,
+        epochs: options.epochs,
+        initialEpoch,
+        batchSize: options.batchSize,
+        seed: options.seed,
+        validation,
+        onEpochEnd: async (metrics) => {
+          if (options.save) {
+            await saveModel(options.save, {
+              network,
+              standardizer,
+              columns,
+              optimizer,
+              progress: { epochsCompleted: metrics.epoch + 1, seed: options.seed, batchSize: options.batchSize, schedule },
+            });
+          }
+        },
+      }).pipe(
+        tap((event) => {
+          if (event.type === 'batch') progress.step(event.epoch, event.loss);
+          else {
+            last = event;
+            progress.epoch(
+              `epoch ${event.epoch + 1}/${options.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
+                (event.validation ? `  test loss ${formatNumber(event.validation.loss)}  test accuracy ${formatNumber(event.validation.accuracy)}` : '') +
+                `  ${event.seconds.toFixed(2)}s`,
+            );
+          }
+        }),
+        filter(() => false),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    progress.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const report = {
+    epochs: options.epochs,
+    examples: summary.rows,
+    classes,
+    trainLoss: last?.trainLoss ?? null,
+    trainAccuracy: last?.trainAccuracy ?? null,
+    testLoss: last?.validation?.loss ?? null,
+    testAccuracy: last?.validation?.accuracy ?? null,
+    seconds,
+    ...(options.save ? { model: options.save } : {}),
+  };
+  if (options.json) {
+    writeLine(io.stdout, JSON.stringify(report));
+    return;
+  }
+  writeLine(io.stdout, `trained ${network.layers.length} layers on ${summary.rows} examples for ${options.epochs} epochs in ${seconds.toFixed(1)}s`);
+  writeLine(io.stdout, `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`);
+  if (options.test) writeLine(io.stdout, `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}`);
+  if (options.save) writeLine(io.stdout, `model saved to ${options.save}`);
+}

@@ -1,0 +1,16 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A fresh temporary directory for one test. */
+export function tempDir(prefix = 'rxgrad-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Names in a directory that look like leftover temporary files. */
+export function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.includes('.tmp-'));
+}
+
+export const DIGITS_TRAIN = path.resolve('data/digits-train.arrow');
+export const DIGITS_TEST = path.resolve('data/digits-test.arrow');

@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ModelFormatError } from '../../src/errors.js';
+import { createNetwork } from '../../src/model/network.js';
+import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
+import { loadModel, saveModel } from '../../src/model/serialization.js';
+import { Standardizer } from '../../src/model/standardizer.js';
+import { leftovers, tempDir } from '../helpers/files.js';
+
+function trainedBundle() {
+  const network = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 3 });
+  network.buffers.get('1.runningMean')!.set([0.1, 0.2, 0.3, 0.4, 0.5]);
+  const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01, weightDecay: 1e-4 });
+  for (const p of network.params) p.grad.fill(0.25);
+  optimizer.step(network.params, 0.01);
+  optimizer.step(network.params, 0.01);
+  const standardizer = new Standardizer(Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 1, 2, 2));
+  return { network, optimizer, standardizer, columns: { label: 'y', features: ['a', 'b'] } };
+}
+
+describe('saveModel / loadModel', () => {
+  it('round-trips weights, running statistics, standardizer, columns and optimizer state', async () => {
+    const dir = path.join(tempDir(), 'model');
+    const bundle = trainedBundle();
+    await saveModel(dir, { ...bundle, progress: { epochsCompleted: 2, seed: 5, batchSize: 16, schedule: { type: 'step', every: 3, gamma: 0.5 } } });
+    expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+    const loaded = await loadModel(dir);
+    expect(loaded.network.spec).toEqual(bundle.network.spec);
+    bundle.network.params.forEach((p, i) => expect(Array.from(loaded.network.params[i]!.value)).toEqual(Array.from(p.value)));
+    for (const [name, values] of bundle.network.buffers) expect(Array.from(loaded.network.buffers.get(name)!)).toEqual(Array.from(values));
+    expect(Array.from(loaded.standardizer!.mean)).toEqual([1, 2, 3, 4]);
+    expect(loaded.columns).toEqual(bundle.columns);
+    expect(loaded.progress).toEqual({ epochsCompleted: 2, seed: 5, batchSize: 16, schedule: { type: 'step', every: 3, gamma: 0.5 } });
+    expect(loaded.optimizer!.config).toEqual(bundle.optimizer.config);
+    expect(loaded.optimizer!.steps).toBe(2);
+    const saved = bundle.optimizer.state().slots;
+    for (const [name, values] of loaded.optimizer!.state().slots) expect(Array.from(values)).toEqual(Array.from(saved.get(name)!));
+    expect(loaded.optimizer!.state().slots.size).toBe(saved.size);
+  });
+
+  it('replaces an existing model whole and leaves no temporary files', async () => {
+    const parent = tempDir();
+    const dir = path.join(parent, 'model');
+    await saveModel(dir, trainedBundle());
+    const other = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 99 });
+    await saveModel(dir, { network: other });
+    const loaded = await loadModel(dir);
+    expect(Array.from(loaded.network.params[0]!.value)).toEqual(Array.from(other.params[0]!.value));
+    expect(loaded.optimizer).toBeUndefined();
+    expect(leftovers(parent)).toEqual([]);
+  });
+
+  it('names the problem with a missing, truncated or foreign model', async () => {
+    const dir = path.join(tempDir(), 'model');
+    await expect(loadModel(dir)).rejects.toThrow(ModelFormatError);
+    await expect(loadModel(dir)).rejects.toThrow(/cannot read model.json/);
+    await saveModel(dir, trainedBundle());
+    const weights = path.join(dir, 'weights.bin');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 40));
+    await expect(loadModel(dir)).rejects.toThrow(/weights.bin holds 10 floats, model.json indexes/);
+    writeFileSync(path.join(dir, 'model.json'), '{"format":"something-else","version":7}');
+    await expect(loadModel(dir)).rejects.toThrow(/expected format 'rxgrad-model' version 1, got 'something-else' version 7/);
+    writeFileSync(path.join(dir, 'model.json'), '{not json');
+    await expect(loadModel(dir)).rejects.toThrow(/model.json: is not valid JSON/);
+  });
+});
