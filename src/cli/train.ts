@@ -71,6 +71,8 @@ interface RunSetup {
   schedule: Schedule;
   columns: DataColumns;
   initialEpoch: number;
+  seed: number;
+  batchSize: number;
 }
 
 async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer): Promise<RunSetup> {
@@ -88,6 +90,9 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
       schedule: saved.progress.schedule,
       columns: saved.columns ?? columns,
       initialEpoch: saved.progress.epochsCompleted,
+      // The shuffle order and batch size continue as they were, so a resumed run matches an uninterrupted one.
+      seed: saved.progress.seed,
+      batchSize: saved.progress.batchSize,
     };
   }
   const network = createNetwork({
@@ -105,6 +110,8 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
     schedule: options.lrDecay ?? { type: 'constant' },
     columns,
     initialEpoch: 0,
+    seed: options.seed,
+    batchSize: options.batchSize,
   };
 }
 
@@ -121,7 +128,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   if (testLayout) checkSameColumns(layout, testLayout);
 
   const run = await setUp(options, layout, summary.classes, summary.standardizer);
-  const { network, optimizer, standardizer, schedule, columns, initialEpoch } = run;
+  const { network, optimizer, standardizer, schedule, columns, initialEpoch, seed, batchSize } = run;
   const classes = network.classes;
   if (summary.classes > classes) {
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
@@ -130,7 +137,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   if (options.test) await lastValueFrom(readArrow(options.test, readOptions).pipe(summarize()));
   const validation = options.test ? readArrow(options.test, readOptions) : undefined;
 
-  const stepsPerEpoch = Math.ceil(summary.rows / options.batchSize);
+  const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
   let last: EpochMetrics | undefined;
   try {
@@ -142,8 +149,8 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
         schedule,
         epochs: options.epochs,
         initialEpoch,
-        batchSize: options.batchSize,
-        seed: options.seed,
+        batchSize,
+        seed,
         validation,
         onEpochEnd: async (metrics) => {
           if (options.save) {
@@ -152,7 +159,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
               standardizer,
               columns,
               optimizer,
-              progress: { epochsCompleted: metrics.epoch + 1, seed: options.seed, batchSize: options.batchSize, schedule },
+              progress: { epochsCompleted: metrics.epoch + 1, seed, batchSize, schedule },
             });
           }
         },

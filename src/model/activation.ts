@@ -32,7 +32,8 @@ export class Activation implements Layer {
     const z = x.data;
     switch (this.spec.fn) {
       case 'relu':
-        for (let i = 0; i < n; i++) out[i] = z[i]! > 0 ? z[i]! : 0;
+        // Written so that NaN passes through (as in PyTorch) instead of becoming 0.
+        for (let i = 0; i < n; i++) out[i] = z[i]! <= 0 ? 0 : z[i]!;
         break;
       case 'tanh':
         for (let i = 0; i < n; i++) out[i] = Math.tanh(z[i]!);

@@ -33,7 +33,6 @@ export const typescriptKernels: Kernels = {
       const aRow = i * k;
       for (let p = 0; p < k; p++) {
         const aip = a[aRow + p]!;
-        if (aip === 0) continue;
         const bRow = p * n;
         for (let j = 0; j < n; j++) out[outRow + j]! += aip * b[bRow + j]!;
       }
@@ -46,7 +45,6 @@ export const typescriptKernels: Kernels = {
       const bRow = p * n;
       for (let i = 0; i < m; i++) {
         const api = a[aRow + i]!;
-        if (api === 0) continue;
         const outRow = i * n;
         for (let j = 0; j < n; j++) out[outRow + j]! += api * b[bRow + j]!;
       }

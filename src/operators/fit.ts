@@ -43,7 +43,8 @@ export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace
  * Trains over several epochs, re-subscribing to `examples$` for each (so a cold source such as
  * `readArrow` replays the file, reshuffled), and emits a `batch` event per step and an `epoch` event
  * per epoch. A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
- * mini-batches by count; use one epoch for it.
+ * mini-batches by count: give it one epoch and `shuffle: false` (or a small `shuffleBuffer`), since
+ * shuffled examples wait in the shuffle window until it fills.
  *
  * @example
  * fit(readArrow('train.arrow'), { network, optimizer, standardizer, epochs: 20, validation: readArrow('test.arrow') })

@@ -130,7 +130,8 @@ export async function writeArrowFile(
   const batchRows = options.batchRows ?? 8192;
   const sink = await openArrowSink(path, options.format);
   try {
-    for (let start = 0; start < rows; start += batchRows) sink.write(arrowRecordBatch(columns, start, Math.min(rows, start + batchRows)));
+    // An empty table still gets one empty record batch, so that the file carries its schema.
+    for (let start = 0; start < Math.max(rows, 1); start += batchRows) sink.write(arrowRecordBatch(columns, start, Math.min(rows, start + batchRows)));
     await sink.close();
   } catch (error) {
     await sink.abort();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { typescriptKernels as k } from '../../src/model/kernels.js';
 import { randomArray } from '../helpers/gradcheck.js';
 
-function naive(a: ArrayLike<number>, b: ArrayLike<number>, m: number, kk: number, n: number, at: (i: number, p: number) => number, bt: (p: number, j: number) => number) {
+function naive(m: number, kk: number, n: number, at: (i: number, p: number) => number, bt: (p: number, j: number) => number) {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < kk; p++) out[i * n + j]! += at(i, p) * bt(p, j);
   return out;
@@ -15,18 +15,18 @@ describe('typescriptKernels', () => {
       const b = randomArray(kk * n, `b${n}`);
       const out = new Float64Array(m * n).fill(99);
       k.matmul(a, b, out, m, kk, n);
-      const expected = naive(a, b, m, kk, n, (i, p) => a[i * kk + p]!, (p, j) => b[p * n + j]!);
+      const expected = naive(m, kk, n, (i, p) => a[i * kk + p]!, (p, j) => b[p * n + j]!);
       expected.forEach((v, i) => expect(out[i]).toBeCloseTo(v, 12));
 
       // aᵀ·b with a stored k×m.
       const aT = randomArray(kk * m, `at${m}`);
       k.matmulTransposeA(aT, b, out, m, kk, n);
-      naive(aT, b, m, kk, n, (i, p) => aT[p * m + i]!, (p, j) => b[p * n + j]!).forEach((v, i) => expect(out[i]).toBeCloseTo(v, 12));
+      naive(m, kk, n, (i, p) => aT[p * m + i]!, (p, j) => b[p * n + j]!).forEach((v, i) => expect(out[i]).toBeCloseTo(v, 12));
 
       // a·bᵀ with b stored n×k.
       const bT = randomArray(n * kk, `bt${n}`);
       k.matmulTransposeB(a, bT, out, m, kk, n);
-      naive(a, bT, m, kk, n, (i, p) => a[i * kk + p]!, (p, j) => bT[j * kk + p]!).forEach((v, i) => expect(out[i]).toBeCloseTo(v, 12));
+      naive(m, kk, n, (i, p) => a[i * kk + p]!, (p, j) => bT[j * kk + p]!).forEach((v, i) => expect(out[i]).toBeCloseTo(v, 12));
     });
   }
 });

@@ -49,10 +49,10 @@ describe('Dense', () => {
   it('draws He initial weights with variance 2/fanIn', () => {
     const dense = new Dense({ inputSize: 200, units: 100, init: 'he' }, float64Backend, createRandom(3));
     const w = dense.weight.value;
-    const variance = w.reduce((s, v) => s + v * v, 0) / w.length;
+    const variance = Array.from(w).reduce((s, v) => s + v * v, 0) / w.length;
     expect(variance).toBeCloseTo(2 / 200, 3);
     const xavier = new Dense({ inputSize: 200, units: 100, init: 'xavier' }, float64Backend, createRandom(3)).weight.value;
-    expect(xavier.reduce((s, v) => s + v * v, 0) / xavier.length).toBeCloseTo(1 / 200, 3);
+    expect(Array.from(xavier).reduce((s, v) => s + v * v, 0) / xavier.length).toBeCloseTo(1 / 200, 3);
   });
 });
 
@@ -126,5 +126,16 @@ describe('Activation', () => {
     expect(new Activation({ size: 3, fn: 'sigmoid' }).forward({ rows: 1, cols: 1, data: Float64Array.of(-800) }, ctx).data[0]).toBe(0);
     expect(new Activation({ size: 3, fn: 'tanh' }).forward(x, ctx).data[2]).toBeCloseTo(Math.tanh(3), 15);
     expect(() => new Activation({ size: 3, fn: 'gelu' as never })).toThrow(/unknown activation 'gelu'/);
+  });
+});
+
+describe('NaN propagation', () => {
+  it('relu and dense pass NaN on instead of hiding it', () => {
+    const ctx = train();
+    const relu = new Activation({ size: 2, fn: 'relu' }).forward({ rows: 1, cols: 2, data: Float64Array.of(Number.NaN, -1) }, ctx);
+    expect(relu.data[0]).toBeNaN();
+    const dense = new Dense({ inputSize: 2, units: 1 }, float64Backend, createRandom(0));
+    dense.weight.value[0] = Number.NaN;
+    expect(dense.forward({ rows: 1, cols: 2, data: Float64Array.of(0, 1) }, ctx).data[0]).toBeNaN();
   });
 });

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { concat, lastValueFrom, of, throwError } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { Predictions } from '../../src/operators/predict.js';
+import { writePredictions } from '../../src/streams/writePredictions.js';
+import { leftovers, tempDir } from '../helpers/files.js';
+
+const predictions = (rows: number, first: number): Predictions => ({
+  rows,
+  classes: 2,
+  predicted: Int32Array.from({ length: rows }, (_, i) => (first + i) % 2),
+  probabilities: Float32Array.from({ length: rows * 2 }, (_, i) => (i % 2 === 0 ? 0.25 : 0.75)),
+});
+
+describe('writePredictions', () => {
+  it('writes row, prediction and probabilities as an Arrow file', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'pred.arrow');
+    const written = await lastValueFrom(of(predictions(3, 0), predictions(2, 3)).pipe(writePredictions(out)));
+    expect(written).toEqual({ path: out, rows: 5 });
+    const table = tableFromIPC(readFileSync(out));
+    expect(table.schema.fields.map(String)).toEqual(['row: Int32', 'prediction: Int32', 'probabilities: FixedSizeList[2]<Float32>']);
+    expect(Array.from(table.getChild('row')!.toArray())).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(table.getChild('prediction')!.toArray())).toEqual([0, 1, 0, 1, 0]);
+    expect(Array.from(table.get(4)!.probabilities)).toEqual([0.25, 0.75]);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('leaves nothing behind when the source errors', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'pred.arrow');
+    await expect(lastValueFrom(concat(of(predictions(3, 0)), throwError(() => new Error('boom'))).pipe(writePredictions(out)))).rejects.toThrow('boom');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
