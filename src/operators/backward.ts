@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from 'rxjs';
 import type { ScoredPass } from './loss.js';
 
 /**
@@ -9,20 +9,9 @@ import type { ScoredPass } from './loss.js';
  * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam));
  */
 export function backward(): OperatorFunction<ScoredPass, ScoredPass> {
-  return (source) =>
-    new Observable<ScoredPass>((subscriber) =>
-      source.subscribe({
-        next(pass) {
-          try {
-            if (!pass.dLogits) throw new Error('backward: the pass has no gradient; run forward in train mode');
-            pass.network.backward(pass.dLogits, pass.context);
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          subscriber.next(pass);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return map((pass) => {
+    if (!pass.dLogits) throw new Error('backward: the pass has no gradient; run forward in train mode');
+    pass.network.backward(pass.dLogits, pass.context);
+    return pass;
+  });
 }

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { defer, map, type OperatorFunction } from 'rxjs';
 import { type Mode, type PassContext, Workspace } from '../model/layer.js';
 import type { Matrix } from '../model/matrix.js';
 import type { Network } from '../model/network.js';
@@ -35,20 +35,8 @@ export function forward(network: Network, options: ForwardOptions = {}): Operato
   const mode = options.mode ?? 'train';
   if (mode !== 'train' && mode !== 'inference') throw new RangeError(`forward: mode must be 'train' or 'inference', got '${String(mode)}'`);
   return (source) =>
-    new Observable<ForwardPass>((subscriber) => {
+    defer(() => {
       const context: PassContext = { mode, workspace: options.workspace ?? new Workspace(network.backend.allocator) };
-      return source.subscribe({
-        next(batch) {
-          let logits: Matrix;
-          try {
-            logits = network.forward(batch.x, context);
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          subscriber.next({ batch, logits, network, context });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+      return source.pipe(map((batch): ForwardPass => ({ batch, logits: network.forward(batch.x, context), network, context })));
     });
 }

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from 'rxjs';
 import type { Matrix } from '../model/matrix.js';
 import { softmaxCrossEntropy } from '../model/softmaxCrossEntropy.js';
 import type { ForwardPass } from './forward.js';
@@ -22,31 +22,18 @@ export interface ScoredPass extends ForwardPass {
  * batches$.pipe(forward(network), loss(), map((s) => s.loss));
  */
 export function loss(): OperatorFunction<ForwardPass, ScoredPass> {
-  return (source) =>
-    new Observable<ScoredPass>((subscriber) =>
-      source.subscribe({
-        next(pass) {
-          let scored: ScoredPass;
-          try {
-            const { rows, cols } = pass.logits;
-            const ws = pass.context.workspace;
-            const probabilities = ws.buffer(loss, 'probabilities', rows * cols);
-            const dLogits = pass.context.mode === 'train' ? ws.buffer(loss, 'dLogits', rows * cols) : undefined;
-            const result = softmaxCrossEntropy(pass.logits, pass.batch.labels, probabilities, dLogits);
-            scored = {
-              ...pass,
-              loss: result.loss,
-              correct: result.correct,
-              probabilities: { rows, cols, data: probabilities },
-              dLogits: dLogits ? { rows, cols, data: dLogits } : undefined,
-            };
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          subscriber.next(scored);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return map((pass): ScoredPass => {
+    const { rows, cols } = pass.logits;
+    const ws = pass.context.workspace;
+    const probabilities = ws.buffer(loss, 'probabilities', rows * cols);
+    const dLogits = pass.context.mode === 'train' ? ws.buffer(loss, 'dLogits', rows * cols) : undefined;
+    const result = softmaxCrossEntropy(pass.logits, pass.batch.labels, probabilities, dLogits);
+    return {
+      ...pass,
+      loss: result.loss,
+      correct: result.correct,
+      probabilities: { rows, cols, data: probabilities },
+      dLogits: dLogits ? { rows, cols, data: dLogits } : undefined,
+    };
+  });
 }

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { defer, map, type OperatorFunction } from 'rxjs';
 import type { FloatArray } from '../model/matrix.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { MiniBatch } from '../streams/miniBatches.js';
@@ -13,25 +13,19 @@ import type { MiniBatch } from '../streams/miniBatches.js';
  */
 export function normalize(standardizer: Standardizer): OperatorFunction<MiniBatch, MiniBatch> {
   return (source) =>
-    new Observable<MiniBatch>((subscriber) => {
+    defer(() => {
       const buffers = new Map<number, FloatArray>();
-      return source.subscribe({
-        next(batch) {
-          try {
-            if (batch.x.cols !== standardizer.size) {
-              throw new RangeError(`normalize: the standardizer was fitted on ${standardizer.size} features, the batch has ${batch.x.cols}`);
-            }
-            const length = batch.x.rows * batch.x.cols;
-            let out = buffers.get(length);
-            if (out === undefined) buffers.set(length, (out = new Float32Array(length)));
-            standardizer.apply(batch.x.data, batch.x.rows, out);
-            subscriber.next({ ...batch, x: { rows: batch.x.rows, cols: batch.x.cols, data: out } });
-          } catch (error) {
-            subscriber.error(error);
+      return source.pipe(
+        map((batch): MiniBatch => {
+          if (batch.x.cols !== standardizer.size) {
+            throw new RangeError(`normalize: the standardizer was fitted on ${standardizer.size} features, the batch has ${batch.x.cols}`);
           }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+          const length = batch.x.rows * batch.x.cols;
+          let out = buffers.get(length);
+          if (out === undefined) buffers.set(length, (out = new Float32Array(length)));
+          standardizer.apply(batch.x.data, batch.x.rows, out);
+          return { ...batch, x: { rows: batch.x.rows, cols: batch.x.cols, data: out } };
+        }),
+      );
     });
 }

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { map, type OperatorFunction } from 'rxjs';
 import { DivergedError } from '../errors.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { learningRateAt, type Schedule } from '../model/schedule.js';
@@ -26,31 +26,10 @@ export interface StepMetrics {
  * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam, { type: 'inverse', decay: 0.1 }));
  */
 export function optimizerStep(optimizer: Optimizer, schedule: Schedule = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
-  return (source) =>
-    new Observable<StepMetrics>((subscriber) =>
-      source.subscribe({
-        next(pass) {
-          const { batch } = pass;
-          let learningRate: number;
-          try {
-            if (!Number.isFinite(pass.loss)) throw new DivergedError(pass.loss, batch.epoch, batch.index);
-            learningRate = learningRateAt(optimizer.config.learningRate, schedule, batch.epoch);
-            optimizer.step(pass.network.params, learningRate);
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          subscriber.next({
-            epoch: batch.epoch,
-            batch: batch.index,
-            step: optimizer.steps,
-            size: batch.size,
-            loss: pass.loss,
-            accuracy: pass.correct / batch.size,
-            learningRate,
-          });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return map(({ batch, loss, correct, network }): StepMetrics => {
+    if (!Number.isFinite(loss)) throw new DivergedError(loss, batch.epoch, batch.index);
+    const learningRate = learningRateAt(optimizer.config.learningRate, schedule, batch.epoch);
+    optimizer.step(network.params, learningRate);
+    return { epoch: batch.epoch, batch: batch.index, step: optimizer.steps, size: batch.size, loss, accuracy: correct / batch.size, learningRate };
+  });
 }
