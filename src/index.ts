@@ -18,7 +18,7 @@ export { type Allocator, allocMatrix, type FloatArray, float32Allocator, float64
 export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
 export { Adam } from './model/optimizers/adam.js';
 export { createOptimizer } from './model/optimizers/createOptimizer.js';
-export { Momentum } from './model/optimizers/momentum.js';
+export { Momentum, type MomentumConvention } from './model/optimizers/momentum.js';
 export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, OptimizerState } from './model/optimizers/optimizer.js';
 export { RmsProp } from './model/optimizers/rmsprop.js';
 export { Sgd } from './model/optimizers/sgd.js';

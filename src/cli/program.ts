@@ -50,6 +50,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--lr <rate>', 'learning rate', wrap(positiveNumber('--lr')), 0.001)
     .option('--lr-decay <schedule>', 'inverse:DECAY (or DECAY), exponential:RATE, step:EVERY:GAMMA', wrap(parseSchedule))
     .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1", wrap(nonNegativeNumber('--momentum')))
+    .addOption(
+      new Option('--momentum-convention <form>', "momentum's velocity: ewa v = βv + (1 − β)g, or pytorch v = βv + g").choices(['ewa', 'pytorch']).default('ewa'),
+    )
     .option('--weight-decay <lambda>', 'L2 weight decay on weight matrices', wrap(nonNegativeNumber('--weight-decay')), 0)
     .option('--batch-size <n>', 'mini-batch size', wrap(positiveInteger('--batch-size')), 64)
     .option('--epochs <n>', 'epochs to train (in total, when resuming)', wrap(positiveInteger('--epochs')), 20)

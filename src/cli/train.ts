@@ -27,6 +27,7 @@ export interface TrainCommandOptions {
   readonly lrDecay?: Schedule;
   readonly weightDecay: number;
   readonly momentum?: number;
+  readonly momentumConvention: 'ewa' | 'pytorch';
   readonly batchSize: number;
   readonly epochs: number;
   readonly seed: number;
@@ -52,7 +53,7 @@ function optimizerConfig(options: TrainCommandOptions): OptimizerConfig {
   const base = { learningRate: options.lr, weightDecay: options.weightDecay };
   switch (options.optimizer) {
     case 'momentum':
-      return { type: 'momentum', ...base, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
+      return { type: 'momentum', ...base, convention: options.momentumConvention, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
     case 'rmsprop':
       return { type: 'rmsprop', ...base, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
     case 'adam':

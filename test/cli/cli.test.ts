@@ -160,6 +160,14 @@ describe('rxgrad CLI', () => {
     });
   });
 
+  it('trains with momentum in either convention', async () => {
+    const ewa = await cli('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--lr', '0.1', '--epochs', '2', '--json');
+    const pytorch = await cli('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--momentum-convention', 'pytorch', '--lr', '0.01', '--epochs', '2', '--json');
+    expect([ewa.code, pytorch.code]).toEqual([0, 0]);
+    // The same effective step size (α_pytorch = α_ewa·(1 − β)): the same run up to round-off.
+    expect(lastJson(pytorch.stdout).trainLoss).toBeCloseTo(lastJson(ewa.stdout).trainLoss as number, 4);
+  });
+
   it('every command has --help', async () => {
     for (const command of ['train', 'evaluate', 'predict']) {
       const help = await cli(command, '--help');

@@ -3,28 +3,42 @@ import { type Allocator, float32Allocator } from '../matrix.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
- * Gradient descent with momentum as an exponentially weighted average of gradients:
- * v ← β·v + (1 − β)·dW, W ← W − α·v (β default 0.9). PyTorch's SGD momentum (v ← μ·v + g) is the
- * same direction scaled by 1/(1 − β): multiply α by (1 − β) to match it.
+ * How the velocity accumulates gradients:
+ * - `'ewa'` (default): v ← β·v + (1 − β)·dW, an exponentially weighted average of gradients
+ *   (the form taught in deep-learning courses); the step size is α whatever β is.
+ * - `'pytorch'`: v ← β·v + dW, PyTorch's `SGD(momentum=β)` (and Keras's up to where α is applied).
+ *   In steady state the velocity is 1/(1 − β) times larger, so the same α takes steps 10× longer at
+ *   β = 0.9: divide α by 10 when moving a configuration from 'ewa' to 'pytorch'.
+ */
+export type MomentumConvention = 'ewa' | 'pytorch';
+
+/**
+ * Gradient descent with momentum: W ← W − α·v, with the velocity v accumulated by `convention`
+ * (default 'ewa', β default 0.9).
  *
  * @example
- * const momentum = new Momentum({ learningRate: 0.1, beta: 0.9 });
+ * const ours = new Momentum({ learningRate: 0.1, beta: 0.9 });
+ * const torchLike = new Momentum({ learningRate: 0.01, beta: 0.9, convention: 'pytorch' });
  */
 export class Momentum extends SlotOptimizer {
   private readonly beta: number;
+  private readonly gradientWeight: number;
 
-  constructor(config: OptimizerBase & { readonly beta?: number }, allocator: Allocator = float32Allocator) {
+  constructor(config: OptimizerBase & { readonly beta?: number; readonly convention?: MomentumConvention }, allocator: Allocator = float32Allocator) {
     const beta = checkBeta('momentum', 'beta', config.beta ?? 0.9);
-    super({ ...config, type: 'momentum', beta }, allocator);
+    const convention = config.convention ?? 'ewa';
+    if (convention !== 'ewa' && convention !== 'pytorch') throw new RangeError(`momentum: convention must be 'ewa' or 'pytorch', got '${String(convention)}'`);
+    super({ ...config, type: 'momentum', beta, convention }, allocator);
     this.beta = beta;
+    this.gradientWeight = convention === 'ewa' ? 1 - beta : 1;
   }
 
   protected update(param: Param, lr: number, wd: number): void {
     const { value: w, grad: g } = param;
     const v = this.slot(param, 'velocity');
-    const beta = this.beta;
+    const { beta, gradientWeight } = this;
     for (let i = 0; i < w.length; i++) {
-      v[i] = beta * v[i]! + (1 - beta) * (g[i]! + wd * w[i]!);
+      v[i] = beta * v[i]! + gradientWeight * (g[i]! + wd * w[i]!);
       w[i]! -= lr * v[i]!;
     }
   }

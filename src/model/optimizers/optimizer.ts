@@ -15,7 +15,7 @@ export interface OptimizerBase {
 /** Which optimizer and its hyperparameters. */
 export type OptimizerConfig =
   | (OptimizerBase & { readonly type: 'sgd' })
-  | (OptimizerBase & { readonly type: 'momentum'; readonly beta?: number })
+  | (OptimizerBase & { readonly type: 'momentum'; readonly beta?: number; readonly convention?: 'ewa' | 'pytorch' })
   | (OptimizerBase & { readonly type: 'rmsprop'; readonly beta?: number; readonly epsilon?: number })
   | (OptimizerBase & { readonly type: 'adam'; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number });
 

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Computes PyTorch reference values for rxgrad's parity tests and writes them as JSON fixtures.
+
+Run with Debian's interpreter, which sees Debian's python3-torch (the python3 first on PATH may not):
+
+    apt-get install python3-torch python3-sklearn
+    /usr/bin/python3 test/reference/make_fixtures.py
+
+Everything is seeded and computed on the CPU in float32, so the fixtures regenerate byte for byte.
+"""
+import gzip
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.use_deterministic_algorithms(True)
+torch.set_num_threads(1)
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "fixtures")
+DIGITS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+
+
+def flat(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def write(name, data):
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        json.dump({"generator": "test/reference/make_fixtures.py", "torch": torch.__version__, **data}, f, sort_keys=True, separators=(",", ":"))
+        f.write("\n")
+    print(path)
+
+
+def batch_norm_cases():
+    cases = []
+    # (batch, features): two rows, an odd batch, and more features than rows.
+    for seed, (n, c) in enumerate([(2, 3), (5, 4), (3, 7), (8, 2)]):
+        g = torch.Generator().manual_seed(1000 + seed)
+        bn = torch.nn.BatchNorm1d(c, eps=1e-5, momentum=0.1)
+        with torch.no_grad():
+            bn.weight.copy_(torch.rand(c, generator=g) + 0.5)
+            bn.bias.copy_(torch.randn(c, generator=g))
+        steps = []
+        for _ in range(3):
+            x = (torch.randn(n, c, generator=g) * 3 + 1).requires_grad_(True)
+            dy = torch.randn(n, c, generator=g)
+            bn.train()
+            bn.zero_grad()
+            y = bn(x)
+            y.backward(dy)
+            steps.append({
+                "x": flat(x), "dy": flat(dy), "y": flat(y), "dx": flat(x.grad),
+                "dgamma": flat(bn.weight.grad), "dbeta": flat(bn.bias.grad),
+                "runningMean": flat(bn.running_mean), "runningVar": flat(bn.running_var),
+            })
+        bn.eval()
+        x_eval = torch.randn(n, c, generator=g) * 2
+        y_eval = bn(x_eval)
+        cases.append({
+            "rows": n, "features": c, "gamma": flat(bn.weight), "beta": flat(bn.bias), "steps": steps,
+            "evalX": flat(x_eval), "evalY": flat(y_eval),
+        })
+    try:
+        torch.nn.BatchNorm1d(3).train()(torch.randn(1, 3))
+        batch_of_one = "accepted"
+    except ValueError as error:
+        batch_of_one = str(error)
+    write("batchNorm.json", {"epsilon": 1e-5, "momentum": 0.1, "cases": cases, "batchOfOneError": batch_of_one})
+
+
+def softmax_cases():
+    cases = []
+    g = torch.Generator().manual_seed(7)
+    shapes = [(1, 2), (4, 3), (5, 10), (3, 7)]
+    for n, k in shapes:
+        z = (torch.randn(n, k, generator=g) * 4).requires_grad_(True)
+        labels = torch.randint(0, k, (n,), generator=g)
+        loss = F.cross_entropy(z, labels)
+        loss.backward()
+        cases.append({"rows": n, "classes": k, "logits": flat(z), "labels": labels.tolist(), "loss": float(loss), "dLogits": flat(z.grad),
+                      "probabilities": flat(torch.softmax(z, dim=1))})
+    z = torch.tensor([[1e4, 0.0, -1e4], [1e4, 1e4 - 1.0, 3.0], [-1e4, -1e4, -1e4]], requires_grad=True)
+    labels = torch.tensor([1, 0, 2])
+    loss = F.cross_entropy(z, labels)
+    loss.backward()
+    cases.append({"rows": 3, "classes": 3, "logits": flat(z), "labels": labels.tolist(), "loss": float(loss), "dLogits": flat(z.grad),
+                  "probabilities": flat(torch.softmax(z, dim=1)), "note": "large logits that overflow a naive softmax"})
+    write("softmaxCrossEntropy.json", {"cases": cases})
+
+
+def optimizer_runs():
+    g = torch.Generator().manual_seed(42)
+    initial = torch.randn(6, generator=g)
+    gradients = torch.randn(20, 6, generator=g)
+    lr = 0.05
+    specs = [
+        ("sgd", lambda p, wd: torch.optim.SGD([p], lr=lr, weight_decay=wd)),
+        ("momentumPytorch", lambda p, wd: torch.optim.SGD([p], lr=lr, momentum=0.9, weight_decay=wd)),
+        ("rmsprop", lambda p, wd: torch.optim.RMSprop([p], lr=lr, alpha=0.9, eps=1e-8, weight_decay=wd)),
+        ("adam", lambda p, wd: torch.optim.Adam([p], lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=wd)),
+    ]
+    runs = []
+    for name, make in specs:
+        for wd in (0.0, 0.01):
+            p = initial.clone().requires_grad_(True)
+            opt = make(p, wd)
+            trajectory = []
+            for t in range(20):
+                p.grad = gradients[t].clone()
+                opt.step()
+                trajectory.append(flat(p))
+            runs.append({"optimizer": name, "weightDecay": wd, "trajectory": trajectory})
+    write("optimizers.json", {"learningRate": lr, "initial": flat(initial), "gradients": [flat(r) for r in gradients], "runs": runs})
+
+
+def schedules():
+    def lrs(make):
+        p = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=0.1)
+        sched = make(opt)
+        out = []
+        for _ in range(12):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return out
+
+    write("schedules.json", {
+        "initial": 0.1,
+        "inverse": {"decay": 0.5, "lrs": lrs(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + 0.5 * e)))},
+        "exponential": {"rate": 0.9, "lrs": lrs(lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9))},
+        "step": {"every": 4, "gamma": 0.5, "lrs": lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5))},
+    })
+
+
+def training_run():
+    rows = [[int(v) for v in line.split(",")] for line in gzip.open(DIGITS, "rt").read().strip().split("\n")]
+    data = torch.tensor([r[:64] for r in rows], dtype=torch.float32)
+    labels = torch.tensor([r[64] for r in rows])
+    g = torch.Generator().manual_seed(2024)
+    batch, steps = 32, 30
+    order = torch.randperm(len(rows), generator=g)[: batch * steps]
+    mean = data.mean(dim=0)
+    std = data.std(dim=0, unbiased=False)
+    std = torch.where(std > 1e-12, std, torch.ones_like(std))
+
+    def make_network():
+        torch.manual_seed(2024)
+        return torch.nn.Sequential(
+            torch.nn.Linear(64, 32, bias=False), torch.nn.BatchNorm1d(32), torch.nn.ReLU(),
+            torch.nn.Linear(32, 16, bias=False), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
+            torch.nn.Linear(16, 10),
+        )
+
+    def state(net):
+        return {name: flat(t) for name, t in net.state_dict().items() if not name.endswith("num_batches_tracked")}
+
+    def run(dtype, make_optimizer):
+        net = make_network().to(dtype)
+        opt = make_optimizer(net.parameters())
+        losses = []
+        net.train()
+        for s in range(steps):
+            idx = order[s * batch:(s + 1) * batch]
+            x = (data[idx].to(dtype) - mean.to(dtype)) / std.to(dtype)
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), labels[idx])
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+        return {"losses": losses, "final": state(net)}
+
+    adam = lambda params: torch.optim.Adam(params, lr=0.01)
+    sgd = lambda params: torch.optim.SGD(params, lr=0.1)
+    write("trainingRun.json", {
+        "batchSize": batch,
+        "pixels": [int(v) for v in data[order].reshape(-1).tolist()],
+        "labels": labels[order].tolist(),
+        "mean": flat(mean), "std": flat(std),
+        "initial": state(make_network()),
+        # The same run in float32 (what rxgrad trains in) and in float64 (to compare without round-off).
+        "adam": {"learningRate": 0.01, "float32": run(torch.float32, adam), "float64": run(torch.float64, adam)},
+        "sgd": {"learningRate": 0.1, "float32": run(torch.float32, sgd), "float64": run(torch.float64, sgd)},
+    })
+
+
+if __name__ == "__main__":
+    batch_norm_cases()
+    softmax_cases()
+    optimizer_runs()
+    schedules()
+    training_run()
