@@ -1,0 +1,88 @@
+import { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, SearchSpaceError, uniform } from './distributions.js';
+
+/** Hyperparameter names and their distributions. Names are those of `TrainingConfig` (see `configFromParams`). */
+export type SearchSpace = Readonly<Record<string, Distribution>>;
+
+/** One sampled configuration. */
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** The names a space may use, i.e. what a trial knows how to apply. */
+export const TUNABLE = ['learningRate', 'momentum', 'hiddenUnits', 'layers', 'batchSize', 'lrDecay', 'weightDecay', 'optimizer', 'activation', 'beta2', 'epsilon', 'batchNorm'] as const;
+
+/**
+ * The default space, in the usual order of importance: the learning rate first; then momentum β,
+ * hidden units and mini-batch size; then the number of layers and learning-rate decay. Adam's β₂
+ * and ε stay at 0.999 and 1e-8 unless a space asks for them.
+ *
+ * @example
+ * const space = { ...defaultSearchSpace(), layers: intUniform(1, 2) };
+ */
+export function defaultSearchSpace(): SearchSpace {
+  return {
+    learningRate: logUniform(1e-4, 1e-1),
+    momentum: oneMinusLogUniform(0.8, 0.999),
+    hiddenUnits: intLogUniform(16, 256),
+    batchSize: choice([32, 64, 128, 256]),
+    layers: intUniform(1, 3),
+    lrDecay: uniform(0, 0.5),
+  };
+}
+
+const factories: Record<string, (args: unknown) => Distribution> = {
+  uniform: (a) => uniform(...pair('uniform', a)),
+  logUniform: (a) => logUniform(...pair('logUniform', a)),
+  oneMinusLogUniform: (a) => oneMinusLogUniform(...pair('oneMinusLogUniform', a)),
+  intUniform: (a) => intUniform(...pair('intUniform', a)),
+  intLogUniform: (a) => intLogUniform(...pair('intLogUniform', a)),
+  choice: (a) => {
+    if (!Array.isArray(a)) throw new SearchSpaceError(`choice: expected a list of values, got ${JSON.stringify(a)}`);
+    return choice(a as ParamValue[]);
+  },
+};
+
+function pair(kind: string, args: unknown): [number, number] {
+  if (!Array.isArray(args) || args.length !== 2 || args.some((v) => typeof v !== 'number')) {
+    throw new SearchSpaceError(`${kind}: expected [low, high], got ${JSON.stringify(args)}`);
+  }
+  return [args[0] as number, args[1] as number];
+}
+
+/**
+ * Reads a space from its JSON form: `{ "learningRate": { "logUniform": [1e-4, 1] }, "batchSize":
+ * { "choice": [32, 64] } }`. Errors name the parameter and what is wrong with it.
+ *
+ * @example
+ * parseSearchSpace(JSON.parse(await readFile('space.json', 'utf8')))
+ */
+export function parseSearchSpace(json: unknown, source = 'search space'): SearchSpace {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SearchSpaceError(`${source}: expected an object of parameter names to distributions`);
+  const space: Record<string, Distribution> = {};
+  for (const [name, spec] of Object.entries(json)) {
+    if (!(TUNABLE as readonly string[]).includes(name)) throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
+    if (typeof spec !== 'object' || spec === null || Object.keys(spec).length !== 1) {
+      throw new SearchSpaceError(`${source}: '${name}' must be an object with one distribution, e.g. { "logUniform": [0.0001, 1] }`);
+    }
+    const [kind, args] = Object.entries(spec)[0]!;
+    const factory = factories[kind];
+    if (!factory) throw new SearchSpaceError(`${source}: '${name}' uses unknown distribution '${kind}'; expected one of ${Object.keys(factories).join(', ')}`);
+    try {
+      space[name] = factory(args);
+    } catch (error) {
+      throw new SearchSpaceError(`${source}: '${name}': ${(error as Error).message}`);
+    }
+  }
+  if (Object.keys(space).length === 0) throw new SearchSpaceError(`${source}: names no parameters`);
+  return space;
+}
+
+/**
+ * The JSON form of a space (what `parseSearchSpace` reads).
+ *
+ * @example
+ * JSON.stringify(spaceToJSON(defaultSearchSpace()))
+ */
+export function spaceToJSON(space: SearchSpace): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(space).map(([name, d]) => [name, { [d.type]: d.type === 'choice' ? d.values : [d.low, d.high] }]),
+  );
+}
