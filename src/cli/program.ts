@@ -14,7 +14,9 @@ import {
 } from './io.js';
 import { parseSchedule } from '../model/schedule.js';
 import { predictCommand } from './predict.js';
-import { type TrainCommandOptions, trainCommand } from './train.js';
+import { studyCommand } from './study.js';
+import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
+import { type TuneCommandOptions, tuneCommand } from './tune.js';
 
 function wrap<T>(parse: (text: string) => T) {
   return (text: string): T => {
@@ -60,8 +62,11 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--no-normalize', 'feed features as they are, without standardizing them')
     .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
     .option('--resume <dir>', 'continue training a model saved with --save')
+    .option('--config <file>', 'a training configuration (e.g. a study\'s best.json); flags given on the command line win')
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
-    .action((options: TrainCommandOptions) => run(() => trainCommand(options, io)));
+    .action((options: TrainCommandOptions, command: Command) =>
+      run(async () => trainCommand(options.config ? await applyConfigFile(options, options.config, (name) => command.getOptionValueSource(name) === 'cli') : options, io)),
+    );
 
   program
     .command('evaluate')
@@ -79,6 +84,34 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--out <file>', 'Arrow file to write: columns row, prediction, probabilities')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: { model: string; data: string; out: string; json: boolean }) => run(() => predictCommand(options, io)));
+
+  program
+    .command('tune')
+    .description('search hyperparameters: random (or grid, quasi-random) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
+    .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
+    .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
+    .option('--label <column>', 'label column', 'label')
+    .option('--features <columns>', 'comma-separated feature columns', wrap(columnList))
+    .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
+    .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
+    .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
+    .addOption(new Option('--sampler <name>', 'how points are chosen').choices(['random', 'grid', 'quasi']).default('random'))
+    .option('--rounds <n>', 'coarse-to-fine rounds', wrap(positiveInteger('--rounds')), 1)
+    .addOption(new Option('--prune <rule>', 'early stopping of poor trials').choices(['asha', 'none']).default('asha'))
+    .option('--eta <n>', "ASHA's reduction factor: keep the top 1/eta at each rung", wrap(positiveNumber('--eta')), 3)
+    .option('--epochs <n>', 'most epochs a trial trains', wrap(positiveInteger('--epochs')), 9)
+    .option('--validation <fraction>', 'fraction of the training data held out for validation', wrap(positiveNumber('--validation')), 0.2)
+    .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
+    .option('--resume', 'continue or extend the study in --study', false)
+    .option('--json', 'print a summary as one JSON line', false)
+    .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));
+
+  program
+    .command('study')
+    .description('show a finished or running study')
+    .argument('<dir>', 'study directory')
+    .option('--json', 'print a summary as one JSON line', false)
+    .action((dir: string, options: { json: boolean }) => run(() => studyCommand(dir, options, io)));
 
   return program;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { filter, lastValueFrom, tap } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { ActivationName } from '../model/layer.js';
@@ -34,7 +35,36 @@ export interface TrainCommandOptions {
   readonly normalize: boolean;
   readonly save?: string;
   readonly resume?: string;
+  readonly config?: string;
   readonly json: boolean;
+}
+
+const CONFIG_KEYS = ['hidden', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
+
+/**
+ * Reads a `TrainingConfig` JSON file (what `rxgrad tune` writes as best.json) into train options;
+ * an option given explicitly on the command line keeps its value.
+ */
+export async function applyConfigFile(options: TrainCommandOptions, file: string, given: (option: string) => boolean): Promise<TrainCommandOptions> {
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--config ${file}: cannot read it as JSON (${(error as Error).message})`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${file}: expected a JSON object`);
+  const unknown = Object.keys(config).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new UsageError(`--config ${file}: unknown setting '${unknown[0]}'; expected ${CONFIG_KEYS.join(', ')}`);
+  const flag: Record<string, string> = { learningRate: 'lr', lrDecay: 'lrDecay' };
+  const merged: Record<string, unknown> = { ...options };
+  for (const key of CONFIG_KEYS) {
+    if (config[key] === undefined || config[key] === null) continue;
+    const option = flag[key] ?? key;
+    if (given(option)) continue;
+    if (key === 'lrDecay') merged.lrDecay = Number(config.lrDecay) > 0 ? { type: 'inverse', decay: Number(config.lrDecay) } : undefined;
+    else merged[option] = config[key];
+  }
+  return merged as unknown as TrainCommandOptions;
 }
 
 /** Checks that a test file has the training file's feature columns, in order and of the same types. */

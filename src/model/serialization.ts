@@ -34,6 +34,8 @@ export interface ModelBundle {
   readonly columns?: DataColumns | undefined;
   readonly optimizer?: Optimizer | undefined;
   readonly progress?: TrainingProgress | undefined;
+  /** Anything else to keep with the model (JSON), e.g. a tuning trial's learning curve. */
+  readonly notes?: Readonly<Record<string, unknown>> | undefined;
 }
 
 interface TensorEntry {
@@ -53,6 +55,7 @@ interface ModelDocument {
   readonly columns?: DataColumns;
   readonly optimizer?: { config: OptimizerConfig; steps: number };
   readonly progress?: TrainingProgress;
+  readonly notes?: Readonly<Record<string, unknown>>;
   readonly tensors: readonly TensorEntry[];
 }
 
@@ -90,6 +93,7 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
     ...(bundle.columns ? { columns: bundle.columns } : {}),
     ...(bundle.optimizer && optimizerState ? { optimizer: { config: bundle.optimizer.config, steps: optimizerState.steps } } : {}),
     ...(bundle.progress ? { progress: bundle.progress } : {}),
+    ...(bundle.notes ? { notes: bundle.notes } : {}),
     tensors,
   };
   await writeDirectoryAtomic(
@@ -164,6 +168,7 @@ export async function loadModel(dir: string, backend: Backend = defaultBackend):
     columns: document.columns,
     optimizer,
     progress: document.progress,
+    notes: document.notes,
   };
 }
 

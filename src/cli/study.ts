@@ -1,0 +1,30 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readStudy, readTrialRecords, summarizeStudy } from '../tuning/study.js';
+import { type CliIo, writeLine } from './io.js';
+import { writeLeaderboard } from './tune.js';
+
+/** `rxgrad study DIR`: a finished or running study's counts, running trials and leaderboard. */
+export async function studyCommand(dir: string, options: { json: boolean }, io: CliIo): Promise<void> {
+  const { settings } = await readStudy(dir);
+  const summary = summarizeStudy(await readTrialRecords(dir));
+  const checkpoints = path.join(dir, 'checkpoints');
+  const running = existsSync(checkpoints) ? (await fs.readdir(checkpoints)).sort() : [];
+  if (options.json) {
+    writeLine(
+      io.stdout,
+      JSON.stringify({
+        finished: summary.finished,
+        completed: summary.completed,
+        pruned: summary.pruned,
+        failed: summary.failed,
+        interrupted: running,
+        best: summary.best ? { id: summary.best.id, params: summary.best.params, validationAccuracy: summary.best.validationAccuracy } : null,
+      }),
+    );
+    return;
+  }
+  writeLine(io.stdout, `study ${dir}: ${settings.sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial`);
+  if (running.length > 0) writeLine(io.stdout, `running or interrupted: ${running.join(', ')}`);
+  writeLeaderboard(io.stdout, summary);
+}

@@ -1,0 +1,158 @@
+import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { lastValueFrom, tap } from 'rxjs';
+import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
+import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
+import type { SamplerName } from '../tuning/samplers.js';
+import { DEFAULT_TRAINING_CONFIG } from '../tuning/trainingConfig.js';
+import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+
+/** Options of `rxgrad tune`. */
+export interface TuneCommandOptions {
+  readonly data: string;
+  readonly label: string;
+  readonly features?: string[];
+  readonly space?: string;
+  readonly trials: number;
+  readonly parallel?: number;
+  readonly sampler: SamplerName;
+  readonly rounds: number;
+  readonly prune: 'asha' | 'none';
+  readonly eta: number;
+  readonly epochs: number;
+  readonly validation: number;
+  readonly seed: number;
+  readonly study: string;
+  readonly resume: boolean;
+  readonly json: boolean;
+}
+
+async function loadSpace(file: string | undefined): Promise<SearchSpace> {
+  if (!file) return defaultSearchSpace();
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--space ${file}: cannot read it (${(error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--space ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseSearchSpace(json, file);
+}
+
+function describeParams(params: Readonly<Record<string, unknown>>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : String(v)}`)
+    .join(' ');
+}
+
+/** Prints the leaderboard: the best non-failed trials. */
+export function writeLeaderboard(out: Writable, summary: StudySummary, rows = 10): void {
+  writeLine(out, `${summary.finished} trials finished: ${summary.completed} completed, ${summary.pruned} pruned, ${summary.failed} failed`);
+  if (summary.leaderboard.length === 0) return;
+  writeLine(out, 'rank  trial     epochs  val acc  val loss  parameters');
+  summary.leaderboard.slice(0, rows).forEach((r, i) => {
+    writeLine(out, `${String(i + 1).padStart(4)}  ${r.id.padEnd(8)}  ${String(r.epochs).padStart(6)}  ${formatNumber(r.validationAccuracy ?? undefined)}  ${formatNumber(r.validationLoss ?? undefined).padStart(8)}  ${describeParams(r.params)}`);
+  });
+}
+
+/** The live view of running trials on stderr: redrawn in place on a terminal, a line per finished trial otherwise. */
+function liveTable(stderr: Writable) {
+  const tty = (stderr as Writable & { isTTY?: boolean }).isTTY === true;
+  const running = new Map<string, string>();
+  let drawn = 0;
+  const redraw = () => {
+    if (!tty) return;
+    if (drawn > 0) stderr.write(`\x1b[${drawn}A\x1b[0J`);
+    const lines = [...running.values()];
+    for (const line of lines) stderr.write(`${line}\n`);
+    drawn = lines.length;
+  };
+  const log = (line: string) => {
+    if (tty && drawn > 0) {
+      stderr.write(`\x1b[${drawn}A\x1b[0J`);
+      drawn = 0;
+    }
+    stderr.write(`${line}\n`);
+    redraw();
+  };
+  return (event: StudyEvent) => {
+    switch (event.type) {
+      case 'round':
+        log(`round ${event.round + 1}: ${event.trials} trials, ${event.pending} to run`);
+        break;
+      case 'trial-start':
+        running.set(event.trial, `  ${event.trial}  starting${event.resumed ? ' (resuming from its checkpoint)' : ''}`);
+        redraw();
+        break;
+      case 'epoch':
+        running.set(event.trial, `  ${event.trial}  epoch ${String(event.epoch).padStart(3)}  val acc ${formatNumber(event.validationAccuracy)}  val loss ${formatNumber(event.validationLoss)}`);
+        redraw();
+        break;
+      case 'trial-end': {
+        running.delete(event.record.id);
+        const r = event.record;
+        const status = r.status === 'failed' ? `failed: ${r.error}` : `${r.status} after ${r.epochs} epochs`;
+        log(`${r.id}  ${status.padEnd(24)}  val acc ${formatNumber(r.validationAccuracy ?? undefined)}  ${describeParams(r.params)}`);
+        break;
+      }
+      case 'done':
+        break;
+    }
+  };
+}
+
+/** `rxgrad tune`: a hyperparameter study. */
+export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
+  const started = performance.now();
+  const space = await loadSpace(options.space);
+  const settings: StudySettings = {
+    data: { file: path.resolve(options.data), label: options.label, features: options.features },
+    sampler: options.sampler,
+    seed: options.seed,
+    prune: options.prune,
+    eta: options.eta,
+    minEpochs: 1,
+    validationFraction: options.validation,
+    base: { ...DEFAULT_TRAINING_CONFIG, epochs: options.epochs },
+  };
+  const parallel = options.parallel ?? availableParallelism();
+  const show = liveTable(io.stderr);
+  let summary: StudySummary | undefined;
+  await lastValueFrom(
+    runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume }).pipe(
+      tap((event) => {
+        show(event);
+        if (event.type === 'done') summary = event.summary;
+      }),
+    ),
+  );
+  const result = summary!;
+  const seconds = (performance.now() - started) / 1000;
+  const bestConfig = path.join(options.study, 'best.json');
+  if (options.json) {
+    writeLine(
+      io.stdout,
+      JSON.stringify({
+        finished: result.finished,
+        completed: result.completed,
+        pruned: result.pruned,
+        failed: result.failed,
+        best: result.best ? { id: result.best.id, params: result.best.params, validationAccuracy: result.best.validationAccuracy } : null,
+        bestConfig: result.best ? bestConfig : null,
+        epochsTrained: result.leaderboard.reduce((n, r) => n + r.epochs, 0),
+        seconds,
+      }),
+    );
+    return;
+  }
+  writeLeaderboard(io.stdout, result);
+  if (result.best) writeLine(io.stdout, `best configuration written to ${bestConfig} (rxgrad train --config ${bestConfig})`);
+  writeLine(io.stdout, `${seconds.toFixed(1)}s`);
+}

@@ -1,0 +1,287 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { concat, concatMap, defer, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
+import { RxgradError } from '../errors.js';
+import { writeFileAtomic } from '../model/atomicFiles.js';
+import { createRandom } from '../model/random.js';
+import { splitRows } from '../operators/splitRows.js';
+import { summarize } from '../operators/summarize.js';
+import { inspectArrow, readArrow } from '../streams/readArrow.js';
+import { AshaPruner } from './asha.js';
+import { valueAt } from './distributions.js';
+import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
+import { type Params, type SearchSpace, spaceToJSON } from './space.js';
+import { type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
+import { configFromParams, type TrainingConfig } from './trainingConfig.js';
+import { runTrialInWorker } from './runTrialInWorker.js';
+
+/** A study directory that does not fit the request: a different space or settings, or no --resume. */
+export class StudyError extends RxgradError {
+  override readonly name = 'StudyError';
+}
+
+/** What fixes a study: changing any of it makes a different study. */
+export interface StudySettings {
+  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined };
+  readonly sampler: SamplerName;
+  readonly seed: number;
+  readonly prune: 'asha' | 'none';
+  /** ASHA's η and first rung. */
+  readonly eta: number;
+  readonly minEpochs: number;
+  /** Fraction of the training file held out (seeded) for validation. */
+  readonly validationFraction: number;
+  /** The configuration sampled parameters are applied to; its `epochs` is the most a trial trains. */
+  readonly base: TrainingConfig;
+}
+
+/** Options of `runStudy`. */
+export interface StudyOptions {
+  readonly dir: string;
+  readonly space: SearchSpace;
+  readonly settings: StudySettings;
+  /** Trials in all, over all rounds (more than a finished study had extends it). */
+  readonly trials: number;
+  /** Coarse-to-fine rounds: round r + 1 samples inside the box around round ≤ r's best trials. Default 1. */
+  readonly rounds?: number;
+  /** Trials training at once. Default 1. */
+  readonly parallel?: number;
+  /** 'worker' threads (the default when parallel > 1) or 'inline' in this thread. */
+  readonly isolation?: 'worker' | 'inline';
+  /** Continue (or extend) an existing study in `dir`. Without it an existing study is an error. */
+  readonly resume?: boolean;
+}
+
+/** What a study reports as it runs. */
+export type StudyEvent =
+  | { readonly type: 'round'; readonly round: number; readonly trials: number; readonly pending: number; readonly box: UnitBox }
+  | { readonly type: 'trial-start'; readonly trial: string; readonly params: Params; readonly resumed: boolean }
+  | ({ readonly type: 'epoch'; readonly trial: string } & CurvePoint)
+  | { readonly type: 'trial-end'; readonly record: TrialRecord }
+  | { readonly type: 'done'; readonly summary: StudySummary };
+
+/** A study's state: counts and the best trial. */
+export interface StudySummary {
+  readonly finished: number;
+  readonly completed: number;
+  readonly pruned: number;
+  readonly failed: number;
+  readonly best: { readonly id: string; readonly params: Params; readonly validationAccuracy: number; readonly config: TrainingConfig } | null;
+  /** Non-failed trials by final validation accuracy, best first. */
+  readonly leaderboard: readonly TrialRecord[];
+}
+
+const STUDY_FILE = 'study.json';
+
+/** Summarizes records: counts by status and a leaderboard by validation accuracy. */
+export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
+  const leaderboard = records.filter((r) => r.status !== 'failed' && r.validationAccuracy !== null).sort((a, b) => b.validationAccuracy! - a.validationAccuracy! || a.id.localeCompare(b.id));
+  const top = leaderboard[0];
+  return {
+    finished: records.length,
+    completed: records.filter((r) => r.status === 'completed').length,
+    pruned: records.filter((r) => r.status === 'pruned').length,
+    failed: records.filter((r) => r.status === 'failed').length,
+    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config } : null,
+    leaderboard,
+  };
+}
+
+/**
+ * Reads a study directory's finished trial records.
+ *
+ * @example
+ * const summary = summarizeStudy(await readTrialRecords('studies/digits'));
+ */
+export async function readTrialRecords(dir: string): Promise<TrialRecord[]> {
+  const trialsDir = path.join(dir, 'trials');
+  const names = existsSync(trialsDir) ? (await fs.readdir(trialsDir)).filter((n) => n.endsWith('.json')).sort() : [];
+  return Promise.all(names.map(async (n) => JSON.parse(await fs.readFile(path.join(trialsDir, n), 'utf8')) as TrialRecord));
+}
+
+/**
+ * Reads a study's space and settings.
+ *
+ * @example
+ * const { space, settings } = await readStudy('studies/digits');
+ */
+export async function readStudy(dir: string): Promise<{ space: unknown; settings: StudySettings }> {
+  const file = path.join(dir, STUDY_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new StudyError(`${dir}: not a study directory (no ${STUDY_FILE})`);
+  }
+  const document = JSON.parse(text) as { format: string; space: unknown; settings: StudySettings };
+  if (document.format !== 'rxgrad-study') throw new StudyError(`${file}: not an rxgrad study`);
+  return document;
+}
+
+function stableKey(params: Params): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+function trialCounts(trials: number, rounds: number): number[] {
+  return Array.from({ length: rounds }, (_, r) => Math.floor(trials / rounds) + (r < trials % rounds ? 1 : 0));
+}
+
+interface PlannedTrial {
+  readonly id: string;
+  readonly round: number;
+  readonly params: Params;
+  readonly unit: number[];
+}
+
+/**
+ * Runs (or continues) a hyperparameter study: rounds of trials sampled from `space`, each trained on
+ * the training part of the file and scored on a seeded validation split, `parallel` at a time,
+ * poor ones stopped early by ASHA, every finished trial written to `dir/trials/ID.json` and every
+ * running one checkpointed after each epoch. Re-running with `resume` repeats no finished trial and
+ * continues interrupted ones from their last checkpoint; a larger `trials` or `rounds` extends the
+ * study. Every planned configuration is distinct. Writes the best configuration to `dir/best.json`.
+ *
+ * @example
+ * runStudy({ dir: 'studies/digits', space: defaultSearchSpace(), settings, trials: 40, rounds: 2, parallel: 2 })
+ *   .subscribe((e) => e.type === 'trial-end' && console.log(e.record.id, e.record.validationAccuracy));
+ */
+export function runStudy(options: StudyOptions): Observable<StudyEvent> {
+  const { dir, space, settings, trials, rounds = 1, parallel = 1 } = options;
+  if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`runStudy: trials must be a positive integer, got ${trials}`);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials) throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`runStudy: parallel must be a positive integer, got ${parallel}`);
+  const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
+  const names = Object.keys(space).sort();
+
+  return defer(async () => {
+    await openStudyDir(dir, space, settings, options.resume ?? false);
+    const layout = await inspectArrow(settings.data.file, { label: settings.data.label, features: settings.data.features });
+    const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features }).pipe(
+      splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
+    );
+    const summary = await lastValueFrom(train$.pipe(summarize()));
+    const records = new Map((await readTrialRecords(dir)).map((r) => [r.id, r]));
+    // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
+    for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
+    const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
+    for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
+    return { layout, summary, records, pruner };
+  }).pipe(
+    concatMap(({ layout, summary, records, pruner }) => {
+      const counts = trialCounts(trials, rounds);
+      const seen = new Set<string>();
+      const specOf = (t: PlannedTrial): TrialSpec => ({
+        id: t.id,
+        round: t.round,
+        params: t.params,
+        unit: t.unit,
+        config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
+        data: { file: settings.data.file, label: settings.data.label, features: layout.features },
+        validation: { fraction: settings.validationFraction, seed: settings.seed },
+        standardizer: summary.standardizer.toJSON(),
+        inputSize: layout.cols,
+        classes: Math.max(2, summary.classes),
+        checkpointDir: path.join(dir, 'checkpoints', t.id),
+      });
+      const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
+      const run = (spec: TrialSpec): Observable<TrialEvent> => (isolation === 'worker' ? runTrialInWorker(spec, decide) : runTrial(spec, decide));
+
+      const round$ = (round: number) =>
+        defer(async () => {
+          const box = await roundBox(dir, round, names.length, [...records.values()]);
+          const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
+          const pending = plan.filter((t) => !records.has(t.id));
+          return { round, box, plan, pending };
+        }).pipe(
+          concatMap(({ box, plan, pending }) =>
+            concat(
+              of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }),
+              from(pending).pipe(
+                mergeMap((t) => {
+                  return defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
+                    concatMap((resumed) => concat(
+                    of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
+                    run(specOf(t)).pipe(
+                      concatMap((event) => {
+                        if (event.type === 'epoch') return of<StudyEvent>(event);
+                        return defer(async (): Promise<StudyEvent> => {
+                          await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(event.record, null, 2)}\n`);
+                          records.set(t.id, event.record);
+                          await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
+                          return { type: 'trial-end', record: event.record };
+                        });
+                      }),
+                    ),
+                    )),
+                  );
+                }, parallel),
+              ),
+            ),
+          ),
+        );
+
+      return concat(
+        from(counts.map((_, r) => r)).pipe(concatMap(round$)),
+        defer(async (): Promise<StudyEvent> => {
+          const result = summarizeStudy([...records.values()]);
+          if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify({ ...result.best.config, epochs: settings.base.epochs }, null, 2)}\n`);
+          return { type: 'done', summary: result };
+        }),
+      );
+    }),
+  );
+}
+
+async function openStudyDir(dir: string, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
+  const file = path.join(dir, STUDY_FILE);
+  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings };
+  if (!existsSync(file)) {
+    await fs.mkdir(path.join(dir, 'trials'), { recursive: true });
+    await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
+    return;
+  }
+  const existing = await readStudy(dir);
+  if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
+    throw new StudyError(`${dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
+  }
+  for (const key of Object.keys(settings) as (keyof StudySettings)[]) {
+    if (JSON.stringify(existing.settings[key]) !== JSON.stringify(settings[key])) {
+      throw new StudyError(`${dir}: the study was run with a different ${key} (${JSON.stringify(existing.settings[key])}, now ${JSON.stringify(settings[key])}); nothing was changed`);
+    }
+  }
+  if (!resume) throw new StudyError(`${dir}: a study already exists there; pass --resume to continue or extend it`);
+}
+
+/** The box of a round: stored once chosen, so a resumed study samples the same points. */
+async function roundBox(dir: string, round: number, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
+  const file = path.join(dir, 'rounds', `${round}.json`);
+  if (existsSync(file)) return (JSON.parse(await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
+  const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && r.validationAccuracy !== null);
+  const box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: r.validationAccuracy! })));
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify({ round, box }, null, 2)}\n`);
+  return box;
+}
+
+function planRound(space: SearchSpace, names: readonly string[], settings: StudySettings, round: number, count: number, storedBox: UnitBox, seen: Set<string>): PlannedTrial[] {
+  const box = storedBox.low.length === names.length ? storedBox : fullBox(names.length);
+  const plan: PlannedTrial[] = [];
+  let offset = 0;
+  // A grid is laid out for its count at once; the other samplers draw more when configurations repeat.
+  const batch = settings.sampler === 'grid' ? count : Math.max(count, 8);
+  while (plan.length < count && offset < count * 50) {
+    const points = samplePoints(settings.sampler, batch, names.length, { seed: `${settings.seed}:${round}`, offset, box });
+    offset += batch;
+    for (const unit of points) {
+      const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
+      const key = stableKey(params);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      plan.push({ id: `r${round}-${String(plan.length).padStart(3, '0')}`, round, params, unit });
+      if (plan.length === count) break;
+    }
+    if (settings.sampler === 'grid') break;
+  }
+  return plan;
+}
+

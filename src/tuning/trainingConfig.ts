@@ -1,0 +1,112 @@
+import type { ActivationName } from '../model/layer.js';
+import type { OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
+import type { Schedule } from '../model/schedule.js';
+import type { ParamValue } from './distributions.js';
+import type { Params } from './space.js';
+
+/**
+ * Everything that defines one training run: what `rxgrad train --config FILE` reads and what a
+ * tuning study writes for its best trial.
+ *
+ * @example
+ * const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, learningRate: 3e-3, hidden: [128] };
+ */
+export interface TrainingConfig {
+  readonly hidden: readonly number[];
+  readonly activation: ActivationName;
+  readonly batchNorm: boolean;
+  readonly optimizer: OptimizerName;
+  readonly learningRate: number;
+  /** β of momentum and RMSprop, or Adam's β₁; the optimizer's default when absent. */
+  readonly momentum?: number | undefined;
+  readonly beta2?: number | undefined;
+  readonly epsilon?: number | undefined;
+  readonly weightDecay: number;
+  /** Inverse-time decay: α = α₀/(1 + lrDecay·epoch); 0 for none. */
+  readonly lrDecay: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+}
+
+/** The defaults of `rxgrad train`. */
+export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
+  hidden: [64, 32],
+  activation: 'relu',
+  batchNorm: true,
+  optimizer: 'adam',
+  learningRate: 0.001,
+  weightDecay: 0,
+  lrDecay: 0,
+  batchSize: 64,
+  epochs: 20,
+  seed: 0,
+};
+
+/**
+ * Applies sampled hyperparameters to a base configuration. `hiddenUnits` and `layers` together
+ * set `hidden` (that many layers of that many units).
+ *
+ * @example
+ * configFromParams({ learningRate: 0.01, hiddenUnits: 128, layers: 2 }, DEFAULT_TRAINING_CONFIG).hidden // [128, 128]
+ */
+export function configFromParams(params: Params, base: TrainingConfig): TrainingConfig {
+  const num = (name: string, fallback: number | undefined): number | undefined => (params[name] === undefined ? fallback : Number(params[name]));
+  const units = num('hiddenUnits', base.hidden[0] ?? 64)!;
+  const layers = num('layers', base.hidden.length)!;
+  const hidden = params.hiddenUnits !== undefined || params.layers !== undefined ? new Array<number>(layers).fill(units) : base.hidden;
+  const pick = <T extends ParamValue>(name: string, fallback: T): T => (params[name] === undefined ? fallback : (params[name] as T));
+  return {
+    ...base,
+    hidden,
+    activation: pick('activation', base.activation),
+    batchNorm: pick('batchNorm', base.batchNorm),
+    optimizer: pick('optimizer', base.optimizer),
+    learningRate: num('learningRate', base.learningRate)!,
+    momentum: num('momentum', base.momentum),
+    beta2: num('beta2', base.beta2),
+    epsilon: num('epsilon', base.epsilon),
+    weightDecay: num('weightDecay', base.weightDecay)!,
+    lrDecay: num('lrDecay', base.lrDecay)!,
+    batchSize: num('batchSize', base.batchSize)!,
+  };
+}
+
+/**
+ * The optimizer a configuration asks for.
+ *
+ * @example
+ * optimizerConfigOf(DEFAULT_TRAINING_CONFIG) // { type: 'adam', learningRate: 0.001, weightDecay: 0 }
+ */
+export function optimizerConfigOf(config: TrainingConfig): OptimizerConfig {
+  const base = { learningRate: config.learningRate, weightDecay: config.weightDecay };
+  const beta = config.momentum;
+  switch (config.optimizer) {
+    case 'sgd':
+      return { type: 'sgd', ...base };
+    case 'momentum':
+      return { type: 'momentum', ...base, ...(beta !== undefined ? { beta } : {}) };
+    case 'rmsprop':
+      return { type: 'rmsprop', ...base, ...(beta !== undefined ? { beta } : {}), ...(config.epsilon !== undefined ? { epsilon: config.epsilon } : {}) };
+    case 'adam':
+      return {
+        type: 'adam',
+        ...base,
+        ...(beta !== undefined ? { beta1: beta } : {}),
+        ...(config.beta2 !== undefined ? { beta2: config.beta2 } : {}),
+        ...(config.epsilon !== undefined ? { epsilon: config.epsilon } : {}),
+      };
+    default:
+      throw new RangeError(`unknown optimizer '${String(config.optimizer)}'`);
+  }
+}
+
+/**
+ * The learning-rate schedule of a configuration.
+ *
+ * @example
+ * scheduleOf({ ...DEFAULT_TRAINING_CONFIG, lrDecay: 0.1 }) // { type: 'inverse', decay: 0.1 }
+ */
+export function scheduleOf(config: TrainingConfig): Schedule {
+  return config.lrDecay > 0 ? { type: 'inverse', decay: config.lrDecay } : { type: 'constant' };
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
+import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function cli(...argv: string[]) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await runCli(argv, { stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+/** Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none). */
+function checkpointEpochs(dir: string): number {
+  const complete = existsSync(dir) ? readdirSync(dir).filter((name) => /^\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort() : [];
+  const latest = complete.at(-1);
+  if (latest === undefined) return 0;
+  return (JSON.parse(readFileSync(path.join(dir, latest, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress.epochsCompleted;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('rxgrad tune', () => {
+  it('tunes, shows the study, and trains from the best configuration', async () => {
+    const dir = tempDir();
+    const study = path.join(dir, 'study');
+    const space = path.join(dir, 'space.json');
+    writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e-3, 1e-1] }, hiddenUnits: { intLogUniform: [16, 64] } }));
+    const tuned = await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study, '--trials', '6', '--parallel', '1', '--epochs', '3', '--json');
+    expect(tuned.code).toBe(0);
+    const result = lastJson(tuned.stdout);
+    expect(result).toMatchObject({ finished: 6, failed: 0 });
+    expect((result.completed as number) + (result.pruned as number)).toBe(6);
+    expect((result.best as { validationAccuracy: number }).validationAccuracy).toBeGreaterThan(0.8);
+    expect(tuned.stderr).toMatch(/round 1: 6 trials, 6 to run/);
+
+    const shown = await cli('study', study, '--json');
+    expect(lastJson(shown.stdout)).toMatchObject({ finished: 6, best: result.best });
+    expect((await cli('study', study)).stdout).toMatch(/rank {2}trial/);
+
+    const trained = await cli('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--config', path.join(study, 'best.json'), '--epochs', '2', '--json');
+    expect(trained.code).toBe(0);
+    expect(lastJson(trained.stdout).epochs).toBe(2);
+  });
+
+  it('explains a bad space file and leaves no study behind', async () => {
+    const dir = tempDir();
+    const study = path.join(dir, 'study');
+    const space = path.join(dir, 'space.json');
+    writeFileSync(space, '{"learningRate": {"logUniform": [0, 1]}}');
+    const bad = await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/space.json: 'learningRate': logUniform: a log scale needs positive bounds/);
+    writeFileSync(space, '{"learningRate": ');
+    expect(await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({ code: 2, stderr: expect.stringMatching(/space.json: not valid JSON/) });
+    expect(existsSync(study)).toBe(false);
+    expect(await cli('study', path.join(dir, 'nothing'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/not a study directory/) });
+  });
+
+  it('after SIGKILL, --resume repeats no finished trial, loses none, and continues the interrupted ones from their checkpoints', async () => {
+    const dir = tempDir();
+    const study = path.join(dir, 'study');
+    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '6', '--parallel', '2', '--prune', 'none', '--epochs', '8', '--seed', '4'];
+    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { stdio: 'ignore' });
+    const trialsDir = path.join(study, 'trials');
+    const checkpoints = path.join(study, 'checkpoints');
+    // Kill once one trial is recorded and another is mid-way (checkpointed, with epochs to go).
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const finished = existsSync(trialsDir) ? readdirSync(trialsDir).length : 0;
+      const running = existsSync(checkpoints) ? readdirSync(checkpoints).filter((id) => [1, 2, 3, 4, 5].includes(checkpointEpochs(path.join(checkpoints, id)))) : [];
+      if (finished >= 1 && running.length >= 1) break;
+      await sleep(20);
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+
+    const before = new Map(readdirSync(trialsDir).map((name) => [name, readFileSync(path.join(trialsDir, name), 'utf8')]));
+    expect(before.size).toBeGreaterThanOrEqual(1);
+    expect(before.size).toBeLessThan(6);
+    const interrupted = new Map(
+      readdirSync(checkpoints)
+        .map((id): [string, number] => [id, checkpointEpochs(path.join(checkpoints, id))])
+        // A trial killed after writing its record but before removing its checkpoint is finished.
+        .filter(([id, epochs]) => epochs > 0 && !before.has(`${id}.json`)),
+    );
+    expect(interrupted.size).toBeGreaterThanOrEqual(1);
+
+    const resumed = await cli(...args.slice(0, 3), ...args.slice(3), '--resume', '--json');
+    expect(resumed.code).toBe(0);
+    expect(lastJson(resumed.stdout)).toMatchObject({ finished: 6, completed: 6, failed: 0 });
+    const after = readdirSync(trialsDir);
+    expect(after).toHaveLength(6);
+    for (const [name, text] of before) expect(readFileSync(path.join(trialsDir, name), 'utf8')).toBe(text);
+    expect(resumed.stderr).not.toMatch(new RegExp([...before.keys()].map((n) => `${n.replace('.json', '')}  (starting|completed)`).join('|')));
+    for (const [id, epochs] of interrupted) {
+      const record = JSON.parse(readFileSync(path.join(trialsDir, `${id}.json`), 'utf8')) as TrialRecord;
+      expect(record.resumedFromEpoch, `${id}: ${JSON.stringify(record)}`).toBe(epochs);
+      expect(record.curve.map((p) => p.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+    expect(existsSync(checkpoints) ? readdirSync(checkpoints) : []).toEqual([]);
+  });
+});
