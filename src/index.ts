@@ -23,7 +23,7 @@ export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, Optimize
 export { RmsProp } from './model/optimizers/rmsprop.js';
 export { Sgd } from './model/optimizers/sgd.js';
 export { createRandom, type Random } from './model/random.js';
-export { learningRateAt, parseSchedule, type Schedule } from './model/schedule.js';
+export { type LearningRate, learningRateAt, learningRateFor, parseSchedule, type Schedule } from './model/schedule.js';
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './model/serialization.js';
 export { argmaxRows, softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyResult, softmaxRows } from './model/softmaxCrossEntropy.js';
 export { Standardizer, StandardizerAccumulator } from './model/standardizer.js';

@@ -1,9 +1,10 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
-/** Where a command writes: stdout for results, stderr for progress and errors. */
+/** Where a command writes: stdout for results, stderr for progress and errors; stdin for babysit's commands. */
 export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
+  readonly stdin?: Readable;
 }
 
 /** A user-facing problem with the command line itself: printed without a stack, exit code 2. */

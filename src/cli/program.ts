@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError } from '../errors.js';
+import { type BabysitCommandOptions, babysitCommand } from './babysit.js';
 import { evaluateCommand } from './evaluate.js';
 import {
   type CliIo,
@@ -28,21 +29,9 @@ function wrap<T>(parse: (text: string) => T) {
   };
 }
 
-function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Command {
-  const program = new Command('rxgrad')
-    .description('Train neural networks as RxJS pipelines over Apache Arrow data.')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
-    .showHelpAfterError('(run with --help for usage)');
-
-  program
-    .command('train')
-    .description('train a classifier on an Arrow file')
-    .requiredOption('--data <file>', 'training data (Arrow IPC file or stream)')
-    .option('--test <file>', 'test data, evaluated after every epoch')
+/** The data, model and optimizer options that train and babysit share. */
+function addTrainingOptions(command: Command): Command {
+  return command
     .option('--label <column>', 'label column', 'label')
     .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList))
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
@@ -59,14 +48,45 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--batch-size <n>', 'mini-batch size', wrap(positiveInteger('--batch-size')), 64)
     .option('--epochs <n>', 'epochs to train (in total, when resuming)', wrap(positiveInteger('--epochs')), 20)
     .option('--seed <n>', 'seed for initial weights and shuffling', wrap(nonNegativeInteger('--seed')), 0)
-    .option('--no-normalize', 'feed features as they are, without standardizing them')
+    .option('--no-normalize', 'feed features as they are, without standardizing them');
+}
+
+function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Command {
+  const program = new Command('rxgrad')
+    .description('Train neural networks as RxJS pipelines over Apache Arrow data.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  addTrainingOptions(
+    program
+      .command('train')
+      .description('train a classifier on an Arrow file')
+      .requiredOption('--data <file>', 'training data (Arrow IPC file or stream)')
+      .option('--test <file>', 'test data, evaluated after every epoch'),
+  )
     .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
     .option('--resume <dir>', 'continue training a model saved with --save')
-    .option('--config <file>', 'a training configuration (e.g. a study\'s best.json); flags given on the command line win')
+    .option('--config <file>', "a training configuration (e.g. a study's best.json); flags given on the command line win")
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => trainCommand(options.config ? await applyConfigFile(options, options.config, (name) => command.getOptionValueSource(name) === 'cli') : options, io)),
     );
+
+  addTrainingOptions(
+    program
+      .command('babysit')
+      .description('train one model, watching and steering it from stdin: lr RATE, pause, resume, stop, rollback EPOCH')
+      .requiredOption('--data <file>', 'training data')
+      .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch, all kept)')
+      .option('--test <file>', 'data evaluated after every epoch')
+      .option('--resume', 'continue from the newest checkpoint in --dir', false),
+  )
+    .option('--json', 'print the final metrics as one JSON line on stdout', false)
+    .action((options: BabysitCommandOptions) => run(() => babysitCommand(options, io)));
 
   program
     .command('evaluate')

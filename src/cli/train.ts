@@ -39,7 +39,7 @@ export interface TrainCommandOptions {
   readonly json: boolean;
 }
 
-const CONFIG_KEYS = ['hidden', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
+const CONFIG_KEYS = ['hidden', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'momentumConvention', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
 
 /**
  * Reads a `TrainingConfig` JSON file (what `rxgrad tune` writes as best.json) into train options;

@@ -12,6 +12,12 @@ export type Schedule =
   | { readonly type: 'step'; readonly every: number; readonly gamma: number };
 
 /**
+ * A schedule, or any function of the epoch (and the optimizer's step count) giving the learning
+ * rate: what `optimizerStep` accepts, e.g. for changing the rate by hand while a run goes on.
+ */
+export type LearningRate = Schedule | ((epoch: number, step: number) => number);
+
+/**
  * The learning rate for an epoch.
  *
  * @example
@@ -28,6 +34,16 @@ export function learningRateAt(initial: number, schedule: Schedule, epoch: numbe
     case 'step':
       return initial * schedule.gamma ** Math.floor(epoch / schedule.every);
   }
+}
+
+/**
+ * The learning rate of a step under a schedule or function.
+ *
+ * @example
+ * learningRateFor(0.1, (epoch) => 0.1 / (epoch + 1), 2, 40); // 0.0333…
+ */
+export function learningRateFor(initial: number, rate: LearningRate, epoch: number, step: number): number {
+  return typeof rate === 'function' ? rate(epoch, step) : learningRateAt(initial, rate, epoch);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { concat, concatMap, defer, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
 import { Workspace } from '../model/layer.js';
-import { learningRateAt } from '../model/schedule.js';
+import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { StepMetrics } from './optimizerStep.js';
@@ -83,7 +83,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
             trainLoss: totalLoss / examples,
             trainAccuracy: correct / examples,
             ...(evaluation ? { validation: evaluation } : {}),
-            learningRate: learningRateAt(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch),
+            learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch, optimizer.steps),
             examples,
             steps,
             seconds: (performance.now() - started) / 1000,

@@ -1,7 +1,7 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { DivergedError } from '../errors.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
-import { learningRateAt, type Schedule } from '../model/schedule.js';
+import { type LearningRate, learningRateFor } from '../model/schedule.js';
 import type { ScoredPass } from './loss.js';
 
 /** What one training step reports. */
@@ -19,16 +19,17 @@ export interface StepMetrics {
 
 /**
  * Applies one optimizer update per backpropagated pass, with the learning rate of the batch's epoch
- * under `schedule`, and emits the step's metrics. A non-finite loss errors with `DivergedError`
+ * under `schedule` (a `Schedule`, or a function of epoch and step read before every step), and
+ * emits the step's metrics. A non-finite loss errors with `DivergedError`
  * before the weights are touched.
  *
  * @example
  * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam, { type: 'inverse', decay: 0.1 }));
  */
-export function optimizerStep(optimizer: Optimizer, schedule: Schedule = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
+export function optimizerStep(optimizer: Optimizer, schedule: LearningRate = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
   return map(({ batch, loss, correct, network }): StepMetrics => {
     if (!Number.isFinite(loss)) throw new DivergedError(loss, batch.epoch, batch.index);
-    const learningRate = learningRateAt(optimizer.config.learningRate, schedule, batch.epoch);
+    const learningRate = learningRateFor(optimizer.config.learningRate, schedule, batch.epoch, optimizer.steps);
     optimizer.step(network.params, learningRate);
     return { epoch: batch.epoch, batch: batch.index, step: optimizer.steps, size: batch.size, loss, accuracy: correct / batch.size, learningRate };
   });

@@ -1,8 +1,8 @@
-import { type OperatorFunction, pipe } from 'rxjs';
+import { concatMap, from, map, of, type OperatorFunction, pipe } from 'rxjs';
 import type { Workspace } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
-import type { Schedule } from '../model/schedule.js';
+import type { LearningRate } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type MiniBatch, miniBatches } from '../streams/miniBatches.js';
@@ -22,13 +22,18 @@ export interface TrainEpochOptions {
   readonly batchSize?: number;
   /** Default 0. */
   readonly seed?: number;
-  readonly schedule?: Schedule;
+  readonly schedule?: LearningRate;
   /** Standardize inputs with these statistics; omit to feed them as they are. */
   readonly standardizer?: Standardizer | undefined;
   readonly shuffle?: boolean;
   readonly shuffleBuffer?: number;
   /** Reuse one workspace across epochs. */
   readonly workspace?: Workspace;
+  /**
+   * Awaited (when it returns a promise) before each step: holds training between mini-batches, e.g.
+   * to pause a run. Batches are then not recycled, since they may wait.
+   */
+  readonly beforeStep?: (() => Promise<void> | undefined) | undefined;
 }
 
 /**
@@ -45,14 +50,22 @@ export function trainEpoch(options: TrainEpochOptions): OperatorFunction<Example
     batchSize,
     seed,
     epoch,
-    recycle: true,
+    recycle: options.beforeStep === undefined,
     minLastBatch: network.usesBatchStatistics ? 2 : 1,
     ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
     ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}),
   });
   const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer) : pipe();
+  const { beforeStep } = options;
+  const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
+    ? concatMap((batch) => {
+        const wait = beforeStep();
+        return wait ? from(wait).pipe(map(() => batch)) : of(batch);
+      })
+    : pipe();
   return pipe(
     batches,
+    gated,
     normalized,
     forward(network, { mode: 'train', ...(options.workspace ? { workspace: options.workspace } : {}) }),
     loss(),

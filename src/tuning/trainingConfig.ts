@@ -19,6 +19,8 @@ export interface TrainingConfig {
   readonly learningRate: number;
   /** β of momentum and RMSprop, or Adam's β₁; the optimizer's default when absent. */
   readonly momentum?: number | undefined;
+  /** For the momentum optimizer: 'ewa' (default) or 'pytorch' (see `MomentumConvention`). */
+  readonly momentumConvention?: 'ewa' | 'pytorch' | undefined;
   readonly beta2?: number | undefined;
   readonly epsilon?: number | undefined;
   readonly weightDecay: number;
@@ -85,7 +87,7 @@ export function optimizerConfigOf(config: TrainingConfig): OptimizerConfig {
     case 'sgd':
       return { type: 'sgd', ...base };
     case 'momentum':
-      return { type: 'momentum', ...base, ...(beta !== undefined ? { beta } : {}) };
+      return { type: 'momentum', ...base, ...(beta !== undefined ? { beta } : {}), ...(config.momentumConvention ? { convention: config.momentumConvention } : {}) };
     case 'rmsprop':
       return { type: 'rmsprop', ...base, ...(beta !== undefined ? { beta } : {}), ...(config.epsilon !== undefined ? { epsilon: config.epsilon } : {}) };
     case 'adam':

@@ -1,0 +1,145 @@
+import { createInterface } from 'node:readline';
+import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
+import type { ActivationName } from '../model/layer.js';
+import type { OptimizerName } from '../model/optimizers/optimizer.js';
+import type { Schedule } from '../model/schedule.js';
+import { type BabysitControl, type BabysitEvent, babysit } from '../tuning/babysit.js';
+import { DEFAULT_TRAINING_CONFIG } from '../tuning/trainingConfig.js';
+import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+
+/** Options of `rxgrad babysit`. */
+export interface BabysitCommandOptions {
+  readonly data: string;
+  readonly test?: string;
+  readonly dir: string;
+  readonly resume: boolean;
+  readonly label: string;
+  readonly features?: string[];
+  readonly hidden: number[];
+  readonly activation: ActivationName;
+  readonly batchNorm: boolean;
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly lrDecay?: Schedule;
+  readonly momentum?: number;
+  readonly momentumConvention: 'ewa' | 'pytorch';
+  readonly weightDecay: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly normalize: boolean;
+  readonly json: boolean;
+}
+
+const HELP = 'commands: lr RATE | pause | resume | stop | rollback EPOCH | help';
+
+/** Parses one line typed while a run is babysat; undefined with a message for anything else. */
+export function parseControl(line: string): BabysitControl | string {
+  const [word, arg, ...rest] = line.trim().split(/\s+/);
+  const number = Number(arg);
+  if (rest.length > 0) return `unexpected '${rest.join(' ')}'; ${HELP}`;
+  switch (word) {
+    case 'lr':
+      return number > 0 && Number.isFinite(number) ? { type: 'learningRate', value: number } : `lr needs a positive number, got '${arg ?? ''}'`;
+    case 'pause':
+    case 'resume':
+    case 'stop':
+      return { type: word };
+    case 'rollback':
+      return Number.isInteger(number) && number >= 1 ? { type: 'rollback', epoch: number } : `rollback needs an epoch number ≥ 1, got '${arg ?? ''}'`;
+    default:
+      return HELP;
+  }
+}
+
+/** `rxgrad babysit`: one run, watched and steered from stdin (one command per line). */
+export async function babysitCommand(options: BabysitCommandOptions, io: CliIo): Promise<void> {
+  if (options.lrDecay && options.lrDecay.type !== 'inverse' && options.lrDecay.type !== 'constant') {
+    throw new UsageError('babysit: --lr-decay takes inverse:DECAY (or DECAY) here; change the rate by hand with "lr RATE"');
+  }
+  const config = {
+    ...DEFAULT_TRAINING_CONFIG,
+    hidden: options.hidden,
+    activation: options.activation,
+    batchNorm: options.batchNorm,
+    optimizer: options.optimizer,
+    learningRate: options.lr,
+    momentum: options.momentum,
+    momentumConvention: options.momentumConvention,
+    weightDecay: options.weightDecay,
+    lrDecay: options.lrDecay?.type === 'inverse' ? options.lrDecay.decay : 0,
+    batchSize: options.batchSize,
+    epochs: options.epochs,
+    seed: options.seed,
+  };
+  const input = io.stdin ?? process.stdin;
+  const lines = createInterface({ input, terminal: false });
+  const controls = new Observable<BabysitControl>((subscriber) => {
+    const onLine = (line: string) => {
+      if (line.trim() === '') return;
+      const control = parseControl(line);
+      if (typeof control === 'string') writeLine(io.stderr, control);
+      else subscriber.next(control);
+    };
+    lines.on('line', onLine);
+    return () => lines.off('line', onLine);
+  }).pipe(share());
+  writeLine(io.stderr, `babysitting: checkpoints in ${options.dir}; ${HELP}`);
+  let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
+  let end: Extract<BabysitEvent, { type: 'end' }> | undefined;
+  try {
+    await lastValueFrom(
+      babysit({
+        data: options.data,
+        validation: options.test,
+        columns: { label: options.label, ...(options.features ? { features: options.features } : {}) },
+        config,
+        dir: options.dir,
+        resume: options.resume,
+        normalize: options.normalize,
+        controls,
+      }).pipe(
+        tap((event) => {
+          switch (event.type) {
+            case 'epoch':
+              last = event;
+              writeLine(
+                io.stderr,
+                `epoch ${event.epoch}/${config.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
+                  (event.validation ? `  test accuracy ${formatNumber(event.validation.accuracy)}` : '') +
+                  `  lr ${event.learningRate.toPrecision(3)}  saved ${event.checkpoint}`,
+              );
+              break;
+            case 'control':
+              writeLine(io.stderr, `${event.control.type}${'value' in event.control ? ` ${event.control.value}` : ''}${'epoch' in event.control ? ` ${event.control.epoch}` : ''} (after step ${event.afterStep})`);
+              break;
+            case 'rolled-back':
+              writeLine(io.stderr, `rolled back to the checkpoint of epoch ${event.epoch}`);
+              break;
+            case 'end':
+              end = event;
+              break;
+            case 'batch':
+              break;
+          }
+        }),
+        filter((event) => event.type === 'end'),
+        map(() => undefined),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    lines.close();
+  }
+  const report = {
+    epochs: end?.epochs ?? 0,
+    stopped: end?.stopped ?? false,
+    trainLoss: last?.trainLoss ?? null,
+    trainAccuracy: last?.trainAccuracy ?? null,
+    testLoss: last?.validation?.loss ?? null,
+    testAccuracy: last?.validation?.accuracy ?? null,
+    checkpoint: last?.checkpoint ?? null,
+  };
+  if (options.json) writeLine(io.stdout, JSON.stringify(report));
+  else writeLine(io.stdout, `${report.stopped ? 'stopped' : 'finished'} after ${report.epochs} epochs; last checkpoint ${report.checkpoint ?? 'none'}`);
+}

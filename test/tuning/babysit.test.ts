@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { type BabysitControl, type BabysitEvent, babysit } from '../../src/tuning/babysit.js';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/tuning/trainingConfig.js';
+import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
+
+const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, hidden: [16], epochs: 3, batchSize: 128, learningRate: 0.01 };
+type Of<T extends BabysitEvent['type']> = Extract<BabysitEvent, { type: T }>;
+const only = <T extends BabysitEvent['type']>(events: BabysitEvent[], type: T) => events.filter((e): e is Of<T> => e.type === type);
+
+describe('babysit', () => {
+  it('trains with a live curve, a checkpoint per epoch and validation', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const events = await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config, dir }).pipe(toArray()));
+    const epochs = only(events, 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(epochs.map((e) => path.basename(e.checkpoint))).toEqual(['epoch-0001', 'epoch-0002', 'epoch-0003']);
+    expect(epochs[2]!.validation!.accuracy).toBeGreaterThan(0.8);
+    expect(only(events, 'batch')).toHaveLength(3 * 12);
+    expect(events.at(-1)).toEqual({ type: 'end', epochs: 3, stopped: false });
+  });
+
+  it('changes the learning rate at the step the control is sent', async () => {
+    const controls = new Subject<BabysitControl>();
+    const events = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config: { ...config, epochs: 1 }, dir: path.join(tempDir(), 'run'), controls }).pipe(
+        tap((e) => e.type === 'batch' && e.step === 5 && controls.next({ type: 'learningRate', value: 0.123 })),
+        toArray(),
+      ),
+    );
+    const rates = only(events, 'batch').map((b) => b.learningRate);
+    expect(rates.slice(0, 5)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
+    expect(rates.slice(5).every((r) => r === 0.123)).toBe(true);
+    expect(only(events, 'control')).toEqual([{ type: 'control', control: { type: 'learningRate', value: 0.123 }, afterStep: 5 }]);
+  });
+
+  it('pauses before the next step until resumed, and stops when told', async () => {
+    const controls = new Subject<BabysitControl>();
+    const seen: BabysitEvent[] = [];
+    const run = lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config, dir: path.join(tempDir(), 'run'), controls }).pipe(
+        tap((e) => {
+          seen.push(e);
+          if (e.type === 'batch' && e.step === 2) controls.next({ type: 'pause' });
+        }),
+        toArray(),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whilePaused = only(seen, 'batch').length;
+    // The pause takes effect before the next step.
+    expect(whilePaused).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(only(seen, 'batch').length).toBe(whilePaused);
+    controls.next({ type: 'resume' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controls.next({ type: 'stop' });
+    const events = await run;
+    expect(only(events, 'batch').length).toBeGreaterThan(whilePaused);
+    expect(events.at(-1)).toMatchObject({ type: 'end', stopped: true });
+  });
+
+  it('rolls back to an epoch checkpoint and retrains exactly as before from there', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const controls = new Subject<BabysitControl>();
+    let rolled = false;
+    const events = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config, dir, controls }).pipe(
+        tap((e) => {
+          if (!rolled && e.type === 'batch' && e.epoch === 2 && e.batch === 3) {
+            rolled = true;
+            controls.next({ type: 'rollback', epoch: 1 });
+          }
+        }),
+        toArray(),
+      ),
+    );
+    expect(only(events, 'rolled-back')).toEqual([{ type: 'rolled-back', epoch: 1 }]);
+    const epochs = only(events, 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 2, 3]);
+    // Epoch 2 retrained from epoch 1's checkpoint reproduces the first epoch 2 bit for bit.
+    expect(epochs[2]!.trainLoss).toBe(epochs[1]!.trainLoss);
+  });
+
+  it('resumes from its newest checkpoint exactly where an uninterrupted run would be', async () => {
+    const straight = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir: path.join(tempDir(), 'a') }).pipe(filter((e) => e.type === 'epoch'), toArray()));
+    const dir = path.join(tempDir(), 'b');
+    await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...config, epochs: 1 }, dir }).pipe(toArray()));
+    const resumed = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir, resume: true }).pipe(filter((e) => e.type === 'epoch'), toArray()));
+    expect(resumed.map((e) => (e as Of<'epoch'>).epoch)).toEqual([2, 3]);
+    expect((resumed.at(-1) as Of<'epoch'>).trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
+  });
+});
