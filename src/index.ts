@@ -40,6 +40,30 @@ export { type PredictOptions, type Predictions, predict } from './operators/pred
 export { type DatasetSummary, summarize } from './operators/summarize.js';
 export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
 
+export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
+
+export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
+export { type BabysitControl, type BabysitEvent, type BabysitOptions, babysit } from './tuning/babysit.js';
+export {
+  choice,
+  type Distribution,
+  intLogUniform,
+  intUniform,
+  logUniform,
+  oneMinusLogUniform,
+  type ParamValue,
+  SearchSpaceError,
+  uniform,
+  unitOf,
+  valueAt,
+} from './tuning/distributions.js';
+export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
+export { defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, spaceToJSON } from './tuning/space.js';
+export { readStudy, readTrialRecords, runStudy, StudyError, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
+export { type ContinueDecider, type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './tuning/trial.js';
+export { TrialWorkerPool } from './tuning/trialWorkerPool.js';
+export { configFromParams, DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './tuning/trainingConfig.js';
+
 export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
 export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';

@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { concat, concatMap, defer, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
 import { RxgradError } from '../errors.js';
 import { writeFileAtomic } from '../model/atomicFiles.js';
 import { createRandom } from '../model/random.js';
@@ -13,7 +13,7 @@ import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from '
 import { type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import { configFromParams, type TrainingConfig } from './trainingConfig.js';
-import { runTrialInWorker } from './runTrialInWorker.js';
+import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** A study directory that does not fit the request: a different space or settings, or no --resume. */
 export class StudyError extends RxgradError {
@@ -184,7 +184,8 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
         checkpointDir: path.join(dir, 'checkpoints', t.id),
       });
       const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
-      const run = (spec: TrialSpec): Observable<TrialEvent> => (isolation === 'worker' ? runTrialInWorker(spec, decide) : runTrial(spec, decide));
+      const pool = isolation === 'worker' ? new TrialWorkerPool(parallel) : undefined;
+      const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
       const round$ = (round: number) =>
         defer(async () => {
@@ -221,7 +222,10 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
         );
 
       return concat(
-        from(counts.map((_, r) => r)).pipe(concatMap(round$)),
+        from(counts.map((_, r) => r)).pipe(
+          concatMap(round$),
+          finalize(() => void pool?.close()),
+        ),
         defer(async (): Promise<StudyEvent> => {
           const result = summarizeStudy([...records.values()]);
           if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify({ ...result.best.config, epochs: settings.base.epochs }, null, 2)}\n`);

@@ -1,19 +1,42 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import type { Subscription } from 'rxjs';
 import { type CurvePoint, runTrial, type TrialSpec } from './trial.js';
 
-// Runs one trial on a worker thread, relaying its events and asking the main thread (which holds
-// the study's pruner) whether to go on after each epoch.
+// A pool worker: runs the trials it is sent, one at a time, relaying their events and asking the
+// main thread (which holds the study's pruner) whether to go on after each epoch.
+type Incoming = { type: 'run'; spec: TrialSpec } | { type: 'decision'; trial: string; goOn: boolean } | { type: 'cancel'; trial: string };
+
 const port = parentPort!;
-let answer: ((goOn: boolean) => void) | undefined;
-port.on('message', (message: { type: 'decision'; goOn: boolean }) => {
-  if (message.type === 'decision') answer?.(message.goOn);
-});
-runTrial(workerData as TrialSpec, (_trial: string, point: CurvePoint) =>
-  new Promise<boolean>((resolve) => {
-    answer = resolve;
-    port.postMessage({ type: 'decide', point });
-  }),
-).subscribe({
-  next: (event) => port.postMessage({ type: 'event', event }),
-  complete: () => port.close(),
+const answers = new Map<string, (goOn: boolean) => void>();
+const running = new Map<string, Subscription>();
+
+port.on('message', (message: Incoming) => {
+  switch (message.type) {
+    case 'run': {
+      const { spec } = message;
+      const decide = (_trial: string, point: CurvePoint) =>
+        new Promise<boolean>((resolve) => {
+          answers.set(spec.id, resolve);
+          port.postMessage({ type: 'decide', trial: spec.id, point });
+        });
+      running.set(
+        spec.id,
+        runTrial(spec, decide).subscribe({
+          next: (event) => port.postMessage({ type: 'event', trial: spec.id, event }),
+          complete: () => running.delete(spec.id),
+        }),
+      );
+      break;
+    }
+    case 'decision':
+      answers.get(message.trial)?.(message.goOn);
+      answers.delete(message.trial);
+      break;
+    case 'cancel':
+      running.get(message.trial)?.unsubscribe();
+      running.delete(message.trial);
+      answers.delete(message.trial);
+      port.postMessage({ type: 'cancelled', trial: message.trial });
+      break;
+  }
 });

@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Observable } from 'rxjs';
+import type { ContinueDecider, CurvePoint, TrialEvent, TrialRecord, TrialSpec } from './trial.js';
+
+/** The compiled worker script, also when running from the TypeScript sources (tests). */
+function workerScript(): URL {
+  const here = new URL('./trialWorker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../../dist/tuning/trialWorker.js', import.meta.url);
+}
+
+type Outgoing =
+  | { type: 'decide'; trial: string; point: CurvePoint }
+  | { type: 'event'; trial: string; event: TrialEvent }
+  | { type: 'cancelled'; trial: string };
+
+interface Slot {
+  worker: Worker;
+  trial: string | undefined;
+  onMessage: ((message: Outgoing) => void) | undefined;
+  onCrash: ((reason: string) => void) | undefined;
+}
+
+function crashRecord(spec: TrialSpec, curve: readonly CurvePoint[], reason: string): TrialRecord {
+  const last = curve.at(-1);
+  return {
+    id: spec.id,
+    round: spec.round,
+    params: spec.params,
+    unit: spec.unit,
+    config: spec.config,
+    status: 'failed',
+    curve,
+    epochs: last?.epoch ?? 0,
+    validationAccuracy: last?.validationAccuracy ?? null,
+    validationLoss: last?.validationLoss ?? null,
+    error: `worker crashed: ${reason}`,
+    resumedFromEpoch: 0,
+    seconds: 0,
+  };
+}
+
+/**
+ * A fixed set of worker threads that run trials, one trial per worker at a time. Workers are
+ * started once and reused, so a study of many short (pruned) trials does not pay a thread start-up
+ * and module load per trial. A worker that crashes fails its trial and is replaced.
+ *
+ * @example
+ * const pool = new TrialWorkerPool(2);
+ * from(specs).pipe(mergeMap((spec) => pool.run(spec, decide), 2), finalize(() => pool.close()));
+ */
+export class TrialWorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`TrialWorkerPool: size must be a positive integer, got ${size}`);
+  }
+
+  /** Runs one trial on a free worker (waiting for one if all are busy); unsubscribing cancels it. */
+  run(spec: TrialSpec, decide: ContinueDecider): Observable<TrialEvent> {
+    return new Observable<TrialEvent>((subscriber) => {
+      let slot: Slot | undefined;
+      let done = false;
+      let curve: CurvePoint[] = [];
+      const release = () => {
+        if (!slot) return;
+        slot.trial = undefined;
+        slot.onMessage = undefined;
+        slot.onCrash = undefined;
+        this.release(slot);
+      };
+      const start = (free: Slot) => {
+        if (subscriber.closed) return this.release(free);
+        slot = free;
+        free.trial = spec.id;
+        free.onMessage = (message) => {
+          if (message.type === 'decide') {
+            Promise.resolve(decide(spec.id, message.point)).then(
+              (goOn) => free.worker.postMessage({ type: 'decision', trial: spec.id, goOn }),
+              () => free.worker.postMessage({ type: 'decision', trial: spec.id, goOn: false }),
+            );
+          } else if (message.type === 'event') {
+            const { event } = message;
+            if (event.type === 'epoch') curve = [...curve, { epoch: event.epoch, trainLoss: event.trainLoss, validationLoss: event.validationLoss, validationAccuracy: event.validationAccuracy, seconds: event.seconds }];
+            subscriber.next(event);
+            if (event.type === 'end') {
+              done = true;
+              release();
+              subscriber.complete();
+            }
+          } else if (message.type === 'cancelled') {
+            release();
+          }
+        };
+        free.onCrash = (reason) => {
+          done = true;
+          subscriber.next({ type: 'end', record: crashRecord(spec, curve, reason) });
+          subscriber.complete();
+        };
+        free.worker.postMessage({ type: 'run', spec });
+      };
+      this.acquire(start);
+      return () => {
+        if (slot && !done) {
+          // Cancelled mid-trial: the worker stops the trial and becomes free when it says so.
+          slot.worker.postMessage({ type: 'cancel', trial: spec.id });
+          slot.onCrash = undefined;
+        } else if (!slot) {
+          const index = this.waiting.indexOf(start);
+          if (index >= 0) this.waiting.splice(index, 1);
+        }
+      };
+    });
+  }
+
+  /** Terminates every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private acquire(start: (slot: Slot) => void): void {
+    const free = this.slots.find((slot) => slot.trial === undefined && slot.onMessage === undefined);
+    if (free) return start(free);
+    if (this.slots.length < this.size) return start(this.spawn());
+    this.waiting.push(start);
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(workerScript()), trial: undefined, onMessage: undefined, onCrash: undefined };
+    slot.worker.on('message', (message: Outgoing) => slot.onMessage?.(message));
+    const crash = (reason: string) => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1);
+      slot.onCrash?.(reason);
+      slot.onCrash = undefined;
+      if (!this.closed && this.waiting.length > 0) this.release(this.spawn());
+    };
+    slot.worker.on('error', (error) => crash(error.message));
+    slot.worker.on('exit', (code) => crash(`exited with code ${code}`));
+    this.slots.push(slot);
+    return slot;
+  }
+}
