@@ -122,8 +122,24 @@ function stableKey(params: Params): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }
 
-function trialCounts(trials: number, rounds: number): number[] {
-  return Array.from({ length: rounds }, (_, r) => Math.floor(trials / rounds) + (r < trials % rounds ? 1 : 0));
+/**
+ * Trials per round. Rounds already begun keep their size; the remaining trials are shared by the
+ * rounds not begun yet, or, when every round has begun, added to the last one (extending a study).
+ */
+function trialCounts(trials: number, rounds: number, begun: ReadonlyMap<number, number>): number[] {
+  const counts: number[] = [];
+  const fresh = Array.from({ length: rounds }, (_, r) => r).filter((r) => !begun.has(r));
+  const used = [...begun].filter(([r]) => r < rounds).reduce((n, [, c]) => n + c, 0);
+  const remaining = Math.max(0, trials - used);
+  for (let r = 0; r < rounds; r++) {
+    const stored = begun.get(r);
+    if (stored !== undefined) counts.push(stored + (fresh.length === 0 && r === rounds - 1 ? remaining : 0));
+    else {
+      const k = fresh.indexOf(r);
+      counts.push(Math.floor(remaining / fresh.length) + (k < remaining % fresh.length ? 1 : 0));
+    }
+  }
+  return counts;
 }
 
 interface PlannedTrial {
@@ -165,10 +181,11 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
     for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
     const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
     for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
-    return { layout, summary, records, pruner };
+    const begun = await roundsBegun(dir);
+    return { layout, summary, records, pruner, begun };
   }).pipe(
-    concatMap(({ layout, summary, records, pruner }) => {
-      const counts = trialCounts(trials, rounds);
+    concatMap(({ layout, summary, records, pruner, begun }) => {
+      const counts = trialCounts(trials, rounds, begun);
       const seen = new Set<string>();
       const specOf = (t: PlannedTrial): TrialSpec => ({
         id: t.id,
@@ -189,7 +206,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
 
       const round$ = (round: number) =>
         defer(async () => {
-          const box = await roundBox(dir, round, names.length, [...records.values()]);
+          const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
           const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
           const pending = plan.filter((t) => !records.has(t.id));
           return { round, box, plan, pending };
@@ -256,14 +273,34 @@ async function openStudyDir(dir: string, space: SearchSpace, settings: StudySett
   if (!resume) throw new StudyError(`${dir}: a study already exists there; pass --resume to continue or extend it`);
 }
 
-/** The box of a round: stored once chosen, so a resumed study samples the same points. */
-async function roundBox(dir: string, round: number, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
-  const file = path.join(dir, 'rounds', `${round}.json`);
-  if (existsSync(file)) return (JSON.parse(await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
-  const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && r.validationAccuracy !== null);
-  const box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: r.validationAccuracy! })));
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify({ round, box }, null, 2)}\n`);
+const roundFile = (dir: string, round: number) => path.join(dir, 'rounds', `${round}.json`);
+
+/** The size of every round begun so far, from `rounds/R.json`. */
+async function roundsBegun(dir: string): Promise<Map<number, number>> {
+  const begun = new Map<number, number>();
+  const roundsDir = path.join(dir, 'rounds');
+  if (!existsSync(roundsDir)) return begun;
+  for (const name of await fs.readdir(roundsDir)) {
+    const match = /^(\d+)\.json$/.exec(name);
+    if (match) begun.set(Number(match[1]), (JSON.parse(await fs.readFile(path.join(roundsDir, name), 'utf8')) as { count: number }).count);
+  }
+  return begun;
+}
+
+/**
+ * Begins (or re-enters) a round: its box is chosen once, from the trials of earlier rounds, and
+ * stored with its size, so a resumed or extended study samples the same points.
+ */
+async function beginRound(dir: string, round: number, count: number, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
+  const file = roundFile(dir, round);
+  let box: UnitBox;
+  if (existsSync(file)) box = (JSON.parse(await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
+  else {
+    const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && r.validationAccuracy !== null);
+    box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: r.validationAccuracy! })));
+    await fs.mkdir(path.dirname(file), { recursive: true });
+  }
+  await writeFileAtomic(file, `${JSON.stringify({ round, count, box }, null, 2)}\n`);
   return box;
 }
 

@@ -61,6 +61,20 @@ describe('runStudy', () => {
     expect(readFileSync(path.join(dir, 'study.json'), 'utf8')).toBe(study);
   });
 
+  it('extends a finished study with a coarse-to-fine round, keeping the first round as it was', async () => {
+    const dir = path.join(tempDir(), 'study');
+    await run(dir, small, 4);
+    const events = await run(dir, small, 6, { rounds: 2, resume: true });
+    const rounds = events.filter((e): e is Extract<StudyEvent, { type: 'round' }> => e.type === 'round');
+    expect(rounds.map((r) => [r.round, r.trials, r.pending])).toEqual([
+      [0, 4, 0],
+      [1, 2, 2],
+    ]);
+    expect((await readTrialRecords(dir)).map((r) => r.id)).toEqual(['r0-000', 'r0-001', 'r0-002', 'r0-003', 'r1-000', 'r1-001']);
+    const more = await run(dir, small, 8, { rounds: 2, resume: true });
+    expect(more.filter((e) => e.type === 'trial-start').map((e) => (e as { trial: string }).trial)).toEqual(['r1-002', 'r1-003']);
+  });
+
   it('records a failing trial with its reason and goes on', async () => {
     const dir = path.join(tempDir(), 'study');
     const events = await lastValueFrom(
