@@ -1,5 +1,6 @@
 import { Activation, isActivationName } from './activation.js';
 import { type Backend, defaultBackend } from './backend.js';
+import { createBackend } from './wasmBackend.js';
 import { BatchNorm } from './batchNorm.js';
 import { Dense } from './dense.js';
 import type { InitName } from './init.js';
@@ -32,6 +33,7 @@ export interface NetworkOptions {
   readonly batchNormMomentum?: number;
   readonly batchNormEpsilon?: number;
   readonly runningVariance?: 'biased' | 'unbiased';
+  /** Default: a new WebAssembly SIMD backend for this network (`createBackend()`), TypeScript where unavailable. */
   readonly backend?: Backend;
 }
 
@@ -125,11 +127,12 @@ export function createNetwork(options: NetworkOptions): Network {
   }
   layers.push({ type: 'dense', inputSize: size, units: classes, bias: true });
   const init = options.init ?? (activation === 'tanh' || activation === 'sigmoid' ? 'xavier' : 'he');
-  return buildNetwork({ inputSize, classes, layers }, { init, seed: options.seed ?? 0, backend: options.backend ?? defaultBackend });
+  return buildNetwork({ inputSize, classes, layers }, { init, seed: options.seed ?? 0, ...(options.backend ? { backend: options.backend } : {}) });
 }
 
 /**
- * Builds a network from its architecture, with freshly initialised weights.
+ * Builds a network from its architecture, with freshly initialised weights, on `backend` (default:
+ * a new `createBackend()`, WebAssembly SIMD where available).
  *
  * @example
  * const copy = buildNetwork(net.spec, { seed: 0 });
@@ -138,7 +141,7 @@ export function buildNetwork(
   spec: NetworkSpec,
   options: { readonly init?: InitName; readonly seed?: number | string; readonly backend?: Backend } = {},
 ): Network {
-  const backend = options.backend ?? defaultBackend;
+  const backend = options.backend ?? createBackend();
   const rng = createRandom(options.seed ?? 0);
   const layers = spec.layers.map((layer, i): Layer => {
     switch (layer.type) {

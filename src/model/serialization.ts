@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeDirectoryAtomic } from './atomicFiles.js';
-import { type Backend, defaultBackend } from './backend.js';
+import type { Backend } from './backend.js';
+import { createBackend } from './wasmBackend.js';
 import type { FloatArray } from './matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from './network.js';
 import { createOptimizer } from './optimizers/createOptimizer.js';
@@ -113,7 +114,7 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
  * @example
  * const { network, standardizer } = await loadModel('models/digits');
  */
-export async function loadModel(dir: string, backend: Backend = defaultBackend): Promise<ModelBundle> {
+export async function loadModel(dir: string, backend: Backend = createBackend()): Promise<ModelBundle> {
   const jsonPath = path.join(dir, 'model.json');
   const text = await fs.readFile(jsonPath, 'utf8').catch((cause: unknown) => {
     throw new ModelFormatError(dir, `cannot read model.json (${(cause as Error).message})`, { cause });

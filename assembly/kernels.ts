@@ -1,0 +1,165 @@
+// Dense-layer matrix products for rxgrad, compiled to WebAssembly SIMD (and, in a second build,
+// relaxed SIMD, whose f32x4.relaxed_madd is a fused multiply-add where the CPU has one).
+// Matrices are row-major float32 in the imported memory; arguments are byte addresses.
+// The TypeScript kernels in src/model/kernels.ts are the reference these are tested against.
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+/**
+ * C (m×n) = A·B, with A(i, p) at a[i·ai + p·ap] and B (k×n) row-major: ai = k, ap = 1 is A·B;
+ * ai = 1, ap = m is Aᵀ·B for A stored k×m. Register tile of 4 rows × 8 columns.
+ */
+export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, ai: i32, ap: i32): void {
+  const m4 = m & ~3;
+  const n8 = n & ~7;
+  const n4 = n & ~3;
+  for (let i = 0; i < m4; i += 4) {
+    const r0 = i * ai;
+    const r1 = r0 + ai;
+    const r2 = r1 + ai;
+    const r3 = r2 + ai;
+    let j = 0;
+    for (; j < n8; j += 8) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+      let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+      let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let bp = at(b, j);
+      let pa = 0;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const a0 = f32x4.splat(load<f32>(at(a, r0 + pa)));
+        const a1 = f32x4.splat(load<f32>(at(a, r1 + pa)));
+        const a2 = f32x4.splat(load<f32>(at(a, r2 + pa)));
+        const a3 = f32x4.splat(load<f32>(at(a, r3 + pa)));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+        bp += <usize>n << 2;
+        pa += ap;
+      }
+      const cp = at(c, i * n + j);
+      const row = <usize>n << 2;
+      v128.store(cp, c00); v128.store(cp, c01, 16);
+      v128.store(cp + row, c10); v128.store(cp + row, c11, 16);
+      v128.store(cp + 2 * row, c20); v128.store(cp + 2 * row, c21, 16);
+      v128.store(cp + 3 * row, c30); v128.store(cp + 3 * row, c31, 16);
+    }
+    for (; j < n4; j += 4) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let bp = at(b, j);
+      let pa = 0;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        c0 = madd(f32x4.splat(load<f32>(at(a, r0 + pa))), b0, c0);
+        c1 = madd(f32x4.splat(load<f32>(at(a, r1 + pa))), b0, c1);
+        c2 = madd(f32x4.splat(load<f32>(at(a, r2 + pa))), b0, c2);
+        c3 = madd(f32x4.splat(load<f32>(at(a, r3 + pa))), b0, c3);
+        bp += <usize>n << 2;
+        pa += ap;
+      }
+      const cp = at(c, i * n + j);
+      const row = <usize>n << 2;
+      v128.store(cp, c0); v128.store(cp + row, c1); v128.store(cp + 2 * row, c2); v128.store(cp + 3 * row, c3);
+    }
+    for (; j < n; j++) {
+      for (let r = 0; r < 4; r++) {
+        const ri = (i + r) * ai;
+        let s: f32 = 0;
+        for (let p = 0; p < k; p++) s += load<f32>(at(a, ri + p * ap)) * load<f32>(at(b, p * n + j));
+        store<f32>(at(c, (i + r) * n + j), s);
+      }
+    }
+  }
+  for (let i = m4; i < m; i++) {
+    const ri = i * ai;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      let c0 = f32x4.splat(0);
+      for (let p = 0; p < k; p++) c0 = madd(f32x4.splat(load<f32>(at(a, ri + p * ap))), v128.load(at(b, p * n + j)), c0);
+      v128.store(at(c, i * n + j), c0);
+    }
+    for (; j < n; j++) {
+      let s: f32 = 0;
+      for (let p = 0; p < k; p++) s += load<f32>(at(a, ri + p * ap)) * load<f32>(at(b, p * n + j));
+      store<f32>(at(c, i * n + j), s);
+    }
+  }
+}
+
+@inline function sum4(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** C (m×n) = A·Bᵀ, A (m×k) and B (n×k) row-major: dot products along k, a tile of 4 rows × 2 columns. */
+export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  const k4 = k & ~3;
+  const m4 = m & ~3;
+  const n2 = n & ~1;
+  for (let i = 0; i < m4; i += 4) {
+    const a0p = at(a, i * k);
+    const a1p = a0p + (<usize>k << 2);
+    const a2p = a1p + (<usize>k << 2);
+    const a3p = a2p + (<usize>k << 2);
+    for (let j = 0; j < n2; j += 2) {
+      const b0p = at(b, j * k);
+      const b1p = b0p + (<usize>k << 2);
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+      let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const o = <usize>p << 2;
+        const b0 = v128.load(b0p + o);
+        const b1 = v128.load(b1p + o);
+        const a0 = v128.load(a0p + o);
+        const a1 = v128.load(a1p + o);
+        const a2 = v128.load(a2p + o);
+        const a3 = v128.load(a3p + o);
+        s00 = madd(a0, b0, s00); s01 = madd(a0, b1, s01);
+        s10 = madd(a1, b0, s10); s11 = madd(a1, b1, s11);
+        s20 = madd(a2, b0, s20); s21 = madd(a2, b1, s21);
+        s30 = madd(a3, b0, s30); s31 = madd(a3, b1, s31);
+      }
+      let t00 = sum4(s00), t01 = sum4(s01), t10 = sum4(s10), t11 = sum4(s11);
+      let t20 = sum4(s20), t21 = sum4(s21), t30 = sum4(s30), t31 = sum4(s31);
+      for (let p = k4; p < k; p++) {
+        const o = <usize>p << 2;
+        const b0 = load<f32>(b0p + o);
+        const b1 = load<f32>(b1p + o);
+        t00 += load<f32>(a0p + o) * b0; t01 += load<f32>(a0p + o) * b1;
+        t10 += load<f32>(a1p + o) * b0; t11 += load<f32>(a1p + o) * b1;
+        t20 += load<f32>(a2p + o) * b0; t21 += load<f32>(a2p + o) * b1;
+        t30 += load<f32>(a3p + o) * b0; t31 += load<f32>(a3p + o) * b1;
+      }
+      const cp = at(c, i * n + j);
+      const row = <usize>n << 2;
+      store<f32>(cp, t00); store<f32>(cp, t01, 4);
+      store<f32>(cp + row, t10); store<f32>(cp + row, t11, 4);
+      store<f32>(cp + 2 * row, t20); store<f32>(cp + 2 * row, t21, 4);
+      store<f32>(cp + 3 * row, t30); store<f32>(cp + 3 * row, t31, 4);
+    }
+  }
+  // Leftover rows and columns: one dot product at a time.
+  for (let i = 0; i < m; i++) {
+    const j0 = i < m4 ? n2 : 0;
+    const ap = at(a, i * k);
+    for (let j = j0; j < n; j++) {
+      const bp = at(b, j * k);
+      let s = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) s = madd(v128.load(ap + (<usize>p << 2)), v128.load(bp + (<usize>p << 2)), s);
+      let t = sum4(s);
+      for (let p = k4; p < k; p++) t += load<f32>(ap + (<usize>p << 2)) * load<f32>(bp + (<usize>p << 2));
+      store<f32>(at(c, i * n + j), t);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { type Backend, defaultBackend } from './backend.js';
+import type { Kernels } from './kernels.js';
+import type { Allocator, FloatArray } from './matrix.js';
+
+/** Which WebAssembly build runs the products. */
+export type WasmFlavour = 'relaxed-simd' | 'simd';
+
+/** Options of `createWasmBackend`. */
+export interface WasmBackendOptions {
+  /**
+   * Size of the backend's WebAssembly memory. Weights, activations and gradients live there for
+   * the model's lifetime; the memory cannot grow (growing would detach every Float32Array view),
+   * so an allocation past it throws. Pages are committed only when touched. Default 256 MiB.
+   */
+  readonly memoryBytes?: number;
+  /** Force a build; default: relaxed SIMD where the engine accepts it, plain SIMD otherwise. */
+  readonly flavour?: WasmFlavour;
+}
+
+const PAGE = 65536;
+/** AssemblyScript's static data sits in the first page; allocations start after it. */
+const HEAP_START = PAGE;
+
+function wasmFile(flavour: WasmFlavour): string | undefined {
+  const name = `kernels-${flavour === 'relaxed-simd' ? 'relaxed' : 'simd'}.wasm`;
+  for (const relative of [`../wasm/${name}`, `../../dist/wasm/${name}`]) {
+    const file = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+const modules = new Map<WasmFlavour, WebAssembly.Module | null>();
+
+/** Compiles (once) the build of `flavour`, or null where the engine or the build is missing. */
+function compiled(flavour: WasmFlavour): WebAssembly.Module | null {
+  if (modules.has(flavour)) return modules.get(flavour)!;
+  let module: WebAssembly.Module | null = null;
+  const file = wasmFile(flavour);
+  if (file) {
+    // Node 20 ships relaxed SIMD behind a flag; it must be set before the module is compiled.
+    if (flavour === 'relaxed-simd') setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const bytes = readFileSync(file);
+    if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
+  }
+  modules.set(flavour, module);
+  return module;
+}
+
+interface KernelExports {
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number, ai: number, ap: number): void;
+  gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
+}
+
+/**
+ * A backend whose storage is one WebAssembly memory and whose matrix products run in WebAssembly
+ * SIMD (4×8 register tiles; fused multiply-adds with relaxed SIMD). Every buffer the allocator
+ * hands out is a Float32Array view into that memory, so weights, activations and gradients stay
+ * resident across steps; an operand from elsewhere (a mini-batch) is copied in. Create one per
+ * model: its memory is freed with it. Returns undefined where WebAssembly SIMD or the compiled
+ * kernels are missing (use the TypeScript backend then, as `createBackend` does).
+ *
+ * @example
+ * const backend = createWasmBackend() ?? defaultBackend;
+ * const net = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], backend });
+ */
+export function createWasmBackend(options: WasmBackendOptions = {}): (Backend & { readonly flavour: WasmFlavour }) | undefined {
+  const flavours: WasmFlavour[] = options.flavour ? [options.flavour] : ['relaxed-simd', 'simd'];
+  for (const flavour of flavours) {
+    const module = compiled(flavour);
+    if (!module) continue;
+    const bytes = options.memoryBytes ?? 256 * 1024 * 1024;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error('rxgrad wasm kernels aborted');
+        },
+      },
+    });
+    return { ...wasmBackend(memory, instance.exports as unknown as KernelExports, flavour), flavour };
+  }
+  return undefined;
+}
+
+function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour: WasmFlavour): Backend {
+  const buffer = memory.buffer;
+  let top = HEAP_START;
+  const alloc = (length: number): Float32Array => {
+    const start = top;
+    const end = start + ((length * 4 + 15) & ~15);
+    if (end > buffer.byteLength) {
+      throw new RangeError(`wasm backend: out of memory (${buffer.byteLength} bytes); create it with a larger memoryBytes`);
+    }
+    top = end;
+    return new Float32Array(buffer, start, length);
+  };
+  const allocator: Allocator = { name: `wasm-${flavour}`, alloc };
+
+  // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
+  // scratch space, kept per size, so repeated shapes allocate nothing.
+  const scratch = new Map<string, Float32Array>();
+  const inMemory = (array: FloatArray, length: number, slot: string): number => {
+    if (array.buffer === buffer && array instanceof Float32Array) return array.byteOffset;
+    const key = `${slot}:${length}`;
+    let copy = scratch.get(key);
+    if (copy === undefined) scratch.set(key, (copy = alloc(length)));
+    copy.set(array.subarray(0, length));
+    return copy.byteOffset;
+  };
+  const output = (array: FloatArray, length: number): [number, () => void] => {
+    if (array.buffer === buffer && array instanceof Float32Array) return [array.byteOffset, () => undefined];
+    const key = `out:${length}`;
+    let copy = scratch.get(key);
+    if (copy === undefined) scratch.set(key, (copy = alloc(length)));
+    const target = copy;
+    return [target.byteOffset, () => array.set(target)];
+  };
+
+  const kernels: Kernels = {
+    name: `wasm-${flavour}`,
+    matmul(a, b, out, m, k, n) {
+      const [c, done] = output(out, m * n);
+      exports.gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n, k, 1);
+      done();
+    },
+    matmulTransposeA(a, b, out, m, k, n) {
+      const [c, done] = output(out, m * n);
+      exports.gemm(inMemory(a, k * m, 'a'), inMemory(b, k * n, 'b'), c, m, k, n, 1, m);
+      done();
+    },
+    matmulTransposeB(a, b, out, m, k, n) {
+      const [c, done] = output(out, m * n);
+      exports.gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
+      done();
+    },
+  };
+  return { allocator, kernels };
+}
+
+/**
+ * The backend for a new model: WebAssembly SIMD where available, the TypeScript kernels otherwise
+ * or when the environment variable RXGRAD_KERNELS=typescript forces them.
+ *
+ * @example
+ * const net = createNetwork({ inputSize: 64, classes: 10, backend: createBackend() });
+ */
+export function createBackend(options: WasmBackendOptions = {}): Backend {
+  if (process.env.RXGRAD_KERNELS === 'typescript') return defaultBackend;
+  return createWasmBackend(options) ?? defaultBackend;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { typescriptKernels } from '../../src/model/kernels.js';
+import { createBackend, createWasmBackend, type WasmFlavour } from '../../src/model/wasmBackend.js';
+import { randomArray } from '../helpers/gradcheck.js';
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [4, 8, 8],
+  [5, 9, 13],
+  [17, 33, 10],
+  [128, 64, 10],
+  [33, 784, 31],
+  [64, 130, 257],
+];
+
+/**
+ * The largest difference between two results of the same product, each element relative to
+ * Σₚ |aᵢₚ·bₚⱼ|: the scale of the float32 rounding in a dot product, whatever the order of its sums
+ * (an element that cancels to near 0 is not held to a tighter bound than its terms allow).
+ */
+function maxRelative(actual: Float32Array, expected: Float32Array, absoluteSums: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(absoluteSums[i]!, 1e-30));
+  return worst;
+}
+
+/** Σₚ |A(i, p)·B(p, j)| for the three layouts. */
+function absoluteSums(name: string, a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const x = name === 'matmulTransposeA' ? a[p * m + i]! : a[i * k + p]!;
+        const y = name === 'matmulTransposeB' ? b[j * k + p]! : b[p * n + j]!;
+        s += Math.abs(x * y);
+      }
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+for (const flavour of ['relaxed-simd', 'simd'] as WasmFlavour[]) {
+  describe(`WebAssembly ${flavour} kernels`, () => {
+    const backend = createWasmBackend({ flavour, memoryBytes: 16 * 1024 * 1024 });
+
+    it('are available on this machine (the build ran and the engine accepts them)', () => {
+      expect(backend?.kernels.name).toBe(`wasm-${flavour}`);
+    });
+
+    for (const [m, k, n] of shapes) {
+      it(`agree with the TypeScript kernels to 1e-5 on ${m}×${k}×${n}, every transpose case, operands inside and outside wasm memory`, () => {
+        const { allocator, kernels } = backend!;
+        const inMemory = (values: Float64Array) => {
+          const array = allocator.alloc(values.length);
+          array.set(values);
+          return array;
+        };
+        const cases = [
+          ['matmul', m * k, k * n],
+          ['matmulTransposeA', k * m, k * n],
+          ['matmulTransposeB', m * k, n * k],
+        ] as const;
+        for (const [name, aLength, bLength] of cases) {
+          const a = randomArray(aLength, `${name}a${m}`);
+          const b = randomArray(bLength, `${name}b${n}`);
+          const expected = new Float32Array(m * n);
+          typescriptKernels[name](Float32Array.from(a), Float32Array.from(b), expected, m, k, n);
+          const sums = absoluteSums(name, Float64Array.from(Float32Array.from(a)), Float64Array.from(Float32Array.from(b)), m, k, n);
+          const resident = inMemory(new Float64Array(m * n).fill(7));
+          kernels[name](inMemory(a), inMemory(b), resident, m, k, n);
+          expect(maxRelative(resident as Float32Array, expected, sums)).toBeLessThan(1e-5);
+          const outside = new Float32Array(m * n).fill(7);
+          kernels[name](Float32Array.from(a), Float32Array.from(b), outside, m, k, n);
+          expect(maxRelative(outside, expected, sums)).toBeLessThan(1e-5);
+        }
+      });
+    }
+
+    it('hands out views into one memory and refuses to overflow it', () => {
+      const small = createWasmBackend({ flavour, memoryBytes: 2 * 65536 })!;
+      const first = small.allocator.alloc(100);
+      const second = small.allocator.alloc(100);
+      expect(first.buffer).toBe(second.buffer);
+      expect(second.byteOffset - first.byteOffset).toBe(400);
+      expect(() => small.allocator.alloc(20_000)).toThrow(/out of memory \(131072 bytes\); create it with a larger memoryBytes/);
+    });
+  });
+}
+
+describe('createBackend', () => {
+  it('picks WebAssembly, or the TypeScript kernels when RXGRAD_KERNELS=typescript', () => {
+    const saved = process.env.RXGRAD_KERNELS;
+    try {
+      delete process.env.RXGRAD_KERNELS;
+      expect(createBackend().kernels.name).toMatch(/^wasm-/);
+      process.env.RXGRAD_KERNELS = 'typescript';
+      expect(createBackend().kernels.name).toBe('typescript');
+    } finally {
+      if (saved === undefined) delete process.env.RXGRAD_KERNELS;
+      else process.env.RXGRAD_KERNELS = saved;
+    }
+  });
+});
