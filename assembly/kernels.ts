@@ -163,3 +163,40 @@ export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: 
     }
   }
 }
+
+/**
+ * One bias-corrected Adam step over n parameters, in place: g ← g + wd·w; m ← β₁m + (1 − β₁)g;
+ * v ← β₂v + (1 − β₂)g²; w ← w − lr·(m/c₁)/(√(v/c₂) + ε), with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ.
+ */
+export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32, wd: f32): void {
+  const vb1 = f32x4.splat(beta1);
+  const vb1c = f32x4.splat(1 - beta1);
+  const vb2 = f32x4.splat(beta2);
+  const vb2c = f32x4.splat(1 - beta2);
+  const vlr = f32x4.splat(lr / c1);
+  const vc2 = f32x4.splat(1 / c2);
+  const veps = f32x4.splat(epsilon);
+  const vwd = f32x4.splat(wd);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const wi = v128.load(w + o);
+    const gi = madd(vwd, wi, v128.load(g + o));
+    const mi = madd(vb1, v128.load(m + o), f32x4.mul(vb1c, gi));
+    const vi = madd(vb2, v128.load(v + o), f32x4.mul(vb2c, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const denominator = f32x4.add(f32x4.sqrt(f32x4.mul(vi, vc2)), veps);
+    v128.store(w + o, f32x4.sub(wi, f32x4.div(f32x4.mul(vlr, mi), denominator)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const wi = load<f32>(w + o);
+    const gi = load<f32>(g + o) + wd * wi;
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(w + o, wi - ((lr / c1) * mi) / (Mathf.sqrt(vi / c2) + epsilon));
+  }
+}

@@ -14,6 +14,7 @@ import {
   writeLine,
 } from './io.js';
 import { parseSchedule } from '../model/schedule.js';
+import { FASHION_MNIST_SOURCE, prepareFashionMnist } from '../streams/prepareFashionMnist.js';
 import { predictCommand } from './predict.js';
 import { studyCommand } from './study.js';
 import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
@@ -125,6 +126,20 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--resume', 'continue or extend the study in --study', false)
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));
+
+  program
+    .command('prepare')
+    .description('convert a public dataset to Arrow files: fashion-mnist (from Debian\'s dataset-fashion-mnist)')
+    .argument('<dataset>', 'fashion-mnist')
+    .option('--out <dir>', 'output directory', 'data/fashion-mnist')
+    .option('--source <dir>', 'where the IDX files are', FASHION_MNIST_SOURCE)
+    .action((dataset: string, options: { out: string; source: string }) =>
+      run(async () => {
+        if (dataset !== 'fashion-mnist') throw new UsageError(`prepare: unknown dataset '${dataset}'; expected fashion-mnist`);
+        const { train, test } = await prepareFashionMnist(options.out, options.source);
+        writeLine(io.stdout, `wrote ${train} training rows to ${options.out}/train.arrow and ${test} test rows to ${options.out}/test.arrow`);
+      }),
+    );
 
   program
     .command('study')

@@ -136,7 +136,7 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
   });
   return {
     network,
-    optimizer: createOptimizer(optimizerConfig(options)),
+    optimizer: createOptimizer(optimizerConfig(options), network.backend),
     standardizer: options.normalize ? fitted : undefined,
     schedule: options.lrDecay ?? { type: 'constant' },
     columns,

@@ -49,7 +49,7 @@ export class Activation implements Layer {
     return { rows: x.rows, cols: x.cols, data: out };
   }
 
-  backward(dy: Matrix, ctx: PassContext): Matrix {
+  backward(dy: Matrix, ctx: PassContext): Matrix | undefined {
     const a = ctx.workspace.load<FloatArray>(this);
     const n = dy.data.length;
     const dx = ctx.workspace.buffer(this, 'dx', n);

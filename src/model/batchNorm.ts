@@ -119,7 +119,7 @@ export class BatchNorm implements Layer {
     return { rows: n, cols: size, data: out };
   }
 
-  backward(dy: Matrix, ctx: PassContext): Matrix {
+  backward(dy: Matrix, ctx: PassContext): Matrix | undefined {
     if (ctx.mode !== 'train') throw new Error('BatchNorm: backward needs a forward pass in train mode');
     const { xhat, invStd, rows: n } = ctx.workspace.load<Saved>(this);
     const size = this.inputSize;

@@ -59,7 +59,7 @@ export class Dense implements Layer {
     return { rows: n, cols: units, data: out };
   }
 
-  backward(dy: Matrix, ctx: PassContext): Matrix {
+  backward(dy: Matrix, ctx: PassContext, inputGradient = true): Matrix | undefined {
     const x = ctx.workspace.load<Matrix>(this);
     const n = x.rows;
     const units = this.outputSize;
@@ -73,6 +73,8 @@ export class Dense implements Layer {
         for (let j = 0; j < units; j++) db[j]! += dy.data[row + j]!;
       }
     }
+    // For the first layer this product (batch × units × inputs) would be thrown away.
+    if (!inputGradient) return undefined;
     const dx = ctx.workspace.buffer(this, 'dx', n * this.inputSize);
     kernels.matmulTransposeB(dy.data, this.weight.value, dx, n, units, this.inputSize);
     return { rows: n, cols: this.inputSize, data: dx };

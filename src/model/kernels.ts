@@ -15,6 +15,23 @@ export interface Kernels {
   matmulTransposeA(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
   /** out (m×n) = a · bᵀ, with a stored as (m×k) and b as (n×k): dX = dZ·Wᵀ. */
   matmulTransposeB(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
+  /**
+   * One bias-corrected Adam step in place, where the kernels can do it faster than `Adam` itself
+   * (all four arrays must come from this backend's allocator). Returns false to decline.
+   */
+  adamStep?(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): boolean;
+}
+
+/** The numbers of one Adam step. */
+export interface AdamHyper {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** 1 − β₁ᵗ and 1 − β₂ᵗ. */
+  readonly correction1: number;
+  readonly correction2: number;
+  readonly weightDecay: number;
 }
 
 /**

@@ -94,6 +94,10 @@ export interface Layer {
   /** Named non-learned state saved with the model (batch norm's running statistics). */
   readonly buffers: ReadonlyMap<string, FloatArray>;
   forward(x: Matrix, ctx: PassContext): Matrix;
-  /** Fills the params' gradients and returns the gradient with respect to the input. */
-  backward(dy: Matrix, ctx: PassContext): Matrix;
+  /**
+   * Fills the params' gradients and returns the gradient with respect to the input, unless
+   * `inputGradient` is false (the first layer's is not needed for training): then it may skip
+   * computing it and return undefined.
+   */
+  backward(dy: Matrix, ctx: PassContext, inputGradient?: boolean): Matrix | undefined;
 }

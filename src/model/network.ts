@@ -90,10 +90,13 @@ export class Network {
     return a;
   }
 
-  /** Backpropagates ∂J/∂logits, filling every parameter's `grad`; returns ∂J/∂x. */
-  backward(dLogits: Matrix, ctx: PassContext): Matrix {
-    let g = dLogits;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]!.backward(g, ctx);
+  /**
+   * Backpropagates ∂J/∂logits, filling every parameter's `grad`. Returns ∂J/∂x when `inputGradient`
+   * is true; by default the first layer skips that product, which training does not need.
+   */
+  backward(dLogits: Matrix, ctx: PassContext, inputGradient = false): Matrix | undefined {
+    let g: Matrix | undefined = dLogits;
+    for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i]!.backward(g, ctx, i > 0 || inputGradient);
     return g;
   }
 }

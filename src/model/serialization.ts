@@ -156,7 +156,7 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
 
   let optimizer: Optimizer | undefined;
   if (document.optimizer) {
-    optimizer = createOptimizer(document.optimizer.config, backend.allocator);
+    optimizer = createOptimizer(document.optimizer.config, backend);
     const slots = new Map<string, FloatArray>();
     for (const t of document.tensors) {
       if (t.group === 'optimizer') slots.set(t.name, weights.slice(t.offset, t.offset + t.length));

@@ -51,6 +51,7 @@ function compiled(flavour: WasmFlavour): WebAssembly.Module | null {
 }
 
 interface KernelExports {
+  adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, ai: number, ap: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
@@ -137,6 +138,11 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
       const [c, done] = output(out, m * n);
       exports.gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
       done();
+    },
+    adamStep(w, g, m, v, h) {
+      if (![w, g, m, v].every((array) => array.buffer === buffer && array instanceof Float32Array)) return false;
+      exports.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w.length, h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay);
+      return true;
     },
   };
   return { allocator, kernels };

@@ -147,7 +147,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       } else {
         const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features }).pipe(summarize()));
         network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
-        optimizer = createOptimizer(optimizerConfigOf(config));
+        optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
         standardizer = options.normalize === false ? undefined : summary.standardizer;
         columns = { label, features: (await inspectArrow(options.data, { label, features: options.columns?.features })).features };
       }

@@ -140,12 +140,12 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       if (checkpoint) {
         const saved = await loadModel(checkpoint);
         network = saved.network;
-        optimizer = saved.optimizer ?? createOptimizer(optimizerConfigOf(config));
+        optimizer = saved.optimizer ?? createOptimizer(optimizerConfigOf(config), network.backend);
         curve = [...((saved.notes?.curve as CurvePoint[] | undefined) ?? [])];
         resumedFromEpoch = saved.progress?.epochsCompleted ?? 0;
       } else {
         network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
-        optimizer = createOptimizer(optimizerConfigOf(config));
+        optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
       }
       if (closed) return;
       const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;

@@ -22,7 +22,7 @@ function checkLayer(layer: Layer, rows: number, seed: string) {
   };
   const ctx = train();
   layer.forward(x, ctx);
-  const dx = Float64Array.from(layer.backward({ rows, cols: layer.outputSize, data: r }, ctx).data);
+  const dx = Float64Array.from(layer.backward({ rows, cols: layer.outputSize, data: r }, ctx)!.data);
   const grads = layer.params.map((p) => Float64Array.from(p.grad));
   expectGradient(x.data, dx, lossOf);
   layer.params.forEach((p, i) => expectGradient(p.value, grads[i]!, lossOf));

@@ -22,7 +22,7 @@ describe('Network', () => {
       const logits = net.forward(x, ctx);
       const dLogits = new Float64Array(rows * 3);
       softmaxCrossEntropy(logits, labels, new Float64Array(rows * 3), dLogits);
-      const dx = Float64Array.from(net.backward({ rows, cols: 3, data: dLogits }, ctx).data);
+      const dx = Float64Array.from(net.backward({ rows, cols: 3, data: dLogits }, ctx, true)!.data);
       const grads = net.params.map((p) => Float64Array.from(p.grad));
       net.params.forEach((p, i) => expectGradient(p.value, grads[i]!, lossOf, 1e-5));
       expectGradient(x.data, dx, lossOf, 1e-5);
@@ -41,6 +41,23 @@ describe('Network', () => {
     net.backward({ rows: 3, cols: 4, data: dLogits }, ctx);
     const grads = net.params.map((p) => Float64Array.from(p.grad));
     net.params.forEach((p, i) => expectGradient(p.value, grads[i]!, lossOf));
+  });
+
+  it('skips the input gradient unless asked, leaving every parameter gradient the same', () => {
+    const net = createNetwork({ inputSize: 3, classes: 2, hidden: [4], backend: float64Backend });
+    const x = { rows: 3, cols: 3, data: randomArray(9, 'skip') };
+    const run = (inputGradient: boolean) => {
+      const ctx = { mode: 'train' as const, workspace: new Workspace(float64Allocator) };
+      const dLogits = new Float64Array(6);
+      softmaxCrossEntropy(net.forward(x, ctx), [0, 1, 1], new Float64Array(6), dLogits);
+      const dx = net.backward({ rows: 3, cols: 2, data: dLogits }, ctx, inputGradient);
+      return { dx, grads: net.params.map((p) => Array.from(p.grad)) };
+    };
+    const skipped = run(false);
+    const full = run(true);
+    expect(skipped.dx).toBeUndefined();
+    expect(full.dx?.rows).toBe(3);
+    expect(skipped.grads).toEqual(full.grads);
   });
 
   it('one SGD step raises the probability of the true class', () => {

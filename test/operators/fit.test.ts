@@ -16,7 +16,8 @@ const summary = () => lastValueFrom(readArrow(DIGITS_TRAIN).pipe(summarize()));
 const epochsOf = (events: FitEvent[]) => events.filter((e): e is FitEvent & { type: 'epoch' } => e.type === 'epoch');
 
 function model(seed = 0) {
-  return { network: createNetwork({ inputSize: 64, classes: 10, hidden: [32, 16], seed }), optimizer: createOptimizer({ type: 'adam', learningRate: 0.01 }) };
+  const network = createNetwork({ inputSize: 64, classes: 10, hidden: [32, 16], seed });
+  return { network, optimizer: createOptimizer({ type: 'adam', learningRate: 0.01 }, network.backend) };
 }
 
 const weights = (network: Network) => network.params.map((p) => Array.from(p.value));

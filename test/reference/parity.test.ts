@@ -51,7 +51,7 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
         const ctx = { mode: 'train' as const, workspace: new Workspace(float32Allocator) };
         const y = bn.forward({ rows: c.rows, cols: c.features, data: Float32Array.from(step.x) }, ctx);
         expectParity('batchNorm train output', y.data, step.y, SINGLE_OP);
-        const dx = bn.backward({ rows: c.rows, cols: c.features, data: Float32Array.from(step.dy) }, ctx);
+        const dx = bn.backward({ rows: c.rows, cols: c.features, data: Float32Array.from(step.dy) }, ctx)!;
         if (c.rows === 2) {
           // With two rows z_norm = ±d/√(d² + ε) is all but constant in x, so the exact dx is tiny and
           // both implementations' dx is mostly round-off of terms of size |dy|·γ/σ. Compared on that scale.
