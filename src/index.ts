@@ -12,7 +12,7 @@ export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
 export { Dense, type DenseOptions } from './model/dense.js';
 export { ewaUpdate, ewaUpdateInPlace } from './model/ewa.js';
 export { type InitName, initWeights } from './model/init.js';
-export { type Kernels, typescriptKernels } from './model/kernels.js';
+export { type AdamHyper, type Kernels, typescriptKernels } from './model/kernels.js';
 export { type ActivationName, type Layer, type LayerSpec, type Mode, type Param, type PassContext, Workspace } from './model/layer.js';
 export { type Allocator, allocMatrix, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './model/matrix.js';
 export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
@@ -27,6 +27,7 @@ export { type LearningRate, learningRateAt, learningRateFor, parseSchedule, type
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './model/serialization.js';
 export { argmaxRows, softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyResult, softmaxRows } from './model/softmaxCrossEntropy.js';
 export { Standardizer, StandardizerAccumulator } from './model/standardizer.js';
+export { createBackend, createWasmBackend, type WasmBackendOptions, type WasmFlavour } from './model/wasmBackend.js';
 
 export { backward } from './operators/backward.js';
 export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';
@@ -68,4 +69,5 @@ export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } 
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
 export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
+export { FASHION_MNIST_SOURCE, prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';

@@ -173,7 +173,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   let last: EpochMetrics | undefined;
   try {
     await lastValueFrom(
-      fit(readArrow(options.data, readOptions), {
+      fit(readArrow(options.data, { ...readOptions, recycle: true }), {
         network,
         optimizer,
         standardizer,

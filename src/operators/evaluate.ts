@@ -33,7 +33,7 @@ export interface EvaluateOptions {
  * const { accuracy } = await lastValueFrom(readArrow('test.arrow').pipe(evaluate(network, { standardizer })));
  */
 export function evaluate(network: Network, options: EvaluateOptions = {}): OperatorFunction<ExampleBlock | Example, Evaluation> {
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer) : pipe();
+  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer, { recycle: true }) : pipe();
   return (source) =>
     new Observable<Evaluation>((subscriber) => {
       const classes = network.classes;

@@ -32,7 +32,7 @@ export interface PredictOptions {
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.arrow'));
  */
 export function predict(network: Network, options: PredictOptions = {}): OperatorFunction<ExampleBlock | Example, Predictions> {
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer) : pipe();
+  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer, { recycle: true }) : pipe();
   return pipe(
     miniBatches({ batchSize: options.batchSize ?? 256, shuffle: false, recycle: true }),
     normalized,

@@ -55,7 +55,7 @@ export function trainEpoch(options: TrainEpochOptions): OperatorFunction<Example
     ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
     ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}),
   });
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer) : pipe();
+  const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer, { recycle: options.beforeStep === undefined }) : pipe();
   const { beforeStep } = options;
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {

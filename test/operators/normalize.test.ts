@@ -35,6 +35,18 @@ describe('normalize', () => {
     });
   });
 
+  it('gives each batch its own array unless asked to recycle', () => {
+    const seen: unknown[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('-a-a-|', { a: batchOf([[1, 10]], [0]) });
+      // Both subscriptions run side by side: pushes alternate between them.
+      expectObservable(source.pipe(normalize(standardizer), map((b) => seen.push(b.x.data)))).toBe('-x-y-|', { x: 1, y: 3 });
+      expectObservable(source.pipe(normalize(standardizer, { recycle: true }), map((b) => seen.push(b.x.data)))).toBe('-x-y-|', { x: 2, y: 4 });
+    });
+    expect(seen[0]).not.toBe(seen[2]);
+    expect(seen[1]).toBe(seen[3]);
+  });
+
   it('errors when the batch has a different number of features', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-|', { a: batchOf([[1, 2, 3]], [0]) });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lastValueFrom, take, toArray } from 'rxjs';
+import { lastValueFrom, map, take, tap, toArray } from 'rxjs';
+import { miniBatches } from '../../src/streams/miniBatches.js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
@@ -69,6 +70,17 @@ describe('readArrow', () => {
       }),
     );
     expect([count, rows]).toEqual([50, 5000]);
+  });
+
+  it('with recycle, reuses one pair of arrays and mini-batches come out the same', async () => {
+    const file = await writeListLayout(tempDir(), 50, { batchRows: 8 });
+    const seen = new Set<ArrayBufferLike>();
+    const batchesOf = (recycle: boolean) =>
+      lastValueFrom(readArrow(file, { recycle }).pipe(tap((b) => seen.add(b.features.buffer)), miniBatches({ batchSize: 7, seed: 2 }), map((b) => [Array.from(b.x.data), Array.from(b.labels)]), toArray()));
+    const recycled = await batchesOf(true);
+    expect(seen.size).toBe(1);
+    expect(recycled).toEqual(await batchesOf(false));
+    expect(seen.size).toBe(8);
   });
 
   it('reads the bundled digits: 64 uint8 pixels per row, 10 classes', async () => {

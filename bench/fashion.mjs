@@ -1,0 +1,213 @@
+// npm run bench: the Fashion-MNIST workload in rxgrad and, in the same run, its peers
+// (TensorFlow.js WASM and CPU backends; PyTorch with one and two threads when python3-torch is
+// installed). Writes bench/results/fashion.json and fashion.md.
+//
+//   node bench/fashion.mjs [--epochs 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, toArray } from 'rxjs';
+import {
+  createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, prepareFashionMnist, readArrow, summarize, trainEpoch,
+} from '../dist/index.js';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const EPOCHS = Number(option('epochs', 5));
+const TFJS_WASM_EPOCHS = Number(option('tfjs-wasm-epochs', 1));
+const TFJS_CPU_BATCHES = Number(option('tfjs-cpu-batches', 20));
+const skip = new Set(option('skip', '').split(',').filter(Boolean));
+const BATCH = 128;
+const SOURCE = '/usr/share/datasets/fashion-mnist';
+const dataDir = path.join(root, 'data/fashion-mnist');
+const train = path.join(dataDir, 'train.arrow');
+const test = path.join(dataDir, 'test.arrow');
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// Multiply-adds ×2 per epoch: forward and dW for all three layers, dX for the two upper ones.
+const LAYERS = [[784, 256], [256, 128], [128, 10]];
+const FLOPS = 60000 * LAYERS.reduce((sum, [i, o], layer) => sum + 2 * i * o * (layer === 0 ? 2 : 3), 0);
+
+async function ensureData() {
+  if (existsSync(train) && existsSync(test)) return;
+  if (!existsSync(path.join(SOURCE, 'train-images-idx3-ubyte.gz'))) {
+    log(`Fashion-MNIST is not installed: running apt-get install -y dataset-fashion-mnist (Debian's package of the IDX files)`);
+    execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit' });
+  }
+  log(`converting ${SOURCE} to Arrow files in ${dataDir}`);
+  await prepareFashionMnist(dataDir, SOURCE);
+}
+
+const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+async function rxgradRun() {
+  const { standardizer } = await lastValueFrom(readArrow(train).pipe(summarize()));
+  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: 0, backend: createBackend() });
+  const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
+  const epochs = [];
+  let rxjsShare;
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    // Profile the second epoch to measure what the RxJS plumbing itself costs.
+    const session = epoch === 1 ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    const start = performance.now();
+    await lastValueFrom(readArrow(train, { recycle: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer })), { defaultValue: undefined });
+    const seconds = (performance.now() - start) / 1000;
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      rxjsShare = shareOf(profile, (url) => url.includes('/node_modules/rxjs/'));
+    }
+    const { accuracy } = await lastValueFrom(readArrow(test).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
+    epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
+    log(`rxgrad (${network.backend.kernels.name}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+  }
+  return { name: `rxgrad (${network.backend.kernels.name})`, epochs, rxjsShare };
+}
+
+/** Self time of profile nodes whose script matches, over all sampled time. */
+function shareOf(profile, match) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  let total = 0;
+  let matched = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    if (match(byId.get(id).callFrame.url)) matched += dt;
+  });
+  return matched / total;
+}
+
+async function tfjsRun(backendName, maxBatches) {
+  const tf = await import('@tensorflow/tfjs-core');
+  const tfl = await import('@tensorflow/tfjs-layers');
+  if (backendName === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+  } else {
+    await import('@tensorflow/tfjs-backend-cpu');
+  }
+  await tf.setBackend(backendName);
+  await tf.ready();
+  const { standardizer } = await lastValueFrom(readArrow(train).pipe(summarize()));
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [784], units: 256, useBias: false, kernelInitializer: 'heNormal' }),
+      tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }),
+      tfl.layers.activation({ activation: 'relu' }),
+      tfl.layers.dense({ units: 128, useBias: false, kernelInitializer: 'heNormal' }),
+      tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }),
+      tfl.layers.activation({ activation: 'relu' }),
+      tfl.layers.dense({ units: 10, kernelInitializer: 'heNormal' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: (labels, logits) => tf.losses.softmaxCrossEntropy(labels, logits) });
+  const epochs = [];
+  const epochCount = maxBatches ? 1 : TFJS_WASM_EPOCHS;
+  for (let epoch = 0; epoch < epochCount; epoch++) {
+    let batches = 0;
+    let trainSeconds = 0;
+    const stream = readArrow(train).pipe(miniBatches({ batchSize: BATCH, seed: 0, epoch }), normalize(standardizer));
+    const all = await lastValueFrom(stream.pipe(toArray()));
+    for (const b of all) {
+      if (maxBatches && batches >= maxBatches) break;
+      const xs = tf.tensor2d(b.x.data, [b.size, 784]);
+      const ys = tf.cast(tf.oneHot(tf.tensor1d(b.labels, 'int32'), 10), 'float32');
+      const start = performance.now();
+      await model.trainOnBatch(xs, ys);
+      trainSeconds += (performance.now() - start) / 1000;
+      tf.dispose([xs, ys]);
+      batches++;
+    }
+    const perEpoch = maxBatches ? (trainSeconds / batches) * Math.ceil(60000 / BATCH) : trainSeconds;
+    const accuracy = maxBatches ? null : tfAccuracy(tf, model, standardizer);
+    epochs.push({ epoch: epoch + 1, seconds: perEpoch, samplesPerSecond: 60000 / perEpoch, gflops: FLOPS / perEpoch / 1e9, testAccuracy: await accuracy, peakRssMB: peakRssMB(), extrapolatedFrom: maxBatches ? batches : undefined });
+    log(`TensorFlow.js ${backendName} epoch ${epoch + 1}: ${perEpoch.toFixed(2)} s${maxBatches ? ` (extrapolated from ${batches} batches)` : ''}`);
+  }
+  return { name: `TensorFlow.js ${tf.version_core} ${backendName}${maxBatches ? ` (${maxBatches} batches, extrapolated)` : ` (${epochCount} epoch${epochCount > 1 ? 's' : ''})`}`, epochs };
+}
+
+async function tfAccuracy(tf, model, standardizer) {
+  const batches = await lastValueFrom(readArrow(test).pipe(miniBatches({ batchSize: 1000, shuffle: false }), normalize(standardizer), toArray()));
+  let correct = 0;
+  for (const b of batches) {
+    const predicted = tf.tidy(() => tf.argMax(model.predict(tf.tensor2d(b.x.data, [b.size, 784])), 1));
+    const values = await predicted.data();
+    predicted.dispose();
+    values.forEach((c, i) => (correct += c === b.labels[i] ? 1 : 0));
+  }
+  return correct / 10000;
+}
+
+function pytorchRun(threads) {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python) || spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const output = execFileSync(python, [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  const epochs = output.trim().split('\n').map((line) => JSON.parse(line)).map((e) => ({ ...e, samplesPerSecond: 60000 / e.seconds, gflops: FLOPS / e.seconds / 1e9 }));
+  const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+  for (const e of epochs) log(`PyTorch ${threads} thread(s) epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, test accuracy ${e.testAccuracy.toFixed(4)}`);
+  return { name: `PyTorch ${version} (${threads} thread${threads > 1 ? 's' : ''})`, epochs };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+await ensureData();
+const runs = [];
+const ours = await rxgradRun();
+runs.push(ours);
+if (!skip.has('pytorch')) for (const threads of [1, 2]) {
+  const run = pytorchRun(threads);
+  if (run) runs.push(run);
+  else if (threads === 1) log('PyTorch not found (apt-get install python3-torch to include it)');
+}
+if (!skip.has('tfjs-wasm')) runs.push(await tfjsRun('wasm', 0));
+if (!skip.has('tfjs-cpu')) runs.push(await tfjsRun('cpu', TFJS_CPU_BATCHES));
+
+const oursEpoch = median(ours.epochs.map((e) => e.seconds));
+const rows = runs.map((run) => {
+  const seconds = median(run.epochs.map((e) => e.seconds));
+  const last = run.epochs.at(-1);
+  return {
+    name: run.name,
+    epochSeconds: seconds,
+    samplesPerSecond: 60000 / seconds,
+    gflops: FLOPS / seconds / 1e9,
+    testAccuracy: last.testAccuracy,
+    peakRssMB: Math.max(...run.epochs.map((e) => e.peakRssMB ?? 0)),
+    timeVsRxgrad: seconds / oursEpoch,
+    epochs: run.epochs,
+  };
+});
+const result = {
+  date: new Date().toISOString(),
+  machine: `${(await import('node:os')).cpus()[0]?.model} × ${(await import('node:os')).availableParallelism()}, Node ${process.version}`,
+  workload: '784→256→128→10, Dense (no bias)→BN→ReLU ×2, softmax cross-entropy, He-normal, Adam 1e-3, batch 128, reshuffled each epoch; Fashion-MNIST 60,000 train / 10,000 test',
+  flopsPerEpoch: FLOPS,
+  rxjsShareOfEpoch: ours.rxjsShare,
+  rows,
+};
+const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
+const md = [
+  `Fashion-MNIST, ${EPOCHS} epochs (median epoch), ${result.machine}, ${result.date.slice(0, 10)}`,
+  '',
+  '| run | epoch (s) | samples/s | GFLOP/s | test accuracy | peak RSS (MB) | time vs rxgrad |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`),
+  '',
+  ours.rxjsShare === undefined ? 'RxJS share not measured (it is profiled in epoch 2).' : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
+  'TensorFlow.js CPU is timed over a fixed number of batches and extrapolated to an epoch (its accuracy is not measured).',
+].join('\n');
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+writeFileSync(path.join(root, 'bench/results/fashion.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(path.join(root, 'bench/results/fashion.md'), `${md}\n`);
+console.log(md);
