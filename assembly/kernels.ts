@@ -200,3 +200,134 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, be
     store<f32>(w + o, wi - ((lr / c1) * mi) / (Mathf.sqrt(vi / c2) + epsilon));
   }
 }
+
+/** out = max(x, 0) element-wise (NaN stays NaN). */
+export function relu(x: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.max(v128.load(x + o), zero));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(out + o, v > 0 || isNaN(v) ? v : 0);
+  }
+}
+
+/** out = g where a > 0, else 0 (a is relu's output). */
+export function reluBackward(a: usize, g: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, v128.and(v128.load(g + o), f32x4.gt(v128.load(a + o), zero)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) > 0 ? load<f32>(g + o) : 0);
+  }
+}
+
+/**
+ * Batch normalization in training, over `rows` rows of `size` features, four features at a time:
+ * writes the batch mean and biased variance (for the running averages), 1/√(σ² + ε), x̂ and
+ * out = γ·x̂ + β.
+ */
+export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, gamma: usize, beta: usize, rows: i32, size: i32, epsilon: f32): void {
+  const row = <usize>size << 2;
+  const size4 = size & ~3;
+  const inverseRows = f32x4.splat(<f32>1 / <f32>rows);
+  for (let j = 0; j < size4; j += 4) {
+    const o = <usize>j << 2;
+    let sum = f32x4.splat(0);
+    for (let i = 0; i < rows; i++) sum = f32x4.add(sum, v128.load(z + i * row + o));
+    const mu = f32x4.mul(sum, inverseRows);
+    let squares = f32x4.splat(0);
+    for (let i = 0; i < rows; i++) {
+      const d = f32x4.sub(v128.load(z + i * row + o), mu);
+      squares = madd(d, d, squares);
+    }
+    const sigma2 = f32x4.mul(squares, inverseRows);
+    const inv = f32x4.div(f32x4.splat(1), f32x4.sqrt(f32x4.add(sigma2, f32x4.splat(epsilon))));
+    v128.store(mean + o, mu);
+    v128.store(variance + o, sigma2);
+    v128.store(invStd + o, inv);
+    const g = v128.load(gamma + o);
+    const b = v128.load(beta + o);
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      const h = f32x4.mul(f32x4.sub(v128.load(z + k), mu), inv);
+      v128.store(xhat + k, h);
+      v128.store(out + k, madd(g, h, b));
+    }
+  }
+  for (let j = size4; j < size; j++) {
+    const o = <usize>j << 2;
+    let sum: f32 = 0;
+    for (let i = 0; i < rows; i++) sum += load<f32>(z + i * row + o);
+    const mu = sum / <f32>rows;
+    let squares: f32 = 0;
+    for (let i = 0; i < rows; i++) {
+      const d = load<f32>(z + i * row + o) - mu;
+      squares += d * d;
+    }
+    const sigma2 = squares / <f32>rows;
+    const inv = <f32>1 / Mathf.sqrt(sigma2 + epsilon);
+    store<f32>(mean + o, mu);
+    store<f32>(variance + o, sigma2);
+    store<f32>(invStd + o, inv);
+    const g = load<f32>(gamma + o);
+    const b = load<f32>(beta + o);
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      const h = (load<f32>(z + k) - mu) * inv;
+      store<f32>(xhat + k, h);
+      store<f32>(out + k, g * h + b);
+    }
+  }
+}
+
+/** The full batch-norm gradient: dβ = Σdy, dγ = Σdy·x̂, dx = γ/(n·σ)·(n·dy − Σdy − x̂·Σdy·x̂). */
+export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, rows: i32, size: i32): void {
+  const row = <usize>size << 2;
+  const size4 = size & ~3;
+  const n = f32x4.splat(<f32>rows);
+  for (let j = 0; j < size4; j += 4) {
+    const o = <usize>j << 2;
+    let sumDy = f32x4.splat(0);
+    let sumDyXhat = f32x4.splat(0);
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      const g = v128.load(dy + k);
+      sumDy = f32x4.add(sumDy, g);
+      sumDyXhat = madd(g, v128.load(xhat + k), sumDyXhat);
+    }
+    v128.store(dbeta + o, sumDy);
+    v128.store(dgamma + o, sumDyXhat);
+    const scale = f32x4.div(f32x4.mul(v128.load(gamma + o), v128.load(invStd + o)), n);
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      const inner = f32x4.sub(f32x4.sub(f32x4.mul(n, v128.load(dy + k)), sumDy), f32x4.mul(v128.load(xhat + k), sumDyXhat));
+      v128.store(dx + k, f32x4.mul(scale, inner));
+    }
+  }
+  for (let j = size4; j < size; j++) {
+    const o = <usize>j << 2;
+    let sumDy: f32 = 0;
+    let sumDyXhat: f32 = 0;
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      sumDy += load<f32>(dy + k);
+      sumDyXhat += load<f32>(dy + k) * load<f32>(xhat + k);
+    }
+    store<f32>(dbeta + o, sumDy);
+    store<f32>(dgamma + o, sumDyXhat);
+    const scale = (load<f32>(gamma + o) * load<f32>(invStd + o)) / <f32>rows;
+    for (let i = 0; i < rows; i++) {
+      const k = i * row + o;
+      store<f32>(dx + k, scale * (<f32>rows * load<f32>(dy + k) - sumDy - load<f32>(xhat + k) * sumDyXhat));
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
+import type { Kernels } from './kernels.js';
 import type { FloatArray, Matrix } from './matrix.js';
 
 const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
@@ -17,7 +18,11 @@ export class Activation implements Layer {
   readonly params: readonly Param[] = [];
   readonly buffers: ReadonlyMap<string, FloatArray> = new Map();
 
-  constructor(options: { readonly size: number; readonly fn: ActivationName }) {
+  /** @param kernels where ReLU can run faster (WebAssembly SIMD); the TypeScript loop otherwise. */
+  constructor(
+    options: { readonly size: number; readonly fn: ActivationName },
+    private readonly kernels?: Kernels,
+  ) {
     if (!ACTIVATIONS.includes(options.fn)) {
       throw new RangeError(`Activation: unknown activation '${options.fn}'; expected one of ${ACTIVATIONS.join(', ')}`);
     }
@@ -32,6 +37,7 @@ export class Activation implements Layer {
     const z = x.data;
     switch (this.spec.fn) {
       case 'relu':
+        if (this.kernels?.relu?.(z, out, n)) break;
         // Written so that NaN passes through (as in PyTorch) instead of becoming 0.
         for (let i = 0; i < n; i++) out[i] = z[i]! <= 0 ? 0 : z[i]!;
         break;
@@ -56,6 +62,7 @@ export class Activation implements Layer {
     const g = dy.data;
     switch (this.spec.fn) {
       case 'relu':
+        if (this.kernels?.reluBackward?.(a, g, dx, n)) break;
         for (let i = 0; i < n; i++) dx[i] = a[i]! > 0 ? g[i]! : 0;
         break;
       case 'tanh':

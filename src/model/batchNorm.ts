@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { ewaUpdate } from './ewa.js';
+import type { Kernels } from './kernels.js';
 import type { Layer, LayerSpec, Param, PassContext } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
 
@@ -47,6 +48,7 @@ export class BatchNorm implements Layer {
   readonly runningMean: FloatArray;
   readonly runningVar: FloatArray;
   readonly buffers: ReadonlyMap<string, FloatArray>;
+  private readonly kernels: Kernels;
 
   constructor(options: BatchNormOptions, backend: Backend, name = 'batchNorm') {
     const { size, epsilon = 1e-5, momentum = 0.9, runningVariance = 'biased' } = options;
@@ -60,6 +62,7 @@ export class BatchNorm implements Layer {
     this.gamma = { name: `${name}.gamma`, shape: [size], value: allocator.alloc(size).fill(1), grad: allocator.alloc(size), decay: false };
     this.beta = { name: `${name}.beta`, shape: [size], value: allocator.alloc(size), grad: allocator.alloc(size), decay: false };
     this.params = [this.gamma, this.beta];
+    this.kernels = backend.kernels;
     this.runningMean = allocator.alloc(size);
     this.runningVar = allocator.alloc(size).fill(1);
     this.buffers = new Map([
@@ -91,6 +94,17 @@ export class BatchNorm implements Layer {
     }
     const xhat = ws.buffer(this, 'xhat', n * size);
     const invStd = ws.buffer(this, 'invStd', size);
+    const means = ws.buffer(this, 'mean', size);
+    const variances = ws.buffer(this, 'variance', size);
+    if (this.kernels.batchNormTrain?.(z, out, xhat, means, variances, invStd, gamma, beta, n, size, epsilon)) {
+      for (let j = 0; j < size; j++) {
+        this.runningMean[j] = ewaUpdate(this.runningMean[j]!, means[j]!, momentum);
+        const fed = runningVariance === 'unbiased' ? (variances[j]! * n) / (n - 1) : variances[j]!;
+        this.runningVar[j] = ewaUpdate(this.runningVar[j]!, fed, momentum);
+      }
+      ws.save<Saved>(this, { xhat, invStd, rows: n });
+      return { rows: n, cols: size, data: out };
+    }
     for (let j = 0; j < size; j++) {
       let sum = 0;
       for (let i = 0; i < n; i++) sum += z[i * size + j]!;
@@ -126,6 +140,7 @@ export class BatchNorm implements Layer {
     const dx = ctx.workspace.buffer(this, 'dx', n * size);
     const g = dy.data;
     const gamma = this.gamma.value;
+    if (this.kernels.batchNormBackward?.(g, xhat, invStd, gamma, dx, this.gamma.grad, this.beta.grad, n, size)) return { rows: n, cols: size, data: dx };
     for (let j = 0; j < size; j++) {
       let sumDy = 0;
       let sumDyXhat = 0;

@@ -20,6 +20,14 @@ export interface Kernels {
    * (all four arrays must come from this backend's allocator). Returns false to decline.
    */
   adamStep?(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): boolean;
+  /** out = max(x, 0), where the kernels can (all arrays from this backend); false to decline. */
+  relu?(x: FloatArray, out: FloatArray, n: number): boolean;
+  /** out = g where a > 0, else 0; false to decline. */
+  reluBackward?(a: FloatArray, g: FloatArray, out: FloatArray, n: number): boolean;
+  /** Batch norm in training (see `BatchNorm`): fills out, x̂, the batch mean and biased variance, and 1/√(σ² + ε); false to decline. */
+  batchNormTrain?(z: FloatArray, out: FloatArray, xhat: FloatArray, mean: FloatArray, variance: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray, rows: number, size: number, epsilon: number): boolean;
+  /** Batch norm's full backward pass: fills dx, dγ and dβ; false to decline. */
+  batchNormBackward?(dy: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): boolean;
 }
 
 /** The numbers of one Adam step. */

@@ -153,7 +153,7 @@ export function buildNetwork(
       case 'batchNorm':
         return new BatchNorm(layer, backend, String(i));
       case 'activation':
-        return new Activation(layer);
+        return new Activation(layer, backend.kernels);
       default:
         throw new RangeError(`buildNetwork: unknown layer type '${(layer as { type: string }).type}'`);
     }

@@ -51,6 +51,10 @@ function compiled(flavour: WasmFlavour): WebAssembly.Module | null {
 }
 
 interface KernelExports {
+  batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number): void;
+  batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number): void;
+  relu(x: number, out: number, n: number): void;
+  reluBackward(a: number, g: number, out: number, n: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number, ai: number, ap: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
@@ -122,6 +126,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return [target.byteOffset, () => array.set(target)];
   };
 
+  const resident = (...arrays: FloatArray[]) => arrays.every((array) => array.buffer === buffer && array instanceof Float32Array);
   const kernels: Kernels = {
     name: `wasm-${flavour}`,
     matmul(a, b, out, m, k, n) {
@@ -139,8 +144,28 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
       exports.gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
       done();
     },
+    batchNormTrain(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon) {
+      if (!resident(z, out, xhat, mean, variance, invStd, gamma, beta)) return false;
+      exports.batchNormTrain(z.byteOffset, out.byteOffset, xhat.byteOffset, mean.byteOffset, variance.byteOffset, invStd.byteOffset, gamma.byteOffset, beta.byteOffset, rows, size, epsilon);
+      return true;
+    },
+    batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
+      if (!resident(dy, xhat, invStd, gamma, dx, dgamma, dbeta)) return false;
+      exports.batchNormBackward(dy.byteOffset, xhat.byteOffset, invStd.byteOffset, gamma.byteOffset, dx.byteOffset, dgamma.byteOffset, dbeta.byteOffset, rows, size);
+      return true;
+    },
+    relu(x, out, n) {
+      if (!resident(x, out)) return false;
+      exports.relu(x.byteOffset, out.byteOffset, n);
+      return true;
+    },
+    reluBackward(a, g, out, n) {
+      if (!resident(a, g, out)) return false;
+      exports.reluBackward(a.byteOffset, g.byteOffset, out.byteOffset, n);
+      return true;
+    },
     adamStep(w, g, m, v, h) {
-      if (![w, g, m, v].every((array) => array.buffer === buffer && array instanceof Float32Array)) return false;
+      if (!resident(w, g, m, v)) return false;
       exports.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w.length, h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay);
       return true;
     },

@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Activation } from '../../src/model/activation.js';
+import { defaultBackend } from '../../src/model/backend.js';
+import { BatchNorm } from '../../src/model/batchNorm.js';
+import { Workspace } from '../../src/model/layer.js';
+import type { FloatArray } from '../../src/model/matrix.js';
 import { typescriptKernels } from '../../src/model/kernels.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { createBackend, createWasmBackend, type WasmFlavour } from '../../src/model/wasmBackend.js';
@@ -132,5 +137,63 @@ describe('Adam on the WebAssembly backend', () => {
     for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(wasm.param.value[i]! - ts.param.value[i]!) / (20 * 0.01));
     expect(worst).toBeLessThan(1e-5);
     expect(Array.from(wasm.param.value)).not.toEqual(Array.from(initial).map(Math.fround));
+  });
+});
+
+describe('batch norm and ReLU on the WebAssembly backend', () => {
+  const backend = createWasmBackend({ memoryBytes: 8 * 1024 * 1024 })!;
+  const resident = (values: ArrayLike<number>) => {
+    const array = backend.allocator.alloc(values.length);
+    array.set(values);
+    return array;
+  };
+  const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let scale = 0;
+    for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
+    let w = 0;
+    for (let i = 0; i < b.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1e-3 * scale));
+    return w;
+  };
+
+  for (const [rows, size] of [[2, 3], [7, 5], [128, 9]] as const) {
+    // The kernel sums over the batch in float32 where the TypeScript layer sums in float64: 1e-4.
+    it(`BatchNorm ${rows}×${size}: training forward, backward and running statistics match the TypeScript layer to 1e-4`, () => {
+      const layers = [new BatchNorm({ size, runningVariance: 'unbiased' }, backend), new BatchNorm({ size, runningVariance: 'unbiased' }, defaultBackend)];
+      const x = randomArray(rows * size, `bnx${rows}`, 3);
+      const dy = randomArray(rows * size, `bndy${rows}`);
+      const gamma = randomArray(size, 'bng', 1).map((v) => v + 1.5);
+      const results = layers.map((layer, which) => {
+        layer.gamma.value.set(gamma);
+        const ctx = { mode: 'train' as const, workspace: new Workspace(which === 0 ? backend.allocator : defaultBackend.allocator) };
+        const input = which === 0 ? resident(x) : Float32Array.from(x);
+        const out = Float32Array.from(layer.forward({ rows, cols: size, data: input }, ctx).data);
+        const gradient = which === 0 ? resident(dy) : Float32Array.from(dy);
+        const dx = Float32Array.from(layer.backward({ rows, cols: size, data: gradient }, ctx)!.data);
+        return { out, dx, dgamma: Float32Array.from(layer.gamma.grad), dbeta: Float32Array.from(layer.beta.grad), mean: Float32Array.from(layer.runningMean), variance: Float32Array.from(layer.runningVar) };
+      });
+      const [wasm, ts] = results as [(typeof results)[0], (typeof results)[0]];
+      for (const key of ['out', 'dgamma', 'dbeta', 'mean', 'variance'] as const) expect(worst(wasm[key], ts[key]), key).toBeLessThan(1e-4);
+      // With two rows dx is round-off-sized: compare it on the scale of the output gradient instead.
+      expect(worst(wasm.dx, ts.dx), 'dx').toBeLessThan(rows === 2 ? 1e-2 : 1e-4);
+    });
+  }
+
+  it('ReLU forward and backward equal the TypeScript ones exactly, and pass NaN on', () => {
+    const wasmRelu = new Activation({ size: 6, fn: 'relu' }, backend.kernels);
+    const tsRelu = new Activation({ size: 6, fn: 'relu' });
+    const x = [-2, 0, 3, Number.NaN, -0.5, 1e-30, 7, -7, 2, 0.25, -1, 5];
+    const g = x.map((_, i) => i - 5);
+    const run = (layer: Activation, alloc: (n: number) => FloatArray) => {
+      const ctx = { mode: 'train' as const, workspace: new Workspace({ name: 'test', alloc }) };
+      const input = alloc(12);
+      input.set(x);
+      const out = Array.from(layer.forward({ rows: 2, cols: 6, data: input }, ctx).data);
+      const grad = alloc(12);
+      grad.set(g);
+      return { out, dx: Array.from(layer.backward({ rows: 2, cols: 6, data: grad }, ctx)!.data) };
+    };
+    const wasm = run(wasmRelu, backend.allocator.alloc);
+    expect(wasm).toEqual(run(tsRelu, (n) => new Float32Array(n)));
+    expect(wasm.out[3]).toBeNaN();
   });
 });

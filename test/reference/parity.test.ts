@@ -5,6 +5,7 @@ import { type Backend, defaultBackend, float64Backend } from '../../src/model/ba
 import { Workspace } from '../../src/model/layer.js';
 import { type FloatArray, float32Allocator } from '../../src/model/matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from '../../src/model/network.js';
+import { createWasmBackend } from '../../src/model/wasmBackend.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import type { OptimizerConfig } from '../../src/model/optimizers/optimizer.js';
 import { learningRateAt, type Schedule } from '../../src/model/schedule.js';
@@ -42,16 +43,25 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
   // PyTorch's momentum 0.1 weighs the new value by 0.1: our β_ewa = 1 − 0.1 = 0.9.
   const beta = 1 - data.momentum;
 
-  for (const c of data.cases) {
-    it(`batch ${c.rows} × ${c.features} features: training forward and backward, running statistics, inference`, () => {
-      const bn = new BatchNorm({ size: c.features, epsilon: data.epsilon, momentum: beta, runningVariance: 'unbiased' }, defaultBackend);
+  const backends: [string, Backend][] = [
+    ['TypeScript', defaultBackend],
+    ['WebAssembly', createWasmBackend({ memoryBytes: 4 * 1024 * 1024 }) ?? defaultBackend],
+  ];
+  for (const c of data.cases) for (const [kernels, backend] of backends) {
+    it(`batch ${c.rows} × ${c.features} features (${kernels} kernels): training forward and backward, running statistics, inference`, () => {
+      const bn = new BatchNorm({ size: c.features, epsilon: data.epsilon, momentum: beta, runningVariance: 'unbiased' }, backend);
+      const inMemory = (values: number[]) => {
+        const array = backend.allocator.alloc(values.length);
+        array.set(values);
+        return array;
+      };
       bn.gamma.value.set(c.gamma);
       bn.beta.value.set(c.beta);
       for (const step of c.steps) {
-        const ctx = { mode: 'train' as const, workspace: new Workspace(float32Allocator) };
-        const y = bn.forward({ rows: c.rows, cols: c.features, data: Float32Array.from(step.x) }, ctx);
+        const ctx = { mode: 'train' as const, workspace: new Workspace(backend.allocator) };
+        const y = bn.forward({ rows: c.rows, cols: c.features, data: inMemory(step.x) }, ctx);
         expectParity('batchNorm train output', y.data, step.y, SINGLE_OP);
-        const dx = bn.backward({ rows: c.rows, cols: c.features, data: Float32Array.from(step.dy) }, ctx)!;
+        const dx = bn.backward({ rows: c.rows, cols: c.features, data: inMemory(step.dy) }, ctx)!;
         if (c.rows === 2) {
           // With two rows z_norm = ±d/√(d² + ε) is all but constant in x, so the exact dx is tiny and
           // both implementations' dx is mostly round-off of terms of size |dy|·γ/σ. Compared on that scale.
@@ -66,7 +76,7 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
         expectParity('batchNorm running mean', bn.runningMean, step.runningMean, SINGLE_OP);
         expectParity('batchNorm running variance (unbiased)', bn.runningVar, step.runningVar, SINGLE_OP);
       }
-      const y = bn.forward({ rows: c.rows, cols: c.features, data: Float32Array.from(c.evalX) }, { mode: 'inference', workspace: new Workspace(float32Allocator) });
+      const y = bn.forward({ rows: c.rows, cols: c.features, data: inMemory(c.evalX) }, { mode: 'inference', workspace: new Workspace(backend.allocator) });
       expectParity('batchNorm inference output', y.data, c.evalY, SINGLE_OP);
     });
   }
