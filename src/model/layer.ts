@@ -1,3 +1,4 @@
+import type { Kernels } from './kernels.js';
 import type { Allocator, FloatArray, Matrix } from './matrix.js';
 
 /** Training normalizes with mini-batch statistics and updates running ones; inference uses the running ones. */
@@ -34,7 +35,11 @@ export class Workspace {
   private readonly buffers = new Map<object, Map<string, FloatArray>>();
   private readonly saved = new Map<object, unknown>();
 
-  constructor(readonly allocator: Allocator) {}
+  /** @param kernels the backend's kernels, for operators that compute into the workspace (normalize). */
+  constructor(
+    readonly allocator: Allocator,
+    readonly kernels?: Kernels,
+  ) {}
 
   /** A buffer of exactly `length` elements, reused across calls with the same owner, name and length. */
   buffer(owner: object, name: string, length: number): FloatArray {

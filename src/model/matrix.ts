@@ -30,6 +30,8 @@ export interface Matrix {
 export interface Allocator {
   readonly name: string;
   alloc(length: number): FloatArray;
+  /** Bytes handed out so far, where the allocator keeps count (the WebAssembly one does). */
+  bytesUsed?(): number;
 }
 
 /** Float32 storage on the JavaScript heap: the default. */

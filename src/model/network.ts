@@ -4,7 +4,7 @@ import { createBackend } from './wasmBackend.js';
 import { BatchNorm } from './batchNorm.js';
 import { Dense } from './dense.js';
 import type { InitName } from './init.js';
-import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
+import { type ActivationName, type Layer, type LayerSpec, type Param, type PassContext, Workspace } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
 import { createRandom } from './random.js';
 
@@ -52,6 +52,7 @@ export class Network {
   readonly buffers: ReadonlyMap<string, FloatArray>;
   readonly inputSize: number;
   readonly classes: number;
+  private readonly idleWorkspaces: Workspace[] = [];
 
   constructor(
     readonly layers: readonly Layer[],
@@ -71,6 +72,20 @@ export class Network {
       for (const [name, buffer] of layer.buffers) buffers.set(`${i}.${name}`, buffer);
     });
     this.buffers = buffers;
+  }
+
+  /**
+   * A workspace for one run over this network: a released one when there is one, else a new one.
+   * Runs that overlap get different workspaces; runs that follow each other reuse buffers, which
+   * matters when they live in a WebAssembly memory that cannot free them.
+   */
+  acquireWorkspace(): Workspace {
+    return this.idleWorkspaces.pop() ?? new Workspace(this.backend.allocator, this.backend.kernels);
+  }
+
+  /** Hands a workspace back when its run has ended. */
+  releaseWorkspace(workspace: Workspace): void {
+    if (!this.idleWorkspaces.includes(workspace)) this.idleWorkspaces.push(workspace);
   }
 
   /** The architecture, for saving. */

@@ -51,18 +51,19 @@ function compiled(flavour: WasmFlavour): WebAssembly.Module | null {
 }
 
 interface KernelExports {
+  standardize(x: number, out: number, mean: number, invStd: number, rows: number, cols: number): void;
   batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number): void;
   batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number): void;
   relu(x: number, out: number, n: number): void;
   reluBackward(a: number, g: number, out: number, n: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
-  gemm(a: number, b: number, c: number, m: number, k: number, n: number, ai: number, ap: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 
 /**
  * A backend whose storage is one WebAssembly memory and whose matrix products run in WebAssembly
- * SIMD (4×8 register tiles; fused multiply-adds with relaxed SIMD). Every buffer the allocator
+ * SIMD (as dot products along contiguous rows; fused multiply-adds with relaxed SIMD). Every buffer the allocator
  * hands out is a Float32Array view into that memory, so weights, activations and gradients stay
  * resident across steps; an operand from elsewhere (a mini-batch) is copied in. Create one per
  * model: its memory is freed with it. Returns undefined where WebAssembly SIMD or the compiled
@@ -104,7 +105,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     top = end;
     return new Float32Array(buffer, start, length);
   };
-  const allocator: Allocator = { name: `wasm-${flavour}`, alloc };
+  const allocator: Allocator = { name: `wasm-${flavour}`, alloc, bytesUsed: () => top - HEAP_START };
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
   // scratch space, kept per size, so repeated shapes allocate nothing.
@@ -127,16 +128,30 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   };
 
   const resident = (...arrays: FloatArray[]) => arrays.every((array) => array.buffer === buffer && array instanceof Float32Array);
+  /** A scratch buffer's address, kept per purpose and size. */
+  const scratchAt = (slot: string, length: number): number => {
+    const key = `${slot}:${length}`;
+    let buffer = scratch.get(key);
+    if (buffer === undefined) scratch.set(key, (buffer = alloc(length)));
+    return buffer.byteOffset;
+  };
+  // Every product runs as A·Bᵀ, dot products along contiguous rows; the others transpose first.
   const kernels: Kernels = {
     name: `wasm-${flavour}`,
     matmul(a, b, out, m, k, n) {
       const [c, done] = output(out, m * n);
-      exports.gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n, k, 1);
+      const bT = scratchAt('bT', n * k);
+      exports.transpose(inMemory(b, k * n, 'b'), bT, k, n);
+      exports.gemmTransposeB(inMemory(a, m * k, 'a'), bT, c, m, k, n);
       done();
     },
     matmulTransposeA(a, b, out, m, k, n) {
       const [c, done] = output(out, m * n);
-      exports.gemm(inMemory(a, k * m, 'a'), inMemory(b, k * n, 'b'), c, m, k, n, 1, m);
+      const aT = scratchAt('aT', m * k);
+      const bT = scratchAt('bT', n * k);
+      exports.transpose(inMemory(a, k * m, 'a'), aT, k, m);
+      exports.transpose(inMemory(b, k * n, 'b'), bT, k, n);
+      exports.gemmTransposeB(aT, bT, c, m, k, n);
       done();
     },
     matmulTransposeB(a, b, out, m, k, n) {
@@ -152,6 +167,11 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
       if (!resident(dy, xhat, invStd, gamma, dx, dgamma, dbeta)) return false;
       exports.batchNormBackward(dy.byteOffset, xhat.byteOffset, invStd.byteOffset, gamma.byteOffset, dx.byteOffset, dgamma.byteOffset, dbeta.byteOffset, rows, size);
+      return true;
+    },
+    standardize(x, out, mean, invStd, rows, cols) {
+      if (!resident(out, mean, invStd)) return false;
+      exports.standardize(inMemory(x, rows * cols, 'x'), out.byteOffset, mean.byteOffset, invStd.byteOffset, rows, cols);
       return true;
     },
     relu(x, out, n) {

@@ -1,5 +1,4 @@
-import { concat, concatMap, defer, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
-import { Workspace } from '../model/layer.js';
+import { concat, concatMap, defer, finalize, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type Evaluation, evaluate } from './evaluate.js';
@@ -58,7 +57,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
     throw new RangeError(`fit: initialEpoch must be an integer in [0, ${epochs}], got ${initialEpoch}`);
   }
   return defer(() => {
-    const workspace = new Workspace(network.backend.allocator);
+    const workspace = network.acquireWorkspace();
     return range(initialEpoch, epochs - initialEpoch).pipe(
       concatMap((epoch) => {
         const started = performance.now();
@@ -93,6 +92,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
         });
         return concat(steps$, end$);
       }),
+      finalize(() => network.releaseWorkspace(workspace)),
     );
   });
 }

@@ -1,5 +1,5 @@
-import { defer, map, type OperatorFunction } from 'rxjs';
-import { type Mode, type PassContext, Workspace } from '../model/layer.js';
+import { defer, finalize, map, type OperatorFunction } from 'rxjs';
+import type { Mode, PassContext, Workspace } from '../model/layer.js';
 import type { Matrix } from '../model/matrix.js';
 import type { Network } from '../model/network.js';
 import type { MiniBatch } from '../streams/miniBatches.js';
@@ -19,14 +19,14 @@ export interface ForwardPass {
 export interface ForwardOptions {
   /** 'train' uses mini-batch statistics and updates running ones; 'inference' uses the running ones. Default 'train'. */
   readonly mode?: Mode;
-  /** Share one workspace between several subscriptions (fit does, across epochs). Default: one per subscription. */
+  /** The workspace to run in (fit passes one per run). Default: one from the network's pool for each subscription, handed back when it ends. */
   readonly workspace?: Workspace;
 }
 
 /**
  * Runs the network forward on each mini-batch and emits the logits with the pass context. Each
  * subscription gets its own workspace (activations saved for backward, reused buffers), so two
- * runs never share one.
+ * runs at once never share one; it returns to the network's pool when the subscription ends.
  *
  * @example
  * batches$.pipe(forward(network, { mode: 'train' }), loss(), backward(), optimizerStep(adam));
@@ -36,7 +36,11 @@ export function forward(network: Network, options: ForwardOptions = {}): Operato
   if (mode !== 'train' && mode !== 'inference') throw new RangeError(`forward: mode must be 'train' or 'inference', got '${String(mode)}'`);
   return (source) =>
     defer(() => {
-      const context: PassContext = { mode, workspace: options.workspace ?? new Workspace(network.backend.allocator) };
-      return source.pipe(map((batch): ForwardPass => ({ batch, logits: network.forward(batch.x, context), network, context })));
+      const workspace = options.workspace ?? network.acquireWorkspace();
+      const context: PassContext = { mode, workspace };
+      return source.pipe(
+        map((batch): ForwardPass => ({ batch, logits: network.forward(batch.x, context), network, context })),
+        finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),
+      );
     });
 }

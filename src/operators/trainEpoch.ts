@@ -1,4 +1,4 @@
-import { concatMap, from, map, of, type OperatorFunction, pipe } from 'rxjs';
+import { concatMap, defer, finalize, from, map, of, type OperatorFunction, pipe } from 'rxjs';
 import type { Workspace } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
@@ -55,7 +55,6 @@ export function trainEpoch(options: TrainEpochOptions): OperatorFunction<Example
     ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
     ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}),
   });
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer, { recycle: options.beforeStep === undefined }) : pipe();
   const { beforeStep } = options;
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {
@@ -63,13 +62,22 @@ export function trainEpoch(options: TrainEpochOptions): OperatorFunction<Example
         return wait ? from(wait).pipe(map(() => batch)) : of(batch);
       })
     : pipe();
-  return pipe(
-    batches,
-    gated,
-    normalized,
-    forward(network, { mode: 'train', ...(options.workspace ? { workspace: options.workspace } : {}) }),
-    loss(),
-    backward(),
-    optimizerStep(optimizer, schedule),
-  );
+  const recycle = options.beforeStep === undefined;
+  return (source) =>
+    defer(() => {
+      // One workspace for the whole epoch: normalize writes the batch into it (the model's memory)
+      // and forward and backward keep their buffers there.
+      const workspace = options.workspace ?? network.acquireWorkspace();
+      const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer, { recycle, workspace }) : pipe();
+      return source.pipe(
+        batches,
+        gated,
+        normalized,
+        forward(network, { mode: 'train', workspace }),
+        loss(),
+        backward(),
+        optimizerStep(optimizer, schedule),
+        finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),
+      );
+    });
 }

@@ -1,6 +1,7 @@
 import { from, lastValueFrom, map, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createNetwork, type Network } from '../../src/model/network.js';
+import { createWasmBackend } from '../../src/model/wasmBackend.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../../src/model/optimizers/optimizer.js';
 import { loadModel, saveModel } from '../../src/model/serialization.js';
@@ -156,5 +157,24 @@ describe('fit', () => {
     expect(epoch!.examples).toBe(1438);
     expect(epoch!.steps).toBe(15);
     expect(events.filter((e) => e.type === 'epoch').map((e) => e.type)).toEqual(['epoch']);
+  });
+});
+
+describe('workspaces on a WebAssembly backend', () => {
+  it('are reused by runs that follow each other, so memory that cannot be freed does not grow', async () => {
+    // Explicitly WebAssembly, also when RXGRAD_KERNELS=typescript makes it not the default.
+    const network = createNetwork({ inputSize: 64, classes: 10, hidden: [32], seed: 1, backend: createWasmBackend({ memoryBytes: 16 * 1024 * 1024 })! });
+    const used = () => network.backend.allocator.bytesUsed?.() ?? Number.NaN;
+    const { standardizer } = await summary();
+    const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01 }, network.backend);
+    await lastValueFrom(fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 1, validation: readArrow(DIGITS_TEST) }));
+    await lastValueFrom(readArrow(DIGITS_TEST).pipe(evaluate(network, { standardizer })));
+    const afterFirst = used();
+    expect(afterFirst).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      await lastValueFrom(fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 2, validation: readArrow(DIGITS_TEST) }));
+      await lastValueFrom(readArrow(DIGITS_TEST).pipe(evaluate(network, { standardizer })));
+    }
+    expect(used()).toBe(afterFirst);
   });
 });
