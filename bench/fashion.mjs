@@ -47,7 +47,7 @@ async function ensureData() {
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 async function rxgradRun() {
-  const { standardizer } = await lastValueFrom(readArrow(train).pipe(summarize()));
+  const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true }).pipe(summarize()));
   const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: 0, backend: createBackend() });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
@@ -68,7 +68,7 @@ async function rxgradRun() {
       session.disconnect();
       rxjsShare = shareOf(profile, (url) => url.includes('/node_modules/rxjs/'));
     }
-    const { accuracy } = await lastValueFrom(readArrow(test).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
+    const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
     log(`rxgrad (${network.backend.kernels.name}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }

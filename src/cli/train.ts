@@ -154,7 +154,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   const started = performance.now();
   const columnOptions = { label: options.label, features: options.features };
   const layout = await inspectArrow(options.data, columnOptions);
-  const summary = await lastValueFrom(readArrow(options.data, columnOptions).pipe(summarize()));
+  const summary = await lastValueFrom(readArrow(options.data, { ...columnOptions, recycle: true }).pipe(summarize()));
   const testLayout = options.test ? await inspectArrow(options.test, { label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
@@ -165,8 +165,8 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
   }
   const readOptions = { label: columns.label, features: columns.features, classes };
-  if (options.test) await lastValueFrom(readArrow(options.test, readOptions).pipe(summarize()));
-  const validation = options.test ? readArrow(options.test, readOptions) : undefined;
+  if (options.test) await lastValueFrom(readArrow(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
+  const validation = options.test ? readArrow(options.test, { ...readOptions, recycle: true }) : undefined;
 
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
