@@ -1,33 +1,15 @@
 import { createInterface } from 'node:readline';
 import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
-import type { ActivationName } from '../model/layer.js';
-import type { OptimizerName } from '../model/optimizers/optimizer.js';
-import type { Schedule } from '../model/schedule.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../tuning/babysit.js';
 import { DEFAULT_TRAINING_CONFIG } from '../tuning/trainingConfig.js';
-import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+import { type CliIo, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
-export interface BabysitCommandOptions {
+export interface BabysitCommandOptions extends TrainingFlags {
   readonly data: string;
   readonly test?: string;
   readonly dir: string;
   readonly resume: boolean;
-  readonly label: string;
-  readonly features?: string[];
-  readonly hidden: number[];
-  readonly activation: ActivationName;
-  readonly batchNorm: boolean;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly lrDecay?: Schedule;
-  readonly momentum?: number;
-  readonly momentumConvention: 'ewa' | 'pytorch';
-  readonly weightDecay: number;
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly seed: number;
-  readonly normalize: boolean;
   readonly json: boolean;
 }
 

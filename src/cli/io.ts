@@ -1,4 +1,26 @@
 import type { Readable, Writable } from 'node:stream';
+import type { ActivationName } from '../model/layer.js';
+import type { OptimizerName } from '../model/optimizers/optimizer.js';
+import type { Schedule } from '../model/schedule.js';
+
+/** The data, model and optimizer flags that train and babysit share (see addTrainingOptions). */
+export interface TrainingFlags {
+  readonly label: string;
+  readonly features?: string[];
+  readonly hidden: number[];
+  readonly activation: ActivationName;
+  readonly batchNorm: boolean;
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly lrDecay?: Schedule;
+  readonly momentum?: number;
+  readonly momentumConvention: 'ewa' | 'pytorch';
+  readonly weightDecay: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly seed: number;
+  readonly normalize: boolean;
+}
 
 /** Where a command writes: stdout for results, stderr for progress and errors; stdin for babysit's commands. */
 export interface CliIo {

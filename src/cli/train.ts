@@ -1,38 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { filter, lastValueFrom, tap } from 'rxjs';
 import { DataError } from '../errors.js';
-import type { ActivationName } from '../model/layer.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
-import type { Optimizer, OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
+import type { Optimizer, OptimizerConfig } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
 import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
 import { type ArrowLayout, inspectArrow, readArrow } from '../streams/readArrow.js';
-import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+import { type CliIo, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { trainingProgress } from './progress.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
-export interface TrainCommandOptions {
+export interface TrainCommandOptions extends TrainingFlags {
   readonly data: string;
   readonly test?: string;
-  readonly label: string;
-  readonly features?: string[];
-  readonly hidden: number[];
-  readonly activation: ActivationName;
-  readonly batchNorm: boolean;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly lrDecay?: Schedule;
-  readonly weightDecay: number;
-  readonly momentum?: number;
-  readonly momentumConvention: 'ewa' | 'pytorch';
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly seed: number;
-  readonly normalize: boolean;
   readonly save?: string;
   readonly resume?: string;
   readonly config?: string;

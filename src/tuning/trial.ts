@@ -91,7 +91,13 @@ export type TrialEvent = ({ readonly type: 'epoch'; readonly trial: string } & C
 /** Asked after every epoch whether the trial should go on (the pruner's say). */
 export type ContinueDecider = (trial: string, point: CurvePoint) => boolean | Promise<boolean>;
 
-function failed(spec: TrialSpec, error: unknown, curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number): TrialRecord {
+/**
+ * The record of a trial that failed: its curve so far and the reason.
+ *
+ * @example
+ * failedRecord(spec, new Error('disk full'), curve, 0, 12.5).status // 'failed'
+ */
+export function failedRecord(spec: TrialSpec, error: unknown, curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number): TrialRecord {
   const last = curve.at(-1);
   return {
     id: spec.id,
@@ -188,7 +194,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
         )
         .subscribe({
           next: () => subscriber.next({ type: 'epoch', trial: spec.id, ...curve.at(-1)! }),
-          error: (error: unknown) => end(failed(spec, error, curve, resumedFromEpoch, elapsed())),
+          error: (error: unknown) => end(failedRecord(spec, error, curve, resumedFromEpoch, elapsed())),
           complete: () => {
             const last = curve.at(-1);
             end({
@@ -208,7 +214,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
           },
         });
     })().catch((error: unknown) => {
-      if (!closed) end(failed(spec, error, curve, resumedFromEpoch, elapsed()));
+      if (!closed) end(failedRecord(spec, error, curve, resumedFromEpoch, elapsed()));
     });
     return () => {
       closed = true;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
-import type { ContinueDecider, CurvePoint, TrialEvent, TrialRecord, TrialSpec } from './trial.js';
+import { type ContinueDecider, type CurvePoint, failedRecord, type TrialEvent, type TrialSpec } from './trial.js';
 
 /** The compiled worker script, also when running from the TypeScript sources (tests). */
 function workerScript(): URL {
@@ -21,25 +21,6 @@ interface Slot {
   trial: string | undefined;
   onMessage: ((message: Outgoing) => void) | undefined;
   onCrash: ((reason: string) => void) | undefined;
-}
-
-function crashRecord(spec: TrialSpec, curve: readonly CurvePoint[], reason: string): TrialRecord {
-  const last = curve.at(-1);
-  return {
-    id: spec.id,
-    round: spec.round,
-    params: spec.params,
-    unit: spec.unit,
-    config: spec.config,
-    status: 'failed',
-    curve,
-    epochs: last?.epoch ?? 0,
-    validationAccuracy: last?.validationAccuracy ?? null,
-    validationLoss: last?.validationLoss ?? null,
-    error: `worker crashed: ${reason}`,
-    resumedFromEpoch: 0,
-    seconds: 0,
-  };
 }
 
 /**
@@ -98,7 +79,7 @@ export class TrialWorkerPool {
         };
         free.onCrash = (reason) => {
           done = true;
-          subscriber.next({ type: 'end', record: crashRecord(spec, curve, reason) });
+          subscriber.next({ type: 'end', record: failedRecord(spec, `worker crashed: ${reason}`, curve, 0, 0) });
           subscriber.complete();
         };
         free.worker.postMessage({ type: 'run', spec });

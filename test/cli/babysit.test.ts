@@ -1,28 +1,10 @@
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseControl } from '../../src/cli/babysit.js';
-import { runCli } from '../../src/cli/program.js';
+import { cli } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function babysit(input: string[], ...argv: string[]) {
-  const stdin = new PassThrough();
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const running = runCli(['babysit', ...argv], { stdout, stderr, stdin });
-  for (const line of input) stdin.write(`${line}\n`);
-  const code = await running;
-  stdin.end();
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const babysit = (input: string[], ...argv: string[]) => cli(['babysit', ...argv], input);
 
 describe('rxgrad babysit', () => {
   it('reads commands from stdin while it trains', async () => {

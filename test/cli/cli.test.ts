@@ -1,36 +1,22 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { cli, lastJson } from '../helpers/cli.js';
 import { writeColumnsLayout, writeListLayout } from '../helpers/arrowFiles.js';
 import { DIGITS_TEST, DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
-async function cli(...argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
-const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+const run = (...argv: string[]) => cli(argv);
 
 describe('rxgrad CLI', () => {
   it('train, evaluate and predict on the bundled digits', async () => {
     const dir = tempDir();
     const model = path.join(dir, 'model');
-    const trained = await cli('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--save', model, '--json');
+    const trained = await run('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--save', model, '--json');
     expect(trained.code).toBe(0);
     const report = lastJson(trained.stdout);
     expect(report).toMatchObject({ epochs: 20, examples: 1438, classes: 10, model });
@@ -39,16 +25,16 @@ describe('rxgrad CLI', () => {
     expect(typeof report.seconds).toBe('number');
     expect(trained.stderr).toMatch(/epoch 20\/20 .* test accuracy 0\.9\d+/);
 
-    const evaluated = await cli('evaluate', '--model', model, '--data', DIGITS_TEST, '--json');
+    const evaluated = await run('evaluate', '--model', model, '--data', DIGITS_TEST, '--json');
     expect(evaluated.code).toBe(0);
     const evaluation = lastJson(evaluated.stdout);
     expect(evaluation.accuracy).toBe(report.testAccuracy);
     expect((evaluation.confusion as number[][]).flat().reduce((a, b) => a + b)).toBe(359);
-    const human = await cli('evaluate', '--model', model, '--data', DIGITS_TEST);
+    const human = await run('evaluate', '--model', model, '--data', DIGITS_TEST);
     expect(human.stdout).toMatch(/359 examples {2}loss 0\.\d{4} {2}accuracy 0\.9\d{3}\nconfusion matrix/);
 
     const out = path.join(dir, 'pred.arrow');
-    const predicted = await cli('predict', '--model', model, '--data', DIGITS_TEST, '--out', out);
+    const predicted = await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', out);
     expect(predicted).toMatchObject({ code: 0, stdout: `wrote 359 predictions to ${out}\n` });
     const table = tableFromIPC(readFileSync(out));
     expect(table.numRows).toBe(359);
@@ -62,10 +48,10 @@ describe('rxgrad CLI', () => {
   it('resumes a saved run to the same result as an uninterrupted one', async () => {
     const dir = tempDir();
     const args = ['--data', DIGITS_TRAIN, '--hidden', '16', '--json', '--seed', '2', '--lr', '0.01'];
-    const straight = lastJson((await cli('train', ...args, '--epochs', '3')).stdout);
+    const straight = lastJson((await run('train', ...args, '--epochs', '3')).stdout);
     const model = path.join(dir, 'model');
-    expect((await cli('train', ...args, '--epochs', '1', '--save', model)).code).toBe(0);
-    const resumed = await cli('train', '--data', DIGITS_TRAIN, '--resume', model, '--epochs', '3', '--json');
+    expect((await run('train', ...args, '--epochs', '1', '--save', model)).code).toBe(0);
+    const resumed = await run('train', '--data', DIGITS_TRAIN, '--resume', model, '--epochs', '3', '--json');
     expect(resumed.code).toBe(0);
     expect(lastJson(resumed.stdout).trainLoss).toBe(straight.trainLoss);
   });
@@ -77,7 +63,7 @@ describe('rxgrad CLI', () => {
     const noise = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 7));
     const label = BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 2 === 0 ? 1 : 0));
     const file = await writeColumnsLayout(dir, { a, noise, label, id: Float64Array.from({ length: n }, (_, i) => i) });
-    const result = await cli('train', '--data', file, '--features', 'a,noise', '--hidden', 'none', '--lr', '0.1', '--epochs', '30', '--json');
+    const result = await run('train', '--data', file, '--features', 'a,noise', '--hidden', 'none', '--lr', '0.1', '--epochs', '30', '--json');
     expect(result.code).toBe(0);
     expect(lastJson(result.stdout).trainAccuracy).toBeGreaterThan(0.9);
   });
@@ -85,52 +71,52 @@ describe('rxgrad CLI', () => {
   describe('bad input: a clear message, a non-zero exit, nothing half-written', () => {
     it('a missing file, a file that is not Arrow, a missing column', async () => {
       const dir = tempDir();
-      const missing = await cli('train', '--data', path.join(dir, 'none.arrow'), '--save', path.join(dir, 'm'));
+      const missing = await run('train', '--data', path.join(dir, 'none.arrow'), '--save', path.join(dir, 'm'));
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/^rxgrad: .*none.arrow: cannot open the file: no such file\n$/);
       expect(existsSync(path.join(dir, 'm'))).toBe(false);
 
       const csv = path.join(dir, 'data.csv');
       writeFileSync(csv, 'a,label\n1,0\n');
-      expect(await cli('train', '--data', csv)).toMatchObject({ code: 1, stderr: expect.stringMatching(/data.csv: not an Arrow IPC file or stream/) });
-      expect(await cli('train', '--data', DIGITS_TRAIN, '--label', 'digit')).toMatchObject({ code: 1, stderr: expect.stringMatching(/column 'digit': missing label column/) });
+      expect(await run('train', '--data', csv)).toMatchObject({ code: 1, stderr: expect.stringMatching(/data.csv: not an Arrow IPC file or stream/) });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--label', 'digit')).toMatchObject({ code: 1, stderr: expect.stringMatching(/column 'digit': missing label column/) });
     });
 
     it('a test set whose columns do not match, or whose labels are out of range', async () => {
       const dir = tempDir();
       const other = await writeListLayout(dir, 20);
-      const mismatch = await cli('train', '--data', DIGITS_TRAIN, '--test', other);
+      const mismatch = await run('train', '--data', DIGITS_TRAIN, '--test', other);
       expect(mismatch.code).toBe(1);
       expect(mismatch.stderr).toMatch(/list.arrow, column 'pixels': missing feature column \(got columns x, label\)/);
       const a = Float64Array.of(1, 2, 3, 4);
       const label = BigInt64Array.of(0n, 1n, 0n, 1n);
       const trainColumns = await writeColumnsLayout(dir, { a, b: Float64Array.of(1, 0, 1, 0), label }, 'a.arrow');
       const testColumns = await writeColumnsLayout(dir, { a, b: Int32Array.of(1, 0, 1, 0), label }, 'b.arrow');
-      expect((await cli('train', '--data', trainColumns, '--test', testColumns)).stderr).toMatch(
+      expect((await run('train', '--data', trainColumns, '--test', testColumns)).stderr).toMatch(
         /b.arrow: the test set's feature columns do not match the training set's \(expected a: Float64, b: Float64, got a: Float64, b: Int32\)/,
       );
       const train = await writeListLayout(dir, 30, { classes: 3, name: 'train.arrow' });
       const test = await writeListLayout(dir, 30, { classes: 5, name: 'test.arrow' });
-      const outOfRange = await cli('train', '--data', train, '--test', test, '--epochs', '1');
+      const outOfRange = await run('train', '--data', train, '--test', test, '--epochs', '1');
       expect(outOfRange.code).toBe(1);
       expect(outOfRange.stderr).toMatch(/test.arrow, column 'label', row 3: label is out of range \(expected a class index below 3, got 3\)/);
       expect(outOfRange.stderr).not.toMatch(/epoch 1\/1/);
     });
 
     it('bad flags exit with 2', async () => {
-      expect(await cli('train', '--data', DIGITS_TRAIN, '--batch-size', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--batch-size must be a positive integer, got '0'/) });
-      expect(await cli('train', '--data', DIGITS_TRAIN, '--hidden', '64,x')).toMatchObject({ code: 2 });
-      expect(await cli('train', '--data', DIGITS_TRAIN, '--optimizer', 'lbfgs')).toMatchObject({ code: 2, stderr: expect.stringMatching(/Allowed choices are adam, sgd, momentum, rmsprop/) });
-      expect(await cli('train')).toMatchObject({ code: 2, stderr: expect.stringMatching(/required option '--data <file>' not specified/) });
-      expect(await cli('frobnicate')).toMatchObject({ code: 2 });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--batch-size', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--batch-size must be a positive integer, got '0'/) });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--hidden', '64,x')).toMatchObject({ code: 2 });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'lbfgs')).toMatchObject({ code: 2, stderr: expect.stringMatching(/Allowed choices are adam, sgd, momentum, rmsprop/) });
+      expect(await run('train')).toMatchObject({ code: 2, stderr: expect.stringMatching(/required option '--data <file>' not specified/) });
+      expect(await run('frobnicate')).toMatchObject({ code: 2 });
     });
 
     it('a diverging run stops with an error and keeps the last good saved model', async () => {
       const dir = tempDir();
       const model = path.join(dir, 'model');
-      expect((await cli('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
+      expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
       const before = readFileSync(path.join(model, 'weights.bin'));
-      const diverged = await cli('train', '--data', DIGITS_TRAIN, '--save', model, '--optimizer', 'sgd', '--lr', '1e30', '--no-batch-norm');
+      const diverged = await run('train', '--data', DIGITS_TRAIN, '--save', model, '--optimizer', 'sgd', '--lr', '1e30', '--no-batch-norm');
       expect(diverged.code).toBe(1);
       expect(diverged.stderr).toMatch(/rxgrad: training diverged: the loss became (NaN|Infinity) at epoch 1, step \d+; lower the learning rate/);
       expect(readFileSync(path.join(model, 'weights.bin')).equals(before)).toBe(true);
@@ -140,11 +126,11 @@ describe('rxgrad CLI', () => {
     it('predict leaves no output file when the data is bad', async () => {
       const dir = tempDir();
       const model = path.join(dir, 'model');
-      await cli('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model);
+      await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model);
       const a = Float64Array.of(1, 2, Number.NaN);
       const bad = await writeColumnsLayout(dir, { a });
       const out = path.join(dir, 'pred.arrow');
-      const result = await cli('predict', '--model', model, '--data', bad, '--out', out);
+      const result = await run('predict', '--model', model, '--data', bad, '--out', out);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/columns.arrow, column 'pixels': missing feature column \(got columns a\)/);
       expect(existsSync(out)).toBe(false);
@@ -153,7 +139,7 @@ describe('rxgrad CLI', () => {
       const { writeArrowFile } = await import('../../src/streams/arrowColumns.js');
       const badPixels = path.join(dir, 'bad-pixels.arrow');
       await writeArrowFile(badPixels, [{ name: 'pixels', values: nan, listSize: 64 }]);
-      const nanResult = await cli('predict', '--model', model, '--data', badPixels, '--out', out);
+      const nanResult = await run('predict', '--model', model, '--data', badPixels, '--out', out);
       expect(nanResult.code).toBe(1);
       expect(nanResult.stderr).toMatch(/bad-pixels.arrow, column 'pixels\[5\]', row 2: non-finite feature value/);
       expect(existsSync(out)).toBe(false);
@@ -161,8 +147,8 @@ describe('rxgrad CLI', () => {
   });
 
   it('trains with momentum in either convention', async () => {
-    const ewa = await cli('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--lr', '0.1', '--epochs', '2', '--json');
-    const pytorch = await cli('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--momentum-convention', 'pytorch', '--lr', '0.01', '--epochs', '2', '--json');
+    const ewa = await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--lr', '0.1', '--epochs', '2', '--json');
+    const pytorch = await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--momentum-convention', 'pytorch', '--lr', '0.01', '--epochs', '2', '--json');
     expect([ewa.code, pytorch.code]).toEqual([0, 0]);
     // The same effective step size (α_pytorch = α_ewa·(1 − β)): the same run up to round-off.
     expect(lastJson(pytorch.stdout).trainLoss).toBeCloseTo(lastJson(ewa.stdout).trainLoss as number, 4);
@@ -170,11 +156,11 @@ describe('rxgrad CLI', () => {
 
   it('every command has --help', async () => {
     for (const command of ['train', 'evaluate', 'predict']) {
-      const help = await cli(command, '--help');
+      const help = await run(command, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`Usage: rxgrad ${command} \\[options\\]`));
     }
-    expect((await cli('--help')).stdout).toMatch(/Commands:\n {2}train/);
+    expect((await run('--help')).stdout).toMatch(/Commands:\n {2}train/);
   });
 
   it('the built binary runs and exits with the right codes', async () => {

@@ -1,27 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { cli, lastJson } from '../helpers/cli.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-async function cli(...argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
-const lastJson = (text: string) => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 /** Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none). */
 function checkpointEpochs(dir: string): number {
   const complete = existsSync(dir) ? readdirSync(dir).filter((name) => /^\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort() : [];
@@ -31,13 +15,15 @@ function checkpointEpochs(dir: string): number {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const run = (...argv: string[]) => cli(argv);
+
 describe('rxgrad tune', () => {
   it('tunes, shows the study, and trains from the best configuration', async () => {
     const dir = tempDir();
     const study = path.join(dir, 'study');
     const space = path.join(dir, 'space.json');
     writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e-3, 1e-1] }, hiddenUnits: { intLogUniform: [16, 64] } }));
-    const tuned = await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study, '--trials', '6', '--parallel', '1', '--epochs', '3', '--json');
+    const tuned = await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study, '--trials', '6', '--parallel', '1', '--epochs', '3', '--json');
     expect(tuned.code).toBe(0);
     const result = lastJson(tuned.stdout);
     expect(result).toMatchObject({ finished: 6, failed: 0 });
@@ -45,11 +31,11 @@ describe('rxgrad tune', () => {
     expect((result.best as { validationAccuracy: number }).validationAccuracy).toBeGreaterThan(0.8);
     expect(tuned.stderr).toMatch(/round 1: 6 trials, 6 to run/);
 
-    const shown = await cli('study', study, '--json');
+    const shown = await run('study', study, '--json');
     expect(lastJson(shown.stdout)).toMatchObject({ finished: 6, best: result.best });
-    expect((await cli('study', study)).stdout).toMatch(/rank {2}trial/);
+    expect((await run('study', study)).stdout).toMatch(/rank {2}trial/);
 
-    const trained = await cli('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--config', path.join(study, 'best.json'), '--epochs', '2', '--json');
+    const trained = await run('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--config', path.join(study, 'best.json'), '--epochs', '2', '--json');
     expect(trained.code).toBe(0);
     expect(lastJson(trained.stdout).epochs).toBe(2);
   });
@@ -59,13 +45,13 @@ describe('rxgrad tune', () => {
     const study = path.join(dir, 'study');
     const space = path.join(dir, 'space.json');
     writeFileSync(space, '{"learningRate": {"logUniform": [0, 1]}}');
-    const bad = await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study);
+    const bad = await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/space.json: 'learningRate': logUniform: a log scale needs positive bounds/);
     writeFileSync(space, '{"learningRate": ');
-    expect(await cli('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({ code: 2, stderr: expect.stringMatching(/space.json: not valid JSON/) });
+    expect(await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({ code: 2, stderr: expect.stringMatching(/space.json: not valid JSON/) });
     expect(existsSync(study)).toBe(false);
-    expect(await cli('study', path.join(dir, 'nothing'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/not a study directory/) });
+    expect(await run('study', path.join(dir, 'nothing'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/not a study directory/) });
   });
 
   it('after SIGKILL, --resume repeats no finished trial, loses none, and continues the interrupted ones from their checkpoints', async () => {
@@ -97,7 +83,7 @@ describe('rxgrad tune', () => {
     );
     expect(interrupted.size).toBeGreaterThanOrEqual(1);
 
-    const resumed = await cli(...args.slice(0, 3), ...args.slice(3), '--resume', '--json');
+    const resumed = await run(...args.slice(0, 3), ...args.slice(3), '--resume', '--json');
     expect(resumed.code).toBe(0);
     expect(lastJson(resumed.stdout)).toMatchObject({ finished: 6, completed: 6, failed: 0 });
     const after = readdirSync(trialsDir);
