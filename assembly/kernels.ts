@@ -18,6 +18,13 @@
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+/** [ΣA, ΣB, ΣC, ΣD]: four horizontal sums in three shuffle-and-add rounds. */
+@inline function sum4x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
+
 /** C (m×n) = A·Bᵀ, A (m×k) and B (n×k) row-major: dot products along k, a tile of 4 rows × 2 columns. */
 export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
   const k4 = k & ~3;
@@ -48,6 +55,18 @@ export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: 
         s20 = madd(a2, b0, s20); s21 = madd(a2, b1, s21);
         s30 = madd(a3, b0, s30); s31 = madd(a3, b1, s31);
       }
+      const cp = at(c, i * n + j);
+      const row = <usize>n << 2;
+      if (k4 == k) {
+        // Reduce the eight accumulators with shuffles, two rows of two results per vector.
+        const q0 = sum4x4(s00, s01, s10, s11);
+        const q1 = sum4x4(s20, s21, s30, s31);
+        v128.store64_lane(cp, q0, 0);
+        v128.store64_lane(cp + row, q0, 1);
+        v128.store64_lane(cp + 2 * row, q1, 0);
+        v128.store64_lane(cp + 3 * row, q1, 1);
+        continue;
+      }
       let t00 = sum4(s00), t01 = sum4(s01), t10 = sum4(s10), t11 = sum4(s11);
       let t20 = sum4(s20), t21 = sum4(s21), t30 = sum4(s30), t31 = sum4(s31);
       for (let p = k4; p < k; p++) {
@@ -59,8 +78,6 @@ export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: 
         t20 += load<f32>(a2p + o) * b0; t21 += load<f32>(a2p + o) * b1;
         t30 += load<f32>(a3p + o) * b0; t31 += load<f32>(a3p + o) * b1;
       }
-      const cp = at(c, i * n + j);
-      const row = <usize>n << 2;
       store<f32>(cp, t00); store<f32>(cp, t01, 4);
       store<f32>(cp + row, t10); store<f32>(cp + row, t11, 4);
       store<f32>(cp + 2 * row, t20); store<f32>(cp + 2 * row, t21, 4);
