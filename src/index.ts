@@ -40,6 +40,7 @@ export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';
 export { type PredictOptions, type Predictions, predict } from './operators/predict.js';
 export { type DatasetSummary, summarize } from './operators/summarize.js';
 export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
+export { type TrainStepsOptions, trainSteps } from './operators/trainSteps.js';
 
 export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
 
@@ -69,5 +70,6 @@ export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } 
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
 export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
+export { type MiniBatchSource, type PrefetchOptions, prefetchBatches } from './streams/prefetchBatches.js';
 export { FASHION_MNIST_SOURCE, prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';

@@ -1,0 +1,64 @@
+import { concatMap, defer, filter, finalize, from, map, of, type OperatorFunction, pipe } from 'rxjs';
+import type { Workspace } from '../model/layer.js';
+import type { Network } from '../model/network.js';
+import type { Optimizer } from '../model/optimizers/optimizer.js';
+import type { LearningRate } from '../model/schedule.js';
+import type { Standardizer } from '../model/standardizer.js';
+import type { MiniBatch } from '../streams/miniBatches.js';
+import { backward } from './backward.js';
+import { forward } from './forward.js';
+import { loss } from './loss.js';
+import { normalize } from './normalize.js';
+import { optimizerStep, type StepMetrics } from './optimizerStep.js';
+
+/** What training on a stream of mini-batches needs. */
+export interface TrainStepsOptions {
+  readonly network: Network;
+  readonly optimizer: Optimizer;
+  readonly schedule?: LearningRate;
+  /** Standardize inputs with these statistics; omit to feed them as they are. */
+  readonly standardizer?: Standardizer | undefined;
+  /** The workspace to run in; default: one from the network's pool for the subscription. */
+  readonly workspace?: Workspace;
+  /**
+   * Awaited (when it returns a promise) before each step: holds training between mini-batches,
+   * e.g. to pause a run.
+   */
+  readonly beforeStep?: (() => Promise<void> | undefined) | undefined;
+}
+
+/**
+ * Training on mini-batches: normalize → forward → loss → backward → optimizer step, one step per
+ * batch, emitting each step's metrics. With batch normalization a batch of a single example is
+ * skipped, since its variance is undefined (PyTorch raises on it instead).
+ *
+ * @example
+ * source.batches(epoch).pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
+ */
+export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBatch, StepMetrics> {
+  const { network, optimizer, schedule, standardizer, beforeStep } = options;
+  const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
+    ? concatMap((batch) => {
+        const wait = beforeStep();
+        return wait ? from(wait).pipe(map(() => batch)) : of(batch);
+      })
+    : pipe();
+  const trainable: OperatorFunction<MiniBatch, MiniBatch> = network.usesBatchStatistics ? filter((batch) => batch.size >= 2) : pipe();
+  return (source) =>
+    defer(() => {
+      // One workspace for the whole run: normalize writes each batch into it (the model's memory)
+      // and forward and backward keep their buffers there.
+      const workspace = options.workspace ?? network.acquireWorkspace();
+      const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer, { recycle: beforeStep === undefined, workspace }) : pipe();
+      return source.pipe(
+        trainable,
+        gated,
+        normalized,
+        forward(network, { mode: 'train', workspace }),
+        loss(),
+        backward(),
+        optimizerStep(optimizer, schedule),
+        finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),
+      );
+    });
+}
