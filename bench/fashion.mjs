@@ -10,7 +10,7 @@ import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
 import {
-  createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, prefetchBatches, prepareFashionMnist, readArrow, summarize, trainEpoch, trainSteps,
+  createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, prepareFashionMnist, readArrow, summarize, trainEpoch,
 } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -46,15 +46,14 @@ async function ensureData() {
 
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
-/** Runs one rxgrad variant in a child process, so that its peak RSS is its own. */
-function rxgradChild(prefetch) {
-  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', prefetch ? 'prefetch' : 'inline', '--epochs', String(EPOCHS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs rxgrad in a child process, so that its peak RSS is its own. */
+function rxgradChild() {
+  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
-async function rxgradRun(prefetch) {
+async function rxgradRun() {
   const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true }).pipe(summarize()));
-  const source = prefetch ? prefetchBatches(train, { batchSize: BATCH, seed: 0, minLastBatch: 2 }) : undefined;
   const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: 0, backend: createBackend() });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
@@ -68,10 +67,7 @@ async function rxgradRun(prefetch) {
       await session.post('Profiler.start');
     }
     const start = performance.now();
-    const steps$ = source
-      ? source.batches(epoch).pipe(trainSteps({ network, optimizer, standardizer }))
-      : readArrow(train, { recycle: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer }));
-    await lastValueFrom(steps$, { defaultValue: undefined });
+    await lastValueFrom(readArrow(train, { recycle: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer })), { defaultValue: undefined });
     const seconds = (performance.now() - start) / 1000;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
@@ -80,14 +76,13 @@ async function rxgradRun(prefetch) {
     }
     const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
-    log(`rxgrad (${network.backend.kernels.name}${prefetch ? ', prefetching' : ''}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+    log(`rxgrad (${network.backend.kernels.name}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }
-  await source?.close();
-  return { name: `rxgrad (${network.backend.kernels.name}${prefetch ? ', batches prefetched on a worker' : ''})`, epochs, rxjsShare };
+  return { name: `rxgrad (${network.backend.kernels.name})`, epochs, rxjsShare };
 }
 
 if (args.includes('--rxgrad-only')) {
-  console.log(JSON.stringify(await rxgradRun(option('rxgrad-only') === 'prefetch')));
+  console.log(JSON.stringify(await rxgradRun()));
   process.exit(0);
 }
 
@@ -179,9 +174,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 await ensureData();
 const runs = [];
-const ours = rxgradChild(false);
+const ours = rxgradChild();
 runs.push(ours);
-if (!skip.has('prefetch')) runs.push(rxgradChild(true));
 if (!skip.has('pytorch')) for (const threads of [1, 2]) {
   const run = pytorchRun(threads);
   if (run) runs.push(run);

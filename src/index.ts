@@ -70,6 +70,5 @@ export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } 
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
 export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
-export { type MiniBatchSource, type PrefetchOptions, prefetchBatches } from './streams/prefetchBatches.js';
 export { FASHION_MNIST_SOURCE, prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';

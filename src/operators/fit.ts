@@ -1,15 +1,9 @@
 import { concat, concatMap, defer, finalize, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
-import type { MiniBatchSource } from '../streams/prefetchBatches.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { StepMetrics } from './optimizerStep.js';
 import { type TrainEpochOptions, trainEpoch } from './trainEpoch.js';
-import { trainSteps } from './trainSteps.js';
-
-function isMiniBatchSource(source: Observable<ExampleBlock | Example> | MiniBatchSource): source is MiniBatchSource {
-  return typeof (source as MiniBatchSource).batches === 'function';
-}
 
 /** What a finished epoch reports. */
 export interface EpochMetrics {
@@ -47,8 +41,7 @@ export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace
 /**
  * Trains over several epochs, re-subscribing to `examples$` for each (so a cold source such as
  * `readArrow` replays the file, reshuffled), and emits a `batch` event per step and an `epoch` event
- * per epoch. `examples$` may also be a `MiniBatchSource` (`prefetchBatches`), which cuts the batches
- * of each epoch on another thread; `batchSize`, `seed` and the shuffle options are then its own. A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
+ * per epoch. A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
  * mini-batches by count: give it one epoch and `shuffle: false` (or a small `shuffleBuffer`), since
  * shuffled examples wait in the shuffle window until it fills.
  *
@@ -57,7 +50,7 @@ export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace
  *   .pipe(filter((e) => e.type === 'epoch'))
  *   .subscribe((e) => console.log(e.epoch, e.trainLoss, e.validation?.accuracy));
  */
-export function fit(examples$: Observable<ExampleBlock | Example> | MiniBatchSource, options: FitOptions): Observable<FitEvent> {
+export function fit(examples$: Observable<ExampleBlock | Example>, options: FitOptions): Observable<FitEvent> {
   const { epochs, initialEpoch = 0, validation, onEpochEnd, network, optimizer } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
@@ -72,10 +65,8 @@ export function fit(examples$: Observable<ExampleBlock | Example> | MiniBatchSou
         let correct = 0;
         let examples = 0;
         let steps = 0;
-        const epochSteps$ = isMiniBatchSource(examples$)
-          ? examples$.batches(epoch).pipe(trainSteps({ ...options, workspace }))
-          : examples$.pipe(trainEpoch({ ...options, epoch, workspace }));
-        const steps$ = epochSteps$.pipe(
+        const steps$ = examples$.pipe(
+          trainEpoch({ ...options, epoch, workspace }),
           tap((m) => {
             totalLoss += m.loss * m.size;
             correct += m.accuracy * m.size;

@@ -33,7 +33,7 @@ export interface TrainStepsOptions {
  * skipped, since its variance is undefined (PyTorch raises on it instead).
  *
  * @example
- * source.batches(epoch).pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
+ * myMiniBatches$.pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
  */
 export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBatch, StepMetrics> {
   const { network, optimizer, schedule, standardizer, beforeStep } = options;

@@ -25,11 +25,6 @@ export interface ReadArrowOptions extends ArrowColumnOptions {
    * `miniBatches`, which copies what it keeps). Default false.
    */
   readonly recycle?: boolean;
-  /**
-   * Awaited before each record batch is read: return a promise to hold reading back (the worker
-   * that prefetches mini-batches does, so that it runs only a bounded distance ahead).
-   */
-  readonly gate?: (() => Promise<void> | undefined) | undefined;
 }
 
 /** The columns a file resolved to. */
@@ -69,7 +64,6 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
       let firstRow = 0;
       const reused = options.recycle ? { features: new Float32Array(0), labels: new Int32Array(0) } : undefined;
       for await (const batch of opened.reader) {
-        if (options.gate) await options.gate();
         if (stopped) return;
         if (batch.numRows === 0) continue;
         const block = toBlock(batch, layout, extractors, firstRow, options, reused);
