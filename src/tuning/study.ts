@@ -204,37 +204,29 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
       const pool = isolation === 'worker' ? new TrialWorkerPool(parallel) : undefined;
       const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
+      const finish = async (t: PlannedTrial, record: TrialRecord): Promise<StudyEvent> => {
+        await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+        records.set(t.id, record);
+        await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
+        return { type: 'trial-end', record };
+      };
+      const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
+        defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
+          concatMap((resumed) =>
+            concat(
+              of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
+              run(specOf(t)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
+            ),
+          ),
+        );
       const round$ = (round: number) =>
         defer(async () => {
           const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
           const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
-          const pending = plan.filter((t) => !records.has(t.id));
-          return { round, box, plan, pending };
+          return { box, plan, pending: plan.filter((t) => !records.has(t.id)) };
         }).pipe(
           concatMap(({ box, plan, pending }) =>
-            concat(
-              of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }),
-              from(pending).pipe(
-                mergeMap((t) => {
-                  return defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
-                    concatMap((resumed) => concat(
-                    of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
-                    run(specOf(t)).pipe(
-                      concatMap((event) => {
-                        if (event.type === 'epoch') return of<StudyEvent>(event);
-                        return defer(async (): Promise<StudyEvent> => {
-                          await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(event.record, null, 2)}\n`);
-                          records.set(t.id, event.record);
-                          await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
-                          return { type: 'trial-end', record: event.record };
-                        });
-                      }),
-                    ),
-                    )),
-                  );
-                }, parallel),
-              ),
-            ),
+            concat(of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }), from(pending).pipe(mergeMap(trial$, parallel))),
           ),
         );
 
