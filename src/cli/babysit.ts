@@ -95,6 +95,9 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
             case 'control':
               writeLine(io.stderr, `${event.control.type}${'value' in event.control ? ` ${event.control.value}` : ''}${'epoch' in event.control ? ` ${event.control.epoch}` : ''} (after step ${event.afterStep})`);
               break;
+            case 'refused':
+              writeLine(io.stderr, `${event.control.type} refused: ${event.reason}`);
+              break;
             case 'rolled-back':
               writeLine(io.stderr, `rolled back to the checkpoint of epoch ${event.epoch}`);
               break;

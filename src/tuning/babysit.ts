@@ -40,6 +40,8 @@ export type BabysitEvent =
       readonly checkpoint: string;
     }
   | { readonly type: 'control'; readonly control: BabysitControl; readonly afterStep: number }
+  /** A control that could not be carried out (a rollback to an epoch without a checkpoint); the run goes on. */
+  | { readonly type: 'refused'; readonly control: BabysitControl; readonly reason: string }
   | { readonly type: 'rolled-back'; readonly epoch: number }
   | { readonly type: 'end'; readonly epochs: number; readonly stopped: boolean };
 
@@ -121,6 +123,9 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
           open();
           break;
         case 'rollback':
+          if (!existsSync(path.join(epochDir(dir, control.epoch), 'model.json'))) {
+            return subscriber.next({ type: 'refused', control, reason: `no checkpoint for epoch ${control.epoch} in ${dir}` });
+          }
           rollbackTo = control.epoch;
           interrupt.next();
           open();
@@ -134,6 +139,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       network = saved.network;
       optimizer = saved.optimizer!;
       standardizer = saved.standardizer;
+      return saved;
     };
 
     (async () => {
@@ -141,9 +147,9 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       let epoch = 0;
       const newest = options.resume ? await newestEpoch(dir) : undefined;
       if (newest !== undefined) {
-        await restore(newest);
+        const saved = await restore(newest);
         epoch = newest;
-        columns = (await loadModel(epochDir(dir, newest))).columns ?? { label, features: options.columns?.features ?? [] };
+        columns = saved.columns ?? { label, features: options.columns?.features ?? [] };
       } else {
         const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true }).pipe(summarize()));
         network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
@@ -178,9 +184,6 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         if (rollbackTo !== undefined) {
           const target = rollbackTo;
           rollbackTo = undefined;
-          if (!existsSync(path.join(epochDir(dir, target), 'model.json'))) {
-            throw new RangeError(`babysit: no checkpoint for epoch ${target} in ${dir}`);
-          }
           await restore(target);
           epoch = target;
           subscriber.next({ type: 'rolled-back', epoch: target });

@@ -70,6 +70,7 @@ describe('babysit', () => {
         tap((e) => {
           if (!rolled && e.type === 'batch' && e.epoch === 2 && e.batch === 3) {
             rolled = true;
+            controls.next({ type: 'rollback', epoch: 7 });
             controls.next({ type: 'rollback', epoch: 1 });
           }
         }),
@@ -77,6 +78,7 @@ describe('babysit', () => {
       ),
     );
     expect(only(events, 'rolled-back')).toEqual([{ type: 'rolled-back', epoch: 1 }]);
+    expect(only(events, 'refused')).toEqual([{ type: 'refused', control: { type: 'rollback', epoch: 7 }, reason: `no checkpoint for epoch 7 in ${dir}` }]);
     const epochs = only(events, 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 2, 3]);
     // Epoch 2 retrained from epoch 1's checkpoint reproduces the first epoch 2 bit for bit.
