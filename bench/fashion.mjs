@@ -53,7 +53,7 @@ function rxgradChild() {
 }
 
 async function rxgradRun() {
-  const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true }).pipe(summarize()));
+  const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(summarize()));
   const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: 0, backend: createBackend() });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
@@ -67,14 +67,14 @@ async function rxgradRun() {
       await session.post('Profiler.start');
     }
     const start = performance.now();
-    await lastValueFrom(readArrow(train, { recycle: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer })), { defaultValue: undefined });
+    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer })), { defaultValue: undefined });
     const seconds = (performance.now() - start) / 1000;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       rxjsShare = shareOf(profile, (url) => url.includes('/node_modules/rxjs/'));
     }
-    const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
+    const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
     log(`rxgrad (${network.backend.kernels.name}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }

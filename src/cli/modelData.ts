@@ -11,6 +11,6 @@ export async function modelAndData(modelDir: string, file: string, unlabelled: b
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readArrow(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true });
+  const data$ = readArrow(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true });
   return { bundle, data$ };
 }

@@ -138,7 +138,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   const started = performance.now();
   const columnOptions = { label: options.label, features: options.features };
   const layout = await inspectArrow(options.data, columnOptions);
-  const summary = await lastValueFrom(readArrow(options.data, { ...columnOptions, recycle: true }).pipe(summarize()));
+  const summary = await lastValueFrom(readArrow(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
   const testLayout = options.test ? await inspectArrow(options.test, { label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
@@ -150,14 +150,14 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   }
   const readOptions = { label: columns.label, features: columns.features, classes };
   if (options.test) await lastValueFrom(readArrow(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
-  const validation = options.test ? readArrow(options.test, { ...readOptions, recycle: true }) : undefined;
+  const validation = options.test ? readArrow(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
 
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
   let last: EpochMetrics | undefined;
   try {
     await lastValueFrom(
-      fit(readArrow(options.data, { ...readOptions, recycle: true }), {
+      fit(readArrow(options.data, { ...readOptions, recycle: true, keepBytes: true }), {
         network,
         optimizer,
         standardizer,

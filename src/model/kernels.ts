@@ -27,7 +27,7 @@ export interface Kernels {
   /** Batch norm in training (see `BatchNorm`): fills out, x̂, the batch mean and biased variance, and 1/√(σ² + ε); false to decline. */
   batchNormTrain?(z: FloatArray, out: FloatArray, xhat: FloatArray, mean: FloatArray, variance: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray, rows: number, size: number, epsilon: number): boolean;
   /** out = (x − mean)·invStd per column; `out`, `mean` and `invStd` from this backend; false to decline. */
-  standardize?(x: FloatArray, out: FloatArray, mean: FloatArray, invStd: FloatArray, rows: number, cols: number): boolean;
+  standardize?(x: FloatArray | Uint8Array, out: FloatArray, mean: FloatArray, invStd: FloatArray, rows: number, cols: number): boolean;
   /** Batch norm's full backward pass: fills dx, dγ and dβ; false to decline. */
   batchNormBackward?(dy: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): boolean;
 }

@@ -110,7 +110,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
   // scratch space, kept per size, so repeated shapes allocate nothing.
   const scratch = new Map<string, Float32Array>();
-  const inMemory = (array: FloatArray, length: number, slot: string): number => {
+  const inMemory = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
     if (array.buffer === buffer && array instanceof Float32Array) return array.byteOffset;
     const key = `${slot}:${length}`;
     let copy = scratch.get(key);

@@ -39,8 +39,17 @@ export function forward(network: Network, options: ForwardOptions = {}): Operato
       const workspace = options.workspace ?? network.acquireWorkspace();
       const context: PassContext = { mode, workspace };
       return source.pipe(
-        map((batch): ForwardPass => ({ batch, logits: network.forward(batch.x, context), network, context })),
+        map((batch): ForwardPass => ({ batch, logits: network.forward(asFloats(batch, workspace), context), network, context })),
         finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),
       );
     });
+}
+
+/** A batch's inputs as floats: bytes are converted into the run's workspace (the model's memory). */
+function asFloats(batch: MiniBatch, workspace: Workspace): Matrix {
+  const { rows, cols, data } = batch.x;
+  if (!(data instanceof Uint8Array)) return { rows, cols, data };
+  const floats = workspace.buffer(asFloats, 'x', rows * cols);
+  floats.set(data);
+  return { rows, cols, data: floats };
 }

@@ -1,4 +1,10 @@
 /**
+ * Feature values as a source delivers them: float32, or the bytes of 8-bit images kept as they are
+ * until they are standardized into a model's memory (`readArrow(file, { keepBytes: true })`).
+ */
+export type FeatureArray = Float32Array | Uint8Array;
+
+/**
  * A block of labelled examples, row-major: what sources emit and what `miniBatches` cuts up.
  * An Arrow source emits one block per record batch.
  *
@@ -7,7 +13,7 @@
  */
 export interface ExampleBlock {
   /** rows × cols features, one row per example. */
-  readonly features: Float32Array;
+  readonly features: FeatureArray;
   /** One class index per row (−1 where a source was read without labels). */
   readonly labels: Int32Array;
   readonly rows: number;

@@ -1,8 +1,15 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { DataError } from '../errors.js';
-import type { Matrix } from '../model/matrix.js';
+import type { FloatArray } from '../model/matrix.js';
 import { createRandom } from '../model/random.js';
-import { type Example, type ExampleBlock, isExampleBlock } from './examples.js';
+import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from './examples.js';
+
+/** A mini-batch's inputs: a matrix of floats, or of bytes as the source delivered them. */
+export interface BatchMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: FloatArray | Uint8Array;
+}
 
 /**
  * A mini-batch: `size` examples as a size × features matrix and their labels.
@@ -11,7 +18,8 @@ import { type Example, type ExampleBlock, isExampleBlock } from './examples.js';
  * miniBatch.x.rows === miniBatch.size; // always
  */
 export interface MiniBatch {
-  readonly x: Matrix;
+  /** size × features; bytes when the source kept them (`forward` and `normalize` convert). */
+  readonly x: BatchMatrix;
   readonly labels: Int32Array;
   readonly size: number;
   /** The epoch this batch belongs to (as given to `miniBatches`). */
@@ -61,29 +69,34 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
     new Observable<MiniBatch>((subscriber) => {
       const rng = createRandom(`${seed}:${epoch}`);
       let cols = -1;
-      let pool: Float32Array = new Float32Array(0);
+      // Rows keep the type the source gave them (bytes stay bytes, a quarter of the memory).
+      let make: (length: number) => FeatureArray = (length) => new Float32Array(length);
+      let bytesSource = false;
+      let pool: FeatureArray = new Float32Array(0);
       let poolLabels: Int32Array = new Int32Array(0);
       let pooled = 0;
-      let batch: Float32Array = new Float32Array(0);
+      let batch: FeatureArray = new Float32Array(0);
       let batchLabels: Int32Array = new Int32Array(0);
       let filled = 0;
       let index = 0;
       let seen = 0;
       // With `recycle`, batch i fills buffer pair i % 2, so the batch just emitted stays intact
       // until the next one is.
-      const pairs: ({ x: Float32Array; labels: Int32Array } | undefined)[] = [undefined, undefined];
+      const pairs: ({ x: FeatureArray; labels: Int32Array } | undefined)[] = [undefined, undefined];
       let single: Float32Array = new Float32Array(0);
 
-      const start = (width: number) => {
+      const start = (width: number, bytes: boolean) => {
         cols = width;
+        bytesSource = bytes;
+        if (bytes) make = (length) => new Uint8Array(length);
         if (shuffle) {
-          pool = new Float32Array(shuffleBuffer * cols);
+          pool = make(shuffleBuffer * cols);
           poolLabels = new Int32Array(shuffleBuffer);
         }
         newBatch();
       };
       const newBatch = () => {
-        const fresh = () => ({ x: new Float32Array(batchSize * cols), labels: new Int32Array(batchSize) });
+        const fresh = () => ({ x: make(batchSize * cols), labels: new Int32Array(batchSize) });
         const pair = recycle ? (pairs[index % 2] ??= fresh()) : fresh();
         batch = pair.x;
         batchLabels = pair.labels;
@@ -96,12 +109,12 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
         newBatch();
         subscriber.next(out);
       };
-      const toBatch = (from: Float32Array, at: number, label: number) => {
+      const toBatch = (from: FeatureArray, at: number, label: number) => {
         batch.set(from.subarray(at * cols, at * cols + cols), filled * cols);
         batchLabels[filled++] = label;
         if (filled === batchSize) emit(batchSize);
       };
-      const take = (from: Float32Array, at: number, label: number) => {
+      const take = (from: FeatureArray, at: number, label: number) => {
         if (!shuffle) return toBatch(from, at, label);
         if (pooled < shuffleBuffer) {
           pool.set(from.subarray(at * cols, at * cols + cols), pooled * cols);
@@ -118,14 +131,16 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
         next(item) {
           try {
             if (isExampleBlock(item)) {
-              if (cols < 0) start(item.cols);
+              const bytes = item.features instanceof Uint8Array;
+              if (cols < 0) start(item.cols, bytes);
               else if (item.cols !== cols) throw new DataError('example block has a different number of features', { row: item.firstRow, expected: `${cols}`, actual: `${item.cols}` });
+              else if (bytes !== bytesSource) throw new DataError('example blocks mix bytes and floats', { row: item.firstRow });
               for (let i = 0; i < item.rows; i++) take(item.features, i, item.labels[i]!);
               seen += item.rows;
             } else {
               const { features, label } = item;
               if (cols < 0) {
-                start(features.length);
+                start(features.length, false);
                 single = new Float32Array(cols);
               }
               if (features.length !== cols) throw new DataError('example has a different number of features', { column: 'features', row: seen, expected: `${cols}`, actual: `${features.length}` });

@@ -151,14 +151,14 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         epoch = newest;
         columns = saved.columns ?? { label, features: options.columns?.features ?? [] };
       } else {
-        const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true }).pipe(summarize()));
+        const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
         network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
         optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
         standardizer = options.normalize === false ? undefined : summary.standardizer;
         columns = { label, features: (await inspectArrow(options.data, { label, features: options.columns?.features })).features };
       }
       const read = (file: string) =>
-        readArrow(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true });
+        readArrow(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
       const schedule = scheduleOf(config);
       const rate = (e: number) => override ?? learningRateAt(config.learningRate, schedule, e);
 

@@ -172,7 +172,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   return defer(async () => {
     await openStudyDir(dir, space, settings, options.resume ?? false);
     const layout = await inspectArrow(settings.data.file, { label: settings.data.label, features: settings.data.features });
-    const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true }).pipe(
+    const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
       splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
     );
     const summary = await lastValueFrom(train$.pipe(summarize()));

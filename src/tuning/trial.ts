@@ -156,7 +156,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       if (closed) return;
       const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
       const read = (part: 'train' | 'validation') =>
-        readArrow(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true }).pipe(splitRows({ ...spec.validation, part }));
+        readArrow(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
       const schedule = scheduleOf(config);
       let goOn = true;
       inner = fit(read('train'), {

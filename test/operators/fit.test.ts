@@ -178,3 +178,17 @@ describe('workspaces on a WebAssembly backend', () => {
     expect(used()).toBe(afterFirst);
   });
 });
+
+describe('training on bytes', () => {
+  it('reaches exactly the weights it reaches on floats, with and without standardization', async () => {
+    const { standardizer } = await summary();
+    for (const withStandardizer of [true, false]) {
+      const run = async (keepBytes: boolean) => {
+        const { network, optimizer } = model(6);
+        await lastValueFrom(fit(readArrow(DIGITS_TRAIN, { keepBytes, recycle: true }), { network, optimizer, standardizer: withStandardizer ? standardizer : undefined, epochs: 2, seed: 6 }));
+        return weights(network);
+      };
+      expect(await run(true)).toEqual(await run(false));
+    }
+  });
+});

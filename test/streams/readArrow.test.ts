@@ -155,3 +155,24 @@ describe('readArrow', () => {
     expect(Array.from(block!.labels)).toEqual([-1, -1]);
   });
 });
+
+describe('readArrow keepBytes', () => {
+  it('keeps uint8 pixels as bytes, and floats as floats', async () => {
+    const bytes = await lastValueFrom(readArrow(DIGITS_TRAIN, { keepBytes: true }).pipe(toArray()));
+    const floats = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(toArray()));
+    expect(bytes[0]!.features).toBeInstanceOf(Uint8Array);
+    expect(floats[0]!.features).toBeInstanceOf(Float32Array);
+    expect(bytes.map((b) => Array.from(b.features))).toEqual(floats.map((b) => Array.from(b.features)));
+    const file = await writeListLayout(tempDir(), 5);
+    const [block] = await lastValueFrom(readArrow(file, { keepBytes: true }).pipe(toArray()));
+    expect(block!.features).toBeInstanceOf(Float32Array);
+  });
+
+  it('mini-batches of bytes hold the same values, a quarter of the memory', async () => {
+    const batches = (keepBytes: boolean) =>
+      lastValueFrom(readArrow(DIGITS_TRAIN, { keepBytes }).pipe(miniBatches({ batchSize: 100, seed: 4 }), toArray()));
+    const [bytes, floats] = await Promise.all([batches(true), batches(false)]);
+    expect(bytes[0]!.x.data).toBeInstanceOf(Uint8Array);
+    expect(bytes.map((b) => Array.from(b.x.data))).toEqual(floats.map((b) => Array.from(b.x.data)));
+  });
+});
