@@ -70,12 +70,23 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
       let firstRow = 0;
       const bytes = options.keepBytes === true && extractors.every(isByteColumn);
       const reused = options.recycle ? { features: bytes ? new Uint8Array(0) : new Float32Array(0), labels: new Int32Array(0) } : undefined;
-      for await (const batch of opened.reader) {
-        if (stopped) return;
+      // The next record batch is read while this one goes down the pipeline, so that training
+      // does not sit idle waiting for the disk between record batches.
+      const batches = opened.reader[Symbol.asyncIterator]();
+      let pending = batches.next();
+      for (;;) {
+        const result = await pending;
+        if (result.done || stopped) break;
+        pending = batches.next();
+        const batch = result.value;
         if (batch.numRows === 0) continue;
         const block = toBlock(batch, layout, extractors, firstRow, options, reused, bytes);
         firstRow += batch.numRows;
         subscriber.next(block);
+      }
+      if (stopped) {
+        await pending.catch(() => undefined);
+        return;
       }
       if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row' });
       subscriber.complete();
