@@ -73,11 +73,18 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
       // The next record batch is read while this one goes down the pipeline, so that training
       // does not sit idle waiting for the disk between record batches.
       const batches = opened.reader[Symbol.asyncIterator]();
-      let pending = batches.next();
+      // A read still in flight when this block fails (bad data) is abandoned when the file is
+      // closed: its rejection is expected, not unhandled.
+      const readNext = () => {
+        const next = batches.next();
+        next.catch(() => undefined);
+        return next;
+      };
+      let pending = readNext();
       for (;;) {
         const result = await pending;
         if (result.done || stopped) break;
-        pending = batches.next();
+        pending = readNext();
         const batch = result.value;
         if (batch.numRows === 0) continue;
         const block = toBlock(batch, layout, extractors, firstRow, options, reused, bytes);
