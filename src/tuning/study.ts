@@ -1,5 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
 import { RxgradError } from '../errors.js';
 import { writeFileAtomic } from '../model/atomicFiles.js';
@@ -48,6 +49,8 @@ export interface StudyOptions {
   readonly parallel?: number;
   /** 'worker' threads (the default when parallel > 1) or 'inline' in this thread. */
   readonly isolation?: 'worker' | 'inline';
+  /** Memory caps for each worker thread (Node's `ResourceLimits`); a trial over them fails alone. */
+  readonly workerResourceLimits?: ResourceLimits;
   /** Continue (or extend) an existing study in `dir`. Without it an existing study is an error. */
   readonly resume?: boolean;
 }
@@ -201,7 +204,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
         checkpointDir: path.join(dir, 'checkpoints', t.id),
       });
       const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
-      const pool = isolation === 'worker' ? new TrialWorkerPool(parallel) : undefined;
+      const pool = isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
       const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
       const finish = async (t: PlannedTrial, record: TrialRecord): Promise<StudyEvent> => {

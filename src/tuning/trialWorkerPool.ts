@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
 import { type ContinueDecider, type CurvePoint, failedRecord, type TrialEvent, type TrialSpec } from './trial.js';
 
@@ -37,7 +37,15 @@ export class TrialWorkerPool {
   private readonly waiting: ((slot: Slot) => void)[] = [];
   private closed = false;
 
-  constructor(readonly size: number) {
+  /**
+   * @param size workers, each running one trial at a time
+   * @param resourceLimits caps on each worker's memory (Node's `ResourceLimits`); a trial that
+   *   exceeds them crashes its worker and is recorded as failed.
+   */
+  constructor(
+    readonly size: number,
+    private readonly resourceLimits?: ResourceLimits,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`TrialWorkerPool: size must be a positive integer, got ${size}`);
   }
 
@@ -118,7 +126,8 @@ export class TrialWorkerPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerScript()), trial: undefined, onMessage: undefined, onCrash: undefined };
+    const worker = new Worker(workerScript(), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
+    const slot: Slot = { worker, trial: undefined, onMessage: undefined, onCrash: undefined };
     slot.worker.on('message', (message: Outgoing) => slot.onMessage?.(message));
     const crash = (reason: string) => {
       const index = this.slots.indexOf(slot);

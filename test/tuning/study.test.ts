@@ -112,6 +112,16 @@ describe('runStudy', () => {
     expect(records.filter((r) => r.status === 'pruned').every((r) => [1, 3].includes(r.epochs))).toBe(true);
   });
 
+  it('records a trial whose worker crashes as failed, replaces the worker and goes on', async () => {
+    const dir = path.join(tempDir(), 'study');
+    // A heap far too small for a trial: every worker dies of it.
+    const events = await run(dir, small, 3, { parallel: 2, workerResourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
+    expect(done(events)).toMatchObject({ finished: 3, failed: 3, best: null });
+    const records = await readTrialRecords(dir);
+    expect(records.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(records[0]!.error).toMatch(/^worker crashed: /);
+  });
+
   it('runs trials on worker threads in parallel', async () => {
     const dir = path.join(tempDir(), 'study');
     const events = await run(dir, small, 4, { parallel: 2 });
