@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError } from '../errors.js';
 import { type BabysitCommandOptions, babysitCommand } from './babysit.js';
@@ -133,11 +134,14 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<dataset>', 'fashion-mnist')
     .option('--out <dir>', 'output directory', 'data/fashion-mnist')
     .option('--source <dir>', 'where the IDX files are', FASHION_MNIST_SOURCE)
-    .action((dataset: string, options: { out: string; source: string }) =>
+    .option('--json', 'print a summary as one JSON line', false)
+    .action((dataset: string, options: { out: string; source: string; json: boolean }) =>
       run(async () => {
         if (dataset !== 'fashion-mnist') throw new UsageError(`prepare: unknown dataset '${dataset}'; expected fashion-mnist`);
         const { train, test } = await prepareFashionMnist(options.out, options.source);
-        writeLine(io.stdout, `wrote ${train} training rows to ${options.out}/train.arrow and ${test} test rows to ${options.out}/test.arrow`);
+        const files = { train: path.join(options.out, 'train.arrow'), test: path.join(options.out, 'test.arrow') };
+        if (options.json) writeLine(io.stdout, JSON.stringify({ trainRows: train, testRows: test, ...files }));
+        else writeLine(io.stdout, `wrote ${train} training rows to ${files.train} and ${test} test rows to ${files.test}`);
       }),
     );
 

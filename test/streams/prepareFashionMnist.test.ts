@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { prepareFashionMnist } from '../../src/streams/prepareFashionMnist.js';
 import { readArrow } from '../../src/streams/readArrow.js';
+import { cli, lastJson } from '../helpers/cli.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 
 /** Writes a gzipped IDX file: magic, dimensions, then the bytes. */
@@ -37,6 +38,16 @@ describe('prepareFashionMnist', () => {
     expect(blocks[2]!.features[784 + 3]).toBe(((21 * 784 + 3) * 7) % 256);
     expect(Array.from(blocks[2]!.labels)).toEqual([0, 1, 2, 3, 4]);
     expect(leftovers(out)).toEqual([]);
+  });
+
+  it('is the CLI\'s prepare command, with --json', async () => {
+    const source = tempDir();
+    const out = path.join(tempDir(), 'fashion');
+    fakeFashion(source, 12, 3);
+    const result = await cli(['prepare', 'fashion-mnist', '--source', source, '--out', out, '--json']);
+    expect(result.code).toBe(0);
+    expect(lastJson(result.stdout)).toEqual({ trainRows: 12, testRows: 3, train: path.join(out, 'train.arrow'), test: path.join(out, 'test.arrow') });
+    expect((await cli(['prepare', 'mnist'])).code).toBe(2);
   });
 
   it('names a missing or malformed file and leaves no output behind', async () => {
