@@ -108,33 +108,29 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   const allocator: Allocator = { name: `wasm-${flavour}`, alloc, bytesUsed: () => top - HEAP_START };
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
-  // scratch space, kept per size, so repeated shapes allocate nothing.
+  // scratch space, kept per purpose and size, so repeated shapes allocate nothing.
   const scratch = new Map<string, Float32Array>();
-  const inMemory = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
-    if (array.buffer === buffer && array instanceof Float32Array) return array.byteOffset;
+  const scratchBuffer = (slot: string, length: number): Float32Array => {
     const key = `${slot}:${length}`;
-    let copy = scratch.get(key);
-    if (copy === undefined) scratch.set(key, (copy = alloc(length)));
+    let buffer = scratch.get(key);
+    if (buffer === undefined) scratch.set(key, (buffer = alloc(length)));
+    return buffer;
+  };
+  const isResident = (array: FloatArray | Uint8Array): array is Float32Array => array.buffer === buffer && array instanceof Float32Array;
+  const resident = (...arrays: FloatArray[]) => arrays.every(isResident);
+  const scratchAt = (slot: string, length: number): number => scratchBuffer(slot, length).byteOffset;
+  const inMemory = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
+    if (isResident(array)) return array.byteOffset;
+    const copy = scratchBuffer(slot, length);
     copy.set(array.subarray(0, length));
     return copy.byteOffset;
   };
   const output = (array: FloatArray, length: number): [number, () => void] => {
-    if (array.buffer === buffer && array instanceof Float32Array) return [array.byteOffset, () => undefined];
-    const key = `out:${length}`;
-    let copy = scratch.get(key);
-    if (copy === undefined) scratch.set(key, (copy = alloc(length)));
-    const target = copy;
+    if (isResident(array)) return [array.byteOffset, () => undefined];
+    const target = scratchBuffer('out', length);
     return [target.byteOffset, () => array.set(target)];
   };
 
-  const resident = (...arrays: FloatArray[]) => arrays.every((array) => array.buffer === buffer && array instanceof Float32Array);
-  /** A scratch buffer's address, kept per purpose and size. */
-  const scratchAt = (slot: string, length: number): number => {
-    const key = `${slot}:${length}`;
-    let buffer = scratch.get(key);
-    if (buffer === undefined) scratch.set(key, (buffer = alloc(length)));
-    return buffer.byteOffset;
-  };
   // Every product runs as A·Bᵀ, dot products along contiguous rows; the others transpose first.
   const kernels: Kernels = {
     name: `wasm-${flavour}`,

@@ -109,21 +109,22 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
         newBatch();
         subscriber.next(out);
       };
+      const copyRow = (from: FeatureArray, at: number, to: FeatureArray, row: number) => to.set(from.subarray(at * cols, at * cols + cols), row * cols);
       const toBatch = (from: FeatureArray, at: number, label: number) => {
-        batch.set(from.subarray(at * cols, at * cols + cols), filled * cols);
+        copyRow(from, at, batch, filled);
         batchLabels[filled++] = label;
         if (filled === batchSize) emit(batchSize);
       };
       const take = (from: FeatureArray, at: number, label: number) => {
         if (!shuffle) return toBatch(from, at, label);
         if (pooled < shuffleBuffer) {
-          pool.set(from.subarray(at * cols, at * cols + cols), pooled * cols);
+          copyRow(from, at, pool, pooled);
           poolLabels[pooled++] = label;
           return;
         }
         const r = rng.int(shuffleBuffer);
         toBatch(pool, r, poolLabels[r]!);
-        pool.set(from.subarray(at * cols, at * cols + cols), r * cols);
+        copyRow(from, at, pool, r);
         poolLabels[r] = label;
       };
 
