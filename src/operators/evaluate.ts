@@ -1,12 +1,10 @@
-import { Observable, type OperatorFunction, pipe } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import type { Network } from '../model/network.js';
 import { argmaxRows } from '../model/softmaxCrossEntropy.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
-import { type MiniBatch, miniBatches } from '../streams/miniBatches.js';
-import { forward } from './forward.js';
+import { inferencePasses } from './inferencePasses.js';
 import { loss, type ScoredPass } from './loss.js';
-import { normalize } from './normalize.js';
 
 /** How a model did on a dataset. */
 export interface Evaluation {
@@ -33,7 +31,6 @@ export interface EvaluateOptions {
  * const { accuracy } = await lastValueFrom(readArrow('test.arrow').pipe(evaluate(network, { standardizer })));
  */
 export function evaluate(network: Network, options: EvaluateOptions = {}): OperatorFunction<ExampleBlock | Example, Evaluation> {
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer, { recycle: true }) : pipe();
   return (source) =>
     new Observable<Evaluation>((subscriber) => {
       const classes = network.classes;
@@ -52,7 +49,7 @@ export function evaluate(network: Network, options: EvaluateOptions = {}): Opera
         correct += pass.correct;
       };
       return source
-        .pipe(miniBatches({ batchSize: options.batchSize ?? 256, shuffle: false, recycle: true }), normalized, forward(network, { mode: 'inference' }), loss())
+        .pipe(inferencePasses(network, options), loss())
         .subscribe({
           next: tally,
           error: (error: unknown) => subscriber.error(error),

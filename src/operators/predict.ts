@@ -3,9 +3,7 @@ import type { Network } from '../model/network.js';
 import { argmaxRows, softmaxRows } from '../model/softmaxCrossEntropy.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
-import { type MiniBatch, miniBatches } from '../streams/miniBatches.js';
-import { forward } from './forward.js';
-import { normalize } from './normalize.js';
+import { inferencePasses } from './inferencePasses.js';
 
 /** Predictions for a run of consecutive rows. The arrays are the emission's own. */
 export interface Predictions {
@@ -32,11 +30,8 @@ export interface PredictOptions {
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.arrow'));
  */
 export function predict(network: Network, options: PredictOptions = {}): OperatorFunction<ExampleBlock | Example, Predictions> {
-  const normalized: OperatorFunction<MiniBatch, MiniBatch> = options.standardizer ? normalize(options.standardizer, { recycle: true }) : pipe();
   return pipe(
-    miniBatches({ batchSize: options.batchSize ?? 256, shuffle: false, recycle: true }),
-    normalized,
-    forward(network, { mode: 'inference' }),
+    inferencePasses(network, options),
     map(({ logits }): Predictions => {
       const probabilities = new Float32Array(logits.rows * logits.cols);
       softmaxRows(logits, probabilities);
