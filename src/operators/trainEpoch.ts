@@ -19,13 +19,14 @@ export interface TrainEpochOptions extends TrainStepsOptions {
 /**
  * One epoch of training as a single operator: mini-batches → normalize → forward → loss →
  * backward → optimizer step, emitting each step's metrics. With batch normalization a final batch
- * of a single example is dropped, since its variance is undefined (PyTorch raises on it instead).
+ * of a single example is skipped (by `trainSteps`), since its variance is undefined (PyTorch raises
+ * on it instead).
  *
  * @example
  * readArrow('train.arrow').pipe(trainEpoch({ network, optimizer, epoch: 0, standardizer })).subscribe(console.log);
  */
 export function trainEpoch(options: TrainEpochOptions): OperatorFunction<ExampleBlock | Example, StepMetrics> {
-  const { network, epoch, batchSize = 64, seed = 0 } = options;
+  const { epoch, batchSize = 64, seed = 0 } = options;
   return pipe(
     miniBatches({
       batchSize,
@@ -33,7 +34,6 @@ export function trainEpoch(options: TrainEpochOptions): OperatorFunction<Example
       epoch,
       // Batches that may wait before their step (beforeStep) must own their arrays.
       recycle: options.beforeStep === undefined,
-      minLastBatch: network.usesBatchStatistics ? 2 : 1,
       ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
       ...(options.shuffleBuffer !== undefined ? { shuffleBuffer: options.shuffleBuffer } : {}),
     }),
