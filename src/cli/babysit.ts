@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline';
 import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
 import { type BabysitControl, type BabysitEvent, babysit } from '../tuning/babysit.js';
-import { DEFAULT_TRAINING_CONFIG } from '../tuning/trainingConfig.js';
-import { type CliIo, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
 export interface BabysitCommandOptions extends TrainingFlags {
@@ -39,21 +38,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
   if (options.lrDecay && options.lrDecay.type !== 'inverse' && options.lrDecay.type !== 'constant') {
     throw new UsageError('babysit: --lr-decay takes inverse:DECAY (or DECAY) here; change the rate by hand with "lr RATE"');
   }
-  const config = {
-    ...DEFAULT_TRAINING_CONFIG,
-    hidden: options.hidden,
-    activation: options.activation,
-    batchNorm: options.batchNorm,
-    optimizer: options.optimizer,
-    learningRate: options.lr,
-    momentum: options.momentum,
-    momentumConvention: options.momentumConvention,
-    weightDecay: options.weightDecay,
-    lrDecay: options.lrDecay?.type === 'inverse' ? options.lrDecay.decay : 0,
-    batchSize: options.batchSize,
-    epochs: options.epochs,
-    seed: options.seed,
-  };
+  const config = configFromFlags(options);
   const input = io.stdin ?? process.stdin;
   const lines = createInterface({ input, terminal: false });
   const controls = new Observable<BabysitControl>((subscriber) => {

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../tuning/trainingConfig.js';
 
 /** The data, model and optimizer flags that train and babysit share (see addTrainingOptions). */
 export interface TrainingFlags {
@@ -27,6 +28,31 @@ export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
   readonly stdin?: Readable;
+}
+
+const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'adam'];
+
+/**
+ * The training configuration the shared flags describe (an inverse-time --lr-decay becomes
+ * `lrDecay`; other schedules are the caller's to apply).
+ */
+export function configFromFlags(flags: TrainingFlags): TrainingConfig {
+  if (!OPTIMIZERS.includes(flags.optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}; got '${String(flags.optimizer)}'`);
+  return {
+    ...DEFAULT_TRAINING_CONFIG,
+    hidden: flags.hidden,
+    activation: flags.activation,
+    batchNorm: flags.batchNorm,
+    optimizer: flags.optimizer,
+    learningRate: flags.lr,
+    momentum: flags.momentum,
+    momentumConvention: flags.momentumConvention,
+    weightDecay: flags.weightDecay,
+    lrDecay: flags.lrDecay?.type === 'inverse' ? flags.lrDecay.decay : 0,
+    batchSize: flags.batchSize,
+    epochs: flags.epochs,
+    seed: flags.seed,
+  };
 }
 
 /** A user-facing problem with the command line itself: printed without a stack, exit code 2. */

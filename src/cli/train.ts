@@ -3,14 +3,15 @@ import { filter, lastValueFrom, tap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
-import type { Optimizer, OptimizerConfig } from '../model/optimizers/optimizer.js';
+import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
 import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
 import { type ArrowLayout, inspectArrow, readArrow } from '../streams/readArrow.js';
-import { type CliIo, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { optimizerConfigOf } from '../tuning/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
@@ -63,22 +64,6 @@ export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
   }
 }
 
-function optimizerConfig(options: TrainCommandOptions): OptimizerConfig {
-  const base = { learningRate: options.lr, weightDecay: options.weightDecay };
-  switch (options.optimizer) {
-    case 'momentum':
-      return { type: 'momentum', ...base, convention: options.momentumConvention, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
-    case 'rmsprop':
-      return { type: 'rmsprop', ...base, ...(options.momentum !== undefined ? { beta: options.momentum } : {}) };
-    case 'adam':
-      return { type: 'adam', ...base, ...(options.momentum !== undefined ? { beta1: options.momentum } : {}) };
-    case 'sgd':
-      return { type: 'sgd', ...base };
-    default:
-      throw new UsageError(`--optimizer must be one of sgd, momentum, rmsprop, adam; got '${String(options.optimizer)}'`);
-  }
-}
-
 interface RunSetup {
   network: Network;
   optimizer: Optimizer;
@@ -120,7 +105,7 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
   });
   return {
     network,
-    optimizer: createOptimizer(optimizerConfig(options), network.backend),
+    optimizer: createOptimizer(optimizerConfigOf(configFromFlags(options)), network.backend),
     standardizer: options.normalize ? fitted : undefined,
     schedule: options.lrDecay ?? { type: 'constant' },
     columns,
