@@ -14,7 +14,9 @@ export interface DenseOptions {
 }
 
 /**
- * A fully connected layer, Z = X·W + b, with W of shape (inputs × units).
+ * A fully connected layer, Z = X·Wᵀ + b, with W of shape (units × inputs) as in PyTorch's
+ * nn.Linear: each unit's weights are one contiguous row, so the forward product and the weight
+ * gradient need no transposed copy of W.
  *
  * @example
  * const dense = new Dense({ inputSize: 64, units: 32, bias: false }, defaultBackend, createRandom(0));
@@ -36,8 +38,8 @@ export class Dense implements Layer {
     this.inputSize = inputSize;
     this.outputSize = units;
     const { allocator } = backend;
-    this.weight = { name: `${name}.weight`, shape: [inputSize, units], value: allocator.alloc(inputSize * units), grad: allocator.alloc(inputSize * units), decay: true };
-    initWeights(this.weight.value, inputSize, init, rng);
+    this.weight = { name: `${name}.weight`, shape: [units, inputSize], value: allocator.alloc(inputSize * units), grad: allocator.alloc(inputSize * units), decay: true };
+    initWeights(this.weight.value, inputSize, init, rng, units);
     this.bias = bias ? { name: `${name}.bias`, shape: [units], value: allocator.alloc(units), grad: allocator.alloc(units), decay: false } : undefined;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
@@ -47,7 +49,7 @@ export class Dense implements Layer {
     const n = x.rows;
     const units = this.outputSize;
     const out = ctx.workspace.buffer(this, 'out', n * units);
-    this.backend.kernels.matmul(x.data, this.weight.value, out, n, this.inputSize, units);
+    this.backend.kernels.matmulTransposeB(x.data, this.weight.value, out, n, this.inputSize, units);
     if (this.bias) {
       const b = this.bias.value;
       for (let i = 0; i < n; i++) {
@@ -64,7 +66,7 @@ export class Dense implements Layer {
     const n = x.rows;
     const units = this.outputSize;
     const { kernels } = this.backend;
-    kernels.matmulTransposeA(x.data, dy.data, this.weight.grad, this.inputSize, n, units);
+    kernels.matmulTransposeA(dy.data, x.data, this.weight.grad, units, n, this.inputSize);
     if (this.bias) {
       const db = this.bias.grad;
       db.fill(0);
@@ -76,7 +78,7 @@ export class Dense implements Layer {
     // For the first layer this product (batch × units × inputs) would be thrown away.
     if (!inputGradient) return undefined;
     const dx = ctx.workspace.buffer(this, 'dx', n * this.inputSize);
-    kernels.matmulTransposeB(dy.data, this.weight.value, dx, n, units, this.inputSize);
+    kernels.matmul(dy.data, this.weight.value, dx, n, units, this.inputSize);
     return { rows: n, cols: this.inputSize, data: dx };
   }
 }

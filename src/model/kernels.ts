@@ -5,15 +5,15 @@ import type { FloatArray } from './matrix.js';
  * implementation can replace `typescriptKernels` without anything above it changing.
  *
  * @example
- * typescriptKernels.matmul(x, w, z, batch, inputs, units); // Z = X·W
+ * typescriptKernels.matmulTransposeB(x, w, z, batch, inputs, units); // Z = X·Wᵀ
  */
 export interface Kernels {
   readonly name: string;
-  /** out (m×n) = a (m×k) · b (k×n). */
+  /** out (m×n) = a (m×k) · b (k×n): dX = dZ·W. */
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
-  /** out (m×n) = aᵀ · b, with a stored as (k×m) and b as (k×n): dW = Xᵀ·dZ. */
+  /** out (m×n) = aᵀ · b, with a stored as (k×m) and b as (k×n): dW = dZᵀ·X. */
   matmulTransposeA(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
-  /** out (m×n) = a · bᵀ, with a stored as (m×k) and b as (n×k): dX = dZ·Wᵀ. */
+  /** out (m×n) = a · bᵀ, with a stored as (m×k) and b as (n×k): Z = X·Wᵀ. */
   matmulTransposeB(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number): void;
   /**
    * One bias-corrected Adam step in place, where the kernels can do it faster than `Adam` itself

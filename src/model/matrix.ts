@@ -1,8 +1,8 @@
 /**
  * Numeric storage. rxgrad stores activations row-major with one row per example: a mini-batch of
- * m examples with n features is an m×n matrix X, and a dense layer computes Z = X·W + b with W of
- * shape (inputs × units). In the column-per-example notation of many courses, z = W'·a + b, the
- * same layer has W' = Wᵀ (units × inputs) and A = Xᵀ; the numbers are identical, only transposed.
+ * m examples with n features is an m×n matrix X, and a dense layer computes Z = X·Wᵀ + b with W of
+ * shape (units × inputs), as PyTorch's nn.Linear stores it. In the column-per-example notation of
+ * many courses, z = W·a + b, it is the same W with A = Xᵀ; the numbers are identical.
  */
 
 /** A float buffer: float32 in training, float64 where a test wants exact gradients. */

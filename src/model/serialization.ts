@@ -12,7 +12,7 @@ import type { Schedule } from './schedule.js';
 import { Standardizer } from './standardizer.js';
 
 /** The format written by `saveModel`; bumped on any incompatible change. */
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 /** Which columns of an Arrow file a model reads. */
 export interface DataColumns {
@@ -125,8 +125,8 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
   } catch (cause) {
     throw new ModelFormatError(jsonPath, 'is not valid JSON', { cause });
   }
-  if (document.format !== 'rxgrad-model' || document.version !== MODEL_FORMAT_VERSION) {
-    throw new ModelFormatError(jsonPath, `expected format 'rxgrad-model' version ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`);
+  if (document.format !== 'rxgrad-model' || !(document.version === MODEL_FORMAT_VERSION || document.version === 1)) {
+    throw new ModelFormatError(jsonPath, `expected format 'rxgrad-model' version 1 or ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`);
   }
   const bytes = await fs.readFile(path.join(dir, 'weights.bin')).catch((cause: unknown) => {
     throw new ModelFormatError(dir, `cannot read weights.bin (${(cause as Error).message})`, { cause });
@@ -144,6 +144,7 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
     throw new ModelFormatError(jsonPath, `invalid network: ${(cause as Error).message}`, { cause });
   }
   const byName = new Map(document.tensors.map((t) => [t.name, t]));
+  if (document.version === 1) denseWeightsFromVersion1(document, weights);
   const fill = (name: string, target: FloatArray) => {
     const entry = byName.get(name);
     if (!entry || entry.length !== target.length) {
@@ -188,4 +189,23 @@ function fromLittleEndianBytes(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.byteLength / 4);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
+}
+
+/**
+ * Version 1 stored dense weights (inputs × units); version 2 stores them (units × inputs), as
+ * PyTorch does. Transposes each dense weight, and its optimizer moments, in place.
+ */
+function denseWeightsFromVersion1(document: ModelDocument, weights: Float32Array): void {
+  document.network.layers.forEach((layer, i) => {
+    if (layer.type !== 'dense') return;
+    const name = `${i}.weight`;
+    for (const t of document.tensors) {
+      if (t.name !== name && !(t.group === 'optimizer' && t.name.startsWith(`${name}.`))) continue;
+      if (t.length !== layer.inputSize * layer.units) continue;
+      const stored = weights.slice(t.offset, t.offset + t.length);
+      for (let r = 0; r < layer.inputSize; r++) {
+        for (let c = 0; c < layer.units; c++) weights[t.offset + c * layer.inputSize + r] = stored[r * layer.units + c]!;
+      }
+    }
+  });
 }

@@ -8,6 +8,9 @@ export interface SoftmaxCrossEntropyResult {
   readonly correct: number;
 }
 
+let scratch = new Float64Array(16);
+const exponentials = (cols: number): Float64Array => (scratch.length >= cols ? scratch : (scratch = new Float64Array(cols)));
+
 /**
  * Softmax over each row of `logits` followed by the cross-entropy against integer labels, computed
  * stably: the row maximum is subtracted before exponentiating and the loss uses log-sum-exp, so
@@ -26,6 +29,7 @@ export function softmaxCrossEntropy(
   dLogits?: FloatArray,
 ): SoftmaxCrossEntropyResult {
   const { rows, cols, data: z } = logits;
+  const exps = exponentials(cols);
   let total = 0;
   let correct = 0;
   for (let i = 0; i < rows; i++) {
@@ -44,11 +48,12 @@ export function softmaxCrossEntropy(
         if (Number.isNaN(v)) break;
       }
     }
+    // One exponential per logit: ŷ = t/Σt with t = e^(z − max), kept in float64 until stored.
     let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(z[row + j]! - max);
-    const logSum = Math.log(sum);
-    for (let j = 0; j < cols; j++) probabilities[row + j] = Math.exp(z[row + j]! - max - logSum);
-    total += logSum - (z[row + label]! - max);
+    for (let j = 0; j < cols; j++) sum += exps[j] = Math.exp(z[row + j]! - max);
+    const inverseSum = 1 / sum;
+    for (let j = 0; j < cols; j++) probabilities[row + j] = exps[j]! * inverseSum;
+    total += Math.log(sum) - (z[row + label]! - max);
     if (argmax === label) correct++;
   }
   if (dLogits) {

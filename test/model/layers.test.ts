@@ -33,9 +33,10 @@ describe('Dense', () => {
     checkLayer(new Dense({ inputSize: 5, units: 4 }, float64Backend, createRandom(1)), 3, 'dense');
   });
 
-  it('computes Z = X·W + b with W stored inputs × units', () => {
+  it('computes Z = X·Wᵀ + b with W stored units × inputs, as in PyTorch', () => {
     const dense = new Dense({ inputSize: 2, units: 3 }, float64Backend, createRandom(0));
-    dense.weight.value.set([1, 2, 3, 4, 5, 6]);
+    expect(dense.weight.shape).toEqual([3, 2]);
+    dense.weight.value.set([1, 4, 2, 5, 3, 6]);
     dense.bias!.value.set([0.5, 0, -0.5]);
     const out = dense.forward({ rows: 1, cols: 2, data: Float64Array.of(1, 10) }, train());
     expect(Array.from(out.data)).toEqual([41.5, 52, 62.5]);

@@ -39,6 +39,32 @@ describe('saveModel / loadModel', () => {
     expect(loaded.optimizer!.state().slots.size).toBe(saved.size);
   });
 
+  it('loads a version-1 model, whose dense weights and their moments were stored inputs × units', async () => {
+    const dir = path.join(tempDir(), 'model');
+    const bundle = trainedBundle();
+    for (const p of bundle.network.params) p.grad.forEach((_, i) => (p.grad[i] = Math.sin(i + p.value.length)));
+    bundle.optimizer.step(bundle.network.params, 0.01);
+    await saveModel(dir, bundle);
+    const document = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    const bytes = readFileSync(path.join(dir, 'weights.bin'));
+    const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    let transposed = 0;
+    for (const t of document.tensors) {
+      const layer = document.network.layers[Number(t.name.split('.')[0])];
+      if (layer.type !== 'dense' || !t.name.includes('.weight')) continue;
+      const current = floats.slice(t.offset, t.offset + t.length);
+      for (let i = 0; i < layer.inputSize; i++) for (let j = 0; j < layer.units; j++) floats[t.offset + i * layer.units + j] = current[j * layer.inputSize + i]!;
+      transposed++;
+    }
+    expect(transposed).toBe(6); // two dense weights, each with Adam's two moments
+    writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(floats.buffer));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, version: 1 }));
+    const loaded = await loadModel(dir);
+    bundle.network.params.forEach((p, i) => expect(Array.from(loaded.network.params[i]!.value)).toEqual(Array.from(p.value)));
+    const saved = bundle.optimizer.state().slots;
+    for (const [name, values] of loaded.optimizer!.state().slots) expect(Array.from(values)).toEqual(Array.from(saved.get(name)!));
+  });
+
   it('replaces an existing model whole and leaves no temporary files', async () => {
     const parent = tempDir();
     const dir = path.join(parent, 'model');
@@ -60,7 +86,7 @@ describe('saveModel / loadModel', () => {
     writeFileSync(weights, readFileSync(weights).subarray(0, 40));
     await expect(loadModel(dir)).rejects.toThrow(/weights.bin holds 10 floats, model.json indexes/);
     writeFileSync(path.join(dir, 'model.json'), '{"format":"something-else","version":7}');
-    await expect(loadModel(dir)).rejects.toThrow(/expected format 'rxgrad-model' version 1, got 'something-else' version 7/);
+    await expect(loadModel(dir)).rejects.toThrow(/expected format 'rxgrad-model' version 1 or 2, got 'something-else' version 7/);
     writeFileSync(path.join(dir, 'model.json'), '{not json');
     await expect(loadModel(dir)).rejects.toThrow(/model.json: is not valid JSON/);
   });

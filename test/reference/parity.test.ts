@@ -227,33 +227,20 @@ describe('a whole training run matches PyTorch', () => {
     ],
   };
 
-  /** Our name for a PyTorch state_dict entry: Linear weights are (out × in) there and (in × out) here. */
-  function ours(network: Network, name: string): { values: FloatArray; transpose?: [number, number] } {
+  /** Our array for a PyTorch state_dict entry (Linear weights are (out × in) in both). */
+  function ours(network: Network, name: string): FloatArray {
     const [layer, field] = name.split('.') as [string, string];
-    if (field === 'running_mean') return { values: network.buffers.get(`${layer}.runningMean`)! };
-    if (field === 'running_var') return { values: network.buffers.get(`${layer}.runningVar`)! };
+    if (field === 'running_mean') return network.buffers.get(`${layer}.runningMean`)!;
+    if (field === 'running_var') return network.buffers.get(`${layer}.runningVar`)!;
     const isBatchNorm = network.layers[Number(layer)]!.spec.type === 'batchNorm';
-    const p = network.params.find((q) => q.name === `${layer}.${isBatchNorm ? (field === 'weight' ? 'gamma' : 'beta') : field}`)!;
-    return !isBatchNorm && field === 'weight' ? { values: p.value, transpose: p.shape as [number, number] } : { values: p.value };
+    return network.params.find((q) => q.name === `${layer}.${isBatchNorm ? (field === 'weight' ? 'gamma' : 'beta') : field}`)!.value;
   }
 
   function load(network: Network, state: Record<string, number[]>) {
-    for (const [name, values] of Object.entries(state)) {
-      const { values: target, transpose } = ours(network, name);
-      if (!transpose) target.set(values);
-      else {
-        const [inputs, units] = transpose;
-        for (let i = 0; i < inputs; i++) for (let j = 0; j < units; j++) target[i * units + j] = values[j * inputs + i]!;
-      }
-    }
+    for (const [name, values] of Object.entries(state)) ours(network, name).set(values);
   }
 
-  function readBack(network: Network, name: string): number[] {
-    const { values, transpose } = ours(network, name);
-    if (!transpose) return Array.from(values);
-    const [inputs, units] = transpose;
-    return Array.from({ length: inputs * units }, (_, k) => values[(k % inputs) * units + Math.floor(k / inputs)]!);
-  }
+  const readBack = (network: Network, name: string): number[] => Array.from(ours(network, name));
 
   async function train(backend: Backend, config: OptimizerConfig) {
     const network = buildNetwork(spec, { backend });
