@@ -155,7 +155,7 @@ describe('batch norm and ReLU on the WebAssembly backend', () => {
     return w;
   };
 
-  for (const [rows, size] of [[2, 3], [7, 5], [128, 9]] as const) {
+  for (const [rows, size] of [[2, 3], [7, 5], [128, 9], [5, 37], [64, 20], [128, 256]] as const) {
     // The kernel sums over the batch in float32 where the TypeScript layer sums in float64: 1e-4.
     it(`BatchNorm ${rows}×${size}: training forward, backward and running statistics match the TypeScript layer to 1e-4`, () => {
       const layers = [new BatchNorm({ size, runningVariance: 'unbiased' }, backend), new BatchNorm({ size, runningVariance: 'unbiased' }, defaultBackend)];
