@@ -2,7 +2,10 @@
 // (TensorFlow.js WASM and CPU backends; PyTorch with one and two threads when python3-torch is
 // installed). Writes bench/results/fashion.json and fashion.md.
 //
-//   node bench/fashion.mjs [--epochs 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
+// Epoch times come from seed 0; test accuracy is also taken over --accuracy-seeds seeds (0, 1, …)
+// for rxgrad and PyTorch, since one seed's accuracy varies by about ±0.4 points.
+//
+//   node bench/fashion.mjs [--epochs 5] [--accuracy-seeds 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,8 @@ const option = (name, fallback) => {
 const EPOCHS = Number(option('epochs', 5));
 const TFJS_WASM_EPOCHS = Number(option('tfjs-wasm-epochs', 1));
 const TFJS_CPU_BATCHES = Number(option('tfjs-cpu-batches', 20));
+const ACCURACY_SEEDS = Number(option('accuracy-seeds', 5));
+const SEED = Number(option('seed', 0));
 const skip = new Set(option('skip', '').split(',').filter(Boolean));
 const BATCH = 128;
 const SOURCE = '/usr/share/datasets/fashion-mnist';
@@ -47,27 +52,27 @@ async function ensureData() {
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /** Runs rxgrad in a child process, so that its peak RSS is its own. */
-function rxgradChild() {
-  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+function rxgradChild(seed = 0) {
+  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS), '--seed', String(seed)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
 async function rxgradRun() {
   const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(summarize()));
-  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: 0, backend: createBackend() });
+  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: SEED, backend: createBackend() });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
   let rxjsShare;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     // Profile the second epoch to measure what the RxJS plumbing itself costs.
-    const session = epoch === 1 ? new Session() : undefined;
+    const session = epoch === 1 && SEED === 0 ? new Session() : undefined;
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
     const start = performance.now();
-    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: 0, standardizer })), { defaultValue: undefined });
+    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: SEED, standardizer })), { defaultValue: undefined });
     const seconds = (performance.now() - start) / 1000;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
@@ -76,7 +81,7 @@ async function rxgradRun() {
     }
     const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
-    log(`rxgrad (${network.backend.kernels.name}) epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+    log(`rxgrad (${network.backend.kernels.name}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }
   return { name: `rxgrad (${network.backend.kernels.name})`, epochs, rxjsShare };
 }
@@ -160,24 +165,35 @@ async function tfAccuracy(tf, model, standardizer) {
   return correct / 10000;
 }
 
-function pytorchRun(threads) {
+function pytorchRun(threads, seed = 0) {
   const python = '/usr/bin/python3';
   if (!existsSync(python) || spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return undefined;
-  const output = execFileSync(python, [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  const output = execFileSync(python, [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE, String(seed)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
   const epochs = output.trim().split('\n').map((line) => JSON.parse(line)).map((e) => ({ ...e, samplesPerSecond: 60000 / e.seconds, gflops: FLOPS / e.seconds / 1e9 }));
   const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
-  for (const e of epochs) log(`PyTorch ${threads} thread(s) epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, test accuracy ${e.testAccuracy.toFixed(4)}`);
+  for (const e of epochs) log(`PyTorch ${threads} thread(s) seed ${seed} epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, test accuracy ${e.testAccuracy.toFixed(4)}`);
   return { name: `PyTorch ${version} (${threads} thread${threads > 1 ? 's' : ''})`, epochs };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const sd = (values) => Math.sqrt(values.reduce((sum, v) => sum + (v - mean(values)) ** 2, 0) / (values.length - 1));
+
+/** Final test accuracies of seeds 0 … ACCURACY_SEEDS − 1; seed 0's comes from the timed run. */
+function seedAccuracies(timed, runSeed) {
+  const accuracies = [timed.epochs.at(-1).testAccuracy];
+  for (let seed = 1; seed < ACCURACY_SEEDS; seed++) accuracies.push(runSeed(seed).epochs.at(-1).testAccuracy);
+  return accuracies;
+}
 
 await ensureData();
 const runs = [];
 const ours = rxgradChild();
+ours.seedAccuracies = seedAccuracies(ours, rxgradChild);
 runs.push(ours);
 if (!skip.has('pytorch')) for (const threads of [1, 2]) {
   const run = pytorchRun(threads);
+  if (run && threads === 1) run.seedAccuracies = seedAccuracies(run, (seed) => pytorchRun(1, seed));
   if (run) runs.push(run);
   else if (threads === 1) log('PyTorch not found (apt-get install python3-torch to include it)');
 }
@@ -196,6 +212,7 @@ const rows = runs.map((run) => {
     testAccuracy: last.testAccuracy,
     peakRssMB: Math.max(...run.epochs.map((e) => e.peakRssMB ?? 0)),
     timeVsRxgrad: seconds / oursEpoch,
+    ...(run.seedAccuracies ? { seedAccuracies: run.seedAccuracies, accuracyMean: mean(run.seedAccuracies), accuracySd: sd(run.seedAccuracies) } : {}),
     epochs: run.epochs,
   };
 });
@@ -204,17 +221,20 @@ const result = {
   machine: `${(await import('node:os')).cpus()[0]?.model} × ${(await import('node:os')).availableParallelism()}, Node ${process.version}`,
   workload: '784→256→128→10, Dense (no bias)→BN→ReLU ×2, softmax cross-entropy, He-normal, Adam 1e-3, batch 128, reshuffled each epoch; Fashion-MNIST 60,000 train / 10,000 test',
   flopsPerEpoch: FLOPS,
+  accuracySeeds: ACCURACY_SEEDS,
   rxjsShareOfEpoch: ours.rxjsShare,
   rows,
 };
+const peer = rows.find((r, i) => i > 0 && r.accuracyMean !== undefined);
 const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
 const md = [
   `Fashion-MNIST, ${EPOCHS} epochs (median epoch), ${result.machine}, ${result.date.slice(0, 10)}`,
   '',
-  '| run | epoch (s) | samples/s | GFLOP/s | test accuracy | peak RSS (MB) | time vs rxgrad |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`),
+  `| run | epoch (s) | samples/s | GFLOP/s | test accuracy (seed 0) | test accuracy, ${ACCURACY_SEEDS} seeds (mean ± sd) | peak RSS (MB) | time vs rxgrad |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${r.accuracyMean === undefined ? '–' : `${fmt(r.accuracyMean, 4)} ± ${fmt(r.accuracySd, 4)}`} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`),
   '',
+  ...(peer ? [`Mean test accuracy over seeds 0–${ACCURACY_SEEDS - 1}, rxgrad minus ${peer.name}: ${(100 * (rows[0].accuracyMean - peer.accuracyMean)).toFixed(2)} points.`] : []),
   ours.rxjsShare === undefined ? 'RxJS share not measured (it is profiled in epoch 2).' : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
   'TensorFlow.js CPU is timed over a fixed number of batches and extrapolated to an epoch (its accuracy is not measured).',
 ].join('\n');

@@ -1,21 +1,26 @@
 // Kernel micro-benchmark: GFLOP/s of each matrix-product variant on the Fashion-MNIST shapes
-// (forward, dW = Xᵀ·dY, dX = dY·Wᵀ) and on small ones (10 output classes), next to TensorFlow.js's
-// matMul on its WASM backend, all measured in this run. Writes bench/results/kernels.{json,md}.
+// (forward, weight gradient, input gradient of the 784→256 layer) and on small ones (10 output
+// classes), next to TensorFlow.js's matMul on its WASM backend, all measured in this run. Each
+// library runs each product in the layout its own dense layer uses: rxgrad stores W (units ×
+// inputs) as PyTorch does, TensorFlow.js stores its kernel (inputs × units).
+// Writes bench/results/kernels.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWasmBackend, typescriptKernels } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// m×k×n of the product C (m×n) = A·B over k; `ours` and `tfjs` name the transpose case each runs.
 const shapes = [
-  { name: 'forward X·W', kind: 'matmul', m: 128, k: 784, n: 256 },
-  { name: 'dW = Xᵀ·dY', kind: 'matmulTransposeA', m: 784, k: 128, n: 256 },
-  { name: 'dX = dY·Wᵀ', kind: 'matmulTransposeB', m: 128, k: 256, n: 784 },
-  { name: 'forward to 10 classes', kind: 'matmul', m: 128, k: 128, n: 10 },
-  { name: 'dW of the 10-class layer', kind: 'matmulTransposeA', m: 128, k: 128, n: 10 },
-  { name: 'dX of the 10-class layer', kind: 'matmulTransposeB', m: 128, k: 10, n: 128 },
+  { name: 'forward Z = X·Wᵀ', m: 128, k: 784, n: 256, ours: 'matmulTransposeB', tfjs: 'matmul' },
+  { name: 'weight gradient dZᵀ·X', m: 256, k: 128, n: 784, ours: 'matmulTransposeA', tfjs: 'matmulTransposeA' },
+  { name: 'input gradient dZ·W', m: 128, k: 256, n: 784, ours: 'matmul', tfjs: 'matmulTransposeB' },
+  { name: 'forward to 10 classes', m: 128, k: 128, n: 10, ours: 'matmulTransposeB', tfjs: 'matmul' },
+  { name: 'weight gradient of the 10-class layer', m: 10, k: 128, n: 128, ours: 'matmulTransposeA', tfjs: 'matmulTransposeA' },
+  { name: 'input gradient of the 10-class layer', m: 128, k: 10, n: 128, ours: 'matmul', tfjs: 'matmulTransposeB' },
 ];
-const lengths = ({ kind, m, k, n }) => (kind === 'matmulTransposeA' ? [k * m, k * n] : kind === 'matmulTransposeB' ? [m * k, n * k] : [m * k, k * n]);
+const lengths = (kind, { m, k, n }) => (kind === 'matmulTransposeA' ? [k * m, k * n] : kind === 'matmulTransposeB' ? [m * k, n * k] : [m * k, k * n]);
+const caseName = (kind) => ({ matmul: 'A·B', matmulTransposeA: 'Aᵀ·B', matmulTransposeB: 'A·Bᵀ' })[kind];
 
 function time(run, flops) {
   for (let i = 0; i < 3; i++) run();
@@ -40,23 +45,19 @@ await tf.setBackend('wasm');
 await tf.ready();
 
 const rows = shapes.map((shape) => {
-  const { kind, m, k, n } = shape;
+  const { ours, tfjs, m, k, n } = shape;
   const flops = 2 * m * k * n;
-  const [aLength, bLength] = lengths(shape);
+  const [aLength, bLength] = lengths(ours, shape);
   const row = { ...shape, gflops: {} };
   for (const [name, kernels, alloc] of variants) {
     const a = alloc(aLength).map(() => Math.random() - 0.5);
     const b = alloc(bLength).map(() => Math.random() - 0.5);
-    const aIn = alloc(aLength);
-    aIn.set(a);
-    const bIn = alloc(bLength);
-    bIn.set(b);
     const c = alloc(m * n);
-    row.gflops[name] = time(() => kernels[kind](aIn, bIn, c, m, k, n), flops);
+    row.gflops[name] = time(() => kernels[ours](a, b, c, m, k, n), flops);
   }
-  const aT = tf.randomNormal(kind === 'matmulTransposeA' ? [k, m] : [m, k]);
-  const bT = tf.randomNormal(kind === 'matmulTransposeB' ? [n, k] : [k, n]);
-  row.gflops[`tfjs ${tf.version_core} wasm`] = time(() => tf.matMul(aT, bT, kind === 'matmulTransposeA', kind === 'matmulTransposeB').dataSync(), flops);
+  const aT = tf.randomNormal(tfjs === 'matmulTransposeA' ? [k, m] : [m, k]);
+  const bT = tf.randomNormal(tfjs === 'matmulTransposeB' ? [n, k] : [k, n]);
+  row.gflops[`tfjs ${tf.version_core} wasm`] = time(() => tf.matMul(aT, bT, tfjs === 'matmulTransposeA', tfjs === 'matmulTransposeB').dataSync(), flops);
   tf.dispose([aT, bT]);
   return row;
 });
@@ -64,9 +65,11 @@ const names = Object.keys(rows[0].gflops);
 const md = [
   'GFLOP/s, one thread, float32 (higher is better)',
   '',
-  `| product | m×k×n | ${names.join(' | ')} |`,
-  `| --- | --- | ${names.map(() => '---:').join(' | ')} |`,
-  ...rows.map((r) => `| ${r.name} | ${r.m}×${r.k}×${r.n} | ${names.map((v) => r.gflops[v].toFixed(1)).join(' | ')} |`),
+  `| product | m×k×n | rxgrad case | ${names.join(' | ')} | TF.js case |`,
+  `| --- | --- | --- | ${names.map(() => '---:').join(' | ')} | --- |`,
+  ...rows.map((r) => `| ${r.name} | ${r.m}×${r.k}×${r.n} | ${caseName(r.ours)} | ${names.map((v) => r.gflops[v].toFixed(1)).join(' | ')} | ${caseName(r.tfjs)} |`),
+  '',
+  'Each library runs a product in the layout of its own dense layer: rxgrad keeps W as (units × inputs), TensorFlow.js as (inputs × units).',
 ].join('\n');
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/kernels.json'), `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`);

@@ -4,7 +4,7 @@
 784 -> 256 -> 128 -> 10, Linear (no bias) -> BatchNorm -> ReLU twice, softmax cross-entropy,
 He-normal init, Adam 1e-3, batch 128, reshuffled each epoch; inputs standardized per pixel with
 training-set statistics (as rxgrad does). Prints one JSON line per epoch.
-Usage: /usr/bin/python3 bench/pytorch_fashion.py THREADS EPOCHS [IDX_DIR]
+Usage: /usr/bin/python3 bench/pytorch_fashion.py THREADS EPOCHS [IDX_DIR] [SEED]
 """
 import gzip
 import json
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 threads, epochs = int(sys.argv[1]), int(sys.argv[2])
 source = sys.argv[3] if len(sys.argv) > 3 else "/usr/share/datasets/fashion-mnist"
 torch.set_num_threads(threads)
-torch.manual_seed(0)
+torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
 
 
 def idx(name, offset):
