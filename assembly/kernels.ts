@@ -108,6 +108,83 @@ export function gemmTransposeB(a: usize, b: usize, c: usize, m: i32, k: i32, n: 
   }
 }
 
+/** Depth of the blocks `gemm` sums over: keeps a panel of B (256 rows × 8 columns) in L1. */
+const GEMM_DEPTH = 256;
+
+/**
+ * C (m×n) = A·B, A (m×k) and B (k×n) row-major, without transposing: each A value is broadcast
+ * against eight B columns, a tile of 4 rows × 8 columns, over depth blocks of GEMM_DEPTH. Used where
+ * k is small or B's rows are short; there no dot-product reduction has enough terms to pay off
+ * (128×10×128: 13 → 34 GFLOP/s).
+ */
+export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  for (let p0 = 0; p0 < k; p0 += GEMM_DEPTH) {
+    const depth = min(GEMM_DEPTH, k - p0);
+    const first = p0 == 0;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) gemmRows(a, b, c, i, p0, depth, k, n, first, 4);
+    for (; i < m; i++) gemmRows(a, b, c, i, p0, depth, k, n, first, 1);
+  }
+}
+
+/** Rows i … i + rows − 1 of C over depth p0 … p0 + depth − 1; `rows` (1 or 4) is a constant once inlined. */
+@inline function gemmRows(a: usize, b: usize, c: usize, i: i32, p0: i32, depth: i32, k: i32, n: i32, first: bool, rows: i32): void {
+  const rowA = <usize>k << 2;
+  const rowB = <usize>n << 2;
+  const a0 = at(a, i * k + p0);
+  const b0 = at(b, p0 * n);
+  const bEnd = b0 + <usize>depth * rowB;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const cp = at(c, i * n + j);
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    if (!first) {
+      c00 = v128.load(cp); c01 = v128.load(cp, 16);
+      if (rows > 1) {
+        c10 = v128.load(cp + rowB); c11 = v128.load(cp + rowB, 16);
+        c20 = v128.load(cp + 2 * rowB); c21 = v128.load(cp + 2 * rowB, 16);
+        c30 = v128.load(cp + 3 * rowB); c31 = v128.load(cp + 3 * rowB, 16);
+      }
+    }
+    let ap = a0;
+    for (let bp = b0 + (<usize>j << 2); bp < bEnd; bp += rowB) {
+      const y0 = v128.load(bp);
+      const y1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = madd(x, y0, c00); c01 = madd(x, y1, c01);
+      if (rows > 1) {
+        x = v128.load32_splat(ap + rowA);
+        c10 = madd(x, y0, c10); c11 = madd(x, y1, c11);
+        x = v128.load32_splat(ap + 2 * rowA);
+        c20 = madd(x, y0, c20); c21 = madd(x, y1, c21);
+        x = v128.load32_splat(ap + 3 * rowA);
+        c30 = madd(x, y0, c30); c31 = madd(x, y1, c31);
+      }
+      ap += 4;
+    }
+    v128.store(cp, c00); v128.store(cp, c01, 16);
+    if (rows > 1) {
+      v128.store(cp + rowB, c10); v128.store(cp + rowB, c11, 16);
+      v128.store(cp + 2 * rowB, c20); v128.store(cp + 2 * rowB, c21, 16);
+      v128.store(cp + 3 * rowB, c30); v128.store(cp + 3 * rowB, c31, 16);
+    }
+  }
+  // The last n mod 8 columns, one at a time.
+  for (; j < n; j++) {
+    for (let r = 0; r < rows; r++) {
+      const cp = at(c, (i + r) * n + j);
+      let sum: f32 = first ? 0 : load<f32>(cp);
+      let ap = a0 + <usize>r * rowA;
+      for (let bp = b0 + (<usize>j << 2); bp < bEnd; bp += rowB) {
+        sum += load<f32>(ap) * load<f32>(bp);
+        ap += 4;
+      }
+      store<f32>(cp, sum);
+    }
+  }
+}
+
 /**
  * One bias-corrected Adam step over n parameters, in place: g ← g + wd·w; m ← β₁m + (1 − β₁)g;
  * v ← β₂v + (1 − β₂)g²; w ← w − lr·(m/c₁)/(√(v/c₂) + ε), with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ.

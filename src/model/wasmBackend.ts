@@ -59,6 +59,7 @@ interface KernelExports {
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 
 /**
@@ -136,9 +137,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     name: `wasm-${flavour}`,
     matmul(a, b, out, m, k, n) {
       const [c, done] = output(out, m * n);
-      const bT = scratchAt('bT', n * k);
-      exports.transpose(inMemory(b, k * n, 'b'), bT, k, n);
-      exports.gemmTransposeB(inMemory(a, m * k, 'a'), bT, c, m, k, n);
+      exports.gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n);
       done();
     },
     matmulTransposeA(a, b, out, m, k, n) {
