@@ -64,7 +64,7 @@ interface KernelExports {
 
 /**
  * A backend whose storage is one WebAssembly memory and whose matrix products run in WebAssembly
- * SIMD (as dot products along contiguous rows; fused multiply-adds with relaxed SIMD). Every buffer the allocator
+ * SIMD (fused multiply-adds with relaxed SIMD). Every buffer the allocator
  * hands out is a Float32Array view into that memory, so weights, activations and gradients stay
  * resident across steps; an operand from elsewhere (a mini-batch) is copied in. Create one per
  * model: its memory is freed with it. Returns undefined where WebAssembly SIMD or the compiled
@@ -132,7 +132,8 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return [target.byteOffset, () => array.set(target)];
   };
 
-  // Every product runs as A·Bᵀ, dot products along contiguous rows; the others transpose first.
+  // A·Bᵀ runs as dot products along contiguous rows, Aᵀ·B as the same after transposing both
+  // operands, A·B as broadcasts of A's values against rows of B.
   const kernels: Kernels = {
     name: `wasm-${flavour}`,
     matmul(a, b, out, m, k, n) {
