@@ -27,7 +27,7 @@ export { type LearningRate, learningRateAt, learningRateFor, parseSchedule, type
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './model/serialization.js';
 export { argmaxRows, softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyResult, softmaxRows } from './model/softmaxCrossEntropy.js';
 export { Standardizer, StandardizerAccumulator } from './model/standardizer.js';
-export { createBackend, createWasmBackend, type WasmBackendOptions, type WasmFlavour } from './model/wasmBackend.js';
+export { createBackend, createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './model/wasmBackend.js';
 
 export { backward } from './operators/backward.js';
 export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';

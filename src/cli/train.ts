@@ -6,6 +6,7 @@ import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
 import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
+import { createBackend } from '../model/wasmBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
@@ -21,6 +22,8 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly save?: string;
   readonly resume?: string;
   readonly config?: string;
+  /** Threads the kernels run on (see `createWasmBackend`). Default 1. */
+  readonly threads?: number;
   readonly json: boolean;
 }
 
@@ -77,8 +80,9 @@ interface RunSetup {
 
 async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer): Promise<RunSetup> {
   const columns: DataColumns = { label: options.label, features: layout.features };
+  const backend = createBackend({ threads: options.threads ?? 1 });
   if (options.resume) {
-    const saved = await loadModel(options.resume);
+    const saved = await loadModel(options.resume, backend);
     if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
     if (saved.network.inputSize !== layout.cols) {
       throw new DataError('the data does not fit the model being resumed', { file: options.data, expected: `${saved.network.inputSize} features`, actual: `${layout.cols}` });
@@ -102,6 +106,7 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
     activation: options.activation,
     batchNorm: options.batchNorm,
     seed: options.seed,
+    backend,
   });
   return {
     network,

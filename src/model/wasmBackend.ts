@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { type Backend, defaultBackend } from './backend.js';
+import { CONTROL_BYTES, type KernelExports, KernelThreads } from './kernelThreads.js';
 import type { Kernels } from './kernels.js';
 import type { Allocator, FloatArray } from './matrix.js';
 
@@ -18,14 +19,25 @@ export interface WasmBackendOptions {
   readonly memoryBytes?: number;
   /** Force a build; default: relaxed SIMD where the engine accepts it, plain SIMD otherwise. */
   readonly flavour?: WasmFlavour;
+  /**
+   * Threads the matrix products and Adam run on: this one and `threads − 1` workers sharing the
+   * memory, each taking a share of the rows. Results are bit for bit those of one thread. Worth it
+   * only where the cores are really free (a tuning study already runs one trial per core). Default 1.
+   */
+  readonly threads?: number;
 }
+
+/** Products smaller than this many floating-point operations stay on one thread. */
+const PARALLEL_FLOPS = 1e6;
+/** Adam steps over fewer parameters than this stay on one thread. */
+const PARALLEL_PARAMETERS = 65536;
 
 const PAGE = 65536;
 /** AssemblyScript's static data sits in the first page; allocations start after it. */
 const HEAP_START = PAGE;
 
-function wasmFile(flavour: WasmFlavour): string | undefined {
-  const name = `kernels-${flavour === 'relaxed-simd' ? 'relaxed' : 'simd'}.wasm`;
+function wasmFile(flavour: WasmFlavour, shared: boolean): string | undefined {
+  const name = `kernels-${flavour === 'relaxed-simd' ? 'relaxed' : 'simd'}${shared ? '-threads' : ''}.wasm`;
   for (const relative of [`../wasm/${name}`, `../../dist/wasm/${name}`]) {
     const file = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(file)) return file;
@@ -33,33 +45,25 @@ function wasmFile(flavour: WasmFlavour): string | undefined {
   return undefined;
 }
 
-const modules = new Map<WasmFlavour, WebAssembly.Module | null>();
+const modules = new Map<string, WebAssembly.Module | null>();
 
-/** Compiles (once) the build of `flavour`, or null where the engine or the build is missing. */
-function compiled(flavour: WasmFlavour): WebAssembly.Module | null {
-  if (modules.has(flavour)) return modules.get(flavour)!;
+/**
+ * Compiles (once) the build of `flavour`, with a shared memory or not, or returns null where the
+ * engine or the build is missing.
+ */
+function compiled(flavour: WasmFlavour, shared: boolean): WebAssembly.Module | null {
+  const key = `${flavour}${shared ? '-threads' : ''}`;
+  if (modules.has(key)) return modules.get(key)!;
   let module: WebAssembly.Module | null = null;
-  const file = wasmFile(flavour);
+  const file = wasmFile(flavour, shared);
   if (file) {
     // Node 20 ships relaxed SIMD behind a flag; it must be set before the module is compiled.
     if (flavour === 'relaxed-simd') setFlagsFromString('--experimental-wasm-relaxed-simd');
     const bytes = readFileSync(file);
     if (WebAssembly.validate(bytes)) module = new WebAssembly.Module(bytes);
   }
-  modules.set(flavour, module);
+  modules.set(key, module);
   return module;
-}
-
-interface KernelExports {
-  standardize(x: number, out: number, mean: number, invStd: number, rows: number, cols: number): void;
-  batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number): void;
-  batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number): void;
-  relu(x: number, out: number, n: number): void;
-  reluBackward(a: number, g: number, out: number, n: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
-  gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
-  gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
 }
 
 /**
@@ -67,20 +71,24 @@ interface KernelExports {
  * SIMD (fused multiply-adds with relaxed SIMD). Every buffer the allocator
  * hands out is a Float32Array view into that memory, so weights, activations and gradients stay
  * resident across steps; an operand from elsewhere (a mini-batch) is copied in. Create one per
- * model: its memory is freed with it. Returns undefined where WebAssembly SIMD or the compiled
- * kernels are missing (use the TypeScript backend then, as `createBackend` does).
+ * model: its memory is freed with it (and its worker threads stopped, if it has any). Returns
+ * undefined where WebAssembly SIMD or the compiled kernels are missing (use the TypeScript backend
+ * then, as `createBackend` does).
  *
  * @example
- * const backend = createWasmBackend() ?? defaultBackend;
+ * const backend = createWasmBackend({ threads: 2 }) ?? defaultBackend;
  * const net = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], backend });
  */
-export function createWasmBackend(options: WasmBackendOptions = {}): (Backend & { readonly flavour: WasmFlavour }) | undefined {
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | undefined {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`createWasmBackend: threads must be a positive integer, got ${threads}`);
+  const shared = threads > 1;
   const flavours: WasmFlavour[] = options.flavour ? [options.flavour] : ['relaxed-simd', 'simd'];
   for (const flavour of flavours) {
-    const module = compiled(flavour);
+    const module = compiled(flavour, shared);
     if (!module) continue;
-    const bytes = options.memoryBytes ?? 256 * 1024 * 1024;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const pages = Math.ceil((options.memoryBytes ?? 256 * 1024 * 1024) / PAGE);
+    const memory = new WebAssembly.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory,
@@ -89,12 +97,32 @@ export function createWasmBackend(options: WasmBackendOptions = {}): (Backend & 
         },
       },
     });
-    return { ...wasmBackend(memory, instance.exports as unknown as KernelExports, flavour), flavour };
+    const exports = instance.exports as unknown as KernelExports;
+    const backend = wasmBackend(memory, exports, flavour, (controls) => (shared ? new KernelThreads({ module, memory, exports, controls }) : undefined), threads);
+    return backend;
   }
   return undefined;
 }
 
-function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour: WasmFlavour): Backend {
+/** A backend on WebAssembly memory, as `createWasmBackend` makes it. */
+export interface WasmBackend extends Backend {
+  readonly flavour: WasmFlavour;
+  /** Threads its kernels run on, this one included. */
+  readonly threads: number;
+  /** Stops its worker threads, if any (the kernels then run on the calling thread). */
+  close(): void;
+}
+
+// Workers of a backend nobody holds any more are stopped.
+const stopWhenCollected = new FinalizationRegistry<KernelThreads>((threads) => threads.close());
+
+function wasmBackend(
+  memory: WebAssembly.Memory,
+  exports: KernelExports,
+  flavour: WasmFlavour,
+  startThreads: (controls: number[]) => KernelThreads | undefined,
+  threadCount: number,
+): WasmBackend {
   const buffer = memory.buffer;
   let top = HEAP_START;
   const alloc = (length: number): Float32Array => {
@@ -107,6 +135,16 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return new Float32Array(buffer, start, length);
   };
   const allocator: Allocator = { name: `wasm-${flavour}`, alloc, bytesUsed: () => top - HEAP_START };
+  const pool = startThreads(Array.from({ length: threadCount - 1 }, () => alloc(CONTROL_BYTES / 4).byteOffset));
+
+  const gemmTransposeB = (a: number, b: number, c: number, m: number, k: number, n: number) => {
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeB', m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
+    else exports.gemmTransposeB(a, b, c, m, k, n);
+  };
+  const gemm = (a: number, b: number, c: number, m: number, k: number, n: number) => {
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemm', m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
+    else exports.gemm(a, b, c, m, k, n);
+  };
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
   // scratch space, kept per purpose and size, so repeated shapes allocate nothing.
@@ -138,7 +176,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     name: `wasm-${flavour}`,
     matmul(a, b, out, m, k, n) {
       const [c, done] = output(out, m * n);
-      exports.gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n);
+      gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n);
       done();
     },
     matmulTransposeA(a, b, out, m, k, n) {
@@ -147,12 +185,12 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
       const bT = scratchAt('bT', n * k);
       exports.transpose(inMemory(a, k * m, 'a'), aT, k, m);
       exports.transpose(inMemory(b, k * n, 'b'), bT, k, n);
-      exports.gemmTransposeB(aT, bT, c, m, k, n);
+      gemmTransposeB(aT, bT, c, m, k, n);
       done();
     },
     matmulTransposeB(a, b, out, m, k, n) {
       const [c, done] = output(out, m * n);
-      exports.gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
+      gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
       done();
     },
     batchNormTrain(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon) {
@@ -182,11 +220,26 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     },
     adamStep(w, g, m, v, h) {
       if (!resident(w, g, m, v)) return false;
-      exports.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w.length, h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay);
+      const floats = [h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay] as const;
+      if (pool && w.length >= PARALLEL_PARAMETERS) {
+        pool.run('adam', w.length, 4, (start, size) => [w.byteOffset + start * 4, g.byteOffset + start * 4, m.byteOffset + start * 4, v.byteOffset + start * 4, size], floats);
+      } else {
+        exports.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w.length, ...floats);
+      }
       return true;
     },
   };
-  return { allocator, kernels };
+  const backend: WasmBackend = {
+    allocator,
+    kernels,
+    flavour,
+    get threads() {
+      return pool?.count ?? 1;
+    },
+    close: () => pool?.close(),
+  };
+  if (pool) stopWhenCollected.register(backend, pool);
+  return backend;
 }
 
 /**

@@ -154,6 +154,18 @@ describe('rxgrad CLI', () => {
     expect(lastJson(pytorch.stdout).trainLoss).toBeCloseTo(lastJson(ewa.stdout).trainLoss as number, 4);
   });
 
+  it('trains with --threads 2 to exactly the result of one thread', async () => {
+    // Layers wide enough (64→256→256) that their products are split between the threads.
+    const args = ['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--hidden', '256,256', '--batch-size', '128', '--epochs', '2', '--json'];
+    const one = await run(...args);
+    const two = await run(...args, '--threads', '2');
+    expect([one.code, two.code]).toEqual([0, 0]);
+    const { seconds: _one, ...oneMetrics } = lastJson(one.stdout);
+    const { seconds: _two, ...twoMetrics } = lastJson(two.stdout);
+    expect(twoMetrics).toEqual(oneMetrics);
+    expect(await run('train', '--data', DIGITS_TRAIN, '--threads', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--threads must be a positive integer, got '0'/) });
+  });
+
   it('every command has --help', async () => {
     for (const command of ['train', 'evaluate', 'predict']) {
       const help = await run(command, '--help');
