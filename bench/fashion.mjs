@@ -27,6 +27,7 @@ const TFJS_WASM_EPOCHS = Number(option('tfjs-wasm-epochs', 1));
 const TFJS_CPU_BATCHES = Number(option('tfjs-cpu-batches', 20));
 const ACCURACY_SEEDS = Number(option('accuracy-seeds', 5));
 const SEED = Number(option('seed', 0));
+const THREADS = Number(option('threads', 1));
 const skip = new Set(option('skip', '').split(',').filter(Boolean));
 const BATCH = 128;
 const SOURCE = '/usr/share/datasets/fashion-mnist';
@@ -52,20 +53,20 @@ async function ensureData() {
 const peakRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /** Runs rxgrad in a child process, so that its peak RSS is its own. */
-function rxgradChild(seed = 0) {
-  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS), '--seed', String(seed)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+function rxgradChild(seed = 0, threads = 1) {
+  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS), '--seed', String(seed), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
 async function rxgradRun() {
   const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(summarize()));
-  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: SEED, backend: createBackend() });
+  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: SEED, backend: createBackend({ threads: THREADS }) });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
   let rxjsShare;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     // Profile the second epoch to measure what the RxJS plumbing itself costs.
-    const session = epoch === 1 && SEED === 0 ? new Session() : undefined;
+    const session = epoch === 1 && SEED === 0 && THREADS === 1 ? new Session() : undefined;
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
@@ -81,9 +82,9 @@ async function rxgradRun() {
     }
     const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
-    log(`rxgrad (${network.backend.kernels.name}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+    log(`rxgrad (${network.backend.kernels.name}, ${THREADS} thread${THREADS > 1 ? 's' : ''}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }
-  return { name: `rxgrad (${network.backend.kernels.name})`, epochs, rxjsShare };
+  return { name: `rxgrad ${network.backend.kernels.name} (${THREADS} thread${THREADS > 1 ? 's' : ''})`, epochs, rxjsShare };
 }
 
 if (args.includes('--rxgrad-only')) {
@@ -189,6 +190,10 @@ const runs = [];
 const ours = rxgradChild();
 ours.otherSeeds = otherSeeds(rxgradChild);
 runs.push(ours);
+// Two threads compute bit for bit what one does (the accuracies below must match); only time differs.
+const twoThreads = rxgradChild(0, 2);
+twoThreads.otherSeeds = otherSeeds((seed) => rxgradChild(seed, 2));
+runs.push(twoThreads);
 if (!skip.has('pytorch')) for (const threads of [1, 2]) {
   const run = pytorchRun(threads);
   if (run && threads === 1) run.otherSeeds = otherSeeds((seed) => pytorchRun(1, seed));
@@ -228,7 +233,7 @@ const result = {
   rxjsShareOfEpoch: ours.rxjsShare,
   rows,
 };
-const peer = rows.find((r, i) => i > 0 && r.accuracyMean !== undefined);
+const peer = rows.find((r) => !r.name.startsWith('rxgrad') && r.accuracyMean !== undefined);
 const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
 const md = [
   `Fashion-MNIST, ${EPOCHS} epochs, ${result.machine}, ${result.date.slice(0, 10)}; epoch time: the median epoch (of all ${ACCURACY_SEEDS} seeds where accuracy is taken over seeds)`,
@@ -237,7 +242,12 @@ const md = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${r.accuracyMean === undefined ? '–' : `${fmt(r.accuracyMean, 4)} ± ${fmt(r.accuracySd, 4)}`} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`),
   '',
-  ...(peer ? [`Mean test accuracy over seeds 0–${ACCURACY_SEEDS - 1}, rxgrad minus ${peer.name}: ${(100 * (rows[0].accuracyMean - peer.accuracyMean)).toFixed(2)} points.`] : []),
+  ...(peer
+    ? [
+        `Mean test accuracy over seeds 0–${ACCURACY_SEEDS - 1}, rxgrad minus ${peer.name}: ${(100 * (rows[0].accuracyMean - peer.accuracyMean)).toFixed(2)} points.`,
+        `Epoch time relative to ${peer.name}: ${rows.filter((r) => r.name.startsWith('rxgrad')).map((r) => `${r.name} ${fmt(r.epochSeconds / peer.epochSeconds)}×`).join(', ')}.`,
+      ]
+    : []),
   ours.rxjsShare === undefined ? 'RxJS share not measured (it is profiled in epoch 2).' : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
   'TensorFlow.js CPU is timed over a fixed number of batches and extrapolated to an epoch (its accuracy is not measured).',
 ].join('\n');
