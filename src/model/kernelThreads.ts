@@ -134,6 +134,7 @@ export class KernelThreads {
       if (size <= 0) return;
       const slots = this.slots[w]!;
       slots[OP] = OPS.indexOf(op);
+      slots[FAILED] = 0;
       slots.set(args(start, size), INTS);
       this.floats[w]!.set(floats, FLOATS);
       Atomics.store(slots, SEQUENCE, sequence);

@@ -98,8 +98,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       },
     });
     const exports = instance.exports as unknown as KernelExports;
-    const backend = wasmBackend(memory, exports, flavour, (controls) => (shared ? new KernelThreads({ module, memory, exports, controls }) : undefined), threads);
-    return backend;
+    return wasmBackend(memory, exports, flavour, (controls) => (shared ? new KernelThreads({ module, memory, exports, controls }) : undefined), threads);
   }
   return undefined;
 }
