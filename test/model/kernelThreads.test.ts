@@ -4,6 +4,7 @@ import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
 import { createWasmBackend, type WasmBackend } from '../../src/model/wasmBackend.js';
 import { randomArray } from '../helpers/gradcheck.js';
+import { productCases } from '../helpers/products.js';
 
 /** Where two arrays first differ (−1 if nowhere): a failure names one element instead of diffing 100k. */
 function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -32,12 +33,7 @@ describe('kernels split across threads', () => {
     it(`${threads} threads compute ${m}×${k}×${n} bit for bit as one thread does, in all three transpose cases`, () => {
       const one = backend(1);
       const many = backend(threads);
-      const cases = [
-        ['matmul', m * k, k * n],
-        ['matmulTransposeA', k * m, k * n],
-        ['matmulTransposeB', m * k, n * k],
-      ] as const;
-      for (const [name, aLength, bLength] of cases) {
+      for (const [name, aLength, bLength] of productCases(m, k, n)) {
         const [a1, b1, c1] = [one.allocator.alloc(aLength), one.allocator.alloc(bLength), one.allocator.alloc(m * n)];
         const [a2, b2, c2] = [many.allocator.alloc(aLength), many.allocator.alloc(bLength), many.allocator.alloc(m * n)];
         a1.set(randomArray(aLength, `${name}a`));

@@ -8,6 +8,7 @@ import { typescriptKernels } from '../../src/model/kernels.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { createBackend, createWasmBackend, type WasmFlavour } from '../../src/model/wasmBackend.js';
 import { randomArray } from '../helpers/gradcheck.js';
+import { productCases } from '../helpers/products.js';
 
 const shapes: [number, number, number][] = [
   [1, 1, 1],
@@ -64,12 +65,7 @@ for (const flavour of ['relaxed-simd', 'simd'] as WasmFlavour[]) {
           array.set(values);
           return array;
         };
-        const cases = [
-          ['matmul', m * k, k * n],
-          ['matmulTransposeA', k * m, k * n],
-          ['matmulTransposeB', m * k, n * k],
-        ] as const;
-        for (const [name, aLength, bLength] of cases) {
+        for (const [name, aLength, bLength] of productCases(m, k, n)) {
           const a = randomArray(aLength, `${name}a${m}`);
           const b = randomArray(bLength, `${name}b${n}`);
           const expected = new Float32Array(m * n);
