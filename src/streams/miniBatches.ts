@@ -54,6 +54,39 @@ export interface MiniBatchOptions {
 }
 
 /**
+ * Row-major features that copy whole rows. Where a row is a whole number of aligned 32-bit words
+ * (784 bytes, or any float32 row), rows are copied word by word through one Int32Array view made
+ * here, instead of through a new subarray view per row: as fast, and no garbage per example.
+ * Integer words copy bits exactly (float views could rewrite NaN bit patterns).
+ */
+class Rows {
+  private readonly words: Int32Array | undefined;
+  private readonly rowWords: number;
+
+  constructor(
+    readonly data: FeatureArray,
+    private readonly cols: number,
+  ) {
+    const rowBytes = cols * data.BYTES_PER_ELEMENT;
+    this.rowWords = rowBytes >> 2;
+    const aligned = rowBytes % 4 === 0 && data.byteOffset % 4 === 0 && data.byteLength % 4 === 0;
+    this.words = aligned ? new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2) : undefined;
+  }
+
+  /** Copies row `at` of this matrix over row `row` of `to`. */
+  copyRow(at: number, to: Rows, row: number): void {
+    const { words, rowWords } = this;
+    const target = to.words;
+    if (words && target) {
+      const offset = row * rowWords - at * rowWords;
+      for (let k = at * rowWords, end = k + rowWords; k < end; k++) target[k + offset] = words[k]!;
+    } else {
+      to.data.set(this.data.subarray(at * this.cols, (at + 1) * this.cols), row * this.cols);
+    }
+  }
+}
+
+/**
  * Cuts a stream of example blocks (or single examples) into mini-batches of `batchSize`, shuffled
  * with a seeded generator, reshuffled for each epoch. The last partial batch is kept unless it is
  * smaller than `minLastBatch`. Works on live sources too: batches are emitted as soon as they fill.
@@ -72,59 +105,58 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
       // Rows keep the type the source gave them (bytes stay bytes, a quarter of the memory).
       let make: (length: number) => FeatureArray = (length) => new Float32Array(length);
       let bytesSource = false;
-      let pool: FeatureArray = new Float32Array(0);
+      let pool = new Rows(new Float32Array(0), 0);
       let poolLabels: Int32Array = new Int32Array(0);
       let pooled = 0;
-      let batch: FeatureArray = new Float32Array(0);
+      let batch = new Rows(new Float32Array(0), 0);
       let batchLabels: Int32Array = new Int32Array(0);
       let filled = 0;
       let index = 0;
       let seen = 0;
       // With `recycle`, batch i fills buffer pair i % 2, so the batch just emitted stays intact
       // until the next one is.
-      const pairs: ({ x: FeatureArray; labels: Int32Array } | undefined)[] = [undefined, undefined];
-      let single: Float32Array = new Float32Array(0);
+      const pairs: ({ x: Rows; labels: Int32Array } | undefined)[] = [undefined, undefined];
+      let single = new Rows(new Float32Array(0), 0);
 
       const start = (width: number, bytes: boolean) => {
         cols = width;
         bytesSource = bytes;
         if (bytes) make = (length) => new Uint8Array(length);
         if (shuffle) {
-          pool = make(shuffleBuffer * cols);
+          pool = new Rows(make(shuffleBuffer * cols), cols);
           poolLabels = new Int32Array(shuffleBuffer);
         }
         newBatch();
       };
       const newBatch = () => {
-        const fresh = () => ({ x: make(batchSize * cols), labels: new Int32Array(batchSize) });
+        const fresh = () => ({ x: new Rows(make(batchSize * cols), cols), labels: new Int32Array(batchSize) });
         const pair = recycle ? (pairs[index % 2] ??= fresh()) : fresh();
         batch = pair.x;
         batchLabels = pair.labels;
         filled = 0;
       };
       const emit = (size: number) => {
-        const x = size === batchSize ? batch : batch.slice(0, size * cols);
+        const x = size === batchSize ? batch.data : batch.data.slice(0, size * cols);
         const labels = size === batchSize ? batchLabels : batchLabels.slice(0, size);
         const out: MiniBatch = { x: { rows: size, cols, data: x }, labels, size, epoch, index: index++ };
         newBatch();
         subscriber.next(out);
       };
-      const copyRow = (from: FeatureArray, at: number, to: FeatureArray, row: number) => to.set(from.subarray(at * cols, at * cols + cols), row * cols);
-      const toBatch = (from: FeatureArray, at: number, label: number) => {
-        copyRow(from, at, batch, filled);
+      const toBatch = (from: Rows, at: number, label: number) => {
+        from.copyRow(at, batch, filled);
         batchLabels[filled++] = label;
         if (filled === batchSize) emit(batchSize);
       };
-      const take = (from: FeatureArray, at: number, label: number) => {
+      const take = (from: Rows, at: number, label: number) => {
         if (!shuffle) return toBatch(from, at, label);
         if (pooled < shuffleBuffer) {
-          copyRow(from, at, pool, pooled);
+          from.copyRow(at, pool, pooled);
           poolLabels[pooled++] = label;
           return;
         }
         const r = rng.int(shuffleBuffer);
         toBatch(pool, r, poolLabels[r]!);
-        copyRow(from, at, pool, r);
+        from.copyRow(at, pool, r);
         poolLabels[r] = label;
       };
 
@@ -136,19 +168,20 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
               if (cols < 0) start(item.cols, bytes);
               else if (item.cols !== cols) throw new DataError('example block has a different number of features', { row: item.firstRow, expected: `${cols}`, actual: `${item.cols}` });
               else if (bytes !== bytesSource) throw new DataError('example blocks mix bytes and floats', { row: item.firstRow });
-              for (let i = 0; i < item.rows; i++) take(item.features, i, item.labels[i]!);
+              const rows = new Rows(item.features, cols);
+              for (let i = 0; i < item.rows; i++) take(rows, i, item.labels[i]!);
               seen += item.rows;
             } else {
               const { features, label } = item;
               if (cols < 0) {
                 start(features.length, false);
-                single = new Float32Array(cols);
+                single = new Rows(new Float32Array(cols), cols);
               }
               if (features.length !== cols) throw new DataError('example has a different number of features', { column: 'features', row: seen, expected: `${cols}`, actual: `${features.length}` });
               for (let k = 0; k < cols; k++) {
                 const v = features[k]!;
                 if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { column: `features[${k}]`, row: seen, expected: 'a finite number', actual: String(v) });
-                single[k] = v;
+                single.data[k] = v;
               }
               if (!Number.isInteger(label) || label < 0) throw new DataError('label is not a class index', { column: 'label', row: seen, expected: 'an integer ≥ 0', actual: String(label) });
               take(single, 0, label);
@@ -167,7 +200,7 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
               toBatch(pool, r, label);
               pooled--;
               if (r !== pooled) {
-                pool.copyWithin(r * cols, pooled * cols, pooled * cols + cols);
+                pool.copyRow(pooled, pool, r);
                 poolLabels[r] = poolLabels[pooled]!;
               }
             }

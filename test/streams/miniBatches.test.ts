@@ -80,6 +80,36 @@ describe('miniBatches', () => {
     expect(batches.flatMap((b) => Array.from(b.labels)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('keeps byte features with their labels whatever the row width and alignment', async () => {
+    // Rows of 4 and 8 aligned bytes copy as 32-bit words; 3-byte rows and a block that starts at an
+    // odd byte offset copy through views.
+    for (const [cols, offset] of [[3, 0], [4, 0], [8, 0], [4, 1]] as const) {
+      const rows = 40;
+      const buffer = new Uint8Array(offset + rows * cols);
+      const features = buffer.subarray(offset);
+      features.forEach((_, k) => (features[k] = (Math.floor(k / cols) * 10 + (k % cols)) % 256));
+      const source: ExampleBlock = { features, labels: Int32Array.from({ length: rows }, (_, i) => i), rows, cols, firstRow: 0 };
+      const batches = await lastValueFrom(from([source]).pipe(miniBatches({ batchSize: 6, seed: 2, shuffleBuffer: 16 }), toArray()));
+      for (const b of batches) {
+        expect(b.x.data).toBeInstanceOf(Uint8Array);
+        for (let i = 0; i < b.size; i++) {
+          const expected = Array.from({ length: cols }, (_, j) => (b.labels[i]! * 10 + j) % 256);
+          expect(Array.from(b.x.data.subarray(i * cols, (i + 1) * cols)), `cols ${cols}, offset ${offset}`).toEqual(expected);
+        }
+      }
+      expect(batches.flatMap((b) => Array.from(b.labels)).sort((x, y) => x - y)).toEqual(Array.from({ length: rows }, (_, i) => i));
+    }
+  });
+
+  it('copies float features bit for bit, NaN payloads included', async () => {
+    const source = block(0, 12, 2);
+    const bits = new Uint32Array(source.features.buffer);
+    bits[5] = 0x7fa00001; // a signalling NaN with a payload, in row 2
+    const batches = await lastValueFrom(from([source]).pipe(miniBatches({ batchSize: 4, seed: 1, shuffleBuffer: 5 }), toArray()));
+    const row2 = batches.flatMap((b) => Array.from({ length: b.size }, (_, i) => ({ label: b.labels[i]!, bits: Array.from(new Uint32Array(b.x.data.buffer, b.x.data.byteOffset + i * 8, 2)) }))).find((r) => r.label === 2)!;
+    expect(row2.bits).toEqual([bits[4], 0x7fa00001]);
+  });
+
   it('cuts a live source into batches by count as examples arrive', () => {
     const live = new Subject<{ features: number[]; label: number }>();
     const seen: string[] = [];
