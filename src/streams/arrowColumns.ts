@@ -105,7 +105,9 @@ export async function openArrowSink(path: string, format: 'file' | 'stream' = 'f
       await fs.rename(temporary, path);
     },
     async abort(): Promise<void> {
-      out.destroy();
+      // The file may still be opening: wait until it is closed, or removing it could come first
+      // and the open then leave an empty file behind.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
       await fs.rm(temporary, { force: true });
     },
   };

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { concat, lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Predictions } from '../../src/operators/predict.js';
+import { openArrowSink } from '../../src/streams/arrowColumns.js';
 import { writePredictions } from '../../src/streams/writePredictions.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 
@@ -32,8 +33,18 @@ describe('writePredictions', () => {
     const dir = tempDir();
     const out = path.join(dir, 'pred.arrow');
     await expect(lastValueFrom(concat(of(predictions(3, 0)), throwError(() => new Error('boom'))).pipe(writePredictions(out)))).rejects.toThrow('boom');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The error arrives only once the temporary file is gone: nothing to wait for.
     expect(existsSync(out)).toBe(false);
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('an Arrow sink aborted before its file has even opened leaves nothing behind', async () => {
+    for (let i = 0; i < 20; i++) {
+      const dir = tempDir();
+      const sink = await openArrowSink(path.join(dir, 'out.arrow'));
+      await sink.abort();
+      expect(leftovers(dir), `attempt ${i}`).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+    }
   });
 });
