@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../workerScript.js';
 
 /** The functions exported by the compiled kernels (arguments are byte addresses and sizes). */
 export interface KernelExports {
@@ -67,13 +66,6 @@ export function serveKernels(exports: KernelExports, memory: WebAssembly.Memory,
   }
 }
 
-/** The compiled worker script, also when running from the TypeScript sources (tests). */
-function workerScript(): URL {
-  const here = new URL('./kernelWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../dist/model/kernelWorker.js', import.meta.url);
-}
-
 /** Options of `KernelThreads`. */
 export interface KernelThreadsOptions {
   readonly module: WebAssembly.Module;
@@ -108,7 +100,7 @@ export class KernelThreads {
     this.slots = controls.map((at) => new Int32Array(memory.buffer, at, CONTROL_BYTES / 4));
     this.floats = controls.map((at) => new Float32Array(memory.buffer, at, CONTROL_BYTES / 4));
     this.workers = controls.map((control) => {
-      const worker = new Worker(workerScript(), { workerData: { module, memory, control, spinMilliseconds } });
+      const worker = new Worker(workerScript('kernelWorker.js', import.meta.url), { workerData: { module, memory, control, spinMilliseconds } });
       // A worker blocked in Atomics.wait must not keep the process alive.
       worker.unref();
       return worker;

@@ -1,15 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
+import { workerScript } from '../workerScript.js';
 import { type ContinueDecider, type CurvePoint, failedRecord, type TrialEvent, type TrialSpec } from './trial.js';
-
-/** The compiled worker script, also when running from the TypeScript sources (tests). */
-function workerScript(): URL {
-  const here = new URL('./trialWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../dist/tuning/trialWorker.js', import.meta.url);
-}
 
 type Outgoing =
   | { type: 'decide'; trial: string; point: CurvePoint }
@@ -126,7 +118,7 @@ export class TrialWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerScript(), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
+    const worker = new Worker(workerScript('trialWorker.js', import.meta.url), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
     const slot: Slot = { worker, trial: undefined, onMessage: undefined, onCrash: undefined };
     slot.worker.on('message', (message: Outgoing) => slot.onMessage?.(message));
     const crash = (reason: string) => {
