@@ -97,8 +97,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
         },
       },
     });
-    const exports = instance.exports as unknown as KernelExports;
-    return wasmBackend(memory, exports, flavour, (controls) => (shared ? new KernelThreads({ module, memory, exports, controls }) : undefined), threads);
+    return wasmBackend(memory, instance.exports as unknown as KernelExports, flavour, module, threads);
   }
   return undefined;
 }
@@ -115,13 +114,7 @@ export interface WasmBackend extends Backend {
 // Workers of a backend nobody holds any more are stopped.
 const stopWhenCollected = new FinalizationRegistry<KernelThreads>((threads) => threads.close());
 
-function wasmBackend(
-  memory: WebAssembly.Memory,
-  exports: KernelExports,
-  flavour: WasmFlavour,
-  startThreads: (controls: number[]) => KernelThreads | undefined,
-  threadCount: number,
-): WasmBackend {
+function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour: WasmFlavour, module: WebAssembly.Module, threads: number): WasmBackend {
   const buffer = memory.buffer;
   let top = HEAP_START;
   const alloc = (length: number): Float32Array => {
@@ -134,16 +127,16 @@ function wasmBackend(
     return new Float32Array(buffer, start, length);
   };
   const allocator: Allocator = { name: `wasm-${flavour}`, alloc, bytesUsed: () => top - HEAP_START };
-  const pool = startThreads(Array.from({ length: threadCount - 1 }, () => alloc(CONTROL_BYTES / 4).byteOffset));
+  const controls = Array.from({ length: threads - 1 }, () => alloc(CONTROL_BYTES / 4).byteOffset);
+  const pool = threads > 1 ? new KernelThreads({ module, memory, exports, controls }) : undefined;
 
-  const gemmTransposeB = (a: number, b: number, c: number, m: number, k: number, n: number) => {
-    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeB', m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
-    else exports.gemmTransposeB(a, b, c, m, k, n);
+  /** A product kernel that splits large products by rows of A and C across the pool's threads. */
+  const product = (op: 'gemm' | 'gemmTransposeB') => (a: number, b: number, c: number, m: number, k: number, n: number) => {
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run(op, m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
+    else exports[op](a, b, c, m, k, n);
   };
-  const gemm = (a: number, b: number, c: number, m: number, k: number, n: number) => {
-    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemm', m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
-    else exports.gemm(a, b, c, m, k, n);
-  };
+  const gemm = product('gemm');
+  const gemmTransposeB = product('gemmTransposeB');
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
   // scratch space, kept per purpose and size, so repeated shapes allocate nothing.
