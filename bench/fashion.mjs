@@ -84,9 +84,9 @@ async function rxgradRun() {
     }
     const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
     epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
-    log(`rxgrad (${network.backend.kernels.name}, ${threadsLabel(THREADS)}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+    log(`rxgrad (${network.backend.name}, ${threadsLabel(THREADS)}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }
-  return { name: `rxgrad ${network.backend.kernels.name} (${threadsLabel(THREADS)})`, epochs, rxjsShare };
+  return { name: `rxgrad ${network.backend.name} (${threadsLabel(THREADS)})`, epochs, rxjsShare };
 }
 
 if (args.includes('--rxgrad-only')) {

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWasmBackend, typescriptKernels } from '../dist/index.js';
+import { createWasmBackend, typescriptBackend } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // m×k×n of the product C (m×n) = A·B over k; `ours` and `tfjs` name the transpose case each runs.
@@ -33,10 +33,10 @@ function time(run, flops) {
   return flops / (((performance.now() - start) / 1000) / reps) / 1e9;
 }
 
-const variants = [['typescript', typescriptKernels, (n) => new Float32Array(n)]];
+const variants = [['typescript', typescriptBackend, (n) => new Float32Array(n)]];
 for (const flavour of ['simd', 'relaxed-simd']) {
   const backend = createWasmBackend({ flavour, memoryBytes: 64 * 1024 * 1024 });
-  if (backend) variants.push([backend.kernels.name, backend.kernels, backend.allocator.alloc]);
+  if (backend) variants.push([backend.name, backend, backend.allocator.alloc]);
 }
 const tf = await import('@tensorflow/tfjs-core');
 const wasm = await import('@tensorflow/tfjs-backend-wasm');

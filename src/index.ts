@@ -7,12 +7,12 @@
 export { DataError, DivergedError, ModelFormatError, RxgradError, type DataErrorContext } from './errors.js';
 
 export { Activation } from './model/activation.js';
-export { type Backend, defaultBackend, float64Backend } from './model/backend.js';
+export type { AdamHyper, Backend, LossResult } from './model/backend.js';
+export { float64Backend, typescriptBackend } from './model/typescriptBackend.js';
 export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
 export { Dense, type DenseOptions } from './model/dense.js';
 export { ewaUpdate, ewaUpdateInPlace } from './model/ewa.js';
 export { type InitName, initWeights } from './model/init.js';
-export { type AdamHyper, type Kernels, typescriptKernels } from './model/kernels.js';
 export { type ActivationName, type Layer, type LayerSpec, type Mode, type Param, type PassContext, Workspace } from './model/layer.js';
 export { type Allocator, allocMatrix, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './model/matrix.js';
 export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
@@ -24,10 +24,11 @@ export { RmsProp } from './model/optimizers/rmsprop.js';
 export { Sgd } from './model/optimizers/sgd.js';
 export { createRandom, type Random } from './model/random.js';
 export { type LearningRate, learningRateAt, learningRateFor, parseSchedule, type Schedule } from './model/schedule.js';
-export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './model/serialization.js';
+export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
 export { argmaxRows, softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyResult, softmaxRows } from './model/softmaxCrossEntropy.js';
 export { Standardizer, StandardizerAccumulator } from './model/standardizer.js';
-export { createBackend, createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './model/wasmBackend.js';
+export { createBackend } from './backends/createBackend.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './backends/wasmBackend.js';
 
 export { backward } from './operators/backward.js';
 export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';
@@ -37,7 +38,8 @@ export { type ForwardOptions, type ForwardPass, forward } from './operators/forw
 export { loss, type ScoredPass } from './operators/loss.js';
 export { normalize } from './operators/normalize.js';
 export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';
-export { type PredictOptions, type Predictions, predict } from './operators/predict.js';
+export { type PredictOptions, predict } from './operators/predict.js';
+export type { Predictions } from './streams/predictions.js';
 export { type DatasetSummary, summarize } from './operators/summarize.js';
 export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
 export { type TrainStepsOptions, trainSteps } from './operators/trainSteps.js';
@@ -45,7 +47,7 @@ export { type TrainStepsOptions, trainSteps } from './operators/trainSteps.js';
 export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
 
 export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
-export { type BabysitControl, type BabysitEvent, type BabysitOptions, babysit } from './tuning/babysit.js';
+export { type BabysitControl, type BabysitEvent, type BabysitOptions, babysit } from './training/babysit.js';
 export {
   choice,
   type Distribution,
@@ -64,11 +66,11 @@ export { defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, sp
 export { readStudy, readTrialRecords, runStudy, StudyError, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
 export { type ContinueDecider, type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './tuning/trial.js';
 export { TrialWorkerPool } from './tuning/trialWorkerPool.js';
-export { configFromParams, DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './tuning/trainingConfig.js';
+export { configFromParams, DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './training/trainingConfig.js';
 
 export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';
-export { type MiniBatch, type MiniBatchOptions, miniBatches } from './streams/miniBatches.js';
+export { type MiniBatch, type MiniBatchOptions, miniBatches } from './operators/miniBatches.js';
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
 export { FASHION_MNIST_SOURCE, prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';

@@ -2,14 +2,16 @@ import { filter, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 // The README's two pipeline examples, as written there but for the import path.
 import { backward, createNetwork, createOptimizer, fit, forward, loss, miniBatches, normalize, optimizerStep, readArrow, summarize } from '../src/index.js';
+import { createBackend } from '../src/backends/createBackend.js';
+import { typescriptBackend } from '../src/model/typescriptBackend.js';
 
 describe('README examples', () => {
   it('the pipeline written out runs one epoch, then fit runs twenty', async () => {
     process.chdir(new URL('..', import.meta.url).pathname);
     const train = 'data/digits-train.arrow';
     const { standardizer, cols, classes } = await lastValueFrom(readArrow(train).pipe(summarize()));
-    const network = createNetwork({ inputSize: cols, classes, hidden: [64, 32], activation: 'relu', seed: 0 });
-    const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 });
+    const network = createNetwork({ inputSize: cols, classes, hidden: [64, 32], activation: 'relu', seed: 0, backend: createBackend() });
+    const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 }, typescriptBackend);
 
     const steps = await lastValueFrom(
       readArrow(train).pipe(

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
-import { type BabysitControl, type BabysitEvent, babysit } from '../tuning/babysit.js';
+import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */

@@ -1,5 +1,5 @@
 import { DataError, ModelFormatError } from '../errors.js';
-import { loadModel, type ModelBundle } from '../model/serialization.js';
+import { loadModel, type ModelBundle } from '../files/serialization.js';
 import { inspectArrow, readArrow } from '../streams/readArrow.js';
 
 /** Loads a saved model and opens a data file with the model's columns, checking that they fit. */

@@ -5,14 +5,14 @@ import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
-import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
-import { createBackend } from '../model/wasmBackend.js';
+import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
+import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
 import { type ArrowLayout, inspectArrow, readArrow } from '../streams/readArrow.js';
 import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
-import { optimizerConfigOf } from '../tuning/trainingConfig.js';
+import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */

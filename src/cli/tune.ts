@@ -6,7 +6,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
-import { DEFAULT_TRAINING_CONFIG } from '../tuning/trainingConfig.js';
+import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad tune`. */

@@ -1,6 +1,4 @@
 import type { Backend } from './backend.js';
-import { ewaUpdate } from './ewa.js';
-import type { Kernels } from './kernels.js';
 import type { Layer, LayerSpec, Param, PassContext } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
 
@@ -35,7 +33,7 @@ interface Saved {
  * gradient, through μ and σ² as well.
  *
  * @example
- * const bn = new BatchNorm({ size: 32 }, defaultBackend);
+ * const bn = new BatchNorm({ size: 32 }, typescriptBackend);
  * const y = bn.forward(z, { mode: 'train', workspace });
  */
 export class BatchNorm implements Layer {
@@ -48,7 +46,7 @@ export class BatchNorm implements Layer {
   readonly runningMean: FloatArray;
   readonly runningVar: FloatArray;
   readonly buffers: ReadonlyMap<string, FloatArray>;
-  private readonly kernels: Kernels;
+  private readonly backend: Backend;
 
   constructor(options: BatchNormOptions, backend: Backend, name = 'batchNorm') {
     const { size, epsilon = 1e-5, momentum = 0.9, runningVariance = 'biased' } = options;
@@ -62,7 +60,7 @@ export class BatchNorm implements Layer {
     this.gamma = { name: `${name}.gamma`, shape: [size], value: allocator.alloc(size).fill(1), grad: allocator.alloc(size), decay: false };
     this.beta = { name: `${name}.beta`, shape: [size], value: allocator.alloc(size), grad: allocator.alloc(size), decay: false };
     this.params = [this.gamma, this.beta];
-    this.kernels = backend.kernels;
+    this.backend = backend;
     this.runningMean = allocator.alloc(size);
     this.runningVar = allocator.alloc(size).fill(1);
     this.buffers = new Map([
@@ -78,15 +76,8 @@ export class BatchNorm implements Layer {
     const { epsilon, momentum, runningVariance } = this.spec;
     const ws = ctx.workspace;
     const out = ws.buffer(this, 'out', n * size);
-    const gamma = this.gamma.value;
-    const beta = this.beta.value;
-    const z = x.data;
     if (ctx.mode === 'inference') {
-      for (let j = 0; j < size; j++) {
-        const scale = gamma[j]! / Math.sqrt(this.runningVar[j]! + epsilon);
-        const shift = beta[j]! - this.runningMean[j]! * scale;
-        for (let i = 0; i < n; i++) out[i * size + j] = z[i * size + j]! * scale + shift;
-      }
+      this.backend.batchNormInference(x.data, out, this.runningMean, this.runningVar, this.gamma.value, this.beta.value, n, size, epsilon);
       return { rows: n, cols: size, data: out };
     }
     if (n < 2) {
@@ -94,41 +85,7 @@ export class BatchNorm implements Layer {
     }
     const xhat = ws.buffer(this, 'xhat', n * size);
     const invStd = ws.buffer(this, 'invStd', size);
-    const means = ws.buffer(this, 'mean', size);
-    const variances = ws.buffer(this, 'variance', size);
-    if (this.kernels.batchNormTrain?.(z, out, xhat, means, variances, invStd, gamma, beta, n, size, epsilon)) {
-      for (let j = 0; j < size; j++) {
-        this.runningMean[j] = ewaUpdate(this.runningMean[j]!, means[j]!, momentum);
-        const fed = runningVariance === 'unbiased' ? (variances[j]! * n) / (n - 1) : variances[j]!;
-        this.runningVar[j] = ewaUpdate(this.runningVar[j]!, fed, momentum);
-      }
-      ws.save<Saved>(this, { xhat, invStd, rows: n });
-      return { rows: n, cols: size, data: out };
-    }
-    for (let j = 0; j < size; j++) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += z[i * size + j]!;
-      const mean = sum / n;
-      let squares = 0;
-      for (let i = 0; i < n; i++) {
-        const d = z[i * size + j]! - mean;
-        squares += d * d;
-      }
-      const variance = squares / n;
-      const inv = 1 / Math.sqrt(variance + epsilon);
-      invStd[j] = inv;
-      const g = gamma[j]!;
-      const b = beta[j]!;
-      for (let i = 0; i < n; i++) {
-        const k = i * size + j;
-        const h = (z[k]! - mean) * inv;
-        xhat[k] = h;
-        out[k] = g * h + b;
-      }
-      this.runningMean[j] = ewaUpdate(this.runningMean[j]!, mean, momentum);
-      const fed = runningVariance === 'unbiased' ? squares / (n - 1) : variance;
-      this.runningVar[j] = ewaUpdate(this.runningVar[j]!, fed, momentum);
-    }
+    this.backend.batchNormTrain(x.data, out, xhat, invStd, this.gamma.value, this.beta.value, this.runningMean, this.runningVar, n, size, epsilon, momentum, runningVariance === 'unbiased');
     ws.save<Saved>(this, { xhat, invStd, rows: n });
     return { rows: n, cols: size, data: out };
   }
@@ -138,26 +95,7 @@ export class BatchNorm implements Layer {
     const { xhat, invStd, rows: n } = ctx.workspace.load<Saved>(this);
     const size = this.inputSize;
     const dx = ctx.workspace.buffer(this, 'dx', n * size);
-    const g = dy.data;
-    const gamma = this.gamma.value;
-    if (this.kernels.batchNormBackward?.(g, xhat, invStd, gamma, dx, this.gamma.grad, this.beta.grad, n, size)) return { rows: n, cols: size, data: dx };
-    for (let j = 0; j < size; j++) {
-      let sumDy = 0;
-      let sumDyXhat = 0;
-      for (let i = 0; i < n; i++) {
-        const k = i * size + j;
-        sumDy += g[k]!;
-        sumDyXhat += g[k]! * xhat[k]!;
-      }
-      this.beta.grad[j] = sumDy;
-      this.gamma.grad[j] = sumDyXhat;
-      // dx = γ/(n·σ) · (n·dy − Σdy − x̂·Σ(dy·x̂)), the gradient through μ and σ² included.
-      const scale = (gamma[j]! * invStd[j]!) / n;
-      for (let i = 0; i < n; i++) {
-        const k = i * size + j;
-        dx[k] = scale * (n * g[k]! - sumDy - xhat[k]! * sumDyXhat);
-      }
-    }
+    this.backend.batchNormBackward(dy.data, xhat, invStd, this.gamma.value, dx, this.gamma.grad, this.beta.grad, n, size);
     return { rows: n, cols: size, data: dx };
   }
 }

@@ -19,7 +19,7 @@ export interface DenseOptions {
  * gradient need no transposed copy of W.
  *
  * @example
- * const dense = new Dense({ inputSize: 64, units: 32, bias: false }, defaultBackend, createRandom(0));
+ * const dense = new Dense({ inputSize: 64, units: 32, bias: false }, typescriptBackend, createRandom(0));
  */
 export class Dense implements Layer {
   readonly spec: LayerSpec & { type: 'dense' };
@@ -49,14 +49,8 @@ export class Dense implements Layer {
     const n = x.rows;
     const units = this.outputSize;
     const out = ctx.workspace.buffer(this, 'out', n * units);
-    this.backend.kernels.matmulTransposeB(x.data, this.weight.value, out, n, this.inputSize, units);
-    if (this.bias) {
-      const b = this.bias.value;
-      for (let i = 0; i < n; i++) {
-        const row = i * units;
-        for (let j = 0; j < units; j++) out[row + j]! += b[j]!;
-      }
-    }
+    this.backend.matmulTransposeB(x.data, this.weight.value, out, n, this.inputSize, units);
+    if (this.bias) this.backend.addBias(out, this.bias.value, n, units);
     ctx.workspace.save(this, x);
     return { rows: n, cols: units, data: out };
   }
@@ -65,20 +59,13 @@ export class Dense implements Layer {
     const x = ctx.workspace.load<Matrix>(this);
     const n = x.rows;
     const units = this.outputSize;
-    const { kernels } = this.backend;
-    kernels.matmulTransposeA(dy.data, x.data, this.weight.grad, units, n, this.inputSize);
-    if (this.bias) {
-      const db = this.bias.grad;
-      db.fill(0);
-      for (let i = 0; i < n; i++) {
-        const row = i * units;
-        for (let j = 0; j < units; j++) db[j]! += dy.data[row + j]!;
-      }
-    }
+    const { backend } = this;
+    backend.matmulTransposeA(dy.data, x.data, this.weight.grad, units, n, this.inputSize);
+    if (this.bias) backend.sumRows(dy.data, this.bias.grad, n, units);
     // For the first layer this product (batch × units × inputs) would be thrown away.
     if (!inputGradient) return undefined;
     const dx = ctx.workspace.buffer(this, 'dx', n * this.inputSize);
-    kernels.matmul(dy.data, this.weight.value, dx, n, units, this.inputSize);
+    backend.matmul(dy.data, this.weight.value, dx, n, units, this.inputSize);
     return { rows: n, cols: this.inputSize, data: dx };
   }
 }

@@ -1,5 +1,5 @@
-import type { Kernels } from './kernels.js';
-import type { Allocator, FloatArray, Matrix } from './matrix.js';
+import type { Backend } from './backend.js';
+import type { FloatArray, Matrix } from './matrix.js';
 
 /** Training normalizes with mini-batch statistics and updates running ones; inference uses the running ones. */
 export type Mode = 'train' | 'inference';
@@ -28,18 +28,15 @@ export interface Param {
  * mini-batch of each shape.
  *
  * @example
- * const ws = new Workspace(float32Allocator);
+ * const ws = new Workspace(typescriptBackend);
  * const out = ws.buffer(layer, 'out', 64 * 32);
  */
 export class Workspace {
   private readonly buffers = new Map<object, Map<string, FloatArray>>();
   private readonly saved = new Map<object, unknown>();
 
-  /** @param kernels the backend's kernels, for operators that compute into the workspace (normalize). */
-  constructor(
-    readonly allocator: Allocator,
-    readonly kernels?: Kernels,
-  ) {}
+  /** @param backend where the buffers come from, and whose ops compute into them. */
+  constructor(readonly backend: Backend) {}
 
   /** A buffer of exactly `length` elements, reused across calls with the same owner, name and length. */
   buffer(owner: object, name: string, length: number): FloatArray {
@@ -47,7 +44,7 @@ export class Workspace {
     if (byName === undefined) this.buffers.set(owner, (byName = new Map()));
     const key = `${name}:${length}`;
     let buffer = byName.get(key);
-    if (buffer === undefined) byName.set(key, (buffer = this.allocator.alloc(length)));
+    if (buffer === undefined) byName.set(key, (buffer = this.backend.allocator.alloc(length)));
     return buffer;
   }
 

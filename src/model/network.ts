@@ -1,6 +1,5 @@
 import { Activation, isActivationName } from './activation.js';
-import { type Backend, defaultBackend } from './backend.js';
-import { createBackend } from './wasmBackend.js';
+import type { Backend } from './backend.js';
 import { BatchNorm } from './batchNorm.js';
 import { Dense } from './dense.js';
 import type { InitName } from './init.js';
@@ -33,8 +32,11 @@ export interface NetworkOptions {
   readonly batchNormMomentum?: number;
   readonly batchNormEpsilon?: number;
   readonly runningVariance?: 'biased' | 'unbiased';
-  /** Default: a new WebAssembly SIMD backend for this network (`createBackend()`), TypeScript where unavailable. */
-  readonly backend?: Backend;
+  /**
+   * Where the weights live and the math runs: `createBackend()` for a new model (WebAssembly SIMD
+   * where available), `float64Backend` for gradient checks.
+   */
+  readonly backend: Backend;
 }
 
 /**
@@ -43,8 +45,8 @@ export interface NetworkOptions {
  * `Workspace`.
  *
  * @example
- * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32] });
- * const logits = net.forward(x, { mode: 'inference', workspace: new Workspace(net.backend.allocator) });
+ * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], backend: createBackend() });
+ * const logits = net.forward(x, { mode: 'inference', workspace: net.acquireWorkspace() });
  */
 export class Network {
   readonly params: readonly Param[];
@@ -54,9 +56,10 @@ export class Network {
   readonly classes: number;
   private readonly idleWorkspaces: Workspace[] = [];
 
+  /** @param backend the one the layers were built on. */
   constructor(
     readonly layers: readonly Layer[],
-    readonly backend: Backend = defaultBackend,
+    readonly backend: Backend,
   ) {
     if (layers.length === 0) throw new RangeError('Network: needs at least one layer');
     for (let i = 1; i < layers.length; i++) {
@@ -80,7 +83,7 @@ export class Network {
    * matters when they live in a WebAssembly memory that cannot free them.
    */
   acquireWorkspace(): Workspace {
-    return this.idleWorkspaces.pop() ?? new Workspace(this.backend.allocator, this.backend.kernels);
+    return this.idleWorkspaces.pop() ?? new Workspace(this.backend);
   }
 
   /** Hands a workspace back when its run has ended. */
@@ -121,7 +124,7 @@ export class Network {
  * bias and no BatchNorm when `batchNorm` is false), then a Dense layer to the class logits.
  *
  * @example
- * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], activation: 'relu', seed: 1 });
+ * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], activation: 'relu', seed: 1, backend: createBackend() });
  */
 export function createNetwork(options: NetworkOptions): Network {
   const { inputSize, classes, hidden = [64, 32], activation = 'relu', batchNorm = true } = options;
@@ -145,21 +148,17 @@ export function createNetwork(options: NetworkOptions): Network {
   }
   layers.push({ type: 'dense', inputSize: size, units: classes, bias: true });
   const init = options.init ?? (activation === 'tanh' || activation === 'sigmoid' ? 'xavier' : 'he');
-  return buildNetwork({ inputSize, classes, layers }, { init, seed: options.seed ?? 0, ...(options.backend ? { backend: options.backend } : {}) });
+  return buildNetwork({ inputSize, classes, layers }, { init, seed: options.seed ?? 0, backend: options.backend });
 }
 
 /**
- * Builds a network from its architecture, with freshly initialised weights, on `backend` (default:
- * a new `createBackend()`, WebAssembly SIMD where available).
+ * Builds a network from its architecture, with freshly initialised weights, on `backend`.
  *
  * @example
- * const copy = buildNetwork(net.spec, { seed: 0 });
+ * const copy = buildNetwork(net.spec, { seed: 0, backend: net.backend });
  */
-export function buildNetwork(
-  spec: NetworkSpec,
-  options: { readonly init?: InitName; readonly seed?: number | string; readonly backend?: Backend } = {},
-): Network {
-  const backend = options.backend ?? createBackend();
+export function buildNetwork(spec: NetworkSpec, options: { readonly init?: InitName; readonly seed?: number | string; readonly backend: Backend }): Network {
+  const { backend } = options;
   const rng = createRandom(options.seed ?? 0);
   const layers = spec.layers.map((layer, i): Layer => {
     switch (layer.type) {
@@ -168,7 +167,7 @@ export function buildNetwork(
       case 'batchNorm':
         return new BatchNorm(layer, backend, String(i));
       case 'activation':
-        return new Activation(layer, backend.kernels);
+        return new Activation(layer, backend);
       default:
         throw new RangeError(`buildNetwork: unknown layer type '${(layer as { type: string }).type}'`);
     }

@@ -2,7 +2,7 @@ import { defer, finalize, map, type OperatorFunction } from 'rxjs';
 import type { Mode, PassContext, Workspace } from '../model/layer.js';
 import type { Matrix } from '../model/matrix.js';
 import type { Network } from '../model/network.js';
-import type { MiniBatch } from '../streams/miniBatches.js';
+import type { MiniBatch } from './miniBatches.js';
 
 /**
  * A mini-batch after the forward pass: its logits, and the pass context that `backward` needs.

@@ -1,6 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
 import type { Matrix } from '../model/matrix.js';
-import { softmaxCrossEntropy } from '../model/softmaxCrossEntropy.js';
 import type { ForwardPass } from './forward.js';
 
 /** A forward pass scored against its labels. Matrices live in the run's workspace. */
@@ -27,7 +26,7 @@ export function loss(): OperatorFunction<ForwardPass, ScoredPass> {
     const ws = pass.context.workspace;
     const probabilities = ws.buffer(loss, 'probabilities', rows * cols);
     const dLogits = pass.context.mode === 'train' ? ws.buffer(loss, 'dLogits', rows * cols) : undefined;
-    const result = softmaxCrossEntropy(pass.logits, pass.batch.labels, probabilities, dLogits);
+    const result = pass.network.backend.softmaxCrossEntropy(pass.logits, pass.batch.labels, probabilities, dLogits);
     return {
       ...pass,
       loss: result.loss,

@@ -1,19 +1,10 @@
 import { map, type OperatorFunction, pipe } from 'rxjs';
 import type { Network } from '../model/network.js';
-import { argmaxRows, softmaxRows } from '../model/softmaxCrossEntropy.js';
+import { argmaxRows } from '../model/softmaxCrossEntropy.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Predictions } from '../streams/predictions.js';
 import { inferencePasses } from './inferencePasses.js';
-
-/** Predictions for a run of consecutive rows. The arrays are the emission's own. */
-export interface Predictions {
-  readonly rows: number;
-  readonly classes: number;
-  /** The hardmax class of each row. */
-  readonly predicted: Int32Array;
-  /** rows × classes softmax probabilities. */
-  readonly probabilities: Float32Array;
-}
 
 /** Options of `predict`. */
 export interface PredictOptions {
@@ -34,7 +25,7 @@ export function predict(network: Network, options: PredictOptions = {}): Operato
     inferencePasses(network, options),
     map(({ logits }): Predictions => {
       const probabilities = new Float32Array(logits.rows * logits.cols);
-      softmaxRows(logits, probabilities);
+      network.backend.softmax(logits, probabilities);
       const predicted = argmaxRows({ rows: logits.rows, cols: logits.cols, data: probabilities }, new Int32Array(logits.rows));
       return { rows: logits.rows, classes: logits.cols, predicted, probabilities };
     }),

@@ -1,6 +1,6 @@
 import { type OperatorFunction, pipe } from 'rxjs';
 import type { Example, ExampleBlock } from '../streams/examples.js';
-import { miniBatches } from '../streams/miniBatches.js';
+import { miniBatches } from './miniBatches.js';
 import type { StepMetrics } from './optimizerStep.js';
 import { type TrainStepsOptions, trainSteps } from './trainSteps.js';
 

@@ -4,7 +4,7 @@ import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { LearningRate } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
-import type { MiniBatch } from '../streams/miniBatches.js';
+import type { MiniBatch } from './miniBatches.js';
 import { backward } from './backward.js';
 import { forward } from './forward.js';
 import { loss } from './loss.js';

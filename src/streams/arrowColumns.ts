@@ -19,7 +19,7 @@ import {
   Uint16,
   Uint32,
 } from 'apache-arrow';
-import { temporarySibling } from '../model/atomicFiles.js';
+import { temporarySibling } from '../files/atomicFiles.js';
 
 /** The typed arrays an Arrow column can be made from. */
 export type ColumnValues = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;

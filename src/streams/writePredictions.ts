@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import type { Predictions } from '../operators/predict.js';
+import type { Predictions } from './predictions.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 
 /** What `writePredictions` wrote. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
 import { RxgradError } from '../errors.js';
-import { writeFileAtomic } from '../model/atomicFiles.js';
+import { writeFileAtomic } from '../files/atomicFiles.js';
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
@@ -13,7 +13,7 @@ import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
 import { type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
-import { configFromParams, type TrainingConfig } from './trainingConfig.js';
+import { configFromParams, type TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** A study directory that does not fit the request: a different space or settings, or no --resume. */

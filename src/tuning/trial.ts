@@ -1,16 +1,17 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { filter, Observable, type Subscription, takeWhile } from 'rxjs';
+import { createBackend } from '../backends/createBackend.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
-import { loadModel, type ModelBundle, saveModel } from '../model/serialization.js';
+import { loadModel, type ModelBundle, saveModel } from '../files/serialization.js';
 import { Standardizer } from '../model/standardizer.js';
 import { fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { readArrow } from '../streams/readArrow.js';
 import type { Params } from './space.js';
-import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
+import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
 
 /** Everything a trial needs, as plain data (it crosses to a worker thread). */
 export interface TrialSpec {
@@ -150,7 +151,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
         curve = [...((saved.notes?.curve as CurvePoint[] | undefined) ?? [])];
         resumedFromEpoch = saved.progress?.epochsCompleted ?? 0;
       } else {
-        network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
+        network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
         optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
       }
       if (closed) return;

@@ -1,5 +1,5 @@
 import type { ExampleBlock } from '../../src/streams/examples.js';
-import type { MiniBatch } from '../../src/streams/miniBatches.js';
+import type { MiniBatch } from '../../src/operators/miniBatches.js';
 
 /** A block of `rows` examples with `cols` features where feature j of row r is r·10 + j and label = r. */
 export function block(firstRow: number, rows: number, cols = 2): ExampleBlock {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Activation } from '../../src/model/activation.js';
-import { float64Backend } from '../../src/model/backend.js';
+import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { BatchNorm } from '../../src/model/batchNorm.js';
 import { Dense } from '../../src/model/dense.js';
 import { type Layer, type PassContext, Workspace } from '../../src/model/layer.js';
@@ -8,7 +8,7 @@ import type { Matrix } from '../../src/model/matrix.js';
 import { createRandom } from '../../src/model/random.js';
 import { expectGradient, randomArray } from '../helpers/gradcheck.js';
 
-const train = (): PassContext => ({ mode: 'train', workspace: new Workspace(float64Backend.allocator) });
+const train = (): PassContext => ({ mode: 'train', workspace: new Workspace(float64Backend) });
 
 /** loss = Σ out ⊙ r for a fixed random r, so ∂loss/∂out = r. */
 function checkLayer(layer: Layer, rows: number, seed: string) {
@@ -92,7 +92,7 @@ describe('BatchNorm', () => {
     }
     expect(bn.runningMean[0]).toBeCloseTo(mean, 12);
     expect(bn.runningVar[0]).toBeCloseTo(variance, 12);
-    const inference = bn.forward({ rows: 2, cols: 1, data: Float64Array.of(1, 3) }, { mode: 'inference', workspace: new Workspace(float64Backend.allocator) });
+    const inference = bn.forward({ rows: 2, cols: 1, data: Float64Array.of(1, 3) }, { mode: 'inference', workspace: new Workspace(float64Backend) });
     expect(inference.data[0]).toBeCloseTo((1 - mean) / Math.sqrt(variance + 1e-5), 10);
     expect(inference.data[1]).toBeCloseTo((3 - mean) / Math.sqrt(variance + 1e-5), 10);
     // Training mode on the same batch normalizes with the batch's own statistics instead.
@@ -116,24 +116,24 @@ describe('BatchNorm', () => {
 
 describe('Activation', () => {
   for (const fn of ['relu', 'tanh', 'sigmoid', 'linear'] as const) {
-    it(`${fn} passes a gradient check`, () => checkLayer(new Activation({ size: 6, fn }), 3, fn));
+    it(`${fn} passes a gradient check`, () => checkLayer(new Activation({ size: 6, fn }, float64Backend), 3, fn));
   }
 
   it('computes the textbook values and rejects unknown names', () => {
     const ctx = train();
     const x: Matrix = { rows: 1, cols: 3, data: Float64Array.of(-2, 0, 3) };
-    expect(Array.from(new Activation({ size: 3, fn: 'relu' }).forward(x, ctx).data)).toEqual([0, 0, 3]);
-    expect(new Activation({ size: 3, fn: 'sigmoid' }).forward(x, ctx).data[1]).toBe(0.5);
-    expect(new Activation({ size: 3, fn: 'sigmoid' }).forward({ rows: 1, cols: 1, data: Float64Array.of(-800) }, ctx).data[0]).toBe(0);
-    expect(new Activation({ size: 3, fn: 'tanh' }).forward(x, ctx).data[2]).toBeCloseTo(Math.tanh(3), 15);
-    expect(() => new Activation({ size: 3, fn: 'gelu' as never })).toThrow(/unknown activation 'gelu'/);
+    expect(Array.from(new Activation({ size: 3, fn: 'relu' }, float64Backend).forward(x, ctx).data)).toEqual([0, 0, 3]);
+    expect(new Activation({ size: 3, fn: 'sigmoid' }, float64Backend).forward(x, ctx).data[1]).toBe(0.5);
+    expect(new Activation({ size: 3, fn: 'sigmoid' }, float64Backend).forward({ rows: 1, cols: 1, data: Float64Array.of(-800) }, ctx).data[0]).toBe(0);
+    expect(new Activation({ size: 3, fn: 'tanh' }, float64Backend).forward(x, ctx).data[2]).toBeCloseTo(Math.tanh(3), 15);
+    expect(() => new Activation({ size: 3, fn: 'gelu' as never }, float64Backend)).toThrow(/unknown activation 'gelu'/);
   });
 });
 
 describe('NaN propagation', () => {
   it('relu and dense pass NaN on instead of hiding it', () => {
     const ctx = train();
-    const relu = new Activation({ size: 2, fn: 'relu' }).forward({ rows: 1, cols: 2, data: Float64Array.of(Number.NaN, -1) }, ctx);
+    const relu = new Activation({ size: 2, fn: 'relu' }, float64Backend).forward({ rows: 1, cols: 2, data: Float64Array.of(Number.NaN, -1) }, ctx);
     expect(relu.data[0]).toBeNaN();
     const dense = new Dense({ inputSize: 2, units: 1 }, float64Backend, createRandom(0));
     dense.weight.value[0] = Number.NaN;

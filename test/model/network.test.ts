@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { float64Backend } from '../../src/model/backend.js';
+import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { Workspace } from '../../src/model/layer.js';
 import { buildNetwork, createNetwork } from '../../src/model/network.js';
 import { Sgd } from '../../src/model/optimizers/sgd.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
-import { float64Allocator } from '../../src/model/matrix.js';
 import { expectGradient, randomArray } from '../helpers/gradcheck.js';
+import { createBackend } from '../../src/backends/createBackend.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 describe('Network', () => {
   for (const activation of ['relu', 'tanh', 'sigmoid'] as const) {
@@ -15,10 +16,10 @@ describe('Network', () => {
       const x = { rows, cols: 5, data: randomArray(rows * 5, 'netx', 2) };
       const labels = [0, 2, 1, 1, 0];
       const lossOf = () => {
-        const logits = net.forward(x, { mode: 'train', workspace: new Workspace(float64Allocator) });
+        const logits = net.forward(x, { mode: 'train', workspace: new Workspace(float64Backend) });
         return softmaxCrossEntropy(logits, labels, new Float64Array(rows * 3)).loss;
       };
-      const ctx = { mode: 'train' as const, workspace: new Workspace(float64Allocator) };
+      const ctx = { mode: 'train' as const, workspace: new Workspace(float64Backend) };
       const logits = net.forward(x, ctx);
       const dLogits = new Float64Array(rows * 3);
       softmaxCrossEntropy(logits, labels, new Float64Array(rows * 3), dLogits);
@@ -34,8 +35,8 @@ describe('Network', () => {
     expect(net.params.map((p) => p.name)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     const x = { rows: 3, cols: 3, data: randomArray(9, 'nobn') };
     const labels = [3, 0, 1];
-    const lossOf = () => softmaxCrossEntropy(net.forward(x, { mode: 'train', workspace: new Workspace(float64Allocator) }), labels, new Float64Array(12)).loss;
-    const ctx = { mode: 'train' as const, workspace: new Workspace(float64Allocator) };
+    const lossOf = () => softmaxCrossEntropy(net.forward(x, { mode: 'train', workspace: new Workspace(float64Backend) }), labels, new Float64Array(12)).loss;
+    const ctx = { mode: 'train' as const, workspace: new Workspace(float64Backend) };
     const dLogits = new Float64Array(12);
     softmaxCrossEntropy(net.forward(x, ctx), labels, new Float64Array(12), dLogits);
     net.backward({ rows: 3, cols: 4, data: dLogits }, ctx);
@@ -47,7 +48,7 @@ describe('Network', () => {
     const net = createNetwork({ inputSize: 3, classes: 2, hidden: [4], backend: float64Backend });
     const x = { rows: 3, cols: 3, data: randomArray(9, 'skip') };
     const run = (inputGradient: boolean) => {
-      const ctx = { mode: 'train' as const, workspace: new Workspace(float64Allocator) };
+      const ctx = { mode: 'train' as const, workspace: new Workspace(float64Backend) };
       const dLogits = new Float64Array(6);
       softmaxCrossEntropy(net.forward(x, ctx), [0, 1, 1], new Float64Array(6), dLogits);
       const dx = net.backward({ rows: 3, cols: 2, data: dLogits }, ctx, inputGradient);
@@ -61,10 +62,10 @@ describe('Network', () => {
   });
 
   it('one SGD step raises the probability of the true class', () => {
-    const net = createNetwork({ inputSize: 4, classes: 3, hidden: [8], seed: 2 });
+    const net = createNetwork({ inputSize: 4, classes: 3, hidden: [8], seed: 2, backend: createBackend() });
     const x = { rows: 2, cols: 4, data: Float32Array.of(1, -1, 0.5, 2, 0, 1, -2, 1) };
     const labels = [2, 0];
-    const ws = new Workspace(net.backend.allocator);
+    const ws = new Workspace(net.backend);
     const probabilityOfTruth = () => {
       const probs = new Float32Array(6);
       softmaxCrossEntropy(net.forward(x, { mode: 'train', workspace: ws }), labels, probs);
@@ -75,26 +76,26 @@ describe('Network', () => {
     const dLogits = new Float32Array(6);
     softmaxCrossEntropy(net.forward(x, ctx), labels, new Float32Array(6), dLogits);
     net.backward({ rows: 2, cols: 3, data: dLogits }, ctx);
-    new Sgd({ learningRate: 0.1 }).step(net.params, 0.1);
+    new Sgd({ learningRate: 0.1 }, typescriptBackend).step(net.params, 0.1);
     const after = probabilityOfTruth();
     expect(after[0]).toBeGreaterThan(before[0]!);
     expect(after[1]).toBeGreaterThan(before[1]!);
   });
 
   it('is reproducible from its seed and rebuilds from its spec', () => {
-    const a = createNetwork({ inputSize: 6, classes: 3, seed: 11 });
-    const b = createNetwork({ inputSize: 6, classes: 3, seed: 11 });
-    const c = createNetwork({ inputSize: 6, classes: 3, seed: 12 });
+    const a = createNetwork({ inputSize: 6, classes: 3, seed: 11, backend: createBackend() });
+    const b = createNetwork({ inputSize: 6, classes: 3, seed: 11, backend: createBackend() });
+    const c = createNetwork({ inputSize: 6, classes: 3, seed: 12, backend: createBackend() });
     expect(Array.from(a.params[0]!.value)).toEqual(Array.from(b.params[0]!.value));
     expect(Array.from(a.params[0]!.value)).not.toEqual(Array.from(c.params[0]!.value));
-    expect(buildNetwork(a.spec).spec).toEqual(a.spec);
+    expect(buildNetwork(a.spec, { backend: a.backend }).spec).toEqual(a.spec);
     expect(a.spec.layers.map((l) => l.type)).toEqual(['dense', 'batchNorm', 'activation', 'dense', 'batchNorm', 'activation', 'dense']);
   });
 
   it('rejects architectures that do not fit when built', () => {
-    expect(() => createNetwork({ inputSize: 4, classes: 1 })).toThrow(/classes must be an integer ≥ 2, got 1/);
+    expect(() => createNetwork({ inputSize: 4, classes: 1, backend: createBackend() })).toThrow(/classes must be an integer ≥ 2, got 1/);
     expect(() =>
-      buildNetwork({ inputSize: 4, classes: 2, layers: [{ type: 'dense', inputSize: 4, units: 3, bias: true }, { type: 'dense', inputSize: 5, units: 2, bias: true }] }),
+      buildNetwork({ inputSize: 4, classes: 2, layers: [{ type: 'dense', inputSize: 4, units: 3, bias: true }, { type: 'dense', inputSize: 5, units: 2, bias: true }] }, { backend: float64Backend }),
     ).toThrow(/layer 1 expects 5 inputs but layer 0 gives 3/);
   });
 });

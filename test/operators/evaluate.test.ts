@@ -1,7 +1,7 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { float64Backend } from '../../src/model/backend.js';
+import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { Workspace } from '../../src/model/layer.js';
 import { createNetwork } from '../../src/model/network.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
@@ -18,7 +18,7 @@ describe('evaluate', () => {
   it('emits one evaluation on completion, equal to a direct computation, whatever the batch size', () => {
     const data = block(0, 5);
     const probs = new Float64Array(25);
-    const direct = softmaxCrossEntropy(network.forward({ rows: 5, cols: 2, data: Float64Array.from(data.features) }, { mode: 'inference', workspace: new Workspace(float64Backend.allocator) }), data.labels, probs);
+    const direct = softmaxCrossEntropy(network.forward({ rows: 5, cols: 2, data: Float64Array.from(data.features) }, { mode: 'inference', workspace: new Workspace(float64Backend) }), data.labels, probs);
     scheduler.run(({ cold, expectObservable }) => {
       for (const batchSize of [1, 2, 256]) {
         const source = cold('-a-b-|', { a: block(0, 2), b: block(2, 3) });

@@ -1,10 +1,10 @@
 import { from, lastValueFrom, map, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createNetwork, type Network } from '../../src/model/network.js';
-import { createWasmBackend } from '../../src/model/wasmBackend.js';
+import { createWasmBackend } from '../../src/backends/wasmBackend.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../../src/model/optimizers/optimizer.js';
-import { loadModel, saveModel } from '../../src/model/serialization.js';
+import { loadModel, saveModel } from '../../src/files/serialization.js';
 import { evaluate } from '../../src/operators/evaluate.js';
 import { type EpochMetrics, type FitEvent, fit } from '../../src/operators/fit.js';
 import { summarize } from '../../src/operators/summarize.js';
@@ -12,12 +12,14 @@ import { trainEpoch } from '../../src/operators/trainEpoch.js';
 import { readArrow } from '../../src/streams/readArrow.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 import path from 'node:path';
+import { createBackend } from '../../src/backends/createBackend.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 const summary = () => lastValueFrom(readArrow(DIGITS_TRAIN).pipe(summarize()));
 const epochsOf = (events: FitEvent[]) => events.filter((e): e is FitEvent & { type: 'epoch' } => e.type === 'epoch');
 
 function model(seed = 0) {
-  const network = createNetwork({ inputSize: 64, classes: 10, hidden: [32, 16], seed });
+  const network = createNetwork({ inputSize: 64, classes: 10, hidden: [32, 16], seed, backend: createBackend() });
   return { network, optimizer: createOptimizer({ type: 'adam', learningRate: 0.01 }, network.backend) };
 }
 
@@ -30,8 +32,8 @@ describe('trainEpoch', () => {
     // 1438 = 3·479 + 1: the single leftover example is dropped.
     expect(steps.map((s) => s.size)).toEqual([479, 479, 479]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
-    const noBatchNorm = createNetwork({ inputSize: 64, classes: 10, batchNorm: false });
-    const kept = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network: noBatchNorm, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }), epoch: 0, batchSize: 479 }), toArray()));
+    const noBatchNorm = createNetwork({ inputSize: 64, classes: 10, batchNorm: false, backend: createBackend() });
+    const kept = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network: noBatchNorm, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend), epoch: 0, batchSize: 479 }), toArray()));
     expect(kept.map((s) => s.size)).toEqual([479, 479, 479, 1]);
   });
 });
@@ -101,11 +103,11 @@ describe('fit', () => {
   });
 
   it('trains on a live source as examples arrive, cut into batches by count', async () => {
-    const network = createNetwork({ inputSize: 2, classes: 2, hidden: [4], seed: 1 });
+    const network = createNetwork({ inputSize: 2, classes: 2, hidden: [4], seed: 1, backend: createBackend() });
     const live = new Subject<{ features: number[]; label: number }>();
     const seen: FitEvent[] = [];
     const done = lastValueFrom(
-      fit(live, { network, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }), epochs: 1, batchSize: 4, shuffle: false }).pipe(
+      fit(live, { network, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }, typescriptBackend), epochs: 1, batchSize: 4, shuffle: false }).pipe(
         tap((e) => seen.push(e)),
         toArray(),
       ),

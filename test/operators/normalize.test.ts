@@ -1,7 +1,7 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MiniBatch } from '../../src/streams/miniBatches.js';
+import type { MiniBatch } from '../../src/operators/miniBatches.js';
 import { Standardizer } from '../../src/model/standardizer.js';
 import { normalize } from '../../src/operators/normalize.js';
 import { batchOf } from '../helpers/blocks.js';

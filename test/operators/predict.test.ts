@@ -5,13 +5,14 @@ import { createNetwork } from '../../src/model/network.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import { predict } from '../../src/operators/predict.js';
 import { block } from '../helpers/blocks.js';
+import { createBackend } from '../../src/backends/createBackend.js';
 
 describe('predict', () => {
   let scheduler: TestScheduler;
   beforeEach(() => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
-  const network = createNetwork({ inputSize: 2, classes: 3, hidden: [4], seed: 9 });
+  const network = createNetwork({ inputSize: 2, classes: 3, hidden: [4], seed: 9, backend: createBackend() });
 
   it('emits predictions per mini-batch, in input order, with rows of probabilities summing to 1', () => {
     scheduler.run(({ cold, expectObservable }) => {

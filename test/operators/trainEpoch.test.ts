@@ -6,6 +6,8 @@ import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import { block } from '../helpers/blocks.js';
+import { createBackend } from '../../src/backends/createBackend.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 describe('trainEpoch', () => {
   let scheduler: TestScheduler;
@@ -13,8 +15,8 @@ describe('trainEpoch', () => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
   const setup = () => ({
-    network: createNetwork({ inputSize: 2, classes: 10, hidden: [4], seed: 1 }),
-    optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }),
+    network: createNetwork({ inputSize: 2, classes: 10, hidden: [4], seed: 1, backend: createBackend() }),
+    optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend),
   });
 
   it('emits one step per batch as blocks arrive; under batch norm a lone last example is dropped', () => {

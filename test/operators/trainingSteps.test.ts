@@ -8,11 +8,13 @@ import { backward } from '../../src/operators/backward.js';
 import { forward } from '../../src/operators/forward.js';
 import { loss } from '../../src/operators/loss.js';
 import { optimizerStep } from '../../src/operators/optimizerStep.js';
-import type { MiniBatch } from '../../src/streams/miniBatches.js';
+import type { MiniBatch } from '../../src/operators/miniBatches.js';
 import { batchOf } from '../helpers/blocks.js';
+import { createBackend } from '../../src/backends/createBackend.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 // forward, loss, backward and optimizerStep: one spec each, sharing their fixtures.
-const net = () => createNetwork({ inputSize: 2, classes: 3, hidden: [4], seed: 1 });
+const net = () => createNetwork({ inputSize: 2, classes: 3, hidden: [4], seed: 1, backend: createBackend() });
 const a = batchOf([[1, 2], [3, -1], [0, 0]], [0, 2, 1], 0, 0);
 const b = batchOf([[2, 2], [-3, 1]], [1, 1], 0, 1);
 
@@ -103,7 +105,7 @@ describe('backward', () => {
 describe('optimizerStep', () => {
   it('runs forward, backward and step in that order, once per batch', () => {
     const network = net();
-    const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.1 });
+    const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.1 }, typescriptBackend);
     const calls: string[] = [];
     const spy = <T extends object>(target: T, name: keyof T & string, label: string) => {
       const original = (target[name] as (...args: unknown[]) => unknown).bind(target);
@@ -124,7 +126,7 @@ describe('optimizerStep', () => {
 
   it('applies the scheduled learning rate of the batch epoch', () => {
     const network = net();
-    const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.2 });
+    const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.2 }, typescriptBackend);
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-b-|', { a, b: batchOf([[1, 1], [2, 2]], [0, 1], 3, 0) });
       expectObservable(source.pipe(forward(network), loss(), backward(), optimizerStep(optimizer, { type: 'inverse', decay: 1 }), map((m) => m.learningRate))).toBe('-x-y-|', { x: 0.2, y: 0.05 });
@@ -136,7 +138,7 @@ describe('optimizerStep', () => {
     const before = Array.from(network.params[0]!.value);
     const nanBatch = batchOf([[Number.NaN, 1], [1, 1]], [0, 1], 2, 4);
     scheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-|', { a: nanBatch }).pipe(forward(network), loss(), backward(), optimizerStep(createOptimizer({ type: 'adam', learningRate: 0.1 })))).toBe(
+      expectObservable(cold('-a-|', { a: nanBatch }).pipe(forward(network), loss(), backward(), optimizerStep(createOptimizer({ type: 'adam', learningRate: 0.1 }, typescriptBackend)))).toBe(
         '-#',
         undefined,
         new DivergedError(Number.NaN, 2, 4),

@@ -1,11 +1,12 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNorm } from '../../src/model/batchNorm.js';
-import { type Backend, defaultBackend, float64Backend } from '../../src/model/backend.js';
+import type { Backend } from '../../src/model/backend.js';
+import { float64Backend, typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { Workspace } from '../../src/model/layer.js';
-import { type FloatArray, float32Allocator } from '../../src/model/matrix.js';
+import type { FloatArray } from '../../src/model/matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from '../../src/model/network.js';
-import { createWasmBackend } from '../../src/model/wasmBackend.js';
+import { createWasmBackend } from '../../src/backends/wasmBackend.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import type { OptimizerConfig } from '../../src/model/optimizers/optimizer.js';
 import { learningRateAt, type Schedule } from '../../src/model/schedule.js';
@@ -14,7 +15,7 @@ import { backward } from '../../src/operators/backward.js';
 import { forward } from '../../src/operators/forward.js';
 import { loss } from '../../src/operators/loss.js';
 import { optimizerStep } from '../../src/operators/optimizerStep.js';
-import type { MiniBatch } from '../../src/streams/miniBatches.js';
+import type { MiniBatch } from '../../src/operators/miniBatches.js';
 import { expectParity, expectWithin, fixture, normRelativeDifference, relativeDifference, reportParity } from './compare.js';
 
 // Single operations in float32 agree with PyTorch to round-off: relative 1e-4 (float32 has ~6e-8
@@ -44,8 +45,8 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
   const beta = 1 - data.momentum;
 
   const backends: [string, Backend][] = [
-    ['TypeScript', defaultBackend],
-    ['WebAssembly', createWasmBackend({ memoryBytes: 4 * 1024 * 1024 }) ?? defaultBackend],
+    ['TypeScript', typescriptBackend],
+    ['WebAssembly', createWasmBackend({ memoryBytes: 4 * 1024 * 1024 }) ?? typescriptBackend],
   ];
   for (const c of data.cases) for (const [kernels, backend] of backends) {
     it(`batch ${c.rows} × ${c.features} features (${kernels} kernels): training forward and backward, running statistics, inference`, () => {
@@ -58,7 +59,7 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
       bn.gamma.value.set(c.gamma);
       bn.beta.value.set(c.beta);
       for (const step of c.steps) {
-        const ctx = { mode: 'train' as const, workspace: new Workspace(backend.allocator) };
+        const ctx = { mode: 'train' as const, workspace: new Workspace(backend) };
         const y = bn.forward({ rows: c.rows, cols: c.features, data: inMemory(step.x) }, ctx);
         expectParity('batchNorm train output', y.data, step.y, SINGLE_OP);
         const dx = bn.backward({ rows: c.rows, cols: c.features, data: inMemory(step.dy) }, ctx)!;
@@ -76,16 +77,16 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
         expectParity('batchNorm running mean', bn.runningMean, step.runningMean, SINGLE_OP);
         expectParity('batchNorm running variance (unbiased)', bn.runningVar, step.runningVar, SINGLE_OP);
       }
-      const y = bn.forward({ rows: c.rows, cols: c.features, data: inMemory(c.evalX) }, { mode: 'inference', workspace: new Workspace(backend.allocator) });
+      const y = bn.forward({ rows: c.rows, cols: c.features, data: inMemory(c.evalX) }, { mode: 'inference', workspace: new Workspace(backend) });
       expectParity('batchNorm inference output', y.data, c.evalY, SINGLE_OP);
     });
   }
 
   it("differs on purpose by default: the running variance averages the biased batch variance (PyTorch's is n/(n − 1) larger)", () => {
     const c = data.cases[1]!;
-    const ours = new BatchNorm({ size: c.features, epsilon: data.epsilon, momentum: beta }, defaultBackend);
+    const ours = new BatchNorm({ size: c.features, epsilon: data.epsilon, momentum: beta }, typescriptBackend);
     const x = c.steps[0]!.x;
-    ours.forward({ rows: c.rows, cols: c.features, data: Float32Array.from(x) }, { mode: 'train', workspace: new Workspace(float32Allocator) });
+    ours.forward({ rows: c.rows, cols: c.features, data: Float32Array.from(x) }, { mode: 'train', workspace: new Workspace(typescriptBackend) });
     const torchVariance = c.steps[0]!.runningVar;
     // Both start at 1: ours = 0.9 + 0.1·σ², PyTorch's = 0.9 + 0.1·σ²·n/(n − 1).
     const expected = torchVariance.map((v) => 0.9 + ((v - 0.9) * (c.rows - 1)) / c.rows);
@@ -95,8 +96,8 @@ describe('batch norm matches torch.nn.BatchNorm1d', () => {
 
   it('refuses a training batch of one example, as PyTorch does', () => {
     expect(data.batchOfOneError).toMatch(/Expected more than 1 value per channel when training/);
-    const bn = new BatchNorm({ size: 3 }, defaultBackend);
-    expect(() => bn.forward({ rows: 1, cols: 3, data: new Float32Array(3) }, { mode: 'train', workspace: new Workspace(float32Allocator) })).toThrow(/at least 2 examples/);
+    const bn = new BatchNorm({ size: 3 }, typescriptBackend);
+    expect(() => bn.forward({ rows: 1, cols: 3, data: new Float32Array(3) }, { mode: 'train', workspace: new Workspace(typescriptBackend) })).toThrow(/at least 2 examples/);
   });
 });
 
@@ -149,7 +150,7 @@ describe('optimizers match torch.optim over 20 steps', () => {
   const run = (config: OptimizerConfig, stepLr: number) => {
     const value = Float32Array.from(data.initial);
     const param = { name: 'w', shape: [value.length], value, grad: new Float32Array(value.length), decay: true };
-    const optimizer = createOptimizer(config);
+    const optimizer = createOptimizer(config, typescriptBackend);
     return data.gradients.map((g) => {
       param.grad.set(g);
       optimizer.step([param], stepLr);
@@ -252,13 +253,13 @@ describe('a whole training run matches PyTorch', () => {
       for (let k = 0; k < n * 64; k++) x[k] = (data.pixels[s * n * 64 + k]! - data.mean[k % 64]!) / data.std[k % 64]!;
       return { x: { rows: n, cols: 64, data: x }, labels: Int32Array.from(data.labels.slice(s * n, (s + 1) * n)), size: n, epoch: 0, index: s };
     });
-    const optimizer = createOptimizer(config, backend.allocator);
+    const optimizer = createOptimizer(config, backend);
     const steps = await lastValueFrom(from(batches).pipe(forward(network), loss(), backward(), optimizerStep(optimizer), toArray()));
     return { losses: steps.map((s) => s.loss), final: Object.fromEntries(Object.keys(data.initial).map((name) => [name, readBack(network, name)])) };
   }
 
   it('loads PyTorch initial weights exactly', () => {
-    const network = buildNetwork(spec);
+    const network = buildNetwork(spec, { backend: typescriptBackend });
     load(network, data.initial);
     for (const [name, values] of Object.entries(data.initial)) expect(readBack(network, name)).toEqual(values.map(Math.fround));
   });
@@ -280,7 +281,7 @@ describe('a whole training run matches PyTorch', () => {
     });
 
     it(`the same ${name} run in float32, within PyTorch's own float32 round-off`, async () => {
-      const run = await train(defaultBackend, config);
+      const run = await train(typescriptBackend, config);
       // Adam divides by √v̂, so near-zero gradients whose sign is round-off move weights by up to α:
       // float32 results drift from float64 ones, in PyTorch as much as here. So the bound is
       // PyTorch's own float32-vs-float64 difference (running maximum over the steps), tripled, plus

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, map, take, tap, toArray } from 'rxjs';
-import { miniBatches } from '../../src/streams/miniBatches.js';
+import { miniBatches } from '../../src/operators/miniBatches.js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';

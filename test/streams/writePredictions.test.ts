@@ -3,7 +3,7 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { concat, lastValueFrom, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Predictions } from '../../src/operators/predict.js';
+import type { Predictions } from '../../src/streams/predictions.js';
 import { openArrowSink } from '../../src/streams/arrowColumns.js';
 import { writePredictions } from '../../src/streams/writePredictions.js';
 import { leftovers, tempDir } from '../helpers/files.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { choice, intUniform, logUniform } from '../../src/tuning/distributions.js';
 import type { SearchSpace } from '../../src/tuning/space.js';
 import { readTrialRecords, runStudy, StudyError, type StudyEvent, type StudySettings } from '../../src/tuning/study.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/tuning/trainingConfig.js';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const settings = (overrides: Partial<StudySettings> = {}): StudySettings => ({

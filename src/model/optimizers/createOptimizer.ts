@@ -1,5 +1,4 @@
 import type { Backend } from '../backend.js';
-import type { Allocator } from '../matrix.js';
 import { Adam } from './adam.js';
 import { Momentum } from './momentum.js';
 import type { Optimizer, OptimizerConfig } from './optimizer.js';
@@ -7,23 +6,22 @@ import { RmsProp } from './rmsprop.js';
 import { Sgd } from './sgd.js';
 
 /**
- * Builds an optimizer from its configuration (as stored in a saved model or a config file). Pass
- * the network's backend to keep the moments in its memory and let its kernels take the steps.
+ * Builds an optimizer from its configuration (as stored in a saved model or a config file). The
+ * moments live on `backend` (the network's), whose ops take the steps.
  *
  * @example
- * const opt = createOptimizer({ type: 'momentum', learningRate: 0.05, beta: 0.9 });
+ * const opt = createOptimizer({ type: 'momentum', learningRate: 0.05, beta: 0.9 }, network.backend);
  */
-export function createOptimizer(config: OptimizerConfig, storage?: Allocator | Backend): Optimizer {
-  const allocator = storage === undefined || 'alloc' in storage ? storage : storage.allocator;
+export function createOptimizer(config: OptimizerConfig, backend: Backend): Optimizer {
   switch (config.type) {
     case 'sgd':
-      return new Sgd(config, allocator);
+      return new Sgd(config, backend);
     case 'momentum':
-      return new Momentum(config, allocator);
+      return new Momentum(config, backend);
     case 'rmsprop':
-      return new RmsProp(config, allocator);
+      return new RmsProp(config, backend);
     case 'adam':
-      return new Adam(config, storage);
+      return new Adam(config, backend);
     default:
       throw new RangeError(`createOptimizer: unknown optimizer '${(config as { type: string }).type}'; expected sgd, momentum, rmsprop or adam`);
   }

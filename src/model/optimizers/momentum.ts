@@ -1,5 +1,5 @@
 import type { Param } from '../layer.js';
-import { type Allocator, float32Allocator } from '../matrix.js';
+import type { Backend } from '../backend.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
@@ -17,29 +17,23 @@ export type MomentumConvention = 'ewa' | 'pytorch';
  * (default 'ewa', β default 0.9).
  *
  * @example
- * const ours = new Momentum({ learningRate: 0.1, beta: 0.9 });
- * const torchLike = new Momentum({ learningRate: 0.01, beta: 0.9, convention: 'pytorch' });
+ * const ours = new Momentum({ learningRate: 0.1, beta: 0.9 }, network.backend);
+ * const torchLike = new Momentum({ learningRate: 0.01, beta: 0.9, convention: 'pytorch' }, network.backend);
  */
 export class Momentum extends SlotOptimizer {
   private readonly beta: number;
   private readonly gradientWeight: number;
 
-  constructor(config: OptimizerBase & { readonly beta?: number; readonly convention?: MomentumConvention }, allocator: Allocator = float32Allocator) {
+  constructor(config: OptimizerBase & { readonly beta?: number; readonly convention?: MomentumConvention }, backend: Backend) {
     const beta = checkBeta('momentum', 'beta', config.beta ?? 0.9);
     const convention = config.convention ?? 'ewa';
     if (convention !== 'ewa' && convention !== 'pytorch') throw new RangeError(`momentum: convention must be 'ewa' or 'pytorch', got '${String(convention)}'`);
-    super({ ...config, type: 'momentum', beta, convention }, allocator);
+    super({ ...config, type: 'momentum', beta, convention }, backend);
     this.beta = beta;
     this.gradientWeight = convention === 'ewa' ? 1 - beta : 1;
   }
 
   protected update(param: Param, lr: number, wd: number): void {
-    const { value: w, grad: g } = param;
-    const v = this.slot(param, 'velocity');
-    const { beta, gradientWeight } = this;
-    for (let i = 0; i < w.length; i++) {
-      v[i] = beta * v[i]! + gradientWeight * (g[i]! + wd * w[i]!);
-      w[i]! -= lr * v[i]!;
-    }
+    this.backend.momentumStep(param.value, param.grad, this.slot(param, 'velocity'), lr, wd, this.beta, this.gradientWeight);
   }
 }

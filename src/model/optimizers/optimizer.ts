@@ -1,5 +1,6 @@
 import type { Param } from '../layer.js';
-import type { Allocator, FloatArray } from '../matrix.js';
+import type { Backend } from '../backend.js';
+import type { FloatArray } from '../matrix.js';
 
 /** Settings shared by every optimizer. */
 export interface OptimizerBase {
@@ -33,7 +34,7 @@ export interface OptimizerState {
  * runs with two optimizers never share state.
  *
  * @example
- * const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 });
+ * const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
  * adam.step(network.params, 1e-3);
  */
 export interface Optimizer {
@@ -56,9 +57,10 @@ export abstract class SlotOptimizer implements Optimizer {
   private readonly slots = new Map<string, FloatArray>();
   private stepCount = 0;
 
+  /** @param backend where the moments live and whose ops take the steps (the network's). */
   constructor(
     readonly config: OptimizerConfig,
-    private readonly allocator: Allocator,
+    protected readonly backend: Backend,
   ) {
     if (!(config.learningRate > 0)) throw new RangeError(`${config.type}: learningRate must be positive, got ${config.learningRate}`);
     if (!((config.weightDecay ?? 0) >= 0)) throw new RangeError(`${config.type}: weightDecay must be ≥ 0, got ${config.weightDecay}`);
@@ -80,7 +82,7 @@ export abstract class SlotOptimizer implements Optimizer {
   protected slot(param: Param, name: string): FloatArray {
     const key = `${param.name}.${name}`;
     let slot = this.slots.get(key);
-    if (slot === undefined) this.slots.set(key, (slot = this.allocator.alloc(param.value.length)));
+    if (slot === undefined) this.slots.set(key, (slot = this.backend.allocator.alloc(param.value.length)));
     return slot;
   }
 
@@ -92,7 +94,7 @@ export abstract class SlotOptimizer implements Optimizer {
     this.stepCount = state.steps;
     this.slots.clear();
     for (const [key, values] of state.slots) {
-      const slot = this.allocator.alloc(values.length);
+      const slot = this.backend.allocator.alloc(values.length);
       slot.set(values);
       this.slots.set(key, slot);
     }

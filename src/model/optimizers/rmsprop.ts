@@ -1,5 +1,5 @@
 import type { Param } from '../layer.js';
-import { type Allocator, float32Allocator } from '../matrix.js';
+import type { Backend } from '../backend.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
@@ -7,28 +7,21 @@ import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
  * the square root as in PyTorch).
  *
  * @example
- * const rmsprop = new RmsProp({ learningRate: 1e-3 });
+ * const rmsprop = new RmsProp({ learningRate: 1e-3 }, network.backend);
  */
 export class RmsProp extends SlotOptimizer {
   private readonly beta: number;
   private readonly epsilon: number;
 
-  constructor(config: OptimizerBase & { readonly beta?: number; readonly epsilon?: number }, allocator: Allocator = float32Allocator) {
+  constructor(config: OptimizerBase & { readonly beta?: number; readonly epsilon?: number }, backend: Backend) {
     const beta = checkBeta('rmsprop', 'beta', config.beta ?? 0.9);
     const epsilon = config.epsilon ?? 1e-8;
-    super({ ...config, type: 'rmsprop', beta, epsilon }, allocator);
+    super({ ...config, type: 'rmsprop', beta, epsilon }, backend);
     this.beta = beta;
     this.epsilon = epsilon;
   }
 
   protected update(param: Param, lr: number, wd: number): void {
-    const { value: w, grad } = param;
-    const s = this.slot(param, 'meanSquare');
-    const { beta, epsilon } = this;
-    for (let i = 0; i < w.length; i++) {
-      const g = grad[i]! + wd * w[i]!;
-      s[i] = beta * s[i]! + (1 - beta) * g * g;
-      w[i]! -= (lr * g) / (Math.sqrt(s[i]!) + epsilon);
-    }
+    this.backend.rmspropStep(param.value, param.grad, this.slot(param, 'meanSquare'), lr, wd, this.beta, this.epsilon);
   }
 }

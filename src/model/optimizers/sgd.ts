@@ -1,20 +1,19 @@
 import type { Param } from '../layer.js';
-import { type Allocator, float32Allocator } from '../matrix.js';
+import type { Backend } from '../backend.js';
 import { type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
  * Plain gradient descent: W ← W − α·dW.
  *
  * @example
- * const sgd = new Sgd({ learningRate: 0.1 });
+ * const sgd = new Sgd({ learningRate: 0.1 }, network.backend);
  */
 export class Sgd extends SlotOptimizer {
-  constructor(config: OptimizerBase, allocator: Allocator = float32Allocator) {
-    super({ ...config, type: 'sgd' }, allocator);
+  constructor(config: OptimizerBase, backend: Backend) {
+    super({ ...config, type: 'sgd' }, backend);
   }
 
   protected update(param: Param, lr: number, wd: number): void {
-    const { value: w, grad: g } = param;
-    for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
+    this.backend.sgdStep(param.value, param.grad, lr, wd);
   }
 }

@@ -1,11 +1,12 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, type Observable, Observable as Obs, Subject, type Subscription, takeUntil } from 'rxjs';
+import { createBackend } from '../backends/createBackend.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
-import { type DataColumns, loadModel, saveModel } from '../model/serialization.js';
+import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type Evaluation, evaluate } from '../operators/evaluate.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
@@ -152,7 +153,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         columns = saved.columns ?? { label, features: options.columns?.features ?? [] };
       } else {
         const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
-        network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed });
+        network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
         optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
         standardizer = options.normalize === false ? undefined : summary.standardizer;
         columns = { label, features: (await inspectArrow(options.data, { label, features: options.columns?.features })).features };

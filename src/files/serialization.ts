@@ -2,14 +2,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeDirectoryAtomic } from './atomicFiles.js';
-import type { Backend } from './backend.js';
-import { createBackend } from './wasmBackend.js';
-import type { FloatArray } from './matrix.js';
-import { buildNetwork, type Network, type NetworkSpec } from './network.js';
-import { createOptimizer } from './optimizers/createOptimizer.js';
-import type { Optimizer, OptimizerConfig } from './optimizers/optimizer.js';
-import type { Schedule } from './schedule.js';
-import { Standardizer } from './standardizer.js';
+import type { Backend } from '../model/backend.js';
+import { createBackend } from '../backends/createBackend.js';
+import type { FloatArray } from '../model/matrix.js';
+import { buildNetwork, type Network, type NetworkSpec } from '../model/network.js';
+import { createOptimizer } from '../model/optimizers/createOptimizer.js';
+import type { Optimizer, OptimizerConfig } from '../model/optimizers/optimizer.js';
+import type { Schedule } from '../model/schedule.js';
+import { Standardizer } from '../model/standardizer.js';
 
 /** The format written by `saveModel`; bumped on any incompatible change. */
 export const MODEL_FORMAT_VERSION = 2;

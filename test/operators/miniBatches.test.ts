@@ -2,7 +2,7 @@ import { lastValueFrom, map, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { type MiniBatch, miniBatches } from '../../src/streams/miniBatches.js';
+import { type MiniBatch, miniBatches } from '../../src/operators/miniBatches.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import { block } from '../helpers/blocks.js';
 import { from } from 'rxjs';

@@ -4,14 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
 import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
-import { loadModel, saveModel } from '../../src/model/serialization.js';
+import { loadModel, saveModel } from '../../src/files/serialization.js';
 import { Standardizer } from '../../src/model/standardizer.js';
 import { leftovers, tempDir } from '../helpers/files.js';
+import { createBackend } from '../../src/backends/createBackend.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 function trainedBundle() {
-  const network = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 3 });
+  const network = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 3, backend: createBackend() });
   network.buffers.get('1.runningMean')!.set([0.1, 0.2, 0.3, 0.4, 0.5]);
-  const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01, weightDecay: 1e-4 });
+  const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01, weightDecay: 1e-4 }, typescriptBackend);
   for (const p of network.params) p.grad.fill(0.25);
   optimizer.step(network.params, 0.01);
   optimizer.step(network.params, 0.01);
@@ -69,7 +71,7 @@ describe('saveModel / loadModel', () => {
     const parent = tempDir();
     const dir = path.join(parent, 'model');
     await saveModel(dir, trainedBundle());
-    const other = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 99 });
+    const other = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 99, backend: createBackend() });
     await saveModel(dir, { network: other });
     const loaded = await loadModel(dir);
     expect(Array.from(loaded.network.params[0]!.value)).toEqual(Array.from(other.params[0]!.value));

@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { FloatArray } from '../model/matrix.js';
 import { createRandom } from '../model/random.js';
-import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from './examples.js';
+import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from '../streams/examples.js';
 
 /** A mini-batch's inputs: a matrix of floats, or of bytes as the source delivered them. */
 export interface BatchMatrix {

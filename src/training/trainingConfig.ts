@@ -1,8 +1,8 @@
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
-import type { ParamValue } from './distributions.js';
-import type { Params } from './space.js';
+import type { ParamValue } from '../tuning/distributions.js';
+import type { Params } from '../tuning/space.js';
 
 /**
  * Everything that defines one training run: what `rxgrad train --config FILE` reads and what a

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
-import { createWasmBackend, type WasmBackend } from '../../src/model/wasmBackend.js';
+import { createWasmBackend, type WasmBackend } from '../../src/backends/wasmBackend.js';
 import { randomArray } from '../helpers/gradcheck.js';
 import { productCases } from '../helpers/products.js';
 
@@ -40,8 +40,8 @@ describe('kernels split across threads', () => {
         a2.set(a1);
         b1.set(randomArray(bLength, `${name}b`));
         b2.set(b1);
-        one.kernels[name](a1, b1, c1, m, k, n);
-        many.kernels[name](a2, b2, c2, m, k, n);
+        one[name](a1, b1, c1, m, k, n);
+        many[name](a2, b2, c2, m, k, n);
         expect(firstDifference(c2, c1), name).toBe(-1);
         expect(c1.some((v) => v !== 0)).toBe(true);
       }

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { type Backend, defaultBackend } from './backend.js';
+import type { Backend } from '../model/backend.js';
+import { ewaUpdate } from '../model/ewa.js';
+import type { Allocator, FloatArray } from '../model/matrix.js';
+import { typescriptBackend } from '../model/typescriptBackend.js';
 import { CONTROL_BYTES, type KernelExports, KernelThreads } from './kernelThreads.js';
-import type { Kernels } from './kernels.js';
-import type { Allocator, FloatArray } from './matrix.js';
 
 /** Which WebAssembly build runs the products. */
 export type WasmFlavour = 'relaxed-simd' | 'simd';
@@ -67,16 +68,17 @@ function compiled(flavour: WasmFlavour, shared: boolean): WebAssembly.Module | n
 }
 
 /**
- * A backend whose storage is one WebAssembly memory and whose matrix products run in WebAssembly
- * SIMD (fused multiply-adds with relaxed SIMD). Every buffer the allocator
- * hands out is a Float32Array view into that memory, so weights, activations and gradients stay
- * resident across steps; an operand from elsewhere (a mini-batch) is copied in. Create one per
- * model: its memory is freed with it (and its worker threads stopped, if it has any). Returns
- * undefined where WebAssembly SIMD or the compiled kernels are missing (use the TypeScript backend
- * then, as `createBackend` does).
+ * A backend whose storage is one WebAssembly memory and whose products, batch norm, ReLU, Adam
+ * and standardize run in WebAssembly SIMD (fused multiply-adds with relaxed SIMD); its other ops
+ * are the TypeScript ones, run on the same memory. Every buffer the allocator hands out is a
+ * Float32Array view into that memory, so weights, activations and gradients stay resident across
+ * steps; an operand from elsewhere (a mini-batch) is copied in, and an output from elsewhere
+ * copied back. Create one per model: its memory is freed with it (and its worker threads stopped,
+ * if it has any). Returns undefined where WebAssembly SIMD or the compiled kernels are missing
+ * (use the TypeScript backend then, as `createBackend` does).
  *
  * @example
- * const backend = createWasmBackend({ threads: 2 }) ?? defaultBackend;
+ * const backend = createWasmBackend({ threads: 2 }) ?? typescriptBackend;
  * const net = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], backend });
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | undefined {
@@ -107,8 +109,6 @@ export interface WasmBackend extends Backend {
   readonly flavour: WasmFlavour;
   /** Threads its kernels run on, this one included. */
   readonly threads: number;
-  /** Stops its worker threads, if any (the kernels then run on the calling thread). */
-  close(): void;
 }
 
 // Workers of a backend nobody holds any more are stopped.
@@ -139,7 +139,8 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   const gemmTransposeB = product('gemmTransposeB');
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
-  // scratch space, kept per purpose and size, so repeated shapes allocate nothing.
+  // scratch space, kept per purpose and size, so repeated shapes allocate nothing; outputs from
+  // outside are computed in scratch space and copied back.
   const scratch = new Map<string, Float32Array>();
   const scratchBuffer = (slot: string, length: number): Float32Array => {
     const key = `${slot}:${length}`;
@@ -148,85 +149,101 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return buffer;
   };
   const isResident = (array: FloatArray | Uint8Array): array is Float32Array => array.buffer === buffer && array instanceof Float32Array;
-  const resident = (...arrays: FloatArray[]) => arrays.every(isResident);
   const scratchAt = (slot: string, length: number): number => scratchBuffer(slot, length).byteOffset;
-  const inMemory = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
+  /** The address of an input operand. */
+  const input = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
     if (isResident(array)) return array.byteOffset;
     const copy = scratchBuffer(slot, length);
     copy.set(array.subarray(0, length));
     return copy.byteOffset;
   };
-  const output = (array: FloatArray, length: number): [number, () => void] => {
-    if (isResident(array)) return [array.byteOffset, () => undefined];
-    const target = scratchBuffer('out', length);
-    return [target.byteOffset, () => array.set(target)];
+  const copyBacks: (() => void)[] = [];
+  /** The address of an output (or, with `read`, an in-place) operand; `done()` copies outside ones back. */
+  const output = (array: FloatArray, length: number, slot: string, read = false): number => {
+    if (isResident(array)) return array.byteOffset;
+    const target = scratchBuffer(slot, length);
+    if (read) target.set(array.subarray(0, length));
+    copyBacks.push(() => array.set(target.subarray(0, length)));
+    return target.byteOffset;
   };
+  const done = () => {
+    for (const copyBack of copyBacks) copyBack();
+    copyBacks.length = 0;
+  };
+  const bnMean = (size: number) => scratchBuffer('bnMean', size);
+  const bnVariance = (size: number) => scratchBuffer('bnVariance', size);
 
   // A·Bᵀ runs as dot products along contiguous rows, Aᵀ·B as the same after transposing both
   // operands, A·B as broadcasts of A's values against rows of B.
-  const kernels: Kernels = {
-    name: `wasm-${flavour}`,
-    matmul(a, b, out, m, k, n) {
-      const [c, done] = output(out, m * n);
-      gemm(inMemory(a, m * k, 'a'), inMemory(b, k * n, 'b'), c, m, k, n);
-      done();
-    },
-    matmulTransposeA(a, b, out, m, k, n) {
-      const [c, done] = output(out, m * n);
-      const aT = scratchAt('aT', m * k);
-      const bT = scratchAt('bT', n * k);
-      exports.transpose(inMemory(a, k * m, 'a'), aT, k, m);
-      exports.transpose(inMemory(b, k * n, 'b'), bT, k, n);
-      gemmTransposeB(aT, bT, c, m, k, n);
-      done();
-    },
-    matmulTransposeB(a, b, out, m, k, n) {
-      const [c, done] = output(out, m * n);
-      gemmTransposeB(inMemory(a, m * k, 'a'), inMemory(b, n * k, 'b'), c, m, k, n);
-      done();
-    },
-    batchNormTrain(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon) {
-      if (!resident(z, out, xhat, mean, variance, invStd, gamma, beta)) return false;
-      exports.batchNormTrain(z.byteOffset, out.byteOffset, xhat.byteOffset, mean.byteOffset, variance.byteOffset, invStd.byteOffset, gamma.byteOffset, beta.byteOffset, rows, size, epsilon);
-      return true;
-    },
-    batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
-      if (!resident(dy, xhat, invStd, gamma, dx, dgamma, dbeta)) return false;
-      exports.batchNormBackward(dy.byteOffset, xhat.byteOffset, invStd.byteOffset, gamma.byteOffset, dx.byteOffset, dgamma.byteOffset, dbeta.byteOffset, rows, size);
-      return true;
-    },
-    standardize(x, out, mean, invStd, rows, cols) {
-      if (!resident(out, mean, invStd)) return false;
-      exports.standardize(inMemory(x, rows * cols, 'x'), out.byteOffset, mean.byteOffset, invStd.byteOffset, rows, cols);
-      return true;
-    },
-    relu(x, out, n) {
-      if (!resident(x, out)) return false;
-      exports.relu(x.byteOffset, out.byteOffset, n);
-      return true;
-    },
-    reluBackward(a, g, out, n) {
-      if (!resident(a, g, out)) return false;
-      exports.reluBackward(a.byteOffset, g.byteOffset, out.byteOffset, n);
-      return true;
-    },
-    adamStep(w, g, m, v, h) {
-      if (!resident(w, g, m, v)) return false;
-      const floats = [h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay] as const;
-      if (pool && w.length >= PARALLEL_PARAMETERS) {
-        pool.run('adam', w.length, 4, (start, size) => [w.byteOffset + start * 4, g.byteOffset + start * 4, m.byteOffset + start * 4, v.byteOffset + start * 4, size], floats);
-      } else {
-        exports.adam(w.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset, w.length, ...floats);
-      }
-      return true;
-    },
-  };
   const backend: WasmBackend = {
+    ...typescriptBackend,
+    name: `wasm-${flavour}`,
     allocator,
-    kernels,
     flavour,
     get threads() {
       return pool?.count ?? 1;
+    },
+    matmul(a, b, out, m, k, n) {
+      gemm(input(a, m * k, 'a'), input(b, k * n, 'b'), output(out, m * n, 'out'), m, k, n);
+      done();
+    },
+    matmulTransposeA(a, b, out, m, k, n) {
+      const aT = scratchAt('aT', m * k);
+      const bT = scratchAt('bT', n * k);
+      exports.transpose(input(a, k * m, 'a'), aT, k, m);
+      exports.transpose(input(b, k * n, 'b'), bT, k, n);
+      gemmTransposeB(aT, bT, output(out, m * n, 'out'), m, k, n);
+      done();
+    },
+    matmulTransposeB(a, b, out, m, k, n) {
+      gemmTransposeB(input(a, m * k, 'a'), input(b, n * k, 'b'), output(out, m * n, 'out'), m, k, n);
+      done();
+    },
+    batchNormTrain(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased) {
+      const mean = bnMean(size);
+      const variance = bnVariance(size);
+      exports.batchNormTrain(
+        input(z, rows * size, 'z'), output(out, rows * size, 'out'), output(xhat, rows * size, 'xhat'), mean.byteOffset, variance.byteOffset,
+        output(invStd, size, 'invStd'), input(gamma, size, 'gamma'), input(beta, size, 'beta'), rows, size, epsilon,
+      );
+      done();
+      // The running averages are a few hundred values a step: not worth a kernel.
+      for (let j = 0; j < size; j++) {
+        runningMean[j] = ewaUpdate(runningMean[j]!, mean[j]!, momentum);
+        runningVar[j] = ewaUpdate(runningVar[j]!, unbiased ? (variance[j]! * rows) / (rows - 1) : variance[j]!, momentum);
+      }
+    },
+    batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
+      exports.batchNormBackward(
+        input(dy, rows * size, 'dy'), input(xhat, rows * size, 'xhat'), input(invStd, size, 'invStd'), input(gamma, size, 'gamma'),
+        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size,
+      );
+      done();
+    },
+    standardize(x, out, mean, invStd, rows, cols) {
+      exports.standardize(input(x, rows * cols, 'x'), output(out, rows * cols, 'out'), input(mean, cols, 'mean'), input(invStd, cols, 'invStd'), rows, cols);
+      done();
+    },
+    activation(fn, x, out, n) {
+      if (fn !== 'relu') return typescriptBackend.activation(fn, x, out, n);
+      exports.relu(input(x, n, 'x'), output(out, n, 'out'), n);
+      done();
+    },
+    activationBackward(fn, a, g, out, n) {
+      if (fn !== 'relu') return typescriptBackend.activationBackward(fn, a, g, out, n);
+      exports.reluBackward(input(a, n, 'a'), input(g, n, 'g'), output(out, n, 'out'), n);
+      done();
+    },
+    adamStep(w, g, m, v, h) {
+      const n = w.length;
+      const [wAt, gAt, mAt, vAt] = [output(w, n, 'w', true), input(g, n, 'g'), output(m, n, 'm', true), output(v, n, 'v', true)];
+      const floats = [h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2, h.weightDecay] as const;
+      if (pool && n >= PARALLEL_PARAMETERS) {
+        pool.run('adam', n, 4, (start, size) => [wAt + start * 4, gAt + start * 4, mAt + start * 4, vAt + start * 4, size], floats);
+      } else {
+        exports.adam(wAt, gAt, mAt, vAt, n, ...floats);
+      }
+      done();
     },
     close: () => pool?.close(),
   };
@@ -234,14 +251,3 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   return backend;
 }
 
-/**
- * The backend for a new model: WebAssembly SIMD where available, the TypeScript kernels otherwise
- * or when the environment variable RXGRAD_KERNELS=typescript forces them.
- *
- * @example
- * const net = createNetwork({ inputSize: 64, classes: 10, backend: createBackend() });
- */
-export function createBackend(options: WasmBackendOptions = {}): Backend {
-  if (process.env.RXGRAD_KERNELS === 'typescript') return defaultBackend;
-  return createWasmBackend(options) ?? defaultBackend;
-}

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { type BabysitControl, type BabysitEvent, babysit } from '../../src/tuning/babysit.js';
-import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/tuning/trainingConfig.js';
+import { type BabysitControl, type BabysitEvent, babysit } from '../../src/training/babysit.js';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/training/trainingConfig.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, hidden: [16], epochs: 3, batchSize: 128, learningRate: 0.01 };
