@@ -62,11 +62,11 @@ export {
   valueAt,
 } from './tuning/distributions.js';
 export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
-export { defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, spaceToJSON } from './tuning/space.js';
+export { configFromParams, defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, spaceToJSON } from './tuning/space.js';
 export { readStudy, readTrialRecords, runStudy, StudyError, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
 export { type ContinueDecider, type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './tuning/trial.js';
 export { TrialWorkerPool } from './tuning/trialWorkerPool.js';
-export { configFromParams, DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './training/trainingConfig.js';
+export { DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './training/trainingConfig.js';
 
 export { arrowRecordBatch, type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type Example, type ExampleBlock, isExampleBlock } from './streams/examples.js';

@@ -1,8 +1,6 @@
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
-import type { ParamValue } from '../tuning/distributions.js';
-import type { Params } from '../tuning/space.js';
 
 /**
  * Everything that defines one training run: what `rxgrad train --config FILE` reads and what a
@@ -44,35 +42,6 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   epochs: 20,
   seed: 0,
 };
-
-/**
- * Applies sampled hyperparameters to a base configuration. `hiddenUnits` and `layers` together
- * set `hidden` (that many layers of that many units).
- *
- * @example
- * configFromParams({ learningRate: 0.01, hiddenUnits: 128, layers: 2 }, DEFAULT_TRAINING_CONFIG).hidden // [128, 128]
- */
-export function configFromParams(params: Params, base: TrainingConfig): TrainingConfig {
-  const num = (name: string, fallback: number | undefined): number | undefined => (params[name] === undefined ? fallback : Number(params[name]));
-  const units = num('hiddenUnits', base.hidden[0] ?? 64)!;
-  const layers = num('layers', base.hidden.length)!;
-  const hidden = params.hiddenUnits !== undefined || params.layers !== undefined ? new Array<number>(layers).fill(units) : base.hidden;
-  const pick = <T extends ParamValue>(name: string, fallback: T): T => (params[name] === undefined ? fallback : (params[name] as T));
-  return {
-    ...base,
-    hidden,
-    activation: pick('activation', base.activation),
-    batchNorm: pick('batchNorm', base.batchNorm),
-    optimizer: pick('optimizer', base.optimizer),
-    learningRate: num('learningRate', base.learningRate)!,
-    momentum: num('momentum', base.momentum),
-    beta2: num('beta2', base.beta2),
-    epsilon: num('epsilon', base.epsilon),
-    weightDecay: num('weightDecay', base.weightDecay)!,
-    lrDecay: num('lrDecay', base.lrDecay)!,
-    batchSize: num('batchSize', base.batchSize)!,
-  };
-}
 
 /**
  * The optimizer a configuration asks for.

@@ -1,4 +1,5 @@
 import { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, SearchSpaceError, uniform } from './distributions.js';
+import type { TrainingConfig } from '../training/trainingConfig.js';
 
 /** Hyperparameter names and their distributions. Names are those of `TrainingConfig` (see `configFromParams`). */
 export type SearchSpace = Readonly<Record<string, Distribution>>;
@@ -85,4 +86,33 @@ export function spaceToJSON(space: SearchSpace): Record<string, Record<string, u
   return Object.fromEntries(
     Object.entries(space).map(([name, d]) => [name, { [d.type]: d.type === 'choice' ? d.values : [d.low, d.high] }]),
   );
+}
+
+/**
+ * Applies sampled hyperparameters to a base configuration. `hiddenUnits` and `layers` together
+ * set `hidden` (that many layers of that many units).
+ *
+ * @example
+ * configFromParams({ learningRate: 0.01, hiddenUnits: 128, layers: 2 }, DEFAULT_TRAINING_CONFIG).hidden // [128, 128]
+ */
+export function configFromParams(params: Params, base: TrainingConfig): TrainingConfig {
+  const num = (name: string, fallback: number | undefined): number | undefined => (params[name] === undefined ? fallback : Number(params[name]));
+  const units = num('hiddenUnits', base.hidden[0] ?? 64)!;
+  const layers = num('layers', base.hidden.length)!;
+  const hidden = params.hiddenUnits !== undefined || params.layers !== undefined ? new Array<number>(layers).fill(units) : base.hidden;
+  const pick = <T extends ParamValue>(name: string, fallback: T): T => (params[name] === undefined ? fallback : (params[name] as T));
+  return {
+    ...base,
+    hidden,
+    activation: pick('activation', base.activation),
+    batchNorm: pick('batchNorm', base.batchNorm),
+    optimizer: pick('optimizer', base.optimizer),
+    learningRate: num('learningRate', base.learningRate)!,
+    momentum: num('momentum', base.momentum),
+    beta2: num('beta2', base.beta2),
+    epsilon: num('epsilon', base.epsilon),
+    weightDecay: num('weightDecay', base.weightDecay)!,
+    lrDecay: num('lrDecay', base.lrDecay)!,
+    batchSize: num('batchSize', base.batchSize)!,
+  };
 }

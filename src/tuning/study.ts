@@ -11,9 +11,9 @@ import { inspectArrow, readArrow } from '../streams/readArrow.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
-import { type Params, type SearchSpace, spaceToJSON } from './space.js';
+import { configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
-import { configFromParams, type TrainingConfig } from '../training/trainingConfig.js';
+import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** A study directory that does not fit the request: a different space or settings, or no --resume. */
