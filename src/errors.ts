@@ -72,10 +72,12 @@ export class DivergedError extends RxgradError {
   override readonly name = 'DivergedError';
   constructor(
     readonly loss: number,
+    /** The epoch it happened in, 1 for the first. */
     readonly epoch: number,
+    /** Zero-based index of the batch within that epoch. */
     readonly step: number,
   ) {
-    super(`training diverged: the loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
+    super(`training diverged: the loss became ${loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
   }
 }
 

@@ -64,7 +64,7 @@ export {
 export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
 export { configFromParams, defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, spaceToJSON } from './tuning/space.js';
 export { readStudy, readTrialRecords, runStudy, StudyError, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
-export { type ContinueDecider, type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './tuning/trial.js';
+export { type ContinueDecider, type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './tuning/trial.js';
 export { TrialWorkerPool } from './tuning/trialWorkerPool.js';
 export { DEFAULT_TRAINING_CONFIG, optimizerConfigOf, scheduleOf, type TrainingConfig } from './training/trainingConfig.js';
 

@@ -15,7 +15,7 @@ describe('README examples', () => {
 
     const steps = await lastValueFrom(
       readArrow(train).pipe(
-        miniBatches({ batchSize: 64, seed: 0, epoch: 0 }),
+        miniBatches({ batchSize: 64, seed: 0, epoch: 1 }),
         normalize(standardizer),
         forward(network, { mode: 'train' }),
         loss(),

@@ -4,6 +4,7 @@ import { writeLine } from './io.js';
 
 /** Training progress on stderr: a live bar on a terminal, one line per epoch otherwise. */
 export interface TrainingProgressView {
+  /** A step of `epoch` (1 for the first) ended with this loss. */
   step(epoch: number, loss: number): void;
   epoch(line: string): void;
   stop(): void;
@@ -27,7 +28,7 @@ export function trainingProgress(stderr: Writable, epochs: number, stepsPerEpoch
   return {
     step(epoch, loss) {
       done++;
-      bar.update(done, { epoch: epoch + 1, epochs, loss: loss.toFixed(4) });
+      bar.update(done, { epoch, epochs, loss: loss.toFixed(4) });
     },
     epoch(line) {
       bar.stop();

@@ -164,7 +164,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
               standardizer,
               columns,
               optimizer,
-              progress: { epochsCompleted: metrics.epoch + 1, seed, batchSize, schedule },
+              progress: { epochsCompleted: metrics.epoch, seed, batchSize, schedule },
             });
           }
         },
@@ -174,7 +174,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
           else {
             last = event;
             progress.epoch(
-              `epoch ${event.epoch + 1}/${options.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
+              `epoch ${event.epoch}/${options.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
                 (event.validation ? `  test loss ${formatNumber(event.validation.loss)}  test accuracy ${formatNumber(event.validation.accuracy)}` : '') +
                 `  ${event.seconds.toFixed(2)}s`,
             );

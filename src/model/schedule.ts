@@ -1,9 +1,10 @@
 /**
- * How the learning rate changes from epoch to epoch (epochs counted from 0):
+ * How the learning rate changes from epoch to epoch, as a function of t, the epochs completed
+ * before the step (0 throughout the first epoch, 1 throughout the second):
  * - `constant`: α₀
- * - `inverse`: α₀/(1 + decay·epoch)
- * - `exponential`: rate^epoch · α₀
- * - `step`: α₀ · gamma^⌊epoch/every⌋
+ * - `inverse`: α₀/(1 + decay·t)
+ * - `exponential`: rate^t · α₀
+ * - `step`: α₀ · gamma^⌊t/every⌋
  */
 export type Schedule =
   | { readonly type: 'constant' }
@@ -12,10 +13,11 @@ export type Schedule =
   | { readonly type: 'step'; readonly every: number; readonly gamma: number };
 
 /**
- * A schedule, or any function of the epoch (and the optimizer's step count) giving the learning
- * rate: what `optimizerStep` accepts, e.g. for changing the rate by hand while a run goes on.
+ * A schedule, or any function of the epochs completed before the step (and the optimizer's step
+ * count) giving the learning rate: what `optimizerStep` accepts, e.g. for changing the rate by hand
+ * while a run goes on.
  */
-export type LearningRate = Schedule | ((epoch: number, step: number) => number);
+export type LearningRate = Schedule | ((epochsCompleted: number, step: number) => number);
 
 /**
  * The learning rate for an epoch.
@@ -40,10 +42,10 @@ export function learningRateAt(initial: number, schedule: Schedule, epoch: numbe
  * The learning rate of a step under a schedule or function.
  *
  * @example
- * learningRateFor(0.1, (epoch) => 0.1 / (epoch + 1), 2, 40); // 0.0333…
+ * learningRateFor(0.1, (done) => 0.1 / (done + 1), 2, 40); // 0.0333…, in the third epoch
  */
-export function learningRateFor(initial: number, rate: LearningRate, epoch: number, step: number): number {
-  return typeof rate === 'function' ? rate(epoch, step) : learningRateAt(initial, rate, epoch);
+export function learningRateFor(initial: number, rate: LearningRate, epochsCompleted: number, step: number): number {
+  return typeof rate === 'function' ? rate(epochsCompleted, step) : learningRateAt(initial, rate, epochsCompleted);
 }
 
 /**

@@ -7,6 +7,7 @@ import { type TrainEpochOptions, trainEpoch } from './trainEpoch.js';
 
 /** What a finished epoch reports. */
 export interface EpochMetrics {
+  /** Epochs completed: 1 after the first. */
   readonly epoch: number;
   /** Mean loss over the epoch's mini-batches, as they were trained (train-mode batch norm). */
   readonly trainLoss: number;
@@ -27,21 +28,25 @@ export type FitEvent = ({ readonly type: 'batch' } & StepMetrics) | ({ readonly 
 export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace'> {
   /** Train until this many epochs are complete. */
   readonly epochs: number;
-  /** Start at this epoch (when resuming a saved run). Default 0. */
+  /** Epochs already completed (when resuming a saved run): training starts with the next one. Default 0. */
   readonly initialEpoch?: number;
   /** Evaluated after each epoch; subscribed once per epoch. */
   readonly validation?: Observable<ExampleBlock | Example> | undefined;
   /**
-   * Called at the end of each epoch before its event is emitted and before the next epoch starts;
-   * a returned promise is awaited (save a checkpoint here). A rejection ends the run with that error.
+   * Called at the end of each epoch, after validation and before the epoch's event is emitted and
+   * the next epoch starts; a returned promise is awaited (save a checkpoint, ask a pruner). A
+   * rejection ends the run with that error. Unsubscribing while it runs does not cancel it.
    */
   readonly onEpochEnd?: ((metrics: EpochMetrics) => void | Promise<void>) | undefined;
 }
 
 /**
- * Trains over several epochs, re-subscribing to `examples$` for each (so a cold source such as
- * `readArrow` replays the file, reshuffled), and emits a `batch` event per step and an `epoch` event
- * per epoch. A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
+ * The one epoch loop of rxgrad: trains over several epochs, re-subscribing to `examples$` for each
+ * (so a cold source such as `readArrow` replays the file, reshuffled), and emits a `batch` event
+ * per step and an `epoch` event per epoch. Epochs are numbered as people read them: the first is
+ * epoch 1, and an epoch event's `epoch` is the number of epochs completed. Everything else composes
+ * around it: checkpoints and pruning in `onEpochEnd`, pausing in `beforeStep`, a changing learning
+ * rate as a `schedule` function, stopping by unsubscribing (`takeUntil`, `takeWhile`). A hot or live source (a Subject fed by a socket) trains as data arrives, cut into
  * mini-batches by count: give it one epoch and `shuffle: false` (or a small `shuffleBuffer`), since
  * shuffled examples wait in the shuffle window until it fills.
  *
@@ -58,7 +63,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
   }
   return defer(() => {
     const workspace = network.acquireWorkspace();
-    return range(initialEpoch, epochs - initialEpoch).pipe(
+    return range(initialEpoch + 1, epochs - initialEpoch).pipe(
       concatMap((epoch) => {
         const started = performance.now();
         let totalLoss = 0;
@@ -82,7 +87,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
             trainLoss: totalLoss / examples,
             trainAccuracy: correct / examples,
             ...(evaluation ? { validation: evaluation } : {}),
-            learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch, optimizer.steps),
+            learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch - 1, optimizer.steps),
             examples,
             steps,
             seconds: (performance.now() - started) / 1000,

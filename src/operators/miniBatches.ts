@@ -22,7 +22,7 @@ export interface MiniBatch {
   readonly x: BatchMatrix;
   readonly labels: Int32Array;
   readonly size: number;
-  /** The epoch this batch belongs to (as given to `miniBatches`). */
+  /** The epoch this batch belongs to, 1 for the first (as given to `miniBatches`). */
   readonly epoch: number;
   /** Zero-based index of this batch within its epoch. */
   readonly index: number;
@@ -36,7 +36,7 @@ export interface MiniBatchOptions {
   readonly shuffle?: boolean;
   /** Seed of the shuffle; with `epoch` it fixes the order. Default 0. */
   readonly seed?: number;
-  /** The epoch number: each epoch shuffles differently, and batches carry it. Default 0. */
+  /** The epoch, 1 for the first: each epoch shuffles differently, and batches carry it. Default 1. */
   readonly epoch?: number;
   /**
    * Examples held for shuffling. Examples are shuffled uniformly within this window (as tf.data's
@@ -95,12 +95,14 @@ class Rows {
  * readArrow('train.arrow').pipe(miniBatches({ batchSize: 64, seed: 1, epoch: 3 })).subscribe((b) => console.log(b.size));
  */
 export function miniBatches(options: MiniBatchOptions): OperatorFunction<ExampleBlock | Example, MiniBatch> {
-  const { batchSize, shuffle = true, seed = 0, epoch = 0, shuffleBuffer = 16384, minLastBatch = 1, recycle = false } = options;
+  const { batchSize, shuffle = true, seed = 0, epoch = 1, shuffleBuffer = 16384, minLastBatch = 1, recycle = false } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`miniBatches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`miniBatches: epoch must be an integer ≥ 1 (1 for the first), got ${epoch}`);
   if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 1) throw new RangeError(`miniBatches: shuffleBuffer must be a positive integer, got ${shuffleBuffer}`);
   return (source) =>
     new Observable<MiniBatch>((subscriber) => {
-      const rng = createRandom(`${seed}:${epoch}`);
+      // Seeded by the epochs before this one, as when epochs were counted from 0: the same orders.
+      const rng = createRandom(`${seed}:${epoch - 1}`);
       let cols = -1;
       // Rows keep the type the source gave them (bytes stay bytes, a quarter of the memory).
       let make: (length: number) => FeatureArray = (length) => new Float32Array(length);

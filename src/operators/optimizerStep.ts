@@ -6,6 +6,7 @@ import type { ScoredPass } from './loss.js';
 
 /** What one training step reports. */
 export interface StepMetrics {
+  /** The epoch being trained, 1 for the first. */
   readonly epoch: number;
   /** Index of the batch within its epoch. */
   readonly batch: number;
@@ -29,7 +30,7 @@ export interface StepMetrics {
 export function optimizerStep(optimizer: Optimizer, schedule: LearningRate = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
   return map(({ batch, loss, correct, network }): StepMetrics => {
     if (!Number.isFinite(loss)) throw new DivergedError(loss, batch.epoch, batch.index);
-    const learningRate = learningRateFor(optimizer.config.learningRate, schedule, batch.epoch, optimizer.steps);
+    const learningRate = learningRateFor(optimizer.config.learningRate, schedule, batch.epoch - 1, optimizer.steps);
     optimizer.step(network.params, learningRate);
     return { epoch: batch.epoch, batch: batch.index, step: optimizer.steps, size: batch.size, loss, accuracy: correct / batch.size, learningRate };
   });

@@ -6,7 +6,7 @@ import { type TrainStepsOptions, trainSteps } from './trainSteps.js';
 
 /** What one epoch of training needs. */
 export interface TrainEpochOptions extends TrainStepsOptions {
-  /** Zero-based epoch: picks the shuffle and the scheduled learning rate. */
+  /** The epoch to train, 1 for the first: picks the shuffle and the scheduled learning rate. */
   readonly epoch: number;
   /** Default 64. */
   readonly batchSize?: number;
@@ -23,7 +23,7 @@ export interface TrainEpochOptions extends TrainStepsOptions {
  * on it instead).
  *
  * @example
- * readArrow('train.arrow').pipe(trainEpoch({ network, optimizer, epoch: 0, standardizer })).subscribe(console.log);
+ * readArrow('train.arrow').pipe(trainEpoch({ network, optimizer, epoch: 1, standardizer })).subscribe(console.log);
  */
 export function trainEpoch(options: TrainEpochOptions): OperatorFunction<ExampleBlock | Example, StepMetrics> {
   const { epoch, batchSize = 64, seed = 0 } = options;

@@ -1,18 +1,19 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { lastValueFrom, type Observable, Observable as Obs, Subject, type Subscription, takeUntil } from 'rxjs';
+import { concat, concatMap, defer, EMPTY, endWith, finalize, from, lastValueFrom, map, merge, type Observable, of, Subject, switchMap, takeUntil, takeWhile, throwError } from 'rxjs';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
-import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
+import { type DataColumns, loadModel } from '../files/serialization.js';
 import type { Standardizer } from '../model/standardizer.js';
-import { type Evaluation, evaluate } from '../operators/evaluate.js';
+import type { Evaluation } from '../operators/evaluate.js';
+import { fit } from '../operators/fit.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import { summarize } from '../operators/summarize.js';
-import { trainEpoch } from '../operators/trainEpoch.js';
 import { inspectArrow, readArrow } from '../streams/readArrow.js';
+import { checkpointPath, latestCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 /** What you can do to a run while it trains. */
@@ -36,7 +37,7 @@ export type BabysitEvent =
       readonly epoch: number;
       readonly trainLoss: number;
       readonly trainAccuracy: number;
-      readonly validation: Evaluation | undefined;
+      readonly validation?: Evaluation | undefined;
       readonly learningRate: number;
       readonly checkpoint: string;
     }
@@ -61,23 +62,16 @@ export interface BabysitOptions {
   readonly controls?: Observable<BabysitControl>;
 }
 
-const epochDir = (dir: string, epoch: number) => path.join(dir, `epoch-${String(epoch).padStart(4, '0')}`);
-
-async function newestEpoch(dir: string): Promise<number | undefined> {
-  if (!existsSync(dir)) return undefined;
-  const epochs = (await fs.readdir(dir))
-    .map((name) => /^epoch-(\d{4})$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(path.join(dir, m[0], 'model.json')))
-    .map((m) => Number(m[1]));
-  return epochs.length > 0 ? Math.max(...epochs) : undefined;
-}
+/** The one marker that the training side of a babysat run has ended. */
+const ENDED = Symbol('ended');
 
 /**
- * "Babysit one model": a single run with a live learning curve (every step and every epoch), a
- * checkpoint after every epoch, and controls while it trains: change the learning rate (from the
- * next step), pause and resume, stop, or roll
- * back to an epoch's checkpoint. Pausing holds training between steps. A resumed or rolled-back run restores weights, batch-norm statistics
- * and optimizer state exactly.
+ * "Babysit one model": `fit` with a live learning curve (every step and every epoch), a
+ * checkpoint after every epoch (all kept, in `dir/epoch-NNNN/`), and controls while it trains:
+ * change the learning rate (from the next step), pause and resume (between steps), stop, or roll
+ * back to an epoch's checkpoint and go on from there. A resumed or rolled-back run restores
+ * weights, batch-norm statistics and optimizer state exactly. Cold: nothing starts until
+ * subscribed; unsubscribing stops training, reading and listening to the controls.
  *
  * @example
  * const controls = new Subject<BabysitControl>();
@@ -85,133 +79,122 @@ async function newestEpoch(dir: string): Promise<number | undefined> {
  * controls.next({ type: 'learningRate', value: 1e-4 });
  */
 export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
-  return new Obs<BabysitEvent>((subscriber) => {
+  return defer(() => {
     const { config, dir } = options;
     const label = options.columns?.label ?? 'label';
-    let network!: Network;
-    let optimizer!: Optimizer;
-    let standardizer: Standardizer | undefined;
+    const schedule = scheduleOf(config);
     let override: number | undefined;
     let paused = false;
     let stopped = false;
     let rollbackTo: number | undefined;
     let release: (() => void) | undefined;
-    let closed = false;
-    let inner: Subscription | undefined;
+    let optimizerNow: Optimizer | undefined;
     const interrupt = new Subject<void>();
     const open = () => {
       release?.();
       release = undefined;
     };
     const gate = () => (paused && !stopped && rollbackTo === undefined ? new Promise<void>((resolve) => (release = resolve)) : undefined);
+    const rate = (epochsCompleted: number) => override ?? learningRateAt(config.learningRate, schedule, epochsCompleted);
 
-    const controls = options.controls?.subscribe((control) => {
-      switch (control.type) {
-        case 'learningRate':
-          if (!(control.value > 0)) return subscriber.error(new RangeError(`babysit: learning rate must be positive, got ${control.value}`));
-          override = control.value;
-          break;
-        case 'pause':
-          paused = true;
-          break;
-        case 'resume':
-          paused = false;
-          open();
-          break;
-        case 'stop':
-          stopped = true;
-          interrupt.next();
-          open();
-          break;
-        case 'rollback':
-          if (!existsSync(path.join(epochDir(dir, control.epoch), 'model.json'))) {
-            return subscriber.next({ type: 'refused', control, reason: `no checkpoint for epoch ${control.epoch} in ${dir}` });
-          }
-          rollbackTo = control.epoch;
-          interrupt.next();
-          open();
-          break;
-      }
-      subscriber.next({ type: 'control', control, afterStep: optimizer?.steps ?? 0 });
-    });
-
-    const restore = async (epoch: number) => {
-      const saved = await loadModel(epochDir(dir, epoch));
-      network = saved.network;
-      optimizer = saved.optimizer!;
-      standardizer = saved.standardizer;
-      return saved;
-    };
-
-    (async () => {
-      let columns: DataColumns;
-      let epoch = 0;
-      const newest = options.resume ? await newestEpoch(dir) : undefined;
-      if (newest !== undefined) {
-        const saved = await restore(newest);
-        epoch = newest;
-        columns = saved.columns ?? { label, features: options.columns?.features ?? [] };
-      } else {
-        const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
-        network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
-        optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
-        standardizer = options.normalize === false ? undefined : summary.standardizer;
-        columns = { label, features: (await inspectArrow(options.data, { label, features: options.columns?.features })).features };
-      }
-      const read = (file: string) =>
-        readArrow(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
-      const schedule = scheduleOf(config);
-      const rate = (e: number) => override ?? learningRateAt(config.learningRate, schedule, e);
-
-      while (epoch < config.epochs && !stopped && !closed) {
-        let loss = 0;
-        let correct = 0;
-        let examples = 0;
-        await new Promise<void>((resolve, reject) => {
-          inner = read(options.data)
-            .pipe(trainEpoch({ network, optimizer, epoch, batchSize: config.batchSize, seed: config.seed, schedule: rate, standardizer, beforeStep: gate }), takeUntil(interrupt))
-            .subscribe({
-              next: (m) => {
-                loss += m.loss * m.size;
-                correct += m.accuracy * m.size;
-                examples += m.size;
-                subscriber.next({ type: 'batch', ...m });
-              },
-              error: reject,
-              complete: resolve,
-            });
-        });
-        if (closed) return;
-        if (rollbackTo !== undefined) {
-          const target = rollbackTo;
-          rollbackTo = undefined;
-          await restore(target);
-          epoch = target;
-          subscriber.next({ type: 'rolled-back', epoch: target });
-          continue;
+    const control$ = (options.controls ?? EMPTY).pipe(
+      concatMap((control): Observable<BabysitEvent> => {
+        switch (control.type) {
+          case 'learningRate':
+            if (!(control.value > 0)) return throwError(() => new RangeError(`babysit: learning rate must be positive, got ${control.value}`));
+            override = control.value;
+            break;
+          case 'pause':
+            paused = true;
+            break;
+          case 'resume':
+            paused = false;
+            open();
+            break;
+          case 'stop':
+            stopped = true;
+            interrupt.next();
+            open();
+            break;
+          case 'rollback':
+            if (!existsSync(path.join(checkpointPath(dir, control.epoch), 'model.json'))) {
+              return of({ type: 'refused', control, reason: `no checkpoint for epoch ${control.epoch} in ${dir}` });
+            }
+            rollbackTo = control.epoch;
+            interrupt.next();
+            open();
+            break;
         }
-        if (stopped) break;
-        const validation = options.validation ? await lastValueFrom(read(options.validation).pipe(evaluate(network, { standardizer }))) : undefined;
-        const checkpoint = epochDir(dir, epoch + 1);
-        await saveModel(checkpoint, {
-          network,
-          optimizer,
-          standardizer,
-          columns,
-          progress: { epochsCompleted: epoch + 1, seed: config.seed, batchSize: config.batchSize, schedule },
-        });
-        subscriber.next({ type: 'epoch', epoch: epoch + 1, trainLoss: loss / examples, trainAccuracy: correct / examples, validation, learningRate: rate(epoch), checkpoint });
-        epoch++;
-      }
-      subscriber.next({ type: 'end', epochs: epoch, stopped });
-      subscriber.complete();
-    })().catch((error: unknown) => subscriber.error(error));
+        return of({ type: 'control', control, afterStep: optimizerNow?.steps ?? 0 });
+      }),
+    );
 
-    return () => {
-      closed = true;
-      controls?.unsubscribe();
-      inner?.unsubscribe();
-      open();
+    interface Run {
+      readonly network: Network;
+      readonly optimizer: Optimizer;
+      readonly standardizer: Standardizer | undefined;
+      readonly columns: DataColumns;
+      readonly epoch: number;
+    }
+    const restore = async (epoch: number): Promise<Run> => {
+      const saved = await loadModel(checkpointPath(dir, epoch));
+      return { network: saved.network, optimizer: saved.optimizer!, standardizer: saved.standardizer, columns: saved.columns ?? { label, features: options.columns?.features ?? [] }, epoch: saved.progress?.epochsCompleted ?? epoch };
     };
+    const start = async (): Promise<Run> => {
+      const newest = options.resume ? await latestCheckpoint(dir) : undefined;
+      if (newest) return restore(newest.epoch);
+      const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
+      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
+      const features = (await inspectArrow(options.data, { label, features: options.columns?.features })).features;
+      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features }, epoch: 0 };
+    };
+
+    /** fit from the run's epoch until done, stopped or rolled back; then the next segment or the end. */
+    const segment = (run: Run): Observable<BabysitEvent> => {
+      const { network, optimizer, standardizer, columns } = run;
+      optimizerNow = optimizer;
+      const read = (file: string) => readArrow(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
+      let completed = run.epoch;
+      const training$ =
+        run.epoch >= config.epochs || stopped
+          ? EMPTY
+          : fit(read(options.data), {
+              network,
+              optimizer,
+              standardizer,
+              schedule: rate,
+              epochs: config.epochs,
+              initialEpoch: run.epoch,
+              batchSize: config.batchSize,
+              seed: config.seed,
+              validation: options.validation ? read(options.validation) : undefined,
+              beforeStep: gate,
+              onEpochEnd: async (m) => {
+                await saveCheckpoint(dir, m.epoch, { network, optimizer, standardizer, columns, progress: { epochsCompleted: m.epoch, seed: config.seed, batchSize: config.batchSize, schedule } }, { keep: 'all' });
+              },
+            }).pipe(
+              takeUntil(interrupt),
+              map((event): BabysitEvent => {
+                if (event.type === 'batch') return event;
+                completed = event.epoch;
+                return { type: 'epoch', epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, validation: event.validation, learningRate: event.learningRate, checkpoint: checkpointPath(dir, event.epoch) };
+              }),
+            );
+      // What follows a segment waits a microtask: a stop sent from inside an event's handler must
+      // not end the run before that event has reached every subscriber.
+      const next = (): Observable<BabysitEvent> => {
+          const target = rollbackTo;
+          if (target === undefined) return of({ type: 'end', epochs: completed, stopped });
+          rollbackTo = undefined;
+          return from(restore(target)).pipe(switchMap((restored) => concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target }), segment(restored))));
+      };
+      return concat(training$, from(Promise.resolve()).pipe(switchMap(next)));
+    };
+
+    const training$ = from(start()).pipe(switchMap(segment));
+    return merge(training$.pipe(endWith(ENDED)), control$).pipe(
+      takeWhile((event): event is BabysitEvent => event !== ENDED),
+      finalize(open),
+    );
   });
 }

@@ -12,7 +12,8 @@ import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
 import { configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
-import { type CurvePoint, latestCheckpoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
+import { latestCheckpoint } from '../training/checkpoints.js';
+import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
 

@@ -1,11 +1,9 @@
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { filter, Observable, type Subscription, takeWhile } from 'rxjs';
+import { catchError, concatWith, defer, filter, from, map, type Observable, of, switchMap, takeWhile } from 'rxjs';
 import { createBackend } from '../backends/createBackend.js';
-import { createNetwork, type Network } from '../model/network.js';
+import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
-import type { Optimizer } from '../model/optimizers/optimizer.js';
-import { loadModel, type ModelBundle, saveModel } from '../files/serialization.js';
+import { loadModel } from '../files/serialization.js';
+import { latestCheckpoint, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
 import { fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
@@ -29,32 +27,6 @@ export interface TrialSpec {
   readonly classes: number;
   /** Where the trial keeps its checkpoint, saved after every epoch. */
   readonly checkpointDir: string;
-}
-
-const EPOCH_DIR = /^\d{4}$/;
-
-/**
- * The newest complete checkpoint of a trial, or undefined. Checkpoints live in one directory per
- * epoch (`0003/`), each written whole before the older ones are removed, so a kill at any moment
- * leaves at least one complete checkpoint behind it.
- *
- * @example
- * const dir = await latestCheckpoint('study/checkpoints/r0-004');
- */
-export async function latestCheckpoint(dir: string): Promise<string | undefined> {
-  if (!existsSync(dir)) return undefined;
-  const epochs = (await fs.readdir(dir)).filter((name) => EPOCH_DIR.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort();
-  const latest = epochs.at(-1);
-  return latest === undefined ? undefined : path.join(dir, latest);
-}
-
-/** Writes the checkpoint of `epoch`, then removes older ones and any half-written leftovers. */
-async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBundle): Promise<void> {
-  const name = String(epoch).padStart(4, '0');
-  await saveModel(path.join(dir, name), bundle);
-  for (const entry of await fs.readdir(dir)) {
-    if (entry !== name) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
-  }
 }
 
 /** One point of a learning curve. */
@@ -118,108 +90,87 @@ export function failedRecord(spec: TrialSpec, error: unknown, curve: readonly Cu
 }
 
 /**
- * Runs one trial in this thread: trains on the training part of the file, evaluates on the seeded
- * validation part after every epoch, saves a checkpoint, and asks `decide` whether to go on. An
- * interrupted trial resumes from its checkpoint (weights, batch-norm statistics, optimizer state and
- * learning curve) instead of starting over. A failure (a NaN loss, bad data) ends the trial with a
- * `failed` record rather than an error, so a study goes on.
+ * Runs one trial in this thread: `fit` on the training part of the file, evaluated on the seeded
+ * validation part after every epoch, with a checkpoint saved and `decide` asked whether to go on
+ * at each epoch's end. An interrupted trial resumes from its checkpoint (weights, batch-norm
+ * statistics, optimizer state and learning curve) instead of starting over. A failure (a NaN loss,
+ * bad data) ends the trial with a `failed` record rather than an error, so a study goes on. Cold:
+ * nothing starts until subscribed, and unsubscribing stops training and reading at once.
  *
  * @example
  * runTrial(spec, () => true).pipe(filter((e) => e.type === 'end')).subscribe((e) => console.log(e.record.status));
  */
 export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<TrialEvent> {
-  return new Observable<TrialEvent>((subscriber) => {
+  return defer(() => {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
-    let inner: Subscription | undefined;
-    let closed = false;
-    let curve: CurvePoint[] = [];
+    const { config } = spec;
+    const curve: CurvePoint[] = [];
     let resumedFromEpoch = 0;
-    const end = (record: TrialRecord) => {
-      subscriber.next({ type: 'end', record });
-      subscriber.complete();
-    };
-    (async () => {
-      const { config } = spec;
-      let network: Network;
-      let optimizer: Optimizer;
+    let goOn = true;
+    const prepare = async () => {
       const checkpoint = await latestCheckpoint(spec.checkpointDir);
       if (checkpoint) {
-        const saved = await loadModel(checkpoint);
-        network = saved.network;
-        optimizer = saved.optimizer ?? createOptimizer(optimizerConfigOf(config), network.backend);
-        curve = [...((saved.notes?.curve as CurvePoint[] | undefined) ?? [])];
+        const saved = await loadModel(checkpoint.path);
+        curve.push(...((saved.notes?.curve as CurvePoint[] | undefined) ?? []));
         resumedFromEpoch = saved.progress?.epochsCompleted ?? 0;
-      } else {
-        network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
-        optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
+        return { network: saved.network, optimizer: saved.optimizer ?? createOptimizer(optimizerConfigOf(config), saved.network.backend) };
       }
-      if (closed) return;
-      const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
-      const read = (part: 'train' | 'validation') =>
-        readArrow(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
-      const schedule = scheduleOf(config);
-      let goOn = true;
-      inner = fit(read('train'), {
-        network,
-        optimizer,
-        standardizer,
-        schedule,
-        epochs: config.epochs,
-        initialEpoch: Math.min(resumedFromEpoch, config.epochs),
-        batchSize: config.batchSize,
-        seed: config.seed,
-        validation: read('validation'),
-        onEpochEnd: async (m) => {
-          const point: CurvePoint = {
-            epoch: m.epoch + 1,
-            trainLoss: m.trainLoss,
-            validationLoss: m.validation!.loss,
-            validationAccuracy: m.validation!.accuracy,
-            seconds: m.seconds,
-          };
-          curve.push(point);
-          await saveCheckpoint(spec.checkpointDir, point.epoch, {
-            network,
-            optimizer,
-            standardizer,
-            progress: { epochsCompleted: point.epoch, seed: config.seed, batchSize: config.batchSize, schedule },
-            notes: { curve },
-          });
-          goOn = await decide(spec.id, point);
-        },
-      })
-        .pipe(
-          filter((e) => e.type === 'epoch'),
-          takeWhile(() => goOn, true),
-        )
-        .subscribe({
-          next: () => subscriber.next({ type: 'epoch', trial: spec.id, ...curve.at(-1)! }),
-          error: (error: unknown) => end(failedRecord(spec, error, curve, resumedFromEpoch, elapsed())),
-          complete: () => {
-            const last = curve.at(-1);
-            end({
-              id: spec.id,
-              round: spec.round,
-              params: spec.params,
-              unit: spec.unit,
-              config,
-              status: goOn ? 'completed' : 'pruned',
-              curve,
-              epochs: last?.epoch ?? 0,
-              validationAccuracy: last?.validationAccuracy ?? null,
-              validationLoss: last?.validationLoss ?? null,
-              resumedFromEpoch,
-              seconds: elapsed(),
-            });
-          },
-        });
-    })().catch((error: unknown) => {
-      if (!closed) end(failedRecord(spec, error, curve, resumedFromEpoch, elapsed()));
-    });
-    return () => {
-      closed = true;
-      inner?.unsubscribe();
+      const network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
+      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend) };
     };
+    const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
+    const read = (part: 'train' | 'validation') =>
+      readArrow(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+    const schedule = scheduleOf(config);
+    const finished = (): TrialRecord => {
+      const last = curve.at(-1);
+      return {
+        id: spec.id,
+        round: spec.round,
+        params: spec.params,
+        unit: spec.unit,
+        config,
+        status: goOn ? 'completed' : 'pruned',
+        curve,
+        epochs: last?.epoch ?? 0,
+        validationAccuracy: last?.validationAccuracy ?? null,
+        validationLoss: last?.validationLoss ?? null,
+        resumedFromEpoch,
+        seconds: elapsed(),
+      };
+    };
+    return from(prepare()).pipe(
+      switchMap(({ network, optimizer }) =>
+        fit(read('train'), {
+          network,
+          optimizer,
+          standardizer,
+          schedule,
+          epochs: config.epochs,
+          initialEpoch: Math.min(resumedFromEpoch, config.epochs),
+          batchSize: config.batchSize,
+          seed: config.seed,
+          validation: read('validation'),
+          onEpochEnd: async (m) => {
+            const point: CurvePoint = { epoch: m.epoch, trainLoss: m.trainLoss, validationLoss: m.validation!.loss, validationAccuracy: m.validation!.accuracy, seconds: m.seconds };
+            curve.push(point);
+            await saveCheckpoint(
+              spec.checkpointDir,
+              point.epoch,
+              { network, optimizer, standardizer, progress: { epochsCompleted: point.epoch, seed: config.seed, batchSize: config.batchSize, schedule }, notes: { curve } },
+              { keep: 'latest' },
+            );
+            goOn = await decide(spec.id, point);
+          },
+        }),
+      ),
+      filter((e) => e.type === 'epoch'),
+      // A pruned trial ends here: fit is unsubscribed, so no further epoch starts or reads the file.
+      takeWhile(() => goOn, true),
+      map((): TrialEvent => ({ type: 'epoch', trial: spec.id, ...curve.at(-1)! })),
+      concatWith(defer(() => of<TrialEvent>({ type: 'end', record: finished() }))),
+      catchError((error: unknown) => of<TrialEvent>({ type: 'end', record: failedRecord(spec, error, curve, resumedFromEpoch, elapsed()) })),
+    );
   });
 }

@@ -8,7 +8,7 @@ import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 /** Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none). */
 function checkpointEpochs(dir: string): number {
-  const complete = existsSync(dir) ? readdirSync(dir).filter((name) => /^\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort() : [];
+  const complete = existsSync(dir) ? readdirSync(dir).filter((name) => /^epoch-\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort() : [];
   const latest = complete.at(-1);
   if (latest === undefined) return 0;
   return (JSON.parse(readFileSync(path.join(dir, latest, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress.epochsCompleted;

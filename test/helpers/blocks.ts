@@ -13,7 +13,7 @@ export function block(firstRow: number, rows: number, cols = 2): ExampleBlock {
 }
 
 /** A mini-batch from plain arrays. */
-export function batchOf(x: number[][], labels: number[], epoch = 0, index = 0): MiniBatch {
+export function batchOf(x: number[][], labels: number[], epoch = 1, index = 0): MiniBatch {
   const cols = x[0]!.length;
   return { x: { rows: x.length, cols, data: Float32Array.from(x.flat()) }, labels: Int32Array.from(labels), size: x.length, epoch, index };
 }

@@ -28,12 +28,12 @@ const weights = (network: Network) => network.params.map((p) => Array.from(p.val
 describe('trainEpoch', () => {
   it('emits one step per mini-batch, dropping a lone last example under batch norm', async () => {
     const { network, optimizer } = model();
-    const steps = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network, optimizer, epoch: 0, batchSize: 479 }), toArray()));
+    const steps = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network, optimizer, epoch: 1, batchSize: 479 }), toArray()));
     // 1438 = 3·479 + 1: the single leftover example is dropped.
     expect(steps.map((s) => s.size)).toEqual([479, 479, 479]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const noBatchNorm = createNetwork({ inputSize: 64, classes: 10, batchNorm: false, backend: createBackend() });
-    const kept = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network: noBatchNorm, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend), epoch: 0, batchSize: 479 }), toArray()));
+    const kept = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network: noBatchNorm, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend), epoch: 1, batchSize: 479 }), toArray()));
     expect(kept.map((s) => s.size)).toEqual([479, 479, 479, 1]);
   });
 });
@@ -46,7 +46,7 @@ describe('fit', () => {
       fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 8, batchSize: 64, validation: readArrow(DIGITS_TEST) }).pipe(toArray()),
     );
     const epochs = epochsOf(events);
-    expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(events.filter((e) => e.type === 'batch')).toHaveLength(8 * 23);
     expect(epochs[7]!.trainLoss).toBeLessThan(epochs[0]!.trainLoss);
     expect(epochs[7]!.validation!.accuracy).toBeGreaterThanOrEqual(0.95);
@@ -82,7 +82,7 @@ describe('fit', () => {
         epochs: 2,
         seed: 5,
         schedule: { type: 'inverse', decay: 0.5 },
-        onEpochEnd: (m: EpochMetrics) => saveModel(dir, { ...first, standardizer, progress: { epochsCompleted: m.epoch + 1, seed: 5, batchSize: 64, schedule: { type: 'inverse', decay: 0.5 } } }),
+        onEpochEnd: (m: EpochMetrics) => saveModel(dir, { ...first, standardizer, progress: { epochsCompleted: m.epoch, seed: 5, batchSize: 64, schedule: { type: 'inverse', decay: 0.5 } } }),
       }),
     );
     const saved = await loadModel(dir);
@@ -138,7 +138,7 @@ describe('fit', () => {
         },
       }).pipe(map((e) => order.push(e.type === 'batch' ? `step ${e.epoch}` : `epoch ${e.epoch}`))),
     );
-    expect(order).toEqual(['step 0', 'step 0', 'saved 0', 'epoch 0', 'step 1', 'step 1', 'saved 1', 'epoch 1']);
+    expect(order).toEqual(['step 1', 'step 1', 'saved 1', 'epoch 1', 'step 2', 'step 2', 'saved 2', 'epoch 2']);
     await expect(lastValueFrom(fit(readArrow(DIGITS_TRAIN), { network, optimizer, epochs: 2, onEpochEnd: () => Promise.reject(new Error('disk full')) }))).rejects.toThrow('disk full');
   });
 

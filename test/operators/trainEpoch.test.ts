@@ -31,9 +31,9 @@ describe('trainEpoch', () => {
   it('passes upstream errors on and stops training when unsubscribed', () => {
     const model = setup();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold<ExampleBlock>('-#').pipe(trainEpoch({ ...model, epoch: 0 }))).toBe('-#');
+      expectObservable(cold<ExampleBlock>('-#').pipe(trainEpoch({ ...model, epoch: 1 }))).toBe('-#');
       const source = cold('-a-a-a-|', { a: block(0, 4) });
-      expectObservable(source.pipe(trainEpoch({ ...model, epoch: 0, batchSize: 4, shuffle: false }), map((s) => s.step)), '^--!').toBe('-x-', { x: 1 });
+      expectObservable(source.pipe(trainEpoch({ ...model, epoch: 1, batchSize: 4, shuffle: false }), map((s) => s.step)), '^--!').toBe('-x-', { x: 1 });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
     expect(model.optimizer.steps).toBe(1);

@@ -15,8 +15,8 @@ import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 // forward, loss, backward and optimizerStep: one spec each, sharing their fixtures.
 const net = () => createNetwork({ inputSize: 2, classes: 3, hidden: [4], seed: 1, backend: createBackend() });
-const a = batchOf([[1, 2], [3, -1], [0, 0]], [0, 2, 1], 0, 0);
-const b = batchOf([[2, 2], [-3, 1]], [1, 1], 0, 1);
+const a = batchOf([[1, 2], [3, -1], [0, 0]], [0, 2, 1], 1, 0);
+const b = batchOf([[2, 2], [-3, 1]], [1, 1], 1, 1);
 
 let scheduler: TestScheduler;
 beforeEach(() => {
@@ -128,7 +128,7 @@ describe('optimizerStep', () => {
     const network = net();
     const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.2 }, typescriptBackend);
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('-a-b-|', { a, b: batchOf([[1, 1], [2, 2]], [0, 1], 3, 0) });
+      const source = cold('-a-b-|', { a, b: batchOf([[1, 1], [2, 2]], [0, 1], 4, 0) });
       expectObservable(source.pipe(forward(network), loss(), backward(), optimizerStep(optimizer, { type: 'inverse', decay: 1 }), map((m) => m.learningRate))).toBe('-x-y-|', { x: 0.2, y: 0.05 });
     });
   });
@@ -145,6 +145,6 @@ describe('optimizerStep', () => {
       );
     });
     expect(Array.from(network.params[0]!.value)).toEqual(before);
-    expect(new DivergedError(Number.NaN, 2, 4).message).toBe('training diverged: the loss became NaN at epoch 3, step 5; lower the learning rate');
+    expect(new DivergedError(Number.NaN, 3, 4).message).toBe('training diverged: the loss became NaN at epoch 3, step 5; lower the learning rate');
   });
 });

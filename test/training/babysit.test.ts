@@ -68,7 +68,7 @@ describe('babysit', () => {
     const events = await lastValueFrom(
       babysit({ data: DIGITS_TRAIN, config, dir, controls }).pipe(
         tap((e) => {
-          if (!rolled && e.type === 'batch' && e.epoch === 2 && e.batch === 3) {
+          if (!rolled && e.type === 'batch' && e.epoch === 3 && e.batch === 3) {
             rolled = true;
             controls.next({ type: 'rollback', epoch: 7 });
             controls.next({ type: 'rollback', epoch: 1 });

@@ -1,0 +1,72 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { type ModelBundle, saveModel } from '../files/serialization.js';
+
+/** Checkpoint folders are named by the epochs completed: `epoch-0003/` after the third. */
+const EPOCH_FOLDER = /^epoch-(\d{4,})$/;
+/** Tuning trials named them `0003/` before rxgrad 0.2; such studies still resume. */
+const LEGACY_FOLDER = /^(\d{4})$/;
+
+/**
+ * The folder of the checkpoint saved after `epoch` epochs.
+ *
+ * @example
+ * checkpointPath('runs/a', 3); // 'runs/a/epoch-0003'
+ */
+export function checkpointPath(dir: string, epoch: number): string {
+  return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}`);
+}
+
+/** A complete checkpoint: where it is and the epochs completed when it was saved. */
+export interface Checkpoint {
+  readonly path: string;
+  readonly epoch: number;
+}
+
+/**
+ * The complete checkpoints in `dir` (those whose model.json was written), oldest first. A folder
+ * is written whole before it appears, so a kill at any moment leaves complete ones only.
+ *
+ * @example
+ * const all = await listCheckpoints('runs/a'); // [{ path: 'runs/a/epoch-0001', epoch: 1 }, …]
+ */
+export async function listCheckpoints(dir: string): Promise<Checkpoint[]> {
+  if (!existsSync(dir)) return [];
+  return (await fs.readdir(dir))
+    .map((name) => {
+      const match = EPOCH_FOLDER.exec(name) ?? LEGACY_FOLDER.exec(name);
+      return match && existsSync(path.join(dir, name, 'model.json')) ? { path: path.join(dir, name), epoch: Number(match[1]) } : undefined;
+    })
+    .filter((c): c is Checkpoint => c !== undefined)
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+/**
+ * The newest complete checkpoint in `dir`, or undefined.
+ *
+ * @example
+ * const latest = await latestCheckpoint('study/checkpoints/r0-004');
+ */
+export async function latestCheckpoint(dir: string): Promise<Checkpoint | undefined> {
+  return (await listCheckpoints(dir)).at(-1);
+}
+
+/**
+ * Saves the checkpoint of `epoch` (epochs completed) into its own folder of `dir`. With
+ * `keep: 'latest'` the older checkpoints (and any half-written leftovers) are removed once the new
+ * one is whole; with `keep: 'all'` (for rollbacks) every one stays.
+ *
+ * @example
+ * await saveCheckpoint('runs/a', 3, { network, optimizer, progress }, { keep: 'all' });
+ */
+export async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBundle, options: { readonly keep: 'all' | 'latest' }): Promise<string> {
+  const target = checkpointPath(dir, epoch);
+  await saveModel(target, bundle);
+  if (options.keep === 'latest') {
+    const name = path.basename(target);
+    for (const entry of await fs.readdir(dir)) {
+      if (entry !== name) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+    }
+  }
+  return target;
+}
