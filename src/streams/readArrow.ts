@@ -65,6 +65,7 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
     (async () => {
       const opened = await openArrow(file);
       handle = opened.handle;
+      if (stopped) return;
       const layout = resolveLayout(file, opened.schema, options);
       const extractors = layout.features.map((name) => opened.schema.fields.find((f) => f.name === name)!);
       let firstRow = 0;
@@ -102,8 +103,11 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
         if (!stopped) subscriber.error(error);
       })
       .finally(() => handle?.close().catch(() => undefined));
+    // Unsubscribing closes the file at once: a read in flight fails (and is ignored), and no
+    // further record batch is read or decoded.
     return () => {
       stopped = true;
+      void handle?.close().catch(() => undefined);
     };
   });
 }

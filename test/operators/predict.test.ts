@@ -6,6 +6,9 @@ import type { ExampleBlock } from '../../src/streams/examples.js';
 import { predict } from '../../src/operators/predict.js';
 import { block } from '../helpers/blocks.js';
 import { createBackend } from '../../src/backends/createBackend.js';
+import { lastValueFrom, of } from 'rxjs';
+import { Dense } from '../../src/model/dense.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 describe('predict', () => {
   let scheduler: TestScheduler;
@@ -38,4 +41,20 @@ describe('predict', () => {
       expectObservable(cold<ExampleBlock>('-#').pipe(predict(network))).toBe('-#');
     });
   });
+
+  for (const [name, backend] of [['typescript', typescriptBackend], ['default', createBackend()]] as const) {
+    it(`gives finite probabilities for logits of ±1e4 (${name} backend)`, async () => {
+      // One dense layer whose logits are ±1e4·x: without the row maximum subtracted, e^10000 is Infinity.
+      const net = createNetwork({ inputSize: 1, classes: 3, hidden: [], batchNorm: false, backend });
+      const dense = net.layers[0] as Dense;
+      dense.weight.value.set([1e4, -1e4, 1e4 - 1]);
+      dense.bias!.value.fill(0);
+      const rows = { features: Float32Array.of(1, -1), labels: Int32Array.of(-1, -1), rows: 2, cols: 1, firstRow: 0 };
+      const p = await lastValueFrom(of(rows).pipe(predict(net)));
+      expect(Array.from(p.predicted)).toEqual([0, 1]);
+      expect(Array.from(p.probabilities).every(Number.isFinite)).toBe(true);
+      expect(p.probabilities[0]).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
+      expect(p.probabilities[4]).toBe(1);
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from '../../src/tuning/asha.js';
+import { AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from '../../src/tuning/asha.js';
 
 describe('ashaPrune', () => {
   let scheduler: TestScheduler;
@@ -62,4 +62,22 @@ describe('ashaPrune', () => {
       expectObservable(cold<EpochReport>('-#').pipe(op)).toBe('-#');
     });
   });
+});
+
+describe('AshaPruner keep counts', () => {
+  // With 11 results on record, the 12th is kept exactly when it ranks in the top ⌊12/η⌋: 4 at
+  // η = 3 and 3 at η = 4 (keeping the top half instead would keep 6).
+  for (const [eta, kept] of [[3, 4], [4, 3]] as const) {
+    it(`keeps the top ${kept} of 12 at η = ${eta}`, () => {
+      const continues = Array.from({ length: 12 }, (_, i) => {
+        const rank = i + 1;
+        const pruner = new AshaPruner({ maxEpochs: 27, eta });
+        for (let s = 1; s <= 11; s++) pruner.replay({ trial: `t${s}`, epoch: 1, score: s });
+        // Scores 11, 10, … sit above the probe at rank r: 12 − r + 0.5 puts it just below r − 1 of them.
+        return pruner.report({ trial: 'probe', epoch: 1, score: 12 - rank + 0.5 }).decision === 'continue';
+      });
+      expect(continues.filter(Boolean)).toHaveLength(kept);
+      expect(continues.slice(0, kept).every(Boolean)).toBe(true);
+    });
+  }
 });
