@@ -6,7 +6,8 @@
 //   apt-get install python3-sklearn && npm run build && node scripts/make-digits.mjs [digits.csv.gz]
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { createRandom, writeArrowFile } from '../dist/index.js';
+import { writeArrowFile } from '../dist/index.js';
+import { createRandom } from '../dist/model/random.js';
 
 const source = process.argv[2] ?? '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
 const SEED = 20261125;

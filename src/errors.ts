@@ -1,13 +1,48 @@
 /**
- * Base class of every run-time error rxgrad raises on the error channel: bad data, a diverging
- * run, an unusable saved model. Programmer mistakes (a patience of 0, layer sizes that do not fit)
- * throw `RangeError`/`TypeError` when the thing is built instead.
+ * Base class of every error a user can cause: bad data, a diverging run, an unusable saved model
+ * or study, a bad search space or command line. `exitCode` is what the CLI exits with: 1 for bad
+ * data or state, 2 for a bad command line or space. Programmer mistakes (a patience of 0, layer
+ * sizes that do not fit) throw `RangeError`/`TypeError` when the thing is built instead.
  *
  * @example
  * readArrow('train.arrow').subscribe({ error: (e) => { if (e instanceof RxgradError) console.error(e.message); } });
  */
 export class RxgradError extends Error {
   override readonly name: string = 'RxgradError';
+  /** The CLI's exit code for this kind of error. */
+  readonly exitCode: 1 | 2 = 1;
+}
+
+/**
+ * A problem with the command line itself (an unknown option value, a missing file argument):
+ * printed without a stack, exit code 2.
+ *
+ * @example
+ * throw new UsageError("--optimizer must be one of sgd, momentum, rmsprop, adam; got 'adagrad'");
+ */
+export class UsageError extends RxgradError {
+  override readonly name: string = 'UsageError';
+  override readonly exitCode = 2;
+}
+
+/**
+ * A search space that cannot be sampled: bad bounds, an unknown distribution or parameter. Exit code 2.
+ *
+ * @example
+ * logUniform(0, 1); // throws SearchSpaceError: logUniform: a log scale needs positive bounds…
+ */
+export class SearchSpaceError extends UsageError {
+  override readonly name = 'SearchSpaceError';
+}
+
+/**
+ * A study directory that cannot be used as asked: not a study, or resumed with other settings.
+ *
+ * @example
+ * runStudy({ ...options, resume: true }).subscribe({ error: (e) => e instanceof StudyError && console.error(e.message) });
+ */
+export class StudyError extends RxgradError {
+  override readonly name = 'StudyError';
 }
 
 /** Where a data error was found and what was expected there. */

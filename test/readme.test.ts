@@ -1,9 +1,9 @@
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 // The README's two pipeline examples, as written there but for the import path.
-import { backward, createNetwork, createOptimizer, fit, forward, loss, miniBatches, normalize, optimizerStep, readArrow, summarize } from '../src/index.js';
-import { createBackend } from '../src/backends/createBackend.js';
-import { typescriptBackend } from '../src/model/typescriptBackend.js';
+import { readFileSync } from 'node:fs';
+import * as api from '../src/index.js';
+import { backward, createBackend, createNetwork, createOptimizer, fit, forward, loss, miniBatches, normalize, optimizerStep, readArrow, summarize } from '../src/index.js';
 
 describe('README examples', () => {
   it('the pipeline written out runs one epoch, then fit runs twenty', async () => {
@@ -11,12 +11,12 @@ describe('README examples', () => {
     const train = 'data/digits-train.arrow';
     const { standardizer, cols, classes } = await lastValueFrom(readArrow(train).pipe(summarize()));
     const network = createNetwork({ inputSize: cols, classes, hidden: [64, 32], activation: 'relu', seed: 0, backend: createBackend() });
-    const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 }, typescriptBackend);
+    const adam = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
 
     const steps = await lastValueFrom(
       readArrow(train).pipe(
         miniBatches({ batchSize: 64, seed: 0, epoch: 1 }),
-        normalize(standardizer),
+        normalize(standardizer, { network }),
         forward(network, { mode: 'train' }),
         loss(),
         backward(),
@@ -34,5 +34,14 @@ describe('README examples', () => {
     );
     expect(epochs).toHaveLength(20);
     expect(epochs.at(-1)!.type === 'epoch' && epochs.at(-1)!.validation!.accuracy).toBeGreaterThan(0.95);
+  });
+
+  it("the API section lists exactly the package's runtime exports", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## API\n'), readme.indexOf('## Command line\n'));
+    const listed = [...section.matchAll(/^Exports: ([\s\S]*?\.)\n\n/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Za-z_0-9]+)`/g)].map((n) => n[1]!));
+    expect(listed.length).toBeGreaterThan(50);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual(Object.keys(api).sort());
   });
 });

@@ -55,10 +55,9 @@ export function configFromFlags(flags: TrainingFlags): TrainingConfig {
   };
 }
 
-/** A user-facing problem with the command line itself: printed without a stack, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from '../errors.js';
+
+export { UsageError };
 
 export function writeLine(stream: Writable, line = ''): void {
   stream.write(`${line}\n`);

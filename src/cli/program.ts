@@ -182,11 +182,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (error.code === 'rxgrad.invalidArgument') writeLine(io.stderr, `rxgrad: ${error.message}`);
       return 2;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof RxgradError) {
       writeLine(io.stderr, `rxgrad: ${error.message}`);
-      return 2;
+      return error.exitCode;
     }
-    if (error instanceof RxgradError || error instanceof RangeError) {
+    if (error instanceof RangeError) {
       writeLine(io.stderr, `rxgrad: ${error.message}`);
       return 1;
     }

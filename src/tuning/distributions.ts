@@ -1,3 +1,6 @@
+import { SearchSpaceError } from '../errors.js';
+
+export { SearchSpaceError };
 /**
  * A hyperparameter's prior. Every distribution maps a unit coordinate u ∈ [0, 1) to a value, so
  * random, grid and quasi-random samplers share one definition of "the right scale":
@@ -19,11 +22,6 @@ export type Distribution =
 
 /** A sampled hyperparameter value. */
 export type ParamValue = number | string | boolean;
-
-/** Thrown for a search space that cannot be sampled (wrong bounds, a log scale over 0, …). */
-export class SearchSpaceError extends RangeError {
-  override readonly name = 'SearchSpaceError';
-}
 
 function bounds(kind: string, low: number, high: number): void {
   if (!Number.isFinite(low) || !Number.isFinite(high)) throw new SearchSpaceError(`${kind}: bounds must be finite numbers, got [${low}, ${high}]`);

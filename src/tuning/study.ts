@@ -2,7 +2,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
-import { RxgradError } from '../errors.js';
+import { StudyError } from '../errors.js';
+
+export { StudyError };
 import { writeFileAtomic } from '../files/atomicFiles.js';
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
@@ -16,11 +18,6 @@ import { latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
-
-/** A study directory that does not fit the request: a different space or settings, or no --resume. */
-export class StudyError extends RxgradError {
-  override readonly name = 'StudyError';
-}
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {

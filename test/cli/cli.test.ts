@@ -184,3 +184,21 @@ describe('rxgrad CLI', () => {
     expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/^rxgrad: \/nonexistent: cannot read model.json/) });
   });
 });
+
+describe('errors in one family', () => {
+  it('every error a user can cause is an RxgradError whose exit code says its kind', async () => {
+    const errors = await import('../../src/errors.js');
+    const cases: [Error & { exitCode: number }, number][] = [
+      [new errors.DataError('bad', { file: 'a.arrow' }), 1],
+      [new errors.DivergedError(Number.NaN, 1, 0), 1],
+      [new errors.ModelFormatError('m', 'bad'), 1],
+      [new errors.StudyError('bad'), 1],
+      [new errors.UsageError('bad'), 2],
+      [new errors.SearchSpaceError('bad'), 2],
+    ];
+    for (const [error, code] of cases) {
+      expect(error).toBeInstanceOf(errors.RxgradError);
+      expect(error.exitCode, error.name).toBe(code);
+    }
+  });
+});

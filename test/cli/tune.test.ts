@@ -46,7 +46,8 @@ describe('rxgrad tune', () => {
     const space = path.join(dir, 'space.json');
     writeFileSync(space, '{"learningRate": {"logUniform": [0, 1]}}');
     const bad = await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study);
-    expect(bad.code).toBe(1);
+    // A bad space is a bad command line, exit 2, whether the file is not JSON or its bounds are wrong.
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/space.json: 'learningRate': logUniform: a log scale needs positive bounds/);
     writeFileSync(space, '{"learningRate": ');
     expect(await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({ code: 2, stderr: expect.stringMatching(/space.json: not valid JSON/) });
