@@ -75,7 +75,7 @@ async function rxgradRun() {
       await session.post('Profiler.start');
     }
     const start = performance.now();
-    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch, batchSize: BATCH, seed: SEED, standardizer })), { defaultValue: undefined });
+    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch: epoch + 1, batchSize: BATCH, seed: SEED, standardizer })), { defaultValue: undefined });
     const seconds = (performance.now() - start) / 1000;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
@@ -136,7 +136,7 @@ async function tfjsRun(backendName, maxBatches) {
   for (let epoch = 0; epoch < epochCount; epoch++) {
     let batches = 0;
     let trainSeconds = 0;
-    const stream = readArrow(train).pipe(miniBatches({ batchSize: BATCH, seed: 0, epoch }), normalize(standardizer));
+    const stream = readArrow(train).pipe(miniBatches({ batchSize: BATCH, seed: 0, epoch: epoch + 1 }), normalize(standardizer));
     const all = await lastValueFrom(stream.pipe(toArray()));
     for (const b of all) {
       if (maxBatches && batches >= maxBatches) break;
