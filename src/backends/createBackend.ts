@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { Backend } from '../model/backend.js';
 import { typescriptBackend } from '../model/typescriptBackend.js';
 import { createWasmBackend, type WasmBackendOptions } from './wasmBackend.js';
@@ -17,11 +18,11 @@ const KERNELS = ['auto', 'wasm', 'typescript'] as const;
 export function createBackend(options: WasmBackendOptions = {}): Backend {
   const choice = process.env.RXGRAD_KERNELS || 'auto';
   if (!(KERNELS as readonly string[]).includes(choice)) {
-    throw new RangeError(`RXGRAD_KERNELS must be one of ${KERNELS.join(', ')}, got '${choice}'`);
+    throw new UsageError(`RXGRAD_KERNELS must be one of ${KERNELS.join(', ')}, got '${choice}'`);
   }
   if (choice === 'typescript') return typescriptBackend;
   const wasm = createWasmBackend(options);
   if (wasm) return wasm;
-  if (choice === 'wasm') throw new Error('RXGRAD_KERNELS=wasm, but this engine cannot run the WebAssembly SIMD kernels (or dist/wasm is missing)');
+  if (choice === 'wasm') throw new UsageError('RXGRAD_KERNELS=wasm, but this engine cannot run the WebAssembly SIMD kernels (or dist/wasm is missing)');
   return typescriptBackend;
 }

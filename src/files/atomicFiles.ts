@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ModelFormatError } from '../errors.js';
 
 /**
  * A sibling path for work in progress: same folder (so rename is atomic), unique, and ignored by git.
@@ -47,7 +48,7 @@ export async function writeDirectoryAtomic(target: string, files: ReadonlyMap<st
     await fs.mkdir(staging);
     for (const [name, data] of files) await fs.writeFile(path.join(staging, name), data);
     const existing = await fs.stat(resolved).catch(() => undefined);
-    if (existing && !existing.isDirectory()) throw new Error(`${target} exists and is not a directory`);
+    if (existing && !existing.isDirectory()) throw new ModelFormatError(target, 'exists and is not a directory; a model is saved as a directory');
     if (existing) {
       await fs.rename(resolved, retired);
       moved = true;

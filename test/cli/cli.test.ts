@@ -202,3 +202,16 @@ describe('errors in one family', () => {
     }
   });
 });
+
+describe('rxgrad train --save onto a file', () => {
+  it('refuses with a named ModelFormatError (exit 1) and leaves the file as it was', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'keep me');
+    const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}: exists and is not a directory`);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    expect(leftovers(dir)).toEqual([]);
+  });
+});

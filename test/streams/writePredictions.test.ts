@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { concat, lastValueFrom, of, throwError } from 'rxjs';
+import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Predictions } from '../../src/streams/predictions.js';
 import { openArrowSink } from '../../src/streams/arrowColumns.js';
@@ -47,4 +47,24 @@ describe('writePredictions', () => {
       expect(readdirSync(dir)).toEqual([]);
     }
   });
+
+  for (const when of ['before the file opens', 'mid-way'] as const) {
+    it(`unsubscribed ${when}: stops taking predictions and leaves no file and no temporary behind`, async () => {
+      const dir = tempDir();
+      const out = path.join(dir, 'pred.arrow');
+      const source = new Subject<Predictions>();
+      const subscription = source.pipe(writePredictions(out)).subscribe();
+      if (when === 'mid-way') {
+        while (!source.observed) await new Promise((resolve) => setTimeout(resolve, 1));
+        source.next(predictions(3, 0));
+        expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toHaveLength(1);
+      }
+      subscription.unsubscribe();
+      // Cleanup is asynchronous (the file must close first); wait for it, a bounded time.
+      const deadline = Date.now() + 5_000;
+      while ((readdirSync(dir).length > 0 || (when === 'before the file opens' && Date.now() < deadline - 4_900)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(readdirSync(dir)).toEqual([]);
+      expect(source.observed).toBe(false);
+    });
+  }
 });
