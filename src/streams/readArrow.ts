@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { type Data, DataType, type Field, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { type AsyncRecordBatchFileReader, type Data, DataType, type Field, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
+import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkStream } from './arrowStructure.js';
 import type { ExampleBlock, FeatureArray } from './examples.js';
 
 /** Which columns to read. */
@@ -19,6 +20,11 @@ export interface ArrowColumnOptions {
 export interface ReadArrowOptions extends ArrowColumnOptions {
   /** Labels must be below this (the model's class count); a larger label is an error naming its row. */
   readonly classes?: number | undefined;
+  /**
+   * Without `classes`, the most classes a label may imply: a label of `maxClasses` or more is an
+   * error naming its row, instead of a model with that many outputs. Default 10,000.
+   */
+  readonly maxClasses?: number;
   /**
    * Reuse one pair of arrays for every block instead of allocating per record batch: less garbage
    * and a lower peak memory, but a block is then valid only until the next one is emitted (fine for
@@ -73,7 +79,7 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
       const reused = options.recycle ? { features: bytes ? new Uint8Array(0) : new Float32Array(0), labels: new Int32Array(0) } : undefined;
       // The next record batch is read while this one goes down the pipeline, so that training
       // does not sit idle waiting for the disk between record batches.
-      const batches = opened.reader[Symbol.asyncIterator]();
+      const batches = opened.batches();
       // A read still in flight when this block fails (bad data) is abandoned when the file is
       // closed: its rejection is expected, not unhandled.
       const readNext = () => {
@@ -82,19 +88,30 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
         return next;
       };
       let pending = readNext();
-      for (;;) {
-        const result = await pending;
+      let index = 0;
+      for (; ; index++) {
+        const result = await pending.catch((cause: unknown) => {
+          throw asDataError(cause, file, index);
+        });
         if (result.done || stopped) break;
         pending = readNext();
         const batch = result.value;
         if (batch.numRows === 0) continue;
-        const block = toBlock(batch, layout, extractors, firstRow, options, reused, bytes);
+        let block: ExampleBlock;
+        try {
+          block = toBlock(batch, layout, extractors, firstRow, options, reused, bytes);
+        } catch (cause) {
+          throw asDataError(cause, file, index);
+        }
         firstRow += batch.numRows;
         subscriber.next(block);
       }
       if (stopped) {
         await pending.catch(() => undefined);
         return;
+      }
+      if (index !== opened.structure.recordBatches) {
+        throw new DataError(`the file holds ${opened.structure.recordBatches} record batches, but only ${index} could be read`, { file, expected: `${opened.structure.recordBatches} record batches`, actual: `${index}` });
       }
       if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row' });
       subscriber.complete();
@@ -137,13 +154,37 @@ async function openArrow(file: string) {
     throw new DataError(`cannot open the file: ${why}`, { file }, { cause });
   }
   try {
+    // Lengths are checked before apache-arrow reads them: it allocates and re-reads whatever a
+    // corrupted file asks for.
+    const format = await checkFileFooter(handle, file);
+    const streamStructure = format === 'stream' ? await checkStream(handle, file) : undefined;
     const reader = await RecordBatchReader.from(handle);
     await reader.open();
     const schema = reader.schema as Schema | undefined;
-    if (!schema) throw new Error('no schema');
-    return { handle, reader, schema };
+    if (!schema) throw new DataError('not an Arrow IPC file or stream: no schema', { file });
+    let structure: ArrowStructure;
+    let batches: () => AsyncIterator<RecordBatch>;
+    if (reader.isFile()) {
+      const fileReader = reader as unknown as AsyncRecordBatchFileReader;
+      const footer = fileReader.footer!;
+      structure = await checkFileBlocks(handle, file, footer.numRecordBatches, (i) => footer.getRecordBatch(i));
+      // One read per block the footer lists: never the reader's own loop, which spins on a
+      // message that is not a record batch.
+      batches = async function* () {
+        for (let i = 0; i < structure.recordBatches; i++) {
+          const batch = await fileReader.readRecordBatch(i);
+          if (!batch) throw new DataError(`record batch ${i} cannot be read`, { file });
+          yield batch;
+        }
+      };
+    } else {
+      structure = streamStructure ?? (await checkStream(handle, file));
+      batches = () => reader[Symbol.asyncIterator]();
+    }
+    return { handle, reader, schema, structure, batches };
   } catch (cause) {
     await handle.close().catch(() => undefined);
+    if (cause instanceof DataError) throw cause;
     throw new DataError('not an Arrow IPC file or stream', { file, expected: 'an Arrow IPC file (.arrow/.feather v2) or stream', actual: (cause as Error).message }, { cause });
   }
 }
@@ -223,7 +264,7 @@ function toBlock(
   }
   const labels = reused ? reused.labels.subarray(0, rows) : new Int32Array(rows);
   if (layout.label !== undefined && batch.getChild(layout.label)) {
-    copyLabels(batch.getChild(layout.label)!.data, labels, layout, firstRow, options.classes);
+    copyLabels(batch.getChild(layout.label)!.data, labels, layout, firstRow, options.classes, options.maxClasses ?? DEFAULT_MAX_CLASSES);
   } else {
     labels.fill(-1);
   }
@@ -273,21 +314,28 @@ function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, co
   return width;
 }
 
-function copyLabels(chunks: readonly Data[], out: Int32Array, layout: ArrowLayout, firstRow: number, classes: number | undefined): void {
+/** Labels imply at most this many classes unless the caller says otherwise (`maxClasses`). */
+const DEFAULT_MAX_CLASSES = 10_000;
+
+function copyLabels(chunks: readonly Data[], out: Int32Array, layout: ArrowLayout, firstRow: number, classes: number | undefined, maxClasses: number): void {
   const column = layout.label!;
   const file = layout.file;
   let row = 0;
   for (const data of chunks) {
     if (data.nullCount > 0) throw new DataError('missing label', { file, column, row: firstRow + row + firstNull(data), expected: 'a class index' });
     const values = data.values as ArrayLike<number | bigint>;
+    // Half floats arrive as their 16 raw bits.
+    const half = DataType.isFloat(data.type) && data.type.precision === 0;
     for (let i = 0; i < data.length; i++) {
       const raw = values[data.offset + i]!;
-      const v = Number(raw);
-      const at = { file, column, row: firstRow + row + i, actual: String(raw) };
+      const v = half ? float16ToNumber(raw as number) : Number(raw);
+      const at = { file, column, row: firstRow + row + i, actual: String(half ? v : raw) };
       if (!Number.isFinite(v) || !Number.isInteger(v)) throw new DataError('label is not a whole number', { ...at, expected: 'an integer class index' });
       if (v < 0) throw new DataError('label is negative', { ...at, expected: 'a class index ≥ 0' });
       if (classes !== undefined && v >= classes) throw new DataError('label is out of range', { ...at, expected: `a class index below ${classes}` });
-      if (v > 2 ** 31 - 1) throw new DataError('label is too large', { ...at, expected: 'a class index below 2^31' });
+      if (classes === undefined && v >= maxClasses) {
+        throw new DataError(`label implies more than ${maxClasses} classes`, { ...at, expected: `a class index below ${maxClasses} (raise maxClasses for more classes)` });
+      }
       out[row + i] = v;
     }
     row += data.length;
@@ -312,4 +360,12 @@ function float16ToNumber(bits: number): number {
   if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
   if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Any failure while reading or decoding a record batch, as a `DataError` naming the file and the batch. */
+function asDataError(cause: unknown, file: string, index: number): DataError {
+  if (cause instanceof DataError) {
+    return cause.message.startsWith(file) || cause.file !== undefined ? cause : new DataError(`record batch ${index}: ${cause.message}`, { file }, { cause });
+  }
+  return new DataError(`record batch ${index} cannot be read: ${(cause as Error)?.message ?? String(cause)}`, { file, expected: 'a valid Arrow IPC file' }, { cause });
 }
