@@ -186,6 +186,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       writeLine(io.stderr, `rxgrad: ${error.message}`);
       return error.exitCode;
     }
+    const system = systemError(error);
+    if (system) {
+      writeLine(io.stderr, `rxgrad: ${system}`);
+      return 1;
+    }
     if (error instanceof RangeError) {
       writeLine(io.stderr, `rxgrad: ${error.message}`);
       return 1;
@@ -193,4 +198,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     writeLine(io.stderr, `rxgrad: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
     return 1;
   }
+}
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EMFILE: 'too many open files',
+  EBUSY: 'resource busy',
+};
+
+/** An operating-system error (disk full, I/O error, permissions) in one line naming the path and the cause. */
+function systemError(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
+  const cause = SYSTEM_ERRORS[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
+  return `${e.path ?? 'a file'}: ${cause} (${e.code} in ${e.syscall})`;
 }

@@ -5,6 +5,7 @@ import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
+import { modelDirectoryProblem } from '../files/modelDirectory.js';
 import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
@@ -126,6 +127,9 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
  */
 export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
+  // Refused before any training: a model directory replaces only a model directory.
+  const problem = options.save ? await modelDirectoryProblem(options.save) : undefined;
+  if (problem) throw new UsageError(`--save ${options.save}: ${problem}`);
   const columnOptions = { label: options.label, features: options.features };
   const layout = await inspectArrow(options.data, columnOptions);
   const summary = await lastValueFrom(readArrow(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
-import { writeDirectoryAtomic } from './atomicFiles.js';
+import { isWeightsFileName, writeModelDirectory } from './modelDirectory.js';
 import type { Backend } from '../model/backend.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { FloatArray } from '../model/matrix.js';
@@ -12,7 +12,7 @@ import type { Schedule } from '../model/schedule.js';
 import { Standardizer } from '../model/standardizer.js';
 
 /** The format written by `saveModel`; bumped on any incompatible change. */
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 
 /** Which columns of an Arrow file a model reads. */
 export interface DataColumns {
@@ -51,6 +51,8 @@ interface TensorEntry {
 interface ModelDocument {
   readonly format: 'rxgrad-model';
   readonly version: number;
+  /** The weights file (version 3 on); `weights.bin` before. */
+  readonly weights?: string;
   readonly network: NetworkSpec;
   readonly standardizer?: { mean: number[]; std: number[] };
   readonly columns?: DataColumns;
@@ -61,11 +63,14 @@ interface ModelDocument {
 }
 
 /**
- * Saves a model as a directory with two files, replaced atomically as a whole:
+ * Saves a model as a directory with two files, so that it holds the old model or the new one at
+ * every instant (see `writeModelDirectory`):
  * - `model.json`: format version, architecture, input columns, standardization statistics,
- *   optimizer configuration and step count, training progress, and the index of every tensor;
- * - `weights.bin`: the tensors (parameters, batch-norm running statistics, optimizer moments) as
- *   little-endian float32, concatenated in index order.
+ *   optimizer configuration and step count, training progress, the index of every tensor, and the
+ *   name of the weights file;
+ * - `weights-<id>.bin`: the tensors (parameters, batch-norm running statistics, optimizer moments)
+ *   as little-endian float32, concatenated in index order.
+ * A directory that holds anything else is refused with a `ModelFormatError`.
  *
  * @example
  * await saveModel('models/digits', { network, standardizer, optimizer, columns });
@@ -86,9 +91,10 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
 
   const weights = new Float32Array(offset);
   for (let i = 0; i < arrays.length; i++) weights.set(arrays[i]!, tensors[i]!.offset);
-  const document: ModelDocument = {
+  const document = (weightsFile: string): ModelDocument => ({
     format: 'rxgrad-model',
     version: MODEL_FORMAT_VERSION,
+    weights: weightsFile,
     network: bundle.network.spec,
     ...(bundle.standardizer ? { standardizer: bundle.standardizer.toJSON() } : {}),
     ...(bundle.columns ? { columns: bundle.columns } : {}),
@@ -96,14 +102,8 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
     ...(bundle.progress ? { progress: bundle.progress } : {}),
     ...(bundle.notes ? { notes: bundle.notes } : {}),
     tensors,
-  };
-  await writeDirectoryAtomic(
-    dir,
-    new Map<string, string | Uint8Array>([
-      ['model.json', `${JSON.stringify(document, null, 2)}\n`],
-      ['weights.bin', littleEndianBytes(weights)],
-    ]),
-  );
+  });
+  await writeModelDirectory(dir, (weightsFile) => `${JSON.stringify(document(weightsFile), null, 2)}\n`, littleEndianBytes(weights));
 }
 
 /**
@@ -125,17 +125,21 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
   } catch (cause) {
     throw new ModelFormatError(jsonPath, 'is not valid JSON', { cause });
   }
-  if (document.format !== 'rxgrad-model' || !(document.version === MODEL_FORMAT_VERSION || document.version === 1)) {
-    throw new ModelFormatError(jsonPath, `expected format 'rxgrad-model' version 1 or ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`);
+  if (document.format !== 'rxgrad-model' || ![1, 2, MODEL_FORMAT_VERSION].includes(document.version)) {
+    throw new ModelFormatError(jsonPath, `expected format 'rxgrad-model' version 1 to ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`);
   }
-  const bytes = await fs.readFile(path.join(dir, 'weights.bin')).catch((cause: unknown) => {
-    throw new ModelFormatError(dir, `cannot read weights.bin (${(cause as Error).message})`, { cause });
+  const weightsFile = document.version >= 3 ? document.weights : 'weights.bin';
+  if (typeof weightsFile !== 'string' || !isWeightsFileName(weightsFile)) {
+    throw new ModelFormatError(jsonPath, `'weights' must name a weights file in the model directory (weights-<id>.bin), got ${JSON.stringify(weightsFile)}`);
+  }
+  const bytes = await fs.readFile(path.join(dir, weightsFile)).catch((cause: unknown) => {
+    throw new ModelFormatError(dir, `cannot read ${weightsFile} (${(cause as Error).message})`, { cause });
   });
-  if (bytes.byteLength % 4 !== 0) throw new ModelFormatError(dir, `weights.bin is ${bytes.byteLength} bytes, not a whole number of float32 values`);
+  if (bytes.byteLength % 4 !== 0) throw new ModelFormatError(dir, `${weightsFile} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
   const weights = fromLittleEndianBytes(bytes);
   const expected = document.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0);
   if (weights.length !== expected) {
-    throw new ModelFormatError(dir, `weights.bin holds ${weights.length} floats, model.json indexes ${expected}`);
+    throw new ModelFormatError(dir, `${weightsFile} holds ${weights.length} floats, model.json indexes ${expected}`);
   }
   let network: Network;
   try {

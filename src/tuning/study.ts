@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
-import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { StudyError } from '../errors.js';
 
 export { StudyError };
@@ -13,6 +13,7 @@ import { inspectArrow, readArrow } from '../streams/readArrow.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
+import { lockStudy } from './studyLock.js';
 import { configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
@@ -170,80 +171,87 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
   const names = Object.keys(space).sort();
 
-  return defer(async () => {
-    await openStudyDir(dir, space, settings, options.resume ?? false);
-    const layout = await inspectArrow(settings.data.file, { label: settings.data.label, features: settings.data.features });
-    const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
-      splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
-    );
-    const summary = await lastValueFrom(train$.pipe(summarize()));
-    const records = new Map((await readTrialRecords(dir)).map((r) => [r.id, r]));
-    // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
-    for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
-    const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
-    for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
-    const begun = await roundsBegun(dir);
-    return { layout, summary, records, pruner, begun };
-  }).pipe(
-    concatMap(({ layout, summary, records, pruner, begun }) => {
-      const counts = trialCounts(trials, rounds, begun);
-      const seen = new Set<string>();
-      const specOf = (t: PlannedTrial): TrialSpec => ({
-        id: t.id,
-        round: t.round,
-        params: t.params,
-        unit: t.unit,
-        config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-        data: { file: settings.data.file, label: settings.data.label, features: layout.features },
-        validation: { fraction: settings.validationFraction, seed: settings.seed },
-        standardizer: summary.standardizer.toJSON(),
-        inputSize: layout.cols,
-        classes: Math.max(2, summary.classes),
-        checkpointDir: path.join(dir, 'checkpoints', t.id),
-      });
-      const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
-      const pool = isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
-      const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
-
-      const finish = async (t: PlannedTrial, record: TrialRecord): Promise<StudyEvent> => {
-        await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
-        records.set(t.id, record);
-        await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
-        return { type: 'trial-end', record };
-      };
-      const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
-        defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
-          concatMap((resumed) =>
-            concat(
-              of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
-              run(specOf(t)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
-            ),
-          ),
-        );
-      const round$ = (round: number) =>
-        defer(async () => {
-          const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
-          const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
-          return { box, plan, pending: plan.filter((t) => !records.has(t.id)) };
-        }).pipe(
-          concatMap(({ box, plan, pending }) =>
-            concat(of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }), from(pending).pipe(mergeMap(trial$, parallel))),
-          ),
-        );
-
-      return concat(
-        from(counts.map((_, r) => r)).pipe(
-          concatMap(round$),
-          finalize(() => void pool?.close()),
-        ),
-        defer(async (): Promise<StudyEvent> => {
-          const result = summarizeStudy([...records.values()]);
-          if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify({ ...result.best.config, epochs: settings.base.epochs }, null, 2)}\n`);
-          return { type: 'done', summary: result };
-        }),
-      );
-    }),
+  // One process runs a study at a time: the lock is held from the first read to the end.
+  return defer(async () => lockStudy(dir)).pipe(
+    switchMap((lock) => runLocked().pipe(finalize(() => lock.release()))),
   );
+
+  function runLocked(): Observable<StudyEvent> {
+    return defer(async () => {
+      await openStudyDir(dir, space, settings, options.resume ?? false);
+      const layout = await inspectArrow(settings.data.file, { label: settings.data.label, features: settings.data.features });
+      const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
+        splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
+      );
+      const summary = await lastValueFrom(train$.pipe(summarize()));
+      const records = new Map((await readTrialRecords(dir)).map((r) => [r.id, r]));
+      // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
+      for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
+      const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
+      for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
+      const begun = await roundsBegun(dir);
+      return { layout, summary, records, pruner, begun };
+    }).pipe(
+      concatMap(({ layout, summary, records, pruner, begun }) => {
+        const counts = trialCounts(trials, rounds, begun);
+        const seen = new Set<string>();
+        const specOf = (t: PlannedTrial): TrialSpec => ({
+          id: t.id,
+          round: t.round,
+          params: t.params,
+          unit: t.unit,
+          config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
+          data: { file: settings.data.file, label: settings.data.label, features: layout.features },
+          validation: { fraction: settings.validationFraction, seed: settings.seed },
+          standardizer: summary.standardizer.toJSON(),
+          inputSize: layout.cols,
+          classes: Math.max(2, summary.classes),
+          checkpointDir: path.join(dir, 'checkpoints', t.id),
+        });
+        const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
+        const pool = isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
+        const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
+
+        const finish = async (t: PlannedTrial, record: TrialRecord): Promise<StudyEvent> => {
+          await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+          records.set(t.id, record);
+          await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
+          return { type: 'trial-end', record };
+        };
+        const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
+          defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
+            concatMap((resumed) =>
+              concat(
+                of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
+                run(specOf(t)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
+              ),
+            ),
+          );
+        const round$ = (round: number) =>
+          defer(async () => {
+            const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
+            const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
+            return { box, plan, pending: plan.filter((t) => !records.has(t.id)) };
+          }).pipe(
+            concatMap(({ box, plan, pending }) =>
+              concat(of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }), from(pending).pipe(mergeMap(trial$, parallel))),
+            ),
+          );
+
+        return concat(
+          from(counts.map((_, r) => r)).pipe(
+            concatMap(round$),
+            finalize(() => void pool?.close()),
+          ),
+          defer(async (): Promise<StudyEvent> => {
+            const result = summarizeStudy([...records.values()]);
+            if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify({ ...result.best.config, epochs: settings.base.epochs }, null, 2)}\n`);
+            return { type: 'done', summary: result };
+          }),
+        );
+      }),
+    );
+  }
 }
 
 async function openStudyDir(dir: string, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
@@ -255,6 +263,7 @@ async function openStudyDir(dir: string, space: SearchSpace, settings: StudySett
     return;
   }
   const existing = await readStudy(dir);
+  await removeTemporaries(dir);
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
     throw new StudyError(`${dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
   }
@@ -319,3 +328,10 @@ function planRound(space: SearchSpace, names: readonly string[], settings: Study
   return plan;
 }
 
+/** Removes the temporaries of writes a kill interrupted (`*.tmp-*`) from a study's folders. */
+async function removeTemporaries(dir: string): Promise<void> {
+  for (const folder of [dir, path.join(dir, 'trials'), path.join(dir, 'rounds')]) {
+    if (!existsSync(folder)) continue;
+    for (const name of await fs.readdir(folder)) if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
+  }
+}

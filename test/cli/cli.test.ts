@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
@@ -115,11 +115,12 @@ describe('rxgrad CLI', () => {
       const dir = tempDir();
       const model = path.join(dir, 'model');
       expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
-      const before = readFileSync(path.join(model, 'weights.bin'));
+      const weightsOf = () => readFileSync(path.join(model, (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { weights: string }).weights));
+      const before = weightsOf();
       const diverged = await run('train', '--data', DIGITS_TRAIN, '--save', model, '--optimizer', 'sgd', '--lr', '1e30', '--no-batch-norm');
       expect(diverged.code).toBe(1);
       expect(diverged.stderr).toMatch(/rxgrad: training diverged: the loss became (NaN|Infinity) at epoch 1, step \d+; lower the learning rate/);
-      expect(readFileSync(path.join(model, 'weights.bin')).equals(before)).toBe(true);
+      expect(weightsOf().equals(before)).toBe(true);
       expect(leftovers(dir)).toEqual([]);
     });
 
@@ -203,15 +204,67 @@ describe('errors in one family', () => {
   });
 });
 
-describe('rxgrad train --save onto a file', () => {
-  it('refuses with a named ModelFormatError (exit 1) and leaves the file as it was', async () => {
+describe('rxgrad train --save', () => {
+  it('refuses a file, before training (exit 2), and leaves it as it was', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'notes.txt');
     writeFileSync(file, 'keep me');
     const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', file]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${file}: exists and is not a directory`);
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(`--save ${file}: exists and is not a directory`) });
+    expect(result.stderr).not.toMatch(/epoch 1/);
     expect(readFileSync(file, 'utf8')).toBe('keep me');
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it("refuses a directory holding a user's files, naming them, and deletes nothing (nor with --save .)", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'x.csv'), '1,2');
+    for (const [target, cwd] of [[dir, undefined], ['.', dir]] as const) {
+      const before = process.cwd();
+      if (cwd) process.chdir(cwd);
+      const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', target]).finally(() => process.chdir(before));
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`--save ${target}: holds files that are not part of an rxgrad model (data/, notes.txt)`);
+      expect(readdirSync(dir).sort()).toEqual(['data', 'notes.txt']);
+      expect(readFileSync(path.join(dir, 'data', 'x.csv'), 'utf8')).toBe('1,2');
+    }
+  });
+
+  it('replaces a model directory it wrote, leaving one weights file', async () => {
+    const dir = path.join(tempDir(), 'model');
+    for (let i = 0; i < 2; i++) expect((await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir])).code).toBe(0);
+    const names = readdirSync(dir).sort();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toBe('model.json');
+    expect(names[1]).toMatch(/^weights-[0-9a-f]{12}\.bin$/);
+  });
+});
+
+describe('operating-system errors', () => {
+  it('a full disk while saving is one line naming the file and the cause, exit 1, and the old model stays', async () => {
+    const { promises: fsp } = await import('node:fs');
+    const { vi } = await import('vitest');
+    const dir = path.join(tempDir(), 'model');
+    expect((await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir])).code).toBe(0);
+    const index = readFileSync(path.join(dir, 'model.json'), 'utf8');
+    const write = fsp.writeFile.bind(fsp);
+    const spy = vi.spyOn(fsp, 'writeFile').mockImplementation(async (file, data, options) => {
+      if (String(file).includes('weights-')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+      return write(file, data, options);
+    });
+    try {
+      const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir]);
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('rxgrad:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^rxgrad: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/weights-[0-9a-f]+\\.bin: no space left on the device \\(ENOSPC in write\\)$`));
+      expect(result.stderr).not.toMatch(/unexpected error|at .*\.ts:\d+/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readFileSync(path.join(dir, 'model.json'), 'utf8')).toBe(index);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });

@@ -98,4 +98,26 @@ describe('rxgrad tune', () => {
     }
     expect(existsSync(checkpoints) ? readdirSync(checkpoints) : []).toEqual([]);
   });
+
+  it('refuses a second process on a running study, naming the one that holds it', async () => {
+    const study = path.join(tempDir(), 'study');
+    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '4', '--prune', 'none', '--epochs', '30', '--seed', '2'];
+    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(path.join(study, 'study.json')) && Date.now() < deadline) await sleep(10);
+      const second = await run(...args, '--resume');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`the study is in use by process ${child.pid} on `));
+      expect(readdirSync(path.join(study, 'trials'))).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    // Once its holder is gone (killed: a stale lock), the study resumes.
+    const resumed = await run(...args, '--resume', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(lastJson(resumed.stdout)).toMatchObject({ finished: 4 });
+    expect(existsSync(path.join(study, 'study.lock'))).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../src/errors.js';
@@ -9,6 +9,9 @@ import { Standardizer } from '../../src/model/standardizer.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 import { createBackend } from '../../src/backends/createBackend.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
+
+/** The weights file a saved model's model.json names. */
+const weightsFile = (dir: string): string => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weights: string }).weights;
 
 function trainedBundle() {
   const network = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 3, backend: createBackend() });
@@ -26,7 +29,10 @@ describe('saveModel / loadModel', () => {
     const dir = path.join(tempDir(), 'model');
     const bundle = trainedBundle();
     await saveModel(dir, { ...bundle, progress: { epochsCompleted: 2, seed: 5, batchSize: 16, schedule: { type: 'step', every: 3, gamma: 0.5 } } });
-    expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+    const [index, weights] = readdirSync(dir).sort();
+    expect(index).toBe('model.json');
+    expect(weights).toBe(weightsFile(dir));
+    expect(weights).toMatch(/^weights-[0-9a-f]{12}\.bin$/);
     const loaded = await loadModel(dir);
     expect(loaded.network.spec).toEqual(bundle.network.spec);
     bundle.network.params.forEach((p, i) => expect(Array.from(loaded.network.params[i]!.value)).toEqual(Array.from(p.value)));
@@ -48,7 +54,7 @@ describe('saveModel / loadModel', () => {
     bundle.optimizer.step(bundle.network.params, 0.01);
     await saveModel(dir, bundle);
     const document = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
-    const bytes = readFileSync(path.join(dir, 'weights.bin'));
+    const bytes = readFileSync(path.join(dir, weightsFile(dir)));
     const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     let transposed = 0;
     for (const t of document.tensors) {
@@ -60,11 +66,33 @@ describe('saveModel / loadModel', () => {
     }
     expect(transposed).toBe(6); // two dense weights, each with Adam's two moments
     writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(floats.buffer));
-    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, version: 1 }));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, version: 1, weights: undefined }));
     const loaded = await loadModel(dir);
     bundle.network.params.forEach((p, i) => expect(Array.from(loaded.network.params[i]!.value)).toEqual(Array.from(p.value)));
     const saved = bundle.optimizer.state().slots;
     for (const [name, values] of loaded.optimizer!.state().slots) expect(Array.from(values)).toEqual(Array.from(saved.get(name)!));
+  });
+
+  it('loads a version-2 model (weights.bin), and a save over it leaves the new layout only', async () => {
+    const dir = path.join(tempDir(), 'model');
+    const bundle = trainedBundle();
+    await saveModel(dir, bundle);
+    const document = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    renameSync(path.join(dir, weightsFile(dir)), path.join(dir, 'weights.bin'));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, version: 2, weights: undefined }));
+    const loaded = await loadModel(dir);
+    expect(Array.from(loaded.network.params[0]!.value)).toEqual(Array.from(bundle.network.params[0]!.value));
+    await saveModel(dir, loaded);
+    expect(readdirSync(dir).sort()).toEqual(['model.json', weightsFile(dir)]);
+  });
+
+  it('cleans up the temporaries of a killed save on the next one', async () => {
+    const dir = path.join(tempDir(), 'model');
+    await saveModel(dir, trainedBundle());
+    writeFileSync(path.join(dir, 'weights-0123456789ab.bin.tmp-999-abcd1234'), 'half');
+    writeFileSync(path.join(dir, 'model.json.tmp-999-abcd1234'), '{');
+    await saveModel(dir, trainedBundle());
+    expect(readdirSync(dir).sort()).toEqual(['model.json', weightsFile(dir)]);
   });
 
   it('replaces an existing model whole and leaves no temporary files', async () => {
@@ -84,11 +112,16 @@ describe('saveModel / loadModel', () => {
     await expect(loadModel(dir)).rejects.toThrow(ModelFormatError);
     await expect(loadModel(dir)).rejects.toThrow(/cannot read model.json/);
     await saveModel(dir, trainedBundle());
-    const weights = path.join(dir, 'weights.bin');
+    const weights = path.join(dir, weightsFile(dir));
     writeFileSync(weights, readFileSync(weights).subarray(0, 40));
-    await expect(loadModel(dir)).rejects.toThrow(/weights.bin holds 10 floats, model.json indexes/);
+    await expect(loadModel(dir)).rejects.toThrow(/weights-[0-9a-f]+\.bin holds 10 floats, model.json indexes/);
+    const document = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    for (const weightsName of ['../elsewhere.bin', null, 'weights-zz.bin']) {
+      writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, weights: weightsName }));
+      await expect(loadModel(dir)).rejects.toThrow(/'weights' must name a weights file in the model directory/);
+    }
     writeFileSync(path.join(dir, 'model.json'), '{"format":"something-else","version":7}');
-    await expect(loadModel(dir)).rejects.toThrow(/expected format 'rxgrad-model' version 1 or 2, got 'something-else' version 7/);
+    await expect(loadModel(dir)).rejects.toThrow(/expected format 'rxgrad-model' version 1 to 3, got 'something-else' version 7/);
     writeFileSync(path.join(dir, 'model.json'), '{not json');
     await expect(loadModel(dir)).rejects.toThrow(/model.json: is not valid JSON/);
   });
