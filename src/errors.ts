@@ -111,8 +111,11 @@ export class DivergedError extends RxgradError {
     readonly epoch: number,
     /** Zero-based index of the batch within that epoch. */
     readonly step: number,
+    /** The finite bound it crossed, when it stayed finite. */
+    readonly bound?: number,
   ) {
-    super(`training diverged: the loss became ${loss} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
+    const above = Number.isFinite(loss) && bound !== undefined ? ` (above ${bound.toPrecision(3)}, 100 times the loss of guessing)` : '';
+    super(`training diverged: the loss became ${Number.isFinite(loss) ? loss.toPrecision(4) : loss}${above} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
   }
 }
 

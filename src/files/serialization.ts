@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
+import { checkFiniteWeights, checkModelDocument, type TensorEntry } from './modelDocument.js';
 import { isWeightsFileName, writeModelDirectory } from './modelDirectory.js';
 import type { Backend } from '../model/backend.js';
 import { createBackend } from '../backends/createBackend.js';
@@ -39,14 +40,6 @@ export interface ModelBundle {
   readonly notes?: Readonly<Record<string, unknown>> | undefined;
 }
 
-interface TensorEntry {
-  readonly name: string;
-  readonly group: 'param' | 'buffer' | 'optimizer';
-  readonly length: number;
-  /** Offset in float32 elements from the start of weights.bin. */
-  readonly offset: number;
-}
-
 /** The `model.json` document. */
 interface ModelDocument {
   readonly format: 'rxgrad-model';
@@ -54,7 +47,8 @@ interface ModelDocument {
   /** The weights file (version 3 on); `weights.bin` before. */
   readonly weights?: string;
   readonly network: NetworkSpec;
-  readonly standardizer?: { mean: number[]; std: number[] };
+  /** The statistics, or "none" (version 3 on) when the model reads its inputs as they are. */
+  readonly standardizer?: { mean: number[]; std: number[] } | 'none';
   readonly columns?: DataColumns;
   readonly optimizer?: { config: OptimizerConfig; steps: number };
   readonly progress?: TrainingProgress;
@@ -96,7 +90,7 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
     version: MODEL_FORMAT_VERSION,
     weights: weightsFile,
     network: bundle.network.spec,
-    ...(bundle.standardizer ? { standardizer: bundle.standardizer.toJSON() } : {}),
+    standardizer: bundle.standardizer ? bundle.standardizer.toJSON() : 'none',
     ...(bundle.columns ? { columns: bundle.columns } : {}),
     ...(bundle.optimizer && optimizerState ? { optimizer: { config: bundle.optimizer.config, steps: optimizerState.steps } } : {}),
     ...(bundle.progress ? { progress: bundle.progress } : {}),
@@ -137,10 +131,12 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
   });
   if (bytes.byteLength % 4 !== 0) throw new ModelFormatError(dir, `${weightsFile} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
   const weights = fromLittleEndianBytes(bytes);
+  checkModelDocument(document, jsonPath, weights.length);
   const expected = document.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0);
   if (weights.length !== expected) {
     throw new ModelFormatError(dir, `${weightsFile} holds ${weights.length} floats, model.json indexes ${expected}`);
   }
+  checkFiniteWeights(weights, document.tensors, path.join(dir, weightsFile));
   let network: Network;
   try {
     network = buildNetwork(document.network, { backend });
@@ -161,16 +157,23 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
 
   let optimizer: Optimizer | undefined;
   if (document.optimizer) {
-    optimizer = createOptimizer(document.optimizer.config, backend);
+    try {
+      optimizer = createOptimizer(document.optimizer.config, backend);
+    } catch (cause) {
+      throw new ModelFormatError(jsonPath, `invalid optimizer: ${(cause as Error).message}`, { cause });
+    }
     const slots = new Map<string, FloatArray>();
     for (const t of document.tensors) {
       if (t.group === 'optimizer') slots.set(t.name, weights.slice(t.offset, t.offset + t.length));
+    }
+    for (const p of network.params) {
+      for (const [key, values] of slots) if (key.startsWith(`${p.name}.`) && values.length !== p.value.length) throw new ModelFormatError(dir, `optimizer tensor '${key}' has ${values.length} values, its parameter ${p.value.length}`);
     }
     optimizer.restore({ steps: document.optimizer.steps, slots });
   }
   return {
     network,
-    standardizer: document.standardizer ? Standardizer.fromJSON(document.standardizer) : undefined,
+    standardizer: document.standardizer && document.standardizer !== 'none' ? Standardizer.fromJSON(document.standardizer) : undefined,
     columns: document.columns,
     optimizer,
     progress: document.progress,

@@ -98,7 +98,25 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
 export async function readTrialRecords(dir: string): Promise<TrialRecord[]> {
   const trialsDir = path.join(dir, 'trials');
   const names = existsSync(trialsDir) ? (await fs.readdir(trialsDir)).filter((n) => n.endsWith('.json')).sort() : [];
-  return Promise.all(names.map(async (n) => JSON.parse(await fs.readFile(path.join(trialsDir, n), 'utf8')) as TrialRecord));
+  return Promise.all(
+    names.map(async (n) => {
+      const file = path.join(trialsDir, n);
+      const record = readJson(file, await fs.readFile(file, 'utf8')) as TrialRecord;
+      if (typeof record !== 'object' || record === null || typeof record.id !== 'string' || !['completed', 'pruned', 'failed'].includes(record.status) || !Array.isArray(record.curve)) {
+        throw new StudyError(`${file}: not a trial record (expected an id, a status and a curve)`);
+      }
+      return record;
+    }),
+  );
+}
+
+/** Parses a study file, naming it when it is not JSON. */
+function readJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new StudyError(`${file}: not valid JSON (${(cause as Error).message}); the study was not changed`, { cause });
+  }
 }
 
 /**
@@ -115,8 +133,10 @@ export async function readStudy(dir: string): Promise<{ space: unknown; settings
   } catch {
     throw new StudyError(`${dir}: not a study directory (no ${STUDY_FILE})`);
   }
-  const document = JSON.parse(text) as { format: string; space: unknown; settings: StudySettings };
-  if (document.format !== 'rxgrad-study') throw new StudyError(`${file}: not an rxgrad study`);
+  const document = readJson(file, text) as { format: string; space: unknown; settings: StudySettings } | null;
+  if (typeof document !== 'object' || document === null || document.format !== 'rxgrad-study' || typeof document.settings !== 'object' || document.settings === null) {
+    throw new StudyError(`${file}: not an rxgrad study`);
+  }
   return document;
 }
 
@@ -284,7 +304,11 @@ async function roundsBegun(dir: string): Promise<Map<number, number>> {
   if (!existsSync(roundsDir)) return begun;
   for (const name of await fs.readdir(roundsDir)) {
     const match = /^(\d+)\.json$/.exec(name);
-    if (match) begun.set(Number(match[1]), (JSON.parse(await fs.readFile(path.join(roundsDir, name), 'utf8')) as { count: number }).count);
+    if (!match) continue;
+    const file = path.join(roundsDir, name);
+    const count = (readJson(file, await fs.readFile(file, 'utf8')) as { count?: unknown } | null)?.count;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new StudyError(`${file}: not a round record (expected a positive integer count)`);
+    begun.set(Number(match[1]), count);
   }
   return begun;
 }
@@ -296,7 +320,10 @@ async function roundsBegun(dir: string): Promise<Map<number, number>> {
 async function beginRound(dir: string, round: number, count: number, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
   const file = roundFile(dir, round);
   let box: UnitBox;
-  if (existsSync(file)) box = (JSON.parse(await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
+  if (existsSync(file)) {
+    box = (readJson(file, await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
+    if (!box || !Array.isArray(box.low) || !Array.isArray(box.high)) throw new StudyError(`${file}: not a round record (expected a box)`);
+  }
   else {
     const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && r.validationAccuracy !== null);
     box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: r.validationAccuracy! })));

@@ -124,6 +124,17 @@ describe('rxgrad CLI', () => {
       expect(leftovers(dir)).toEqual([]);
     });
 
+    it('a run whose loss explodes but stays finite (Adam, batch norm, --lr 1e6) is stopped as diverged too', async () => {
+      const dir = tempDir();
+      const model = path.join(dir, 'model');
+      expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
+      const index = readFileSync(path.join(model, 'model.json'), 'utf8');
+      const diverged = await run('train', '--data', DIGITS_TRAIN, '--save', model, '--lr', '1e6', '--epochs', '5');
+      expect(diverged.code).toBe(1);
+      expect(diverged.stderr).toMatch(/rxgrad: training diverged: the loss became [\d.e+]+ \(above 230, 100 times the loss of guessing\) at epoch \d+, step \d+; lower the learning rate/);
+      expect(readFileSync(path.join(model, 'model.json'), 'utf8')).toBe(index);
+    });
+
     it('predict leaves no output file when the data is bad', async () => {
       const dir = tempDir();
       const model = path.join(dir, 'model');

@@ -114,7 +114,7 @@ describe('saveModel / loadModel', () => {
     await saveModel(dir, trainedBundle());
     const weights = path.join(dir, weightsFile(dir));
     writeFileSync(weights, readFileSync(weights).subarray(0, 40));
-    await expect(loadModel(dir)).rejects.toThrow(/weights-[0-9a-f]+\.bin holds 10 floats, model.json indexes/);
+    await expect(loadModel(dir)).rejects.toThrow(/runs past the 10 values of the weights file/);
     const document = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8'));
     for (const weightsName of ['../elsewhere.bin', null, 'weights-zz.bin']) {
       writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...document, weights: weightsName }));

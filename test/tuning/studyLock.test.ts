@@ -51,3 +51,20 @@ describe('lockStudy', () => {
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(true);
   });
 });
+
+describe('a study with damaged records', () => {
+  it('names the file that is not JSON or not a record', async () => {
+    const { readStudy, readTrialRecords } = await import('../../src/tuning/study.js');
+    const { mkdirSync } = await import('node:fs');
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'study.json'), '{"format": "rxgrad-st');
+    await expect(readStudy(dir)).rejects.toThrow(new RegExp(`${path.join(dir, 'study.json')}: not valid JSON`));
+    writeFileSync(path.join(dir, 'study.json'), 'null');
+    await expect(readStudy(dir)).rejects.toThrow(/study.json: not an rxgrad study/);
+    mkdirSync(path.join(dir, 'trials'));
+    writeFileSync(path.join(dir, 'trials', 'r0-000.json'), '{"id": "r0-000"');
+    await expect(readTrialRecords(dir)).rejects.toThrow(/r0-000.json: not valid JSON/);
+    writeFileSync(path.join(dir, 'trials', 'r0-000.json'), '{"id": "r0-000", "status": "done"}');
+    await expect(readTrialRecords(dir)).rejects.toBeInstanceOf(StudyError);
+  });
+});
