@@ -52,21 +52,39 @@ export async function latestCheckpoint(dir: string): Promise<Checkpoint | undefi
 }
 
 /**
- * Saves the checkpoint of `epoch` (epochs completed) into its own folder of `dir`. With
- * `keep: 'latest'` the older checkpoints (and any half-written leftovers) are removed once the new
- * one is whole; with `keep: 'all'` (for rollbacks) every one stays.
+ * Saves the checkpoint of `epoch` (epochs completed) into its own folder of `dir`. With a number
+ * for `keep`, only that many of the newest checkpoints stay once the new one is whole (older ones
+ * and any other leftovers are removed: 2 keeps one to fall back on if the newest is damaged); with
+ * `keep: 'all'` (for rollbacks) every one stays.
  *
  * @example
  * await saveCheckpoint('runs/a', 3, { network, optimizer, progress }, { keep: 'all' });
  */
-export async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBundle, options: { readonly keep: 'all' | 'latest' }): Promise<string> {
+export async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBundle, options: { readonly keep: 'all' | number }): Promise<string> {
   const target = checkpointPath(dir, epoch);
   await saveModel(target, bundle);
-  if (options.keep === 'latest') {
-    const name = path.basename(target);
+  if (options.keep !== 'all') {
+    const kept = new Set((await listCheckpoints(dir)).slice(-options.keep).map((c) => path.basename(c.path)));
+    kept.add(path.basename(target));
     for (const entry of await fs.readdir(dir)) {
-      if (entry !== name) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+      if (!kept.has(entry)) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
     }
   }
   return target;
+}
+
+/**
+ * The notes saved with a checkpoint (a trial's learning curve and its pruning decision), read
+ * from its model.json alone; undefined when they cannot be read.
+ *
+ * @example
+ * const notes = await checkpointNotes('study/checkpoints/r0-004/epoch-0003');
+ */
+export async function checkpointNotes(checkpoint: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+  try {
+    const document = JSON.parse(await fs.readFile(path.join(checkpoint, 'model.json'), 'utf8')) as { notes?: unknown };
+    return typeof document.notes === 'object' && document.notes !== null ? (document.notes as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

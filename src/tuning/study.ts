@@ -15,7 +15,7 @@ import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
 import { lockStudy } from './studyLock.js';
 import { configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
-import { latestCheckpoint } from '../training/checkpoints.js';
+import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
@@ -209,6 +209,14 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
       for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
       const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
       for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
+      // Interrupted trials reported their rungs too: their checkpoints hold those points.
+      const checkpointsDir = path.join(dir, 'checkpoints');
+      for (const id of existsSync(checkpointsDir) ? await fs.readdir(checkpointsDir) : []) {
+        if (records.has(id)) continue;
+        const latest = await latestCheckpoint(path.join(checkpointsDir, id));
+        const curve = latest ? ((await checkpointNotes(latest.path))?.curve as CurvePoint[] | undefined) : undefined;
+        for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: point.validationAccuracy });
+      }
       const begun = await roundsBegun(dir);
       return { layout, summary, records, pruner, begun };
     }).pipe(

@@ -1,9 +1,10 @@
-import { catchError, concatWith, defer, filter, from, map, type Observable, of, switchMap, takeWhile } from 'rxjs';
+import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, takeWhile, throwError } from 'rxjs';
+import { ModelFormatError } from '../errors.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { loadModel } from '../files/serialization.js';
-import { latestCheckpoint, saveCheckpoint } from '../training/checkpoints.js';
+import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
 import { fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
@@ -109,11 +110,19 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     let resumedFromEpoch = 0;
     let goOn = true;
     const prepare = async () => {
-      const checkpoint = await latestCheckpoint(spec.checkpointDir);
-      if (checkpoint) {
-        const saved = await loadModel(checkpoint.path);
+      // The newest checkpoint that loads: a damaged one (a disk fault) falls back to the one
+      // before it rather than failing the trial and losing its curve.
+      for (const checkpoint of (await listCheckpoints(spec.checkpointDir)).reverse()) {
+        const saved = await loadModel(checkpoint.path).catch((error: unknown) => {
+          if (error instanceof ModelFormatError) return undefined;
+          throw error;
+        });
+        if (!saved) continue;
         curve.push(...((saved.notes?.curve as CurvePoint[] | undefined) ?? []));
         resumedFromEpoch = saved.progress?.epochsCompleted ?? 0;
+        // The pruner's decision is saved with the checkpoint it was taken at: a trial killed after
+        // being pruned stays pruned.
+        if (saved.notes?.decision === 'prune') goOn = false;
         return { network: saved.network, optimizer: saved.optimizer ?? createOptimizer(optimizerConfigOf(config), saved.network.backend) };
       }
       const network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
@@ -142,7 +151,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     };
     return from(prepare()).pipe(
       switchMap(({ network, optimizer }) =>
-        fit(read('train'), {
+        !goOn ? EMPTY : fit(read('train'), {
           network,
           optimizer,
           standardizer,
@@ -155,13 +164,13 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
           onEpochEnd: async (m) => {
             const point: CurvePoint = { epoch: m.epoch, trainLoss: m.trainLoss, validationLoss: m.validation!.loss, validationAccuracy: m.validation!.accuracy, seconds: m.seconds };
             curve.push(point);
+            goOn = await decide(spec.id, point);
             await saveCheckpoint(
               spec.checkpointDir,
               point.epoch,
-              { network, optimizer, standardizer, progress: { epochsCompleted: point.epoch, seed: config.seed, batchSize: config.batchSize, schedule }, notes: { curve } },
-              { keep: 'latest' },
+              { network, optimizer, standardizer, progress: { epochsCompleted: point.epoch, seed: config.seed, batchSize: config.batchSize, schedule }, notes: { curve, decision: goOn ? 'continue' : 'prune' } },
+              { keep: 2 },
             );
-            goOn = await decide(spec.id, point);
           },
         }),
       ),
@@ -170,7 +179,27 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       takeWhile(() => goOn, true),
       map((): TrialEvent => ({ type: 'epoch', trial: spec.id, ...curve.at(-1)! })),
       concatWith(defer(() => of<TrialEvent>({ type: 'end', record: finished() }))),
-      catchError((error: unknown) => of<TrialEvent>({ type: 'end', record: failedRecord(spec, error, curve, resumedFromEpoch, elapsed()) })),
+      // A failure of the configuration (divergence, data it cannot train on) is final; a failure of
+      // the environment (a full disk, an I/O error) is not the trial's: it stays pending and the
+      // error goes on to the study.
+      catchError((error: unknown) =>
+        isEnvironmental(error) ? throwError(() => error) : of<TrialEvent>({ type: 'end', record: failedRecord(spec, error, curve, resumedFromEpoch, elapsed()) }),
+      ),
     );
   });
+}
+
+/** Operating-system error codes that say something about the machine, not about a configuration. */
+const ENVIRONMENTAL = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EBUSY', 'ENOENT', 'ENOTDIR', 'EAGAIN', 'ENOMEM']);
+
+/**
+ * Whether a trial's failure comes from its environment (the disk, the file system, a lost
+ * worker) rather than from its configuration: such a trial is not recorded as failed.
+ *
+ * @example
+ * isEnvironmental(Object.assign(new Error('no space'), { code: 'ENOSPC' })); // true
+ */
+export function isEnvironmental(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && ENVIRONMENTAL.has(code);
 }

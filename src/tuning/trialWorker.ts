@@ -23,6 +23,11 @@ port.on('message', (message: Incoming) => {
         spec.id,
         runTrial(spec, decide).subscribe({
           next: (event) => port.postMessage({ type: 'event', trial: spec.id, event }),
+          // An environmental failure (a full disk): the trial stays pending; the study stops.
+          error: (error: NodeJS.ErrnoException) => {
+            running.delete(spec.id);
+            port.postMessage({ type: 'error', trial: spec.id, error: { name: error.name, message: error.message, code: error.code, syscall: error.syscall, path: error.path } });
+          },
           complete: () => running.delete(spec.id),
         }),
       );

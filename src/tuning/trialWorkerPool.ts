@@ -1,18 +1,20 @@
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
+import { StudyError } from '../errors.js';
 import { workerScript } from '../workerScript.js';
 import { type ContinueDecider, type CurvePoint, failedRecord, type TrialEvent, type TrialSpec } from './trial.js';
 
 type Outgoing =
   | { type: 'decide'; trial: string; point: CurvePoint }
   | { type: 'event'; trial: string; event: TrialEvent }
-  | { type: 'cancelled'; trial: string };
+  | { type: 'cancelled'; trial: string }
+  | { type: 'error'; trial: string; error: { name: string; message: string; code?: string; syscall?: string; path?: string } };
 
 interface Slot {
   worker: Worker;
   trial: string | undefined;
   onMessage: ((message: Outgoing) => void) | undefined;
-  onCrash: ((reason: string) => void) | undefined;
+  onCrash: ((reason: string, outOfMemory: boolean) => void) | undefined;
 }
 
 /**
@@ -75,12 +77,22 @@ export class TrialWorkerPool {
             }
           } else if (message.type === 'cancelled') {
             release();
+          } else if (message.type === 'error') {
+            done = true;
+            release();
+            subscriber.error(Object.assign(new Error(message.error.message), message.error));
           }
         };
-        free.onCrash = (reason) => {
+        free.onCrash = (reason, outOfMemory) => {
           done = true;
-          subscriber.next({ type: 'end', record: failedRecord(spec, `worker crashed: ${reason}`, curve, 0, 0) });
-          subscriber.complete();
+          // Exceeding the memory cap is the configuration's doing (a network too large): final.
+          // Any other death of a worker is the machine's: the trial stays pending.
+          if (outOfMemory) {
+            subscriber.next({ type: 'end', record: failedRecord(spec, `worker crashed: ${reason}`, curve, 0, 0) });
+            subscriber.complete();
+          } else {
+            subscriber.error(new StudyError(`trial ${spec.id}: its worker thread ${reason}; the trial stays pending: resume the study to run it`));
+          }
         };
         free.worker.postMessage({ type: 'run', spec });
       };
@@ -121,14 +133,14 @@ export class TrialWorkerPool {
     const worker = new Worker(workerScript('trialWorker.js', import.meta.url), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
     const slot: Slot = { worker, trial: undefined, onMessage: undefined, onCrash: undefined };
     slot.worker.on('message', (message: Outgoing) => slot.onMessage?.(message));
-    const crash = (reason: string) => {
+    const crash = (reason: string, outOfMemory = false) => {
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots.splice(index, 1);
-      slot.onCrash?.(reason);
+      slot.onCrash?.(reason, outOfMemory);
       slot.onCrash = undefined;
       if (!this.closed && this.waiting.length > 0) this.release(this.spawn());
     };
-    slot.worker.on('error', (error) => crash(error.message));
+    slot.worker.on('error', (error: NodeJS.ErrnoException) => crash(error.message, error.code === 'ERR_WORKER_OUT_OF_MEMORY'));
     slot.worker.on('exit', (code) => crash(`exited with code ${code}`));
     this.slots.push(slot);
     return slot;

@@ -25,11 +25,11 @@ describe('checkpoints', () => {
     expect((await listCheckpoints(dir)).map((c) => c.epoch)).toEqual([1, 2]);
   });
 
-  it("keep: 'latest' leaves only the new one", async () => {
+  it('keep: 1 leaves only the new one', async () => {
     const dir = tempDir();
-    await saveCheckpoint(dir, 1, bundle(1), { keep: 'latest' });
+    await saveCheckpoint(dir, 1, bundle(1), { keep: 1 });
     mkdirSync(path.join(dir, 'epoch-0002.tmp-1-abcd'));
-    await saveCheckpoint(dir, 2, bundle(2), { keep: 'latest' });
+    await saveCheckpoint(dir, 2, bundle(2), { keep: 1 });
     expect(readdirSync(dir)).toEqual(['epoch-0002']);
   });
 
@@ -40,7 +40,7 @@ describe('checkpoints', () => {
     const latest = await latestCheckpoint(dir);
     expect(latest).toEqual({ path: path.join(dir, '0003'), epoch: 3 });
     expect((await loadModel(latest!.path, typescriptBackend)).progress?.epochsCompleted).toBe(3);
-    await saveCheckpoint(dir, 4, bundle(4), { keep: 'latest' });
+    await saveCheckpoint(dir, 4, bundle(4), { keep: 1 });
     expect(readdirSync(dir)).toEqual(['epoch-0004']);
   });
 });
