@@ -1,4 +1,4 @@
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs, writeSync } from 'node:fs';
 import {
   type DataType,
   Field,
@@ -19,6 +19,8 @@ import {
   Uint16,
   Uint32,
 } from 'apache-arrow';
+import { AsyncByteQueue } from 'apache-arrow/io/stream';
+import type { ArrayBufferViewInput } from 'apache-arrow/util/buffer';
 import { temporarySibling } from '../files/atomicFiles.js';
 
 /** The typed arrays an Arrow column can be made from. */
@@ -79,8 +81,26 @@ export function arrowRecordBatch(columns: readonly ColumnData[], start: number, 
 }
 
 /**
+ * The bytes apache-arrow's writer produces, written to the file as they come (a synchronous write
+ * per chunk) instead of queued in memory until a stream drains them: a producer faster than the
+ * disk waits for it, so a sink's memory stays bounded however much it writes.
+ */
+class FileByteSink extends AsyncByteQueue {
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  override write(value: ArrayBufferViewInput | Uint8Array): void {
+    const view = value as ArrayBufferView;
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written);
+  }
+}
+
+/**
  * Streams record batches into an Arrow IPC file (or stream) through a temporary sibling that is
- * renamed over `path` only when all of it is written; on failure nothing is left behind.
+ * renamed over `path` only when all of it is written; on failure nothing is left behind. Each
+ * batch is on disk when `write` returns (backpressure by waiting for the disk).
  *
  * @example
  * const sink = await openArrowSink('out.arrow');
@@ -89,25 +109,24 @@ export function arrowRecordBatch(columns: readonly ColumnData[], start: number, 
  */
 export async function openArrowSink(path: string, format: 'file' | 'stream' = 'file') {
   const temporary = temporarySibling(path);
-  const out = createWriteStream(temporary);
-  const finished = new Promise<void>((resolve, reject) => {
-    out.on('finish', resolve);
-    out.on('error', reject);
-  });
-  finished.catch(() => undefined);
+  const handle = await fs.open(temporary, 'w');
   const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  writer.toNodeStream().pipe(out);
+  writer.reset(new FileByteSink(handle.fd));
+  let open = true;
+  const closeFile = async () => {
+    if (!open) return;
+    open = false;
+    await handle.close();
+  };
   return {
-    write: (batch: RecordBatch) => writer.write(batch),
+    write: (batch: RecordBatch) => void writer.write(batch),
     async close(): Promise<void> {
       writer.finish();
-      await finished;
+      await closeFile();
       await fs.rename(temporary, path);
     },
     async abort(): Promise<void> {
-      // The file may still be opening: wait until it is closed, or removing it could come first
-      // and the open then leave an empty file behind.
-      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
+      await closeFile().catch(() => undefined);
       await fs.rm(temporary, { force: true });
     },
   };

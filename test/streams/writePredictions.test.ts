@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
@@ -67,4 +67,20 @@ describe('writePredictions', () => {
       expect(source.observed).toBe(false);
     });
   }
+
+  it('an Arrow sink puts each batch on disk before write returns, so its memory stays bounded', async () => {
+    const { arrowRecordBatch } = await import('../../src/streams/arrowColumns.js');
+    const dir = tempDir();
+    const sink = await openArrowSink(path.join(dir, 'out.arrow'));
+    const rows = 20_000;
+    const column = { name: 'x', values: new Float32Array(rows * 4).fill(1.5), listSize: 4 };
+    for (let i = 1; i <= 5; i++) {
+      sink.write(arrowRecordBatch([column], 0, rows));
+      const [temporary] = readdirSync(dir);
+      // Nothing waits in memory: the file already holds every batch written so far.
+      expect(statSync(path.join(dir, temporary!)).size).toBeGreaterThanOrEqual(i * rows * 4 * 4);
+    }
+    await sink.close();
+    expect(tableFromIPC(readFileSync(path.join(dir, 'out.arrow'))).numRows).toBe(5 * rows);
+  });
 });
