@@ -90,3 +90,30 @@ describe('trial faults', () => {
     expect(all.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
   });
 });
+
+describe('a trial whose worker thread dies', () => {
+  it('is not recorded failed: the run errors with a StudyError saying it stays pending', async () => {
+    const { TrialWorkerPool } = await import('../../src/tuning/trialWorkerPool.js');
+    const pool = new TrialWorkerPool(1);
+    try {
+      const spec = await specOf(20);
+      const events: TrialEvent[] = [];
+      const error = await new Promise<unknown>((resolve) => {
+        pool.run(spec, () => true).subscribe({
+          next: (event) => {
+            events.push(event);
+            // Kill the worker thread from outside once the trial is under way.
+            if (events.length === 1) void (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker.terminate();
+          },
+          error: resolve,
+          complete: () => resolve(undefined),
+        });
+      });
+      expect(events.some((e) => e.type === 'end')).toBe(false);
+      expect((error as Error).name).toBe('StudyError');
+      expect((error as Error).message).toMatch(/trial r0-000: its worker thread exited with code 1; the trial stays pending: resume the study to run it/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
