@@ -53,6 +53,8 @@ export interface DataErrorContext {
   readonly column?: string | undefined;
   /** Zero-based row index within the whole dataset (not within one record batch). */
   readonly row?: number | undefined;
+  /** One-based line of a text file (CSV), where that says more than a row index. */
+  readonly line?: number | undefined;
   /** What the data should have been. */
   readonly expected?: string | undefined;
   /** What it was. */
@@ -71,6 +73,7 @@ export class DataError extends RxgradError {
   readonly file: string | undefined;
   readonly column: string | undefined;
   readonly row: number | undefined;
+  readonly line: number | undefined;
   readonly expected: string | undefined;
   readonly actual: string | undefined;
 
@@ -79,6 +82,7 @@ export class DataError extends RxgradError {
     this.file = context.file;
     this.column = context.column;
     this.row = context.row;
+    this.line = context.line;
     this.expected = context.expected;
     this.actual = context.actual;
   }
@@ -86,6 +90,7 @@ export class DataError extends RxgradError {
   private static describe(problem: string, c: DataErrorContext): string {
     const where = [
       c.file !== undefined ? c.file : undefined,
+      c.line !== undefined ? `line ${c.line}` : undefined,
       c.column !== undefined ? `column '${c.column}'` : undefined,
       c.row !== undefined ? `row ${c.row}` : undefined,
     ].filter((part) => part !== undefined);

@@ -1,16 +1,16 @@
 import { DataError, ModelFormatError } from '../errors.js';
 import { loadModel, type ModelBundle } from '../files/serialization.js';
-import { inspectArrow, readArrow } from '../streams/readArrow.js';
+import { inspectData, readData } from '../streams/readData.js';
 
 /** Loads a saved model and opens a data file with the model's columns, checking that they fit. */
 export async function modelAndData(modelDir: string, file: string, unlabelled: boolean) {
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
   const { label, features } = bundle.columns;
-  const layout = await inspectArrow(file, { label, features, unlabelled });
+  const layout = await inspectData(file, { label, features, unlabelled });
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readArrow(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true });
+  const data$ = readData(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true });
   return { bundle, data$ };
 }

@@ -11,7 +11,8 @@ import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
-import { type ArrowLayout, inspectArrow, readArrow } from '../streams/readArrow.js';
+import type { ArrowLayout } from '../streams/readArrow.js';
+import { inspectData, readData } from '../streams/readData.js';
 import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
@@ -131,9 +132,9 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   const problem = options.save ? await modelDirectoryProblem(options.save) : undefined;
   if (problem) throw new UsageError(`--save ${options.save}: ${problem}`);
   const columnOptions = { label: options.label, features: options.features };
-  const layout = await inspectArrow(options.data, columnOptions);
-  const summary = await lastValueFrom(readArrow(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
-  const testLayout = options.test ? await inspectArrow(options.test, { label: options.label, features: layout.features }) : undefined;
+  const layout = await inspectData(options.data, columnOptions);
+  const summary = await lastValueFrom(readData(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
+  const testLayout = options.test ? await inspectData(options.test, { label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
   const run = await setUp(options, layout, summary.classes, summary.standardizer);
@@ -143,15 +144,15 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
   }
   const readOptions = { label: columns.label, features: columns.features, classes };
-  if (options.test) await lastValueFrom(readArrow(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
-  const validation = options.test ? readArrow(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
+  if (options.test) await lastValueFrom(readData(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
+  const validation = options.test ? readData(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
 
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
   let last: EpochMetrics | undefined;
   try {
     await lastValueFrom(
-      fit(readArrow(options.data, { ...readOptions, recycle: true, keepBytes: true }), {
+      fit(readData(options.data, { ...readOptions, recycle: true, keepBytes: true }), {
         network,
         optimizer,
         standardizer,

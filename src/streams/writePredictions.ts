@@ -1,4 +1,6 @@
+import { promises as fs, writeSync } from 'node:fs';
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
+import { temporarySibling } from '../files/atomicFiles.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import type { Predictions } from './predictions.js';
 
@@ -8,19 +10,84 @@ export interface WrittenPredictions {
   readonly rows: number;
 }
 
+/** Where predictions go: written block by block, then closed (renamed into place) or aborted. */
+interface PredictionSink {
+  write(predictions: Predictions, firstRow: number): void;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+async function arrowSink(path: string): Promise<PredictionSink> {
+  const sink = await openArrowSink(path);
+  return {
+    write(predictions, firstRow) {
+      const row = new Int32Array(predictions.rows);
+      for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
+      const columns = [
+        { name: 'row', values: row },
+        { name: 'prediction', values: predictions.predicted },
+        { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
+      ];
+      sink.write(arrowRecordBatch(columns, 0, predictions.rows));
+    },
+    close: () => sink.close(),
+    abort: () => sink.abort(),
+  };
+}
+
+/** A float32 probability in the fewest digits that read back as the same float32. */
+const probability = (p: number) => String(Number(p.toPrecision(9)));
+
+/** CSV with a header `row,prediction,p0,p1,…`, each block on disk when written (bounded memory). */
+async function csvSink(path: string): Promise<PredictionSink> {
+  const temporary = temporarySibling(path);
+  const handle = await fs.open(temporary, 'w');
+  let open = true;
+  let header = false;
+  const closeFile = async () => {
+    if (!open) return;
+    open = false;
+    await handle.close();
+  };
+  return {
+    write(predictions, firstRow) {
+      const { rows, classes, predicted, probabilities } = predictions;
+      let text = header ? '' : `row,prediction,${Array.from({ length: classes }, (_, c) => `p${c}`).join(',')}\n`;
+      header = true;
+      for (let i = 0; i < rows; i++) {
+        text += `${firstRow + i},${predicted[i]}`;
+        for (let c = 0; c < classes; c++) text += `,${probability(probabilities[i * classes + c]!)}`;
+        text += '\n';
+      }
+      const bytes = Buffer.from(text);
+      for (let written = 0; written < bytes.length; ) written += writeSync(handle.fd, bytes, written, bytes.length - written);
+    },
+    async close() {
+      await closeFile();
+      await fs.rename(temporary, path);
+    },
+    async abort() {
+      await closeFile().catch(() => undefined);
+      await fs.rm(temporary, { force: true });
+    },
+  };
+}
+
 /**
- * A sink that writes predictions to an Arrow IPC file with columns `row` (int32, the input row),
- * `prediction` (int32 class) and `probabilities` (fixed-size list of float32, one per class). The
- * file appears, complete, only when the source completes; on error (delivered once the temporary
- * file is gone) or unsubscription the temporary file is removed and nothing is left at `path`.
+ * A sink that writes predictions to a file, by its extension: CSV (`.csv`, with a header
+ * `row,prediction,p0,p1,…`, readable by pandas' `read_csv`) or an Arrow IPC file (anything else)
+ * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
+ * (fixed-size list of float32, one per class). Each block is on disk when written, so memory stays
+ * bounded. The file appears, complete, only when the source completes; on error (delivered once
+ * the temporary file is gone) or unsubscription nothing is left at `path`.
  *
  * @example
- * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.arrow')).subscribe();
+ * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.csv')).subscribe();
  */
 export function writePredictions(path: string): OperatorFunction<Predictions, WrittenPredictions> {
   return (source) =>
     defer(() => {
-      const opening = openArrowSink(path);
+      const opening = /\.csv$/i.test(path) ? csvSink(path) : arrowSink(path);
       let rows = 0;
       let settled = false;
       const abort = () => {
@@ -32,14 +99,7 @@ export function writePredictions(path: string): OperatorFunction<Predictions, Wr
         switchMap((sink) =>
           source.pipe(
             tap((predictions) => {
-              const row = new Int32Array(predictions.rows);
-              for (let i = 0; i < row.length; i++) row[i] = rows + i;
-              const columns = [
-                { name: 'row', values: row },
-                { name: 'prediction', values: predictions.predicted },
-                { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
-              ];
-              sink.write(arrowRecordBatch(columns, 0, predictions.rows));
+              sink.write(predictions, rows);
               rows += predictions.rows;
             }),
             ignoreElements(),

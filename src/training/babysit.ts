@@ -12,7 +12,7 @@ import type { Evaluation } from '../operators/evaluate.js';
 import { fit } from '../operators/fit.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import { summarize } from '../operators/summarize.js';
-import { inspectArrow, readArrow } from '../streams/readArrow.js';
+import { inspectData, readData } from '../streams/readData.js';
 import { checkpointPath, latestCheckpoint, saveCheckpoint } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
@@ -143,9 +143,9 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const start = async (): Promise<Run> => {
       const newest = options.resume ? await latestCheckpoint(dir) : undefined;
       if (newest) return restore(newest.epoch);
-      const summary = await lastValueFrom(readArrow(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
+      const summary = await lastValueFrom(readData(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
       const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
-      const features = (await inspectArrow(options.data, { label, features: options.columns?.features })).features;
+      const features = (await inspectData(options.data, { label, features: options.columns?.features })).features;
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features }, epoch: 0 };
     };
 
@@ -153,7 +153,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const segment = (run: Run): Observable<BabysitEvent> => {
       const { network, optimizer, standardizer, columns } = run;
       optimizerNow = optimizer;
-      const read = (file: string) => readArrow(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
+      const read = (file: string) => readData(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
       let completed = run.epoch;
       const training$ =
         run.epoch >= config.epochs || stopped

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../files/atomicFiles.js';
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
-import { inspectArrow, readArrow } from '../streams/readArrow.js';
+import { inspectData, readData } from '../streams/readData.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
@@ -199,8 +199,8 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   function runLocked(): Observable<StudyEvent> {
     return defer(async () => {
       await openStudyDir(dir, space, settings, options.resume ?? false);
-      const layout = await inspectArrow(settings.data.file, { label: settings.data.label, features: settings.data.features });
-      const train$ = readArrow(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
+      const layout = await inspectData(settings.data.file, { label: settings.data.label, features: settings.data.features });
+      const train$ = readData(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
         splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
       );
       const summary = await lastValueFrom(train$.pipe(summarize()));

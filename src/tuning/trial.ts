@@ -8,7 +8,7 @@ import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
 import { fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
-import { readArrow } from '../streams/readArrow.js';
+import { readData } from '../streams/readData.js';
 import type { Params } from './space.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
 
@@ -130,7 +130,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     };
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
     const read = (part: 'train' | 'validation') =>
-      readArrow(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+      readData(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
     const finished = (): TrialRecord => {
       const last = curve.at(-1);

@@ -76,9 +76,10 @@ describe('rxgrad CLI', () => {
       expect(missing.stderr).toMatch(/^rxgrad: .*none.arrow: cannot open the file: no such file\n$/);
       expect(existsSync(path.join(dir, 'm'))).toBe(false);
 
-      const csv = path.join(dir, 'data.csv');
-      writeFileSync(csv, 'a,label\n1,0\n');
-      expect(await run('train', '--data', csv)).toMatchObject({ code: 1, stderr: expect.stringMatching(/data.csv: not an Arrow IPC file or stream/) });
+      // Text in a file named .arrow (a .csv is read as CSV).
+      const text = path.join(dir, 'data.arrow');
+      writeFileSync(text, 'a,label\n1,0\n');
+      expect(await run('train', '--data', text)).toMatchObject({ code: 1, stderr: expect.stringMatching(/data.arrow: not an Arrow IPC file or stream/) });
       expect(await run('train', '--data', DIGITS_TRAIN, '--label', 'digit')).toMatchObject({ code: 1, stderr: expect.stringMatching(/column 'digit': missing label column/) });
     });
 

@@ -1,0 +1,177 @@
+import { createReadStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { type CsvError, parse } from 'csv-parse';
+import { Observable } from 'rxjs';
+import { DataError } from '../errors.js';
+import type { ExampleBlock } from './examples.js';
+import type { ArrowLayout } from './readArrow.js';
+
+/** Options of `readCsv` and `inspectCsv`. */
+export interface CsvOptions {
+  /** The label column's header. Default 'label'. */
+  readonly label?: string;
+  /** Feature columns, in order. Default: every column but the label. */
+  readonly features?: readonly string[] | undefined;
+  /** Read without labels (for prediction): blocks carry −1 labels and a label column is not required. */
+  readonly unlabelled?: boolean;
+  /** Field delimiter. Default ',' (and a tab for `.tsv` files). */
+  readonly delimiter?: string | undefined;
+  /** Labels must be below this (the model's class count). */
+  readonly classes?: number | undefined;
+  /** Without `classes`, the most classes a label may imply. Default 10,000. */
+  readonly maxClasses?: number;
+  /** Rows per emitted block. Default 8192. */
+  readonly blockRows?: number;
+}
+
+const DEFAULT_MAX_CLASSES = 10_000;
+
+/** The delimiter of a file: the option, or by extension. */
+function delimiterOf(file: string, delimiter: string | undefined): string {
+  return delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
+}
+
+/** The file's text, decompressed when it ends in .gz; a missing file is a DataError. */
+async function open(file: string): Promise<Readable> {
+  const stat = await fs.stat(file).catch((cause: NodeJS.ErrnoException) => {
+    throw new DataError(`cannot open the file: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { file }, { cause });
+  });
+  if (stat.isDirectory()) throw new DataError('cannot open the file: is a directory', { file });
+  const raw = createReadStream(file);
+  return /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw;
+}
+
+interface CsvRecord {
+  readonly record: string[];
+  readonly info: { readonly lines: number };
+}
+
+function parser(delimiter: string, source: Readable) {
+  const csv = parse({ delimiter, info: true, bom: true, skip_empty_lines: true, trim: true });
+  source.on('error', (error) => csv.destroy(error));
+  return source.pipe(csv) as unknown as AsyncIterable<CsvRecord> & { destroy(error?: Error): void };
+}
+
+function csvError(cause: unknown, file: string): DataError {
+  if (cause instanceof DataError) return cause;
+  const error = cause as CsvError & { lines?: number };
+  if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
+    return new DataError('a row with a different number of fields than the header', { file, line: error.lines, expected: 'every row as wide as the header' }, { cause });
+  }
+  if (typeof error.code === 'string' && error.code.startsWith('CSV_')) return new DataError(`not a valid CSV file: ${error.message}`, { file }, { cause });
+  if ((error.code as string) === 'Z_DATA_ERROR' || (error.code as string) === 'Z_BUF_ERROR') return new DataError(`not a valid gzip file: ${error.message}`, { file }, { cause });
+  return new DataError(`cannot read the file: ${(cause as Error).message}`, { file }, { cause });
+}
+
+/** Which columns of a header hold the label and the features. */
+function layoutOf(file: string, header: readonly string[], options: CsvOptions): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
+  const labelName = options.label ?? 'label';
+  const labelIndex = header.indexOf(labelName);
+  if (labelIndex < 0 && !options.unlabelled) {
+    throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: `columns ${header.join(', ')}` });
+  }
+  const names = options.features ?? header.filter((_, i) => i !== labelIndex);
+  const featureIndexes = names.map((name) => {
+    const index = header.indexOf(name);
+    if (index < 0) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: `columns ${header.join(', ')}` });
+    return index;
+  });
+  if (featureIndexes.length === 0) throw new DataError('no feature columns', { file, expected: 'at least one column besides the label' });
+  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), labelIndex, featureIndexes };
+}
+
+/**
+ * Resolves the columns of a CSV file from its header row, without reading further.
+ *
+ * @example
+ * const layout = await inspectCsv('iris.csv', { label: 'species' }); // { features: ['sepal_length', …], cols: 4, … }
+ */
+export async function inspectCsv(file: string, options: CsvOptions = {}): Promise<ArrowLayout> {
+  const records = parser(delimiterOf(file, options.delimiter), await open(file));
+  try {
+    for await (const { record } of records) return layoutOf(file, record, options);
+  } catch (cause) {
+    throw csvError(cause, file);
+  } finally {
+    records.destroy();
+  }
+  throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+}
+
+/**
+ * Replays a CSV file (or `.csv.gz`, or `.tsv`) with a header row as `ExampleBlock`s of
+ * `blockRows` rows, the same blocks `readArrow` emits: streamed through csv-parse, never the whole
+ * file in memory, and read again for each subscription (a cold Observable). Every cell of a
+ * feature or label column must be a number; an empty cell, a non-numeric one, a label that is not a
+ * class index or a row of the wrong width is a `DataError` naming the file, line and column.
+ *
+ * @example
+ * readCsv('data.csv', { label: 'species' }).pipe(summarize()).subscribe(console.log);
+ */
+export function readCsv(file: string, options: CsvOptions = {}): Observable<ExampleBlock> {
+  return new Observable<ExampleBlock>((subscriber) => {
+    let records: ReturnType<typeof parser> | undefined;
+    let stopped = false;
+    const blockRows = options.blockRows ?? 8192;
+    const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
+    (async () => {
+      records = parser(delimiterOf(file, options.delimiter), await open(file));
+      if (stopped) return records.destroy();
+      let layout: ReturnType<typeof layoutOf> | undefined;
+      let features = new Float32Array(0);
+      let labels = new Int32Array(0);
+      let rows = 0;
+      let firstRow = 0;
+      const flush = () => {
+        if (rows === 0) return;
+        const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow };
+        firstRow += rows;
+        rows = 0;
+        subscriber.next(block);
+      };
+      for await (const { record, info } of records) {
+        if (stopped) return;
+        if (!layout) {
+          layout = layoutOf(file, record, options);
+          features = new Float32Array(blockRows * layout.cols);
+          labels = new Int32Array(blockRows);
+          continue;
+        }
+        const { cols, featureIndexes, labelIndex } = layout;
+        const at = (column: string, cell: string) => ({ file, line: info.lines, column, actual: cell === '' ? 'an empty cell' : `'${cell}'` });
+        for (let j = 0; j < cols; j++) {
+          const cell = record[featureIndexes[j]!]!;
+          const value = cell === '' ? Number.NaN : Number(cell);
+          if (!Number.isFinite(value)) throw new DataError('the feature is not a finite number', { ...at(layout.features[j]!, cell), expected: 'a number (choose the feature columns with --features, or features: [...])' });
+          features[rows * cols + j] = value;
+        }
+        if (labelIndex >= 0 && !options.unlabelled) {
+          const cell = record[labelIndex]!;
+          const value = cell === '' ? Number.NaN : Number(cell);
+          const where = at(layout.label!, cell);
+          if (!Number.isInteger(value)) throw new DataError('the label is not a whole number', { ...where, expected: 'an integer class index' });
+          if (value < 0) throw new DataError('the label is negative', { ...where, expected: 'a class index ≥ 0' });
+          if (options.classes !== undefined && value >= options.classes) throw new DataError('the label is out of range', { ...where, expected: `a class index below ${options.classes}` });
+          if (options.classes === undefined && value >= maxClasses) throw new DataError(`the label implies more than ${maxClasses} classes`, { ...where, expected: `a class index below ${maxClasses} (raise maxClasses for more classes)` });
+          labels[rows] = value;
+        } else {
+          labels[rows] = -1;
+        }
+        rows++;
+        if (rows === blockRows) flush();
+      }
+      if (!layout) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+      flush();
+      if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row after the header' });
+      subscriber.complete();
+    })().catch((cause: unknown) => {
+      if (!stopped) subscriber.error(csvError(cause, file));
+    });
+    return () => {
+      stopped = true;
+      records?.destroy();
+    };
+  });
+}

@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import { inspectCsv, readCsv } from '../../src/streams/readCsv.js';
+import { readData } from '../../src/streams/readData.js';
+import { tempDir } from '../helpers/files.js';
+
+const TRAIN = path.resolve('test/fixtures/csv/blobs-train.csv');
+const FEATURES = ['sepal', 'petal', 'stem', 'leaf'];
+const read = (file: string, options = {}) => lastValueFrom(readCsv(file, options).pipe(toArray()));
+const errorOf = (file: string, options = {}) => read(file, options).then(() => undefined, (e: unknown) => e as DataError);
+const csv = (text: string, name = 'data.csv') => {
+  const file = path.join(tempDir(), name);
+  writeFileSync(file, text);
+  return file;
+};
+
+describe('readCsv', () => {
+  it("reads a file pandas wrote (to_csv), in blocks, with the features asked for", async () => {
+    const blocks = await read(TRAIN, { features: FEATURES, blockRows: 100 });
+    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([[100, 0, 4], [100, 100, 4], [40, 200, 4]]);
+    const lines = readFileSync(TRAIN, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const first = blocks[0]!;
+    expect(Array.from(first.features.subarray(0, 4))).toEqual(lines[0]!.slice(1, 5).map((v) => Math.fround(Number(v))));
+    expect(Array.from(blocks.flatMap((b) => Array.from(b.labels)))).toEqual(lines.map((l) => Number(l[5])));
+    expect(await inspectCsv(TRAIN, { features: FEATURES })).toMatchObject({ label: 'label', features: FEATURES, cols: 4 });
+  });
+
+  it('names a text column taken as a feature, with the line, instead of dropping it', async () => {
+    const error = await errorOf(TRAIN);
+    expect(error).toBeInstanceOf(DataError);
+    expect(error!.message).toBe(`${TRAIN}, line 2, column 'id': the feature is not a finite number (expected a number (choose the feature columns with --features, or features: [...]), got 'plant-0000')`);
+  });
+
+  it('names file, line and column for every bad cell', async () => {
+    const cases: [string, RegExp][] = [
+      ['a,b,label\n1,2,0\n3,,1\n', /data.csv, line 3, column 'b': the feature is not a finite number .*got an empty cell/],
+      ['a,b,label\n1,2,0\n3,x,1\n', /line 3, column 'b': the feature is not a finite number .*got 'x'/],
+      ['a,b,label\n1,2,0\n3,4\n', /data.csv, line 3: a row with a different number of fields than the header/],
+      ['a,b,label\n1,2,0.5\n', /line 2, column 'label': the label is not a whole number/],
+      ['a,b,label\n1,2,-1\n', /line 2, column 'label': the label is negative/],
+      ['a,b,label\n1,2,\n', /line 2, column 'label': the label is not a whole number .*got an empty cell/],
+      ['a,b,label\n1,2,20000\n', /line 2, column 'label': the label implies more than 10000 classes/],
+      ['a,b\n1,2\n', /missing label column/],
+      ['', /the file is empty: no header row/],
+      ['a,b,label\n', /the dataset has no rows/],
+    ];
+    for (const [text, message] of cases) {
+      const error = await errorOf(csv(text));
+      expect(error, text).toBeInstanceOf(DataError);
+      expect(error!.message, text).toMatch(message);
+    }
+    expect((await errorOf('/no/such.csv'))!.message).toMatch(/no\/such.csv: cannot open the file: no such file/);
+  });
+
+  it('reads gzip-compressed CSV, tab-separated files and other delimiters, through readData too', async () => {
+    const dir = tempDir();
+    const gz = path.join(dir, 'train.csv.gz');
+    writeFileSync(gz, gzipSync(readFileSync(TRAIN)));
+    expect((await read(gz, { features: FEATURES })).reduce((n, b) => n + b.rows, 0)).toBe(240);
+    const tsv = csv('a\tb\tlabel\n1\t2\t1\n', 'data.tsv');
+    expect(Array.from((await read(tsv))[0]!.features)).toEqual([1, 2]);
+    const semicolons = csv('a;b;label\n1,5;2;1\n'.replace('1,5', '1.5'));
+    expect(Array.from((await read(semicolons, { delimiter: ';' }))[0]!.features)).toEqual([1.5, 2]);
+    const viaData = await lastValueFrom(readData(TRAIN, { features: FEATURES }).pipe(toArray()));
+    expect(viaData.reduce((n, b) => n + b.rows, 0)).toBe(240);
+    writeFileSync(path.join(dir, 'bad.csv.gz'), 'not gzip');
+    expect((await errorOf(path.join(dir, 'bad.csv.gz')))!.message).toMatch(/not a valid gzip file/);
+  });
+
+  it('reads unlabelled rows for prediction', async () => {
+    const [block] = await read(csv('a,b\n1,2\n3,4\n'), { unlabelled: true });
+    expect(Array.from(block!.labels)).toEqual([-1, -1]);
+  });
+});
