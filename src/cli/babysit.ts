@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
+import { listCheckpoints } from '../training/checkpoints.js';
 import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
@@ -37,6 +38,10 @@ export function parseControl(line: string): BabysitControl | string {
 export async function babysitCommand(options: BabysitCommandOptions, io: CliIo): Promise<void> {
   if (options.lrDecay && options.lrDecay.type !== 'inverse' && options.lrDecay.type !== 'constant') {
     throw new UsageError('babysit: --lr-decay takes inverse:DECAY (or DECAY) here; change the rate by hand with "lr RATE"');
+  }
+  const existing = await listCheckpoints(options.dir);
+  if (!options.resume && existing.length > 0) {
+    throw new UsageError(`--dir ${options.dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);
   }
   const config = configFromFlags(options);
   const input = io.stdin ?? process.stdin;

@@ -95,6 +95,16 @@ export function nonNegativeNumber(flag: string) {
   };
 }
 
+/** A number in [low, high): `--momentum` in [0, 1), `--validation` in (0, 1) with `open` ends. */
+export function numberIn(flag: string, low: number, high: number, openLow = false) {
+  return (text: string): number => {
+    const value = Number(text);
+    const aboveLow = openLow ? value > low : value >= low;
+    if (!(Number.isFinite(value) && aboveLow && value < high)) throw new UsageError(`${flag} must be in ${openLow ? '(' : '['}${low}, ${high}), got '${text}'`);
+    return value;
+  };
+}
+
 /** Parses `64,32` into [64, 32]; `none` or an empty string gives no hidden layers. */
 export function hiddenSizes(text: string): number[] {
   if (text.trim() === '' || text.trim() === 'none') return [];

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError } from '../errors.js';
 import { type BabysitCommandOptions, babysitCommand } from './babysit.js';
@@ -9,6 +11,7 @@ import {
   hiddenSizes,
   nonNegativeInteger,
   nonNegativeNumber,
+  numberIn,
   positiveInteger,
   positiveNumber,
   UsageError,
@@ -20,6 +23,15 @@ import { predictCommand } from './predict.js';
 import { studyCommand } from './study.js';
 import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
 import { type TuneCommandOptions, tuneCommand } from './tune.js';
+
+/** The version in package.json, beside dist/ (or src/) where this module runs. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function wrap<T>(parse: (text: string) => T) {
   return (text: string): T => {
@@ -42,7 +54,7 @@ function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'momentum', 'rmsprop']).default('adam'))
     .option('--lr <rate>', 'learning rate', wrap(positiveNumber('--lr')), 0.001)
     .option('--lr-decay <schedule>', 'inverse:DECAY (or DECAY), exponential:RATE, step:EVERY:GAMMA', wrap(parseSchedule))
-    .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1", wrap(nonNegativeNumber('--momentum')))
+    .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1, in [0, 1)", wrap(numberIn('--momentum', 0, 1)))
     .addOption(
       new Option('--momentum-convention <form>', "momentum's velocity: ewa v = βv + (1 − β)g, or pytorch v = βv + g").choices(['ewa', 'pytorch']).default('ewa'),
     )
@@ -61,7 +73,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of rxgrad');
 
   addTrainingOptions(
     program
@@ -76,7 +89,10 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--threads <n>', 'threads for the matrix products and Adam (results are the same; faster only on free cores)', wrap(positiveInteger('--threads')), 1)
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
-      run(async () => trainCommand(options.config ? await applyConfigFile(options, options.config, (name) => command.getOptionValueSource(name) === 'cli') : options, io)),
+      run(async () => {
+        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        return trainCommand(options.config ? await applyConfigFile(options, options.config, given) : options, io, given);
+      }),
     );
 
   addTrainingOptions(
@@ -123,7 +139,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .addOption(new Option('--prune <rule>', 'early stopping of poor trials').choices(['asha', 'none']).default('asha'))
     .option('--eta <n>', "ASHA's reduction factor: keep the top 1/eta at each rung", wrap(positiveNumber('--eta')), 3)
     .option('--epochs <n>', 'most epochs a trial trains', wrap(positiveInteger('--epochs')), 9)
-    .option('--validation <fraction>', 'fraction of the training data held out for validation', wrap(positiveNumber('--validation')), 0.2)
+    .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
     .option('--json', 'print a summary as one JSON line', false)

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { filter, lastValueFrom, tap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
@@ -80,12 +81,44 @@ interface RunSetup {
   batchSize: number;
 }
 
-async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer): Promise<RunSetup> {
+/** Flags that fix what a saved model is: given on a resume, they must agree with it. */
+const FIXED_ON_RESUME = ['hidden', 'activation', 'batchNorm', 'optimizer'] as const;
+
+/** Refuses a resume whose flags ask for another architecture or optimizer than the saved model has. */
+function checkResumeFlags(options: TrainCommandOptions, saved: { network: Network; optimizer: Optimizer }, given: (option: string) => boolean): void {
+  const spec = saved.network.spec;
+  const dense = spec.layers.filter((l) => l.type === 'dense');
+  const savedValues: Record<(typeof FIXED_ON_RESUME)[number], string> = {
+    hidden: JSON.stringify(dense.slice(0, -1).map((l) => (l.type === 'dense' ? l.units : 0))),
+    activation: spec.layers.find((l) => l.type === 'activation')?.fn ?? options.activation,
+    batchNorm: String(spec.layers.some((l) => l.type === 'batchNorm')),
+    optimizer: saved.optimizer.config.type,
+  };
+  const asked: Record<(typeof FIXED_ON_RESUME)[number], string> = {
+    hidden: JSON.stringify(options.hidden),
+    activation: options.activation,
+    batchNorm: String(options.batchNorm),
+    optimizer: options.optimizer,
+  };
+  for (const name of FIXED_ON_RESUME) {
+    if (given(name) && asked[name] !== savedValues[name]) {
+      const flag = name === 'batchNorm' ? '--no-batch-norm' : `--${name}`;
+      throw new UsageError(`${flag} cannot change when resuming: the model in ${options.resume} has ${name} ${savedValues[name]}, the command line asks for ${asked[name]}`);
+    }
+  }
+}
+
+async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer, given: (option: string) => boolean): Promise<RunSetup> {
   const columns: DataColumns = { label: options.label, features: layout.features };
   const backend = createBackend({ threads: options.threads ?? 1 });
   if (options.resume) {
     const saved = await loadModel(options.resume, backend);
     if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
+    checkResumeFlags(options, { network: saved.network, optimizer: saved.optimizer }, given);
+    const done = saved.progress.epochsCompleted;
+    if (done >= options.epochs) {
+      throw new UsageError(`--resume ${options.resume}: the model has already trained ${done} epochs and --epochs asks for ${options.epochs} in all; give --epochs above ${done} to train more`);
+    }
     if (saved.network.inputSize !== layout.cols) {
       throw new DataError('the data does not fit the model being resumed', { file: options.data, expected: `${saved.network.inputSize} features`, actual: `${layout.cols}` });
     }
@@ -126,8 +159,12 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
  * `rxgrad train`: reads and checks the training (and test) data, trains, checkpoints after each
  * epoch when saving, and reports the final metrics.
  */
-export async function trainCommand(options: TrainCommandOptions, io: CliIo): Promise<void> {
+export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCommandLine: (option: string) => boolean = () => false): Promise<void> {
+  // A resumed run goes on saving where it was saved, unless --save says otherwise.
+  const options: TrainCommandOptions = given.resume && !given.save ? { ...given, save: given.resume } : given;
   const started = performance.now();
+  const cores = availableParallelism();
+  if ((options.threads ?? 1) > cores) writeLine(io.stderr, `rxgrad: warning: --threads ${options.threads} is more than this machine's ${cores} cores; the extra threads only wait their turn`);
   // Refused before any training: a model directory replaces only a model directory.
   const problem = options.save ? await modelDirectoryProblem(options.save) : undefined;
   if (problem) throw new UsageError(`--save ${options.save}: ${problem}`);
@@ -137,7 +174,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIo): Pro
   const testLayout = options.test ? await inspectData(options.test, { label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
-  const run = await setUp(options, layout, summary.classes, summary.standardizer);
+  const run = await setUp(options, layout, summary.classes, summary.standardizer, fromCommandLine);
   const { network, optimizer, standardizer, schedule, columns, initialEpoch, seed, batchSize } = run;
   const classes = network.classes;
   if (summary.classes > classes) {

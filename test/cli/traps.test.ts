@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, lastJson } from '../helpers/cli.js';
+import { DIGITS_TEST, DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
+
+const run = (...argv: string[]) => cli(argv);
+
+describe('the command line has no traps', () => {
+  it('rxgrad --version and rxgrad help COMMAND', async () => {
+    const version = await run('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+    const help = await run('help', 'predict');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: rxgrad predict \[options\]/);
+  });
+
+  it('flag values outside their range name the flag (exit 2)', async () => {
+    expect(await run('train', '--data', DIGITS_TRAIN, '--momentum', '1.5')).toMatchObject({ code: 2, stderr: expect.stringContaining("--momentum must be in [0, 1), got '1.5'") });
+    expect(await run('tune', '--data', DIGITS_TRAIN, '--study', path.join(tempDir(), 's'), '--validation', '1.5')).toMatchObject({ code: 2, stderr: expect.stringContaining("--validation must be in (0, 1), got '1.5'") });
+  });
+
+  it('--resume DIR keeps saving into DIR, refuses flags that would change the model, and says when it has nothing left to train', async () => {
+    const model = path.join(tempDir(), 'model');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '2', '--save', model)).code).toBe(0);
+    const index = () => JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } };
+    const resumed = await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--resume', model, '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(lastJson(resumed.stdout).model).toBe(model);
+    expect(index().progress.epochsCompleted).toBe(3);
+    expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--hidden', '128')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`--hidden cannot change when resuming: the model in ${model} has hidden [64,32], the command line asks for [128]`),
+    });
+    expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--optimizer', 'sgd')).toMatchObject({ code: 2, stderr: expect.stringContaining('--optimizer cannot change when resuming') });
+    expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--resume', model)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`--resume ${model}: the model has already trained 3 epochs and --epochs asks for 3 in all; give --epochs above 3 to train more`),
+    });
+    expect(index().progress.epochsCompleted).toBe(3);
+  });
+
+  it('babysit into a directory holding a run, without --resume, is refused', async () => {
+    const dir = path.join(tempDir(), 'run');
+    expect((await cli(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '1'])).code).toBe(0);
+    expect(await run('babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '2')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`--dir ${dir} already holds a run (checkpoints of epochs 1 to 1); pass --resume to continue it`),
+    });
+  });
+
+  it('predict --out to a directory or into a missing folder: one clear line, before any work, nothing left', async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'model');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
+    mkdirSync(path.join(dir, 'out'));
+    const intoDir = await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', path.join(dir, 'out'));
+    expect(intoDir).toMatchObject({ code: 2, stderr: `rxgrad: --out ${path.join(dir, 'out')}: is a directory; give the path of a file to write\n` });
+    const missing = path.join(dir, 'nowhere', 'p.arrow');
+    expect(await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', missing)).toMatchObject({ code: 2, stderr: `rxgrad: --out ${missing}: the folder ${path.dirname(missing)} does not exist\n` });
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('--threads beyond the cores warns', async () => {
+    const result = await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--threads', '64');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/rxgrad: warning: --threads 64 is more than this machine's \d+ cores/);
+  });
+
+  it('a reader that closes the pipe early ends the command quietly', async () => {
+    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), 'train', '--data', DIGITS_TRAIN, '--epochs', '3', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The reader goes away before the command writes anything, as `| head` does once it has enough.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
