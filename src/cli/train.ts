@@ -14,7 +14,7 @@ import { type EpochMetrics, fit } from '../operators/fit.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
 import { inspectData, readData } from '../streams/readData.js';
-import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 
@@ -30,7 +30,29 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly json: boolean;
 }
 
-const CONFIG_KEYS = ['hidden', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'momentumConvention', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
+const CONFIG_KEYS = ['hidden', 'hiddenUnits', 'layers', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'momentumConvention', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
+
+const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+const isNumberIn = (low: number, high: number) => (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= low && v < high;
+/** What each setting of a configuration file must be: a test, and the words for it. */
+const CONFIG_TYPES: Record<(typeof CONFIG_KEYS)[number], [(v: unknown) => boolean, string]> = {
+  hidden: [(v) => (Array.isArray(v) && v.every(isPositiveInteger)) || typeof v === 'string', 'a list of positive integers, e.g. [64, 32] (or "64,32")'],
+  hiddenUnits: [isPositiveInteger, 'a positive integer'],
+  layers: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'an integer ≥ 0'],
+  activation: [(v) => ['relu', 'tanh', 'sigmoid', 'linear'].includes(v as string), 'one of relu, tanh, sigmoid, linear'],
+  batchNorm: [(v) => typeof v === 'boolean', 'true or false'],
+  optimizer: [(v) => ['sgd', 'momentum', 'rmsprop', 'adam'].includes(v as string), 'one of sgd, momentum, rmsprop, adam'],
+  learningRate: [(v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a positive number'],
+  momentum: [isNumberIn(0, 1), 'a number in [0, 1)'],
+  momentumConvention: [(v) => v === 'ewa' || v === 'pytorch', "'ewa' or 'pytorch'"],
+  beta2: [isNumberIn(0, 1), 'a number in [0, 1)'],
+  epsilon: [(v) => typeof v === 'number' && v > 0, 'a positive number'],
+  weightDecay: [isNumberIn(0, Infinity), 'a number ≥ 0'],
+  lrDecay: [isNumberIn(0, Infinity), 'a number ≥ 0'],
+  batchSize: [isPositiveInteger, 'a positive integer'],
+  epochs: [isPositiveInteger, 'a positive integer'],
+  seed: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'an integer ≥ 0'],
+};
 
 /**
  * Reads a `TrainingConfig` JSON file (what `rxgrad tune` writes as best.json) into train options;
@@ -46,9 +68,23 @@ export async function applyConfigFile(options: TrainCommandOptions, file: string
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${file}: expected a JSON object`);
   const unknown = Object.keys(config).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new UsageError(`--config ${file}: unknown setting '${unknown[0]}'; expected ${CONFIG_KEYS.join(', ')}`);
+  for (const key of CONFIG_KEYS) {
+    const value = config[key];
+    if (value === undefined || value === null) continue;
+    const [valid, expected] = CONFIG_TYPES[key];
+    if (!valid(value)) throw new UsageError(`--config ${file}: '${key}' must be ${expected}, got ${JSON.stringify(value)}`);
+  }
+  if (typeof config.hidden === 'string') config.hidden = hiddenSizes(config.hidden);
+  // A search space's names (hiddenUnits, layers) set the hidden layers, as they do in a study.
+  if (config.hiddenUnits !== undefined || config.layers !== undefined) {
+    if (config.hidden !== undefined && config.hidden !== null) throw new UsageError(`--config ${file}: give either 'hidden' or 'hiddenUnits' and 'layers', not both`);
+    const units = (config.hiddenUnits as number | undefined) ?? options.hidden[0] ?? 64;
+    config.hidden = new Array<number>((config.layers as number | undefined) ?? options.hidden.length).fill(units);
+  }
   const flag: Record<string, string> = { learningRate: 'lr', lrDecay: 'lrDecay' };
   const merged: Record<string, unknown> = { ...options };
   for (const key of CONFIG_KEYS) {
+    if (key === 'hiddenUnits' || key === 'layers') continue;
     if (config[key] === undefined || config[key] === null) continue;
     const option = flag[key] ?? key;
     if (given(option)) continue;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, lastJson } from '../helpers/cli.js';
@@ -78,5 +78,36 @@ describe('the command line has no traps', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('--config FILE', () => {
+  const config = (settings: Record<string, unknown>) => {
+    const file = path.join(tempDir(), 'config.json');
+    writeFileSync(file, JSON.stringify(settings));
+    return file;
+  };
+
+  it('refuses a setting of the wrong type, naming it', async () => {
+    for (const [settings, message] of [
+      [{ learningRate: '0.01' }, `'learningRate' must be a positive number, got "0.01"`],
+      [{ batchNorm: 'yes' }, `'batchNorm' must be true or false, got "yes"`],
+      [{ hidden: [64, -1] }, `'hidden' must be a list of positive integers`],
+      [{ momentum: 1.5 }, `'momentum' must be a number in [0, 1), got 1.5`],
+      [{ hidden: [8], hiddenUnits: 16 }, `give either 'hidden' or 'hiddenUnits' and 'layers', not both`],
+    ] as const) {
+      const result = await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--config', config(settings));
+      expect(result.code, JSON.stringify(settings)).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+
+  it('takes hidden as the flag writes it, and the names a search space uses', async () => {
+    const save = path.join(tempDir(), 'model');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', save, '--config', config({ hidden: '16,8' }))).code).toBe(0);
+    const units = () => (JSON.parse(readFileSync(path.join(save, 'model.json'), 'utf8')) as { network: { layers: { type: string; units?: number }[] } }).network.layers.filter((l) => l.type === 'dense').map((l) => l.units);
+    expect(units()).toEqual([16, 8, 10]);
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', save, '--config', config({ hiddenUnits: 12, layers: 3 }))).code).toBe(0);
+    expect(units()).toEqual([12, 12, 12, 10]);
   });
 });
