@@ -20,6 +20,7 @@ export { type WrittenPredictions, writePredictions } from './streams/writePredic
 
 // Operators.
 export { backward } from './operators/backward.js';
+export { EpochMonitor, earlyStopping, type Monitor } from './operators/earlyStopping.js';
 export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';
 export { type EwmaOptions, type EwmaValue, ewma } from './operators/ewma.js';
 export { type EpochMetrics, type FitEvent, type FitOptions, fit } from './operators/fit.js';

@@ -87,6 +87,10 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--resume <dir>', 'continue training a model saved with --save')
     .option('--config <file>', "a training configuration (e.g. a study's best.json); flags given on the command line win")
     .option('--threads <n>', 'threads for the matrix products and Adam (results are the same; faster only on free cores)', wrap(positiveInteger('--threads')), 1)
+    .option('--validation <fraction>', 'hold out this fraction of the training file (seeded) and evaluate on it after every epoch', wrap(numberIn('--validation', 0, 1, true)))
+    .option('--early-stopping <patience>', 'stop when the validation metric has not improved for this many epochs', wrap(positiveInteger('--early-stopping')))
+    .addOption(new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best').choices(['loss', 'accuracy']).default('loss'))
+    .option('--keep-best', "save the best epoch's model (by the validation metric) instead of the last one's", false)
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => {

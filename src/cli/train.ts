@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { filter, lastValueFrom, tap } from 'rxjs';
+import { filter, lastValueFrom, pipe, takeWhile, tap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -10,7 +10,10 @@ import { modelDirectoryProblem } from '../files/modelDirectory.js';
 import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
+import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
+import { evaluate } from '../operators/evaluate.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
+import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
 import { inspectData, readData } from '../streams/readData.js';
@@ -27,6 +30,13 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly config?: string;
   /** Threads the kernels run on (see `createWasmBackend`). Default 1. */
   readonly threads?: number;
+  /** Hold out this fraction of the training file (seeded) and evaluate on it after every epoch. */
+  readonly validation?: number;
+  /** Stop when the validation metric has not improved for this many epochs. */
+  readonly earlyStopping?: number;
+  readonly monitor?: Monitor;
+  /** Save the best epoch's model (by the validation metric), not the last one's. */
+  readonly keepBest?: boolean;
   readonly json: boolean;
 }
 
@@ -204,6 +214,10 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   // Refused before any training: a model directory replaces only a model directory.
   const problem = options.save ? await modelDirectoryProblem(options.save) : undefined;
   if (problem) throw new UsageError(`--save ${options.save}: ${problem}`);
+  if ((options.earlyStopping !== undefined || options.keepBest) && options.validation === undefined && !options.test) {
+    throw new UsageError(`${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`);
+  }
+  if (options.keepBest && !options.save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
   const columnOptions = { label: options.label, features: options.features };
   const layout = await inspectData(options.data, columnOptions);
   const summary = await lastValueFrom(readData(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
@@ -218,14 +232,21 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   }
   const readOptions = { label: columns.label, features: columns.features, classes };
   if (options.test) await lastValueFrom(readData(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
-  const validation = options.test ? readData(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
+  const test = options.test ? readData(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
+  // A seeded split of the training file, as tune makes: the epochs are judged on it, not on the test set.
+  const split = (part: 'train' | 'validation') => readData(options.data, { ...readOptions, recycle: true, keepBytes: true }).pipe(splitRows({ fraction: options.validation!, seed, part }));
+  const train$ = options.validation !== undefined ? split('train') : readData(options.data, { ...readOptions, recycle: true, keepBytes: true });
+  const validation = options.validation !== undefined ? split('validation') : test;
+  const judged = options.validation !== undefined ? 'val' : 'test';
+  const best = new EpochMonitor(options.monitor ?? 'loss');
 
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
   let last: EpochMetrics | undefined;
+  let bestMetrics: EpochMetrics | undefined;
   try {
     await lastValueFrom(
-      fit(readData(options.data, { ...readOptions, recycle: true, keepBytes: true }), {
+      fit(train$, {
         network,
         optimizer,
         standardizer,
@@ -236,24 +257,28 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
         seed,
         validation,
         onEpochEnd: async (metrics) => {
-          if (options.save) {
+          const improved = validation ? best.observe(metrics) : true;
+          if (improved) bestMetrics = metrics;
+          if (options.save && (improved || !options.keepBest)) {
             await saveModel(options.save, {
               network,
               standardizer,
               columns,
               optimizer,
               progress: { epochsCompleted: metrics.epoch, seed, batchSize, schedule },
+              ...(options.keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${best.monitor}` } } : {}),
             });
           }
         },
       }).pipe(
+        options.earlyStopping !== undefined ? takeWhile((event) => event.type !== 'epoch' || best.sinceBest < options.earlyStopping!, true) : pipe(),
         tap((event) => {
           if (event.type === 'batch') progress.step(event.epoch, event.loss);
           else {
             last = event;
             progress.epoch(
               `epoch ${event.epoch}/${options.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
-                (event.validation ? `  test loss ${formatNumber(event.validation.loss)}  test accuracy ${formatNumber(event.validation.accuracy)}` : '') +
+                (event.validation ? `  ${judged} loss ${formatNumber(event.validation.loss)}  ${judged} accuracy ${formatNumber(event.validation.accuracy)}` : '') +
                 `  ${event.seconds.toFixed(2)}s`,
             );
           }
@@ -265,15 +290,25 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   } finally {
     progress.stop();
   }
+  const stoppedEarly = last !== undefined && last.epoch < options.epochs;
+  // With a validation split the test set is evaluated once, at the end, on the model that is kept.
+  let testEvaluation = options.validation === undefined ? last?.validation : undefined;
+  if (test && options.validation !== undefined) {
+    const kept = options.keepBest && options.save ? await loadModel(options.save, network.backend) : { network, standardizer };
+    testEvaluation = await lastValueFrom(test.pipe(evaluate(kept.network, { standardizer: kept.standardizer })));
+  }
   const seconds = (performance.now() - started) / 1000;
   const report = {
-    epochs: options.epochs,
+    epochs: last?.epoch ?? initialEpoch,
     examples: summary.rows,
     classes,
     trainLoss: last?.trainLoss ?? null,
     trainAccuracy: last?.trainAccuracy ?? null,
-    testLoss: last?.validation?.loss ?? null,
-    testAccuracy: last?.validation?.accuracy ?? null,
+    ...(options.validation !== undefined ? { validationLoss: last?.validation?.loss ?? null, validationAccuracy: last?.validation?.accuracy ?? null } : {}),
+    testLoss: testEvaluation?.loss ?? null,
+    testAccuracy: testEvaluation?.accuracy ?? null,
+    ...(stoppedEarly ? { stoppedEarly: true } : {}),
+    ...(options.keepBest && bestMetrics ? { bestEpoch: bestMetrics.epoch } : {}),
     seconds,
     ...(options.save ? { model: options.save } : {}),
   };
@@ -281,8 +316,9 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     writeLine(io.stdout, JSON.stringify(report));
     return;
   }
-  writeLine(io.stdout, `trained ${network.layers.length} layers on ${summary.rows} examples for ${options.epochs} epochs in ${seconds.toFixed(1)}s`);
+  writeLine(io.stdout, `trained ${network.layers.length} layers on ${summary.rows} examples for ${report.epochs} epochs in ${seconds.toFixed(1)}s${stoppedEarly ? ` (stopped early: no better validation ${best.monitor} for ${options.earlyStopping} epochs)` : ''}`);
   writeLine(io.stdout, `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`);
-  if (options.test) writeLine(io.stdout, `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}`);
-  if (options.save) writeLine(io.stdout, `model saved to ${options.save}`);
+  if (options.validation !== undefined) writeLine(io.stdout, `validation loss ${formatNumber(report.validationLoss ?? undefined)}  validation accuracy ${formatNumber(report.validationAccuracy ?? undefined)}`);
+  if (options.test) writeLine(io.stdout, `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}${options.keepBest ? ' (of the kept model)' : ''}`);
+  if (options.save) writeLine(io.stdout, `model saved to ${options.save}${options.keepBest && bestMetrics ? ` (epoch ${bestMetrics.epoch}, the best validation ${best.monitor})` : ''}`);
 }
