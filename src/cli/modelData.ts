@@ -6,11 +6,11 @@ import { inspectData, readData } from '../streams/readData.js';
 export async function modelAndData(modelDir: string, file: string, unlabelled: boolean) {
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
-  const { label, features } = bundle.columns;
+  const { label, features, classNames } = bundle.columns;
   const layout = await inspectData(file, { label, features, unlabelled });
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readData(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true });
+  const data$ = readData(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}) });
   return { bundle, data$ };
 }

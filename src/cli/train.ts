@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { filter, lastValueFrom, pipe, takeWhile, tap } from 'rxjs';
 import { DataError } from '../errors.js';
@@ -16,7 +17,8 @@ import { type EpochMetrics, fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
-import { inspectData, readData } from '../streams/readData.js';
+import { inspectCsvLabels } from '../streams/readCsv.js';
+import { inspectData, isCsvFile, readData } from '../streams/readData.js';
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
@@ -154,8 +156,25 @@ function checkResumeFlags(options: TrainCommandOptions, saved: { network: Networ
   }
 }
 
-async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer, given: (option: string) => boolean): Promise<RunSetup> {
-  const columns: DataColumns = { label: options.label, features: layout.features };
+/**
+ * The class names of a run: those of the model being resumed, or, for a CSV file whose labels are
+ * text or numbers other than 0…K−1, its distinct labels (then kept in the model). Undefined when
+ * the labels are the class indices themselves.
+ */
+async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<readonly string[] | undefined> {
+  if (options.resume) {
+    const saved = JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns };
+    return saved.columns?.classNames;
+  }
+  if (!isCsvFile(options.data)) return undefined;
+  const { numeric, names } = await inspectCsvLabels(options.data, { label: options.label });
+  if (numeric && names.every((name, i) => Number(name) === i)) return undefined;
+  if (numeric) writeLine(io.stderr, `rxgrad: the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);
+  return names;
+}
+
+async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer, given: (option: string) => boolean, classNames: readonly string[] | undefined): Promise<RunSetup> {
+  const columns: DataColumns = { label: options.label, features: layout.features, ...(classNames ? { classNames } : {}) };
   const backend = createBackend({ threads: options.threads ?? 1 });
   if (options.resume) {
     const saved = await loadModel(options.resume, backend);
@@ -218,19 +237,28 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     throw new UsageError(`${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`);
   }
   if (options.keepBest && !options.save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
-  const columnOptions = { label: options.label, features: options.features };
+  const classNames = await classNamesFor(options, io);
+  const columnOptions = { label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, columnOptions);
   const summary = await lastValueFrom(readData(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
+  const missing = summary.classCounts.findIndex((count) => count === 0);
+  if (!options.resume && !classNames && missing >= 0) {
+    throw new DataError(`no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`, {
+      file: options.data,
+      column: options.label,
+      expected: 'every class from 0 up to the largest label (renumber them, or use a CSV file, whose labels may be any names)',
+    });
+  }
   const testLayout = options.test ? await inspectData(options.test, { label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
-  const run = await setUp(options, layout, summary.classes, summary.standardizer, fromCommandLine);
+  const run = await setUp(options, layout, classNames?.length ?? summary.classes, summary.standardizer, fromCommandLine, classNames);
   const { network, optimizer, standardizer, schedule, columns, initialEpoch, seed, batchSize } = run;
   const classes = network.classes;
   if (summary.classes > classes) {
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
   }
-  const readOptions = { label: columns.label, features: columns.features, classes };
+  const readOptions = { label: columns.label, features: columns.features, classes, ...(columns.classNames ? { classNames: columns.classNames } : {}) };
   if (options.test) await lastValueFrom(readData(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
   const test = options.test ? readData(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
   // A seeded split of the training file, as tune makes: the epochs are judged on it, not on the test set.

@@ -19,6 +19,8 @@ export const MODEL_FORMAT_VERSION = 3;
 export interface DataColumns {
   readonly label: string;
   readonly features: readonly string[];
+  /** The classes by name, when the labels were names (or numbers other than 0…K−1); index = class. */
+  readonly classNames?: readonly string[] | undefined;
 }
 
 /** How far training got, so that it can resume. */

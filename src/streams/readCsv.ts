@@ -24,6 +24,11 @@ export interface CsvOptions {
   readonly maxClasses?: number;
   /** Rows per emitted block. Default 8192. */
   readonly blockRows?: number;
+  /**
+   * The classes by name: a label cell is looked up here (its index is the class) instead of read
+   * as a number, for text labels ('setosa') and numbered ones that are not 0…K−1 ('1', '2', '3').
+   */
+  readonly classNames?: readonly string[] | undefined;
 }
 
 const DEFAULT_MAX_CLASSES = 10_000;
@@ -116,6 +121,7 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
     let stopped = false;
     const blockRows = options.blockRows ?? 8192;
     const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
+    const classIndex = options.classNames ? new Map(options.classNames.map((name, i) => [name, i])) : undefined;
     (async () => {
       records = parser(delimiterOf(file, options.delimiter), await open(file));
       if (stopped) return records.destroy();
@@ -147,7 +153,14 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
           if (!Number.isFinite(value)) throw new DataError('the feature is not a finite number', { ...at(layout.features[j]!, cell), expected: 'a number (choose the feature columns with --features, or features: [...])' });
           features[rows * cols + j] = value;
         }
-        if (labelIndex >= 0 && !options.unlabelled) {
+        if (labelIndex >= 0 && !options.unlabelled && classIndex) {
+          const cell = record[labelIndex]!;
+          const value = classIndex.get(cell);
+          if (value === undefined) {
+            throw new DataError('the label is not one of the classes', { ...at(layout.label!, cell), expected: `one of ${options.classNames!.slice(0, 10).join(', ')}${options.classNames!.length > 10 ? ', …' : ''}` });
+          }
+          labels[rows] = value;
+        } else if (labelIndex >= 0 && !options.unlabelled) {
           const cell = record[labelIndex]!;
           const value = cell === '' ? Number.NaN : Number(cell);
           const where = at(layout.label!, cell);
@@ -174,4 +187,46 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
       records?.destroy();
     };
   });
+}
+
+/** What a CSV file's label column holds. */
+export interface CsvLabels {
+  /** Every label is a whole number ≥ 0. */
+  readonly numeric: boolean;
+  /** The distinct labels, in class order: numerically when numeric, else alphabetically. */
+  readonly names: readonly string[];
+}
+
+/**
+ * Reads a CSV file's label column to its distinct values, streamed: what a model needs to know
+ * to encode text labels ('setosa', 'versicolor') or numbered ones that are not 0…K−1.
+ *
+ * @example
+ * const { numeric, names } = await inspectCsvLabels('iris.csv', { label: 'species' }); // false, ['setosa', …]
+ */
+export async function inspectCsvLabels(file: string, options: CsvOptions = {}): Promise<CsvLabels> {
+  const records = parser(delimiterOf(file, options.delimiter), await open(file));
+  const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
+  const seen = new Set<string>();
+  let labelIndex = -1;
+  try {
+    for await (const { record, info } of records) {
+      if (labelIndex < 0) {
+        labelIndex = layoutOf(file, record, options).labelIndex;
+        if (labelIndex < 0) return { numeric: true, names: [] };
+        continue;
+      }
+      const cell = record[labelIndex]!;
+      if (cell === '') throw new DataError('missing label', { file, line: info.lines, column: options.label ?? 'label', expected: 'a class' });
+      seen.add(cell);
+      if (seen.size > maxClasses) throw new DataError(`more than ${maxClasses} distinct labels`, { file, column: options.label ?? 'label', expected: `at most ${maxClasses} classes (raise maxClasses for more)` });
+    }
+  } catch (cause) {
+    throw csvError(cause, file);
+  } finally {
+    records.destroy();
+  }
+  const names = [...seen];
+  const numeric = names.every((n) => /^\d+$/.test(n));
+  return { numeric, names: numeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort() };
 }

@@ -7,6 +7,8 @@ import { inspectCsv, readCsv } from './readCsv.js';
 export interface ReadDataOptions extends ReadArrowOptions {
   /** A CSV file's field delimiter. Default ',' (a tab for .tsv). */
   readonly delimiter?: string | undefined;
+  /** A CSV file's classes by name (see `readCsv`). */
+  readonly classNames?: readonly string[] | undefined;
 }
 
 /**

@@ -35,11 +35,17 @@ async function arrowSink(path: string): Promise<PredictionSink> {
   };
 }
 
+/** A CSV cell, quoted when it holds a delimiter, a quote or a line break. */
+const csvCell = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+
 /** A float32 probability in the fewest digits that read back as the same float32. */
 const probability = (p: number) => String(Number(p.toPrecision(9)));
 
-/** CSV with a header `row,prediction,p0,p1,…`, each block on disk when written (bounded memory). */
-async function csvSink(path: string): Promise<PredictionSink> {
+/**
+ * CSV with a header `row,prediction,p0,p1,…` (with class names: `row,prediction,class,p_NAME,…`),
+ * each block on disk when written (bounded memory).
+ */
+async function csvSink(path: string, classNames: readonly string[] | undefined): Promise<PredictionSink> {
   const temporary = temporarySibling(path);
   const handle = await fs.open(temporary, 'w');
   let open = true;
@@ -52,10 +58,11 @@ async function csvSink(path: string): Promise<PredictionSink> {
   return {
     write(predictions, firstRow) {
       const { rows, classes, predicted, probabilities } = predictions;
-      let text = header ? '' : `row,prediction,${Array.from({ length: classes }, (_, c) => `p${c}`).join(',')}\n`;
+      const probabilityColumns = Array.from({ length: classes }, (_, c) => (classNames ? csvCell(`p_${classNames[c]}`) : `p${c}`));
+      let text = header ? '' : `row,prediction,${classNames ? 'class,' : ''}${probabilityColumns.join(',')}\n`;
       header = true;
       for (let i = 0; i < rows; i++) {
-        text += `${firstRow + i},${predicted[i]}`;
+        text += `${firstRow + i},${predicted[i]}${classNames ? `,${csvCell(classNames[predicted[i]!]!)}` : ''}`;
         for (let c = 0; c < classes; c++) text += `,${probability(probabilities[i * classes + c]!)}`;
         text += '\n';
       }
@@ -75,7 +82,8 @@ async function csvSink(path: string): Promise<PredictionSink> {
 
 /**
  * A sink that writes predictions to a file, by its extension: CSV (`.csv`, with a header
- * `row,prediction,p0,p1,…`, readable by pandas' `read_csv`) or an Arrow IPC file (anything else)
+ * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,class,p_NAME,…`, readable by
+ * pandas' `read_csv`) or an Arrow IPC file (anything else)
  * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
  * (fixed-size list of float32, one per class). Each block is on disk when written, so memory stays
  * bounded. The file appears, complete, only when the source completes; on error (delivered once
@@ -84,10 +92,10 @@ async function csvSink(path: string): Promise<PredictionSink> {
  * @example
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.csv')).subscribe();
  */
-export function writePredictions(path: string): OperatorFunction<Predictions, WrittenPredictions> {
+export function writePredictions(path: string, options: { readonly classNames?: readonly string[] | undefined } = {}): OperatorFunction<Predictions, WrittenPredictions> {
   return (source) =>
     defer(() => {
-      const opening = /\.csv$/i.test(path) ? csvSink(path) : arrowSink(path);
+      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames) : arrowSink(path);
       let rows = 0;
       let settled = false;
       const abort = () => {

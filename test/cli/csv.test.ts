@@ -50,4 +50,41 @@ describe('CSV from the command line', () => {
     expect(tuned.code, tuned.stderr).toBe(0);
     expect(lastJson(tuned.stdout)).toMatchObject({ finished: 2, completed: 2, failed: 0 });
   });
+
+  it('text labels become classes whose names the model keeps and predict writes', async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'model');
+    const species = (name: string) => path.resolve(`test/fixtures/csv/species-${name}.csv`);
+    const trained = await cli(['train', '--data', species('train'), '--test', species('test'), '--label', 'species', '--features', 'sepal,petal,stem,leaf', '--epochs', '15', '--save', model, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(lastJson(trained.stdout)).toMatchObject({ classes: 3 });
+    expect(lastJson(trained.stdout).testAccuracy).toBeGreaterThan(0.9);
+    const saved = JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } };
+    expect(saved.columns.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    const out = path.join(dir, 'p.csv');
+    expect((await cli(['predict', '--model', model, '--data', species('test'), '--out', out])).code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('row,prediction,class,p_setosa,p_versicolor,p_virginica');
+    const truth = readFileSync(species('test'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1));
+    const named = lines.slice(1).map((l) => l.split(','));
+    expect(named.every((r) => ['setosa', 'versicolor', 'virginica'][Number(r[1])] === r[2])).toBe(true);
+    expect(named.filter((r, i) => r[2] === truth[i]).length / 90).toBeGreaterThan(0.9);
+  });
+
+  it('labels numbered 1 to 3 are kept as names, saying so, never as a silent fourth class', async () => {
+    const model = path.join(tempDir(), 'model');
+    const result = await cli(['train', '--data', path.resolve('test/fixtures/csv/numbered-from-1.csv'), '--features', 'sepal,petal,stem,leaf', '--epochs', '2', '--save', model, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('rxgrad: the labels 1, 2, 3 are not 0 to 2: they are kept as class names, classes 0 to 2 in that order');
+    expect(lastJson(result.stdout).classes).toBe(3);
+    expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(['1', '2', '3']);
+  });
+
+  it('an Arrow file whose labels skip a class is refused with words a user knows', async () => {
+    const { writeColumnsLayout } = await import('../helpers/arrowFiles.js');
+    const file = await writeColumnsLayout(tempDir(), { a: Float64Array.of(1, 2, 3, 4), label: Int32Array.of(1, 2, 3, 1) });
+    const result = await cli(['train', '--data', file, '--epochs', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}, column 'label': no row has label 0, though labels go up to 3: labels must be class indices 0 to K−1`);
+  });
 });
