@@ -13,6 +13,7 @@ export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrow
 export { type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
 export { inspectData, type ReadDataOptions, readData } from './streams/readData.js';
+export { inspectParquet, readParquet } from './streams/readParquet.js';
 export type { Example, ExampleBlock } from './streams/examples.js';
 export { prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export type { Predictions } from './streams/predictions.js';

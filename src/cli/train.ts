@@ -108,7 +108,9 @@ export async function applyConfigFile(options: TrainCommandOptions, file: string
 
 /** Checks that a test file has the training file's feature columns, in order and of the same types. */
 export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
-  const same = train.features.length === test.features.length && train.features.every((name, i) => name === test.features[i] && train.types[i] === test.types[i]);
+  // Types are compared within one format only: a CSV column is a number whatever Arrow type it was.
+  const comparable = !train.types.includes('csv number') && !test.types.includes('csv number');
+  const same = train.features.length === test.features.length && train.features.every((name, i) => name === test.features[i] && (!comparable || train.types[i] === test.types[i]));
   if (!same || train.cols !== test.cols) {
     throw new DataError("the test set's feature columns do not match the training set's", {
       file: test.file,
@@ -240,6 +242,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const classNames = await classNamesFor(options, io);
   const columnOptions = { label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, columnOptions);
+  if (layout.ignored) writeLine(io.stderr, `rxgrad: not numeric, so not used as features: ${layout.ignored.join(', ')} (choose the features with --features)`);
   const summary = await lastValueFrom(readData(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!options.resume && !classNames && missing >= 0) {

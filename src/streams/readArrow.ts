@@ -48,6 +48,8 @@ export interface ArrowLayout {
   readonly cols: number;
   /** Each feature column's type, e.g. `Float64` or `FixedSizeList[64]<Uint8>`, for messages. */
   readonly types: readonly string[];
+  /** Columns left out of the default features because they are not numeric (an id, a name), with their types. */
+  readonly ignored?: readonly string[];
 }
 
 /**
@@ -65,21 +67,43 @@ export interface ArrowLayout {
  * readArrow('data/digits-train.arrow').subscribe((block) => console.log(block.rows, block.cols));
  */
 export function readArrow(file: string, options: ReadArrowOptions = {}): Observable<ExampleBlock> {
+  return recordBatchBlocks(file, async () => {
+    const opened = await openArrow(file);
+    return { schema: opened.schema, batches: opened.batches, declared: opened.structure.recordBatches, close: () => opened.handle.close() };
+  }, options);
+}
+
+/** A file opened as Arrow record batches: what `recordBatchBlocks` turns into blocks. */
+export interface RecordBatchSource {
+  readonly schema: Schema;
+  batches(): AsyncIterator<RecordBatch>;
+  /** Record batches the file declares, when it does; reading fewer is an error. */
+  readonly declared: number | undefined;
+  /** Stops reading: a read in flight may fail (and is ignored). */
+  close(): Promise<void>;
+}
+
+/**
+ * The blocks of any file read as Arrow record batches (an IPC file, a Parquet file's row groups):
+ * resolves the layout, converts each batch, reads the next while this one goes down the pipeline,
+ * and names the file (and batch) in every error.
+ * @internal
+ */
+export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchSource>, options: ReadArrowOptions): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
-    let handle: FileHandle | undefined;
+    let opened: RecordBatchSource | undefined;
     let stopped = false;
     (async () => {
-      const opened = await openArrow(file);
-      handle = opened.handle;
+      const source = (opened = await open());
       if (stopped) return;
-      const layout = resolveLayout(file, opened.schema, options);
-      const extractors = layout.features.map((name) => opened.schema.fields.find((f) => f.name === name)!);
+      const layout = resolveLayout(file, source.schema, options);
+      const extractors = layout.features.map((name) => source.schema.fields.find((f) => f.name === name)!);
       let firstRow = 0;
       const bytes = options.keepBytes === true && extractors.every(isByteColumn);
       const reused = options.recycle ? { features: bytes ? new Uint8Array(0) : new Float32Array(0), labels: new Int32Array(0) } : undefined;
       // The next record batch is read while this one goes down the pipeline, so that training
       // does not sit idle waiting for the disk between record batches.
-      const batches = opened.batches();
+      const batches = source.batches();
       // A read still in flight when this block fails (bad data) is abandoned when the file is
       // closed: its rejection is expected, not unhandled.
       const readNext = () => {
@@ -110,8 +134,8 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
         await pending.catch(() => undefined);
         return;
       }
-      if (index !== opened.structure.recordBatches) {
-        throw new DataError(`the file holds ${opened.structure.recordBatches} record batches, but only ${index} could be read`, { file, expected: `${opened.structure.recordBatches} record batches`, actual: `${index}` });
+      if (source.declared !== undefined && index !== source.declared) {
+        throw new DataError(`the file holds ${source.declared} record batches, but only ${index} could be read`, { file, expected: `${source.declared} record batches`, actual: `${index}` });
       }
       if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row' });
       subscriber.complete();
@@ -119,12 +143,12 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
       .catch((error: unknown) => {
         if (!stopped) subscriber.error(error);
       })
-      .finally(() => handle?.close().catch(() => undefined));
+      .finally(() => opened?.close().catch(() => undefined));
     // Unsubscribing closes the file at once: a read in flight fails (and is ignored), and no
     // further record batch is read or decoded.
     return () => {
       stopped = true;
-      void handle?.close().catch(() => undefined);
+      void opened?.close().catch(() => undefined);
     };
   });
 }
@@ -203,7 +227,8 @@ function featureWidth(field: Field): number | undefined {
   return undefined;
 }
 
-function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions): ArrowLayout {
+/** @internal */
+export function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions): ArrowLayout {
   const labelName = options.label ?? 'label';
   const names = schema.fields.map((f) => f.name);
   const labelField = schema.fields.find((f) => f.name === labelName);
@@ -216,6 +241,7 @@ function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions
     }
   }
   let features: Field[];
+  let ignored: string[] = [];
   if (options.features && options.features.length > 0) {
     features = options.features.map((name) => {
       const field = schema.fields.find((f) => f.name === name);
@@ -227,6 +253,7 @@ function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions
     });
   } else {
     features = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) !== undefined);
+    ignored = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) === undefined).map((f) => `${f.name} (${describeType(f.type)})`);
   }
   if (features.length === 0) {
     throw new DataError('no numeric feature columns', { file, expected: 'numeric columns or a fixed-size list of numbers besides the label', actual: `columns ${names.join(', ')}` });
@@ -237,6 +264,7 @@ function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions
     features: features.map((f) => f.name),
     cols: features.reduce((n, f) => n + featureWidth(f)!, 0),
     types: features.map((f) => describeType(f.type)),
+    ...(ignored.length > 0 ? { ignored } : {}),
   };
 }
 

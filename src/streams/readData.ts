@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { ExampleBlock } from './examples.js';
 import { type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './readArrow.js';
 import { inspectCsv, readCsv } from './readCsv.js';
+import { inspectParquet, readParquet } from './readParquet.js';
 
 /** Options of `readData`: those of `readArrow`, and a CSV delimiter. */
 export interface ReadDataOptions extends ReadArrowOptions {
@@ -23,14 +24,24 @@ export function isCsvFile(file: string): boolean {
 }
 
 /**
- * A dataset file as `ExampleBlock`s, whatever its format: CSV (`readCsv`) by its extension, Arrow
- * IPC (`readArrow`) otherwise.
+ * Whether a file is read as Parquet (by its name: `.parquet`).
+ *
+ * @example
+ * isParquetFile('features.parquet'); // true
+ */
+export function isParquetFile(file: string): boolean {
+  return /\.parquet$/i.test(file);
+}
+
+/**
+ * A dataset file as `ExampleBlock`s, whatever its format, by its extension: CSV (`readCsv`),
+ * Parquet (`readParquet`), Arrow IPC (`readArrow`) otherwise.
  *
  * @example
  * readData('my-data.csv', { label: 'species' }).pipe(summarize());
  */
 export function readData(file: string, options: ReadDataOptions = {}): Observable<ExampleBlock> {
-  return isCsvFile(file) ? readCsv(file, options) : readArrow(file, options);
+  return isCsvFile(file) ? readCsv(file, options) : isParquetFile(file) ? readParquet(file, options) : readArrow(file, options);
 }
 
 /**
@@ -40,5 +51,5 @@ export function readData(file: string, options: ReadDataOptions = {}): Observabl
  * const { features } = await inspectData('my-data.csv', { label: 'species' });
  */
 export function inspectData(file: string, options: ReadDataOptions = {}): Promise<ArrowLayout> {
-  return isCsvFile(file) ? inspectCsv(file, options) : inspectArrow(file, options);
+  return isCsvFile(file) ? inspectCsv(file, options) : isParquetFile(file) ? inspectParquet(file, options) : inspectArrow(file, options);
 }

@@ -87,4 +87,12 @@ describe('CSV from the command line', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${file}, column 'label': no row has label 0, though labels go up to 3: labels must be class indices 0 to K−1`);
   });
+
+  it('trains on a Parquet file too, and notes the text column it leaves out', async () => {
+    const result = await cli(['train', '--data', path.resolve('test/fixtures/parquet/blobs-train.parquet'), '--test', TEST, '--epochs', '15', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('rxgrad: not numeric, so not used as features: id (Utf8) (choose the features with --features)');
+    expect(lastJson(result.stdout)).toMatchObject({ examples: 240, classes: 3 });
+    expect(lastJson(result.stdout).testAccuracy).toBeGreaterThan(0.9);
+  });
 });

@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import { readCsv } from '../../src/streams/readCsv.js';
+import { inspectData, readData } from '../../src/streams/readData.js';
+import { inspectParquet, readParquet } from '../../src/streams/readParquet.js';
+import { tempDir } from '../helpers/files.js';
+
+// Written by @dsnp/parquetjs (another implementation than the parquet-wasm reader) from the
+// pandas CSV fixture, in row groups of 100: test/fixtures/parquet/make_fixture.mjs.
+const PARQUET = path.resolve('test/fixtures/parquet/blobs-train.parquet');
+const CSV = path.resolve('test/fixtures/csv/blobs-train.csv');
+const FEATURES = ['sepal', 'petal', 'stem', 'leaf'];
+
+describe('readParquet', () => {
+  it('reads a file another Parquet writer made, row group by row group, as the same rows as its CSV source', async () => {
+    const blocks = await lastValueFrom(readParquet(PARQUET, { features: FEATURES }).pipe(toArray()));
+    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([[100, 0, 4], [100, 100, 4], [40, 200, 4]]);
+    const fromCsv = await lastValueFrom(readCsv(CSV, { features: FEATURES, blockRows: 100 }).pipe(toArray()));
+    blocks.forEach((b, i) => {
+      expect(Array.from(b.features)).toEqual(Array.from(fromCsv[i]!.features));
+      expect(Array.from(b.labels)).toEqual(Array.from(fromCsv[i]!.labels));
+    });
+    expect(await lastValueFrom(readData(PARQUET, { features: FEATURES }).pipe(toArray()))).toHaveLength(3);
+  });
+
+  it('resolves columns as readArrow does, and says which text columns it leaves out', async () => {
+    const layout = await inspectParquet(PARQUET);
+    expect(layout).toMatchObject({ label: 'label', features: FEATURES, cols: 4, ignored: ['id (Utf8)'] });
+    expect(await inspectData(PARQUET, { features: FEATURES })).toMatchObject({ features: FEATURES });
+    await expect(inspectParquet(PARQUET, { features: ['id'] })).rejects.toThrow(/column 'id': a feature column is not numeric/);
+  });
+
+  it('names the file when it is missing or not Parquet', async () => {
+    await expect(lastValueFrom(readParquet('/no/such.parquet'))).rejects.toThrow(/no\/such.parquet: cannot open the file: no such file/);
+    const bad = path.join(tempDir(), 'bad.parquet');
+    writeFileSync(bad, 'PAR1 not really');
+    const error = await lastValueFrom(readParquet(bad)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toMatch(/bad.parquet: not a Parquet file/);
+  });
+});
