@@ -14,7 +14,7 @@ export async function predictCommand(options: { model: string; data: string; out
   const folder = path.dirname(path.resolve(options.out));
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) throw new UsageError(`--out ${options.out}: the folder ${folder} does not exist`);
   const { bundle, data$ } = await modelAndData(options.model, options.data, true);
-  const written = await lastValueFrom(data$.pipe(predict(bundle.network, { standardizer: bundle.standardizer }), writePredictions(options.out, { classNames: bundle.columns?.classNames })));
+  const written = await lastValueFrom(data$.pipe(predict(bundle.network, { standardizer: bundle.standardizer }), writePredictions(options.out, { classNames: bundle.columns?.classNames, model: options.model })));
   if (options.json) writeLine(io.stdout, JSON.stringify({ rows: written.rows, out: written.path }));
   else writeLine(io.stdout, `wrote ${written.rows} predictions to ${written.path}`);
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError } from '../errors.js';
 import { type BabysitCommandOptions, babysitCommand } from './babysit.js';
+import { type ConvertCommandOptions, convertCommand } from './convert.js';
 import { evaluateCommand } from './evaluate.js';
 import {
   type CliIo,
@@ -165,6 +166,16 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
         else writeLine(io.stdout, `wrote ${train} training rows to ${files.train} and ${test} test rows to ${files.test}`);
       }),
     );
+
+  program
+    .command('convert')
+    .description('convert a dataset between CSV, Parquet and Arrow (output: .arrow or .csv), streamed')
+    .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
+    .argument('<out>', 'the file to write: .csv, or an Arrow IPC file (any other name)')
+    .option('--label <column>', 'label column (left out when the input has none)', 'label')
+    .option('--features <columns>', 'comma-separated feature columns (default: every numeric column but the label)', wrap(columnList))
+    .option('--json', 'print a summary as one JSON line', false)
+    .action((input: string, output: string, options: ConvertCommandOptions) => run(() => convertCommand(input, output, options, io)));
 
   program
     .command('study')

@@ -168,7 +168,7 @@ async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<r
     const saved = JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns };
     return saved.columns?.classNames;
   }
-  if (!isCsvFile(options.data)) return undefined;
+  if (!isCsvFile(options.data)) return (await inspectData(options.data, { label: options.label, features: options.features })).classNames;
   const { numeric, names } = await inspectCsvLabels(options.data, { label: options.label });
   if (numeric && names.every((name, i) => Number(name) === i)) return undefined;
   if (numeric) writeLine(io.stderr, `rxgrad: the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);

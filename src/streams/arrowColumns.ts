@@ -61,7 +61,7 @@ function rowsOf(column: ColumnData): number {
  * @example
  * const batch = arrowRecordBatch([{ name: 'label', values: Int32Array.of(1, 0) }], 0, 2);
  */
-export function arrowRecordBatch(columns: readonly ColumnData[], start: number, end: number): RecordBatch {
+export function arrowRecordBatch(columns: readonly ColumnData[], start: number, end: number, metadata?: ReadonlyMap<string, string>): RecordBatch {
   const length = end - start;
   const fields: Field[] = [];
   const children = columns.map((column) => {
@@ -76,7 +76,7 @@ export function arrowRecordBatch(columns: readonly ColumnData[], start: number, 
     const child = makeData({ type, length: length * size, data: column.values.subarray(start * size, end * size), nullCount: 0 } as never);
     return makeData({ type: listType, length, child, nullCount: 0 });
   });
-  const schema = new Schema(fields);
+  const schema = new Schema(fields, metadata ? new Map(metadata) : undefined);
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, children, nullCount: 0 }));
 }
 

@@ -50,7 +50,12 @@ export interface ArrowLayout {
   readonly types: readonly string[];
   /** Columns left out of the default features because they are not numeric (an id, a name), with their types. */
   readonly ignored?: readonly string[];
+  /** The classes by name, as the file's schema metadata (`rxgrad.classNames`) gives them. */
+  readonly classNames?: readonly string[];
 }
+
+/** The schema metadata key under which class names travel with an Arrow file. */
+export const CLASS_NAMES_KEY = 'rxgrad.classNames';
 
 /**
  * Replays a dataset from an Arrow IPC file (file or stream format), one `ExampleBlock` per record
@@ -265,7 +270,21 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
     cols: features.reduce((n, f) => n + featureWidth(f)!, 0),
     types: features.map((f) => describeType(f.type)),
     ...(ignored.length > 0 ? { ignored } : {}),
+    ...classNamesOf(file, schema),
   };
+}
+
+function classNamesOf(file: string, schema: Schema): { classNames?: readonly string[] } {
+  const text = schema.metadata.get(CLASS_NAMES_KEY);
+  if (text === undefined) return {};
+  let names: unknown;
+  try {
+    names = JSON.parse(text);
+  } catch {
+    names = undefined;
+  }
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new DataError(`the schema metadata '${CLASS_NAMES_KEY}' is not a list of class names`, { file });
+  return { classNames: names as string[] };
 }
 
 function toBlock(

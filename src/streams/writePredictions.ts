@@ -2,6 +2,8 @@ import { promises as fs, writeSync } from 'node:fs';
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
 import { temporarySibling } from '../files/atomicFiles.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
+import { csvCell } from './csvSink.js';
+import { CLASS_NAMES_KEY } from './readArrow.js';
 import type { Predictions } from './predictions.js';
 
 /** What `writePredictions` wrote. */
@@ -17,7 +19,7 @@ interface PredictionSink {
   abort(): Promise<void>;
 }
 
-async function arrowSink(path: string): Promise<PredictionSink> {
+async function arrowSink(path: string, metadata: ReadonlyMap<string, string>): Promise<PredictionSink> {
   const sink = await openArrowSink(path);
   return {
     write(predictions, firstRow) {
@@ -28,15 +30,12 @@ async function arrowSink(path: string): Promise<PredictionSink> {
         { name: 'prediction', values: predictions.predicted },
         { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
       ];
-      sink.write(arrowRecordBatch(columns, 0, predictions.rows));
+      sink.write(arrowRecordBatch(columns, 0, predictions.rows, metadata));
     },
     close: () => sink.close(),
     abort: () => sink.abort(),
   };
 }
-
-/** A CSV cell, quoted when it holds a delimiter, a quote or a line break. */
-const csvCell = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
 
 /** A float32 probability in the fewest digits that read back as the same float32. */
 const probability = (p: number) => String(Number(p.toPrecision(9)));
@@ -85,17 +84,21 @@ async function csvSink(path: string, classNames: readonly string[] | undefined):
  * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,class,p_NAME,…`, readable by
  * pandas' `read_csv`) or an Arrow IPC file (anything else)
  * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
- * (fixed-size list of float32, one per class). Each block is on disk when written, so memory stays
+ * (fixed-size list of float32, one per class), its schema metadata naming the model
+ * (`rxgrad.model`) and the class names (`rxgrad.classNames`) when given. Each block is on disk when written, so memory stays
  * bounded. The file appears, complete, only when the source completes; on error (delivered once
  * the temporary file is gone) or unsubscription nothing is left at `path`.
  *
  * @example
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.csv')).subscribe();
  */
-export function writePredictions(path: string, options: { readonly classNames?: readonly string[] | undefined } = {}): OperatorFunction<Predictions, WrittenPredictions> {
+export function writePredictions(path: string, options: { readonly classNames?: readonly string[] | undefined; readonly model?: string } = {}): OperatorFunction<Predictions, WrittenPredictions> {
   return (source) =>
     defer(() => {
-      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames) : arrowSink(path);
+      const metadata = new Map<string, string>();
+      if (options.model) metadata.set('rxgrad.model', options.model);
+      if (options.classNames) metadata.set(CLASS_NAMES_KEY, JSON.stringify(options.classNames));
+      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames) : arrowSink(path, metadata);
       let rows = 0;
       let settled = false;
       const abort = () => {

@@ -1,0 +1,96 @@
+import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arrowColumns.js';
+import { openCsvSink } from '../streams/csvSink.js';
+import type { ExampleBlock } from '../streams/examples.js';
+import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
+import { inspectCsvLabels } from '../streams/readCsv.js';
+import { inspectData, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
+import { type CliIo, UsageError, writeLine } from './io.js';
+
+/** Options of `rxgrad convert`. */
+export interface ConvertCommandOptions {
+  readonly label: string;
+  readonly features?: readonly string[];
+  readonly json: boolean;
+}
+
+/** The feature columns of a layout as written: one per feature, or one list column for a list feature. */
+function featureColumns(layout: ArrowLayout, block: ExampleBlock): ColumnData[] {
+  if (layout.cols === layout.features.length) {
+    return layout.features.map((name, j) => {
+      const values = new Float32Array(block.rows);
+      for (let i = 0; i < block.rows; i++) values[i] = block.features[i * block.cols + j]!;
+      return { name, values };
+    });
+  }
+  const features = block.features instanceof Uint8Array ? block.features : Float32Array.from(block.features);
+  return [{ name: layout.features.length === 1 ? layout.features[0]! : 'features', values: features, listSize: block.cols }];
+}
+
+/** The header names of a layout's feature values in CSV: a list feature `pixels` of 64 becomes pixels_0 … pixels_63. */
+function csvFeatureNames(layout: ArrowLayout): string[] {
+  if (layout.cols === layout.features.length) return [...layout.features];
+  const name = layout.features.length === 1 ? layout.features[0]! : 'features';
+  return Array.from({ length: layout.cols }, (_, j) => `${name}_${j}`);
+}
+
+/**
+ * `rxgrad convert IN OUT`: a dataset from CSV, Parquet or Arrow to an Arrow IPC file or CSV,
+ * streamed block by block and written to a temporary file renamed into place. Class names (text
+ * labels) go with it: as text in CSV, as schema metadata in Arrow.
+ */
+export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
+  if (isParquetFile(output)) throw new UsageError(`convert: writing Parquet is not supported; convert to an Arrow file (.arrow) or CSV (.csv)`);
+  const toCsv = isCsvFile(output);
+  const probe = await inspectData(input, { label: options.label, features: options.features, unlabelled: true });
+  const labelled = probe.label !== undefined;
+  const csvLabels = labelled && isCsvFile(input) ? await inspectCsvLabels(input, { label: options.label }) : undefined;
+  const classNames = csvLabels && !(csvLabels.numeric && csvLabels.names.every((n, i) => Number(n) === i)) ? csvLabels.names : probe.classNames;
+  const layout = await inspectData(input, { label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
+  const blocks$ = readData(input, { label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
+  let rows = 0;
+  if (toCsv) {
+    const sink = await openCsvSink(output, [...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
+    try {
+      await new Promise<void>((resolve, reject) =>
+        blocks$.subscribe({
+          next: (block) => {
+            for (let i = 0; i < block.rows; i++) {
+              const cells = Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v));
+              if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
+              sink.row(cells);
+            }
+            rows += block.rows;
+          },
+          error: reject,
+          complete: resolve,
+        }),
+      );
+      await sink.close();
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  } else {
+    const sink = await openArrowSink(output);
+    const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        blocks$.subscribe({
+          next: (block) => {
+            const columns = [...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])];
+            sink.write(arrowRecordBatch(columns, 0, block.rows, metadata));
+            rows += block.rows;
+          },
+          error: reject,
+          complete: resolve,
+        }),
+      );
+      await sink.close();
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  }
+  if (options.json) writeLine(io.stdout, JSON.stringify({ rows, in: input, out: output }));
+  else writeLine(io.stdout, `converted ${rows} rows from ${input} to ${output}`);
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { readData } from '../../src/streams/readData.js';
+import { cli, lastJson } from '../helpers/cli.js';
+import { DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
+
+const SPECIES = path.resolve('test/fixtures/csv/species-train.csv');
+const PARQUET = path.resolve('test/fixtures/parquet/blobs-train.parquet');
+const FEATURES = 'sepal,petal,stem,leaf';
+const rowsOf = async (file: string, options = {}) => (await lastValueFrom(readData(file, options).pipe(toArray()))).reduce((n, b) => n + b.rows, 0);
+
+describe('rxgrad convert', () => {
+  it('CSV with text labels to Arrow and back: the class names travel as schema metadata, and training keeps them', async () => {
+    const dir = tempDir();
+    const arrow = path.join(dir, 'species.arrow');
+    const converted = await cli(['convert', SPECIES, arrow, '--label', 'species', '--features', FEATURES, '--json']);
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(lastJson(converted.stdout)).toMatchObject({ rows: 240 });
+    const table = tableFromIPC(readFileSync(arrow));
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['sepal', 'petal', 'stem', 'leaf', 'species']);
+    expect(JSON.parse(table.schema.metadata.get('rxgrad.classNames')!)).toEqual(['setosa', 'versicolor', 'virginica']);
+    const model = path.join(dir, 'model');
+    expect((await cli(['train', '--data', arrow, '--label', 'species', '--epochs', '2', '--save', model])).code).toBe(0);
+    expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    const back = path.join(dir, 'back.csv');
+    expect((await cli(['convert', arrow, back, '--label', 'species'])).code).toBe(0);
+    const original = readFileSync(SPECIES, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1));
+    const lines = readFileSync(back, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('sepal,petal,stem,leaf,species');
+    expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(original);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('Parquet to Arrow, and a list column (pixels) to CSV columns pixels_0 … and back', async () => {
+    const dir = tempDir();
+    const fromParquet = path.join(dir, 'blobs.arrow');
+    expect((await cli(['convert', PARQUET, fromParquet, '--features', FEATURES])).code).toBe(0);
+    expect(await rowsOf(fromParquet)).toBe(240);
+    const csv = path.join(dir, 'digits.csv');
+    expect((await cli(['convert', DIGITS_TRAIN, csv])).code).toBe(0);
+    const header = readFileSync(csv, 'utf8').split('\n', 1)[0]!.split(',');
+    expect(header).toHaveLength(65);
+    expect(header.slice(0, 2)).toEqual(['pixels_0', 'pixels_1']);
+    const again = path.join(dir, 'digits.arrow');
+    expect((await cli(['convert', csv, again])).code).toBe(0);
+    const [a, b] = await Promise.all([DIGITS_TRAIN, again].map((f) => lastValueFrom(readData(f).pipe(toArray()))));
+    const flat = (blocks: typeof a) => blocks!.flatMap((block) => Array.from(block.features));
+    expect(flat(b)).toEqual(flat(a));
+    expect(b!.flatMap((block) => Array.from(block.labels))).toEqual(a!.flatMap((block) => Array.from(block.labels)));
+  });
+
+  it('refuses to write Parquet, naming what it can write', async () => {
+    expect(await cli(['convert', SPECIES, path.join(tempDir(), 'out.parquet')])).toMatchObject({ code: 2, stderr: expect.stringContaining('writing Parquet is not supported; convert to an Arrow file (.arrow) or CSV (.csv)') });
+  });
+
+  it("predict's Arrow output names its model and classes in the schema metadata", async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'model');
+    expect((await cli(['train', '--data', SPECIES, '--label', 'species', '--features', FEATURES, '--epochs', '2', '--save', model])).code).toBe(0);
+    const out = path.join(dir, 'p.arrow');
+    expect((await cli(['predict', '--model', model, '--data', SPECIES, '--out', out])).code).toBe(0);
+    const metadata = tableFromIPC(readFileSync(out)).schema.metadata;
+    expect(metadata.get('rxgrad.model')).toBe(model);
+    expect(JSON.parse(metadata.get('rxgrad.classNames')!)).toEqual(['setosa', 'versicolor', 'virginica']);
+  });
+});
