@@ -65,6 +65,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
         data: options.data,
         validation: options.test,
         columns: { label: options.label, ...(options.features ? { features: options.features } : {}) },
+        delimiter: options.delimiter,
         config,
         dir: options.dir,
         resume: options.resume,

@@ -10,6 +10,7 @@ import { type CliIo, UsageError, writeLine } from './io.js';
 export interface ConvertCommandOptions {
   readonly label: string;
   readonly features?: readonly string[];
+  readonly delimiter?: string;
   readonly json: boolean;
 }
 
@@ -41,12 +42,13 @@ function csvFeatureNames(layout: ArrowLayout): string[] {
 export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
   if (isParquetFile(output)) throw new UsageError(`convert: writing Parquet is not supported; convert to an Arrow file (.arrow) or CSV (.csv)`);
   const toCsv = isCsvFile(output);
-  const probe = await inspectData(input, { label: options.label, features: options.features, unlabelled: true });
+  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+  const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
-  const csvLabels = labelled && isCsvFile(input) ? await inspectCsvLabels(input, { label: options.label }) : undefined;
+  const csvLabels = labelled && isCsvFile(input) ? await inspectCsvLabels(input, { ...fileOptions, label: options.label }) : undefined;
   const classNames = csvLabels && !(csvLabels.numeric && csvLabels.names.every((n, i) => Number(n) === i)) ? csvLabels.names : probe.classNames;
-  const layout = await inspectData(input, { label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
-  const blocks$ = readData(input, { label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
+  const layout = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
+  const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
   let rows = 0;
   if (toCsv) {
     const sink = await openCsvSink(output, [...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);

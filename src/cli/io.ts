@@ -8,6 +8,7 @@ import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../training/traini
 export interface TrainingFlags {
   readonly label: string;
   readonly features?: string[];
+  readonly delimiter?: string;
   readonly hidden: number[];
   readonly activation: ActivationName;
   readonly batchNorm: boolean;

@@ -3,14 +3,15 @@ import { loadModel, type ModelBundle } from '../files/serialization.js';
 import { inspectData, readData } from '../streams/readData.js';
 
 /** Loads a saved model and opens a data file with the model's columns, checking that they fit. */
-export async function modelAndData(modelDir: string, file: string, unlabelled: boolean) {
+export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, delimiter?: string) {
+  const fileOptions = delimiter !== undefined ? { delimiter: delimiter } : {};
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
   const { label, features, classNames } = bundle.columns;
-  const layout = await inspectData(file, { label, features, unlabelled });
+  const layout = await inspectData(file, { ...fileOptions, label, features, unlabelled });
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readData(file, { label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}) });
+  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}) });
   return { bundle, data$ };
 }

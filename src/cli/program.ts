@@ -34,6 +34,13 @@ function packageVersion(): string {
   }
 }
 
+/** A delimiter flag: one character; `tab` and `\\t` for a tab. */
+function delimiterOf(text: string): string {
+  const delimiter = text === 'tab' || text === '\\t' ? '\t' : text;
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new UsageError(`--delimiter must be one character (or 'tab'), got '${text}'`);
+  return delimiter;
+}
+
 function wrap<T>(parse: (text: string) => T) {
   return (text: string): T => {
     try {
@@ -49,6 +56,7 @@ function addTrainingOptions(command: Command): Command {
   return command
     .option('--label <column>', 'label column', 'label')
     .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList))
+    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
     .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
@@ -117,6 +125,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .description('loss, accuracy and confusion matrix of a saved model on a labelled Arrow file')
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'labelled data')
+    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--json', 'print the result as one JSON line', false)
     .action((options: { model: string; data: string; json: boolean }) => run(() => evaluateCommand(options, io)));
 
@@ -125,6 +134,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .description('write predicted classes and probabilities to an Arrow file')
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
+    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .requiredOption('--out <file>', 'Arrow file to write: columns row, prediction, probabilities')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: { model: string; data: string; out: string; json: boolean }) => run(() => predictCommand(options, io)));
@@ -136,6 +146,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
     .option('--label <column>', 'label column', 'label')
     .option('--features <columns>', 'comma-separated feature columns', wrap(columnList))
+    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
     .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
@@ -174,6 +185,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<out>', 'the file to write: .csv, or an Arrow IPC file (any other name)')
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
     .option('--features <columns>', 'comma-separated feature columns (default: every numeric column but the label)', wrap(columnList))
+    .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--json', 'print a summary as one JSON line', false)
     .action((input: string, output: string, options: ConvertCommandOptions) => run(() => convertCommand(input, output, options, io)));
 

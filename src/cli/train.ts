@@ -39,6 +39,8 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly monitor?: Monitor;
   /** Save the best epoch's model (by the validation metric), not the last one's. */
   readonly keepBest?: boolean;
+  /** A CSV file's field delimiter. */
+  readonly delimiter?: string;
   readonly json: boolean;
 }
 
@@ -164,12 +166,13 @@ function checkResumeFlags(options: TrainCommandOptions, saved: { network: Networ
  * the labels are the class indices themselves.
  */
 async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<readonly string[] | undefined> {
+  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   if (options.resume) {
     const saved = JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns };
     return saved.columns?.classNames;
   }
-  if (!isCsvFile(options.data)) return (await inspectData(options.data, { label: options.label, features: options.features })).classNames;
-  const { numeric, names } = await inspectCsvLabels(options.data, { label: options.label });
+  if (!isCsvFile(options.data)) return (await inspectData(options.data, { ...fileOptions, label: options.label, features: options.features })).classNames;
+  const { numeric, names } = await inspectCsvLabels(options.data, { ...fileOptions, label: options.label });
   if (numeric && names.every((name, i) => Number(name) === i)) return undefined;
   if (numeric) writeLine(io.stderr, `rxgrad: the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);
   return names;
@@ -239,11 +242,12 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     throw new UsageError(`${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`);
   }
   if (options.keepBest && !options.save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
+  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const classNames = await classNamesFor(options, io);
-  const columnOptions = { label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
+  const columnOptions = { ...fileOptions, label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, columnOptions);
   if (layout.ignored) writeLine(io.stderr, `rxgrad: not numeric, so not used as features: ${layout.ignored.join(', ')} (choose the features with --features)`);
-  const summary = await lastValueFrom(readData(options.data, { ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
+  const summary = await lastValueFrom(readData(options.data, { ...fileOptions, ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!options.resume && !classNames && missing >= 0) {
     throw new DataError(`no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`, {
@@ -252,7 +256,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
       expected: 'every class from 0 up to the largest label (renumber them, or use a CSV file, whose labels may be any names)',
     });
   }
-  const testLayout = options.test ? await inspectData(options.test, { label: options.label, features: layout.features }) : undefined;
+  const testLayout = options.test ? await inspectData(options.test, { ...fileOptions, label: options.label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
   const run = await setUp(options, layout, classNames?.length ?? summary.classes, summary.standardizer, fromCommandLine, classNames);
@@ -262,11 +266,11 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
   }
   const readOptions = { label: columns.label, features: columns.features, classes, ...(columns.classNames ? { classNames: columns.classNames } : {}) };
-  if (options.test) await lastValueFrom(readData(options.test, { ...readOptions, recycle: true }).pipe(summarize()));
-  const test = options.test ? readData(options.test, { ...readOptions, recycle: true, keepBytes: true }) : undefined;
+  if (options.test) await lastValueFrom(readData(options.test, { ...fileOptions, ...readOptions, recycle: true }).pipe(summarize()));
+  const test = options.test ? readData(options.test, { ...fileOptions, ...readOptions, recycle: true, keepBytes: true }) : undefined;
   // A seeded split of the training file, as tune makes: the epochs are judged on it, not on the test set.
-  const split = (part: 'train' | 'validation') => readData(options.data, { ...readOptions, recycle: true, keepBytes: true }).pipe(splitRows({ fraction: options.validation!, seed, part }));
-  const train$ = options.validation !== undefined ? split('train') : readData(options.data, { ...readOptions, recycle: true, keepBytes: true });
+  const split = (part: 'train' | 'validation') => readData(options.data, { ...fileOptions, ...readOptions, recycle: true, keepBytes: true }).pipe(splitRows({ fraction: options.validation!, seed, part }));
+  const train$ = options.validation !== undefined ? split('train') : readData(options.data, { ...fileOptions, ...readOptions, recycle: true, keepBytes: true });
   const validation = options.validation !== undefined ? split('validation') : test;
   const judged = options.validation !== undefined ? 'val' : 'test';
   const best = new EpochMonitor(options.monitor ?? 'loss');

@@ -14,6 +14,7 @@ export interface TuneCommandOptions {
   readonly data: string;
   readonly label: string;
   readonly features?: string[];
+  readonly delimiter?: string;
   readonly space?: string;
   readonly trials: number;
   readonly parallel?: number;
@@ -113,7 +114,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const started = performance.now();
   const space = await loadSpace(options.space);
   const settings: StudySettings = {
-    data: { file: path.resolve(options.data), label: options.label, features: options.features },
+    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) },
     sampler: options.sampler,
     seed: options.seed,
     prune: options.prune,

@@ -60,6 +60,8 @@ export interface BabysitOptions {
   readonly resume?: boolean;
   readonly normalize?: boolean;
   readonly controls?: Observable<BabysitControl>;
+  /** A CSV file's field delimiter. */
+  readonly delimiter?: string | undefined;
 }
 
 /** The one marker that the training side of a babysat run has ended. */
@@ -81,6 +83,7 @@ const ENDED = Symbol('ended');
 export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
   return defer(() => {
     const { config, dir } = options;
+    const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
     const label = options.columns?.label ?? 'label';
     const schedule = scheduleOf(config);
     let override: number | undefined;
@@ -143,9 +146,9 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const start = async (): Promise<Run> => {
       const newest = options.resume ? await latestCheckpoint(dir) : undefined;
       if (newest) return restore(newest.epoch);
-      const summary = await lastValueFrom(readData(options.data, { label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
+      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
       const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
-      const features = (await inspectData(options.data, { label, features: options.columns?.features })).features;
+      const features = (await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features })).features;
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features }, epoch: 0 };
     };
 
@@ -153,7 +156,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const segment = (run: Run): Observable<BabysitEvent> => {
       const { network, optimizer, standardizer, columns } = run;
       optimizerNow = optimizer;
-      const read = (file: string) => readData(file, { label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
+      const read = (file: string) => readData(file, { ...fileOptions, label: columns.label, features: columns.features, classes: network.classes, recycle: true, keepBytes: true });
       let completed = run.epoch;
       const training$ =
         run.epoch >= config.epochs || stopped

@@ -22,7 +22,7 @@ import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
-  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined };
+  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined; readonly delimiter?: string | undefined };
   readonly sampler: SamplerName;
   readonly seed: number;
   readonly prune: 'asha' | 'none';
@@ -199,8 +199,9 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   function runLocked(): Observable<StudyEvent> {
     return defer(async () => {
       await openStudyDir(dir, space, settings, options.resume ?? false);
-      const layout = await inspectData(settings.data.file, { label: settings.data.label, features: settings.data.features });
-      const train$ = readData(settings.data.file, { label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
+      const fileOptions = settings.data.delimiter !== undefined ? { delimiter: settings.data.delimiter } : {};
+      const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
+      const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
         splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
       );
       const summary = await lastValueFrom(train$.pipe(summarize()));
@@ -229,7 +230,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           params: t.params,
           unit: t.unit,
           config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-          data: { file: settings.data.file, label: settings.data.label, features: layout.features },
+          data: { file: settings.data.file, label: settings.data.label, features: layout.features, ...(settings.data.delimiter !== undefined ? { delimiter: settings.data.delimiter } : {}) },
           validation: { fraction: settings.validationFraction, seed: settings.seed },
           standardizer: summary.standardizer.toJSON(),
           inputSize: layout.cols,

@@ -20,7 +20,7 @@ export interface TrialSpec {
   readonly unit: readonly number[];
   /** The configuration to train; `epochs` is the most it may run. */
   readonly config: TrainingConfig;
-  readonly data: { readonly file: string; readonly label: string; readonly features: readonly string[] };
+  readonly data: { readonly file: string; readonly label: string; readonly features: readonly string[]; readonly delimiter?: string | undefined };
   /** The validation split carved from the training file: tuning never sees the test set. */
   readonly validation: { readonly fraction: number; readonly seed: number };
   readonly standardizer: { readonly mean: number[]; readonly std: number[] } | undefined;
@@ -129,8 +129,9 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend) };
     };
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
+    const fileOptions = spec.data.delimiter !== undefined ? { delimiter: spec.data.delimiter } : {};
     const read = (part: 'train' | 'validation') =>
-      readData(spec.data.file, { label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
     const finished = (): TrialRecord => {
       const last = curve.at(-1);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, lastJson } from '../helpers/cli.js';
@@ -94,5 +94,25 @@ describe('CSV from the command line', () => {
     expect(result.stderr).toContain('rxgrad: not numeric, so not used as features: id (Utf8) (choose the features with --features)');
     expect(lastJson(result.stdout)).toMatchObject({ examples: 240, classes: 3 });
     expect(lastJson(result.stdout).testAccuracy).toBeGreaterThan(0.9);
+  });
+
+  it('--delimiter for files separated by semicolons, in every command', async () => {
+    const dir = tempDir();
+    const semicolons = (from: string, to: string) => {
+      const file = path.join(dir, to);
+      writeFileSync(file, readFileSync(from, 'utf8').replaceAll(',', ';'));
+      return file;
+    };
+    const train = semicolons(TRAIN, 'train.csv');
+    const test = semicolons(TEST, 'test.csv');
+    const model = path.join(dir, 'model');
+    const trained = await cli(['train', '--data', train, '--test', test, '--delimiter', ';', '--features', 'sepal,petal,stem,leaf', '--epochs', '10', '--save', model, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(lastJson(trained.stdout).testAccuracy).toBeGreaterThan(0.9);
+    expect((await cli(['evaluate', '--model', model, '--data', test, '--delimiter', ';', '--json'])).code).toBe(0);
+    expect((await cli(['predict', '--model', model, '--data', test, '--delimiter', ';', '--out', path.join(dir, 'p.csv')])).code).toBe(0);
+    const study = await cli(['tune', '--data', train, '--delimiter', ';', '--features', 'sepal,petal,stem,leaf', '--study', path.join(dir, 'study'), '--trials', '2', '--epochs', '1', '--parallel', '2', '--json']);
+    expect(study.code, study.stderr).toBe(0);
+    expect((await cli(['train', '--data', train, '--delimiter', ';;'])).code).toBe(2);
   });
 });
