@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline';
-import { filter, map, Observable, tap, lastValueFrom, share } from 'rxjs';
+import { filter, map, Observable, reduce, tap, lastValueFrom, share } from 'rxjs';
+import { readData } from '../streams/readData.js';
+import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { listCheckpoints } from '../training/checkpoints.js';
 import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
@@ -44,6 +46,9 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
     throw new UsageError(`--dir ${options.dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);
   }
   const config = configFromFlags(options);
+  // Progress within an epoch on a terminal, as train shows it: the steps of an epoch from a count
+  // of the rows (before stdin is read, so that no command typed meanwhile is lost).
+  const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }).pipe(reduce((n, block) => n + block.rows, 0)));
   const input = io.stdin ?? process.stdin;
   const lines = createInterface({ input, terminal: false });
   const controls = new Observable<BabysitControl>((subscriber) => {
@@ -57,6 +62,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
     return () => lines.off('line', onLine);
   }).pipe(share());
   writeLine(io.stderr, `babysitting: checkpoints in ${options.dir}; ${HELP}`);
+  const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize), false);
   let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
   let end: Extract<BabysitEvent, { type: 'end' }> | undefined;
   try {
@@ -74,23 +80,25 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
       }).pipe(
         tap((event) => {
           switch (event.type) {
+            case 'batch':
+              progress.step(event.epoch, event.loss);
+              break;
             case 'epoch':
               last = event;
-              writeLine(
-                io.stderr,
+              progress.epoch(
                 `epoch ${event.epoch}/${config.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
                   (event.validation ? `  test accuracy ${formatNumber(event.validation.accuracy)}` : '') +
                   `  lr ${event.learningRate.toPrecision(3)}  saved ${event.checkpoint}`,
               );
               break;
             case 'control':
-              writeLine(io.stderr, `${event.control.type}${'value' in event.control ? ` ${event.control.value}` : ''}${'epoch' in event.control ? ` ${event.control.epoch}` : ''} (after step ${event.afterStep})`);
+              progress.epoch(`${event.control.type}${'value' in event.control ? ` ${event.control.value}` : ''}${'epoch' in event.control ? ` ${event.control.epoch}` : ''} (after step ${event.afterStep})`);
               break;
             case 'refused':
-              writeLine(io.stderr, `${event.control.type} refused: ${event.reason}`);
+              progress.epoch(`${event.control.type} refused: ${event.reason}`);
               break;
             case 'rolled-back':
-              writeLine(io.stderr, `rolled back to the checkpoint of epoch ${event.epoch}`);
+              progress.epoch(`rolled back to the checkpoint of epoch ${event.epoch}${event.setAside ? `; the later epochs are kept in ${event.setAside}` : ""}`);
               break;
             case 'end':
               end = event;
@@ -105,6 +113,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
       { defaultValue: undefined },
     );
   } finally {
+    progress.stop();
     lines.close();
   }
   const report = {

@@ -13,7 +13,7 @@ import { fit } from '../operators/fit.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import { summarize } from '../operators/summarize.js';
 import { inspectData, readData } from '../streams/readData.js';
-import { checkpointPath, latestCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { checkpointPath, latestCheckpoint, saveCheckpoint, setAsideAfter } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 /** What you can do to a run while it trains. */
@@ -44,7 +44,8 @@ export type BabysitEvent =
   | { readonly type: 'control'; readonly control: BabysitControl; readonly afterStep: number }
   /** A control that could not be carried out (a rollback to an epoch without a checkpoint); the run goes on. */
   | { readonly type: 'refused'; readonly control: BabysitControl; readonly reason: string }
-  | { readonly type: 'rolled-back'; readonly epoch: number }
+  /** A rollback: training goes on from `epoch`; the later checkpoints were moved to `setAside`. */
+  | { readonly type: 'rolled-back'; readonly epoch: number; readonly setAside?: string }
   | { readonly type: 'end'; readonly epochs: number; readonly stopped: boolean };
 
 /** Options of `babysit`. */
@@ -189,7 +190,10 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
           const target = rollbackTo;
           if (target === undefined) return of({ type: 'end', epochs: completed, stopped });
           rollbackTo = undefined;
-          return from(restore(target)).pipe(switchMap((restored) => concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target }), segment(restored))));
+          // The epochs after the target are set aside, not overwritten, and not resumed from.
+          return from(Promise.all([restore(target), setAsideAfter(dir, target)])).pipe(
+            switchMap(([restored, aside]) => concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target, ...(aside ? { setAside: aside } : {}) }), segment(restored))),
+          );
       };
       return concat(training$, from(Promise.resolve()).pipe(switchMap(next)));
     };

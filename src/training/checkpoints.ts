@@ -88,3 +88,24 @@ export async function checkpointNotes(checkpoint: string): Promise<Readonly<Reco
     return undefined;
   }
 }
+
+/**
+ * Moves the checkpoints after `epoch` into a folder of their own, `abandoned-<n>/` (n counts up
+ * from 1), so that a run rolled back to `epoch` retrains from there without overwriting them, and a
+ * resume continues the branch that was chosen. Returns that folder, or undefined when there was
+ * nothing after `epoch`.
+ *
+ * @example
+ * await setAsideAfter('runs/a', 2); // 'runs/a/abandoned-1', holding epoch-0003/ and epoch-0004/
+ */
+export async function setAsideAfter(dir: string, epoch: number): Promise<string | undefined> {
+  const later = (await listCheckpoints(dir)).filter((c) => c.epoch > epoch);
+  if (later.length === 0) return undefined;
+  const taken = new Set(await fs.readdir(dir));
+  let n = 1;
+  while (taken.has(`abandoned-${n}`)) n++;
+  const aside = path.join(dir, `abandoned-${n}`);
+  await fs.mkdir(aside);
+  for (const checkpoint of later) await fs.rename(checkpoint.path, path.join(aside, path.basename(checkpoint.path)));
+  return aside;
+}

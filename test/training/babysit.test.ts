@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +78,10 @@ describe('babysit', () => {
         toArray(),
       ),
     );
-    expect(only(events, 'rolled-back')).toEqual([{ type: 'rolled-back', epoch: 1 }]);
+    expect(only(events, 'rolled-back')).toEqual([{ type: 'rolled-back', epoch: 1, setAside: path.join(dir, 'abandoned-1') }]);
+    // The abandoned epoch 2 is kept apart; the directory holds the chosen branch, which a resume continues.
+    expect(readdirSync(dir).sort()).toEqual(['abandoned-1', 'epoch-0001', 'epoch-0002', 'epoch-0003']);
+    expect(readdirSync(path.join(dir, 'abandoned-1'))).toEqual(['epoch-0002']);
     expect(only(events, 'refused')).toEqual([{ type: 'refused', control: { type: 'rollback', epoch: 7 }, reason: `no checkpoint for epoch 7 in ${dir}` }]);
     const epochs = only(events, 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 2, 3]);
