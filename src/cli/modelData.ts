@@ -3,7 +3,7 @@ import { loadModel, type ModelBundle } from '../files/serialization.js';
 import { inspectData, readData } from '../streams/readData.js';
 
 /** Loads a saved model and opens a data file with the model's columns, checking that they fit. */
-export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, delimiter?: string) {
+export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, delimiter?: string, keep?: readonly string[]) {
   const fileOptions = delimiter !== undefined ? { delimiter: delimiter } : {};
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
@@ -12,6 +12,6 @@ export async function modelAndData(modelDir: string, file: string, unlabelled: b
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}) });
+  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}), ...(keep ? { keep } : {}) });
   return { bundle, data$ };
 }

@@ -135,9 +135,10 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .requiredOption('--out <file>', 'Arrow file to write: columns row, prediction, probabilities')
+    .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv) or Arrow; columns row, prediction, probabilities')
+    .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: { model: string; data: string; out: string; json: boolean }) => run(() => predictCommand(options, io)));
+    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[] }) => run(() => predictCommand(options, io)));
 
   program
     .command('tune')

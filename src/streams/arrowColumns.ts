@@ -18,6 +18,8 @@ import {
   Uint8,
   Uint16,
   Uint32,
+  Utf8,
+  vectorFromArray,
 } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
 import type { ArrayBufferViewInput } from 'apache-arrow/util/buffer';
@@ -35,7 +37,8 @@ export type ColumnValues = Float32Array | Float64Array | Int8Array | Int16Array 
  */
 export interface ColumnData {
   readonly name: string;
-  readonly values: ColumnValues;
+  /** Numbers, or text (a Utf8 column). */
+  readonly values: ColumnValues | readonly string[];
   readonly listSize?: number;
 }
 
@@ -65,15 +68,21 @@ export function arrowRecordBatch(columns: readonly ColumnData[], start: number, 
   const length = end - start;
   const fields: Field[] = [];
   const children = columns.map((column) => {
-    const type = arrowType(column.values);
+    if (Array.isArray(column.values)) {
+      const text = vectorFromArray(column.values.slice(start, end), new Utf8());
+      fields.push(new Field(column.name, new Utf8(), false));
+      return text.data[0]!;
+    }
+    const values = column.values as ColumnValues;
+    const type = arrowType(values);
     if (column.listSize === undefined) {
       fields.push(new Field(column.name, type, false));
-      return makeData({ type, length, data: column.values.subarray(start, end), nullCount: 0 } as never);
+      return makeData({ type, length, data: values.subarray(start, end), nullCount: 0 } as never);
     }
     const size = column.listSize;
     const listType = new FixedSizeList(size, new Field('item', type, false));
     fields.push(new Field(column.name, listType, false));
-    const child = makeData({ type, length: length * size, data: column.values.subarray(start * size, end * size), nullCount: 0 } as never);
+    const child = makeData({ type, length: length * size, data: values.subarray(start * size, end * size), nullCount: 0 } as never);
     return makeData({ type: listType, length, child, nullCount: 0 });
   });
   const schema = new Schema(fields, metadata ? new Map(metadata) : undefined);

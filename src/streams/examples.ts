@@ -20,6 +20,8 @@ export interface ExampleBlock {
   readonly cols: number;
   /** The dataset-wide index of the first row, for error messages and predictions. */
   readonly firstRow: number;
+  /** Columns carried along as text (an id), one array of `rows` values per column asked for with `keep`. */
+  readonly kept?: readonly (readonly string[])[];
 }
 
 /**

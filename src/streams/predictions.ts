@@ -12,4 +12,6 @@ export interface Predictions {
   readonly predicted: Int32Array;
   /** rows × classes softmax probabilities. */
   readonly probabilities: Float32Array;
+  /** The columns the source kept (`keep`), each with one value per row. */
+  readonly kept?: readonly (readonly string[])[];
 }

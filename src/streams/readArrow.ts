@@ -14,6 +14,8 @@ export interface ArrowColumnOptions {
   readonly features?: readonly string[] | undefined;
   /** Read without labels (for prediction): blocks carry −1 labels and a label column is not required. */
   readonly unlabelled?: boolean;
+  /** Columns to carry along with each block as text (`ExampleBlock.kept`), e.g. an id for predictions. */
+  readonly keep?: readonly string[] | undefined;
 }
 
 /** Options of `readArrow`. */
@@ -315,7 +317,15 @@ function toBlock(
   } else {
     labels.fill(-1);
   }
-  return { features, labels, rows, cols, firstRow };
+  const kept = options.keep?.map((name) => {
+    const column = batch.getChild(name);
+    if (!column) throw new DataError('missing column to keep', { file: layout.file, column: name });
+    return Array.from({ length: rows }, (_, i) => {
+      const value: unknown = column.get(i);
+      return value === null || value === undefined ? '' : String(value);
+    });
+  });
+  return { features, labels, rows, cols, firstRow, ...(kept ? { kept } : {}) };
 }
 
 /** Copies one column into the row-major features; returns how many values per row it filled. */

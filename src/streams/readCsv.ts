@@ -29,6 +29,8 @@ export interface CsvOptions {
    * as a number, for text labels ('setosa') and numbered ones that are not 0…K−1 ('1', '2', '3').
    */
   readonly classNames?: readonly string[] | undefined;
+  /** Columns to carry along with each block as text (`ExampleBlock.kept`), e.g. an id for predictions. */
+  readonly keep?: readonly string[] | undefined;
 }
 
 const DEFAULT_MAX_CLASSES = 10_000;
@@ -130,9 +132,12 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
       let labels = new Int32Array(0);
       let rows = 0;
       let firstRow = 0;
+      let keptIndexes: number[] = [];
+      let kept: string[][] = [];
       const flush = () => {
         if (rows === 0) return;
-        const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow };
+        const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow, ...(options.keep ? { kept } : {}) };
+        kept = keptIndexes.map(() => []);
         firstRow += rows;
         rows = 0;
         subscriber.next(block);
@@ -141,6 +146,12 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         if (stopped) return;
         if (!layout) {
           layout = layoutOf(file, record, options);
+          keptIndexes = (options.keep ?? []).map((name) => {
+            const index = record.indexOf(name);
+            if (index < 0) throw new DataError('missing column to keep', { file, column: name, actual: `columns ${record.join(', ')}` });
+            return index;
+          });
+          kept = keptIndexes.map(() => []);
           features = new Float32Array(blockRows * layout.cols);
           labels = new Int32Array(blockRows);
           continue;
@@ -172,6 +183,7 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         } else {
           labels[rows] = -1;
         }
+        keptIndexes.forEach((index, k) => kept[k]!.push(record[index]!));
         rows++;
         if (rows === blockRows) flush();
       }

@@ -19,7 +19,7 @@ interface PredictionSink {
   abort(): Promise<void>;
 }
 
-async function arrowSink(path: string, metadata: ReadonlyMap<string, string>): Promise<PredictionSink> {
+async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[]): Promise<PredictionSink> {
   const sink = await openArrowSink(path);
   return {
     write(predictions, firstRow) {
@@ -27,6 +27,7 @@ async function arrowSink(path: string, metadata: ReadonlyMap<string, string>): P
       for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
       const columns = [
         { name: 'row', values: row },
+        ...keep.map((name, k) => ({ name, values: predictions.kept?.[k] ?? new Array<string>(predictions.rows).fill('') })),
         { name: 'prediction', values: predictions.predicted },
         { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
       ];
@@ -44,7 +45,7 @@ const probability = (p: number) => String(Number(p.toPrecision(9)));
  * CSV with a header `row,prediction,p0,p1,…` (with class names: `row,prediction,class,p_NAME,…`),
  * each block on disk when written (bounded memory).
  */
-async function csvSink(path: string, classNames: readonly string[] | undefined): Promise<PredictionSink> {
+async function csvSink(path: string, classNames: readonly string[] | undefined, keep: readonly string[]): Promise<PredictionSink> {
   const temporary = temporarySibling(path);
   const handle = await fs.open(temporary, 'w');
   let open = true;
@@ -58,10 +59,10 @@ async function csvSink(path: string, classNames: readonly string[] | undefined):
     write(predictions, firstRow) {
       const { rows, classes, predicted, probabilities } = predictions;
       const probabilityColumns = Array.from({ length: classes }, (_, c) => (classNames ? csvCell(`p_${classNames[c]}`) : `p${c}`));
-      let text = header ? '' : `row,prediction,${classNames ? 'class,' : ''}${probabilityColumns.join(',')}\n`;
+      let text = header ? '' : `row,${keep.map((name) => `${csvCell(name)},`).join('')}prediction,${classNames ? 'class,' : ''}${probabilityColumns.join(',')}\n`;
       header = true;
       for (let i = 0; i < rows; i++) {
-        text += `${firstRow + i},${predicted[i]}${classNames ? `,${csvCell(classNames[predicted[i]!]!)}` : ''}`;
+        text += `${firstRow + i},${keep.map((_, k) => `${csvCell(predictions.kept?.[k]?.[i] ?? '')},`).join('')}${predicted[i]}${classNames ? `,${csvCell(classNames[predicted[i]!]!)}` : ''}`;
         for (let c = 0; c < classes; c++) text += `,${probability(probabilities[i * classes + c]!)}`;
         text += '\n';
       }
@@ -84,7 +85,8 @@ async function csvSink(path: string, classNames: readonly string[] | undefined):
  * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,class,p_NAME,…`, readable by
  * pandas' `read_csv`) or an Arrow IPC file (anything else)
  * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
- * (fixed-size list of float32, one per class), its schema metadata naming the model
+ * (fixed-size list of float32, one per class), after `row` the columns the source kept (`keep`:
+ * an id), its schema metadata naming the model
  * (`rxgrad.model`) and the class names (`rxgrad.classNames`) when given. Each block is on disk when written, so memory stays
  * bounded. The file appears, complete, only when the source completes; on error (delivered once
  * the temporary file is gone) or unsubscription nothing is left at `path`.
@@ -92,13 +94,17 @@ async function csvSink(path: string, classNames: readonly string[] | undefined):
  * @example
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.csv')).subscribe();
  */
-export function writePredictions(path: string, options: { readonly classNames?: readonly string[] | undefined; readonly model?: string } = {}): OperatorFunction<Predictions, WrittenPredictions> {
+export function writePredictions(
+  path: string,
+  options: { readonly classNames?: readonly string[] | undefined; readonly model?: string; readonly keep?: readonly string[] | undefined } = {},
+): OperatorFunction<Predictions, WrittenPredictions> {
   return (source) =>
     defer(() => {
       const metadata = new Map<string, string>();
       if (options.model) metadata.set('rxgrad.model', options.model);
       if (options.classNames) metadata.set(CLASS_NAMES_KEY, JSON.stringify(options.classNames));
-      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames) : arrowSink(path, metadata);
+      const keep = options.keep ?? [];
+      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames, keep) : arrowSink(path, metadata, keep);
       let rows = 0;
       let settled = false;
       const abort = () => {

@@ -115,4 +115,26 @@ describe('CSV from the command line', () => {
     expect(study.code, study.stderr).toBe(0);
     expect((await cli(['train', '--data', train, '--delimiter', ';;'])).code).toBe(2);
   });
+
+  it('predict --keep carries an id column into the predictions, CSV and Arrow alike', async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'model');
+    expect((await cli(['train', '--data', TRAIN, '--features', 'sepal,petal,stem,leaf', '--epochs', '3', '--save', model])).code).toBe(0);
+    const ids = readFileSync(TEST, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    const csvOut = path.join(dir, 'p.csv');
+    const predicted = await cli(['predict', '--model', model, '--data', TEST, '--out', csvOut, '--keep', 'id']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const lines = readFileSync(csvOut, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('row,id,prediction,p0,p1,p2');
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(ids);
+    // From Parquet (its id is a Utf8 column) into an Arrow file.
+    const { tableFromIPC } = await import('apache-arrow');
+    const arrowOut = path.join(dir, 'p.arrow');
+    expect((await cli(['predict', '--model', model, '--data', path.resolve('test/fixtures/parquet/blobs-train.parquet'), '--out', arrowOut, '--keep', 'id'])).code).toBe(0);
+    const table = tableFromIPC(readFileSync(arrowOut));
+    expect(table.schema.fields.map((f) => `${f.name}: ${f.type}`).slice(0, 3)).toEqual(['row: Int32', 'id: Utf8', 'prediction: Int32']);
+    const trainIds = readFileSync(TRAIN, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(Array.from({ length: table.numRows }, (_, i) => table.getChild('id')!.get(i))).toEqual(trainIds);
+    expect(await cli(['predict', '--model', model, '--data', TEST, '--out', path.join(dir, 'q.csv'), '--keep', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining("column 'nope': missing column to keep") });
+  });
 });
