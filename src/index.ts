@@ -12,7 +12,7 @@ export { DataError, type DataErrorContext, DivergedError, ModelFormatError, Rxgr
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
 export { type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
-export { inspectData, type ReadDataOptions, readData } from './streams/readData.js';
+export { inspectData, inspectLabels, type ReadDataOptions, readData } from './streams/readData.js';
 export { inspectParquet, readParquet } from './streams/readParquet.js';
 export type { Example, ExampleBlock } from './streams/examples.js';
 export { prepareFashionMnist } from './streams/prepareFashionMnist.js';

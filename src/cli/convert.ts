@@ -2,8 +2,7 @@ import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arr
 import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
-import { inspectCsvLabels } from '../streams/readCsv.js';
-import { inspectData, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
+import { inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
 import { type CliIo, UsageError, writeLine } from './io.js';
 
 /** Options of `rxgrad convert`. */
@@ -45,8 +44,8 @@ export async function convertCommand(input: string, output: string, options: Con
   const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
-  const csvLabels = labelled && isCsvFile(input) ? await inspectCsvLabels(input, { ...fileOptions, label: options.label }) : undefined;
-  const classNames = csvLabels && !(csvLabels.numeric && csvLabels.names.every((n, i) => Number(n) === i)) ? csvLabels.names : probe.classNames;
+  const labels = labelled && !probe.classNames ? await inspectLabels(input, { ...fileOptions, label: options.label, features: options.features }) : undefined;
+  const classNames = labels && labels.names.length > 0 && !(labels.numeric && labels.names.every((n, i) => Number(n) === i)) ? labels.names : probe.classNames;
   const layout = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
   const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
   let rows = 0;

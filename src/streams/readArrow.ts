@@ -16,6 +16,8 @@ export interface ArrowColumnOptions {
   readonly unlabelled?: boolean;
   /** Columns to carry along with each block as text (`ExampleBlock.kept`), e.g. an id for predictions. */
   readonly keep?: readonly string[] | undefined;
+  /** The classes by name, for a label column of text: index = class. */
+  readonly classNames?: readonly string[] | undefined;
 }
 
 /** Options of `readArrow`. */
@@ -54,6 +56,8 @@ export interface ArrowLayout {
   readonly ignored?: readonly string[];
   /** The classes by name, as the file's schema metadata (`rxgrad.classNames`) gives them. */
   readonly classNames?: readonly string[];
+  /** The label column holds text (Utf8, or a dictionary of it): reading it needs `classNames`. */
+  readonly textLabels?: boolean;
 }
 
 /** The schema metadata key under which class names travel with an Arrow file. */
@@ -243,8 +247,8 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
     if (!labelField) {
       throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}'`, actual: `columns ${names.join(', ')}` });
     }
-    if (!isNumeric(labelField.type)) {
-      throw new DataError('the label column is not numeric', { file, column: labelName, expected: 'integer class indices', actual: describeType(labelField.type) });
+    if (!isNumeric(labelField.type) && !isText(labelField.type)) {
+      throw new DataError('the label column is neither numbers nor text', { file, column: labelName, expected: 'integer class indices or class names', actual: describeType(labelField.type) });
     }
   }
   let features: Field[];
@@ -272,6 +276,7 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
     cols: features.reduce((n, f) => n + featureWidth(f)!, 0),
     types: features.map((f) => describeType(f.type)),
     ...(ignored.length > 0 ? { ignored } : {}),
+    ...(labelField && isText(labelField.type) ? { textLabels: true } : {}),
     ...classNamesOf(file, schema),
   };
 }
@@ -312,7 +317,11 @@ function toBlock(
     offset += copyColumn(data, field, features, offset, cols, rows, layout.file, firstRow);
   }
   const labels = reused ? reused.labels.subarray(0, rows) : new Int32Array(rows);
-  if (layout.label !== undefined && batch.getChild(layout.label)) {
+  if (options.unlabelled) {
+    labels.fill(-1);
+  } else if (layout.label !== undefined && layout.textLabels && batch.getChild(layout.label)) {
+    copyTextLabels(batch.getChild(layout.label)!, labels, layout, firstRow, options.classNames);
+  } else if (layout.label !== undefined && batch.getChild(layout.label)) {
     copyLabels(batch.getChild(layout.label)!.data, labels, layout, firstRow, options.classes, options.maxClasses ?? DEFAULT_MAX_CLASSES);
   } else {
     labels.fill(-1);
@@ -369,6 +378,27 @@ function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, co
   }
   if (row !== rows) throw new DataError('column length differs from the record batch', { file, column: field.name });
   return width;
+}
+
+/** Text, or a dictionary whose values are text: what a label column of class names holds. */
+function isText(type: DataType): boolean {
+  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary)));
+}
+
+/** Class names to class indices, by `classNames`; a name not among them is a DataError naming its row. */
+function copyTextLabels(column: { get(i: number): unknown; length: number }, out: Int32Array, layout: ArrowLayout, firstRow: number, classNames: readonly string[] | undefined): void {
+  const file = layout.file;
+  const columnName = layout.label!;
+  if (!classNames) throw new DataError('the labels are text: give the class names (readArrow(file, { classNames }))', { file, column: columnName });
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  for (let i = 0; i < column.length; i++) {
+    const value = column.get(i);
+    const at = { file, column: columnName, row: firstRow + i };
+    if (value === null || value === undefined) throw new DataError('missing label', { ...at, expected: 'a class name' });
+    const cls = index.get(String(value));
+    if (cls === undefined) throw new DataError('the label is not one of the classes', { ...at, actual: `'${String(value)}'`, expected: `one of ${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''}` });
+    out[i] = cls;
+  }
 }
 
 /** Labels imply at most this many classes unless the caller says otherwise (`maxClasses`). */

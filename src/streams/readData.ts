@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { ExampleBlock } from './examples.js';
 import { type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './readArrow.js';
-import { inspectCsv, readCsv } from './readCsv.js';
+import { type CsvLabels, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
 import { inspectParquet, readParquet } from './readParquet.js';
 
 /** Options of `readData`: those of `readArrow`, and a CSV delimiter. */
@@ -52,4 +52,24 @@ export function readData(file: string, options: ReadDataOptions = {}): Observabl
  */
 export function inspectData(file: string, options: ReadDataOptions = {}): Promise<ArrowLayout> {
   return isCsvFile(file) ? inspectCsv(file, options) : isParquetFile(file) ? inspectParquet(file, options) : inspectArrow(file, options);
+}
+
+/**
+ * What a dataset's label column holds, whatever its format: numbers, or text whose distinct
+ * values (sorted) become the class names. A CSV file's column is read as text; an Arrow or
+ * Parquet file's is text when its type is (Utf8, or a dictionary of it).
+ *
+ * @example
+ * const { numeric, names } = await inspectLabels('flowers.parquet', { label: 'species' });
+ */
+export async function inspectLabels(file: string, options: ReadDataOptions = {}): Promise<CsvLabels> {
+  if (isCsvFile(file)) return inspectCsvLabels(file, options);
+  const layout = await inspectData(file, options);
+  if (!layout.textLabels || layout.label === undefined) return { numeric: true, names: [] };
+  const seen = new Set<string>();
+  const blocks = readData(file, { ...options, features: layout.features, unlabelled: true, keep: [layout.label] });
+  await new Promise<void>((resolve, reject) =>
+    blocks.subscribe({ next: (block) => block.kept![0]!.forEach((name) => seen.add(name)), error: reject, complete: resolve }),
+  );
+  return { numeric: false, names: [...seen].sort() };
 }

@@ -67,3 +67,31 @@ describe('rxgrad convert', () => {
     expect(JSON.parse(metadata.get('rxgrad.classNames')!)).toEqual(['setosa', 'versicolor', 'virginica']);
   });
 });
+
+describe('Arrow and Parquet label columns of text', () => {
+  it('a Utf8 or dictionary-encoded label column becomes named classes, from train to predict', async () => {
+    const { makeTable, tableToIPC, vectorFromArray, Utf8, Float64: F64 } = await import('apache-arrow');
+    const { writeFileSync } = await import('node:fs');
+    const n = 300;
+    const names = ['lilac', 'rose', 'tulip'];
+    const x = Float64Array.from({ length: n }, (_, i) => (i % 3) * 4 + Math.sin(i));
+    const y = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 7));
+    const labels = Array.from({ length: n }, (_, i) => names[[2, 0, 1][i % 3]!]!);
+    for (const encoding of ['utf8', 'dictionary'] as const) {
+      const dir = tempDir();
+      const file = path.join(dir, 'flowers.arrow');
+      const label = encoding === 'utf8' ? vectorFromArray(labels, new Utf8()) : vectorFromArray(labels);
+      const table = makeTable({ x: vectorFromArray(x, new F64()).data[0]!, y: vectorFromArray(y, new F64()).data[0]!, flower: label.data[0]! } as never);
+      writeFileSync(file, tableToIPC(table, 'file'));
+      const model = path.join(dir, 'model');
+      const trained = await cli(['train', '--data', file, '--label', 'flower', '--epochs', '20', '--lr', '0.01', '--save', model, '--json']);
+      expect(trained.code, `${encoding}: ${trained.stderr}`).toBe(0);
+      expect(lastJson(trained.stdout).trainAccuracy, encoding).toBeGreaterThan(0.9);
+      expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(names);
+      const out = path.join(dir, 'p.csv');
+      expect((await cli(['predict', '--model', model, '--data', file, '--out', out])).code).toBe(0);
+      const predicted = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+      expect(predicted.filter((p, i) => p === labels[i]).length / n, encoding).toBeGreaterThan(0.9);
+    }
+  });
+});
