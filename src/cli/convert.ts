@@ -1,9 +1,10 @@
 import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arrowColumns.js';
+import { writeParquetFile } from '../streams/parquetSink.js';
 import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
 import { inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
-import { type CliIo, UsageError, writeLine } from './io.js';
+import { type CliIo, writeLine } from './io.js';
 
 /** Options of `rxgrad convert`. */
 export interface ConvertCommandOptions {
@@ -34,12 +35,11 @@ function csvFeatureNames(layout: ArrowLayout): string[] {
 }
 
 /**
- * `rxgrad convert IN OUT`: a dataset from CSV, Parquet or Arrow to an Arrow IPC file or CSV,
+ * `rxgrad convert IN OUT`: a dataset from CSV, Parquet or Arrow to an Arrow IPC file, CSV or Parquet,
  * streamed block by block and written to a temporary file renamed into place. Class names (text
  * labels) go with it: as text in CSV, as schema metadata in Arrow.
  */
 export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
-  if (isParquetFile(output)) throw new UsageError(`convert: writing Parquet is not supported; convert to an Arrow file (.arrow) or CSV (.csv)`);
   const toCsv = isCsvFile(output);
   const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
@@ -71,6 +71,9 @@ export async function convertCommand(input: string, output: string, options: Con
       await sink.abort();
       throw error;
     }
+  } else if (isParquetFile(output)) {
+    const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
+    rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch([...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])], 0, block.rows), metadata);
   } else {
     const sink = await openArrowSink(output);
     const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;

@@ -181,9 +181,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   program
     .command('convert')
-    .description('convert a dataset between CSV, Parquet and Arrow (output: .arrow or .csv), streamed')
+    .description('convert a dataset between CSV, Parquet and Arrow, streamed (by extension: .csv, .parquet, else Arrow)')
     .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
-    .argument('<out>', 'the file to write: .csv, or an Arrow IPC file (any other name)')
+    .argument('<out>', 'the file to write: .csv, .parquet, or an Arrow IPC file (any other name)')
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
     .option('--features <columns>', 'comma-separated feature columns (default: every numeric column but the label)', wrap(columnList))
     .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))

@@ -1,11 +1,11 @@
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
+import { type RecordBatch, Schema, tableFromIPC } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm';
 import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { ExampleBlock } from './examples.js';
-import { type ArrowColumnOptions, type ArrowLayout, type ReadArrowOptions, recordBatchBlocks, resolveLayout } from './readArrow.js';
+import { type ArrowColumnOptions, type ArrowLayout, CLASS_NAMES_KEY, type ReadArrowOptions, recordBatchBlocks, resolveLayout } from './readArrow.js';
 
 /** A Parquet file opened through parquet-wasm (no native build), its row groups read one at a time from disk. */
 async function openParquet(file: string): Promise<{ parquet: ParquetFile; rowGroups: number; schema: Schema }> {
@@ -22,7 +22,11 @@ async function openParquet(file: string): Promise<{ parquet: ParquetFile; rowGro
   const rowGroups = parquet.metadata().numRowGroups();
   // The schema, in Arrow's terms: the first row group's, or an empty read's for a file without rows.
   const first = tableFromIPC((await parquet.read(rowGroups > 0 ? { rowGroups: [0], limit: 1 } : { limit: 0 })).intoIPCStream());
-  return { parquet, rowGroups, schema: first.schema };
+  // Class names written by rxgrad travel in the file's key-value metadata.
+  const keyValues = parquet.metadata().fileMetadata().keyValueMetadata() as Map<string, string>;
+  const names = keyValues.get(CLASS_NAMES_KEY);
+  const schema = names === undefined ? first.schema : new Schema(first.schema.fields, new Map([...first.schema.metadata, [CLASS_NAMES_KEY, names]]));
+  return { parquet, rowGroups, schema };
 }
 
 /**

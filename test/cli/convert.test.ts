@@ -52,8 +52,21 @@ describe('rxgrad convert', () => {
     expect(b!.flatMap((block) => Array.from(block.labels))).toEqual(a!.flatMap((block) => Array.from(block.labels)));
   });
 
-  it('refuses to write Parquet, naming what it can write', async () => {
-    expect(await cli(['convert', SPECIES, path.join(tempDir(), 'out.parquet')])).toMatchObject({ code: 2, stderr: expect.stringContaining('writing Parquet is not supported; convert to an Arrow file (.arrow) or CSV (.csv)') });
+  it('writes Parquet too: CSV with text labels to Parquet and back, rows, values and class names kept', async () => {
+    const dir = tempDir();
+    const parquet = path.join(dir, 'species.parquet');
+    const converted = await cli(['convert', SPECIES, parquet, '--label', 'species', '--features', FEATURES, '--json']);
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(lastJson(converted.stdout)).toMatchObject({ rows: 240 });
+    const [fromCsv, fromParquet] = await Promise.all(
+      [SPECIES, parquet].map((file) => lastValueFrom(readData(file, { label: 'species', features: FEATURES.split(','), classNames: ['setosa', 'versicolor', 'virginica'] }).pipe(toArray()))),
+    );
+    const flat = (blocks: typeof fromCsv) => [blocks!.flatMap((b) => Array.from(b.features)), blocks!.flatMap((b) => Array.from(b.labels))];
+    expect(flat(fromParquet)).toEqual(flat(fromCsv));
+    const back = path.join(dir, 'back.csv');
+    expect((await cli(['convert', parquet, back, '--label', 'species'])).code).toBe(0);
+    expect(readFileSync(back, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1))).toEqual(readFileSync(SPECIES, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1)));
+    expect(leftovers(dir)).toEqual([]);
   });
 
   it("predict's Arrow output names its model and classes in the schema metadata", async () => {
@@ -70,7 +83,7 @@ describe('rxgrad convert', () => {
 
 describe('Arrow and Parquet label columns of text', () => {
   it('a Utf8 or dictionary-encoded label column becomes named classes, from train to predict', async () => {
-    const { makeTable, tableToIPC, vectorFromArray, Utf8, Float64: F64 } = await import('apache-arrow');
+    const { makeData, makeTable, tableToIPC, vectorFromArray, Utf8, Float64: F64 } = await import('apache-arrow');
     const { writeFileSync } = await import('node:fs');
     const n = 300;
     const names = ['lilac', 'rose', 'tulip'];
@@ -81,8 +94,8 @@ describe('Arrow and Parquet label columns of text', () => {
       const dir = tempDir();
       const file = path.join(dir, 'flowers.arrow');
       const label = encoding === 'utf8' ? vectorFromArray(labels, new Utf8()) : vectorFromArray(labels);
-      const table = makeTable({ x: vectorFromArray(x, new F64()).data[0]!, y: vectorFromArray(y, new F64()).data[0]!, flower: label.data[0]! } as never);
-      writeFileSync(file, tableToIPC(table, 'file'));
+      const table = makeTable({ x: makeData({ type: new F64(), length: n, data: x }), y: makeData({ type: new F64(), length: n, data: y }), flower: label.data[0]! } as never);
+      writeFileSync(file, tableToIPC(table as never, 'file'));
       const model = path.join(dir, 'model');
       const trained = await cli(['train', '--data', file, '--label', 'flower', '--epochs', '20', '--lr', '0.01', '--save', model, '--json']);
       expect(trained.code, `${encoding}: ${trained.stderr}`).toBe(0);
