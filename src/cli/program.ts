@@ -76,7 +76,7 @@ function addTrainingOptions(command: Command): Command {
 
 function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Command {
   const program = new Command('rxgrad')
-    .description('Train neural networks as RxJS pipelines over Apache Arrow data.')
+    .description('Train neural networks as RxJS pipelines over Arrow, CSV and Parquet data.')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -88,8 +88,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
   addTrainingOptions(
     program
       .command('train')
-      .description('train a classifier on an Arrow file')
-      .requiredOption('--data <file>', 'training data (Arrow IPC file or stream)')
+      .description('train a classifier on an Arrow, CSV or Parquet file')
+      .requiredOption('--data <file>', 'training data: an Arrow IPC file or stream, CSV (.csv, .tsv, .gz) or Parquet (.parquet)')
       .option('--test <file>', 'test data, evaluated after every epoch'),
   )
     .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
@@ -122,7 +122,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   program
     .command('evaluate')
-    .description('loss, accuracy and confusion matrix of a saved model on a labelled Arrow file')
+    .description('loss, accuracy and confusion matrix of a saved model on labelled data')
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'labelled data')
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
@@ -131,7 +131,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   program
     .command('predict')
-    .description('write predicted classes and probabilities to an Arrow file')
+    .description('write predicted classes and probabilities to a CSV or Arrow file')
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
