@@ -1,3 +1,4 @@
+import type { Observable } from 'rxjs';
 import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arrowColumns.js';
 import { writeParquetFile } from '../streams/parquetSink.js';
 import { openCsvSink } from '../streams/csvSink.js';
@@ -48,53 +49,46 @@ export async function convertCommand(input: string, output: string, options: Con
   const classNames = labels && labels.names.length > 0 && !(labels.numeric && labels.names.every((n, i) => Number(n) === i)) ? labels.names : probe.classNames;
   const layout = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
   const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
-  let rows = 0;
+  const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
+  const columnsOf = (block: ExampleBlock): ColumnData[] => [...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])];
+  let rows: number;
   if (toCsv) {
     const sink = await openCsvSink(output, [...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
-    try {
-      await new Promise<void>((resolve, reject) =>
-        blocks$.subscribe({
-          next: (block) => {
-            for (let i = 0; i < block.rows; i++) {
-              const cells = Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v));
-              if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
-              sink.row(cells);
-            }
-            rows += block.rows;
-          },
-          error: reject,
-          complete: resolve,
-        }),
-      );
-      await sink.close();
-    } catch (error) {
-      await sink.abort();
-      throw error;
-    }
+    rows = await writeThrough(sink, blocks$, (block) => {
+      for (let i = 0; i < block.rows; i++) {
+        const cells = Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v));
+        if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
+        sink.row(cells);
+      }
+    });
   } else if (isParquetFile(output)) {
-    const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
-    rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch([...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])], 0, block.rows), metadata);
+    rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch(columnsOf(block), 0, block.rows), metadata);
   } else {
     const sink = await openArrowSink(output);
-    const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
-    try {
-      await new Promise<void>((resolve, reject) =>
-        blocks$.subscribe({
-          next: (block) => {
-            const columns = [...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])];
-            sink.write(arrowRecordBatch(columns, 0, block.rows, metadata));
-            rows += block.rows;
-          },
-          error: reject,
-          complete: resolve,
-        }),
-      );
-      await sink.close();
-    } catch (error) {
-      await sink.abort();
-      throw error;
-    }
+    rows = await writeThrough(sink, blocks$, (block) => sink.write(arrowRecordBatch(columnsOf(block), 0, block.rows, metadata)));
   }
   if (options.json) writeLine(io.stdout, JSON.stringify({ rows, in: input, out: output }));
   else writeLine(io.stdout, `converted ${rows} rows from ${input} to ${output}`);
+}
+
+/** Writes every block through `write`, then closes the sink; on any error aborts it (nothing is left). Resolves to the rows written. */
+async function writeThrough(sink: { close(): Promise<void>; abort(): Promise<void> }, blocks$: Observable<ExampleBlock>, write: (block: ExampleBlock) => void): Promise<number> {
+  let rows = 0;
+  try {
+    await new Promise<void>((resolve, reject) =>
+      blocks$.subscribe({
+        next: (block) => {
+          write(block);
+          rows += block.rows;
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return rows;
 }

@@ -1,4 +1,3 @@
-import { promises as fs, writeSync } from 'node:fs';
 import {
   type DataType,
   Field,
@@ -23,7 +22,7 @@ import {
 } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
 import type { ArrayBufferViewInput } from 'apache-arrow/util/buffer';
-import { temporarySibling } from '../files/atomicFiles.js';
+import { openTemporaryFile } from '../files/atomicFiles.js';
 
 /** The typed arrays an Arrow column can be made from. */
 export type ColumnValues = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;
@@ -95,14 +94,13 @@ export function arrowRecordBatch(columns: readonly ColumnData[], start: number, 
  * disk waits for it, so a sink's memory stays bounded however much it writes.
  */
 class FileByteSink extends AsyncByteQueue {
-  constructor(private readonly fd: number) {
+  constructor(private readonly writeBytes: (bytes: Uint8Array) => void) {
     super();
   }
 
   override write(value: ArrayBufferViewInput | Uint8Array): void {
     const view = value as ArrayBufferView;
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    this.writeBytes(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   }
 }
 
@@ -117,27 +115,16 @@ class FileByteSink extends AsyncByteQueue {
  * await sink.close();
  */
 export async function openArrowSink(path: string, format: 'file' | 'stream' = 'file') {
-  const temporary = temporarySibling(path);
-  const handle = await fs.open(temporary, 'w');
+  const file = await openTemporaryFile(path);
   const writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  writer.reset(new FileByteSink(handle.fd));
-  let open = true;
-  const closeFile = async () => {
-    if (!open) return;
-    open = false;
-    await handle.close();
-  };
+  writer.reset(new FileByteSink((bytes) => file.write(bytes)));
   return {
     write: (batch: RecordBatch) => void writer.write(batch),
     async close(): Promise<void> {
       writer.finish();
-      await closeFile();
-      await fs.rename(temporary, path);
+      await file.commit();
     },
-    async abort(): Promise<void> {
-      await closeFile().catch(() => undefined);
-      await fs.rm(temporary, { force: true });
-    },
+    abort: () => file.discard(),
   };
 }
 

@@ -1,5 +1,4 @@
-import { promises as fs, writeSync } from 'node:fs';
-import { temporarySibling } from '../files/atomicFiles.js';
+import { openTemporaryFile } from '../files/atomicFiles.js';
 
 /** A CSV cell, quoted when it holds a delimiter, a quote or a line break. */
 export const csvCell = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
@@ -14,19 +13,11 @@ export const csvCell = (text: string): string => (/[",\r\n]/.test(text) ? `"${te
  * await sink.close();
  */
 export async function openCsvSink(path: string, header: readonly string[]) {
-  const temporary = temporarySibling(path);
-  const handle = await fs.open(temporary, 'w');
-  let open = true;
+  const file = await openTemporaryFile(path);
   let pending = `${header.map(csvCell).join(',')}\n`;
   const flush = () => {
-    const bytes = Buffer.from(pending);
-    for (let written = 0; written < bytes.length; ) written += writeSync(handle.fd, bytes, written, bytes.length - written);
+    file.write(Buffer.from(pending));
     pending = '';
-  };
-  const closeFile = async () => {
-    if (!open) return;
-    open = false;
-    await handle.close();
   };
   return {
     row(cells: readonly string[]): void {
@@ -35,12 +26,8 @@ export async function openCsvSink(path: string, header: readonly string[]) {
     },
     async close(): Promise<void> {
       flush();
-      await closeFile();
-      await fs.rename(temporary, path);
+      await file.commit();
     },
-    async abort(): Promise<void> {
-      await closeFile().catch(() => undefined);
-      await fs.rm(temporary, { force: true });
-    },
+    abort: () => file.discard(),
   };
 }

@@ -1,6 +1,5 @@
-import { promises as fs, writeSync } from 'node:fs';
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
-import { temporarySibling } from '../files/atomicFiles.js';
+import { openTemporaryFile } from '../files/atomicFiles.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import { csvCell } from './csvSink.js';
 import { CLASS_NAMES_KEY } from './readArrow.js';
@@ -46,15 +45,8 @@ const probability = (p: number) => String(Number(p.toPrecision(9)));
  * each block on disk when written (bounded memory).
  */
 async function csvSink(path: string, classNames: readonly string[] | undefined, keep: readonly string[]): Promise<PredictionSink> {
-  const temporary = temporarySibling(path);
-  const handle = await fs.open(temporary, 'w');
-  let open = true;
+  const file = await openTemporaryFile(path);
   let header = false;
-  const closeFile = async () => {
-    if (!open) return;
-    open = false;
-    await handle.close();
-  };
   return {
     write(predictions, firstRow) {
       const { rows, classes, predicted, probabilities } = predictions;
@@ -66,17 +58,10 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
         for (let c = 0; c < classes; c++) text += `,${probability(probabilities[i * classes + c]!)}`;
         text += '\n';
       }
-      const bytes = Buffer.from(text);
-      for (let written = 0; written < bytes.length; ) written += writeSync(handle.fd, bytes, written, bytes.length - written);
+      file.write(Buffer.from(text));
     },
-    async close() {
-      await closeFile();
-      await fs.rename(temporary, path);
-    },
-    async abort() {
-      await closeFile().catch(() => undefined);
-      await fs.rm(temporary, { force: true });
-    },
+    close: () => file.commit(),
+    abort: () => file.discard(),
   };
 }
 

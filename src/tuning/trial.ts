@@ -72,6 +72,11 @@ export type ContinueDecider = (trial: string, point: CurvePoint) => boolean | Pr
  * failedRecord(spec, new Error('disk full'), curve, 0, 12.5).status // 'failed'
  */
 export function failedRecord(spec: TrialSpec, error: unknown, curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number): TrialRecord {
+  return recordOf(spec, 'failed', curve, resumedFromEpoch, seconds, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}
+
+/** A trial's record from its curve: the last point's metrics, and the error of a failed one. */
+function recordOf(spec: TrialSpec, status: TrialRecord['status'], curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number, error?: string): TrialRecord {
   const last = curve.at(-1);
   return {
     id: spec.id,
@@ -79,12 +84,12 @@ export function failedRecord(spec: TrialSpec, error: unknown, curve: readonly Cu
     params: spec.params,
     unit: spec.unit,
     config: spec.config,
-    status: 'failed',
+    status,
     curve,
     epochs: last?.epoch ?? 0,
     validationAccuracy: last?.validationAccuracy ?? null,
     validationLoss: last?.validationLoss ?? null,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    ...(error !== undefined ? { error } : {}),
     resumedFromEpoch,
     seconds,
   };
@@ -133,23 +138,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     const read = (part: 'train' | 'validation') =>
       readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
-    const finished = (): TrialRecord => {
-      const last = curve.at(-1);
-      return {
-        id: spec.id,
-        round: spec.round,
-        params: spec.params,
-        unit: spec.unit,
-        config,
-        status: goOn ? 'completed' : 'pruned',
-        curve,
-        epochs: last?.epoch ?? 0,
-        validationAccuracy: last?.validationAccuracy ?? null,
-        validationLoss: last?.validationLoss ?? null,
-        resumedFromEpoch,
-        seconds: elapsed(),
-      };
-    };
+    const finished = (): TrialRecord => recordOf(spec, goOn ? 'completed' : 'pruned', curve, resumedFromEpoch, elapsed());
     return from(prepare()).pipe(
       switchMap(({ network, optimizer }) =>
         !goOn ? EMPTY : fit(read('train'), {
