@@ -1,4 +1,4 @@
-import { concat, concatMap, defer, finalize, lastValueFrom, map, type Observable, range, tap } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, map, type Observable, of, range, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type Evaluation, evaluate } from './evaluate.js';
@@ -35,7 +35,10 @@ export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace
   /**
    * Called at the end of each epoch, after validation and before the epoch's event is emitted and
    * the next epoch starts; a returned promise is awaited (save a checkpoint, ask a pruner). A
-   * rejection ends the run with that error. Unsubscribing while it runs does not cancel it.
+   * rejection ends the run with that error. Unsubscribing while it runs does not cancel it. A hook
+   * that returns nothing keeps the run synchronous: under a `TestScheduler`, with in-memory sources
+   * (`cold(...)`), a whole run then completes in virtual time; a test replaces a hook that saves
+   * files with one that records what it was given.
    */
   readonly onEpochEnd?: ((metrics: EpochMetrics) => void | Promise<void>) | undefined;
 }
@@ -80,21 +83,26 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
           }),
           map((m): FitEvent => ({ type: 'batch', ...m })),
         );
-        const end$ = defer(async (): Promise<FitEvent> => {
-          const evaluation = validation ? await lastValueFrom(validation.pipe(evaluate(network, { standardizer: options.standardizer }))) : undefined;
-          const metrics: EpochMetrics = {
-            epoch,
-            trainLoss: totalLoss / examples,
-            trainAccuracy: correct / examples,
-            ...(evaluation ? { validation: evaluation } : {}),
-            learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch - 1, optimizer.steps),
-            examples,
-            steps,
-            seconds: (performance.now() - started) / 1000,
-          };
-          await onEpochEnd?.(metrics);
-          return { type: 'epoch', ...metrics };
-        });
+        // No promise between epochs unless the hook returns one: under a TestScheduler, with
+        // in-memory sources, a whole run completes in virtual time.
+        const evaluation$: Observable<Evaluation | undefined> = validation ? validation.pipe(evaluate(network, { standardizer: options.standardizer })) : of(undefined);
+        const end$ = evaluation$.pipe(
+          concatMap((evaluation) => {
+            const metrics: EpochMetrics = {
+              epoch,
+              trainLoss: totalLoss / examples,
+              trainAccuracy: correct / examples,
+              ...(evaluation ? { validation: evaluation } : {}),
+              learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch - 1, optimizer.steps),
+              examples,
+              steps,
+              seconds: (performance.now() - started) / 1000,
+            };
+            const event: FitEvent = { type: 'epoch', ...metrics };
+            const hook = onEpochEnd?.(metrics);
+            return hook instanceof Promise ? from(hook).pipe(map(() => event)) : of(event);
+          }),
+        );
         return concat(steps$, end$);
       }),
       finalize(() => network.releaseWorkspace(workspace)),
