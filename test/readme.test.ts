@@ -44,4 +44,11 @@ describe('README examples', () => {
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual(Object.keys(api).sort());
   });
+
+  it('the marble tests of "Testing your pipeline" are test/readme/marbles.test.ts, as printed', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Testing your pipeline\n'));
+    const printed = /```ts\n([\s\S]*?)\n```/.exec(section)![1]!;
+    expect(printed).toBe(readFileSync(new URL('./readme/marbles.test.ts', import.meta.url), 'utf8').trimEnd());
+  });
 });
