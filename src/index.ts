@@ -10,6 +10,7 @@ export { DataError, type DataErrorContext, DivergedError, ModelFormatError, Rxgr
 
 // Sources and sinks.
 export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
+export { type ReplayPace, replayArrow } from './streams/replayArrow.js';
 export { type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
 export { inspectData, inspectLabels, type ReadDataOptions, readData } from './streams/readData.js';
@@ -63,7 +64,8 @@ export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from 
 
 // Saved models and one run.
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
-export { type BabysitControl, type BabysitEvent, type BabysitOptions, babysit } from './training/babysit.js';
+export { type BabysitOptions, babysit } from './training/babysit.js';
+export { type BabysitControl, type BabysitEvent, type BabysitLoopOptions, babysitLoop, type BabysitState, type BabysitStore, type DataSource } from './training/babysitLoop.js';
 export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
 export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
 

@@ -1,4 +1,4 @@
-import { concat, concatMap, defer, finalize, from, map, type Observable, of, range, tap } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, isObservable, map, type Observable, type ObservableInput, of, range, take, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type Evaluation, evaluate } from './evaluate.js';
@@ -34,13 +34,15 @@ export interface FitOptions extends Omit<TrainEpochOptions, 'epoch' | 'workspace
   readonly validation?: Observable<ExampleBlock | Example> | undefined;
   /**
    * Called at the end of each epoch, after validation and before the epoch's event is emitted and
-   * the next epoch starts; a returned promise is awaited (save a checkpoint, ask a pruner). A
-   * rejection ends the run with that error. Unsubscribing while it runs does not cancel it. A hook
-   * that returns nothing keeps the run synchronous: under a `TestScheduler`, with in-memory sources
-   * (`cold(...)`), a whole run then completes in virtual time; a test replaces a hook that saves
-   * files with one that records what it was given.
+   * the next epoch starts; a returned promise is awaited and a returned Observable waited for
+   * (its first value or its completion): save a checkpoint, ask a pruner. A rejection or error ends
+   * the run with that error. Unsubscribing while a promise runs does not cancel it (an Observable
+   * is unsubscribed). A hook that returns nothing or an Observable keeps the run on its schedulers:
+   * under a `TestScheduler`, with in-memory sources (`cold(...)`), a whole run then completes in
+   * virtual time; a test replaces a hook that saves files with one that records what it was given
+   * (`memoryCheckpoints` in `rxgrad/testing`).
    */
-  readonly onEpochEnd?: ((metrics: EpochMetrics) => void | Promise<void>) | undefined;
+  readonly onEpochEnd?: ((metrics: EpochMetrics) => void | PromiseLike<void> | Observable<unknown>) | undefined;
 }
 
 /**
@@ -100,7 +102,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
             };
             const event: FitEvent = { type: 'epoch', ...metrics };
             const hook = onEpochEnd?.(metrics);
-            return hook instanceof Promise ? from(hook).pipe(map(() => event)) : of(event);
+            return isObservable(hook) || isPromiseLike(hook) ? concat(from(hook as ObservableInput<unknown>), of(undefined)).pipe(take(1), map(() => event)) : of(event);
           }),
         );
         return concat(steps$, end$);
@@ -108,4 +110,8 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
       finalize(() => network.releaseWorkspace(workspace)),
     );
   });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -1,4 +1,4 @@
-import { concatMap, defer, filter, finalize, from, map, of, type OperatorFunction, pipe } from 'rxjs';
+import { concat, concatMap, defer, filter, finalize, from, map, type ObservableInput, of, type OperatorFunction, pipe, take } from 'rxjs';
 import type { Workspace } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
@@ -21,10 +21,11 @@ export interface TrainStepsOptions {
   /** The workspace to run in; default: one from the network's pool for the subscription. */
   readonly workspace?: Workspace;
   /**
-   * Awaited (when it returns a promise) before each step: holds training between mini-batches,
-   * e.g. to pause a run.
+   * Called before each step: when it returns a promise or an Observable, the step waits for it to
+   * resolve (or emit, or complete): holds training between mini-batches, e.g. to pause a run. An
+   * Observable keeps a run on its scheduler, so a pause can be marble-tested in virtual time.
    */
-  readonly beforeStep?: (() => Promise<void> | undefined) | undefined;
+  readonly beforeStep?: (() => ObservableInput<unknown> | undefined) | undefined;
 }
 
 /**
@@ -40,7 +41,7 @@ export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBat
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {
         const wait = beforeStep();
-        return wait ? from(wait).pipe(map(() => batch)) : of(batch);
+        return wait ? concat(from(wait), of(undefined)).pipe(take(1), map(() => batch)) : of(batch);
       })
     : pipe();
   const trainable: OperatorFunction<MiniBatch, MiniBatch> = network.usesBatchStatistics ? filter((batch) => batch.size >= 2) : pipe();

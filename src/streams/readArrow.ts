@@ -78,11 +78,21 @@ export const CLASS_NAMES_KEY = 'rxgrad.classNames';
  * readArrow('data/digits-train.arrow').subscribe((block) => console.log(block.rows, block.cols));
  */
 export function readArrow(file: string, options: ReadArrowOptions = {}): Observable<ExampleBlock> {
-  return recordBatchBlocks(file, async () => {
-    const opened = await openArrow(file);
-    return { schema: opened.schema, batches: opened.batches, declared: opened.structure.recordBatches, close: () => opened.handle.close() };
-  }, options);
+  return recordBatchBlocks(file, () => openArrowBatches(file), options);
 }
+
+/** An Arrow IPC file as record batches, for `recordBatchBlocks`. @internal */
+export async function openArrowBatches(file: string): Promise<RecordBatchSource> {
+  const opened = await openArrow(file);
+  return { schema: opened.schema, batches: opened.batches, declared: opened.structure.recordBatches, close: () => opened.handle.close() };
+}
+
+/**
+ * Waits before a block is emitted (pacing a replay); `recordBatchBlocks` reads no further ahead
+ * than the next record batch meanwhile. Given a signal that fires on unsubscribe, it must settle then.
+ * @internal
+ */
+export type BlockPace = (block: ExampleBlock, stop: AbortSignal) => Promise<void>;
 
 /** A file opened as Arrow record batches: what `recordBatchBlocks` turns into blocks. */
 export interface RecordBatchSource {
@@ -100,10 +110,11 @@ export interface RecordBatchSource {
  * and names the file (and batch) in every error.
  * @internal
  */
-export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchSource>, options: ReadArrowOptions): Observable<ExampleBlock> {
+export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchSource>, options: ReadArrowOptions, pace?: BlockPace): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
     let opened: RecordBatchSource | undefined;
     let stopped = false;
+    const unsubscribed = new AbortController();
     (async () => {
       const source = (opened = await open());
       if (stopped) return;
@@ -139,6 +150,10 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
           throw asDataError(cause, file, index);
         }
         firstRow += batch.numRows;
+        if (pace) {
+          await pace(block, unsubscribed.signal);
+          if (stopped) break;
+        }
         subscriber.next(block);
       }
       if (stopped) {
@@ -159,6 +174,7 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
     // further record batch is read or decoded.
     return () => {
       stopped = true;
+      unsubscribed.abort();
       void opened?.close().catch(() => undefined);
     };
   });

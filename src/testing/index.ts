@@ -6,7 +6,7 @@
  * @example
  * import { exampleBlocks, memoryDataset, tinyNetwork } from 'rxgrad/testing';
  */
-import { defer, from, interval, map, type Observable, type SchedulerLike, zip } from 'rxjs';
+import { concatMap, defer, from, map, type Observable, timer } from 'rxjs';
 import type { Network } from '../model/network.js';
 import { createNetwork } from '../model/network.js';
 import { createRandom } from '../model/random.js';
@@ -14,7 +14,9 @@ import { float64Backend } from '../model/typescriptBackend.js';
 import type { EpochMetrics } from '../operators/fit.js';
 import type { MiniBatch } from '../operators/miniBatches.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
-import type { ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/examples.js';
+import { paceOf, type ReplayPace } from '../streams/replayArrow.js';
+import type { BabysitState, BabysitStore } from '../training/babysitLoop.js';
 
 /**
  * Blocks of seeded examples: `rows` rows of `cols` features (uniform in [−1, 1)) in blocks of
@@ -73,28 +75,35 @@ export function tinyNetwork(options: { readonly inputSize: number; readonly clas
 
 /**
  * An in-memory dataset that behaves like `readArrow`: cold and replayable, one emission per
- * block (its record-batch boundaries), each subscription a fresh replay. With a `scheduler`
- * (a TestScheduler's, in a marble test) the blocks are emitted on it, one per `interval` frames.
+ * block (its record-batch boundaries), each subscription a fresh replay. Given a pace (`interval`
+ * or `rowsPerSecond`, on `scheduler`: a TestScheduler's, in a marble test), the blocks arrive over
+ * time as `replayArrow` delivers a file's.
  *
  * @example
  * fit(memoryDataset(exampleBlocks({ rows: 64, cols: 3, classes: 2, blockRows: 16 })), options);
+ * memoryDataset(blocks, { rowsPerSecond: 1000 }); // a 16-row block every 16 ms
  */
-export function memoryDataset(blocks: readonly ExampleBlock[], options: { readonly interval?: number; readonly scheduler?: SchedulerLike } = {}): Observable<ExampleBlock> {
-  return options.interval !== undefined || options.scheduler !== undefined ? replay(from(blocks), options) : defer(() => from(blocks));
+export function memoryDataset(blocks: readonly ExampleBlock[], pace: ReplayPace = {}): Observable<ExampleBlock> {
+  const paced = pace.interval !== undefined || pace.rowsPerSecond !== undefined || pace.scheduler !== undefined;
+  return paced ? replay(defer(() => from(blocks)), pace) : defer(() => from(blocks));
 }
 
 /**
- * Replays a source at a pace, as a live feed would deliver it: one emission every `interval`
- * milliseconds (frames, under a TestScheduler), on `scheduler`. Use it on `readArrow(file)` to
- * demo live training, or on `memoryDataset` to test what a pipeline does when data arrives late.
+ * Replays a source at a pace, as a live feed would deliver it: each value waits `interval`
+ * milliseconds (frames, under a TestScheduler), or its rows at `rowsPerSecond` (a block's `rows`;
+ * one row for an example), after it arrives or after the value before it went out, whichever is
+ * later. Values that arrive faster wait their turn in memory: for a file, `replayArrow` reads only
+ * as fast as it replays.
  *
  * @example
- * fit(replay(readArrow('train.arrow'), { interval: 100 }), { ...options, epochs: 1, shuffle: false });
+ * fit(replay(liveBlocks$, { interval: 100 }), { ...options, epochs: 1, shuffle: false });
  */
-export function replay<T>(source: Observable<T>, options: { readonly interval?: number; readonly scheduler?: SchedulerLike } = {}): Observable<T> {
-  const every = options.interval ?? 1;
-  if (!(every >= 0)) throw new RangeError(`replay: interval must be ≥ 0, got ${every}`);
-  return zip(source, interval(every, options.scheduler)).pipe(map(([value]) => value));
+export function replay<T extends ExampleBlock | Example>(source: Observable<T>, pace?: ReplayPace): Observable<T>;
+export function replay<T>(source: Observable<T>, pace?: Pick<ReplayPace, 'interval' | 'scheduler'>): Observable<T>;
+export function replay<T>(source: Observable<T>, pace: ReplayPace = {}): Observable<T> {
+  const delay = paceOf(pace, 'replay');
+  const rowsOf = (value: T) => (typeof (value as ExampleBlock).rows === 'number' ? (value as ExampleBlock).rows : 1);
+  return source.pipe(concatMap((value) => timer(delay(rowsOf(value)), pace.scheduler).pipe(map(() => value))));
 }
 
 /**
@@ -120,6 +129,66 @@ export function memoryCheckpoints(network: Network) {
       return saved.find((s) => s.metrics.epoch === epoch);
     },
   };
+}
+
+/**
+ * An in-memory checkpoint store for `babysitLoop`: copies of the parameters, running statistics
+ * and optimizer state after each epoch, restored in place (into the same network and optimizer)
+ * on a rollback. It answers synchronously, so a babysat run with its controls completes inside
+ * `TestScheduler.run`.
+ *
+ * @example
+ * const store = memoryBabysitStore();
+ * babysitLoop({ train: data$, start: { network, optimizer, epoch: 0 }, config, store, controls });
+ * store.epochs; // [1, 2] after two epochs
+ */
+export function memoryBabysitStore() {
+  interface Saved {
+    readonly state: BabysitState;
+    readonly params: Float64Array[];
+    readonly buffers: Float64Array[];
+    readonly optimizer: ReturnType<BabysitState['optimizer']['state']>;
+  }
+  const saved = new Map<number, Saved>();
+  const setAside: number[][] = [];
+  const store = {
+    name: 'memory',
+    save(state: BabysitState, epoch: number): string {
+      saved.set(epoch, {
+        state,
+        params: state.network.params.map((p) => Float64Array.from(p.value)),
+        buffers: [...state.network.buffers.values()].map((b) => Float64Array.from(b)),
+        optimizer: state.optimizer.state(), // a copy
+      });
+      return `memory:epoch-${epoch}`;
+    },
+    has: (epoch: number): boolean => saved.has(epoch),
+    restore(epoch: number): BabysitState {
+      const checkpoint = saved.get(epoch);
+      if (!checkpoint) throw new RangeError(`memoryBabysitStore: no checkpoint for epoch ${epoch}`);
+      const { network, optimizer } = checkpoint.state;
+      network.params.forEach((p, i) => p.value.set(checkpoint.params[i]!));
+      [...network.buffers.values()].forEach((b, i) => b.set(checkpoint.buffers[i]!));
+      optimizer.restore(checkpoint.optimizer); // copies in
+      return { ...checkpoint.state, epoch };
+    },
+    setAsideAfter(epoch: number): string | undefined {
+      const later = [...saved.keys()].filter((e) => e > epoch).sort((a, b) => a - b);
+      if (later.length === 0) return undefined;
+      for (const e of later) saved.delete(e);
+      setAside.push(later);
+      return `memory:abandoned-${setAside.length}`;
+    },
+    /** Epochs with a checkpoint, in order. */
+    get epochs(): number[] {
+      return [...saved.keys()].sort((a, b) => a - b);
+    },
+    /** The epochs of each branch set aside by a rollback. */
+    get setAside(): number[][] {
+      return setAside.map((branch) => [...branch]);
+    },
+  } satisfies BabysitStore & Record<string, unknown>;
+  return store;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { miniBatchOf } from '../../src/testing/index.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import type { MiniBatch } from '../../src/operators/miniBatches.js';
 
@@ -12,8 +13,7 @@ export function block(firstRow: number, rows: number, cols = 2): ExampleBlock {
   return { features, labels, rows, cols, firstRow };
 }
 
-/** A mini-batch from plain arrays. */
+/** A mini-batch from plain arrays: the test kit's `miniBatchOf`, positionally. */
 export function batchOf(x: number[][], labels: number[], epoch = 1, index = 0): MiniBatch {
-  const cols = x[0]!.length;
-  return { x: { rows: x.length, cols, data: Float32Array.from(x.flat()) }, labels: Int32Array.from(labels), size: x.length, epoch, index };
+  return miniBatchOf(x, labels, { epoch, index });
 }
