@@ -142,7 +142,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   program
     .command('tune')
-    .description('search hyperparameters: random (or grid, quasi-random) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
+    .description('search hyperparameters: random (or grid, quasi-random, TPE) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
     .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
     .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
     .option('--label <column>', 'label column', 'label')
@@ -151,7 +151,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
     .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
-    .addOption(new Option('--sampler <name>', 'how points are chosen').choices(['random', 'grid', 'quasi']).default('random'))
+    .addOption(new Option('--sampler <name>', 'how points are chosen: at random, on a grid, quasi-random, or by TPE (random for 10 trials, then where good trials were)').choices(['random', 'grid', 'quasi', 'tpe']).default('random'))
+    .addOption(new Option('--objective <metric>', 'what trials are scored by').choices(['val-accuracy', 'val-loss']).default('val-accuracy'))
     .option('--rounds <n>', 'coarse-to-fine rounds', wrap(positiveInteger('--rounds')), 1)
     .addOption(new Option('--prune <rule>', 'early stopping of poor trials').choices(['asha', 'none']).default('asha'))
     .option('--eta <n>', "ASHA's reduction factor: keep the top 1/eta at each rung", wrap(positiveNumber('--eta')), 3)

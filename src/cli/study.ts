@@ -19,12 +19,14 @@ export async function studyCommand(dir: string, options: { json: boolean }, io: 
         pruned: summary.pruned,
         failed: summary.failed,
         interrupted: running,
-        best: summary.best ? { id: summary.best.id, params: summary.best.params, validationAccuracy: summary.best.validationAccuracy } : null,
+        best: summary.best ? { id: summary.best.id, params: summary.best.params, validationAccuracy: summary.best.validationAccuracy, epochs: summary.best.epochs, objective: summary.best.objective } : null,
       }),
     );
     return;
   }
-  writeLine(io.stdout, `study ${dir}: ${settings.sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial`);
+  const sampler = typeof settings.sampler === 'object' ? settings.sampler.type : settings.sampler;
+  const objective = settings.objective ?? { name: 'val-accuracy', direction: 'maximize' };
+  writeLine(io.stdout, `study ${dir}: ${sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial, ${objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${objective.name}`);
   if (running.length > 0) writeLine(io.stdout, `running or interrupted: ${running.join(', ')}`);
   writeLeaderboard(io.stdout, summary);
 }

@@ -44,7 +44,7 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly json: boolean;
 }
 
-const CONFIG_KEYS = ['hidden', 'hiddenUnits', 'layers', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'momentumConvention', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed'] as const;
+const CONFIG_KEYS = ['hidden', 'hiddenUnits', 'layers', 'activation', 'batchNorm', 'optimizer', 'learningRate', 'momentum', 'momentumConvention', 'beta2', 'epsilon', 'weightDecay', 'lrDecay', 'batchSize', 'epochs', 'seed', 'measured'] as const;
 
 const isPositiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 const isNumberIn = (low: number, high: number) => (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= low && v < high;
@@ -66,6 +66,8 @@ const CONFIG_TYPES: Record<(typeof CONFIG_KEYS)[number], [(v: unknown) => boolea
   batchSize: [isPositiveInteger, 'a positive integer'],
   epochs: [isPositiveInteger, 'a positive integer'],
   seed: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'an integer ≥ 0'],
+  // What a study measured for this configuration (best.json): kept for the reader, not a setting.
+  measured: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object (what a study measured)'],
 };
 
 /**
@@ -98,7 +100,7 @@ export async function applyConfigFile(options: TrainCommandOptions, file: string
   const flag: Record<string, string> = { learningRate: 'lr', lrDecay: 'lrDecay' };
   const merged: Record<string, unknown> = { ...options };
   for (const key of CONFIG_KEYS) {
-    if (key === 'hiddenUnits' || key === 'layers') continue;
+    if (key === 'hiddenUnits' || key === 'layers' || key === 'measured') continue;
     if (config[key] === undefined || config[key] === null) continue;
     const option = flag[key] ?? key;
     if (given(option)) continue;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
+import { OBJECTIVES } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
@@ -18,7 +19,8 @@ export interface TuneCommandOptions {
   readonly space?: string;
   readonly trials: number;
   readonly parallel?: number;
-  readonly sampler: SamplerName;
+  readonly sampler: SamplerName | 'tpe';
+  readonly objective: 'val-accuracy' | 'val-loss';
   readonly rounds: number;
   readonly prune: 'asha' | 'none';
   readonly eta: number;
@@ -117,6 +119,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
     data: { file: path.resolve(options.data), label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) },
     sampler: options.sampler,
     seed: options.seed,
+    objective: { name: OBJECTIVES[options.objective].name, direction: OBJECTIVES[options.objective].direction },
     prune: options.prune,
     eta: options.eta,
     minEpochs: 1,
@@ -145,7 +148,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
         completed: result.completed,
         pruned: result.pruned,
         failed: result.failed,
-        best: result.best ? { id: result.best.id, params: result.best.params, validationAccuracy: result.best.validationAccuracy } : null,
+        best: result.best ? { id: result.best.id, params: result.best.params, validationAccuracy: result.best.validationAccuracy, epochs: result.best.epochs, objective: result.best.objective } : null,
         bestConfig: result.best ? bestConfig : null,
         epochsTrained: result.leaderboard.reduce((n, r) => n + r.epochs, 0),
         seconds,

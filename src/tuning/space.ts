@@ -49,6 +49,22 @@ function pair(kind: string, args: unknown): [number, number] {
 }
 
 /**
+ * Checks a space built in code as `parseSearchSpace` checks one read from JSON: every name is a
+ * tunable parameter (an unknown one such as `dropout` is an error, not silently ignored) and
+ * every value a distribution.
+ *
+ * @example
+ * checkSpace({ learningRate: logUniform(1e-4, 1) });
+ */
+export function checkSpace(space: SearchSpace, source = 'search space'): void {
+  if (typeof space !== 'object' || space === null || Object.keys(space).length === 0) throw new SearchSpaceError(`${source}: names no parameters`);
+  for (const [name, d] of Object.entries(space)) {
+    if (!(TUNABLE as readonly string[]).includes(name)) throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
+    if (typeof d !== 'object' || d === null || !(d.type in factories)) throw new SearchSpaceError(`${source}: '${name}' is not a distribution (use uniform, logUniform, oneMinusLogUniform, intUniform, intLogUniform or choice)`);
+  }
+}
+
+/**
  * Reads a space from its JSON form: `{ "learningRate": { "logUniform": [1e-4, 1] }, "batchSize":
  * { "choice": [32, 64] } }`. Errors name the parameter and what is wrong with it.
  *

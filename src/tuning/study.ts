@@ -12,9 +12,11 @@ import { summarize } from '../operators/summarize.js';
 import { inspectData, readData } from '../streams/readData.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
+import { objectiveOf, type ObjectiveRecord, scoreOf, type StudyObjective } from './objective.js';
+import { suggestTpe, type TpeObservation, tpeDimensions, tpeSettingsOf, type TpeSettings } from './tpe.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
 import { lockStudy } from './studyLock.js';
-import { configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
+import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
@@ -23,8 +25,15 @@ import { TrialWorkerPool } from './trialWorkerPool.js';
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
   readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined; readonly delimiter?: string | undefined };
-  readonly sampler: SamplerName;
+  /** A sampler's name, or `tpe(options)`; `'tpe'` is TPE with Optuna's defaults. */
+  readonly sampler: SamplerName | 'tpe' | TpeSettings;
   readonly seed: number;
+  /**
+   * What a trial is scored by, at each epoch (pruning) and at its last (the best trial): its name
+   * and direction. Default validation accuracy, maximized. A study from before objectives were
+   * recorded is read as that default.
+   */
+  readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' };
   readonly prune: 'asha' | 'none';
   /** ASHA's η and first rung. */
   readonly eta: number;
@@ -52,6 +61,12 @@ export interface StudyOptions {
   readonly workerResourceLimits?: ResourceLimits;
   /** Continue (or extend) an existing study in `dir`. Without it an existing study is an error. */
   readonly resume?: boolean;
+  /**
+   * A metric of the user's choosing over each epoch's validation result, with its direction:
+   * `{ name: 'val-f1', direction: 'maximize', value: (v) => … }`. Its name and direction must be
+   * `settings.objective`'s. Default: `settings.objective`'s built-in metric (val-accuracy, val-loss).
+   */
+  readonly objective?: StudyObjective;
 }
 
 /** What a study reports as it runs. */
@@ -68,23 +83,44 @@ export interface StudySummary {
   readonly completed: number;
   readonly pruned: number;
   readonly failed: number;
-  readonly best: { readonly id: string; readonly params: Params; readonly validationAccuracy: number; readonly config: TrainingConfig } | null;
-  /** Non-failed trials by final validation accuracy, best first. */
+  /**
+   * The best trial by the study's rule: among the trials that trained the most epochs (the highest
+   * rung reached: a pruned 3-epoch trial is not compared with 9-epoch ones), the best objective at
+   * its last epoch; ties go to the lower id.
+   */
+  readonly best: {
+    readonly id: string;
+    readonly params: Params;
+    readonly validationAccuracy: number;
+    readonly config: TrainingConfig;
+    /** Epochs the trial trained: where its objective was measured. */
+    readonly epochs: number;
+    readonly objective: ObjectiveRecord;
+  } | null;
+  /** Non-failed trials, best first by the same rule: most epochs, then objective. */
   readonly leaderboard: readonly TrialRecord[];
 }
 
 const STUDY_FILE = 'study.json';
 
-/** Summarizes records: counts by status and a leaderboard by validation accuracy. */
+/**
+ * Summarizes records: counts by status, and a leaderboard by the study's rule (see `best`). A
+ * record without an objective (from an older study) is scored by validation accuracy.
+ *
+ * @example
+ * summarizeStudy(await readTrialRecords('studies/digits')).best?.epochs
+ */
 export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
-  const leaderboard = records.filter((r) => r.status !== 'failed' && r.validationAccuracy !== null).sort((a, b) => b.validationAccuracy! - a.validationAccuracy! || a.id.localeCompare(b.id));
+  const leaderboard = records
+    .filter((r) => r.status !== 'failed' && scoreOf(r) !== null)
+    .sort((a, b) => b.epochs - a.epochs || scoreOf(b)! - scoreOf(a)! || a.id.localeCompare(b.id));
   const top = leaderboard[0];
   return {
     finished: records.length,
     completed: records.filter((r) => r.status === 'completed').length,
     pruned: records.filter((r) => r.status === 'pruned').length,
     failed: records.filter((r) => r.status === 'failed').length,
-    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config } : null,
+    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { name: 'val-accuracy', direction: 'maximize', value: top.validationAccuracy! } } : null,
     leaderboard,
   };
 }
@@ -189,7 +225,10 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials) throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`runStudy: parallel must be a positive integer, got ${parallel}`);
   const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
+  checkSpace(space);
   const names = Object.keys(space).sort();
+  const objective = objectiveOf(settings.objective, options.objective);
+  const tpeSettings = tpeSettingsOf(settings.sampler);
 
   // One process runs a study at a time: the lock is held from the first read to the end.
   return defer(async () => lockStudy(dir)).pipe(
@@ -209,21 +248,24 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
       // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
       for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
       const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
-      for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: point.validationAccuracy });
+      for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
       // Interrupted trials reported their rungs too: their checkpoints hold those points.
       const checkpointsDir = path.join(dir, 'checkpoints');
       for (const id of existsSync(checkpointsDir) ? await fs.readdir(checkpointsDir) : []) {
         if (records.has(id)) continue;
         const latest = await latestCheckpoint(path.join(checkpointsDir, id));
         const curve = latest ? ((await checkpointNotes(latest.path))?.curve as CurvePoint[] | undefined) : undefined;
-        for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: point.validationAccuracy });
+        for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
       }
       const begun = await roundsBegun(dir);
-      return { layout, summary, records, pruner, begun };
+      const suggested = await readSuggestions(dir);
+      return { layout, summary, records, pruner, begun, suggested };
     }).pipe(
-      concatMap(({ layout, summary, records, pruner, begun }) => {
+      concatMap(({ layout, summary, records, pruner, begun, suggested }) => {
         const counts = trialCounts(trials, rounds, begun);
         const seen = new Set<string>();
+        for (const record of records.values()) seen.add(stableKey(record.params));
+        for (const t of suggested.values()) seen.add(stableKey(t.params));
         const specOf = (t: PlannedTrial): TrialSpec => ({
           id: t.id,
           round: t.round,
@@ -237,15 +279,50 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           classes: Math.max(2, summary.classes),
           checkpointDir: path.join(dir, 'checkpoints', t.id),
         });
-        const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: point.validationAccuracy }).decision === 'continue' : true);
+        const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
         const pool = isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
         const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
-        const finish = async (t: PlannedTrial, record: TrialRecord): Promise<StudyEvent> => {
+        const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
+          const last = finished.curve.at(-1);
+          const record: TrialRecord = last ? { ...finished, objective: objective.record(last) } : finished;
           await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
           records.set(t.id, record);
+          suggested.delete(t.id);
           await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
+          await fs.rm(suggestionFile(dir, t.id), { force: true });
           return { type: 'trial-end', record };
+        };
+        /**
+         * TPE's next trial, at the moment a slot frees: from every finished trial and, as bad
+         * guesses, the ones still running. A trial suggested before an interruption keeps its
+         * point (it is stored before it starts), so a resumed study suggests what it would have.
+         */
+        const suggest = async (id: string, round: number, index: number, box: UnitBox): Promise<PlannedTrial> => {
+          const stored = suggested.get(id);
+          if (stored) return stored;
+          const history: TpeObservation[] = [
+            ...[...records.values()]
+              .filter((r) => r.status !== 'failed' && scoreOf(r) !== null)
+              .sort((a, b) => a.id.localeCompare(b.id))
+              .map((r): TpeObservation => ({ unit: r.unit, state: r.status === 'completed' ? 'completed' : 'pruned', score: scoreOf(r)!, epochs: r.epochs })),
+            ...[...suggested.values()].map((t): TpeObservation => ({ unit: t.unit, state: 'running', score: -Infinity, epochs: 0 })),
+          ];
+          const dimensions = tpeDimensions(names.map((name) => space[name]!));
+          let planned: PlannedTrial | undefined;
+          for (let attempt = 0; attempt < 50 && !planned; attempt++) {
+            const unit =
+              suggestTpe(dimensions, history, box, createRandom(`tpe:${settings.seed}:${id}:${attempt}`), tpeSettings) ??
+              samplePoints('random', 1, names.length, { seed: `${settings.seed}:${round}`, offset: index + attempt * counts[round]!, box })[0]!;
+            const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
+            if (!seen.has(stableKey(params))) planned = { id, round, params, unit };
+          }
+          if (!planned) throw new StudyError(`${dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${trials} trials`);
+          seen.add(stableKey(planned.params));
+          suggested.set(id, planned);
+          await fs.mkdir(path.join(dir, 'suggestions'), { recursive: true });
+          await writeFileAtomic(suggestionFile(dir, id), `${JSON.stringify(planned, null, 2)}\n`);
+          return planned;
         };
         const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
           defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
@@ -259,13 +336,16 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
         const round$ = (round: number) =>
           defer(async () => {
             const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
+            if (tpeSettings) {
+              const ids = Array.from({ length: counts[round]! }, (_, i) => trialId(round, i));
+              const pending = ids.map((id, index) => ({ id, index })).filter((t) => !records.has(t.id));
+              const trials$ = from(pending).pipe(mergeMap((t) => defer(() => suggest(t.id, round, t.index, box)).pipe(concatMap(trial$)), parallel));
+              return { box, size: ids.length, pending: pending.length, trials$ };
+            }
             const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
-            return { box, plan, pending: plan.filter((t) => !records.has(t.id)) };
-          }).pipe(
-            concatMap(({ box, plan, pending }) =>
-              concat(of<StudyEvent>({ type: 'round', round, trials: plan.length, pending: pending.length, box }), from(pending).pipe(mergeMap(trial$, parallel))),
-            ),
-          );
+            const pending = plan.filter((t) => !records.has(t.id));
+            return { box, size: plan.length, pending: pending.length, trials$: from(pending).pipe(mergeMap(trial$, parallel)) };
+          }).pipe(concatMap(({ box, size, pending, trials$ }) => concat(of<StudyEvent>({ type: 'round', round, trials: size, pending, box }), trials$)));
 
         return concat(
           from(counts.map((_, r) => r)).pipe(
@@ -274,7 +354,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           ),
           defer(async (): Promise<StudyEvent> => {
             const result = summarizeStudy([...records.values()]);
-            if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify({ ...result.best.config, epochs: settings.base.epochs }, null, 2)}\n`);
+            if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify(bestDocument(result.best), null, 2)}\n`);
             return { type: 'done', summary: result };
           }),
         );
@@ -285,7 +365,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
 
 async function openStudyDir(dir: string, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
   const file = path.join(dir, STUDY_FILE);
-  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings };
+  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings: { ...settings, objective: settings.objective ?? { name: 'val-accuracy', direction: 'maximize' } } };
   if (!existsSync(file)) {
     await fs.mkdir(path.join(dir, 'trials'), { recursive: true });
     await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
@@ -293,12 +373,13 @@ async function openStudyDir(dir: string, space: SearchSpace, settings: StudySett
   }
   const existing = await readStudy(dir);
   await removeTemporaries(dir);
+  existing.settings = { ...existing.settings, objective: existing.settings.objective ?? { name: 'val-accuracy', direction: 'maximize' } };
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
     throw new StudyError(`${dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
   }
-  for (const key of Object.keys(settings) as (keyof StudySettings)[]) {
-    if (JSON.stringify(existing.settings[key]) !== JSON.stringify(settings[key])) {
-      throw new StudyError(`${dir}: the study was run with a different ${key} (${JSON.stringify(existing.settings[key])}, now ${JSON.stringify(settings[key])}); nothing was changed`);
+  for (const key of Object.keys(document.settings) as (keyof StudySettings)[]) {
+    if (JSON.stringify(existing.settings[key]) !== JSON.stringify(document.settings[key])) {
+      throw new StudyError(`${dir}: the study was run with a different ${key} (${JSON.stringify(existing.settings[key])}, now ${JSON.stringify(document.settings[key])}); nothing was changed`);
     }
   }
   if (!resume) throw new StudyError(`${dir}: a study already exists there; pass --resume to continue or extend it`);
@@ -334,12 +415,40 @@ async function beginRound(dir: string, round: number, count: number, dims: numbe
     if (!box || !Array.isArray(box.low) || !Array.isArray(box.high)) throw new StudyError(`${file}: not a round record (expected a box)`);
   }
   else {
-    const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && r.validationAccuracy !== null);
-    box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: r.validationAccuracy! })));
+    const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && scoreOf(r) !== null);
+    box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: scoreOf(r)! })));
     await fs.mkdir(path.dirname(file), { recursive: true });
   }
   await writeFileAtomic(file, `${JSON.stringify({ round, count, box }, null, 2)}\n`);
   return box;
+}
+
+const trialId = (round: number, index: number) => `r${round}-${String(index).padStart(3, '0')}`;
+
+const suggestionFile = (dir: string, id: string) => path.join(dir, 'suggestions', `${id}.json`);
+
+/** TPE's suggestions that have no record yet: trials running, or interrupted, when the study stopped. */
+async function readSuggestions(dir: string): Promise<Map<string, PlannedTrial>> {
+  const folder = path.join(dir, 'suggestions');
+  const suggestions = new Map<string, PlannedTrial>();
+  if (!existsSync(folder)) return suggestions;
+  for (const name of (await fs.readdir(folder)).sort()) {
+    if (!name.endsWith('.json')) continue;
+    const file = path.join(folder, name);
+    const t = readJson(file, await fs.readFile(file, 'utf8')) as PlannedTrial | null;
+    if (typeof t !== 'object' || t === null || typeof t.id !== 'string' || !Array.isArray(t.unit) || typeof t.params !== 'object') throw new StudyError(`${file}: not a suggestion (expected an id, params and unit coordinates)`);
+    if (existsSync(path.join(dir, 'trials', `${t.id}.json`))) await fs.rm(file, { force: true });
+    else suggestions.set(t.id, t);
+  }
+  return suggestions;
+}
+
+/**
+ * best.json: the best trial's configuration, to train with `rxgrad train --config`, for the
+ * epochs it was measured at, and under `measured` what it scored and by which objective.
+ */
+function bestDocument(best: NonNullable<StudySummary['best']>) {
+  return { ...best.config, epochs: best.epochs, measured: { trial: best.id, epochs: best.epochs, objective: best.objective.name, direction: best.objective.direction, value: best.objective.value, validationAccuracy: best.validationAccuracy } };
 }
 
 function planRound(space: SearchSpace, names: readonly string[], settings: StudySettings, round: number, count: number, storedBox: UnitBox, seen: Set<string>): PlannedTrial[] {
@@ -347,26 +456,27 @@ function planRound(space: SearchSpace, names: readonly string[], settings: Study
   const plan: PlannedTrial[] = [];
   let offset = 0;
   // A grid is laid out for its count at once; the other samplers draw more when configurations repeat.
-  const batch = settings.sampler === 'grid' ? count : Math.max(count, 8);
+  const sampler = settings.sampler as SamplerName;
+  const batch = sampler === 'grid' ? count : Math.max(count, 8);
   while (plan.length < count && offset < count * 50) {
-    const points = samplePoints(settings.sampler, batch, names.length, { seed: `${settings.seed}:${round}`, offset, box });
+    const points = samplePoints(sampler, batch, names.length, { seed: `${settings.seed}:${round}`, offset, box });
     offset += batch;
     for (const unit of points) {
       const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
       const key = stableKey(params);
       if (seen.has(key)) continue;
       seen.add(key);
-      plan.push({ id: `r${round}-${String(plan.length).padStart(3, '0')}`, round, params, unit });
+      plan.push({ id: trialId(round, plan.length), round, params, unit });
       if (plan.length === count) break;
     }
-    if (settings.sampler === 'grid') break;
+    if (sampler === 'grid') break;
   }
   return plan;
 }
 
 /** Removes the temporaries of writes a kill interrupted (`*.tmp-*`) from a study's folders. */
 async function removeTemporaries(dir: string): Promise<void> {
-  for (const folder of [dir, path.join(dir, 'trials'), path.join(dir, 'rounds')]) {
+  for (const folder of [dir, path.join(dir, 'trials'), path.join(dir, 'rounds'), path.join(dir, 'suggestions')]) {
     if (!existsSync(folder)) continue;
     for (const name of await fs.readdir(folder)) if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
   }

@@ -1,3 +1,4 @@
+import type { ObjectiveRecord } from './objective.js';
 import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, takeWhile, throwError } from 'rxjs';
 import { ModelFormatError } from '../errors.js';
 import { createBackend } from '../backends/createBackend.js';
@@ -57,6 +58,8 @@ export interface TrialRecord {
   readonly resumedFromEpoch: number;
   /** Wall time of this run of the trial. */
   readonly seconds: number;
+  /** The study's objective at the last epoch, and its name and direction (absent in older records). */
+  readonly objective?: ObjectiveRecord;
 }
 
 /** What a running trial reports. */

@@ -1,0 +1,81 @@
+import { SearchSpaceError } from '../errors.js';
+import type { CurvePoint, TrialRecord } from './trial.js';
+
+/** What a study optimizes: a metric of each epoch's validation result, and which way is better. */
+export interface StudyObjective {
+  readonly name: string;
+  readonly direction: 'maximize' | 'minimize';
+  /** The metric, from the validation set's mean loss and accuracy after an epoch. */
+  readonly value: (validation: { readonly loss: number; readonly accuracy: number }) => number;
+}
+
+/** The objective a record was scored by, and its value at the trial's last epoch. */
+export interface ObjectiveRecord {
+  readonly name: string;
+  readonly direction: 'maximize' | 'minimize';
+  readonly value: number;
+}
+
+/**
+ * The built-in objectives, by their command-line names: `val-accuracy` (maximized, the default)
+ * and `val-loss` (the validation cross-entropy, minimized).
+ *
+ * @example
+ * runStudy({ ...options, settings: { ...settings, objective: { name: 'val-loss', direction: 'minimize' } } });
+ */
+export const OBJECTIVES: Readonly<Record<'val-accuracy' | 'val-loss', StudyObjective>> = {
+  'val-accuracy': { name: 'val-accuracy', direction: 'maximize', value: (v) => v.accuracy },
+  'val-loss': { name: 'val-loss', direction: 'minimize', value: (v) => v.loss },
+};
+
+/** An objective at work: its score (higher is better, whatever the direction) and its record. @internal */
+export interface ScoredObjective {
+  readonly name: string;
+  readonly direction: 'maximize' | 'minimize';
+  score(point: CurvePoint): number;
+  record(point: CurvePoint): ObjectiveRecord;
+}
+
+/**
+ * The objective of a study from its settings (name and direction) and, for a metric of the user's
+ * own, its function, which must carry the same name and direction.
+ * @internal
+ */
+export function objectiveOf(setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined, custom: StudyObjective | undefined): ScoredObjective {
+  const name = setting?.name ?? custom?.name ?? 'val-accuracy';
+  const builtIn = (OBJECTIVES as Record<string, StudyObjective | undefined>)[name];
+  const chosen = custom ?? builtIn;
+  if (!chosen) throw new SearchSpaceError(`objective '${name}': not a built-in objective (val-accuracy, val-loss); pass its function as the objective option`);
+  const direction = setting?.direction ?? chosen.direction;
+  if (chosen.name !== name || chosen.direction !== direction) {
+    throw new SearchSpaceError(`objective: the settings name '${name}' (${direction}) but the function given is '${chosen.name}' (${chosen.direction})`);
+  }
+  if (direction !== 'maximize' && direction !== 'minimize') throw new SearchSpaceError(`objective '${name}': direction must be 'maximize' or 'minimize', got '${String(direction)}'`);
+  const value = (point: CurvePoint) => chosen.value({ loss: point.validationLoss, accuracy: point.validationAccuracy });
+  return {
+    name,
+    direction,
+    // A metric that is not a number (NaN) is the worst score there is.
+    score: (point) => {
+      const v = value(point);
+      return Number.isFinite(v) ? (direction === 'maximize' ? v : -v) : -Infinity;
+    },
+    record: (point) => ({ name, direction, value: value(point) }),
+  };
+}
+
+/**
+ * A finished trial's score, higher is better: its objective at its last epoch, or its validation
+ * accuracy when the record has no objective (older studies); null for a trial without one.
+ *
+ * @example
+ * scoreOf(record) // 0.97, or −0.08 for a val-loss of 0.08
+ */
+export function scoreOf(record: TrialRecord): number | null {
+  if (record.objective) {
+    const v = record.objective.value;
+    if (!Number.isFinite(v)) return -Infinity;
+    return record.objective.direction === 'maximize' ? v : -v;
+  }
+  return record.validationAccuracy;
+}
