@@ -40,6 +40,29 @@ describe('rxgrad tune', () => {
     expect(lastJson(trained.stdout).epochs).toBe(2);
   });
 
+  it('--sampler tpe --objective val-loss: the study minimizes validation loss, and best.json trains what was measured', async () => {
+    const dir = tempDir();
+    const study = path.join(dir, 'study');
+    const tuned = await run('tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--parallel', '2', '--epochs', '3', '--sampler', 'tpe', '--objective', 'val-loss', '--json');
+    expect(tuned.code).toBe(0);
+    const result = lastJson(tuned.stdout) as { best: { id: string; epochs: number; objective: { name: string; direction: string; value: number } } };
+    expect(result.best.objective).toMatchObject({ name: 'val-loss', direction: 'minimize' });
+    const records = readdirSync(path.join(study, 'trials')).map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);
+    expect(records).toHaveLength(12);
+    // The best is the lowest validation loss among the trials that trained the most epochs.
+    const most = Math.max(...records.map((r) => r.epochs));
+    expect(result.best.epochs).toBe(most);
+    expect(result.best.objective.value).toBe(Math.min(...records.filter((r) => r.epochs === most).map((r) => r.validationLoss!)));
+    const settings = JSON.parse(readFileSync(path.join(study, 'study.json'), 'utf8')).settings;
+    expect(settings).toMatchObject({ sampler: 'tpe', objective: { name: 'val-loss', direction: 'minimize' } });
+    const best = JSON.parse(readFileSync(path.join(study, 'best.json'), 'utf8'));
+    expect(best).toMatchObject({ epochs: most, measured: { trial: result.best.id, epochs: most, objective: 'val-loss' } });
+    const trained = await run('train', '--data', DIGITS_TRAIN, '--config', path.join(study, 'best.json'), '--json');
+    expect(trained.code).toBe(0);
+    expect(lastJson(trained.stdout).epochs).toBe(most);
+    expect((await run('study', study)).stdout).toMatch(/tpe sampler, .* minimizing val-loss/);
+  });
+
   it('explains a bad space file and leaves no study behind', async () => {
     const dir = tempDir();
     const study = path.join(dir, 'study');
