@@ -21,6 +21,7 @@ import {
 import { parseSchedule } from '../model/schedule.js';
 import { FASHION_MNIST_SOURCE, prepareFashionMnist } from '../streams/prepareFashionMnist.js';
 import { predictCommand } from './predict.js';
+import { reportCommand } from './report.js';
 import { studyCommand } from './study.js';
 import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
 import { type TuneCommandOptions, tuneCommand } from './tune.js';
@@ -197,6 +198,14 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<dir>', 'study directory')
     .option('--json', 'print a summary as one JSON line', false)
     .action((dir: string, options: { json: boolean }) => run(() => studyCommand(dir, options, io)));
+
+  program
+    .command('report')
+    .description('write a self-contained HTML report of a run (train --save, babysit --dir) or a study (tune --study)')
+    .argument('<dir>', 'run or study directory')
+    .option('--out <file>', 'the HTML file to write (default DIR/report.html)')
+    .option('--json', 'print where it was written as one JSON line', false)
+    .action((dir: string, options: { out?: string; json: boolean }) => run(() => reportCommand(dir, options, io)));
 
   return program;
 }

@@ -22,6 +22,7 @@ import { inspectData, inspectLabels, isCsvFile, readData } from '../streams/read
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
+import { RunHistoryWriter } from '../training/runHistory.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
 export interface TrainCommandOptions extends TrainingFlags {
@@ -281,6 +282,13 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const judged = options.validation !== undefined ? 'val' : 'test';
   const best = new EpochMonitor(options.monitor ?? 'loss');
 
+  const history = options.save
+    ? await RunHistoryWriter.open(
+        options.save,
+        { kind: 'train', config: { ...configFromFlags(options), batchSize, seed }, network: network.spec, data: { train: options.data, ...(options.validation !== undefined ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) }, ...(columns.classNames ? { classNames: columns.classNames } : {}) },
+        options.resume ? { resumeFrom: initialEpoch } : {},
+      )
+    : undefined;
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
   let last: EpochMetrics | undefined;
@@ -310,6 +318,11 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
               ...(options.keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${best.monitor}` } } : {}),
             });
           }
+          if (history) {
+            history.epoch({ epoch: metrics.epoch, trainLoss: metrics.trainLoss, trainAccuracy: metrics.trainAccuracy, ...(metrics.validation ? { validationLoss: metrics.validation.loss, validationAccuracy: metrics.validation.accuracy } : {}), learningRate: metrics.learningRate, seconds: metrics.seconds });
+            if (metrics.validation) history.confusion(options.validation !== undefined ? 'validation' : 'test', metrics.epoch, metrics.validation.confusion);
+            await history.save();
+          }
         },
       }).pipe(
         options.earlyStopping !== undefined ? takeWhile((event) => event.type !== 'epoch' || best.sinceBest < options.earlyStopping!, true) : pipe(),
@@ -337,6 +350,10 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   if (test && options.validation !== undefined) {
     const kept = options.keepBest && options.save ? await loadModel(options.save, network.backend) : { network, standardizer };
     testEvaluation = await lastValueFrom(test.pipe(evaluate(kept.network, { standardizer: kept.standardizer })));
+    if (history && testEvaluation) {
+      history.confusion('test', bestMetrics && options.keepBest ? bestMetrics.epoch : (last?.epoch ?? initialEpoch), testEvaluation.confusion);
+      await history.save();
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const report = {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeFileAtomic } from './atomicFiles.js';
 
-/** The names rxgrad writes in a model directory: its index, its weights, and their temporaries. */
-const MODEL_FILE = /^(model\.json|weights(-[0-9a-f]{8,})?\.bin)(\.tmp-[0-9]+-[0-9a-f]+)?$/;
+/** The names rxgrad writes in a model directory: its index, its weights, the run's history, and their temporaries. */
+const MODEL_FILE = /^(model\.json|history\.json|report\.html|weights(-[0-9a-f]{8,})?\.bin)(\.tmp-[0-9]+-[0-9a-f]+)?$/;
 const TEMPORARY = /\.tmp-[0-9]+-[0-9a-f]+$/;
 
 /**
@@ -50,7 +50,7 @@ export async function writeModelDirectory(dir: string, index: (weightsFile: stri
   }
   for (const name of await fs.readdir(dir)) {
     if (name === weightsFile || name === 'model.json') continue;
-    if (TEMPORARY.test(name) || MODEL_FILE.test(name)) await fs.rm(path.join(dir, name), { force: true });
+    if (TEMPORARY.test(name) || isWeightsFileName(name)) await fs.rm(path.join(dir, name), { force: true });
   }
 }
 

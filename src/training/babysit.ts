@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defer, lastValueFrom, type Observable } from 'rxjs';
+import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
+import { RunHistoryWriter } from './runHistory.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -74,6 +75,38 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       (file: string) =>
       ({ columns, network }: BabysitState) =>
         readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, recycle: true, keepBytes: true });
-    return babysitLoop({ train: read(options.data), validation: options.validation ? read(options.validation) : undefined, start: start(), config, store, controls: options.controls });
+    // The run's history (for `rxgrad report`) sits beside the checkpoints. It is written in the
+    // background, in order, so that no event waits for it; the run ends once it is on disk.
+    let writer: RunHistoryWriter | undefined;
+    let training = 0;
+    let saving: Promise<void> = Promise.resolve();
+    const begin = start().then(async (state) => {
+      writer = await RunHistoryWriter.open(
+        dir,
+        { kind: 'babysit', config, network: state.network.spec, data: { train: options.data, ...(options.validation ? { validation: options.validation } : {}) }, ...(state.columns?.classNames ? { classNames: state.columns.classNames } : {}) },
+        options.resume ? { resumeFrom: state.epoch } : {},
+      );
+      training = state.epoch;
+      return state;
+    });
+    const note = (event: BabysitEvent): void => {
+      const history = writer;
+      if (!history) return;
+      if (event.type === 'epoch') {
+        training = event.epoch;
+        history.epoch({ epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, ...(event.validation ? { validationLoss: event.validation.loss, validationAccuracy: event.validation.accuracy } : {}), learningRate: event.learningRate, seconds: event.seconds });
+        if (event.validation) history.confusion('validation', event.epoch, event.validation.confusion);
+      } else if (event.type === 'rolled-back') {
+        training = event.epoch;
+        history.rollback(event.epoch, event.setAside);
+      } else if (event.type === 'control') {
+        history.control(event.control, event.afterStep, training + 1);
+      } else return;
+      saving = saving.then(() => history.save());
+    };
+    return concat(
+      babysitLoop({ train: read(options.data), validation: options.validation ? read(options.validation) : undefined, start: begin, config, store, controls: options.controls }).pipe(tap(note)),
+      defer(() => saving).pipe(ignoreElements()),
+    );
   });
 }

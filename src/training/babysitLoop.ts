@@ -33,6 +33,8 @@ export type BabysitEvent =
       readonly trainAccuracy: number;
       readonly validation?: Evaluation | undefined;
       readonly learningRate: number;
+      /** Wall time of the epoch, validation included. */
+      readonly seconds: number;
       /** Where the epoch's checkpoint is (a folder, or the store's name for it). */
       readonly checkpoint: string;
     }
@@ -192,7 +194,7 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
             map((event): BabysitEvent => {
               if (event.type === 'batch') return event;
               completed = event.epoch;
-              return { type: 'epoch', epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, validation: event.validation, learningRate: event.learningRate, checkpoint: saved };
+              return { type: 'epoch', epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, validation: event.validation, learningRate: event.learningRate, seconds: event.seconds, checkpoint: saved };
             }),
           );
     const next = (): Observable<BabysitEvent> => {

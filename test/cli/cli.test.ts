@@ -244,13 +244,15 @@ describe('rxgrad train --save', () => {
     }
   });
 
-  it('replaces a model directory it wrote, leaving one weights file', async () => {
+  it('replaces a model directory it wrote, leaving one weights file and the run history', async () => {
     const dir = path.join(tempDir(), 'model');
     for (let i = 0; i < 2; i++) expect((await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir])).code).toBe(0);
     const names = readdirSync(dir).sort();
-    expect(names).toHaveLength(2);
-    expect(names[0]).toBe('model.json');
-    expect(names[1]).toMatch(/^weights-[0-9a-f]{12}\.bin$/);
+    expect(names).toHaveLength(3);
+    expect(names.slice(0, 2)).toEqual(['history.json', 'model.json']);
+    expect(names[2]).toMatch(/^weights-[0-9a-f]{12}\.bin$/);
+    // A new run in the directory starts a new history.
+    expect(JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')).epochs).toHaveLength(1);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readRunHistory } from '../../src/training/runHistory.js';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
@@ -80,13 +81,20 @@ describe('babysit', () => {
     );
     expect(only(events, 'rolled-back')).toEqual([{ type: 'rolled-back', epoch: 1, setAside: path.join(dir, 'abandoned-1') }]);
     // The abandoned epoch 2 is kept apart; the directory holds the chosen branch, which a resume continues.
-    expect(readdirSync(dir).sort()).toEqual(['abandoned-1', 'epoch-0001', 'epoch-0002', 'epoch-0003']);
+    expect(readdirSync(dir).sort()).toEqual(['abandoned-1', 'epoch-0001', 'epoch-0002', 'epoch-0003', 'history.json']);
     expect(readdirSync(path.join(dir, 'abandoned-1'))).toEqual(['epoch-0002']);
     expect(only(events, 'refused')).toEqual([{ type: 'refused', control: { type: 'rollback', epoch: 7 }, reason: `no checkpoint for epoch 7 in ${dir}` }]);
     const epochs = only(events, 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 2, 3]);
     // Epoch 2 retrained from epoch 1's checkpoint reproduces the first epoch 2 bit for bit.
     expect(epochs[2]!.trainLoss).toBe(epochs[1]!.trainLoss);
+    // The history keeps the abandoned epoch as a branch of its own, not overwritten.
+    const history = await readRunHistory(dir);
+    expect(history.kind).toBe('babysit');
+    expect(history.branches).toEqual([{ id: 0, from: 0 }, { id: 1, from: 1, setAside: path.join(dir, 'abandoned-1') }]);
+    expect(history.epochs.map((e) => [e.branch, e.epoch])).toEqual([[0, 1], [0, 2], [1, 2], [1, 3]]);
+    expect(history.epochs.map((e) => e.trainLoss)).toEqual(epochs.map((e) => e.trainLoss));
+    expect(history.controls.map((c) => [c.branch, c.epoch, c.control.type])).toEqual([[0, 3, 'rollback']]);
   });
 
   it('resumes from its newest checkpoint exactly where an uninterrupted run would be', async () => {
@@ -96,5 +104,10 @@ describe('babysit', () => {
     const resumed = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir, resume: true }).pipe(filter((e) => e.type === 'epoch'), toArray()));
     expect(resumed.map((e) => (e as Of<'epoch'>).epoch)).toEqual([2, 3]);
     expect((resumed.at(-1) as Of<'epoch'>).trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
+    // The resumed run continues the history: epochs 1, 2, 3, as an uninterrupted run records them.
+    const [one, two] = [await readRunHistory(path.join(tempDir(), 'none')).catch(() => undefined), await readRunHistory(dir)];
+    expect(one).toBeUndefined();
+    expect(two.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(two.epochs.at(-1)!.trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
   });
 });

@@ -1,0 +1,55 @@
+import { escapeHtml } from './format.js';
+
+const STYLE = `
+body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #1d2733; }
+h1 { font-size: 1.4rem; margin-bottom: 4px; } h2 { font-size: 1.05rem; margin: 0 0 8px; }
+.summary { color: #3c4a5a; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; }
+figure.chart { margin: 0; padding: 8px; border: 1px solid #e1e6ec; border-radius: 6px; background: #fff; }
+figcaption { font-weight: 600; font-size: 0.9rem; margin-bottom: 4px; }
+.caption { font-size: 0.8rem; color: #5b6877; max-width: 640px; margin: 4px 0 0; }
+.tables { display: flex; flex-wrap: wrap; gap: 24px; margin-top: 20px; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e1e6ec; }
+.controls { display: flex; gap: 8px; align-items: center; margin: 12px 0; flex-wrap: wrap; }
+.controls button { padding: 4px 12px; }
+#status { font-size: 0.85rem; color: #3c4a5a; }
+`;
+
+/**
+ * A whole, self-contained HTML page: inline style, inline SVG, no request to anywhere. `live`
+ * adds what the dashboard needs (a status line, and a script that reloads the body on each
+ * server event); `controls` the babysit buttons.
+ *
+ * @example
+ * const html = reportPage('Study studies/digits', body);
+ */
+export function reportPage(title: string, body: string, live?: { readonly controls: boolean }): string {
+  const controls = live?.controls
+    ? `<div class="controls" id="controls"><button data-control="pause">Pause</button><button data-control="resume">Resume</button><button data-control="stop">Stop</button>
+<label>learning rate <input id="lr" size="8" placeholder="0.001"></label><button data-control="learningRate">Set</button>
+<label>rollback to epoch <input id="epoch" size="4"></label><button data-control="rollback">Roll back</button></div>`
+    : '';
+  const script = live
+    ? `<script>
+const body = document.getElementById('report');
+const status = document.getElementById('status');
+async function refresh() { const r = await fetch('/body'); body.innerHTML = await r.text(); }
+const events = new EventSource('/events');
+events.addEventListener('update', (e) => { status.textContent = e.data; refresh(); });
+events.addEventListener('end', (e) => { status.textContent = e.data; refresh(); events.close(); });
+for (const button of document.querySelectorAll('[data-control]')) button.addEventListener('click', async () => {
+  const type = button.dataset.control;
+  const control = { type };
+  if (type === 'learningRate') control.value = Number(document.getElementById('lr').value);
+  if (type === 'rollback') control.epoch = Number(document.getElementById('epoch').value);
+  const r = await fetch('/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(control) });
+  status.textContent = await r.text();
+});
+</script>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><h1>${escapeHtml(title)}</h1>${live ? '<p id="status">connecting…</p>' : ''}${controls}<main id="report">${body}</main>${script}</body></html>
+`;
+}

@@ -1,0 +1,78 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { StudyError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomicFiles.js';
+import { HISTORY_FILE, readRunHistory } from '../training/runHistory.js';
+import type { UnitBox } from '../tuning/samplers.js';
+import { parseSearchSpace } from '../tuning/space.js';
+import { readStudy, readTrialRecords } from '../tuning/study.js';
+import { reportPage } from './page.js';
+import { runReportBody } from './runReport.js';
+import { type StudyInput, studyReportBody, type StudyReportOptions } from './studyReport.js';
+
+/** What a directory holds, for a report: a study, a run, or neither (with why). */
+export type ReportSource = { readonly kind: 'study'; readonly dir: string } | { readonly kind: 'run'; readonly dir: string };
+
+/**
+ * Whether `dir` is a study (`study.json`) or a run (`history.json`, from `train --save` or
+ * `babysit`); anything else is a `StudyError` that says what was expected.
+ *
+ * @example
+ * (await reportSource('studies/digits')).kind // 'study'
+ */
+export async function reportSource(dir: string): Promise<ReportSource> {
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new StudyError(`${dir}: no such directory (expected a study from rxgrad tune, or a run from train --save or babysit)`);
+  if (existsSync(path.join(dir, 'study.json'))) return { kind: 'study', dir };
+  if (existsSync(path.join(dir, HISTORY_FILE))) return { kind: 'run', dir };
+  if (existsSync(path.join(dir, 'model.json')) || existsSync(path.join(dir, 'epoch-0001'))) {
+    throw new StudyError(`${dir}: a model or run without a ${HISTORY_FILE}: it was saved by an older rxgrad, which kept no per-epoch history; train it again (or resume it) with this version to report on it`);
+  }
+  throw new StudyError(`${dir}: neither a study (no study.json) nor a run (no ${HISTORY_FILE}); give a directory written by rxgrad tune --study, train --save or babysit --dir`);
+}
+
+/**
+ * Reads a study directory into what its report draws; a study with no finished trial is an error.
+ *
+ * @example
+ * const input = await readStudyInput('studies/digits');
+ */
+export async function readStudyInput(dir: string): Promise<StudyInput> {
+  const { space, settings } = await readStudy(dir);
+  const records = await readTrialRecords(dir);
+  if (records.length === 0) throw new StudyError(`${dir}: the study has no finished trial yet; report on it once one has finished (or watch it live with tune --dashboard)`);
+  const rounds: { round: number; count: number; box: UnitBox }[] = [];
+  const roundsDir = path.join(dir, 'rounds');
+  for (const name of existsSync(roundsDir) ? (await fs.readdir(roundsDir)).filter((n) => /^\d+\.json$/.test(n)) : []) {
+    const round = JSON.parse(await fs.readFile(path.join(roundsDir, name), 'utf8')) as { round: number; count: number; box: UnitBox };
+    rounds.push(round);
+  }
+  rounds.sort((a, b) => a.round - b.round);
+  return { space: parseSearchSpace(space, path.join(dir, 'study.json')), settings, records, rounds };
+}
+
+/**
+ * The HTML report of a run or a study directory: one self-contained page.
+ *
+ * @example
+ * const html = await renderReport('studies/digits');
+ */
+export async function renderReport(dir: string, options: StudyReportOptions = {}): Promise<string> {
+  const source = await reportSource(dir);
+  if (source.kind === 'study') return reportPage(`Study ${dir}`, studyReportBody(await readStudyInput(dir), options));
+  const history = await readRunHistory(dir);
+  return reportPage(`${history.kind === 'babysit' ? 'Babysat run' : 'Training run'} ${dir}`, runReportBody(history));
+}
+
+/**
+ * Writes the report of `dir` to `out` (default `dir/report.html`) through a temporary file, so a
+ * failure leaves no half-written report.
+ *
+ * @example
+ * await writeReport('studies/digits', 'studies/digits/report.html');
+ */
+export async function writeReport(dir: string, out = path.join(dir, 'report.html'), options: StudyReportOptions = {}): Promise<{ readonly file: string; readonly bytes: number }> {
+  const html = await renderReport(dir, options);
+  await writeFileAtomic(out, html);
+  return { file: out, bytes: Buffer.byteLength(html) };
+}
