@@ -1,5 +1,8 @@
 import { createInterface } from 'node:readline';
-import { filter, map, Observable, reduce, tap, lastValueFrom, share } from 'rxjs';
+import { filter, lastValueFrom, map, merge, Observable, reduce, share, Subject, tap } from 'rxjs';
+import { startDashboard } from '../dashboard/server.js';
+import { runReportBody } from '../report/runReport.js';
+import type { RunHistory } from '../training/runHistory.js';
 import { readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
@@ -13,6 +16,8 @@ export interface BabysitCommandOptions extends TrainingFlags {
   readonly dir: string;
   readonly resume: boolean;
   readonly json: boolean;
+  /** Serve a live view on this port (true: a free one). */
+  readonly dashboard?: number | true;
 }
 
 const HELP = 'commands: lr RATE | pause | resume | stop | rollback EPOCH | help';
@@ -61,6 +66,26 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
     lines.on('line', onLine);
     return () => lines.off('line', onLine);
   }).pipe(share());
+  // The dashboard's buttons send the same controls as stdin; a control it cannot parse is answered, not sent.
+  const fromPage = new Subject<BabysitControl>();
+  let latest: RunHistory | undefined;
+  const dashboard =
+    options.dashboard !== undefined
+      ? await startDashboard(
+          {
+            title: `Babysitting ${options.dir}`,
+            body: () => (latest ? runReportBody(latest) : '<p class="summary">Waiting for the first epoch…</p>'),
+            control: (c) => {
+              const control = parseControl(`${c.type === 'learningRate' ? 'lr' : String(c.type)} ${c.value ?? c.epoch ?? ''}`.trim());
+              if (typeof control === 'string') return control;
+              fromPage.next(control);
+              return `${control.type} sent`;
+            },
+          },
+          { port: options.dashboard === true ? 0 : options.dashboard },
+        )
+      : undefined;
+  if (dashboard) writeLine(io.stderr, `dashboard: ${dashboard.url}`);
   writeLine(io.stderr, `babysitting: checkpoints in ${options.dir}; ${HELP}`);
   const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize), false);
   let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
@@ -76,7 +101,12 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
         dir: options.dir,
         resume: options.resume,
         normalize: options.normalize,
-        controls,
+        controls: dashboard ? merge(controls, fromPage) : controls,
+        onHistory: (history) => {
+          latest = history;
+          const epoch = history.epochs.at(-1);
+          dashboard?.notify(epoch ? `epoch ${epoch.epoch} trained` : 'started');
+        },
       }).pipe(
         tap((event) => {
           switch (event.type) {
@@ -115,6 +145,8 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
   } finally {
     progress.stop();
     lines.close();
+    dashboard?.end('the run has ended');
+    await dashboard?.close();
   }
   const report = {
     epochs: end?.epochs ?? 0,

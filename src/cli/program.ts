@@ -35,6 +35,13 @@ function packageVersion(): string {
   }
 }
 
+/** A --dashboard port: 0 to 65535 (0: any free port). */
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--dashboard takes a port number from 0 to 65535, got '${text}'`);
+  return port;
+}
+
 /** A delimiter flag: one character; `tab` and `\\t` for a tab. */
 function delimiterOf(text: string): string {
   const delimiter = text === 'tab' || text === '\\t' ? '\t' : text;
@@ -118,6 +125,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       .option('--test <file>', 'data evaluated after every epoch')
       .option('--resume', 'continue from the newest checkpoint in --dir', false),
   )
+    .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT (default: a free port)', wrap(portNumber))
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: BabysitCommandOptions) => run(() => babysitCommand(options, io)));
 
@@ -161,6 +169,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
+    .option('--dashboard [port]', 'serve a live view of the study on http://127.0.0.1:PORT (default: a free port)', wrap(portNumber))
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));
 

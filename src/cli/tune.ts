@@ -4,6 +4,10 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
+import { startDashboard } from '../dashboard/server.js';
+import { escapeHtml } from '../report/format.js';
+import { studyReportBody } from '../report/studyReport.js';
+import { readStudyInput } from '../report/writeReport.js';
 import { OBJECTIVES } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
@@ -30,6 +34,8 @@ export interface TuneCommandOptions {
   readonly study: string;
   readonly resume: boolean;
   readonly json: boolean;
+  /** Serve a live view on this port (true: a free one). */
+  readonly dashboard?: number | true;
 }
 
 async function loadSpace(file: string | undefined): Promise<SearchSpace> {
@@ -111,6 +117,50 @@ function liveTable(stderr: Writable) {
   };
 }
 
+/**
+ * The live view of a study: the report's views from the records so far, and the running trials'
+ * latest epochs; the pages are told at most twice a second that there is something new.
+ */
+async function studyDashboard(dir: string, port: number) {
+  const running = new Map<string, string>();
+  const body = async () => {
+    const now = running.size > 0 ? `<p class="summary" id="running">Running: ${[...running.entries()].map(([id, line]) => escapeHtml(`${id} ${line}`)).join('; ')}</p>` : '';
+    try {
+      return now + studyReportBody(await readStudyInput(dir));
+    } catch {
+      return `${now}<p class="summary">Waiting for the first trial to finish…</p>`;
+    }
+  };
+  const dashboard = await startDashboard({ title: `Study ${dir}`, body }, { port });
+  let timer: NodeJS.Timeout | undefined;
+  let message = '';
+  const soon = (text: string) => {
+    message = text;
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      dashboard.notify(message);
+    }, 500);
+  };
+  return {
+    url: dashboard.url,
+    observe(event: StudyEvent) {
+      if (event.type === 'trial-start') running.set(event.trial, 'starting');
+      else if (event.type === 'epoch') {
+        running.set(event.trial, `epoch ${event.epoch}, validation accuracy ${formatNumber(event.validationAccuracy)}`);
+        soon(`${event.trial}: epoch ${event.epoch}`);
+      } else if (event.type === 'trial-end') {
+        running.delete(event.record.id);
+        soon(`${event.record.id} ${event.record.status}`);
+      }
+    },
+    async close() {
+      clearTimeout(timer);
+      dashboard.end('the study has ended');
+      await dashboard.close();
+    },
+  };
+}
+
 /** `rxgrad tune`: a hyperparameter study. */
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
@@ -129,14 +179,21 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const parallel = options.parallel ?? availableParallelism();
   const show = liveTable(io.stderr);
   let summary: StudySummary | undefined;
-  await lastValueFrom(
-    runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume }).pipe(
-      tap((event) => {
-        show(event);
-        if (event.type === 'done') summary = event.summary;
-      }),
-    ),
-  );
+  const live = options.dashboard !== undefined ? await studyDashboard(options.study, options.dashboard === true ? 0 : options.dashboard) : undefined;
+  if (live) writeLine(io.stderr, `dashboard: ${live.url}`);
+  try {
+    await lastValueFrom(
+      runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume }).pipe(
+        tap((event) => {
+          show(event);
+          live?.observe(event);
+          if (event.type === 'done') summary = event.summary;
+        }),
+      ),
+    );
+  } finally {
+    await live?.close();
+  }
   const result = summary!;
   const seconds = (performance.now() - started) / 1000;
   const bestConfig = path.join(options.study, 'best.json');

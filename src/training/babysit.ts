@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
-import { RunHistoryWriter } from './runHistory.js';
+import { type RunHistory, RunHistoryWriter } from './runHistory.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -29,6 +29,8 @@ export interface BabysitOptions {
   readonly controls?: Observable<BabysitControl>;
   /** A CSV file's field delimiter. */
   readonly delimiter?: string | undefined;
+  /** Called each time the run's history (`DIR/history.json`) has been saved, with what it holds. */
+  readonly onHistory?: ((history: RunHistory) => void) | undefined;
 }
 
 /**
@@ -102,7 +104,10 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       } else if (event.type === 'control') {
         history.control(event.control, event.afterStep, training + 1);
       } else return;
-      saving = saving.then(() => history.save());
+      saving = saving.then(async () => {
+        await history.save();
+        options.onHistory?.(history.history);
+      });
     };
     return concat(
       babysitLoop({ train: read(options.data), validation: options.validation ? read(options.validation) : undefined, start: begin, config, store, controls: options.controls }).pipe(tap(note)),
