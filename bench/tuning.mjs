@@ -12,7 +12,7 @@
 //    jobs, on the same training/validation split: wall time and best validation accuracy.
 //
 //   node bench/tuning.mjs [--seeds 10] [--trials 80] [--epochs 5] [--fashion-rows 5000] [--fashion-epochs 3]
-//                         [--peer-trials 40] [--peer-epochs 9] [--skip fashion,optuna]
+//                         [--peer-trials 40] [--peer-epochs 9] [--peer-seeds 3] [--skip efficiency,fashion,optuna]
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,7 @@ const FASHION_ROWS = Number(option('fashion-rows', 5000));
 const FASHION_EPOCHS = Number(option('fashion-epochs', 3));
 const PEER_TRIALS = Number(option('peer-trials', 40));
 const PEER_EPOCHS = Number(option('peer-epochs', 9));
+const PEER_SEEDS = Number(option('peer-seeds', 3));
 const skip = new Set(option('skip', '').split(',').filter(Boolean));
 const CHECKPOINTS = [20, 40, 80].filter((k) => k <= TRIALS);
 const SAMPLERS = ['random', 'quasi', 'tpe'];
@@ -147,27 +148,27 @@ async function exportSplit(file, seed, dir) {
   writeFileSync(path.join(dir, 'shape.json'), JSON.stringify({ cols: layout.cols, classes }));
 }
 
-async function againstOptuna(name, file) {
+async function againstOptuna(name, file, seed) {
   const python = '/usr/bin/python3';
   if (!existsSync(python) || spawnSync(python, ['-c', 'import optuna, torch'], { stdio: 'ignore' }).status !== 0) {
     log('Optuna or PyTorch not found (apt-get install python3-optuna python3-torch to include them)');
     return undefined;
   }
-  const seed = 0;
-  log(`${name}: ${PEER_TRIALS} trials of up to ${PEER_EPOCHS} epochs with pruning, rxgrad and Optuna`);
-  const study = path.join(work, `${name}-peer-rxgrad`);
+  log(`${name}, seed ${seed}: ${PEER_TRIALS} trials of up to ${PEER_EPOCHS} epochs with pruning, rxgrad and Optuna`);
+  const study = path.join(work, `${name}-peer-rxgrad-${seed}`);
   let started = performance.now();
   const ours = JSON.parse((await run(process.execPath, [cli, 'tune', '--data', file, '--study', study, '--trials', String(PEER_TRIALS), '--sampler', 'tpe', '--prune', 'asha', '--eta', '3', '--epochs', String(PEER_EPOCHS), '--parallel', '2', '--seed', String(seed), '--json'])).trim().split('\n').at(-1));
   const oursSeconds = (performance.now() - started) / 1000;
-  const split = path.join(work, `${name}-split`);
+  const split = path.join(work, `${name}-split-${seed}`);
   await exportSplit(file, seed, split);
   started = performance.now();
   const theirs = JSON.parse((await run(python, [path.join(root, 'bench/optuna_study.py'), split, String(PEER_TRIALS), String(PEER_EPOCHS), String(seed), '2', '3'])).trim().split('\n').at(-1));
   return {
     dataset: name,
+    seed,
     trials: PEER_TRIALS,
     epochs: PEER_EPOCHS,
-    rxgrad: { seconds: oursSeconds, best: ours.best?.validationAccuracy ?? null, bestEpochs: ours.best?.epochs ?? null, completed: ours.completed, pruned: ours.pruned },
+    rxgrad: { seconds: oursSeconds, best: ours.best?.validationAccuracy ?? null, bestEpochs: ours.best?.epochs ?? null, completed: ours.completed, pruned: ours.pruned, epochsTrained: ours.epochsTrained },
     optuna: { seconds: (performance.now() - started) / 1000, studySeconds: theirs.seconds, best: theirs.best, completed: theirs.completed, pruned: theirs.pruned, version: theirs.optuna, torch: theirs.torch },
   };
 }
@@ -175,11 +176,13 @@ async function againstOptuna(name, file) {
 const datasets = [{ name: 'digits', file: path.join(root, 'data/digits-train.arrow'), epochs: EPOCHS }];
 if (!skip.has('fashion')) datasets.push({ name: `fashion-mnist-${FASHION_ROWS}`, file: await fashionSubset(), epochs: FASHION_EPOCHS });
 const results = { date: new Date().toISOString(), node: process.version, seeds: SEEDS, trials: TRIALS, efficiency: [], peer: [] };
-for (const d of datasets) results.efficiency.push(await efficiency(d.name, d.file, d.epochs));
+if (!skip.has('efficiency')) for (const d of datasets) results.efficiency.push(await efficiency(d.name, d.file, d.epochs));
 if (!skip.has('optuna')) {
   const d = datasets.at(-1);
-  const peer = await againstOptuna(d.name, d.file);
-  if (peer) results.peer.push(peer);
+  for (let seed = 0; seed < PEER_SEEDS; seed++) {
+    const peer = await againstOptuna(d.name, d.file, seed);
+    if (peer) results.peer.push(peer);
+  }
 }
 rmSync(work, { recursive: true, force: true });
 
@@ -191,11 +194,13 @@ for (const e of results.efficiency) {
   const m = e.tpeTrialsToRandomBest.median;
   lines.push('', `TPE reaches random search's ${TRIALS}-trial best in ${Number.isFinite(m) ? m : `more than ${TRIALS}`} trials (median; per seed: ${e.tpeTrialsToRandomBest.perSeed.map((k) => (Number.isFinite(k) ? k : `>${TRIALS}`)).join(', ')}).`, '');
 }
-for (const p of results.peer) {
-  lines.push(`## Against Optuna: ${p.dataset}, ${p.trials} trials of up to ${p.epochs} epochs, pruning, two at a time`, '', '| | wall time (s) | best validation accuracy (%) | completed | pruned |', '| --- | ---: | ---: | ---: | ---: |');
-  lines.push(`| rxgrad tune --sampler tpe --prune asha | ${p.rxgrad.seconds.toFixed(1)} | ${pct(p.rxgrad.best)} | ${p.rxgrad.completed} | ${p.rxgrad.pruned} |`);
-  lines.push(`| Optuna ${p.optuna.version} TPE + successive halving, PyTorch ${p.optuna.torch} | ${p.optuna.seconds.toFixed(1)} | ${pct(p.optuna.best)} | ${p.optuna.completed} | ${p.optuna.pruned} |`);
-  lines.push('', `Optuna's wall time includes starting Python and loading PyTorch; the study itself took ${p.optuna.studySeconds.toFixed(1)} s.`, '');
+if (results.peer.length > 0) {
+  const p0 = results.peer[0];
+  lines.push(`## Against Optuna: ${p0.dataset}, ${p0.trials} trials of up to ${p0.epochs} epochs, pruning, two at a time`, '', 'rxgrad: `tune --sampler tpe --prune asha --eta 3 --parallel 2`. Optuna ' + p0.optuna.version + ': TPE and successive halving (η 3), two jobs, the same networks in PyTorch ' + p0.optuna.torch + ' (one thread each), on the same training/validation split.', '', '| seed | rxgrad wall time (s) | Optuna wall time (s) | rxgrad best (%) | Optuna best (%) | rxgrad completed / pruned | Optuna completed / pruned |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const p of results.peer) lines.push(`| ${p.seed} | ${p.rxgrad.seconds.toFixed(1)} | ${p.optuna.seconds.toFixed(1)} | ${pct(p.rxgrad.best)} | ${pct(p.optuna.best)} | ${p.rxgrad.completed} / ${p.rxgrad.pruned} | ${p.optuna.completed} / ${p.optuna.pruned} |`);
+  const m = (f) => median(results.peer.map(f));
+  lines.push(`| median | ${m((p) => p.rxgrad.seconds).toFixed(1)} | ${m((p) => p.optuna.seconds).toFixed(1)} | ${pct(m((p) => p.rxgrad.best))} | ${pct(m((p) => p.optuna.best))} | | |`);
+  lines.push('', "Optuna's wall time includes starting Python and loading PyTorch (the studies alone: " + results.peer.map((p) => p.optuna.studySeconds.toFixed(1)).join(', ') + ' s).', '');
 }
 const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });

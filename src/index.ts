@@ -78,3 +78,9 @@ export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
 export { readStudy, readTrialRecords, runStudy, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';
+
+// Reports and dashboards.
+export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } from './report/importance.js';
+export { renderReport, writeReport } from './report/writeReport.js';
+export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
+export { type Dashboard, type DashboardSource, startDashboard } from './dashboard/server.js';
