@@ -84,3 +84,8 @@ export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } f
 export { renderReport, writeReport } from './report/writeReport.js';
 export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
 export { type Dashboard, type DashboardSource, startDashboard } from './dashboard/server.js';
+
+// Studies across machines.
+export { RedisTrialPool, type TrialJobData } from './distributed/redisTrialPool.js';
+export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from './distributed/trialWorkerNode.js';
+export type { TrialPool } from './tuning/study.js';

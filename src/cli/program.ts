@@ -25,6 +25,7 @@ import { reportCommand } from './report.js';
 import { studyCommand } from './study.js';
 import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
 import { type TuneCommandOptions, tuneCommand } from './tune.js';
+import { type WorkerCommandOptions, workerCommand } from './worker.js';
 
 /** The version in package.json, beside dist/ (or src/) where this module runs. */
 function packageVersion(): string {
@@ -170,8 +171,17 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
     .option('--dashboard [port]', 'serve a live view of the study on http://127.0.0.1:PORT (default: a free port)', wrap(portNumber))
+    .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));
+
+  program
+    .command('worker')
+    .description('train trials of studies run with tune --redis, on this machine, until stopped')
+    .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
+    .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
+    .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
+    .action((options: WorkerCommandOptions) => run(() => workerCommand(options, io)));
 
   program
     .command('prepare')

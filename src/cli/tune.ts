@@ -5,6 +5,10 @@ import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
 import { startDashboard } from '../dashboard/server.js';
+import { dataDigest } from '../distributed/dataDigest.js';
+import { RedisTrialPool } from '../distributed/redisTrialPool.js';
+import { writeFileAtomic } from '../files/atomicFiles.js';
+import { ashaRungs } from '../tuning/asha.js';
 import { escapeHtml } from '../report/format.js';
 import { studyReportBody } from '../report/studyReport.js';
 import { readStudyInput } from '../report/writeReport.js';
@@ -36,6 +40,8 @@ export interface TuneCommandOptions {
   readonly json: boolean;
   /** Serve a live view on this port (true: a free one). */
   readonly dashboard?: number | true;
+  /** Run the trials on workers through this Redis server. */
+  readonly redis?: string;
 }
 
 async function loadSpace(file: string | undefined): Promise<SearchSpace> {
@@ -154,11 +160,33 @@ async function studyDashboard(dir: string, port: number) {
       }
     },
     async close() {
-      clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+        dashboard.notify(message);
+      }
       dashboard.end('the study has ended');
       await dashboard.close();
     },
   };
+}
+
+/**
+ * The study's side of Redis: the training file's size and SHA-256 (recorded in `DIR/data.json`,
+ * and checked by every worker), and the pool that queues trials for the workers.
+ */
+async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
+  const digest = await dataDigest(settings.data.file);
+  const objective = settings.objective ?? { name: 'val-accuracy', direction: 'maximize' as const };
+  const asha = settings.prune === 'asha' ? { rungs: ashaRungs({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }), eta: settings.eta } : undefined;
+  const pool = await RedisTrialPool.open(options.redis!, options.study, { digest, objective, asha });
+  try {
+    await fs.mkdir(options.study, { recursive: true });
+    await writeFileAtomic(path.join(options.study, 'data.json'), `${JSON.stringify({ file: settings.data.file, ...digest }, null, 2)}\n`);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  return pool;
 }
 
 /** `rxgrad tune`: a hyperparameter study. */
@@ -176,14 +204,16 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
     validationFraction: options.validation,
     base: { ...DEFAULT_TRAINING_CONFIG, epochs: options.epochs },
   };
-  const parallel = options.parallel ?? availableParallelism();
+  // On Redis, --parallel is how many trials wait in the queue at once (for the workers to take).
+  const parallel = options.parallel ?? (options.redis ? 8 : availableParallelism());
+  const pool = options.redis ? await redisPool(options, settings) : undefined;
   const show = liveTable(io.stderr);
   let summary: StudySummary | undefined;
   const live = options.dashboard !== undefined ? await studyDashboard(options.study, options.dashboard === true ? 0 : options.dashboard) : undefined;
   if (live) writeLine(io.stderr, `dashboard: ${live.url}`);
   try {
     await lastValueFrom(
-      runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume }).pipe(
+      runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume, ...(pool ? { pool } : {}) }).pipe(
         tap((event) => {
           show(event);
           live?.observe(event);
@@ -193,6 +223,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
     );
   } finally {
     await live?.close();
+    await pool?.close();
   }
   const result = summary!;
   const seconds = (performance.now() - started) / 1000;

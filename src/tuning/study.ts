@@ -62,11 +62,24 @@ export interface StudyOptions {
   /** Continue (or extend) an existing study in `dir`. Without it an existing study is an error. */
   readonly resume?: boolean;
   /**
+   * Where trials run instead of this process's own threads: a pool of workers elsewhere (a
+   * `RedisTrialPool`: workers on other machines). Its owner opens and closes it. ASHA's
+   * decisions are then the pool's (taken where the trials run), not this process's.
+   */
+  readonly pool?: TrialPool;
+  /**
    * A metric of the user's choosing over each epoch's validation result, with its direction:
    * `{ name: 'val-f1', direction: 'maximize', value: (v) => … }`. Its name and direction must be
    * `settings.objective`'s. Default: `settings.objective`'s built-in metric (val-accuracy, val-loss).
    */
   readonly objective?: StudyObjective;
+}
+
+/** Runs trials somewhere: this process's worker threads, or workers elsewhere. */
+export interface TrialPool {
+  run(spec: TrialSpec, decide: (trial: string, point: CurvePoint) => boolean | Promise<boolean>): Observable<TrialEvent>;
+  /** Called once a trial's record is written: what the pool kept for it can go. */
+  forget?(trial: string): Promise<void>;
 }
 
 /** What a study reports as it runs. */
@@ -280,8 +293,9 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           checkpointDir: path.join(dir, 'checkpoints', t.id),
         });
         const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
-        const pool = isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
-        const run = (spec: TrialSpec): Observable<TrialEvent> => (pool ? pool.run(spec, decide) : runTrial(spec, decide));
+        const pool = options.pool ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
+        const external = options.pool;
+        const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
         const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
           const last = finished.curve.at(-1);
@@ -291,6 +305,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           suggested.delete(t.id);
           await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
           await fs.rm(suggestionFile(dir, t.id), { force: true });
+          await external?.forget?.(t.id);
           return { type: 'trial-end', record };
         };
         /**

@@ -60,6 +60,8 @@ export interface TrialRecord {
   readonly seconds: number;
   /** The study's objective at the last epoch, and its name and direction (absent in older records). */
   readonly objective?: ObjectiveRecord;
+  /** The worker that finished it, in a study on Redis. */
+  readonly worker?: string;
 }
 
 /** What a running trial reports. */

@@ -102,7 +102,7 @@ describe('startDashboard', () => {
 describe('the tune dashboard', () => {
   it('serves the study as it runs and tells the page when trials finish', async () => {
     const study = path.join(tempDir(), 'study');
-    const child = spawn(process.execPath, [CLI, 'tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '6', '--epochs', '2', '--parallel', '1', '--dashboard', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '3', '--parallel', '1', '--dashboard', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
@@ -112,11 +112,13 @@ describe('the tune dashboard', () => {
       const events = await fetch(`${url}/events`);
       const reader = events.body!.getReader();
       let seen = '';
+      // The page is told about trials as they go (epochs and ends, at most twice a second).
       await until('a trial event', async () => {
-        const { value } = await reader.read();
-        seen += new TextDecoder().decode(value);
-        return /event: update\ndata: r0-\d{3} (completed|pruned)/.test(seen);
+        const { value, done } = await reader.read();
+        if (value) seen += new TextDecoder().decode(value);
+        return done || /event: update\ndata: r0-\d{3}/.test(seen);
       });
+      expect(seen).toMatch(/event: update\ndata: r0-\d{3}/);
       await until('the study on the page', async () => (await (await fetch(`${url}/body`)).text()).includes('data-chart="history"'));
       await reader.cancel();
       expect(await exited).toBe(0);

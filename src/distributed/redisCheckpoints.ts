@@ -1,0 +1,55 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { checkpointPath, latestCheckpoint } from '../training/checkpoints.js';
+import { studyKeys } from './keys.js';
+
+/** Writes a checkpoint unless a newer attempt of the trial has written one: a stalled worker that wakes up cannot overwrite its successor's. */
+const PUT = `
+local stored = tonumber(redis.call('HGET', KEYS[1], 'attempt') or '0')
+if tonumber(ARGV[1]) < stored then return 0 end
+redis.call('HSET', KEYS[1], 'attempt', ARGV[1], 'epoch', ARGV[2], 'model', ARGV[3], 'weightsName', ARGV[4], 'weights', ARGV[5])
+return 1
+`;
+
+/**
+ * Running trials' checkpoints in Redis (a model is about a megabyte), so that a trial whose
+ * worker is lost resumes on another machine from its last epoch. Each is written with the
+ * attempt number of the run that made it.
+ *
+ * @example
+ * const store = redisCheckpoints(redis, study);
+ * const attempt = await store.begin('r0-003');
+ */
+export function redisCheckpoints(redis: Redis, study: string) {
+  const keys = studyKeys(study);
+  return {
+    /** A new attempt at a trial: its number, higher than any before. */
+    begin: async (trial: string): Promise<number> => redis.incr(keys.attempt(trial)),
+    /** Copies the newest local checkpoint of a trial to Redis; false when a newer attempt owns the trial. */
+    async upload(trial: string, attempt: number, localDir: string): Promise<boolean> {
+      const latest = await latestCheckpoint(localDir);
+      if (!latest) return true;
+      const model = await fs.readFile(path.join(latest.path, 'model.json'), 'utf8');
+      const weightsName = (JSON.parse(model) as { weights?: string }).weights ?? 'weights.bin';
+      const weights = await fs.readFile(path.join(latest.path, weightsName));
+      return (await redis.eval(PUT, 1, keys.checkpoint(trial), String(attempt), String(latest.epoch), model, weightsName, weights)) === 1;
+    },
+    /** Writes a trial's checkpoint from Redis into `localDir` (as `epoch-NNNN/`); its epoch, or 0 when there is none. */
+    async download(trial: string, localDir: string): Promise<number> {
+      const [epoch, model, weightsName] = await redis.hmget(keys.checkpoint(trial), 'epoch', 'model', 'weightsName');
+      if (!epoch || !model || !weightsName) return 0;
+      const weights = await redis.hgetBuffer(keys.checkpoint(trial), 'weights');
+      if (!weights) return 0;
+      const dir = checkpointPath(localDir, Number(epoch));
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, weightsName), weights);
+      await fs.writeFile(path.join(dir, 'model.json'), model);
+      return Number(epoch);
+    },
+    /** Removes a finished trial's checkpoint and attempt count. */
+    remove: async (trial: string): Promise<void> => {
+      await redis.del(keys.checkpoint(trial), keys.attempt(trial));
+    },
+  };
+}

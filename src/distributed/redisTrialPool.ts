@@ -1,0 +1,132 @@
+import { hostname } from 'node:os';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Observable } from 'rxjs';
+import { StudyError } from '../errors.js';
+import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
+import type { DataDigest } from './dataDigest.js';
+import { jobId, studyKey, studyKeys, TRIAL_QUEUE } from './keys.js';
+import { openRedis, redactRedisUrl } from './redisConnection.js';
+import { redisCheckpoints } from './redisCheckpoints.js';
+
+/** What a worker needs besides the trial: the data it must train on, and how ASHA decides. */
+export interface TrialJobData {
+  readonly study: string;
+  readonly spec: TrialSpec;
+  readonly digest: DataDigest;
+  readonly objective: { readonly name: string; readonly direction: 'maximize' | 'minimize' };
+  readonly asha?: { readonly rungs: readonly number[]; readonly eta: number } | undefined;
+}
+
+/** How often the coordinator renews its claim on a study, and how long the claim outlives it. */
+const CLAIM_MS = 15_000;
+const RENEW_MS = 3_000;
+
+/**
+ * The coordinator's side of a study on Redis: each trial becomes one BullMQ job (its id is the
+ * trial's, so it cannot be queued twice; re-adding after a restart finds the same job), each
+ * epoch a job progress report, and each finished trial the job's result; a trial that finished
+ * while the coordinator was down is collected when it asks again. It claims the study in Redis
+ * for as long as it runs, so a second coordinator of the same study is refused.
+ *
+ * @example
+ * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', 'studies/digits', { digest, objective });
+ * runStudy({ ...options, pool });
+ */
+export class RedisTrialPool {
+  private readonly listeners = new Map<string, { progress(data: unknown): void; completed(record: TrialRecord): void; failed(reason: string): void }>();
+  private renew: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+    readonly study: string,
+    private readonly claim: string,
+    private readonly job: Omit<TrialJobData, 'spec' | 'study'>,
+    private readonly connections: readonly Redis[],
+  ) {
+    events.on('progress', ({ jobId: id, data }) => this.listeners.get(id)?.progress(data));
+    events.on('completed', ({ jobId: id, returnvalue }) => this.listeners.get(id)?.completed((typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TrialRecord));
+    events.on('failed', ({ jobId: id, failedReason }) => {
+      void Job.fromId(this.queue, id).then(async (found) => {
+        if (found && (await found.getState()) === 'failed') this.listeners.get(id)?.failed(failedReason);
+      });
+    });
+    this.renew = setInterval(() => void this.redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS).catch(() => undefined), RENEW_MS);
+    this.renew.unref();
+  }
+
+  static async open(url: string, dir: string, job: Omit<TrialJobData, 'spec' | 'study'>): Promise<RedisTrialPool> {
+    const redis = await openRedis(url);
+    const study = studyKey(dir);
+    const claim = `${hostname()} pid ${process.pid}`;
+    const taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS, 'NX');
+    if (taken !== 'OK') {
+      const holder = await redis.get(studyKeys(study).coordinator);
+      redis.disconnect();
+      throw new StudyError(`${dir}: another coordinator is running this study on ${redactRedisUrl(url)} (${holder ?? 'unknown'}); one coordinator a study`);
+    }
+    const connections = [redis.duplicate(), redis.duplicate()];
+    const queue = new Queue(TRIAL_QUEUE, { connection: connections[0]! });
+    const events = new QueueEvents(TRIAL_QUEUE, { connection: connections[1]! });
+    await events.waitUntilReady();
+    return new RedisTrialPool(redis, queue, events, study, claim, job, connections);
+  }
+
+  /** Queues a trial (or finds its job) and streams its epochs and its record. */
+  run(spec: TrialSpec): Observable<TrialEvent> {
+    return new Observable<TrialEvent>((subscriber) => {
+      const id = jobId(this.study, spec.id);
+      let done = false;
+      const finish = (record: TrialRecord) => {
+        if (done) return;
+        done = true;
+        subscriber.next({ type: 'end', record });
+        subscriber.complete();
+      };
+      this.listeners.set(id, {
+        progress: (data) => {
+          if (!done && typeof data === 'object' && data !== null && 'epoch' in data) subscriber.next({ type: 'epoch', trial: spec.id, ...(data as Omit<Extract<TrialEvent, { type: 'epoch' }>, 'type' | 'trial'>) });
+        },
+        completed: finish,
+        failed: (reason) => {
+          if (done) return;
+          done = true;
+          subscriber.error(new StudyError(`trial ${spec.id} failed on every worker that took it (${reason}); it stays pending: resume the study to run it again`));
+        },
+      });
+      (async () => {
+        const existing = await Job.fromId(this.queue, id);
+        if (existing) {
+          const state = await existing.getState();
+          if (state === 'completed') return finish((typeof existing.returnvalue === 'string' ? JSON.parse(existing.returnvalue) : existing.returnvalue) as TrialRecord);
+          if (state === 'failed') await existing.retry();
+          return;
+        }
+        const data: TrialJobData = { ...this.job, study: this.study, spec };
+        await this.queue.add('trial', data, { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      })().catch((error: unknown) => {
+        if (!done) subscriber.error(error);
+      });
+      return () => this.listeners.delete(id);
+    });
+  }
+
+  /** Forgets a recorded trial: its job and its checkpoint. */
+  async forget(trial: string): Promise<void> {
+    await redisCheckpoints(this.redis, this.study).remove(trial);
+    await (await Job.fromId(this.queue, jobId(this.study, trial)))?.remove().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.renew);
+    this.listeners.clear();
+    await this.events.close();
+    await this.queue.close();
+    if ((await this.redis.get(studyKeys(this.study).coordinator).catch(() => null)) === this.claim) await this.redis.del(studyKeys(this.study).coordinator).catch(() => undefined);
+    // BullMQ leaves connections it was given open: they are ours to close.
+    for (const connection of this.connections) connection.disconnect();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDigest } from '../../src/distributed/dataDigest.js';
+import { studyKey, studyKeys } from '../../src/distributed/keys.js';
+import { decisionFollows, redisAsha } from '../../src/distributed/redisAsha.js';
+import { redactRedisUrl } from '../../src/distributed/redisConnection.js';
+import { RedisTrialPool } from '../../src/distributed/redisTrialPool.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
+import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
+import { startRedis } from '../helpers/redis.js';
+
+const CLI = path.resolve('dist/cli/main.js');
+let redis: Awaited<ReturnType<typeof startRedis>>;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await redis?.stop();
+});
+
+/** Runs the CLI in a child process; resolves when it exits. */
+function rxgrad(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RXGRAD_WORKER_LOCK_MS: '2000', ...env } });
+  children.push(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d) => (out.stdout += String(d)));
+  child.stderr!.on('data', (d) => (out.stderr += String(d)));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : 0))));
+  return { child, out, exited };
+}
+const records = (study: string): TrialRecord[] =>
+  readdirSync(path.join(study, 'trials'))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);
+const until = async (what: string, condition: () => boolean | Promise<boolean>, ms = 90_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe('a study on Redis', () => {
+  it('a coordinator and two worker processes finish a 24-trial ASHA study: every trial recorded once, every decision consistent with its logged scores', async () => {
+    const study = path.join(tempDir(), 'study');
+    const workers = [rxgrad(['worker', '--redis', redis.url]), rxgrad(['worker', '--redis', redis.url])];
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--redis', redis.url, '--json']);
+    expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+    const done = records(study);
+    expect(done.map((r) => r.id)).toEqual(Array.from({ length: 24 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
+    expect(new Set(done.map((r) => r.worker)).size).toBe(2);
+    const summary = JSON.parse(coordinator.out.stdout.trim().split('\n').at(-1)!) as { finished: number; pruned: number };
+    expect(summary.finished).toBe(24);
+    expect(summary.pruned).toBeGreaterThan(0);
+    // The decisions, replayed from the log, follow from the scores each saw; the records agree.
+    const client = new Redis(redis.url);
+    const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
+    expect(log.length).toBeGreaterThanOrEqual(24);
+    for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
+    for (const r of done) expect(r.status === 'pruned').toBe(log.some((e) => e.trial === r.id && e.decision === 'prune'));
+    // Finished trials leave no checkpoint behind.
+    expect(await client.keys(`${studyKeys(studyKey(study)).checkpoint('*')}`)).toEqual([]);
+    client.disconnect();
+    // The study directory is what a local study writes: rxgrad study and report read it.
+    expect(JSON.parse(readFileSync(path.join(study, 'data.json'), 'utf8'))).toEqual({ file: DIGITS_TRAIN, ...(await dataDigest(DIGITS_TRAIN)) });
+    for (const w of workers) w.child.kill('SIGINT');
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+  }, 180_000);
+
+  it('a worker SIGKILLed mid-trial: another worker resumes its trial from the checkpoint in Redis', async () => {
+    const study = path.join(tempDir(), 'study');
+    const first = rxgrad(['worker', '--redis', redis.url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '40', '--prune', 'none', '--parallel', '1', '--redis', redis.url, '--json']);
+    const client = new Redis(redis.url);
+    const key = studyKeys(studyKey(study)).checkpoint('r0-000');
+    await until('a checkpoint of epoch 3 in Redis', async () => Number((await client.hget(key, 'epoch')) ?? 0) >= 3);
+    first.child.kill('SIGKILL');
+    const killedAt = Number(await client.hget(key, 'epoch'));
+    const second = rxgrad(['worker', '--redis', redis.url]);
+    expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+    const [trial] = records(study);
+    expect(trial!.id).toBe('r0-000');
+    expect(trial!.status).toBe('completed');
+    expect(trial!.epochs).toBe(40);
+    // It went on from the checkpoint (at most an epoch lost), on the other worker, and says so.
+    expect(trial!.resumedFromEpoch).toBeGreaterThanOrEqual(killedAt);
+    expect(trial!.worker).toBe(/worker (\S+): taking trials/.exec(second.out.stderr)![1]);
+    expect(second.out.stderr).toMatch(/r0-000: resuming from the checkpoint of epoch \d+/);
+    client.disconnect();
+    second.child.kill('SIGINT');
+    await second.exited;
+  }, 180_000);
+
+  it('refuses a worker whose training file differs, and the trials wait for one that has it', async () => {
+    const study = path.join(tempDir(), 'study');
+    const wrong = rxgrad(['worker', '--redis', redis.url, '--data', DIGITS_TEST]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--prune', 'none', '--redis', redis.url, '--json']);
+    expect(await wrong.exited).toBe(1);
+    expect(wrong.out.stderr).toMatch(/digits-test\.arrow is not the study's training file .* this worker refuses its trials; give the right file with --data/);
+    const right = rxgrad(['worker', '--redis', redis.url]);
+    expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+    expect(records(study).map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
+    right.child.kill('SIGINT');
+    await right.exited;
+  }, 180_000);
+
+  it('one study, one coordinator: a second is refused while the first holds it', async () => {
+    const study = path.join(tempDir(), 'study');
+    const digest = await dataDigest(DIGITS_TRAIN);
+    const options = { digest, objective: { name: 'val-accuracy', direction: 'maximize' as const } };
+    const pool = await RedisTrialPool.open(redis.url, study, options);
+    await expect(RedisTrialPool.open(redis.url, study, options)).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
+    await pool.close();
+    const again = await RedisTrialPool.open(redis.url, study, options);
+    await again.close();
+  });
+
+  it('the same study on one machine and on Redis gives the same records, apart from timing and workers, without pruning', async () => {
+    const [local, remote] = [path.join(tempDir(), 'local'), path.join(tempDir(), 'remote')];
+    const args = ['--data', DIGITS_TRAIN, '--trials', '4', '--epochs', '2', '--prune', 'none', '--seed', '5', '--json'];
+    const worker = rxgrad(['worker', '--redis', redis.url, '--parallel', '2']);
+    expect(await rxgrad(['tune', '--study', local, '--parallel', '2', ...args]).exited).toBe(0);
+    expect(await rxgrad(['tune', '--study', remote, '--redis', redis.url, ...args]).exited).toBe(0);
+    const strip = (r: TrialRecord) => ({ ...r, seconds: 0, worker: undefined, curve: r.curve.map((p) => ({ ...p, seconds: 0 })) });
+    expect(records(remote).map(strip)).toEqual(records(local).map(strip));
+    worker.child.kill('SIGINT');
+    await worker.exited;
+  }, 180_000);
+});
+
+describe('Redis connections', () => {
+  it('a wrong password is a clear error that never shows the password', async () => {
+    const locked = await startRedis({ password: 'right-horse-battery' });
+    try {
+      const url = locked.url.replace('right-horse-battery', 'hunter2-wrong');
+      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', path.join(tempDir(), 'study'), '--trials', '2', '--redis', url]);
+      expect(await coordinator.exited).toBe(1);
+      expect(coordinator.out.stderr).toMatch(/redis redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: cannot connect: .*(WRONGPASS|invalid).*check the password/);
+      expect(coordinator.out.stderr).not.toContain('hunter2-wrong');
+      const worker = rxgrad(['worker', '--redis', url]);
+      expect(await worker.exited).toBe(1);
+      expect(worker.out.stderr).not.toContain('hunter2-wrong');
+    } finally {
+      await locked.stop();
+    }
+    expect(redactRedisUrl('rediss://user:p%40ss@db.example:6380/2')).toBe('rediss://user:***@db.example:6380/2');
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A Redis server of the test's own: Debian's redis-server on a free port of 127.0.0.1, its files
+ * in a temporary directory, append-only persistence on. Missing, it is an error, not a skip:
+ * `.ci/run` installs it (apt-get install -y redis-server).
+ */
+export async function startRedis(options: { readonly password?: string } = {}) {
+  if (!existsSync(REDIS_SERVER)) throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install -y redis-server (as .ci/run does)`);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'rxgrad-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...(options.password ? ['--requirepass', options.password] : [])];
+  let server: ChildProcess | undefined;
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
+  const start = async () => {
+    server = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      client.on('error', () => undefined);
+      const ok = await client.connect().then(() => client.ping()).then(() => true, () => false);
+      client.disconnect();
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const stop = async () => {
+    const running = server;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return { url, port, dir, stop, restart: async () => (await stop(), await start()) };
+}
