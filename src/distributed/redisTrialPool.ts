@@ -18,6 +18,18 @@ export interface TrialJobData {
   readonly asha?: { readonly rungs: readonly number[]; readonly eta: number } | undefined;
 }
 
+/** Whether a claim names a process of this machine that has exited. */
+function isDeadLocalClaim(holder: string): boolean {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== hostname()) return false;
+  try {
+    process.kill(Number(match[2]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** How often the coordinator renews its claim on a study, and how long the claim outlives it. */
 const CLAIM_MS = 15_000;
 const RENEW_MS = 3_000;
@@ -61,9 +73,11 @@ export class RedisTrialPool {
     const redis = await openRedis(url);
     const study = studyKey(dir);
     const claim = `${hostname()} pid ${process.pid}`;
-    const taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS, 'NX');
+    let taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS, 'NX');
+    const holder = taken === 'OK' ? null : await redis.get(studyKeys(study).coordinator);
+    // A claim left by a coordinator of this machine that is no longer running (killed) is taken over.
+    if (holder !== null && isDeadLocalClaim(holder)) taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS);
     if (taken !== 'OK') {
-      const holder = await redis.get(studyKeys(study).coordinator);
       redis.disconnect();
       throw new StudyError(`${dir}: another coordinator is running this study on ${redactRedisUrl(url)} (${holder ?? 'unknown'}); one coordinator a study`);
     }
