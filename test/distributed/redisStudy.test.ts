@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,25 @@ describe('a study on Redis', () => {
   }, 180_000);
 });
 
+describe('a trial that fails on Redis', () => {
+  it('for its own reasons (divergence) is recorded as failed once, not retried', async () => {
+    const dir = tempDir();
+    const study = path.join(dir, 'study');
+    const space = path.join(dir, 'space.json');
+    writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e4, 1e6] }, batchNorm: { choice: [false] } }));
+    const worker = rxgrad(['worker', '--redis', redis.url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--space', space, '--trials', '2', '--epochs', '3', '--prune', 'none', '--redis', redis.url, '--json']);
+    expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+    const done = records(study);
+    expect(done.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(done[0]!.error).toMatch(/Diverged/);
+    // Each trial was taken once: attempt 1, no retry.
+    expect(worker.out.stderr.match(/r0-00\d: starting \(attempt \d+\)/g)!.sort()).toEqual(['r0-000: starting (attempt 1)', 'r0-001: starting (attempt 1)']);
+    worker.child.kill('SIGINT');
+    await worker.exited;
+  }, 120_000);
+});
+
 describe('Redis connections', () => {
   it('a wrong password is a clear error that never shows the password', async () => {
     const locked = await startRedis({ password: 'right-horse-battery' });
@@ -202,4 +221,32 @@ describe('a study on Redis, interrupted', () => {
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
   }, 180_000);
+});
+
+describe('checkpoints in Redis', () => {
+  it('are stamped with their attempt: a stalled worker that wakes up cannot overwrite a newer attempt’s', async () => {
+    const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
+    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
+    const { createNetwork } = await import('../../src/model/network.js');
+    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
+    const client = new Redis(redis.url);
+    const store = redisCheckpoints(client, 'fencing-test');
+    const local = (epoch: number) => {
+      const dir = path.join(tempDir(), 'local');
+      const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed: epoch, backend: float64Backend });
+      return saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 }).then(() => dir);
+    };
+    const old = await store.begin('t');
+    const fresh = await store.begin('t');
+    expect(fresh).toBe(old + 1);
+    expect(await store.upload('t', fresh, await local(5))).toBe(true);
+    // The older attempt, waking up, tries to write its epoch 3 over the newer attempt's epoch 5.
+    expect(await store.upload('t', old, await local(3))).toBe(false);
+    const restored = path.join(tempDir(), 'restored');
+    expect(await store.download('t', restored)).toBe(5);
+    expect(readdirSync(path.join(restored, 'epoch-0005')).sort()[0]).toBe('model.json');
+    await store.remove('t');
+    expect(await store.download('t', path.join(tempDir(), 'none'))).toBe(0);
+    client.disconnect();
+  });
 });
