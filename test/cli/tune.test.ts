@@ -88,7 +88,8 @@ describe('rxgrad tune', () => {
     // Kill once one trial is recorded and another is mid-way (checkpointed, with epochs to go).
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const finished = existsSync(trialsDir) ? readdirSync(trialsDir).length : 0;
+      // Records only: a temporary being written is not a finished trial yet.
+      const finished = existsSync(trialsDir) ? readdirSync(trialsDir).filter((name) => name.endsWith('.json')).length : 0;
       const running = existsSync(checkpoints) ? readdirSync(checkpoints).filter((id) => [1, 2, 3, 4, 5].includes(checkpointEpochs(path.join(checkpoints, id)))) : [];
       if (finished >= 1 && running.length >= 1) break;
       await sleep(20);
