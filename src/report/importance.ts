@@ -1,3 +1,5 @@
+import { normalCdf } from '../model/normal.js';
+
 /**
  * Hyperparameter importances by PED-ANOVA (Watanabe et al., 2023), as Optuna's
  * `PedAnovaImportanceEvaluator` computes them: for each parameter, on its own scale, a 1-D Parzen
@@ -27,23 +29,7 @@ export interface PedAnovaOptions {
   readonly priorWeight?: number;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-
-/** erf with an absolute error below 1.2e-7 (from Numerical Recipes' erfc). */
-function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - r : r - 1;
-}
-
-const cdf = (x: number) => 0.5 * (1 + erf(x * SQRT1_2));
+const cdf = normalCdf;
 
 /**
  * The top trials: those scoring at least the larger of the `minTopTrials`-th best score and the

@@ -1,3 +1,4 @@
+import { erfc } from '../model/normal.js';
 import type { Random } from '../model/random.js';
 import type { Distribution } from './distributions.js';
 import type { UnitBox } from './samplers.js';
@@ -176,20 +177,6 @@ export function categoricalEstimator(observations: readonly number[], choices: n
 
 const SQRT2 = Math.SQRT2;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** erfc with a relative error below 1.2e-7 everywhere (Numerical Recipes' erfcc), tails included. */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
 
 /** Probability mass of N(mu, sigma) inside [low, high], computed on the side that keeps its precision. */
 function massInside(mu: number, sigma: number, low: number, high: number): number {

@@ -3,20 +3,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/server.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { useBrowser } from '../helpers/browser.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const CLI = path.resolve('dist/cli/main.js');
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const until = async (what: string, condition: () => boolean | Promise<boolean>, ms = 60_000) => {
   const deadline = Date.now() + ms;
@@ -45,7 +38,7 @@ describe('the babysit dashboard in a real browser', () => {
     try {
       await until('the dashboard address', () => /dashboard: http:\/\/127\.0\.0\.1:\d+/.test(stderr));
       const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       await page.goto(url);
       const summary = () => page.$eval('#report .summary', (e) => e.textContent ?? '');
       // An epoch arrives and the page redraws itself with it.

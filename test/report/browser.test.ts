@@ -2,9 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { useBrowser } from '../helpers/browser.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const CLI = path.resolve('dist/cli/main.js');
@@ -15,18 +14,11 @@ function significantDigits(text: string): number {
   const digits = mantissa.includes('.') ? mantissa.replace('.', '').replace(/^0+/, '') : mantissa.replace(/0+$/, '');
   return Math.max(1, digits.length);
 }
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Per chart: its id, scales, whether its SVG has a size, its text labels, and how many of its pixels are not white. */
 async function chartsOf(file: string) {
-  const page = await browser.newPage();
+  const page = await browser().newPage();
   await page.setViewport({ width: 1400, height: 1000 });
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
   const charts = await page.evaluate(async () => {
@@ -94,7 +86,7 @@ describe('the report in a real browser', () => {
     // Readable ticks everywhere: no float noise such as 0.00009999999999999999.
     for (const chart of charts) for (const text of chart.texts.filter((t) => /^-?[\d.]+(e-?\d+)?$/.test(t))) expect(significantDigits(text), `${chart.id}: ${text}`).toBeLessThanOrEqual(4);
     // The screenshot is not blank: a PNG of the page is far larger than one of an empty page.
-    const blankPage = await browser.newPage();
+    const blankPage = await browser().newPage();
     await blankPage.setViewport({ width: 1400, height: 1000 });
     const blank = await blankPage.screenshot({ fullPage: true });
     await blankPage.close();
