@@ -244,6 +244,17 @@ describe('rxgrad train --save', () => {
     }
   });
 
+  it('keeps the run history beside the model, continued by --resume, with the test confusion matrix', async () => {
+    const dir = path.join(tempDir(), 'model');
+    expect((await cli(['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--epochs', '2', '--save', dir])).code).toBe(0);
+    expect((await cli(['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--epochs', '3', '--resume', dir])).code).toBe(0);
+    const history = JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')) as { kind: string; epochs: { epoch: number; validationAccuracy: number }[]; confusion: { set: string; epoch: number; matrix: number[][] } };
+    expect(history.kind).toBe('train');
+    expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(history.confusion).toMatchObject({ set: 'test', epoch: 3 });
+    expect(history.confusion.matrix.flat().reduce((a, b) => a + b, 0)).toBe(359);
+  });
+
   it('replaces a model directory it wrote, leaving one weights file and the run history', async () => {
     const dir = path.join(tempDir(), 'model');
     for (let i = 0; i < 2; i++) expect((await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir])).code).toBe(0);
