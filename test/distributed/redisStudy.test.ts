@@ -155,6 +155,23 @@ describe('a trial that fails on Redis', () => {
 });
 
 describe('Redis connections', () => {
+  it('rediss:// (TLS) works for the coordinator and the workers', async () => {
+    const secure = await startRedis({ tls: true });
+    try {
+      const env = { NODE_EXTRA_CA_CERTS: secure.certificate };
+      const study = path.join(tempDir(), 'study');
+      const worker = rxgrad(['worker', '--redis', secure.url], env);
+      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', secure.url, '--json'], env);
+      expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+      expect(records(study).map((r) => r.status)).toEqual(['completed', 'completed']);
+      expect(worker.out.stderr).toMatch(/taking trials from rediss:\/\/127\.0\.0\.1:\d+/);
+      worker.child.kill('SIGINT');
+      expect(await worker.exited).toBe(0);
+    } finally {
+      await secure.stop();
+    }
+  }, 60_000);
+
   it('a wrong password is a clear error that never shows the password', async () => {
     const locked = await startRedis({ password: 'right-horse-battery' });
     try {

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,19 +20,28 @@ async function freePort(): Promise<number> {
  * in a temporary directory, append-only persistence on. Missing, it is an error, not a skip:
  * `.ci/run` installs it (apt-get install -y redis-server).
  */
-export async function startRedis(options: { readonly password?: string } = {}) {
+export async function startRedis(options: { readonly password?: string; readonly tls?: boolean } = {}) {
   if (!existsSync(REDIS_SERVER)) throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install -y redis-server (as .ci/run does)`);
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'rxgrad-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...(options.password ? ['--requirepass', options.password] : [])];
+  // With TLS: a self-signed certificate for 127.0.0.1, which clients trust through NODE_EXTRA_CA_CERTS.
+  const certificate = path.join(dir, 'redis.crt');
+  if (options.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'redis.key'), '-out', certificate], { stdio: 'ignore' });
+  }
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certificate, '--tls-key-file', path.join(dir, 'redis.key'), '--tls-ca-cert-file', certificate, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...(options.password ? ['--requirepass', options.password] : [])];
   let server: ChildProcess | undefined;
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
+  const tls = options.tls ? { tls: { ca: readFileSync(certificate) } } : {};
   const start = async () => {
     server = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...tls });
       client.on('error', () => undefined);
       const ok = await client.connect().then(() => client.ping()).then(() => true, () => false);
       client.disconnect();
@@ -49,5 +58,5 @@ export async function startRedis(options: { readonly password?: string } = {}) {
     await exited;
   };
   await start();
-  return { url, port, dir, stop, restart: async () => (await stop(), await start()) };
+  return { url, port, dir, certificate, stop, restart: async () => (await stop(), await start()) };
 }
