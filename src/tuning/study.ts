@@ -276,9 +276,11 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
     }).pipe(
       concatMap(({ layout, summary, records, pruner, begun, suggested }) => {
         const counts = trialCounts(trials, rounds, begun);
-        const seen = new Set<string>();
-        for (const record of records.values()) seen.add(stableKey(record.params));
-        for (const t of suggested.values()) seen.add(stableKey(t.params));
+        // Planned samplers lay out every round again from the start, so their plans only avoid each
+        // other; TPE's suggestions avoid every configuration already tried or suggested.
+        const laidOut = new Set<string>();
+        const tried = new Set([...records.values(), ...suggested.values()].map((t) => stableKey(t.params)));
+        const dimensions = tpeDimensions(names.map((name) => space[name]!));
         const specOf = (t: PlannedTrial): TrialSpec => ({
           id: t.id,
           round: t.round,
@@ -323,17 +325,16 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
               .map((r): TpeObservation => ({ unit: r.unit, state: r.status === 'completed' ? 'completed' : 'pruned', score: scoreOf(r)!, epochs: r.epochs })),
             ...[...suggested.values()].map((t): TpeObservation => ({ unit: t.unit, state: 'running', score: -Infinity, epochs: 0 })),
           ];
-          const dimensions = tpeDimensions(names.map((name) => space[name]!));
           let planned: PlannedTrial | undefined;
           for (let attempt = 0; attempt < 50 && !planned; attempt++) {
             const unit =
               suggestTpe(dimensions, history, box, createRandom(`tpe:${settings.seed}:${id}:${attempt}`), tpeSettings) ??
               samplePoints('random', 1, names.length, { seed: `${settings.seed}:${round}`, offset: index + attempt * counts[round]!, box })[0]!;
             const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
-            if (!seen.has(stableKey(params))) planned = { id, round, params, unit };
+            if (!tried.has(stableKey(params))) planned = { id, round, params, unit };
           }
           if (!planned) throw new StudyError(`${dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${trials} trials`);
-          seen.add(stableKey(planned.params));
+          tried.add(stableKey(planned.params));
           suggested.set(id, planned);
           await fs.mkdir(path.join(dir, 'suggestions'), { recursive: true });
           await writeFileAtomic(suggestionFile(dir, id), `${JSON.stringify(planned, null, 2)}\n`);
@@ -357,7 +358,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
               const trials$ = from(pending).pipe(mergeMap((t) => defer(() => suggest(t.id, round, t.index, box)).pipe(concatMap(trial$)), parallel));
               return { box, size: ids.length, pending: pending.length, trials$ };
             }
-            const plan = planRound(space, names, settings, round, counts[round]!, box, seen);
+            const plan = planRound(space, names, settings, round, counts[round]!, box, laidOut);
             const pending = plan.filter((t) => !records.has(t.id));
             return { box, size: plan.length, pending: pending.length, trials$: from(pending).pipe(mergeMap(trial$, parallel)) };
           }).pipe(concatMap(({ box, size, pending, trials$ }) => concat(of<StudyEvent>({ type: 'round', round, trials: size, pending, box }), trials$)));

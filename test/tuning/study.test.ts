@@ -54,6 +54,10 @@ describe('runStudy', () => {
     const events = await run(dir, small, 3, { resume: true });
     expect(events.filter((e) => e.type === 'trial-start').map((e) => (e as { trial: string }).trial)).toEqual(['r0-002']);
     expect(readFileSync(path.join(dir, 'trials', 'r0-000.json'), 'utf8')).toBe(before);
+    // The extension samples what a study of 3 in one go would have: the same configurations, in order.
+    const straight = path.join(tempDir(), 'straight');
+    await run(straight, small, 3);
+    expect((await readTrialRecords(dir)).map((r) => r.params)).toEqual((await readTrialRecords(straight)).map((r) => r.params));
     const study = readFileSync(path.join(dir, 'study.json'), 'utf8');
     const error = await run(dir, { learningRate: logUniform(1e-4, 1) }, 3, { resume: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StudyError);
