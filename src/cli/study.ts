@@ -1,5 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { objectiveSetting } from '../tuning/objective.js';
 import { readStudy, readTrialRecords, summarizeStudy } from '../tuning/study.js';
 import { type CliIo, writeLine } from './io.js';
 import { writeLeaderboard } from './tune.js';
@@ -25,7 +26,7 @@ export async function studyCommand(dir: string, options: { json: boolean }, io: 
     return;
   }
   const sampler = typeof settings.sampler === 'object' ? settings.sampler.type : settings.sampler;
-  const objective = settings.objective ?? { name: 'val-accuracy', direction: 'maximize' };
+  const objective = objectiveSetting(settings);
   writeLine(io.stdout, `study ${dir}: ${sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial, ${objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${objective.name}`);
   if (running.length > 0) writeLine(io.stdout, `running or interrupted: ${running.join(', ')}`);
   writeLeaderboard(io.stdout, summary);

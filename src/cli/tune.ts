@@ -12,7 +12,7 @@ import { ashaRungs } from '../tuning/asha.js';
 import { escapeHtml } from '../report/format.js';
 import { studyReportBody } from '../report/studyReport.js';
 import { readStudyInput } from '../report/writeReport.js';
-import { OBJECTIVES } from '../tuning/objective.js';
+import { OBJECTIVES, objectiveSetting } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
@@ -176,7 +176,7 @@ async function studyDashboard(dir: string, port: number) {
  */
 async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
   const digest = await dataDigest(settings.data.file);
-  const objective = settings.objective ?? { name: 'val-accuracy', direction: 'maximize' as const };
+  const objective = objectiveSetting(settings);
   const asha = settings.prune === 'asha' ? { rungs: ashaRungs({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }), eta: settings.eta } : undefined;
   const pool = await RedisTrialPool.open(options.redis!, options.study, { digest, objective, asha });
   try {

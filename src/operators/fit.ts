@@ -1,6 +1,7 @@
-import { concat, concatMap, defer, finalize, from, isObservable, map, type Observable, type ObservableInput, of, range, take, tap } from 'rxjs';
+import { concat, concatMap, defer, finalize, map, type Observable, of, range, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
+import { settled } from './answer.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { StepMetrics } from './optimizerStep.js';
 import { type TrainEpochOptions, trainEpoch } from './trainEpoch.js';
@@ -102,7 +103,7 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
             };
             const event: FitEvent = { type: 'epoch', ...metrics };
             const hook = onEpochEnd?.(metrics);
-            return isObservable(hook) || isPromiseLike(hook) ? concat(from(hook as ObservableInput<unknown>), of(undefined)).pipe(take(1), map(() => event)) : of(event);
+            return settled(hook).pipe(map(() => event));
           }),
         );
         return concat(steps$, end$);
@@ -110,8 +111,4 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
       finalize(() => network.releaseWorkspace(workspace)),
     );
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -1,4 +1,5 @@
-import { concat, concatMap, defer, filter, finalize, from, map, type ObservableInput, of, type OperatorFunction, pipe, take } from 'rxjs';
+import { concatMap, defer, filter, finalize, map, type ObservableInput, of, type OperatorFunction, pipe } from 'rxjs';
+import { settled } from './answer.js';
 import type { Workspace } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
@@ -41,7 +42,7 @@ export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBat
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {
         const wait = beforeStep();
-        return wait ? concat(from(wait), of(undefined)).pipe(take(1), map(() => batch)) : of(batch);
+        return wait ? settled(wait).pipe(map(() => batch)) : of(batch);
       })
     : pipe();
   const trainable: OperatorFunction<MiniBatch, MiniBatch> = network.usesBatchStatistics ? filter((batch) => batch.size >= 2) : pipe();

@@ -1,6 +1,6 @@
 import { ashaRungs } from '../tuning/asha.js';
 import { type Distribution, type ParamValue, valueAt } from '../tuning/distributions.js';
-import { scoreOf } from '../tuning/objective.js';
+import { objectiveSetting, scoreOf } from '../tuning/objective.js';
 import type { UnitBox } from '../tuning/samplers.js';
 import type { SearchSpace } from '../tuning/space.js';
 import { type StudySettings, summarizeStudy } from '../tuning/study.js';
@@ -102,7 +102,7 @@ const percentile = (sorted: readonly number[], q: number) => {
  */
 export function studyReportData(input: StudyInput, options: StudyReportOptions = {}): StudyReportData {
   const { curveLimit = 200, bestCurves = 20 } = options;
-  const objective = input.settings.objective ?? { name: 'val-accuracy', direction: 'maximize' as const };
+  const objective = objectiveSetting(input.settings);
   const builtIn = objective.name === 'val-loss' ? 'loss' : 'accuracy';
   const label = objective.name === 'val-loss' ? 'validation loss' : objective.name === 'val-accuracy' ? 'validation accuracy' : objective.name;
   const valueOf = (r: TrialRecord): number | null => r.objective?.value ?? (objective.name === 'val-loss' ? r.validationLoss : r.validationAccuracy);

@@ -1,10 +1,11 @@
-import { asapScheduler, concat, defer, EMPTY, endWith, finalize, from, isObservable, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
+import { asapScheduler, concat, defer, EMPTY, endWith, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
 import type { DataColumns } from '../files/serialization.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Evaluation } from '../operators/evaluate.js';
+import { fromAnswer } from '../operators/answer.js';
 import { fit } from '../operators/fit.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
@@ -188,7 +189,7 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
             ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
             validation,
             beforeStep: gate,
-            onEpochEnd: (m) => lift(store.save({ ...state, epoch: m.epoch }, m.epoch)).pipe(map((where) => (saved = where))),
+            onEpochEnd: (m) => fromAnswer(store.save({ ...state, epoch: m.epoch }, m.epoch)).pipe(map((where) => (saved = where))),
           }).pipe(
             takeUntil(interrupt),
             map((event): BabysitEvent => {
@@ -202,9 +203,9 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
       if (target === undefined) return of({ type: 'end', epochs: completed, stopped });
       rollbackTo = undefined;
       // The epochs after the target are set aside, not overwritten, and not resumed from.
-      return lift(store.restore(target)).pipe(
+      return fromAnswer(store.restore(target)).pipe(
         switchMap((restored) =>
-          lift(store.setAsideAfter(target)).pipe(
+          fromAnswer(store.setAsideAfter(target)).pipe(
             switchMap((aside) => concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target, ...(aside ? { setAside: aside } : {}) }), segment(restored))),
           ),
         ),
@@ -215,7 +216,7 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
     return concat(training$, scheduled([undefined], scheduler).pipe(switchMap(next)));
   };
 
-  const first$ = lift(options.start as ObservableInput<BabysitState> | BabysitState).pipe(
+  const first$ = fromAnswer(options.start as ObservableInput<BabysitState> | BabysitState).pipe(
     switchMap((state) => {
       const source = (data: DataSource | undefined) => (typeof data === 'function' ? data(state) : data);
       train = source(options.train);
@@ -227,10 +228,4 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
     takeWhile((event): event is BabysitEvent => event !== ENDED),
     finalize(open),
   );
-}
-
-/** A store's answer as an Observable: a plain value stays synchronous. */
-function lift<T>(answer: ObservableInput<T> | T): Observable<T> {
-  if (isObservable(answer) || typeof (answer as PromiseLike<T> | undefined)?.then === 'function') return from(answer as ObservableInput<T>);
-  return of(answer as T);
 }

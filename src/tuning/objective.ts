@@ -16,6 +16,19 @@ export interface ObjectiveRecord {
   readonly value: number;
 }
 
+/** A study's objective when its settings name none (and in studies from before objectives were recorded). */
+export const DEFAULT_OBJECTIVE = { name: 'val-accuracy', direction: 'maximize' } as const;
+
+/**
+ * The name and direction a study is scored by: its settings', or the default.
+ *
+ * @example
+ * objectiveSetting(settings).direction // 'maximize'
+ */
+export function objectiveSetting(settings: { readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined }): { readonly name: string; readonly direction: 'maximize' | 'minimize' } {
+  return settings.objective ?? DEFAULT_OBJECTIVE;
+}
+
 /**
  * The built-in objectives, by their command-line names: `val-accuracy` (maximized, the default)
  * and `val-loss` (the validation cross-entropy, minimized).
@@ -42,7 +55,7 @@ export interface ScoredObjective {
  * @internal
  */
 export function objectiveOf(setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined, custom: StudyObjective | undefined): ScoredObjective {
-  const name = setting?.name ?? custom?.name ?? 'val-accuracy';
+  const name = setting?.name ?? custom?.name ?? DEFAULT_OBJECTIVE.name;
   const builtIn = (OBJECTIVES as Record<string, StudyObjective | undefined>)[name];
   const chosen = custom ?? builtIn;
   if (!chosen) throw new SearchSpaceError(`objective '${name}': not a built-in objective (val-accuracy, val-loss); pass its function as the objective option`);

@@ -12,7 +12,7 @@ import { summarize } from '../operators/summarize.js';
 import { inspectData, readData } from '../streams/readData.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
-import { objectiveOf, type ObjectiveRecord, scoreOf, type StudyObjective } from './objective.js';
+import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, scoreOf, type StudyObjective } from './objective.js';
 import { suggestTpe, type TpeObservation, tpeDimensions, tpeSettingsOf, type TpeSettings } from './tpe.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
 import { lockStudy } from './studyLock.js';
@@ -133,7 +133,7 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
     completed: records.filter((r) => r.status === 'completed').length,
     pruned: records.filter((r) => r.status === 'pruned').length,
     failed: records.filter((r) => r.status === 'failed').length,
-    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { name: 'val-accuracy', direction: 'maximize', value: top.validationAccuracy! } } : null,
+    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { ...DEFAULT_OBJECTIVE, value: top.validationAccuracy! } } : null,
     leaderboard,
   };
 }
@@ -381,7 +381,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
 
 async function openStudyDir(dir: string, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
   const file = path.join(dir, STUDY_FILE);
-  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings: { ...settings, objective: settings.objective ?? { name: 'val-accuracy', direction: 'maximize' } } };
+  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings: { ...settings, objective: objectiveSetting(settings) } };
   if (!existsSync(file)) {
     await fs.mkdir(path.join(dir, 'trials'), { recursive: true });
     await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
@@ -389,7 +389,7 @@ async function openStudyDir(dir: string, space: SearchSpace, settings: StudySett
   }
   const existing = await readStudy(dir);
   await removeTemporaries(dir);
-  existing.settings = { ...existing.settings, objective: existing.settings.objective ?? { name: 'val-accuracy', direction: 'maximize' } };
+  existing.settings = { ...existing.settings, objective: objectiveSetting(existing.settings) };
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
     throw new StudyError(`${dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
   }
