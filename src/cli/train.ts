@@ -319,8 +319,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
             });
           }
           if (history) {
-            history.epoch({ epoch: metrics.epoch, trainLoss: metrics.trainLoss, trainAccuracy: metrics.trainAccuracy, ...(metrics.validation ? { validationLoss: metrics.validation.loss, validationAccuracy: metrics.validation.accuracy } : {}), learningRate: metrics.learningRate, seconds: metrics.seconds });
-            if (metrics.validation) history.confusion(options.validation !== undefined ? 'validation' : 'test', metrics.epoch, metrics.validation.confusion);
+            history.epoch(metrics, options.validation !== undefined ? 'validation' : 'test');
             await history.save();
           }
         },

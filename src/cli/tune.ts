@@ -206,12 +206,15 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   };
   // On Redis, --parallel is how many trials wait in the queue at once (for the workers to take).
   const parallel = options.parallel ?? (options.redis ? 8 : availableParallelism());
-  const pool = options.redis ? await redisPool(options, settings) : undefined;
   const show = liveTable(io.stderr);
   let summary: StudySummary | undefined;
-  const live = options.dashboard !== undefined ? await studyDashboard(options.study, options.dashboard === true ? 0 : options.dashboard) : undefined;
-  if (live) writeLine(io.stderr, `dashboard: ${live.url}`);
+  let pool: RedisTrialPool | undefined;
+  let live: Awaited<ReturnType<typeof studyDashboard>> | undefined;
   try {
+    // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
+    pool = options.redis ? await redisPool(options, settings) : undefined;
+    live = options.dashboard !== undefined ? await studyDashboard(options.study, options.dashboard === true ? 0 : options.dashboard) : undefined;
+    if (live) writeLine(io.stderr, `dashboard: ${live.url}`);
     await lastValueFrom(
       runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume, ...(pool ? { pool } : {}) }).pipe(
         tap((event) => {

@@ -96,8 +96,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       if (!history) return;
       if (event.type === 'epoch') {
         training = event.epoch;
-        history.epoch({ epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, ...(event.validation ? { validationLoss: event.validation.loss, validationAccuracy: event.validation.accuracy } : {}), learningRate: event.learningRate, seconds: event.seconds });
-        if (event.validation) history.confusion('validation', event.epoch, event.validation.confusion);
+        history.epoch(event);
       } else if (event.type === 'rolled-back') {
         training = event.epoch;
         history.rollback(event.epoch, event.setAside);

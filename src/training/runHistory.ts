@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
 import type { NetworkSpec } from '../model/network.js';
+import type { Evaluation } from '../operators/evaluate.js';
 import type { TrainingConfig } from './trainingConfig.js';
 
 /** The file a run's history is kept in, next to its model (`train --save DIR`) or checkpoints (`babysit --dir DIR`). */
@@ -92,8 +93,11 @@ export class RunHistoryWriter {
     return this.document.branches.at(-1)!.id;
   }
 
-  epoch(e: Omit<HistoryEpoch, 'branch'>): void {
-    this.document.epochs.push({ ...e, branch: this.branch });
+  /** An epoch as `fit` reports it; its evaluation (on the `judged` set) gives the newest confusion matrix. */
+  epoch(m: { readonly epoch: number; readonly trainLoss: number; readonly trainAccuracy: number; readonly validation?: Evaluation | undefined; readonly learningRate: number; readonly seconds: number }, judged: 'validation' | 'test' = 'validation'): void {
+    const { epoch, trainLoss, trainAccuracy, validation, learningRate, seconds } = m;
+    this.document.epochs.push({ epoch, branch: this.branch, trainLoss, trainAccuracy, ...(validation ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy } : {}), learningRate, seconds });
+    if (validation) this.confusion(judged, epoch, validation.confusion);
   }
 
   rollback(to: number, setAside?: string): void {
