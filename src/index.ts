@@ -83,7 +83,7 @@ export type { CurvePoint, TrialRecord } from './tuning/trial.js';
 export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } from './report/importance.js';
 export { renderReport, writeReport } from './report/writeReport.js';
 export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
-export { type Dashboard, type DashboardSource, startDashboard } from './dashboard/server.js';
+export { type Dashboard, type DashboardOptions, type DashboardSource, startDashboard } from './dashboard/server.js';
 
 // Studies across machines.
 export { RedisTrialPool, type TrialJobData } from './distributed/redisTrialPool.js';

@@ -7,7 +7,7 @@ import { readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { listCheckpoints } from '../training/checkpoints.js';
-import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeDashboardAddress, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
 export interface BabysitCommandOptions extends TrainingFlags {
@@ -18,6 +18,10 @@ export interface BabysitCommandOptions extends TrainingFlags {
   readonly json: boolean;
   /** Serve a live view on this port (true: a free one). */
   readonly dashboard?: number | true;
+  /** The dashboard's address instead of 127.0.0.1. */
+  readonly dashboardHost?: string;
+  /** Checkpoints kept: the newest N plus the best and rolled-back-to epochs. */
+  readonly keep?: number;
 }
 
 const HELP = 'commands: lr RATE | pause | resume | stop | rollback EPOCH | help';
@@ -53,7 +57,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
   const config = configFromFlags(options);
   // Progress within an epoch on a terminal, as train shows it: the steps of an epoch from a count
   // of the rows (before stdin is read, so that no command typed meanwhile is lost).
-  const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }).pipe(reduce((n, block) => n + block.rows, 0)));
+  const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }).pipe(reduce((n, block) => n + block.rows, 0)));
   const input = io.stdin ?? process.stdin;
   const lines = createInterface({ input, terminal: false });
   const controls = new Observable<BabysitControl>((subscriber) => {
@@ -82,11 +86,11 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
               return `${control.type} sent`;
             },
           },
-          { port: options.dashboard === true ? 0 : options.dashboard },
+          { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) },
         )
       : undefined;
-  if (dashboard) writeLine(io.stderr, `dashboard: ${dashboard.url}`);
-  writeLine(io.stderr, `babysitting: checkpoints in ${options.dir}; ${HELP}`);
+  if (dashboard) writeDashboardAddress(io.stderr, dashboard.url, options.dashboardHost);
+  writeLine(io.stderr, `babysitting: checkpoints in ${options.dir} (the newest ${options.keep ?? 20}, the best and those rolled back to); ${HELP}`);
   const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize), false);
   let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
   let end: Extract<BabysitEvent, { type: 'end' }> | undefined;
@@ -99,6 +103,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
         delimiter: options.delimiter,
         config,
         dir: options.dir,
+        ...(options.keep !== undefined ? { keep: options.keep } : {}),
         resume: options.resume,
         normalize: options.normalize,
         controls: dashboard ? merge(controls, fromPage) : controls,

@@ -64,6 +64,14 @@ export function writeLine(stream: Writable, line = ''): void {
   stream.write(`${line}\n`);
 }
 
+/** Prints where a dashboard is (its address carries the token), warning when it is reachable from other machines. */
+export function writeDashboardAddress(stream: Writable, url: string, host: string | undefined): void {
+  writeLine(stream, `dashboard: ${url}`);
+  if (host !== undefined && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    writeLine(stream, `rxgrad: warning: the dashboard listens on ${host}, in plain HTTP: anyone who sees the address or the traffic can steer the run; an SSH tunnel (ssh -L PORT:127.0.0.1:PORT) keeps it on 127.0.0.1`);
+  }
+}
+
 export function positiveInteger(flag: string) {
   return (text: string): number => {
     const value = Number(text);

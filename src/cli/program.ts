@@ -122,11 +122,13 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       .command('babysit')
       .description('train one model, watching and steering it from stdin: lr RATE, pause, resume, stop, rollback EPOCH')
       .requiredOption('--data <file>', 'training data')
-      .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch, all kept)')
+      .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch; see --keep)')
+      .option('--keep <n>', 'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to', wrap(positiveInteger('--keep')), 20)
       .option('--test <file>', 'data evaluated after every epoch')
       .option('--resume', 'continue from the newest checkpoint in --dir', false),
   )
-    .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT (default: a free port)', wrap(portNumber))
+    .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
+    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: BabysitCommandOptions) => run(() => babysitCommand(options, io)));
 
@@ -170,7 +172,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
-    .option('--dashboard [port]', 'serve a live view of the study on http://127.0.0.1:PORT (default: a free port)', wrap(portNumber))
+    .option('--dashboard [port]', 'serve a live view of the study on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
+    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));

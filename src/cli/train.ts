@@ -17,8 +17,7 @@ import { type EpochMetrics, fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
-import { inspectCsvLabels } from '../streams/readCsv.js';
-import { inspectData, inspectLabels, isCsvFile, readData } from '../streams/readData.js';
+import { inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
@@ -174,14 +173,8 @@ async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<r
     const saved = JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns };
     return saved.columns?.classNames;
   }
-  if (!isCsvFile(options.data)) {
-    const layout = await inspectData(options.data, { ...fileOptions, label: options.label, features: options.features });
-    if (layout.classNames || !layout.textLabels) return layout.classNames;
-    return (await inspectLabels(options.data, { ...fileOptions, label: options.label, features: options.features })).names;
-  }
-  const { numeric, names } = await inspectCsvLabels(options.data, { ...fileOptions, label: options.label });
-  if (numeric && names.every((name, i) => Number(name) === i)) return undefined;
-  if (numeric) writeLine(io.stderr, `rxgrad: the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);
+  const { names, renumbered } = await inferClassNames(options.data, { ...fileOptions, label: options.label, features: options.features });
+  if (names && renumbered) writeLine(io.stderr, `rxgrad: the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);
   return names;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
-import { startDashboard } from '../dashboard/server.js';
+import { type DashboardOptions, startDashboard } from '../dashboard/server.js';
 import { dataDigest } from '../distributed/dataDigest.js';
 import { RedisTrialPool } from '../distributed/redisTrialPool.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
@@ -16,7 +16,7 @@ import { OBJECTIVES, objectiveSetting } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
-import { type CliIo, formatNumber, UsageError, writeLine } from './io.js';
+import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLine } from './io.js';
 
 /** Options of `rxgrad tune`. */
 export interface TuneCommandOptions {
@@ -40,6 +40,8 @@ export interface TuneCommandOptions {
   readonly json: boolean;
   /** Serve a live view on this port (true: a free one). */
   readonly dashboard?: number | true;
+  /** The dashboard's address instead of 127.0.0.1. */
+  readonly dashboardHost?: string;
   /** Run the trials on workers through this Redis server. */
   readonly redis?: string;
 }
@@ -127,7 +129,7 @@ function liveTable(stderr: Writable) {
  * The live view of a study: the report's views from the records so far, and the running trials'
  * latest epochs; the pages are told at most twice a second that there is something new.
  */
-async function studyDashboard(dir: string, port: number) {
+async function studyDashboard(dir: string, where: DashboardOptions) {
   const running = new Map<string, string>();
   const body = async () => {
     const now = running.size > 0 ? `<p class="summary" id="running">Running: ${[...running.entries()].map(([id, line]) => escapeHtml(`${id} ${line}`)).join('; ')}</p>` : '';
@@ -137,7 +139,7 @@ async function studyDashboard(dir: string, port: number) {
       return `${now}<p class="summary">Waiting for the first trial to finish…</p>`;
     }
   };
-  const dashboard = await startDashboard({ title: `Study ${dir}`, body }, { port });
+  const dashboard = await startDashboard({ title: `Study ${dir}`, body }, where);
   let timer: NodeJS.Timeout | undefined;
   let message = '';
   const soon = (text: string) => {
@@ -213,8 +215,8 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   try {
     // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
     pool = options.redis ? await redisPool(options, settings) : undefined;
-    live = options.dashboard !== undefined ? await studyDashboard(options.study, options.dashboard === true ? 0 : options.dashboard) : undefined;
-    if (live) writeLine(io.stderr, `dashboard: ${live.url}`);
+    live = options.dashboard !== undefined ? await studyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
+    if (live) writeDashboardAddress(io.stderr, live.url, options.dashboardHost);
     await lastValueFrom(
       runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume, ...(pool ? { pool } : {}) }).pipe(
         tap((event) => {

@@ -16,22 +16,26 @@ th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e1e6ec; }
 #status { font-size: 0.85rem; color: #3c4a5a; }
 `;
 
+/** What a static report may load: its inline styles and images, and no script at all. */
+const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
 /**
- * A whole, self-contained HTML page: inline style, inline SVG, no request to anywhere. `live`
- * adds what the dashboard needs (a status line, and a script that reloads the body on each
- * server event); `controls` the babysit buttons.
+ * A whole, self-contained HTML page: inline style, inline SVG, no request to anywhere, and a
+ * Content-Security-Policy that lets no script run. `live` adds what the dashboard needs (a status
+ * line, and a script, carrying the response's CSP `nonce`, that reloads the body on each server
+ * event); `controls` the babysit buttons.
  *
  * @example
  * const html = reportPage('Study studies/digits', body);
  */
-export function reportPage(title: string, body: string, live?: { readonly controls: boolean }): string {
+export function reportPage(title: string, body: string, live?: { readonly controls: boolean; readonly nonce: string }): string {
   const controls = live?.controls
     ? `<div class="controls" id="controls"><button data-control="pause">Pause</button><button data-control="resume">Resume</button><button data-control="stop">Stop</button>
 <label>learning rate <input id="lr" size="8" placeholder="0.001"></label><button data-control="learningRate">Set</button>
 <label>rollback to epoch <input id="epoch" size="4"></label><button data-control="rollback">Roll back</button></div>`
     : '';
   const script = live
-    ? `<script>
+    ? `<script nonce="${live.nonce}">
 const body = document.getElementById('report');
 const status = document.getElementById('status');
 async function refresh() { const r = await fetch('/body'); body.innerHTML = await r.text(); }
@@ -49,7 +53,7 @@ for (const button of document.querySelectorAll('[data-control]')) button.addEven
 </script>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${live ? '' : `<meta http-equiv="Content-Security-Policy" content="${REPORT_POLICY}">`}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${live ? '<p id="status">connecting…</p>' : ''}${controls}<main id="report">${body}</main>${script}</body></html>
 `;
 }

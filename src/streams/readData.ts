@@ -73,3 +73,30 @@ export async function inspectLabels(file: string, options: ReadDataOptions = {})
   );
   return { numeric: false, names: [...seen].sort() };
 }
+
+/** The class names a fresh run takes from a dataset's labels (see `inferClassNames`). */
+export interface InferredClassNames {
+  /** Undefined when the labels are already the class indices 0 to K−1. */
+  readonly names?: readonly string[];
+  /** True when the labels are numbers that are not 0 to K−1, so they became names. */
+  readonly renumbered: boolean;
+}
+
+/**
+ * Which class names a new model should carry for a dataset: none when its labels are the class
+ * indices 0 to K−1; the sorted distinct labels when they are text (or, in a CSV file, numbers
+ * that are not 0 to K−1); an Arrow or Parquet file's own dictionary when it has one.
+ *
+ * @example
+ * const { names } = await inferClassNames('flowers.csv', { label: 'species' }); // ['setosa', …]
+ */
+export async function inferClassNames(file: string, options: ReadDataOptions = {}): Promise<InferredClassNames> {
+  if (!isCsvFile(file)) {
+    const layout = await inspectData(file, options);
+    if (layout.classNames || !layout.textLabels) return { ...(layout.classNames ? { names: layout.classNames } : {}), renumbered: false };
+    return { names: (await inspectLabels(file, options)).names, renumbered: false };
+  }
+  const { numeric, names } = await inspectCsvLabels(file, options);
+  if (numeric && names.every((name, i) => Number(name) === i)) return { renumbered: false };
+  return { names, renumbered: numeric };
+}

@@ -7,9 +7,9 @@ import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
 import { summarize } from '../operators/summarize.js';
-import { inspectData, readData } from '../streams/readData.js';
+import { inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysitLoop, type BabysitState, type BabysitStore } from './babysitLoop.js';
-import { checkpointPath, latestCheckpoint, saveCheckpoint, setAsideAfter } from './checkpoints.js';
+import { checkpointPath, latestCheckpoint, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 export type { BabysitControl, BabysitEvent } from './babysitLoop.js';
@@ -21,8 +21,13 @@ export interface BabysitOptions {
   /** Evaluated after every epoch. */
   readonly validation?: string | undefined;
   readonly config: TrainingConfig;
-  /** Checkpoints go to `dir/epoch-NNNN/`, one per epoch, all kept (for rollback). */
+  /** Checkpoints go to `dir/epoch-NNNN/`, one per epoch (see `keep`). */
   readonly dir: string;
+  /**
+   * How many of the newest checkpoints stay (default 20, or `'all'`); the best epoch's (lowest
+   * validation loss) and those of epochs rolled back to stay as well, so a rollback can return.
+   */
+  readonly keep?: number | 'all';
   /** Continue from the newest checkpoint in `dir`. */
   readonly resume?: boolean;
   readonly normalize?: boolean;
@@ -53,6 +58,10 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
     const label = options.columns?.label ?? 'label';
     const schedule = scheduleOf(config);
+    const keep = options.keep ?? 20;
+    if (keep !== 'all' && !(Number.isInteger(keep) && keep >= 1)) throw new RangeError(`babysit: keep must be a whole number ≥ 1 or 'all', got ${keep}`);
+    let best: { epoch: number; loss: number } | undefined;
+    const rolledBackTo = new Set<number>();
     const restore = async (epoch: number): Promise<BabysitState> => {
       const saved = await loadModel(checkpointPath(dir, epoch));
       return { network: saved.network, optimizer: saved.optimizer!, standardizer: saved.standardizer, columns: saved.columns ?? { label, features: options.columns?.features ?? [] }, epoch: saved.progress?.epochsCompleted ?? epoch };
@@ -60,14 +69,19 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const start = async (): Promise<BabysitState> => {
       const newest = options.resume ? await latestCheckpoint(dir) : undefined;
       if (newest) return restore(newest.epoch);
-      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: options.columns?.features, recycle: true, keepBytes: true }).pipe(summarize()));
-      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
+      const { names: classNames } = await inferClassNames(options.data, { ...fileOptions, label, features: options.columns?.features });
+      const named = classNames ? { classNames } : {};
+      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named, recycle: true, keepBytes: true }).pipe(summarize()));
+      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
       const features = (await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features })).features;
-      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features }, epoch: 0 };
+      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features, ...named }, epoch: 0 };
     };
     const store: BabysitStore = {
-      save: async ({ network, optimizer, standardizer, columns }, epoch) =>
-        saveCheckpoint(dir, epoch, { network, optimizer, standardizer, columns, progress: { epochsCompleted: epoch, seed: config.seed, batchSize: config.batchSize, schedule } }, { keep: 'all' }),
+      save: async ({ network, optimizer, standardizer, columns }, epoch) => {
+        const saved = await saveCheckpoint(dir, epoch, { network, optimizer, standardizer, columns, progress: { epochsCompleted: epoch, seed: config.seed, batchSize: config.batchSize, schedule } }, { keep: 'all' });
+        if (keep !== 'all') await pruneCheckpoints(dir, keep, [...(best ? [best.epoch] : []), ...rolledBackTo]);
+        return saved;
+      },
       has: (epoch) => existsSync(path.join(checkpointPath(dir, epoch), 'model.json')),
       restore,
       name: dir,
@@ -76,7 +90,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const read =
       (file: string) =>
       ({ columns, network }: BabysitState) =>
-        readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, recycle: true, keepBytes: true });
+        readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, ...(columns!.classNames ? { classNames: columns!.classNames } : {}), recycle: true, keepBytes: true });
     // The run's history (for `rxgrad report`) sits beside the checkpoints. It is written in the
     // background, in order, so that no event waits for it; the run ends once it is on disk.
     let writer: RunHistoryWriter | undefined;
@@ -96,9 +110,12 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       if (!history) return;
       if (event.type === 'epoch') {
         training = event.epoch;
+        if (event.validation && Number.isFinite(event.validation.loss) && event.validation.loss < (best?.loss ?? Infinity)) best = { epoch: event.epoch, loss: event.validation.loss };
         history.epoch(event);
       } else if (event.type === 'rolled-back') {
         training = event.epoch;
+        rolledBackTo.add(event.epoch);
+        if (best && best.epoch > event.epoch) best = undefined;
         history.rollback(event.epoch, event.setAside);
       } else if (event.type === 'control') {
         history.control(event.control, event.afterStep, training + 1);

@@ -74,6 +74,22 @@ export async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBu
 }
 
 /**
+ * Removes the checkpoints of `dir` but the `newest` few and those of the epochs in `protect` (a
+ * babysat run's best epoch, the epochs it rolled back to). Only checkpoint directories go: the
+ * run's history and anything set aside stay.
+ *
+ * @example
+ * await pruneCheckpoints('runs/a', 20, [bestEpoch]);
+ */
+export async function pruneCheckpoints(dir: string, newest: number, protect: Iterable<number> = []): Promise<void> {
+  const checkpoints = await listCheckpoints(dir);
+  const kept = new Set([...checkpoints.slice(-newest).map((c) => c.epoch), ...protect]);
+  for (const checkpoint of checkpoints) {
+    if (!kept.has(checkpoint.epoch)) await fs.rm(checkpoint.path, { recursive: true, force: true });
+  }
+}
+
+/**
  * The notes saved with a checkpoint (a trial's learning curve and its pruning decision), read
  * from its model.json alone; undefined when they cannot be read.
  *

@@ -1,71 +1,66 @@
 /// <reference lib="dom" />
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/server.js';
 import { useBrowser } from '../helpers/browser.js';
+import { startDashboardRun, historyOf, until } from '../helpers/dashboardRun.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
-const CLI = path.resolve('dist/cli/main.js');
 const browser = useBrowser();
-
-const until = async (what: string, condition: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-const epochsIn = (dir: string) => {
-  try {
-    return (JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')) as { epochs: unknown[] }).epochs.length;
-  } catch {
-    return 0;
-  }
-};
 
 describe('the babysit dashboard in a real browser', () => {
   it('shows epochs as they arrive; pause, resume and stop from the page steer the run', async () => {
     const dir = path.join(tempDir(), 'run');
-    const child: ChildProcess = spawn(process.execPath, [CLI, 'babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '400', '--hidden', '16', '--dashboard', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    child.stdout!.on('data', (d) => (stdout += String(d)));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '400', '--hidden', '16', '--dashboard', '--json']);
+    const epochsIn = () => historyOf(dir).epochs.length;
     try {
-      await until('the dashboard address', () => /dashboard: http:\/\/127\.0\.0\.1:\d+/.test(stderr));
-      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
       const page = await browser().newPage();
-      await page.goto(url);
+      await page.goto(run.url);
+      // The token went into a cookie, and out of the address bar.
+      expect(page.url()).toBe(`${run.origin}/`);
       const summary = () => page.$eval('#report .summary', (e) => e.textContent ?? '');
       // An epoch arrives and the page redraws itself with it.
       await until('an epoch on the page', async () => /epochs? recorded/.test(await summary()));
       expect(await page.$$eval('figure.chart', (f) => f.map((e) => (e as HTMLElement).dataset.chart))).toEqual(['loss', 'accuracy', 'learning-rate']);
       await page.click('button[data-control="pause"]');
       // The run's own events say it paused: its control line, then no further epoch.
-      await until('the pause in the run’s output', () => /pause \(after step \d+\)/.test(stderr));
+      await until('the pause in the run’s output', () => /pause \(after step \d+\)/.test(run.stderr()));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const atPause = epochsIn(dir);
+      const atPause = epochsIn();
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(epochsIn(dir)).toBe(atPause);
+      expect(epochsIn()).toBe(atPause);
       await page.click('button[data-control="resume"]');
-      await until('epochs after the resume', () => epochsIn(dir) > atPause);
+      await until('epochs after the resume', () => epochsIn() > atPause);
       // A reload shows the whole history so far.
       await page.reload();
       await until('the reloaded page', async () => Number(/(\d+) epochs recorded/.exec(await summary())?.[1] ?? 0) > atPause);
       await page.click('button[data-control="stop"]');
-      expect(await exited).toBe(0);
-      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({ stopped: true });
-      expect(stderr).toMatch(/resume \(after step \d+\)/);
+      expect(await run.exited).toBe(0);
+      expect(JSON.parse(run.stdout().trim().split('\n').at(-1)!)).toMatchObject({ stopped: true });
+      expect(run.stderr()).toMatch(/resume \(after step \d+\)/);
       await page.close();
     } finally {
-      child.kill('SIGKILL');
+      run.child.kill('SIGKILL');
     }
   }, 120_000);
 });
+
+/** A request as curl sends it: any Host, any headers (fetch would not let a test set Host). */
+function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (response) => {
+      let body = '';
+      response.on('data', (d) => (body += String(d)));
+      // An event stream stays open: its first event is enough.
+      response.on('data', () => response.headers['content-type'] === 'text/event-stream' && response.destroy());
+      response.on('close', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
 
 describe('startDashboard', () => {
   it('binds 127.0.0.1, refuses a port in use clearly, and a broken page never reaches the run', async () => {
@@ -82,12 +77,79 @@ describe('startDashboard', () => {
         throw new Error('cannot draw');
       },
     });
-    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const response = await fetch(`${dashboard.url}/body`);
+    expect(dashboard.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
+    const token = new URL(dashboard.url).searchParams.get('token')!;
+    const response = await fetch(`${dashboard.origin}/body`, { headers: { 'x-rxgrad-token': token } });
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('cannot draw');
-    expect((await fetch(`${dashboard.url}/control`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${dashboard.origin}/control`, { method: 'POST', body: '{}', headers: { 'x-rxgrad-token': token, 'content-type': 'application/json' } })).status).toBe(404);
     expect(calls).toBe(1);
+    await dashboard.close();
+  });
+
+  it('serves only requests with its token, a Host of its own, and controls sent as JSON from its own origin', async () => {
+    const controls: unknown[] = [];
+    const dashboard = await startDashboard({ title: 't', body: () => '<p>the run</p>', control: (c) => (controls.push(c), 'sent') });
+    const token = new URL(dashboard.url).searchParams.get('token')!;
+    const { origin } = dashboard;
+    const json = { 'content-type': 'application/json', 'x-rxgrad-token': token };
+    const lr = JSON.stringify({ type: 'learningRate', value: 5 });
+    // Tokens are random, 256 bits: two dashboards never share one.
+    const other = await startDashboard({ title: 'u', body: () => '' });
+    expect(new URL(other.url).searchParams.get('token')).not.toBe(token);
+    await other.close();
+    // No token, a wrong one, a foreign Host (DNS rebinding), even with the right token.
+    for (const path of ['/', '/body', '/events']) {
+      expect((await rawRequest(`${origin}${path}`)).status, path).toBe(403);
+      expect((await rawRequest(`${origin}${path}?token=${token.replace(/.$/, token.endsWith('A') ? 'B' : 'A')}`)).status, path).toBe(403);
+      expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: `evil.example:${new URL(origin).port}` } })).status, path).toBe(403);
+      expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: 'evil.example' } })).body, path).not.toContain('the run');
+    }
+    expect((await rawRequest(`${origin}/body?token=${token}`)).body).toBe('<p>the run</p>');
+    expect((await rawRequest(`${origin}/body?token=${token}`, { headers: { host: `localhost:${new URL(origin).port}` } })).status).toBe(200);
+    // Controls: without the token, as text/plain (a 'simple' cross-site request), from another origin.
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: lr })).status).toBe(403);
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, 'content-type': 'text/plain' }, body: lr })).status).toBe(415);
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, body: lr })).status).toBe(415);
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin: 'http://evil.example' }, body: lr })).status).toBe(403);
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin: 'null' }, body: lr })).status).toBe(403);
+    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, host: `evil.example:${new URL(origin).port}`, origin: `http://evil.example:${new URL(origin).port}` }, body: lr })).status).toBe(403);
+    expect(controls).toEqual([]);
+    const sent = await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin }, body: lr });
+    expect([sent.status, sent.body]).toEqual([200, 'sent']);
+    expect(controls).toEqual([{ type: 'learningRate', value: 5 }]);
+    // The first visit trades the token in the address for a cookie of this port, and leaves the address.
+    const visit = await rawRequest(dashboard.url);
+    expect(visit.status).toBe(303);
+    expect(visit.headers.location).toBe('/');
+    const cookie = visit.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(new RegExp(`^rxgrad-dashboard-${new URL(origin).port}=${token}; HttpOnly; SameSite=Strict; Path=/$`));
+    const page = await rawRequest(`${origin}/`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    // Every response: no sniffing, no referrer (the token never leaks), the page's script by nonce only.
+    for (const response of [page, visit, await rawRequest(`${origin}/body`)]) {
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+    }
+    const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers['content-security-policy'] as string)![1]!;
+    expect(page.body).toContain(`<script nonce="${nonce}">`);
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline\'; script');
+    expect(page.body.match(/<script/g)).toHaveLength(1);
+    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(`${origin}/?token=${token}`, { headers: { cookie: cookie.split(';')[0]! } })).headers['content-security-policy'] as string)).toBeNull();
+    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(`${origin}/`, { headers: { cookie: cookie.split(';')[0]! } })).headers['content-security-policy'] as string)![1]).not.toBe(nonce);
+    await dashboard.close();
+  });
+
+  it('a page that connects after the end is told the run has ended, not that it goes on', async () => {
+    const dashboard = await startDashboard({ title: 't', body: () => '' });
+    const token = new URL(dashboard.url).searchParams.get('token')!;
+    expect((await rawRequest(`${dashboard.origin}/events?token=${token}`)).body).toBe('event: update\ndata: connected\n\n');
+    dashboard.notify('epoch 1 trained');
+    expect((await rawRequest(`${dashboard.origin}/events?token=${token}`)).body).toBe('event: update\ndata: epoch 1 trained\n\n');
+    dashboard.end('the run has ended');
+    expect((await rawRequest(`${dashboard.origin}/events?token=${token}`)).body).toBe('event: end\ndata: the run has ended\n\n');
     await dashboard.close();
   });
 });
@@ -95,14 +157,13 @@ describe('startDashboard', () => {
 describe('the tune dashboard', () => {
   it('serves the study as it runs and tells the page when trials finish', async () => {
     const study = path.join(tempDir(), 'study');
-    const child = spawn(process.execPath, [CLI, 'tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '3', '--parallel', '1', '--dashboard', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    const run = await startDashboardRun(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '3', '--parallel', '1', '--dashboard', '0']);
+    const token = { 'x-rxgrad-token': new URL(run.url).searchParams.get('token')! };
+    const url = run.origin;
     try {
-      await until('the dashboard address', () => /dashboard: http:\/\/127\.0\.0\.1:\d+/.test(stderr));
-      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)![1]!;
-      const events = await fetch(`${url}/events`);
+      // Without its token the study is not to be seen.
+      expect((await fetch(`${url}/body`)).status).toBe(403);
+      const events = await fetch(`${url}/events`, { headers: token });
       const reader = events.body!.getReader();
       let seen = '';
       // The page is told about trials as they go (epochs and ends, at most twice a second).
@@ -112,11 +173,11 @@ describe('the tune dashboard', () => {
         return done || /event: update\ndata: r0-\d{3}/.test(seen);
       });
       expect(seen).toMatch(/event: update\ndata: r0-\d{3}/);
-      await until('the study on the page', async () => (await (await fetch(`${url}/body`)).text()).includes('data-chart="history"'));
+      await until('the study on the page', async () => (await (await fetch(`${url}/body`, { headers: token })).text()).includes('data-chart="history"'));
       await reader.cancel();
-      expect(await exited).toBe(0);
+      expect(await run.exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      run.child.kill('SIGKILL');
     }
   }, 120_000);
 });

@@ -110,4 +110,35 @@ describe('babysit', () => {
     expect(two.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(two.epochs.at(-1)!.trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
   });
+  it('keeps the newest checkpoints, the best epoch and every epoch rolled back to (keep)', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const events = await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: { ...config, epochs: 6, learningRate: 0.5 }, dir, keep: 2 }).pipe(toArray()));
+    const epochs = only(events, 'epoch');
+    const best = epochs.reduce((a, b) => (b.validation!.loss < a.validation!.loss ? b : a));
+    const expected = new Set([best.epoch, 5, 6]);
+    expect(readdirSync(dir).sort()).toEqual([...[...expected].sort().map((e) => `epoch-000${e}`), 'history.json']);
+
+    const steered = path.join(tempDir(), 'steered');
+    const controls = new Subject<BabysitControl>();
+    let rolled = false;
+    let late = false;
+    const steps = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config: { ...config, epochs: 5 }, dir: steered, keep: 2, controls }).pipe(
+        tap((e) => {
+          if (!rolled && e.type === 'batch' && e.epoch === 3 && e.batch === 3) {
+            rolled = true;
+            controls.next({ type: 'rollback', epoch: 2 });
+          }
+          if (rolled && !late && e.type === 'batch' && e.epoch === 5) {
+            late = true;
+            controls.next({ type: 'rollback', epoch: 1 });
+          }
+        }),
+        toArray(),
+      ),
+    );
+    expect(only(steps, 'rolled-back').map((e) => e.epoch)).toEqual([2]);
+    expect(only(steps, 'refused').map((e) => e.control)).toEqual([{ type: 'rollback', epoch: 1 }]);
+    expect(readdirSync(steered).sort()).toEqual(['epoch-0002', 'epoch-0004', 'epoch-0005', 'history.json']);
+  });
 });
