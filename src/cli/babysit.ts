@@ -47,9 +47,6 @@ export function parseControl(line: string): BabysitControl | string {
 
 /** `rxgrad babysit`: one run, watched and steered from stdin (one command per line). */
 export async function babysitCommand(options: BabysitCommandOptions, io: CliIo): Promise<void> {
-  if (options.lrDecay && options.lrDecay.type !== 'inverse' && options.lrDecay.type !== 'constant') {
-    throw new UsageError('babysit: --lr-decay takes inverse:DECAY (or DECAY) here; change the rate by hand with "lr RATE"');
-  }
   const existing = await listCheckpoints(options.dir);
   if (!options.resume && existing.length > 0) {
     throw new UsageError(`--dir ${options.dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);

@@ -34,8 +34,8 @@ export interface CliIo {
 const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'adam'];
 
 /**
- * The training configuration the shared flags describe (an inverse-time --lr-decay becomes
- * `lrDecay`; other schedules are the caller's to apply).
+ * The training configuration the shared flags describe (an inverse-time --lr-decay is the number
+ * `lrDecay`, as a study writes it; any other schedule is kept whole).
  */
 export function configFromFlags(flags: TrainingFlags): TrainingConfig {
   if (!OPTIMIZERS.includes(flags.optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}; got '${String(flags.optimizer)}'`);
@@ -49,7 +49,7 @@ export function configFromFlags(flags: TrainingFlags): TrainingConfig {
     momentum: flags.momentum,
     momentumConvention: flags.momentumConvention,
     weightDecay: flags.weightDecay,
-    lrDecay: flags.lrDecay?.type === 'inverse' ? flags.lrDecay.decay : 0,
+    lrDecay: flags.lrDecay === undefined || flags.lrDecay.type === 'constant' ? 0 : flags.lrDecay.type === 'inverse' ? flags.lrDecay.decay : flags.lrDecay,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     seed: flags.seed,

@@ -6,9 +6,9 @@ import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
-import type { Schedule } from '../model/schedule.js';
+import { checked, parseSchedule, type Schedule, scheduleText } from '../model/schedule.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
-import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
+import { type DataColumns, loadModel, type ModelBundle, saveModel } from '../files/serialization.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
@@ -62,13 +62,26 @@ const CONFIG_TYPES: Record<(typeof CONFIG_KEYS)[number], [(v: unknown) => boolea
   beta2: [isNumberIn(0, 1), 'a number in [0, 1)'],
   epsilon: [(v) => typeof v === 'number' && v > 0, 'a positive number'],
   weightDecay: [isNumberIn(0, Infinity), 'a number ≥ 0'],
-  lrDecay: [isNumberIn(0, Infinity), 'a number ≥ 0'],
+  lrDecay: [(v) => scheduleSetting(v) !== undefined, "a number ≥ 0 (inverse-time decay), a schedule such as \"step:10:0.5\", or one as a run's history.json writes it"],
   batchSize: [isPositiveInteger, 'a positive integer'],
   epochs: [isPositiveInteger, 'a positive integer'],
   seed: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'an integer ≥ 0'],
   // What a study measured for this configuration (best.json): kept for the reader, not a setting.
   measured: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object (what a study measured)'],
 };
+
+/** A configuration file's lrDecay as a schedule: a number (inverse-time), the CLI's words, or a schedule object; undefined when it is none of these. */
+function scheduleSetting(value: unknown): Schedule | undefined {
+  try {
+    if (typeof value === 'number') return value >= 0 ? checked({ type: 'inverse', decay: value }) : undefined;
+    if (typeof value === 'string') return parseSchedule(value);
+    const kind = (value as { type?: unknown } | null)?.type;
+    if (typeof kind === 'string' && ['constant', 'inverse', 'exponential', 'step'].includes(kind)) return checked(value as Schedule);
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
 
 /**
  * Reads a `TrainingConfig` JSON file (what `rxgrad tune` writes as best.json) into train options;
@@ -104,7 +117,7 @@ export async function applyConfigFile(options: TrainCommandOptions, file: string
     if (config[key] === undefined || config[key] === null) continue;
     const option = flag[key] ?? key;
     if (given(option)) continue;
-    if (key === 'lrDecay') merged.lrDecay = Number(config.lrDecay) > 0 ? { type: 'inverse', decay: Number(config.lrDecay) } : undefined;
+    if (key === 'lrDecay') merged.lrDecay = scheduleSetting(config.lrDecay);
     else merged[option] = config[key];
   }
   return merged as unknown as TrainCommandOptions;
@@ -135,31 +148,43 @@ interface RunSetup {
   batchSize: number;
 }
 
-/** Flags that fix what a saved model is: given on a resume, they must agree with it. */
-const FIXED_ON_RESUME = ['hidden', 'activation', 'batchNorm', 'optimizer'] as const;
-
-/** Refuses a resume whose flags ask for another architecture or optimizer than the saved model has. */
-function checkResumeFlags(options: TrainCommandOptions, saved: { network: Network; optimizer: Optimizer }, given: (option: string) => boolean): void {
+/**
+ * A saved run's settings that a resume cannot change, each with the flag that sets it: what the
+ * saved model has and what the command line asks for, as text. Only --lr changes on a resume (a
+ * new initial rate, recorded in the history at that epoch); --epochs, the data to evaluate and
+ * where to save are about this command, not the run.
+ */
+function fixedOnResume(options: TrainCommandOptions, saved: ModelBundle & { optimizer: Optimizer; progress: NonNullable<ModelBundle['progress']> }): readonly { flag: string; name: string; saved: string; asked: string }[] {
   const spec = saved.network.spec;
   const dense = spec.layers.filter((l) => l.type === 'dense');
-  const savedValues: Record<(typeof FIXED_ON_RESUME)[number], string> = {
-    hidden: JSON.stringify(dense.slice(0, -1).map((l) => (l.type === 'dense' ? l.units : 0))),
-    activation: spec.layers.find((l) => l.type === 'activation')?.fn ?? options.activation,
-    batchNorm: String(spec.layers.some((l) => l.type === 'batchNorm')),
-    optimizer: saved.optimizer.config.type,
-  };
-  const asked: Record<(typeof FIXED_ON_RESUME)[number], string> = {
-    hidden: JSON.stringify(options.hidden),
-    activation: options.activation,
-    batchNorm: String(options.batchNorm),
-    optimizer: options.optimizer,
-  };
-  for (const name of FIXED_ON_RESUME) {
-    if (given(name) && asked[name] !== savedValues[name]) {
-      const flag = name === 'batchNorm' ? '--no-batch-norm' : `--${name}`;
-      throw new UsageError(`${flag} cannot change when resuming: the model in ${options.resume} has ${name} ${savedValues[name]}, the command line asks for ${asked[name]}`);
-    }
-  }
+  const optimizer = saved.optimizer.config;
+  const beta = optimizer.type === 'adam' ? optimizer.beta1 : optimizer.type === 'sgd' ? undefined : optimizer.beta;
+  const schedule = (s: Schedule | undefined) => scheduleText(s === undefined || (s.type === 'inverse' && s.decay === 0) ? { type: 'constant' } : s);
+  const rows: { flag: string; name: string; saved: string; asked: string }[] = [
+    { flag: '--hidden', name: 'hidden', saved: JSON.stringify(dense.slice(0, -1).map((l) => (l.type === 'dense' ? l.units : 0))), asked: JSON.stringify(options.hidden) },
+    { flag: '--activation', name: 'activation', saved: spec.layers.find((l) => l.type === 'activation')?.fn ?? options.activation, asked: options.activation },
+    { flag: '--no-batch-norm', name: 'batchNorm', saved: String(spec.layers.some((l) => l.type === 'batchNorm')), asked: String(options.batchNorm) },
+    { flag: '--optimizer', name: 'optimizer', saved: optimizer.type, asked: options.optimizer },
+    { flag: '--momentum', name: 'momentum', saved: optimizer.type === 'sgd' ? 'none (sgd)' : String(beta ?? 0.9), asked: String(options.momentum) },
+    { flag: '--momentum-convention', name: 'momentumConvention', saved: optimizer.type === 'momentum' ? (optimizer.convention ?? 'ewa') : `none (${optimizer.type})`, asked: options.momentumConvention },
+    { flag: '--weight-decay', name: 'weightDecay', saved: String(optimizer.weightDecay ?? 0), asked: String(options.weightDecay) },
+    { flag: '--lr-decay', name: 'lrDecay', saved: schedule(saved.progress.schedule), asked: schedule(options.lrDecay) },
+    { flag: '--batch-size', name: 'batchSize', saved: String(saved.progress.batchSize), asked: String(options.batchSize) },
+    { flag: '--seed', name: 'seed', saved: String(saved.progress.seed), asked: String(options.seed) },
+    { flag: '--no-normalize', name: 'normalize', saved: String(saved.standardizer !== undefined), asked: String(options.normalize) },
+    { flag: '--label', name: 'label', saved: saved.columns?.label ?? options.label, asked: options.label },
+    { flag: '--features', name: 'features', saved: (saved.columns?.features ?? []).join(','), asked: (options.features ?? []).join(',') },
+  ];
+  return rows;
+}
+
+/** Refuses a resume whose flags ask for other settings than the saved run has, naming every one. */
+function checkResumeFlags(options: TrainCommandOptions, saved: Parameters<typeof fixedOnResume>[1], given: (option: string) => boolean): void {
+  if (options.config) throw new UsageError(`--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`);
+  const changed = fixedOnResume(options, saved).filter((row) => given(row.name) && row.saved !== row.asked);
+  if (changed.length === 0) return;
+  const list = changed.map((row) => `${row.flag} cannot change when resuming: the model in ${options.resume} has ${row.name} ${row.saved}, the command line asks for ${row.asked}`);
+  throw new UsageError(`${list.join('; ')} (on a resume only --lr changes the run; leave the others out)`);
 }
 
 /**
@@ -184,17 +209,24 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
   if (options.resume) {
     const saved = await loadModel(options.resume, backend);
     if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
-    checkResumeFlags(options, { network: saved.network, optimizer: saved.optimizer }, given);
-    const done = saved.progress.epochsCompleted;
+    const progress = saved.progress;
+    checkResumeFlags(options, { ...saved, optimizer: saved.optimizer, progress }, given);
+    const done = progress.epochsCompleted;
     if (done >= options.epochs) {
       throw new UsageError(`--resume ${options.resume}: the model has already trained ${done} epochs and --epochs asks for ${options.epochs} in all; give --epochs above ${done} to train more`);
     }
     if (saved.network.inputSize !== layout.cols) {
       throw new DataError('the data does not fit the model being resumed', { file: options.data, expected: `${saved.network.inputSize} features`, actual: `${layout.cols}` });
     }
+    // A new --lr is the run's initial rate from here on (the schedule scales it as before); the moments carry over.
+    let optimizer = saved.optimizer;
+    if (given('lr') && options.lr !== optimizer.config.learningRate) {
+      optimizer = createOptimizer({ ...optimizer.config, learningRate: options.lr }, backend);
+      optimizer.restore(saved.optimizer.state());
+    }
     return {
       network: saved.network,
-      optimizer: saved.optimizer,
+      optimizer,
       standardizer: saved.standardizer,
       schedule: saved.progress.schedule,
       columns: saved.columns ?? columns,
@@ -278,7 +310,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const history = options.save
     ? await RunHistoryWriter.open(
         options.save,
-        { kind: 'train', config: { ...configFromFlags(options), batchSize, seed }, network: network.spec, data: { train: options.data, ...(options.validation !== undefined ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) }, ...(columns.classNames ? { classNames: columns.classNames } : {}) },
+        { kind: 'train', config: { ...configFromFlags(options), learningRate: optimizer.config.learningRate, batchSize, seed }, network: network.spec, data: { train: options.data, ...(options.validation !== undefined ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) }, ...(columns.classNames ? { classNames: columns.classNames } : {}) },
         options.resume ? { resumeFrom: initialEpoch } : {},
       )
     : undefined;

@@ -71,6 +71,25 @@ export function parseSchedule(text: string): Schedule {
 }
 
 /**
+ * A schedule in the words `parseSchedule` reads back.
+ *
+ * @example
+ * scheduleText({ type: 'step', every: 10, gamma: 0.5 }); // 'step:10:0.5'
+ */
+export function scheduleText(schedule: Schedule): string {
+  switch (schedule.type) {
+    case 'constant':
+      return 'none';
+    case 'inverse':
+      return `inverse:${schedule.decay}`;
+    case 'exponential':
+      return `exponential:${schedule.rate}`;
+    case 'step':
+      return `step:${schedule.every}:${schedule.gamma}`;
+  }
+}
+
+/**
  * Throws a RangeError naming the bad value if a schedule's numbers are out of range.
  *
  * @example

@@ -1,3 +1,4 @@
+import { type Schedule, scheduleText } from '../model/schedule.js';
 import type { HistoryEpoch, RunHistory } from '../training/runHistory.js';
 import { axis, type ChartSpec, GRID, renderChart } from './charts.js';
 import { escapeHtml, readableNumber } from './format.js';
@@ -61,7 +62,7 @@ export function runReportData(history: RunHistory): RunReportData {
 
 function controlLabel(control: Readonly<Record<string, unknown>>): string {
   const type = String(control.type);
-  if (type === 'learningRate') return `lr ${readableNumber(Number(control.value))}`;
+  if (type === 'learningRate') return `lr ${readableNumber(Number(control.value))}${control.resumed ? ' (resumed)' : ''}`;
   if (type === 'rollback') return `rollback to ${String(control.epoch)}`;
   return type;
 }
@@ -145,7 +146,7 @@ export function runReportBody(history: RunHistory): string {
     .join('');
   const config = Object.entries(history.config)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(typeof v === 'number' ? readableNumber(v) : typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(k === 'lrDecay' && typeof v === 'object' ? scheduleText(v as Schedule) : typeof v === 'number' ? readableNumber(v) : typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
     .join('');
   const data$ = Object.entries(history.data)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)

@@ -65,7 +65,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Keeps a run's history file up to date: an epoch, a rollback (a new branch, the old epochs kept),
  * a control, the newest confusion matrix; each `save` replaces the file whole (temporary + rename).
  * Opening an existing history continues it (a resumed run): epochs of the current branch after
- * `resumeFrom` are dropped, since training repeats them.
+ * `resumeFrom` are dropped, since training repeats them; the configuration stays the one the run
+ * started with, and a resume at another learning rate is recorded as a control at that epoch.
  *
  * @example
  * const history = await RunHistoryWriter.open('runs/a', { kind: 'train', config, network: net.spec, data: { train: 'train.arrow' } });
@@ -84,7 +85,11 @@ export class RunHistoryWriter {
     if (existing) {
       const branch = existing.branches.at(-1)?.id ?? 0;
       const epochs = existing.epochs.filter((e) => e.branch !== branch || e.epoch <= options.resumeFrom!);
-      return new RunHistoryWriter(file, { ...existing, config: base.config, epochs, branches: [...existing.branches], controls: [...existing.controls] });
+      // The run keeps the settings it started with; a resume at another learning rate is a change at that epoch.
+      const controls = [...existing.controls];
+      const rate = [...controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value ?? existing.config.learningRate;
+      if (base.config.learningRate !== rate) controls.push({ branch, epoch: options.resumeFrom! + 1, afterStep: 0, control: { type: 'learningRate', value: base.config.learningRate, resumed: true } });
+      return new RunHistoryWriter(file, { ...existing, data: base.data, epochs, branches: [...existing.branches], controls });
     }
     return new RunHistoryWriter(file, { format: HISTORY_FORMAT, version: HISTORY_VERSION, ...base, epochs: [], branches: [{ id: 0, from: 0 }], controls: [] });
   }

@@ -22,8 +22,11 @@ export interface TrainingConfig {
   readonly beta2?: number | undefined;
   readonly epsilon?: number | undefined;
   readonly weightDecay: number;
-  /** Inverse-time decay: α = α₀/(1 + lrDecay·epoch); 0 for none. */
-  readonly lrDecay: number;
+  /**
+   * How the learning rate falls from epoch to epoch: a number is inverse-time decay,
+   * α = α₀/(1 + lrDecay·epoch), 0 for none (what a study samples); or any `Schedule`.
+   */
+  readonly lrDecay: number | Schedule;
   readonly batchSize: number;
   readonly epochs: number;
   readonly seed: number;
@@ -77,7 +80,10 @@ export function optimizerConfigOf(config: TrainingConfig): OptimizerConfig {
  *
  * @example
  * scheduleOf({ ...DEFAULT_TRAINING_CONFIG, lrDecay: 0.1 }) // { type: 'inverse', decay: 0.1 }
+ * scheduleOf({ ...DEFAULT_TRAINING_CONFIG, lrDecay: { type: 'step', every: 1, gamma: 0.5 } }) // that schedule
  */
 export function scheduleOf(config: TrainingConfig): Schedule {
-  return config.lrDecay > 0 ? { type: 'inverse', decay: config.lrDecay } : { type: 'constant' };
+  const decay = config.lrDecay;
+  if (typeof decay === 'object') return decay.type === 'inverse' && decay.decay === 0 ? { type: 'constant' } : decay;
+  return decay > 0 ? { type: 'inverse', decay } : { type: 'constant' };
 }

@@ -128,7 +128,7 @@ export function configFromParams(params: Params, base: TrainingConfig): Training
     beta2: num('beta2', base.beta2),
     epsilon: num('epsilon', base.epsilon),
     weightDecay: num('weightDecay', base.weightDecay)!,
-    lrDecay: num('lrDecay', base.lrDecay)!,
+    lrDecay: params.lrDecay === undefined ? base.lrDecay : Number(params.lrDecay),
     batchSize: num('batchSize', base.batchSize)!,
   };
 }

@@ -42,6 +42,56 @@ describe('the command line has no traps', () => {
     expect(index().progress.epochsCompleted).toBe(3);
   });
 
+  it('--resume with --lr trains at the new rate and records the change at that epoch; every other setting of the run is refused, all named at once', async () => {
+    const model = path.join(tempDir(), 'model');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '2', '--save', model)).code).toBe(0);
+    const resumed = await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--resume', model, '--lr', '0.005');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const history = JSON.parse(readFileSync(path.join(model, 'history.json'), 'utf8')) as { config: { learningRate: number }; epochs: { epoch: number; learningRate: number }[]; controls: { epoch: number; afterStep: number; control: Record<string, unknown> }[] };
+    expect(history.config.learningRate).toBe(0.001);
+    expect(history.epochs.map((e) => e.learningRate)).toEqual([0.001, 0.001, 0.005]);
+    expect(history.controls).toEqual([{ branch: 0, epoch: 3, afterStep: 0, control: { type: 'learningRate', value: 0.005, resumed: true } }]);
+    const saved = JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { optimizer: { config: { learningRate: number } } };
+    expect(saved.optimizer.config.learningRate).toBe(0.005);
+    // Resumed again without --lr, it goes on at 0.005 and records no new change.
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '4', '--resume', model)).code).toBe(0);
+    const again = JSON.parse(readFileSync(path.join(model, 'history.json'), 'utf8')) as typeof history;
+    expect(again.epochs.map((e) => e.learningRate)).toEqual([0.001, 0.001, 0.005, 0.005]);
+    expect(again.controls).toHaveLength(1);
+
+    const refused = await run('train', '--data', DIGITS_TRAIN, '--epochs', '6', '--resume', model, '--batch-size', '32', '--seed', '3', '--lr-decay', 'step:1:0.5', '--weight-decay', '0.01', '--no-normalize');
+    expect(refused.code).toBe(2);
+    for (const line of [
+      '--batch-size cannot change when resuming: the model in ' + model + ' has batchSize 64, the command line asks for 32',
+      'seed 0, the command line asks for 3',
+      'lrDecay none, the command line asks for step:1:0.5',
+      'weightDecay 0, the command line asks for 0.01',
+      'normalize true, the command line asks for false',
+    ]) expect(refused.stderr).toContain(line);
+    // Settings equal to the saved ones are no change.
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--batch-size', '64', '--seed', '0', '--lr-decay', 'none')).code).toBe(0);
+    const config = path.join(tempDir(), 'best.json');
+    writeFileSync(config, JSON.stringify({ learningRate: 0.01 }));
+    expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '6', '--resume', model, '--config', config)).toMatchObject({ code: 2, stderr: expect.stringContaining('--config cannot be given with --resume') });
+    expect(JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')).progress.epochsCompleted).toBe(5);
+  });
+
+  it('--lr-decay step:1:0.5 is the schedule trained, recorded in the history and shown in the report', async () => {
+    const model = path.join(tempDir(), 'model');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--lr', '0.01', '--lr-decay', 'step:1:0.5', '--save', model)).code).toBe(0);
+    const history = JSON.parse(readFileSync(path.join(model, 'history.json'), 'utf8')) as { config: { lrDecay: unknown }; epochs: { learningRate: number }[] };
+    expect(history.config.lrDecay).toEqual({ type: 'step', every: 1, gamma: 0.5 });
+    expect(history.epochs.map((e) => e.learningRate)).toEqual([0.01, 0.005, 0.0025]);
+    expect((await run('report', model)).code).toBe(0);
+    expect(readFileSync(path.join(model, 'report.html'), 'utf8')).toMatch(/<th>lrDecay<\/th><td>step:1:0\.5<\/td>/);
+    // The configuration a run records trains the same schedule again through --config.
+    const config = path.join(tempDir(), 'config.json');
+    writeFileSync(config, JSON.stringify({ lrDecay: history.config.lrDecay, learningRate: 0.01, epochs: 3 }));
+    const again = path.join(tempDir(), 'again');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--config', config, '--save', again)).code).toBe(0);
+    expect((JSON.parse(readFileSync(path.join(again, 'history.json'), 'utf8')) as typeof history).epochs.map((e) => e.learningRate)).toEqual([0.01, 0.005, 0.0025]);
+  });
+
   it('babysit into a directory holding a run, without --resume, is refused', async () => {
     const dir = path.join(tempDir(), 'run');
     expect((await cli(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '1'])).code).toBe(0);

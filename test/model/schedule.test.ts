@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, parseSchedule } from '../../src/model/schedule.js';
+import { learningRateAt, parseSchedule, scheduleText } from '../../src/model/schedule.js';
 
 describe('learning-rate schedules', () => {
   it('inverse decay: α₀/(1 + decay·epoch)', () => {
@@ -10,6 +10,9 @@ describe('learning-rate schedules', () => {
   });
   it('step: α₀·γ^⌊epoch/every⌋', () => {
     expect([0, 9, 10, 25].map((e) => learningRateAt(1, { type: 'step', every: 10, gamma: 0.5 }, e))).toEqual([1, 1, 0.5, 0.25]);
+  });
+  it('writes each schedule in the words parseSchedule reads back', () => {
+    for (const text of ['none', 'inverse:0.5', 'exponential:0.9', 'step:5:0.1']) expect(scheduleText(parseSchedule(text))).toBe(text);
   });
   it('parses the CLI forms and rejects the rest', () => {
     expect(parseSchedule('0.1')).toEqual({ type: 'inverse', decay: 0.1 });

@@ -110,6 +110,13 @@ describe('babysit', () => {
     expect(two.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(two.epochs.at(-1)!.trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
   });
+  it('trains any schedule a configuration names, and records it', async () => {
+    const dir = path.join(tempDir(), 'step');
+    const schedule = { type: 'step', every: 1, gamma: 0.5 } as const;
+    const epochs = only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...config, lrDecay: schedule }, dir }).pipe(toArray())), 'epoch');
+    expect(epochs.map((e) => e.learningRate)).toEqual([0.01, 0.005, 0.0025]);
+    expect((await readRunHistory(dir)).config.lrDecay).toEqual(schedule);
+  });
   it('keeps the newest checkpoints, the best epoch and every epoch rolled back to (keep)', async () => {
     const dir = path.join(tempDir(), 'run');
     const events = await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: { ...config, epochs: 6, learningRate: 0.5 }, dir, keep: 2 }).pipe(toArray()));
