@@ -3,6 +3,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { StudyError } from '../errors.js';
+import { portableObjective } from '../tuning/objective.js';
 import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
 import type { DataDigest } from './dataDigest.js';
 import { jobId, studyKey, studyKeys, TRIAL_QUEUE } from './keys.js';
@@ -69,7 +70,14 @@ export class RedisTrialPool {
     this.renew.unref();
   }
 
+  /** The objective the workers score each epoch by (ASHA's decisions are theirs). */
+  get objective(): TrialJobData['objective'] {
+    return this.job.objective;
+  }
+
   static async open(url: string, dir: string, job: Omit<TrialJobData, 'spec' | 'study'>): Promise<RedisTrialPool> {
+    // Refused before connecting: the workers can only score an objective they know by name.
+    portableObjective(job.objective);
     const redis = await openRedis(url);
     const study = studyKey(dir);
     const claim = `${hostname()} pid ${process.pid}`;

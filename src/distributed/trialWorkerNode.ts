@@ -5,6 +5,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import { concatMap, lastValueFrom } from 'rxjs';
 import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
 import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
+import { portableObjective } from '../tuning/objective.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
 import { TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
@@ -97,9 +98,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     await fs.rm(localDir, { recursive: true, force: true });
     const restored = await checkpoints.download(spec.id, localDir);
     log(`${spec.id}: ${restored > 0 ? `resuming from the checkpoint of epoch ${restored}` : 'starting'} (attempt ${attempt})`);
-    const score = (point: CurvePoint) => (objective.name === 'val-loss' ? -point.validationLoss : point.validationAccuracy);
+    const scored = portableObjective(objective);
     const pruner = asha ? redisAsha(redis, study, asha) : undefined;
-    const decide = async (trial: string, point: CurvePoint) => (pruner ? (await pruner.decide(trial, point.epoch, score(point))) === 'continue' : true);
+    const decide = async (trial: string, point: CurvePoint) => (pruner ? (await pruner.decide(trial, point.epoch, scored.score(point))) === 'continue' : true);
     let record: TrialRecord | undefined;
     try {
       await lastValueFrom(

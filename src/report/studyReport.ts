@@ -1,6 +1,6 @@
 import { ashaRungs } from '../tuning/asha.js';
 import { type Distribution, type ParamValue, valueAt } from '../tuning/distributions.js';
-import { objectiveSetting, scoreOf } from '../tuning/objective.js';
+import { curveValue, objectiveLabel, objectiveSetting, scoreOf } from '../tuning/objective.js';
 import type { UnitBox } from '../tuning/samplers.js';
 import type { SearchSpace } from '../tuning/space.js';
 import { type StudySettings, summarizeStudy } from '../tuning/study.js';
@@ -103,11 +103,11 @@ const percentile = (sorted: readonly number[], q: number) => {
 export function studyReportData(input: StudyInput, options: StudyReportOptions = {}): StudyReportData {
   const { curveLimit = 200, bestCurves = 20 } = options;
   const objective = objectiveSetting(input.settings);
-  const builtIn = objective.name === 'val-loss' ? 'loss' : 'accuracy';
-  const label = objective.name === 'val-loss' ? 'validation loss' : objective.name === 'val-accuracy' ? 'validation accuracy' : objective.name;
+  const label = objectiveLabel(objective);
   const valueOf = (r: TrialRecord): number | null => r.objective?.value ?? (objective.name === 'val-loss' ? r.validationLoss : r.validationAccuracy);
-  // The curves show the objective where the records hold it per epoch (the built-in metrics).
-  const pointValue = (p: TrialRecord['curve'][number]) => (builtIn === 'loss' ? p.validationLoss : p.validationAccuracy);
+  // Per epoch: a built-in metric, or what the study recorded for a custom objective (NaN, not drawn, where it recorded none).
+  const perEpoch = curveValue(objective);
+  const pointValue = (p: TrialRecord['curve'][number]) => perEpoch(p) ?? Number.NaN;
   const records = [...input.records].sort((a, b) => a.id.localeCompare(b.id));
   const scored = records.filter((r) => r.status !== 'failed' && valueOf(r) !== null && Number.isFinite(valueOf(r)!));
   const better = (a: number, b: number) => (objective.direction === 'maximize' ? a > b : a < b);

@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
-import { StudyError } from '../errors.js';
+import { SearchSpaceError, StudyError } from '../errors.js';
 
 export { StudyError };
 import { writeFileAtomic } from '../files/atomicFiles.js';
@@ -77,6 +77,8 @@ export interface StudyOptions {
 
 /** Runs trials somewhere: this process's worker threads, or workers elsewhere. */
 export interface TrialPool {
+  /** The objective the pool scores each epoch by, where it scores them itself (workers elsewhere: a built-in one). */
+  readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' };
   run(spec: TrialSpec, decide: (trial: string, point: CurvePoint) => boolean | Promise<boolean>): Observable<TrialEvent>;
   /** Called once a trial's record is written: what the pool kept for it can go. */
   forget?(trial: string): Promise<void>;
@@ -241,6 +243,12 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   checkSpace(space);
   const names = Object.keys(space).sort();
   const objective = objectiveOf(settings.objective, options.objective);
+  // A pool elsewhere scores each epoch (for ASHA) where the trial runs: by a built-in objective only, and the study's.
+  const scoredBy = options.pool?.objective;
+  if (scoredBy && !objective.builtIn) throw new SearchSpaceError(`objective '${objective.name}': a function of this process cannot be scored by the pool's workers on other machines; use val-accuracy or val-loss, or run the study on this machine's threads`);
+  if (scoredBy && (scoredBy.name !== objective.name || scoredBy.direction !== objective.direction)) {
+    throw new SearchSpaceError(`objective: the study is scored by ${objective.name} (${objective.direction}), its pool's workers by ${scoredBy.name} (${scoredBy.direction})`);
+  }
   const tpeSettings = tpeSettingsOf(settings.sampler);
 
   // One process runs a study at a time: the lock is held from the first read to the end.
@@ -300,8 +308,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
         const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : pool ? pool.run(spec, decide) : runTrial(spec, decide));
 
         const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
-          const last = finished.curve.at(-1);
-          const record: TrialRecord = last ? { ...finished, objective: objective.record(last) } : finished;
+          const record = objective.finish(finished);
           await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
           records.set(t.id, record);
           suggested.delete(t.id);

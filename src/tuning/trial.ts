@@ -39,6 +39,8 @@ export interface CurvePoint {
   readonly validationLoss: number;
   readonly validationAccuracy: number;
   readonly seconds: number;
+  /** A custom objective's value at this epoch, as the study recorded it (built-in ones are the fields above). */
+  readonly objective?: number;
 }
 
 /** The durable record of a finished trial. */

@@ -8,6 +8,7 @@ import { studyKey, studyKeys } from '../../src/distributed/keys.js';
 import { decisionFollows, redisAsha } from '../../src/distributed/redisAsha.js';
 import { redactRedisUrl } from '../../src/distributed/redisConnection.js';
 import { RedisTrialPool } from '../../src/distributed/redisTrialPool.js';
+import { objectiveOf } from '../../src/tuning/objective.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 import { startRedis } from '../helpers/redis.js';
@@ -51,7 +52,7 @@ describe('a study on Redis', () => {
   it('a coordinator and two worker processes finish a 24-trial ASHA study: every trial recorded once, every decision consistent with its logged scores', async () => {
     const study = path.join(tempDir(), 'study');
     const workers = [rxgrad(['worker', '--redis', redis.url]), rxgrad(['worker', '--redis', redis.url])];
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--redis', redis.url, '--json']);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--objective', 'val-loss', '--redis', redis.url, '--json']);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 24 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
@@ -64,6 +65,9 @@ describe('a study on Redis', () => {
     const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
     expect(log.length).toBeGreaterThanOrEqual(24);
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
+    // The workers scored by the study's objective (val-loss, minimized), as the objective module scores it.
+    const scored = objectiveOf({ name: 'val-loss', direction: 'minimize' }, undefined);
+    for (const entry of log) expect(entry.score).toBe(scored.score(done.find((r) => r.id === entry.trial)!.curve.find((p) => p.epoch === entry.epoch)!));
     for (const r of done) expect(r.status === 'pruned').toBe(log.some((e) => e.trial === r.id && e.decision === 'prune'));
     // Finished trials leave no checkpoint behind.
     expect(await client.keys(`${studyKeys(studyKey(study)).checkpoint('*')}`)).toEqual([]);
@@ -117,6 +121,8 @@ describe('a study on Redis', () => {
     const options = { digest, objective: { name: 'val-accuracy', direction: 'maximize' as const } };
     const pool = await RedisTrialPool.open(redis.url, study, options);
     await expect(RedisTrialPool.open(redis.url, study, options)).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
+    // A metric of this process's own cannot be scored by workers elsewhere: refused before anything is queued.
+    await expect(RedisTrialPool.open(redis.url, path.join(tempDir(), 'own'), { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
     await pool.close();
     const again = await RedisTrialPool.open(redis.url, study, options);
     await again.close();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
+import { EMPTY, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { SearchSpaceError } from '../../src/errors.js';
 import { choice, logUniform, oneMinusLogUniform } from '../../src/tuning/distributions.js';
@@ -8,6 +8,9 @@ import type { SearchSpace } from '../../src/tuning/space.js';
 import { readTrialRecords, runStudy, type StudyEvent, type StudySettings, summarizeStudy } from '../../src/tuning/study.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { tpe } from '../../src/tuning/tpe.js';
+import { curveValue, OBJECTIVES, objectiveOf, portableObjective } from '../../src/tuning/objective.js';
+import { readStudyInput } from '../../src/report/writeReport.js';
+import { studyReportData } from '../../src/report/studyReport.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
@@ -93,6 +96,38 @@ describe('a TPE study', () => {
     );
     for (const r of await readTrialRecords(own)) expect(r.objective!.value).toBeCloseTo(1 - r.validationAccuracy!, 12);
   }, 120_000);
+
+  it('a custom objective is recorded at every epoch, and the report draws it, not accuracy under its name', async () => {
+    const dir = path.join(tempDir(), 'own');
+    const errorRate = { name: 'error-rate', direction: 'minimize', value: (v: { accuracy: number }) => 1 - v.accuracy } as const;
+    const own = settings({ sampler: 'random', objective: { name: 'error-rate', direction: 'minimize' }, base: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 2 } });
+    await lastValueFrom(runStudy({ dir, space, settings: own, trials: 2, objective: errorRate }).pipe(toArray()));
+    const input = await readStudyInput(dir);
+    for (const r of input.records) for (const p of r.curve) expect(p.objective).toBeCloseTo(1 - p.validationAccuracy, 12);
+    const data = studyReportData(input);
+    expect(data.objective.label).toBe('error-rate');
+    expect(data.curves.flatMap((c) => c.points.map((p) => p[1]))).toEqual(input.records.flatMap((r) => r.curve.map((p) => p.objective)));
+    expect(data.curves.flatMap((c) => c.points.map((p) => p[1]))).not.toContain(input.records[0]!.curve[0]!.validationAccuracy);
+  }, 120_000);
+
+  it('a pool whose workers score elsewhere takes only a built-in objective, the study\'s', () => {
+    const pool = { objective: { name: 'val-accuracy', direction: 'maximize' as const }, run: () => EMPTY };
+    const errorRate = { name: 'error-rate', direction: 'minimize', value: (v: { accuracy: number }) => 1 - v.accuracy } as const;
+    expect(() => runStudy({ dir: tempDir(), space, settings: settings({ objective: { name: 'error-rate', direction: 'minimize' } }), trials: 2, objective: errorRate, pool })).toThrow(/'error-rate': a function of this process cannot be scored by the pool's workers on other machines/);
+    expect(() => runStudy({ dir: tempDir(), space, settings: settings({ objective: { name: 'val-loss', direction: 'minimize' } }), trials: 2, pool })).toThrow(/scored by val-loss \(minimize\), its pool's workers by val-accuracy \(maximize\)/);
+    expect(() => runStudy({ dir: tempDir(), space, settings: settings(), trials: 2, pool })).not.toThrow();
+  });
+
+  it('one objective module scores a point wherever it is scored: here, on a worker and in the report', () => {
+    const point = { epoch: 1, trainLoss: 0.5, validationLoss: 0.4, validationAccuracy: 0.9, seconds: 1 };
+    for (const setting of [OBJECTIVES['val-loss'], OBJECTIVES['val-accuracy']]) {
+      const here = objectiveOf(setting, undefined);
+      expect(portableObjective(setting).score(point)).toBe(here.score(point));
+      expect(curveValue(setting)(point)).toBe(here.record(point).value);
+    }
+    expect(portableObjective(OBJECTIVES['val-loss']).score(point)).toBe(-0.4);
+    expect(() => portableObjective({ name: 'error-rate', direction: 'minimize' })).toThrow(/cannot be scored by workers on other machines/);
+  });
 
   it('refuses an unknown parameter in a space built in code', () => {
     expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(SearchSpaceError);
