@@ -3,11 +3,11 @@ import { filter, lastValueFrom, map, merge, Observable, reduce, share, Subject, 
 import { startDashboard } from '../dashboard/server.js';
 import { runReportBody } from '../report/runReport.js';
 import type { RunHistory } from '../training/runHistory.js';
-import { readData } from '../streams/readData.js';
+import { inspectData, readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { listCheckpoints } from '../training/checkpoints.js';
-import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeDashboardAddress, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
 export interface BabysitCommandOptions extends TrainingFlags {
@@ -54,6 +54,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo):
   const config = configFromFlags(options);
   // Progress within an epoch on a terminal, as train shows it: the steps of an epoch from a count
   // of the rows (before stdin is read, so that no command typed meanwhile is lost).
+  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }));
   const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }).pipe(reduce((n, block) => n + block.rows, 0)));
   const input = io.stdin ?? process.stdin;
   const lines = createInterface({ input, terminal: false });

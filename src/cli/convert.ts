@@ -5,7 +5,7 @@ import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
 import { inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
-import { type CliIo, writeLine } from './io.js';
+import { type CliIo, writeLeftOutColumns, writeLine } from './io.js';
 
 /** Options of `rxgrad convert`. */
 export interface ConvertCommandOptions {
@@ -48,6 +48,7 @@ export async function convertCommand(input: string, output: string, options: Con
   const labels = labelled && !probe.classNames ? await inspectLabels(input, { ...fileOptions, label: options.label, features: options.features }) : undefined;
   const classNames = labels && labels.names.length > 0 && !(labels.numeric && labels.names.every((n, i) => Number(n) === i)) ? labels.names : probe.classNames;
   const layout = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
+  writeLeftOutColumns(io.stderr, layout);
   const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
   const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
   const columnsOf = (block: ExampleBlock): ColumnData[] => [...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])];

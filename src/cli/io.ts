@@ -64,6 +64,18 @@ export function writeLine(stream: Writable, line = ''): void {
   stream.write(`${line}\n`);
 }
 
+/**
+ * Says which columns a file's default features leave out, and why: one line for columns that are
+ * not numbers, one for pandas' row index.
+ *
+ * @example
+ * writeLeftOutColumns(io.stderr, await inspectData('train.csv', { label: 'label' }));
+ */
+export function writeLeftOutColumns(stream: Writable, layout: { readonly ignored?: readonly string[] | undefined; readonly indexColumns?: readonly string[] | undefined }): void {
+  if (layout.indexColumns) writeLine(stream, `rxgrad: pandas' row index, so not used as features: ${layout.indexColumns.map((n) => (n === '' ? '"" (the unnamed first column)' : n)).join(', ')} (choose the features with --features)`);
+  if (layout.ignored) writeLine(stream, `rxgrad: not numeric, so not used as features: ${layout.ignored.join(', ')} (choose the features with --features)`);
+}
+
 /** Prints where a dashboard is (its address carries the token), warning when it is reachable from other machines. */
 export function writeDashboardAddress(stream: Writable, url: string, host: string | undefined): void {
   writeLine(stream, `dashboard: ${url}`);

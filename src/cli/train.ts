@@ -18,7 +18,7 @@ import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
 import { inferClassNames, inspectData, readData } from '../streams/readData.js';
-import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLeftOutColumns, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 import { RunHistoryWriter } from '../training/runHistory.js';
@@ -278,7 +278,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const classNames = await classNamesFor(options, io);
   const columnOptions = { ...fileOptions, label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, columnOptions);
-  if (layout.ignored) writeLine(io.stderr, `rxgrad: not numeric, so not used as features: ${layout.ignored.join(', ')} (choose the features with --features)`);
+  writeLeftOutColumns(io.stderr, layout);
   const summary = await lastValueFrom(readData(options.data, { ...fileOptions, ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!options.resume && !classNames && missing >= 0) {

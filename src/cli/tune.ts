@@ -16,7 +16,8 @@ import { OBJECTIVES, objectiveSetting } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
-import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLine } from './io.js';
+import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import { inspectData } from '../streams/readData.js';
 
 /** Options of `rxgrad tune`. */
 export interface TuneCommandOptions {
@@ -195,6 +196,7 @@ async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
   const space = await loadSpace(options.space);
+  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }));
   const settings: StudySettings = {
     data: { file: path.resolve(options.data), label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) },
     sampler: options.sampler,

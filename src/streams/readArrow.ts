@@ -1,3 +1,4 @@
+import { PANDAS_METADATA_KEY, pandasIndexColumns } from './indexColumns.js';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { type AsyncRecordBatchFileReader, type Data, DataType, type Field, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
@@ -54,6 +55,8 @@ export interface ArrowLayout {
   readonly types: readonly string[];
   /** Columns left out of the default features because they are not numeric (an id, a name), with their types. */
   readonly ignored?: readonly string[];
+  /** Columns left out of the default features because they are pandas' row index (see `pandasIndexColumns`). */
+  readonly indexColumns?: readonly string[];
   /** The classes by name, as the file's schema metadata (`rxgrad.classNames`) gives them. */
   readonly classNames?: readonly string[];
   /** The label column holds text (Utf8, or a dictionary of it): reading it needs `classNames`. */
@@ -269,6 +272,7 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
   }
   let features: Field[];
   let ignored: string[] = [];
+  let index: string[] = [];
   if (options.features && options.features.length > 0) {
     features = options.features.map((name) => {
       const field = schema.fields.find((f) => f.name === name);
@@ -279,7 +283,8 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
       return field;
     });
   } else {
-    features = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) !== undefined);
+    index = pandasIndexColumns(names.filter((n) => n !== labelName), schema.metadata.get(PANDAS_METADATA_KEY));
+    features = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) !== undefined && !index.includes(f.name));
     ignored = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) === undefined).map((f) => `${f.name} (${describeType(f.type)})`);
   }
   if (features.length === 0) {
@@ -292,6 +297,7 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
     cols: features.reduce((n, f) => n + featureWidth(f)!, 0),
     types: features.map((f) => describeType(f.type)),
     ...(ignored.length > 0 ? { ignored } : {}),
+    ...(index.length > 0 ? { indexColumns: index } : {}),
     ...(labelField && isText(labelField.type) ? { textLabels: true } : {}),
     ...classNamesOf(file, schema),
   };

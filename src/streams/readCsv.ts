@@ -1,3 +1,4 @@
+import { pandasIndexColumns } from './indexColumns.js';
 import { createReadStream } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -79,14 +80,15 @@ function layoutOf(file: string, header: readonly string[], options: CsvOptions):
   if (labelIndex < 0 && !options.unlabelled) {
     throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: `columns ${header.join(', ')}` });
   }
-  const names = options.features ?? header.filter((_, i) => i !== labelIndex);
+  const index = options.features ? [] : pandasIndexColumns(header.filter((_, i) => i !== labelIndex));
+  const names = options.features ?? header.filter((name, i) => i !== labelIndex && !index.includes(name));
   const featureIndexes = names.map((name) => {
     const index = header.indexOf(name);
     if (index < 0) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: `columns ${header.join(', ')}` });
     return index;
   });
   if (featureIndexes.length === 0) throw new DataError('no feature columns', { file, expected: 'at least one column besides the label' });
-  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), labelIndex, featureIndexes };
+  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(index.length > 0 ? { indexColumns: index } : {}), labelIndex, featureIndexes };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PANDAS_METADATA_KEY } from './indexColumns.js';
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type RecordBatch, Schema, tableFromIPC } from 'apache-arrow';
@@ -24,8 +25,9 @@ async function openParquet(file: string): Promise<{ parquet: ParquetFile; rowGro
   const first = tableFromIPC((await parquet.read(rowGroups > 0 ? { rowGroups: [0], limit: 1 } : { limit: 0 })).intoIPCStream());
   // Class names written by rxgrad travel in the file's key-value metadata.
   const keyValues = parquet.metadata().fileMetadata().keyValueMetadata() as Map<string, string>;
-  const names = keyValues.get(CLASS_NAMES_KEY);
-  const schema = names === undefined ? first.schema : new Schema(first.schema.fields, new Map([...first.schema.metadata, [CLASS_NAMES_KEY, names]]));
+  // So do pandas' notes on the DataFrame (which columns were its index).
+  const carried = [CLASS_NAMES_KEY, PANDAS_METADATA_KEY].flatMap((key) => (keyValues.has(key) ? [[key, keyValues.get(key)!] as const] : []));
+  const schema = carried.length === 0 ? first.schema : new Schema(first.schema.fields, new Map([...first.schema.metadata, ...carried]));
   return { parquet, rowGroups, schema };
 }
 
