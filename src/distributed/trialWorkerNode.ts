@@ -107,7 +107,10 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
         pool.run({ ...spec, data: { ...spec.data, file }, checkpointDir: localDir }, decide).pipe(
           concatMap(async (event) => {
             if (event.type === 'epoch') {
-              if (!(await checkpoints.upload(spec.id, attempt, localDir))) throw new Error(`trial ${spec.id}: a newer attempt has taken it over; this one stops`);
+              if (!(await checkpoints.upload(spec.id, attempt, localDir))) {
+                log(`${spec.id}: a newer attempt has taken it over; this one (attempt ${attempt}) stops`);
+                throw new Error(`trial ${spec.id}: a newer attempt has taken it over; this one stops`);
+              }
               const { type: _type, trial: _trial, ...point } = event;
               await job.updateProgress(point);
             } else record = { ...event.record, worker: name };

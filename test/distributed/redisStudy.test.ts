@@ -247,6 +247,31 @@ describe('a study on Redis, interrupted', () => {
 });
 
 describe('checkpoints in Redis', () => {
+  it('a worker whose checkpoint is refused (a newer attempt owns the trial) stops that run: the trial goes on from the newer attempt’s checkpoint', async () => {
+    const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
+    const study = path.join(tempDir(), 'study');
+    const worker = rxgrad(['worker', '--redis', redis.url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '60', '--prune', 'none', '--redis', redis.url, '--json']);
+    const client = new Redis(redis.url);
+    const store = redisCheckpoints(client, studyKey(study));
+    const key = studyKeys(studyKey(study)).checkpoint('r0-000');
+    await until('the first checkpoint in Redis', async () => Number(await client.hget(key, 'epoch')) >= 1);
+    // Another attempt takes the trial over and writes its own checkpoint (here: a copy of the newest).
+    const copy = path.join(tempDir(), 'copy');
+    const taken = await store.download('r0-000', copy);
+    expect(await store.upload('r0-000', await store.begin('r0-000'), copy)).toBe(true);
+    expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+    const [record] = records(study);
+    // The stale run did not finish the trial: a later attempt resumed it from the checkpoint it found.
+    expect(record).toMatchObject({ status: 'completed', epochs: 60 });
+    expect(record!.resumedFromEpoch).toBeGreaterThanOrEqual(taken);
+    expect(record!.resumedFromEpoch).toBeGreaterThan(0);
+    expect(worker.out.stderr).toMatch(/r0-000: a newer attempt has taken it over; this one \(attempt 1\) stops/);
+    client.disconnect();
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toBe(0);
+  }, 120_000);
+
   it('are stamped with their attempt: a stalled worker that wakes up cannot overwrite a newer attempt’s', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
     const { saveCheckpoint } = await import('../../src/training/checkpoints.js');

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { lastValueFrom, tap, toArray } from 'rxjs';
+import { ParquetFile } from 'parquet-wasm';
+import { describe, expect, it, vi } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { readCsv } from '../../src/streams/readCsv.js';
 import { inspectData, readData } from '../../src/streams/readData.js';
@@ -24,6 +25,22 @@ describe('readParquet', () => {
       expect(Array.from(b.labels)).toEqual(Array.from(fromCsv[i]!.labels));
     });
     expect(await lastValueFrom(readData(PARQUET, { features: FEATURES }).pipe(toArray()))).toHaveLength(3);
+  });
+
+  it('streams: a row group is read from disk only after the block before it has gone downstream', async () => {
+    const events: string[] = [];
+    const realRead = ParquetFile.prototype.read;
+    const read = vi.spyOn(ParquetFile.prototype, 'read').mockImplementation(function (this: ParquetFile, ...args: Parameters<ParquetFile['read']>) {
+      // The one-row read of the first group is the schema; the others are the rows.
+      if (args[0]?.rowGroups && args[0].limit === undefined) events.push(`read ${args[0].rowGroups.join(',')}`);
+      return realRead.apply(this, args);
+    });
+    try {
+      await lastValueFrom(readParquet(PARQUET, { features: FEATURES }).pipe(tap((b) => events.push(`block ${b.firstRow}`)), toArray()));
+    } finally {
+      read.mockRestore();
+    }
+    expect(events).toEqual(['read 0', 'block 0', 'read 1', 'block 100', 'read 2', 'block 200']);
   });
 
   it('resolves columns as readArrow does, and says which text columns it leaves out', async () => {
