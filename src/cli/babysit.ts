@@ -2,7 +2,10 @@ import { createInterface } from 'node:readline';
 import { filter, lastValueFrom, map, merge, Observable, reduce, share, Subject, tap } from 'rxjs';
 import { startDashboard } from '../dashboard/server.js';
 import { runReportBody } from '../report/runReport.js';
-import type { RunHistory } from '../training/runHistory.js';
+import { readRunHistory, type RunHistory } from '../training/runHistory.js';
+import type { TrainingConfig } from '../training/trainingConfig.js';
+import { loadModel } from '../files/serialization.js';
+import { checkResumeFlags } from './resumeFlags.js';
 import { inspectData, readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
@@ -45,13 +48,40 @@ export function parseControl(line: string): BabysitControl | string {
   }
 }
 
+/**
+ * The configuration a resumed run goes on with: the settings of its newest checkpoint (any flag
+ * given differently is refused), the learning rate it was last set to unless --lr gives another,
+ * and --epochs.
+ */
+async function resumedConfig(options: BabysitCommandOptions, newest: { readonly path: string; readonly epoch: number }, given: (option: string) => boolean): Promise<TrainingConfig> {
+  const saved = await loadModel(newest.path);
+  if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
+  const run = { ...saved, optimizer: saved.optimizer, progress: saved.progress };
+  checkResumeFlags(options, run, given, `the run in ${options.dir} (epoch ${newest.epoch})`);
+  const history = await readRunHistory(options.dir).catch(() => undefined);
+  const setByHand = history ? [...history.controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value : undefined;
+  const rate = given('lr') ? options.lr : typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate);
+  const optimizer = saved.optimizer.config;
+  return {
+    ...(history?.config ?? configFromFlags(options)),
+    optimizer: optimizer.type,
+    weightDecay: optimizer.weightDecay ?? 0,
+    lrDecay: saved.progress.schedule,
+    batchSize: saved.progress.batchSize,
+    seed: saved.progress.seed,
+    learningRate: rate,
+    epochs: options.epochs,
+  };
+}
+
 /** `rxgrad babysit`: one run, watched and steered from stdin (one command per line). */
-export async function babysitCommand(options: BabysitCommandOptions, io: CliIo): Promise<void> {
+export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, given: (option: string) => boolean = () => false): Promise<void> {
   const existing = await listCheckpoints(options.dir);
   if (!options.resume && existing.length > 0) {
     throw new UsageError(`--dir ${options.dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);
   }
-  const config = configFromFlags(options);
+  const newest = options.resume ? existing.at(-1) : undefined;
+  const config = newest ? await resumedConfig(options, newest, given) : configFromFlags(options);
   // Progress within an epoch on a terminal, as train shows it: the steps of an epoch from a count
   // of the rows (before stdin is read, so that no command typed meanwhile is lost).
   writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }));

@@ -130,7 +130,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
     .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
-    .action((options: BabysitCommandOptions) => run(() => babysitCommand(options, io)));
+    .action((options: BabysitCommandOptions, command: Command) => run(() => babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')));
 
   program
     .command('evaluate')

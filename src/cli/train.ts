@@ -6,9 +6,9 @@ import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
-import { checked, parseSchedule, type Schedule, scheduleText } from '../model/schedule.js';
+import { checked, parseSchedule, type Schedule } from '../model/schedule.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
-import { type DataColumns, loadModel, type ModelBundle, saveModel } from '../files/serialization.js';
+import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
@@ -22,6 +22,7 @@ import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFl
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 import { RunHistoryWriter } from '../training/runHistory.js';
+import { checkResumeFlags } from './resumeFlags.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
 export interface TrainCommandOptions extends TrainingFlags {
@@ -149,45 +150,6 @@ interface RunSetup {
 }
 
 /**
- * A saved run's settings that a resume cannot change, each with the flag that sets it: what the
- * saved model has and what the command line asks for, as text. Only --lr changes on a resume (a
- * new initial rate, recorded in the history at that epoch); --epochs, the data to evaluate and
- * where to save are about this command, not the run.
- */
-function fixedOnResume(options: TrainCommandOptions, saved: ModelBundle & { optimizer: Optimizer; progress: NonNullable<ModelBundle['progress']> }): readonly { flag: string; name: string; saved: string; asked: string }[] {
-  const spec = saved.network.spec;
-  const dense = spec.layers.filter((l) => l.type === 'dense');
-  const optimizer = saved.optimizer.config;
-  const beta = optimizer.type === 'adam' ? optimizer.beta1 : optimizer.type === 'sgd' ? undefined : optimizer.beta;
-  const schedule = (s: Schedule | undefined) => scheduleText(s === undefined || (s.type === 'inverse' && s.decay === 0) ? { type: 'constant' } : s);
-  const rows: { flag: string; name: string; saved: string; asked: string }[] = [
-    { flag: '--hidden', name: 'hidden', saved: JSON.stringify(dense.slice(0, -1).map((l) => (l.type === 'dense' ? l.units : 0))), asked: JSON.stringify(options.hidden) },
-    { flag: '--activation', name: 'activation', saved: spec.layers.find((l) => l.type === 'activation')?.fn ?? options.activation, asked: options.activation },
-    { flag: '--no-batch-norm', name: 'batchNorm', saved: String(spec.layers.some((l) => l.type === 'batchNorm')), asked: String(options.batchNorm) },
-    { flag: '--optimizer', name: 'optimizer', saved: optimizer.type, asked: options.optimizer },
-    { flag: '--momentum', name: 'momentum', saved: optimizer.type === 'sgd' ? 'none (sgd)' : String(beta ?? 0.9), asked: String(options.momentum) },
-    { flag: '--momentum-convention', name: 'momentumConvention', saved: optimizer.type === 'momentum' ? (optimizer.convention ?? 'ewa') : `none (${optimizer.type})`, asked: options.momentumConvention },
-    { flag: '--weight-decay', name: 'weightDecay', saved: String(optimizer.weightDecay ?? 0), asked: String(options.weightDecay) },
-    { flag: '--lr-decay', name: 'lrDecay', saved: schedule(saved.progress.schedule), asked: schedule(options.lrDecay) },
-    { flag: '--batch-size', name: 'batchSize', saved: String(saved.progress.batchSize), asked: String(options.batchSize) },
-    { flag: '--seed', name: 'seed', saved: String(saved.progress.seed), asked: String(options.seed) },
-    { flag: '--no-normalize', name: 'normalize', saved: String(saved.standardizer !== undefined), asked: String(options.normalize) },
-    { flag: '--label', name: 'label', saved: saved.columns?.label ?? options.label, asked: options.label },
-    { flag: '--features', name: 'features', saved: (saved.columns?.features ?? []).join(','), asked: (options.features ?? []).join(',') },
-  ];
-  return rows;
-}
-
-/** Refuses a resume whose flags ask for other settings than the saved run has, naming every one. */
-function checkResumeFlags(options: TrainCommandOptions, saved: Parameters<typeof fixedOnResume>[1], given: (option: string) => boolean): void {
-  if (options.config) throw new UsageError(`--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`);
-  const changed = fixedOnResume(options, saved).filter((row) => given(row.name) && row.saved !== row.asked);
-  if (changed.length === 0) return;
-  const list = changed.map((row) => `${row.flag} cannot change when resuming: the model in ${options.resume} has ${row.name} ${row.saved}, the command line asks for ${row.asked}`);
-  throw new UsageError(`${list.join('; ')} (on a resume only --lr changes the run; leave the others out)`);
-}
-
-/**
  * The class names of a run: those of the model being resumed, or, for a CSV file whose labels are
  * text or numbers other than 0…K−1, its distinct labels (then kept in the model). Undefined when
  * the labels are the class indices themselves.
@@ -210,7 +172,8 @@ async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes:
     const saved = await loadModel(options.resume, backend);
     if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
     const progress = saved.progress;
-    checkResumeFlags(options, { ...saved, optimizer: saved.optimizer, progress }, given);
+    if (options.config) throw new UsageError(`--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`);
+    checkResumeFlags(options, { ...saved, optimizer: saved.optimizer, progress }, given, `the model in ${options.resume}`);
     const done = progress.epochsCompleted;
     if (done >= options.epochs) {
       throw new UsageError(`--resume ${options.resume}: the model has already trained ${done} epochs and --epochs asks for ${options.epochs} in all; give --epochs above ${done} to train more`);
