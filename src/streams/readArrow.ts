@@ -4,7 +4,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { type AsyncRecordBatchFileReader, type Data, DataType, type Field, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
-import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkStream } from './arrowStructure.js';
+import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkFileMessages, checkSchema, checkStream } from './arrowStructure.js';
+import { registerArrowCodecs } from './arrowCodecs.js';
+
+registerArrowCodecs();
 import type { ExampleBlock, FeatureArray } from './examples.js';
 
 /** Which columns to read. */
@@ -212,10 +215,13 @@ async function openArrow(file: string) {
     // corrupted file asks for.
     const format = await checkFileFooter(handle, file);
     const streamStructure = format === 'stream' ? await checkStream(handle, file) : undefined;
+    if (format === 'file') await checkFileMessages(handle, file);
     const reader = await RecordBatchReader.from(handle);
     await reader.open();
     const schema = reader.schema as Schema | undefined;
     if (!schema) throw new DataError('not an Arrow IPC file or stream: no schema', { file });
+    // A file's footer holds its own copy of the schema: checked as the messages' was.
+    checkSchema(schema, file);
     let structure: ArrowStructure;
     let batches: () => AsyncIterator<RecordBatch>;
     if (reader.isFile()) {

@@ -84,12 +84,12 @@ function corrupt(original: Uint8Array, rng: Random): { bytes: Uint8Array; what: 
 }
 
 /** Reads a file to the end, within the time bound: the rows read, or the error. */
-async function outcome(file: string): Promise<{ rows?: number; error?: unknown; ms: number }> {
+async function outcome(file: string, options: Parameters<typeof readArrow>[1] = {}): Promise<{ rows?: number; error?: unknown; ms: number }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result within ${TIME_BOUND_MS} ms`)), TIME_BOUND_MS)));
   try {
-    const rows = await Promise.race([lastValueFrom(readArrow(file).pipe(reduce((n, block) => n + block.rows, 0))), timeout]);
+    const rows = await Promise.race([lastValueFrom(readArrow(file, options).pipe(reduce((n, block) => n + block.rows, 0))), timeout]);
     return { rows, ms: performance.now() - started };
   } catch (error) {
     return { error, ms: performance.now() - started };
@@ -133,6 +133,93 @@ describe('readArrow on corrupted files', () => {
       expect(slowest).toBeLessThan(TIME_BOUND_MS);
     });
   }
+});
+
+// Compressed files as pyarrow writes them (test/fixtures/writers): LZ4 frames, ZSTD, and a ZSTD
+// dictionary of text labels. 300 rows each.
+const WRITERS = path.resolve('test/fixtures/writers');
+const COMPRESSED = [
+  { name: 'pyarrow-file-lz4.arrow', options: {} },
+  { name: 'pyarrow-stream-zstd.arrows', options: {} },
+  { name: 'label-dictionary.arrow', options: { classNames: ['setosa', 'versicolor', 'virginica'] } },
+];
+
+describe('readArrow on corrupted compressed files', () => {
+  for (const { name, options } of COMPRESSED) {
+    it(`ends every one of ${CASES_PER_FORMAT} corrupted copies of ${name} in all 300 rows or a DataError naming the file`, async () => {
+      const dir = tempDir();
+      const original = new Uint8Array(readFileSync(path.join(WRITERS, name)));
+      expect((await outcome(path.join(WRITERS, name), options)).rows).toBe(300);
+      const rng = createRandom(`fuzz:${name}`);
+      const failures: string[] = [];
+      let dataErrors = 0;
+      for (let c = 0; c < CASES_PER_FORMAT; c++) {
+        const { bytes, what } = corrupt(original, rng);
+        const file = path.join(dir, `case-${c}.arrow`);
+        writeFileSync(file, bytes);
+        const result = await outcome(file, options);
+        if (result.error instanceof DataError && result.error.message.includes(file)) dataErrors++;
+        else if (result.rows !== 300) failures.push(`case ${c} (${what}): ${result.rows !== undefined ? `${result.rows} rows` : String((result.error as Error)?.stack ?? result.error).split('\n').slice(0, 3).join(' | ')}`);
+      }
+      expect(failures).toEqual([]);
+      expect(dataErrors).toBeGreaterThan(20);
+    });
+  }
+
+  it('every byte of the schema and dictionary messages flipped, one at a time: all rows or a DataError, never a TypeError', async () => {
+    const dir = tempDir();
+    for (const { name, options } of [COMPRESSED[1]!, COMPRESSED[2]!]) {
+      const original = new Uint8Array(readFileSync(path.join(WRITERS, name)));
+      const view = new DataView(original.buffer);
+      // The messages before the first record batch: the schema, then any dictionary batches.
+      const { Message } = await import('apache-arrow');
+      const start = name.endsWith('.arrows') ? 0 : 8;
+      let end = start;
+      for (;;) {
+        const length = view.getInt32(end + 4, true);
+        const message = Message.decode(original.subarray(end + 8, end + 8 + length));
+        if (message.isRecordBatch()) break;
+        end += 8 + length + Number(message.bodyLength);
+      }
+      expect(end - start).toBeGreaterThan(100);
+      const failures: string[] = [];
+      for (let at = start; at < Math.min(end, original.length); at++) {
+        const bytes = original.slice();
+        bytes[at]! ^= 0xff;
+        const file = path.join(dir, `flip-${at}.arrow`);
+        writeFileSync(file, bytes);
+        const result = await outcome(file, options);
+        if (!(result.rows === 300 || (result.error instanceof DataError && result.error.message.includes(file)))) failures.push(`${name} byte ${at}: ${String((result.error as Error)?.stack ?? result.rows).split('\n').slice(0, 2).join(' | ')}`);
+      }
+      expect(failures).toEqual([]);
+    }
+  });
+
+  it('a compressed buffer that declares more bytes than its column and rows allow is a DataError, before anything is decompressed', async () => {
+    const original = new Uint8Array(readFileSync(path.join(WRITERS, 'pyarrow-stream-zstd.arrows')));
+    const { MessageReader } = await import('apache-arrow');
+    // The first record batch's first non-empty buffer: its 8-byte uncompressed length, set to 1 TiB.
+    const reader = new MessageReader(original);
+    let at = 0;
+    let patched = false;
+    for (let message = reader.readMessage(); message && !patched; message = reader.readMessage()) {
+      const metadataEnd = at + 8 + new DataView(original.buffer).getInt32(at + 4, true);
+      if (message.isRecordBatch()) {
+        const header = message.header() as unknown as { buffers: { offset: number; length: number }[] };
+        const buffer = header.buffers.find((b) => b.length > 0)!;
+        new DataView(original.buffer).setBigInt64(metadataEnd + buffer.offset, 2n ** 40n, true);
+        patched = true;
+      }
+      reader.readMessageBody(message.bodyLength);
+      at = metadataEnd + Number(message.bodyLength);
+    }
+    expect(patched).toBe(true);
+    const file = path.join(tempDir(), 'bomb.arrows');
+    writeFileSync(file, original);
+    const result = await outcome(file);
+    expect(result.error).toBeInstanceOf(DataError);
+    expect((result.error as Error).message).toMatch(/record batch 0: buffer \d+ declares 1099511627776 uncompressed bytes, more than its column's type and 100 rows allow/);
+  });
 });
 
 describe('readArrow on a footer that points at the wrong message', () => {

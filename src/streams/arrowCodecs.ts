@@ -1,0 +1,51 @@
+import { compressionRegistry, CompressionType } from 'apache-arrow';
+import { decompress as zstdDecompress } from 'fzstd';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+
+/**
+ * The uncompressed length apache-arrow read just before the compressed bytes it hands a codec
+ * (the 8-byte little-endian prefix of every compressed IPC buffer). `checkFileMessages` and
+ * `checkStream` have bounded it by the column's type and row count before any decoding.
+ */
+function declaredLength(bytes: Uint8Array): number {
+  if (bytes.byteOffset < 8) throw new Error('a compressed Arrow buffer without its length prefix');
+  return Number(new DataView(bytes.buffer, bytes.byteOffset - 8, 8).getBigInt64(0, true));
+}
+
+/** Decoded output must be exactly what the buffer declared: anything else is a damaged file. */
+function exactly(decoded: Uint8Array, declared: number, codec: string): Uint8Array {
+  if (decoded.length !== declared) throw new Error(`a ${codec} buffer decompressed to ${decoded.length} bytes, its header says ${declared}`);
+  return decoded;
+}
+
+let registered = false;
+
+/**
+ * Lets apache-arrow read IPC files whose record batches are compressed, as pyarrow and
+ * `df.to_feather()` write them by default: LZ4 frames (lz4-napi, the reference C library) and
+ * ZSTD (fzstd, in JavaScript). A ZSTD buffer is decoded into an array of exactly its declared,
+ * already bounded, length, so a damaged frame can never allocate more. Idempotent.
+ *
+ * @example
+ * registerArrowCodecs();
+ * const table = tableFromIPC(readFileSync('x.feather'));
+ */
+export function registerArrowCodecs(): void {
+  if (registered) return;
+  registered = true;
+  compressionRegistry.set(CompressionType.LZ4_FRAME, {
+    encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))),
+    decode: (bytes) => {
+      const declared = declaredLength(bytes);
+      const out = decompressFrameSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return exactly(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), declared, 'LZ4');
+    },
+  });
+  compressionRegistry.set(CompressionType.ZSTD, {
+    decode: (bytes) => {
+      const declared = declaredLength(bytes);
+      const out = new Uint8Array(declared);
+      return exactly(zstdDecompress(bytes, out), declared, 'ZSTD');
+    },
+  });
+}
