@@ -4,13 +4,15 @@ import { writeParquetFile } from '../streams/parquetSink.js';
 import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
-import { inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
-import { type CliIo, writeLeftOutColumns, writeLine } from './io.js';
+import { csvTextColumns, inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
+import { type CliIo, writeLine } from './io.js';
 
 /** Options of `rxgrad convert`. */
 export interface ConvertCommandOptions {
   readonly label: string;
   readonly features?: readonly string[];
+  /** Columns left out of the output. */
+  readonly drop?: readonly string[];
   readonly delimiter?: string;
   readonly json: boolean;
 }
@@ -47,17 +49,26 @@ export async function convertCommand(input: string, output: string, options: Con
   const labelled = probe.label !== undefined;
   const labels = labelled && !probe.classNames ? await inspectLabels(input, { ...fileOptions, label: options.label, features: options.features }) : undefined;
   const classNames = labels && labels.names.length > 0 && !(labels.numeric && labels.names.every((n, i) => Number(n) === i)) ? labels.names : probe.classNames;
-  const layout = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
-  writeLeftOutColumns(io.stderr, layout);
-  const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, ...(classNames ? { classNames } : {}) });
+  // Every column goes across: numbers as features, the rest (an id, a note, pandas' index) as text,
+  // unless --features chooses the features or --drop leaves columns out.
+  const drop = new Set(options.drop ?? []);
+  const text = isCsvFile(input) && !options.features ? await csvTextColumns(input, { ...fileOptions, label: options.label }) : [];
+  const features = options.features ?? (await inspectData(input, { ...fileOptions, label: options.label, unlabelled: true })).features.filter((name) => !text.includes(name));
+  const layout = await inspectData(input, { ...fileOptions, label: options.label, features: features.filter((name) => !drop.has(name)), unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
+  const carried = (layout.columns ?? []).filter((name) => name !== layout.label && !layout.features.includes(name) && !drop.has(name) && !options.features);
+  const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, keep: carried, ...(classNames ? { classNames } : {}) });
   const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
-  const columnsOf = (block: ExampleBlock): ColumnData[] => [...featureColumns(layout, block), ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : [])];
+  const columnsOf = (block: ExampleBlock): ColumnData[] => [
+    ...carried.map((name, k) => ({ name, values: block.kept![k]! })),
+    ...featureColumns(layout, block),
+    ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : []),
+  ];
   let rows: number;
   if (toCsv) {
-    const sink = await openCsvSink(output, [...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
+    const sink = await openCsvSink(output, [...carried, ...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
     rows = await writeThrough(sink, blocks$, (block) => {
       for (let i = 0; i < block.rows; i++) {
-        const cells = Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v));
+        const cells = [...carried.map((_, k) => block.kept![k]![i]!), ...Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v))];
         if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
         sink.row(cells);
       }

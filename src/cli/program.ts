@@ -209,7 +209,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
     .argument('<out>', 'the file to write: .csv, .parquet, or an Arrow IPC file (any other name)')
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
-    .option('--features <columns>', 'comma-separated feature columns (default: every numeric column but the label)', wrap(columnList))
+    .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList))
+    .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
     .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--json', 'print a summary as one JSON line', false)
     .action((input: string, output: string, options: ConvertCommandOptions) => run(() => convertCommand(input, output, options, io)));

@@ -60,6 +60,8 @@ export interface ArrowLayout {
   readonly ignored?: readonly string[];
   /** Columns left out of the default features because they are pandas' row index (see `pandasIndexColumns`). */
   readonly indexColumns?: readonly string[];
+  /** Every column of the file, in its order (features, label and the rest). */
+  readonly columns?: readonly string[];
   /** The classes by name, as the file's schema metadata (`rxgrad.classNames`) gives them. */
   readonly classNames?: readonly string[];
   /** The label column holds text (Utf8, or a dictionary of it): reading it needs `classNames`. */
@@ -304,6 +306,7 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
     types: features.map((f) => describeType(f.type)),
     ...(ignored.length > 0 ? { ignored } : {}),
     ...(index.length > 0 ? { indexColumns: index } : {}),
+    columns: names,
     ...(labelField && isText(labelField.type) ? { textLabels: true } : {}),
     ...classNamesOf(file, schema),
   };

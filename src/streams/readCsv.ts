@@ -88,7 +88,35 @@ function layoutOf(file: string, header: readonly string[], options: CsvOptions):
     return index;
   });
   if (featureIndexes.length === 0) throw new DataError('no feature columns', { file, expected: 'at least one column besides the label' });
-  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(index.length > 0 ? { indexColumns: index } : {}), labelIndex, featureIndexes };
+  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(index.length > 0 ? { indexColumns: index } : {}), columns: header, labelIndex, featureIndexes };
+}
+
+/**
+ * The columns of a CSV file that hold text, streamed through the whole file: those with a cell
+ * that is not empty and not a number (an id such as 'st0000', a name). The label is not counted.
+ *
+ * @example
+ * await csvTextColumns('samples.csv', { label: 'label' }); // ['sample_id']
+ */
+export async function csvTextColumns(file: string, options: CsvOptions = {}): Promise<string[]> {
+  const records = parser(delimiterOf(file, options.delimiter), await open(file));
+  let header: readonly string[] | undefined;
+  let text: boolean[] = [];
+  try {
+    for await (const { record } of records) {
+      if (!header) {
+        header = record;
+        text = record.map((name) => name === (options.label ?? 'label'));
+        continue;
+      }
+      for (let j = 0; j < record.length; j++) if (!text[j] && record[j] !== '' && !Number.isFinite(Number(record[j]))) text[j] = true;
+    }
+  } catch (cause) {
+    throw csvError(cause, file);
+  } finally {
+    records.destroy();
+  }
+  return (header ?? []).filter((name, j) => text[j] && name !== (options.label ?? 'label'));
 }
 
 /**

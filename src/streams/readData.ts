@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { ExampleBlock } from './examples.js';
 import { type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './readArrow.js';
-import { type CsvLabels, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
+import { csvTextColumns, type CsvLabels, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
+
+export { csvTextColumns };
 import { inspectParquet, readParquet } from './readParquet.js';
 
 /** Options of `readData`: those of `readArrow`, and a CSV delimiter. */

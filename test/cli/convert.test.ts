@@ -13,6 +13,33 @@ const FEATURES = 'sepal,petal,stem,leaf';
 const rowsOf = async (file: string, options = {}) => (await lastValueFrom(readData(file, options).pipe(toArray()))).reduce((n, b) => n + b.rows, 0);
 
 describe('rxgrad convert', () => {
+  it('carries every column: a text id goes across as text, --drop leaves it out, and predict --keep carries it on', async () => {
+    const dir = tempDir();
+    const csv = path.resolve('test/fixtures/csv/blobs-train.csv');
+    const arrow = path.join(dir, 'blobs.arrow');
+    const converted = await cli(['convert', csv, arrow]);
+    expect(converted.code, converted.stderr).toBe(0);
+    const table = tableFromIPC(readFileSync(arrow));
+    expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['id: Utf8', 'sepal: Float32', 'petal: Float32', 'stem: Float32', 'leaf: Float32', 'label: Int32']);
+    const ids = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(table.getChild('id')!.toArray()).toEqual(ids);
+    // And back to CSV, the id first as it was.
+    const back = path.join(dir, 'back.csv');
+    expect((await cli(['convert', arrow, back])).code).toBe(0);
+    expect(readFileSync(back, 'utf8').split('\n', 1)[0]).toBe('id,sepal,petal,stem,leaf,label');
+    const dropped = path.join(dir, 'dropped.arrow');
+    expect((await cli(['convert', csv, dropped, '--drop', 'id,leaf'])).code).toBe(0);
+    expect(tableFromIPC(readFileSync(dropped)).schema.fields.map((f) => f.name)).toEqual(['sepal', 'petal', 'stem', 'label']);
+    const model = path.join(dir, 'model');
+    expect((await cli(['train', '--data', arrow, '--epochs', '1', '--save', model])).code).toBe(0);
+    const predictions = path.join(dir, 'predictions.csv');
+    const predicted = await cli(['predict', '--model', model, '--data', arrow, '--out', predictions, '--keep', 'id']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const lines = readFileSync(predictions, 'utf8').trim().split('\n');
+    expect(lines[0]!.split(',').slice(0, 2)).toEqual(['row', 'id']);
+    expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(ids);
+  });
+
   it('CSV with text labels to Arrow and back: the class names travel as schema metadata, and training keeps them', async () => {
     const dir = tempDir();
     const arrow = path.join(dir, 'species.arrow');
