@@ -1,5 +1,5 @@
 import { compressionRegistry, CompressionType } from 'apache-arrow';
-import { decompress as zstdDecompress } from 'fzstd';
+import { ZSTDDecoder } from 'zstddec';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 
 /**
@@ -18,34 +18,39 @@ function exactly(decoded: Uint8Array, declared: number, codec: string): Uint8Arr
   return decoded;
 }
 
-let registered = false;
+let ready: Promise<void> | undefined;
 
 /**
  * Lets apache-arrow read IPC files whose record batches are compressed, as pyarrow and
  * `df.to_feather()` write them by default: LZ4 frames (lz4-napi, the reference C library) and
- * ZSTD (fzstd, in JavaScript). A ZSTD buffer is decoded into an array of exactly its declared,
- * already bounded, length, so a damaged frame can never allocate more. Idempotent.
+ * ZSTD (zstddec, the reference C library in WebAssembly). A ZSTD buffer is decoded into exactly
+ * its declared, already bounded, length, so a damaged frame can never allocate more. Resolves
+ * once the codecs can be used; calling it again returns the same promise.
  *
  * @example
- * registerArrowCodecs();
+ * await registerArrowCodecs();
  * const table = tableFromIPC(readFileSync('x.feather'));
  */
-export function registerArrowCodecs(): void {
-  if (registered) return;
-  registered = true;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, {
-    encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))),
-    decode: (bytes) => {
-      const declared = declaredLength(bytes);
-      const out = decompressFrameSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return exactly(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), declared, 'LZ4');
-    },
-  });
-  compressionRegistry.set(CompressionType.ZSTD, {
-    decode: (bytes) => {
-      const declared = declaredLength(bytes);
-      const out = new Uint8Array(declared);
-      return exactly(zstdDecompress(bytes, out), declared, 'ZSTD');
-    },
-  });
+export function registerArrowCodecs(): Promise<void> {
+  ready ??= (async () => {
+    const zstd = new ZSTDDecoder();
+    await zstd.init();
+    compressionRegistry.set(CompressionType.LZ4_FRAME, {
+      encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))),
+      decode: (bytes) => {
+        const declared = declaredLength(bytes);
+        const out = decompressFrameSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return exactly(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), declared, 'LZ4');
+      },
+    });
+    compressionRegistry.set(CompressionType.ZSTD, {
+      decode: (bytes) => {
+        const declared = declaredLength(bytes);
+        // zstddec reads a size of 0 as "take it from the frame": never let the frame say.
+        if (declared === 0) return new Uint8Array(0);
+        return exactly(zstd.decode(bytes, declared), declared, 'ZSTD');
+      },
+    });
+  })();
+  return ready;
 }

@@ -6,8 +6,6 @@ import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkFileMessages, checkSchema, checkStream } from './arrowStructure.js';
 import { registerArrowCodecs } from './arrowCodecs.js';
-
-registerArrowCodecs();
 import type { ExampleBlock, FeatureArray } from './examples.js';
 
 /** Which columns to read. */
@@ -218,6 +216,7 @@ async function openArrow(file: string) {
     const format = await checkFileFooter(handle, file);
     const streamStructure = format === 'stream' ? await checkStream(handle, file) : undefined;
     if (format === 'file') await checkFileMessages(handle, file);
+    await registerArrowCodecs();
     const reader = await RecordBatchReader.from(handle);
     await reader.open();
     const schema = reader.schema as Schema | undefined;
@@ -342,10 +341,12 @@ function toBlock(
     reused.labels = new Int32Array(rows);
   }
   const features = reused ? reused.features.subarray(0, rows * cols) : make(rows * cols);
-  let offset = 0;
-  for (const field of fields) {
-    const data = batch.getChild(field.name)!.data;
-    offset += copyColumn(data, field, features, offset, cols, rows, layout.file, firstRow);
+  if (!copyNumberColumns(batch, fields, features, rows, cols, layout.file, firstRow)) {
+    let offset = 0;
+    for (const field of fields) {
+      const data = batch.getChild(field.name)!.data;
+      offset += copyColumn(data, field, features, offset, cols, rows, layout.file, firstRow);
+    }
   }
   const labels = reused ? reused.labels.subarray(0, rows) : new Int32Array(rows);
   if (options.unlabelled) {
@@ -366,6 +367,41 @@ function toBlock(
     });
   });
   return { features, labels, rows, cols, firstRow, ...(kept ? { kept } : {}) };
+}
+
+/** Rows per tile of `copyNumberColumns`: a tile of a wide table's rows stays in cache while its columns are written. */
+const TILE_ROWS = 16;
+
+/**
+ * The wide table's fast path (one column per feature, as pandas and DuckDB write): when every
+ * feature is one chunk of plain numbers without nulls, copies them into the row-major block a
+ * tile of rows at a time (column by column over the whole batch, each write would miss the
+ * cache). False, having copied nothing, when a column needs the general path.
+ */
+function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], out: FeatureArray, rows: number, cols: number, file: string, firstRow: number): boolean {
+  if (fields.length !== cols) return false;
+  const columns: { values: Float64Array; start: number; float: boolean }[] = [];
+  for (const field of fields) {
+    const chunks = batch.getChild(field.name)!.data;
+    const data = chunks[0];
+    if (chunks.length !== 1 || !data || data.length !== rows || data.nullCount > 0 || !isNumeric(field.type)) return false;
+    const values = data.values as unknown;
+    if (!ArrayBuffer.isView(values) || values instanceof BigInt64Array || values instanceof BigUint64Array || (DataType.isFloat(field.type) && field.type.precision === 0)) return false;
+    columns.push({ values: values as Float64Array, start: data.offset, float: values instanceof Float32Array || values instanceof Float64Array });
+  }
+  for (let r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+    const r1 = Math.min(rows, r0 + TILE_ROWS);
+    for (let j = 0; j < cols; j++) {
+      const { values, start, float } = columns[j]!;
+      let at = r0 * cols + j;
+      for (let r = r0; r < r1; r++, at += cols) {
+        const v = values[start + r]!;
+        if (float && !Number.isFinite(v)) throw new DataError('non-finite feature value', { file, column: fields[j]!.name, row: firstRow + r, expected: 'a finite number', actual: String(v) });
+        out[at] = v;
+      }
+    }
+  }
+  return true;
 }
 
 /** Copies one column into the row-major features; returns how many values per row it filled. */
@@ -390,6 +426,20 @@ function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, co
     // and no finiteness check, since integers are always finite.
     if (width === cols && !isFloat16 && ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array) && !(values instanceof Float32Array || values instanceof Float64Array)) {
       out.set((values as Uint8Array).subarray(start, start + data.length * width), row * cols);
+      row += data.length;
+      continue;
+    }
+    // One column of numbers (a wide table, as pandas writes it): a strided copy, checked for
+    // finiteness only where it can fail (floats), without the general loop's per-value branches.
+    if (width === 1 && !isFloat16 && ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) {
+      const typed = values as Float64Array;
+      const float = typed instanceof Float32Array || typed instanceof Float64Array;
+      let at = row * cols + colOffset;
+      for (let i = 0; i < data.length; i++, at += cols) {
+        const v = typed[start + i]!;
+        if (float && !Number.isFinite(v)) throw new DataError('non-finite feature value', { file, column: field.name, row: firstRow + row + i, expected: 'a finite number', actual: String(v) });
+        out[at] = v;
+      }
       row += data.length;
       continue;
     }
