@@ -5,7 +5,8 @@ import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
 import { csvTextColumns, inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
-import { type CliIo, writeLine } from './io.js';
+import { type CliIo, UsageError, writeLine } from './io.js';
+import type { ArrowCompression } from '../streams/arrowCodecs.js';
 
 /** Options of `rxgrad convert`. */
 export interface ConvertCommandOptions {
@@ -14,6 +15,8 @@ export interface ConvertCommandOptions {
   /** Columns left out of the output. */
   readonly drop?: readonly string[];
   readonly delimiter?: string;
+  /** An Arrow output's compression; uncompressed by default. */
+  readonly compression?: ArrowCompression;
   readonly json: boolean;
 }
 
@@ -44,6 +47,7 @@ function csvFeatureNames(layout: ArrowLayout): string[] {
  */
 export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
   const toCsv = isCsvFile(output);
+  if (options.compression && (toCsv || isParquetFile(output))) throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
   const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
@@ -76,7 +80,7 @@ export async function convertCommand(input: string, output: string, options: Con
   } else if (isParquetFile(output)) {
     rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch(columnsOf(block), 0, block.rows), metadata);
   } else {
-    const sink = await openArrowSink(output);
+    const sink = await openArrowSink(output, 'file', options.compression);
     rows = await writeThrough(sink, blocks$, (block) => sink.write(arrowRecordBatch(columnsOf(block), 0, block.rows, metadata)));
   }
   if (options.json) writeLine(io.stdout, JSON.stringify({ rows, in: input, out: output }));

@@ -149,8 +149,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv) or Arrow; columns row, prediction, probabilities')
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
+    .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[] }) => run(() => predictCommand(options, io)));
+    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(() => predictCommand(options, io)));
 
   program
     .command('tune')
@@ -211,6 +212,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
     .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList))
     .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
+    .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
     .option('--json', 'print a summary as one JSON line', false)
     .action((input: string, output: string, options: ConvertCommandOptions) => run(() => convertCommand(input, output, options, io)));

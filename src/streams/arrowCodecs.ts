@@ -1,4 +1,5 @@
 import { compressionRegistry, CompressionType } from 'apache-arrow';
+import { compress as zstdCompress, init as initZstdEncoder } from '@bokuweb/zstd-wasm';
 import { ZSTDDecoder } from 'zstddec';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 
@@ -23,7 +24,7 @@ let ready: Promise<void> | undefined;
 /**
  * Lets apache-arrow read IPC files whose record batches are compressed, as pyarrow and
  * `df.to_feather()` write them by default: LZ4 frames (lz4-napi, the reference C library) and
- * ZSTD (zstddec, the reference C library in WebAssembly). A ZSTD buffer is decoded into exactly
+ * ZSTD (the reference C library in WebAssembly: zstddec decodes, @bokuweb/zstd-wasm encodes). A ZSTD buffer is decoded into exactly
  * its declared, already bounded, length, so a damaged frame can never allocate more. Resolves
  * once the codecs can be used; calling it again returns the same promise.
  *
@@ -34,7 +35,7 @@ let ready: Promise<void> | undefined;
 export function registerArrowCodecs(): Promise<void> {
   ready ??= (async () => {
     const zstd = new ZSTDDecoder();
-    await zstd.init();
+    await Promise.all([zstd.init(), initZstdEncoder()]);
     compressionRegistry.set(CompressionType.LZ4_FRAME, {
       encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))),
       decode: (bytes) => {
@@ -44,6 +45,9 @@ export function registerArrowCodecs(): Promise<void> {
       },
     });
     compressionRegistry.set(CompressionType.ZSTD, {
+      // Two libraries, each for what it does safely: @bokuweb/zstd-wasm compresses; its decoder
+      // takes the output size from the frame, zstddec takes it from us.
+      encode: (data) => zstdCompress(data, 3),
       decode: (bytes) => {
         const declared = declaredLength(bytes);
         // zstddec reads a size of 0 as "take it from the frame": never let the frame say.
@@ -53,4 +57,12 @@ export function registerArrowCodecs(): Promise<void> {
     });
   })();
   return ready;
+}
+
+/** The IPC compressions rxgrad writes when asked (`--compression`): none by default, since not every reader has the codecs. */
+export type ArrowCompression = 'lz4' | 'zstd';
+
+/** apache-arrow's name for a compression. @internal */
+export function compressionType(compression: ArrowCompression): CompressionType {
+  return compression === 'lz4' ? CompressionType.LZ4_FRAME : CompressionType.ZSTD;
 }

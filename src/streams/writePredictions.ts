@@ -1,6 +1,7 @@
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
 import { openTemporaryFile } from '../files/atomicFiles.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
+import type { ArrowCompression } from './arrowCodecs.js';
 import { csvCell } from './csvSink.js';
 import { CLASS_NAMES_KEY } from './readArrow.js';
 import type { Predictions } from './predictions.js';
@@ -18,8 +19,8 @@ interface PredictionSink {
   abort(): Promise<void>;
 }
 
-async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[]): Promise<PredictionSink> {
-  const sink = await openArrowSink(path);
+async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], compression: ArrowCompression | undefined): Promise<PredictionSink> {
+  const sink = await openArrowSink(path, 'file', compression);
   return {
     write(predictions, firstRow) {
       const row = new Int32Array(predictions.rows);
@@ -81,7 +82,13 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
  */
 export function writePredictions(
   path: string,
-  options: { readonly classNames?: readonly string[] | undefined; readonly model?: string; readonly keep?: readonly string[] | undefined } = {},
+  options: {
+    readonly classNames?: readonly string[] | undefined;
+    readonly model?: string;
+    readonly keep?: readonly string[] | undefined;
+    /** An Arrow file's compression (LZ4 or ZSTD); uncompressed by default. */
+    readonly compression?: ArrowCompression | undefined;
+  } = {},
 ): OperatorFunction<Predictions, WrittenPredictions> {
   return (source) =>
     defer(() => {
@@ -89,7 +96,8 @@ export function writePredictions(
       if (options.model) metadata.set('rxgrad.model', options.model);
       if (options.classNames) metadata.set(CLASS_NAMES_KEY, JSON.stringify(options.classNames));
       const keep = options.keep ?? [];
-      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames, keep) : arrowSink(path, metadata, keep);
+      if (options.compression && /\.csv$/i.test(path)) return throwError(() => new RangeError(`writePredictions: ${path} is CSV; compression is for Arrow files`));
+      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames, keep) : arrowSink(path, metadata, keep, options.compression);
       let rows = 0;
       let settled = false;
       const abort = () => {

@@ -13,6 +13,43 @@ const FEATURES = 'sepal,petal,stem,leaf';
 const rowsOf = async (file: string, options = {}) => (await lastValueFrom(readData(file, options).pipe(toArray()))).reduce((n, b) => n + b.rows, 0);
 
 describe('rxgrad convert', () => {
+  it('--compression lz4|zstd writes compressed Arrow that reads back the same; uncompressed by default; refused for CSV', async () => {
+    const { Message } = await import('apache-arrow');
+    const dir = tempDir();
+    const codecOf = (file: string) => {
+      // The codec named by the first record batch message of an Arrow file: 0 LZ4, 1 ZSTD, null none.
+      const bytes = new Uint8Array(readFileSync(file));
+      const view = new DataView(bytes.buffer);
+      for (let at = 8; at + 8 < bytes.length; ) {
+        const length = view.getInt32(at + 4, true);
+        const message = Message.decode(bytes.subarray(at + 8, at + 8 + length));
+        if (message.isRecordBatch()) return (message.header() as unknown as { compression: { type: number } | null }).compression?.type ?? null;
+        at += 8 + length + Number(message.bodyLength);
+      }
+      return undefined;
+    };
+    const plain = path.join(dir, 'plain.arrow');
+    expect((await cli(['convert', DIGITS_TRAIN, plain])).code).toBe(0);
+    expect(codecOf(plain)).toBeNull();
+    const flat = async (file: string) => (await lastValueFrom(readData(file).pipe(toArray()))).flatMap((b) => [...Array.from(b.features), ...Array.from(b.labels)]);
+    const expected = await flat(plain);
+    for (const [codec, type] of [['lz4', 0], ['zstd', 1]] as const) {
+      const out = path.join(dir, `${codec}.arrow`);
+      const converted = await cli(['convert', DIGITS_TRAIN, out, '--compression', codec]);
+      expect(converted.code, converted.stderr).toBe(0);
+      expect(codecOf(out)).toBe(type);
+      expect(readFileSync(out).length).toBeLessThan(readFileSync(plain).length);
+      expect(await flat(out)).toEqual(expected);
+    }
+    const model = path.join(dir, 'model');
+    expect((await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model])).code).toBe(0);
+    const predictions = path.join(dir, 'predictions.arrow');
+    expect((await cli(['predict', '--model', model, '--data', DIGITS_TRAIN, '--out', predictions, '--compression', 'zstd'])).code).toBe(0);
+    expect(codecOf(predictions)).toBe(1);
+    expect(tableFromIPC(await (await import('../../src/streams/arrowCodecs.js')).registerArrowCodecs().then(() => readFileSync(predictions))).numRows).toBe(1438);
+    expect(await cli(['convert', DIGITS_TRAIN, path.join(dir, 'x.csv'), '--compression', 'lz4'])).toMatchObject({ code: 2, stderr: expect.stringContaining('compression is for Arrow files') });
+  });
+
   it('carries every column: a text id goes across as text, --drop leaves it out, and predict --keep carries it on', async () => {
     const dir = tempDir();
     const csv = path.resolve('test/fixtures/csv/blobs-train.csv');
