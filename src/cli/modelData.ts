@@ -7,11 +7,12 @@ export async function modelAndData(modelDir: string, file: string, unlabelled: b
   const fileOptions = delimiter !== undefined ? { delimiter: delimiter } : {};
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
-  const { label, features, classNames } = bundle.columns;
+  const { label, features, classNames, fillMissing } = bundle.columns;
+  if (fillMissing && fillMissing.length !== bundle.network.inputSize) throw new ModelFormatError(modelDir, `'columns.fillMissing' has ${fillMissing.length} values, the model ${bundle.network.inputSize} inputs`);
   const layout = await inspectData(file, { ...fileOptions, label, features, unlabelled });
   if (layout.cols !== bundle.network.inputSize) {
     throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
   }
-  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}), ...(keep ? { keep } : {}) });
+  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}), ...(fillMissing ? { fillMissing } : {}), ...(keep ? { keep } : {}) });
   return { bundle, data$ };
 }

@@ -109,6 +109,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--early-stopping <patience>', 'stop when the validation metric has not improved for this many epochs', wrap(positiveInteger('--early-stopping')))
     .addOption(new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best').choices(['loss', 'accuracy']).default('loss'))
     .option('--keep-best', "save the best epoch's model (by the validation metric) instead of the last one's", false)
+    .addOption(new Option('--fill-missing <strategy>', "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training file, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)").choices(['mean', 'zero']))
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => {

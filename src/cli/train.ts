@@ -22,6 +22,7 @@ import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFl
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
 import { RunHistoryWriter } from '../training/runHistory.js';
+import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { checkResumeFlags } from './resumeFlags.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
@@ -42,6 +43,8 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly keepBest?: boolean;
   /** A CSV file's field delimiter. */
   readonly delimiter?: string;
+  /** Fill missing feature values (nulls, empty CSV cells) with each feature's mean or with zero, instead of refusing them. */
+  readonly fillMissing?: MissingValueStrategy;
   readonly json: boolean;
 }
 
@@ -239,8 +242,13 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   if (options.keepBest && !options.save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
   const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
   const classNames = await classNamesFor(options, io);
-  const columnOptions = { ...fileOptions, label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
-  const layout = await inspectData(options.data, columnOptions);
+  const named = { ...fileOptions, label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
+  const layout = await inspectData(options.data, named);
+  // Missing values are filled as the model being resumed fills them, or by --fill-missing (its values kept in the model).
+  const saved = options.resume ? (JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns }).columns : undefined;
+  if (options.resume && options.fillMissing && !saved?.fillMissing) throw new UsageError(`--fill-missing cannot change when resuming: the model in ${options.resume} was trained without it`);
+  const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols) : undefined);
+  const columnOptions = { ...named, ...(fillMissing ? { fillMissing } : {}) };
   writeLeftOutColumns(io.stderr, layout);
   const summary = await lastValueFrom(readData(options.data, { ...fileOptions, ...columnOptions, recycle: true, keepBytes: true }).pipe(summarize()));
   const missing = summary.classCounts.findIndex((count) => count === 0);
@@ -255,12 +263,13 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   if (testLayout) checkSameColumns(layout, testLayout);
 
   const run = await setUp(options, layout, classNames?.length ?? summary.classes, summary.standardizer, fromCommandLine, classNames);
-  const { network, optimizer, standardizer, schedule, columns, initialEpoch, seed, batchSize } = run;
+  const { network, optimizer, standardizer, schedule, initialEpoch, seed, batchSize } = run;
+  const columns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };
   const classes = network.classes;
   if (summary.classes > classes) {
     throw new DataError('label is out of range for the model being resumed', { file: options.data, column: options.label, expected: `labels below ${classes}` });
   }
-  const readOptions = { label: columns.label, features: columns.features, classes, ...(columns.classNames ? { classNames: columns.classNames } : {}) };
+  const readOptions = { label: columns.label, features: columns.features, classes, ...(columns.classNames ? { classNames: columns.classNames } : {}), ...(fillMissing ? { fillMissing } : {}) };
   if (options.test) await lastValueFrom(readData(options.test, { ...fileOptions, ...readOptions, recycle: true }).pipe(summarize()));
   const test = options.test ? readData(options.test, { ...fileOptions, ...readOptions, recycle: true, keepBytes: true }) : undefined;
   // A seeded split of the training file, as tune makes: the epochs are judged on it, not on the test set.

@@ -80,6 +80,8 @@ export function checkModelDocument(document: Json, where: string, floats: number
   if (d.columns !== undefined) {
     const c = d.columns;
     if (!isObject(c) || typeof c.label !== 'string' || !Array.isArray(c.features) || !c.features.every((f) => typeof f === 'string')) fail("'columns' must have a label name and a list of feature names");
+    const fill = (c as Record<string, Json>).fillMissing;
+    if (fill !== undefined && (!Array.isArray(fill) || !fill.every((v) => typeof v === 'number' && Number.isFinite(v)))) fail("'columns.fillMissing' must be a list of finite numbers, one per feature value");
     const names = (c as Record<string, Json>).classNames;
     if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length !== classes || new Set(names).size !== names.length)) {
       fail(`'columns.classNames' must be ${classes as number} distinct names, one per class`);

@@ -21,6 +21,8 @@ export interface DataColumns {
   readonly features: readonly string[];
   /** The classes by name, when the labels were names (or numbers other than 0…K−1); index = class. */
   readonly classNames?: readonly string[] | undefined;
+  /** What fills a missing feature value, one per feature value (training's `--fill-missing`); without it a missing value is an error. */
+  readonly fillMissing?: readonly number[] | undefined;
 }
 
 /** How far training got, so that it can resume. */

@@ -43,6 +43,12 @@ export interface ReadArrowOptions extends ArrowColumnOptions {
    * once where the batch is standardized into the model's memory. Default false.
    */
   readonly keepBytes?: boolean;
+  /**
+   * What a missing feature value (a null) becomes, one number per feature value (as `cols` counts
+   * them), e.g. each feature's mean over the training rows (see `missingValueFill`). Without it a
+   * null is a `DataError` naming its row and column.
+   */
+  readonly fillMissing?: readonly number[] | undefined;
 }
 
 /** The columns a file resolved to. */
@@ -345,7 +351,7 @@ function toBlock(
     let offset = 0;
     for (const field of fields) {
       const data = batch.getChild(field.name)!.data;
-      offset += copyColumn(data, field, features, offset, cols, rows, layout.file, firstRow);
+      offset += copyColumn(data, field, features, offset, cols, rows, layout.file, firstRow, options.fillMissing);
     }
   }
   const labels = reused ? reused.labels.subarray(0, rows) : new Int32Array(rows);
@@ -405,11 +411,29 @@ function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], out: Fe
 }
 
 /** Copies one column into the row-major features; returns how many values per row it filled. */
-function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, colOffset: number, cols: number, rows: number, file: string, firstRow: number): number {
+function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, colOffset: number, cols: number, rows: number, file: string, firstRow: number, fill?: readonly number[]): number {
   const width = featureWidth(field)!;
   let row = 0;
   for (const data of chunks) {
-    if (data.nullCount > 0) throw new DataError('null value in a feature column', { file, column: field.name, row: firstRow + row + firstNull(data), expected: 'a number' });
+    if (data.nullCount > 0 && fill && width === 1) {
+      // A column with nulls, and values to fill them with: value by value.
+      const values = data.values as ArrayLike<number | bigint>;
+      const isHalf = DataType.isFloat(field.type) && field.type.precision === 0;
+      for (let i = 0; i < data.length; i++) {
+        const at = (row + i) * cols + colOffset;
+        if (!data.getValid(i)) {
+          out[at] = fill[colOffset]!;
+          continue;
+        }
+        const raw = values[data.offset + i]!;
+        const v = isHalf ? float16ToNumber(raw as number) : Number(raw);
+        if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { file, column: field.name, row: firstRow + row + i, expected: 'a finite number', actual: String(v) });
+        out[at] = v;
+      }
+      row += data.length;
+      continue;
+    }
+    if (data.nullCount > 0) throw new DataError('null value in a feature column', { file, column: field.name, row: firstRow + row + firstNull(data), expected: fill ? 'a number (a list column cannot be filled)' : 'a number (or --fill-missing mean|zero)' });
     let values: ArrayLike<number | bigint>;
     let start: number;
     if (width === 1) {

@@ -32,6 +32,8 @@ export interface CsvOptions {
   readonly classNames?: readonly string[] | undefined;
   /** Columns to carry along with each block as text (`ExampleBlock.kept`), e.g. an id for predictions. */
   readonly keep?: readonly string[] | undefined;
+  /** What an empty feature cell becomes, one number per feature (see `ReadArrowOptions.fillMissing`). Without it an empty cell is an error. */
+  readonly fillMissing?: readonly number[] | undefined;
 }
 
 const DEFAULT_MAX_CLASSES = 10_000;
@@ -190,6 +192,10 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         const at = (column: string, cell: string) => ({ file, line: info.lines, column, actual: cell === '' ? 'an empty cell' : `'${cell}'` });
         for (let j = 0; j < cols; j++) {
           const cell = record[featureIndexes[j]!]!;
+          if (cell === '' && options.fillMissing) {
+            features[rows * cols + j] = options.fillMissing[j]!;
+            continue;
+          }
           const value = cell === '' ? Number.NaN : Number(cell);
           if (!Number.isFinite(value)) throw new DataError('the feature is not a finite number', { ...at(layout.features[j]!, cell), expected: 'a number (choose the feature columns with --features, or features: [...])' });
           features[rows * cols + j] = value;

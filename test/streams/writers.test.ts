@@ -61,6 +61,44 @@ describe('files from the writers people use', () => {
     expect(read.labels).toEqual(expected.labels);
   });
 
+  it("df.to_feather()'s file trains from the command line", async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const result = await cli(['train', '--data', path.join(dir, 'pandas-to-feather.feather'), '--hidden', '16', '--epochs', '3', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const last = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { examples: number; trainAccuracy: number };
+    expect(last.examples).toBe(300);
+  });
+
+  it('--fill-missing mean|zero fills nulls and empty CSV cells with the training means (kept in the model, used by predict) or zeros', async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const { tempDir } = await import('../helpers/files.js');
+    const { writeFileSync } = await import('node:fs');
+    const holed = path.join(dir, 'nullable-with-null.arrow');
+    const refused = await cli(['train', '--data', holed, '--epochs', '1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/column 'f2', row 123: null value in a feature column \(expected a number \(or --fill-missing mean\|zero\)\)/);
+    const model = path.join(tempDir(), 'model');
+    const trained = await cli(['train', '--data', holed, '--hidden', '8', '--epochs', '1', '--fill-missing', 'mean', '--save', model]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const fill = (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { fillMissing: number[] } }).columns.fillMissing;
+    const mean = (j: number, skip?: number) => {
+      const values = expected.features.filter((_, i) => i !== skip).map((row) => row[j]!);
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    expect(fill).toHaveLength(4);
+    [mean(0), mean(1), mean(2, 123), mean(3)].forEach((m, j) => expect(fill[j]).toBeCloseTo(m, 10));
+    const out = path.join(tempDir(), 'predictions.csv');
+    expect((await cli(['predict', '--model', model, '--data', holed, '--out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(301);
+    // An empty cell in a CSV file, filled with zero.
+    const csv = path.join(tempDir(), 'holed.csv');
+    writeFileSync(csv, ['f0,f1,f2,f3,label', ...expected.features.map((row, i) => [...row.map((v, j) => (i === 5 && j === 1 ? '' : String(v))), expected.labels[i]].join(','))].join('\n'));
+    expect((await cli(['train', '--data', csv, '--epochs', '1'])).stderr).toMatch(/line 7, column 'f1': the feature is not a finite number/);
+    const zero = path.join(tempDir(), 'zero');
+    expect((await cli(['train', '--data', csv, '--hidden', '8', '--epochs', '1', '--fill-missing', 'zero', '--save', zero])).code).toBe(0);
+    expect((JSON.parse(readFileSync(path.join(zero, 'model.json'), 'utf8')) as { columns: { fillMissing: number[] } }).columns.fillMissing).toEqual([0, 0, 0, 0]);
+  });
+
   it('a null in a feature column is a DataError naming the row and column', async () => {
     const error = await rowsOf('nullable-with-null.arrow').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataError);
