@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSearchSpace, DEFAULT_TRAINING_CONFIG, pedAnovaImportances, spaceToJSON, writeReport } from '../dist/index.js';
+import { defaultSearchSpace, DEFAULT_TRAINING_CONFIG, spaceToJSON } from '../dist/index.js';
+import { pedAnovaImportances, writeReport } from '../dist/entries/report.js';
 import { createRandom } from '../dist/model/random.js';
 import { valueAt } from '../dist/tuning/distributions.js';
 

@@ -79,13 +79,6 @@ export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, t
 export { readStudy, readTrialRecords, runStudy, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';
 
-// Reports and dashboards.
-export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } from './report/importance.js';
-export { renderReport, writeReport } from './report/writeReport.js';
+// A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
 export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
-export { type Dashboard, type DashboardOptions, type DashboardSource, startDashboard } from './dashboard/server.js';
-
-// Studies across machines.
-export { RedisTrialPool, type TrialJobData } from './distributed/redisTrialPool.js';
-export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from './distributed/trialWorkerNode.js';
 export type { TrialPool } from './tuning/study.js';

@@ -45,6 +45,16 @@ describe('README examples', () => {
     expect([...listed].sort()).toEqual(Object.keys(api).sort());
   });
 
+  it('the API section lists exactly the runtime exports of rxgrad/report and rxgrad/distributed, which the root leaves out', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [entry, module] of [['report', await import('../src/entries/report.js')], ['distributed', await import('../src/entries/distributed.js')]] as const) {
+      const line = new RegExp(`^Exports from \`rxgrad/${entry}\`: ([\\s\\S]*?\\.)\\n`, 'm').exec(readme)?.[1] ?? '';
+      const listed = [...line.matchAll(/`([A-Za-z_0-9]+)`/g)].map((n) => n[1]!);
+      expect(listed.sort()).toEqual(Object.keys(module).sort());
+      for (const name of listed) expect(Object.keys(api)).not.toContain(name);
+    }
+  });
+
   it('the marble tests of "Testing your pipeline" are test/readme/marbles.test.ts, as printed', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Testing your pipeline\n'));

@@ -6,7 +6,7 @@ import { readRunHistory, type RunHistory } from '../training/runHistory.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { loadModel } from '../files/serialization.js';
 import { checkResumeFlags } from './resumeFlags.js';
-import { inspectData, readData } from '../streams/readData.js';
+import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { listCheckpoints } from '../training/checkpoints.js';
@@ -84,8 +84,8 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
   const config = newest ? await resumedConfig(options, newest, given) : configFromFlags(options);
   // Progress within an epoch on a terminal, as train shows it: the steps of an epoch from a count
   // of the rows (before stdin is read, so that no command typed meanwhile is lost).
-  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }));
-  const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, unlabelled: true, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }).pipe(reduce((n, block) => n + block.rows, 0)));
+  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) }));
+  const rows = await lastValueFrom(readData(options.data, { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) }).pipe(reduce((n, block) => n + block.rows, 0)));
   const input = io.stdin ?? process.stdin;
   const lines = createInterface({ input, terminal: false });
   const controls = new Observable<BabysitControl>((subscriber) => {
@@ -128,7 +128,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
         data: options.data,
         validation: options.test,
         columns: { label: options.label, ...(options.features ? { features: options.features } : {}) },
-        delimiter: options.delimiter,
+        ...csvDialectOf(options),
         config,
         dir: options.dir,
         ...(options.keep !== undefined ? { keep: options.keep } : {}),

@@ -4,7 +4,7 @@ import { writeParquetFile } from '../streams/parquetSink.js';
 import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
 import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
-import { csvTextColumns, inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
+import { csvDialectOf, csvTextColumns, inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
 import { type CliIo, UsageError, writeLine } from './io.js';
 import type { ArrowCompression } from '../streams/arrowCodecs.js';
 
@@ -15,6 +15,7 @@ export interface ConvertCommandOptions {
   /** Columns left out of the output. */
   readonly drop?: readonly string[];
   readonly delimiter?: string;
+  readonly decimal?: '.' | ',';
   /** An Arrow output's compression; uncompressed by default. */
   readonly compression?: ArrowCompression;
   readonly json: boolean;
@@ -48,7 +49,7 @@ function csvFeatureNames(layout: ArrowLayout): string[] {
 export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
   const toCsv = isCsvFile(output);
   if (options.compression && (toCsv || isParquetFile(output))) throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
-  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+  const fileOptions = csvDialectOf(options);
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
   const labels = labelled && !probe.classNames ? await inspectLabels(input, { ...fileOptions, label: options.label, features: options.features }) : undefined;

@@ -9,6 +9,7 @@ export interface TrainingFlags {
   readonly label: string;
   readonly features?: string[];
   readonly delimiter?: string;
+  readonly decimal?: '.' | ',';
   readonly hidden: number[];
   readonly activation: ActivationName;
   readonly batchNorm: boolean;

@@ -1,10 +1,10 @@
 import { DataError, ModelFormatError } from '../errors.js';
 import { loadModel, type ModelBundle } from '../files/serialization.js';
-import { inspectData, readData } from '../streams/readData.js';
+import { type CsvDialect, csvDialectOf, inspectData, readData } from '../streams/readData.js';
 
 /** Loads a saved model and opens a data file with the model's columns, checking that they fit. */
-export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, delimiter?: string, keep?: readonly string[]) {
-  const fileOptions = delimiter !== undefined ? { delimiter: delimiter } : {};
+export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, dialect: CsvDialect = {}, keep?: readonly string[]) {
+  const fileOptions = csvDialectOf(dialect);
   const bundle: ModelBundle = await loadModel(modelDir);
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
   const { label, features, classNames, fillMissing } = bundle.columns;

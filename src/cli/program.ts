@@ -3,9 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError } from '../errors.js';
-import { type BabysitCommandOptions, babysitCommand } from './babysit.js';
-import { type ConvertCommandOptions, convertCommand } from './convert.js';
-import { evaluateCommand } from './evaluate.js';
+import type { BabysitCommandOptions } from './babysit.js';
+import type { ConvertCommandOptions } from './convert.js';
 import {
   type CliIo,
   columnList,
@@ -19,13 +18,10 @@ import {
   writeLine,
 } from './io.js';
 import { parseSchedule } from '../model/schedule.js';
-import { FASHION_MNIST_SOURCE, prepareFashionMnist } from '../streams/prepareFashionMnist.js';
-import { predictCommand } from './predict.js';
-import { reportCommand } from './report.js';
-import { studyCommand } from './study.js';
-import { applyConfigFile, type TrainCommandOptions, trainCommand } from './train.js';
-import { type TuneCommandOptions, tuneCommand } from './tune.js';
-import { type WorkerCommandOptions, workerCommand } from './worker.js';
+import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
+import type { TrainCommandOptions } from './train.js';
+import type { TuneCommandOptions } from './tune.js';
+import type { WorkerCommandOptions } from './worker.js';
 
 /** The version in package.json, beside dist/ (or src/) where this module runs. */
 function packageVersion(): string {
@@ -66,6 +62,7 @@ function addTrainingOptions(command: Command): Command {
     .option('--label <column>', 'label column', 'label')
     .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList))
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
     .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
@@ -114,6 +111,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => {
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        // Each command's modules load when it runs: `rxgrad --version` loads none of them.
+        const { applyConfigFile, trainCommand } = await import('./train.js');
         return trainCommand(options.config ? await applyConfigFile(options, options.config, given) : options, io, given);
       }),
     );
@@ -131,7 +130,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
     .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
-    .action((options: BabysitCommandOptions, command: Command) => run(() => babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')));
+    .action((options: BabysitCommandOptions, command: Command) => run(async () => (await import('./babysit.js')).babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')));
 
   program
     .command('evaluate')
@@ -139,8 +138,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'labelled data')
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .option('--json', 'print the result as one JSON line', false)
-    .action((options: { model: string; data: string; json: boolean }) => run(() => evaluateCommand(options, io)));
+    .action((options: { model: string; data: string; json: boolean }) => run(async () => (await import('./evaluate.js')).evaluateCommand(options, io)));
 
   program
     .command('predict')
@@ -148,11 +148,12 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--model <dir>', 'model directory written by train --save')
     .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv) or Arrow; columns row, prediction, probabilities')
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(() => predictCommand(options, io)));
+    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(async () => (await import('./predict.js')).predictCommand(options, io)));
 
   program
     .command('tune')
@@ -162,6 +163,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--label <column>', 'label column', 'label')
     .option('--features <columns>', 'comma-separated feature columns', wrap(columnList))
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
     .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
@@ -178,7 +180,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: TuneCommandOptions) => run(() => tuneCommand(options, io)));
+    .action((options: TuneCommandOptions) => run(async () => (await import('./tune.js')).tuneCommand(options, io)));
 
   program
     .command('worker')
@@ -186,7 +188,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
     .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
-    .action((options: WorkerCommandOptions) => run(() => workerCommand(options, io)));
+    .action((options: WorkerCommandOptions) => run(async () => (await import('./worker.js')).workerCommand(options, io)));
 
   program
     .command('prepare')
@@ -198,6 +200,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .action((dataset: string, options: { out: string; source: string; json: boolean }) =>
       run(async () => {
         if (dataset !== 'fashion-mnist') throw new UsageError(`prepare: unknown dataset '${dataset}'; expected fashion-mnist`);
+        const { prepareFashionMnist } = await import('../streams/prepareFashionMnist.js');
         const { train, test } = await prepareFashionMnist(options.out, options.source);
         const files = { train: path.join(options.out, 'train.arrow'), test: path.join(options.out, 'test.arrow') };
         if (options.json) writeLine(io.stdout, JSON.stringify({ trainRows: train, testRows: test, ...files }));
@@ -215,15 +218,16 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .option('--json', 'print a summary as one JSON line', false)
-    .action((input: string, output: string, options: ConvertCommandOptions) => run(() => convertCommand(input, output, options, io)));
+    .action((input: string, output: string, options: ConvertCommandOptions) => run(async () => (await import('./convert.js')).convertCommand(input, output, options, io)));
 
   program
     .command('study')
     .description('show a finished or running study')
     .argument('<dir>', 'study directory')
     .option('--json', 'print a summary as one JSON line', false)
-    .action((dir: string, options: { json: boolean }) => run(() => studyCommand(dir, options, io)));
+    .action((dir: string, options: { json: boolean }) => run(async () => (await import('./study.js')).studyCommand(dir, options, io)));
 
   program
     .command('report')
@@ -231,7 +235,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<dir>', 'run or study directory')
     .option('--out <file>', 'the HTML file to write (default DIR/report.html)')
     .option('--json', 'print where it was written as one JSON line', false)
-    .action((dir: string, options: { out?: string; json: boolean }) => run(() => reportCommand(dir, options, io)));
+    .action((dir: string, options: { out?: string; json: boolean }) => run(async () => (await import('./report.js')).reportCommand(dir, options, io)));
 
   return program;
 }

@@ -17,7 +17,7 @@ import { type EpochMetrics, fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/readArrow.js';
-import { inferClassNames, inspectData, readData } from '../streams/readData.js';
+import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLeftOutColumns, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
@@ -158,7 +158,7 @@ interface RunSetup {
  * the labels are the class indices themselves.
  */
 async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<readonly string[] | undefined> {
-  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+  const fileOptions = csvDialectOf(options);
   if (options.resume) {
     const saved = JSON.parse(await readFile(path.join(options.resume, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns };
     return saved.columns?.classNames;
@@ -240,7 +240,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     throw new UsageError(`${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`);
   }
   if (options.keepBest && !options.save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
-  const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+  const fileOptions = csvDialectOf(options);
   const classNames = await classNamesFor(options, io);
   const named = { ...fileOptions, label: options.label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, named);

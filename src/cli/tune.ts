@@ -17,7 +17,7 @@ import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
-import { inspectData } from '../streams/readData.js';
+import { csvDialectOf, inspectData } from '../streams/readData.js';
 
 /** Options of `rxgrad tune`. */
 export interface TuneCommandOptions {
@@ -25,6 +25,7 @@ export interface TuneCommandOptions {
   readonly label: string;
   readonly features?: string[];
   readonly delimiter?: string;
+  readonly decimal?: '.' | ',';
   readonly space?: string;
   readonly trials: number;
   readonly parallel?: number;
@@ -196,9 +197,9 @@ async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
   const space = await loadSpace(options.space);
-  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) }));
+  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }));
   const settings: StudySettings = {
-    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) },
+    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...csvDialectOf(options) },
     sampler: options.sampler,
     seed: options.seed,
     objective: { name: OBJECTIVES[options.objective].name, direction: OBJECTIVES[options.objective].direction },

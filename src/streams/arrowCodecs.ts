@@ -1,7 +1,4 @@
 import { compressionRegistry, CompressionType } from 'apache-arrow';
-import { compress as zstdCompress, init as initZstdEncoder } from '@bokuweb/zstd-wasm';
-import { ZSTDDecoder } from 'zstddec';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 
 /**
  * The uncompressed length apache-arrow read just before the compressed bytes it hands a codec
@@ -34,6 +31,8 @@ let ready: Promise<void> | undefined;
  */
 export function registerArrowCodecs(): Promise<void> {
   ready ??= (async () => {
+    // Loaded on first use, so that importing rxgrad loads no codec.
+    const [{ compressFrameSync, decompressFrameSync }, { ZSTDDecoder }, { compress: zstdCompress, init: initZstdEncoder }] = await Promise.all([import('lz4-napi'), import('zstddec'), import('@bokuweb/zstd-wasm')]);
     const zstd = new ZSTDDecoder();
     await Promise.all([zstd.init(), initZstdEncoder()]);
     compressionRegistry.set(CompressionType.LZ4_FRAME, {

@@ -4,8 +4,9 @@ import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 
-/** Where Debian's dataset-fashion-mnist package puts the IDX files. */
-export const FASHION_MNIST_SOURCE = '/usr/share/datasets/fashion-mnist';
+import { FASHION_MNIST_SOURCE } from './fashionMnistSource.js';
+
+export { FASHION_MNIST_SOURCE };
 
 /** Reads an IDX file (optionally gzipped) as a stream of records of `recordSize` bytes, `perChunk` at a time. */
 async function* idxRecords(file: string, expectedMagic: number, perChunk: number): AsyncGenerator<{ records: Uint8Array; count: number; recordSize: number }> {

@@ -19,6 +19,8 @@ export interface CsvOptions {
   readonly unlabelled?: boolean;
   /** Field delimiter. Default ',' (and a tab for `.tsv` files). */
   readonly delimiter?: string | undefined;
+  /** The decimal mark of numbers: '.' (the default) or ',' (`3,14`, as pandas' `decimal=','` writes). */
+  readonly decimal?: '.' | ',' | undefined;
   /** Labels must be below this (the model's class count). */
   readonly classes?: number | undefined;
   /** Without `classes`, the most classes a label may imply. Default 10,000. */
@@ -111,7 +113,7 @@ export async function csvTextColumns(file: string, options: CsvOptions = {}): Pr
         text = record.map((name) => name === (options.label ?? 'label'));
         continue;
       }
-      for (let j = 0; j < record.length; j++) if (!text[j] && record[j] !== '' && !Number.isFinite(Number(record[j]))) text[j] = true;
+      for (let j = 0; j < record.length; j++) if (!text[j] && record[j] !== '' && !Number.isFinite(Number(options.decimal === ',' ? record[j]!.replace(',', '.') : record[j]))) text[j] = true;
     }
   } catch (cause) {
     throw csvError(cause, file);
@@ -189,6 +191,7 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
           continue;
         }
         const { cols, featureIndexes, labelIndex } = layout;
+        const comma = options.decimal === ',';
         const at = (column: string, cell: string) => ({ file, line: info.lines, column, actual: cell === '' ? 'an empty cell' : `'${cell}'` });
         for (let j = 0; j < cols; j++) {
           const cell = record[featureIndexes[j]!]!;
@@ -196,7 +199,7 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
             features[rows * cols + j] = options.fillMissing[j]!;
             continue;
           }
-          const value = cell === '' ? Number.NaN : Number(cell);
+          const value = cell === '' ? Number.NaN : Number(comma ? cell.replace(',', '.') : cell);
           if (!Number.isFinite(value)) throw new DataError('the feature is not a finite number', { ...at(layout.features[j]!, cell), expected: 'a number (choose the feature columns with --features, or features: [...])' });
           features[rows * cols + j] = value;
         }

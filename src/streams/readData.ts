@@ -6,10 +6,27 @@ import { csvTextColumns, type CsvLabels, inspectCsv, inspectCsvLabels, readCsv }
 export { csvTextColumns };
 import { inspectParquet, readParquet } from './readParquet.js';
 
-/** Options of `readData`: those of `readArrow`, and a CSV delimiter. */
-export interface ReadDataOptions extends ReadArrowOptions {
+/** How a CSV file is written: its field delimiter and decimal mark (see `readCsv`). */
+export interface CsvDialect {
   /** A CSV file's field delimiter. Default ',' (a tab for .tsv). */
   readonly delimiter?: string | undefined;
+  /** A CSV file's decimal mark, '.' or ','. Default '.'. */
+  readonly decimal?: '.' | ',' | undefined;
+}
+
+/**
+ * The CSV dialect among some options, with only the settings given: what every command passes on
+ * to `readData` and `inspectData`.
+ *
+ * @example
+ * readData(file, { label, ...csvDialectOf(options) });
+ */
+export function csvDialectOf(options: CsvDialect): CsvDialect {
+  return { ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), ...(options.decimal !== undefined ? { decimal: options.decimal } : {}) };
+}
+
+/** Options of `readData`: those of `readArrow`, and a CSV file's dialect. */
+export interface ReadDataOptions extends ReadArrowOptions, CsvDialect {
   /** A CSV file's classes by name (see `readCsv`). */
   readonly classNames?: readonly string[] | undefined;
 }

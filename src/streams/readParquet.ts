@@ -2,7 +2,7 @@ import { PANDAS_METADATA_KEY } from './indexColumns.js';
 import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type RecordBatch, Schema, tableFromIPC } from 'apache-arrow';
-import { ParquetFile } from 'parquet-wasm';
+import type { ParquetFile } from 'parquet-wasm';
 import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { ExampleBlock } from './examples.js';
@@ -16,7 +16,9 @@ async function openParquet(file: string): Promise<{ parquet: ParquetFile; rowGro
   if (info.isDirectory()) throw new DataError('cannot open the file: is a directory', { file });
   let parquet: ParquetFile;
   try {
-    parquet = await ParquetFile.fromFile(await openAsBlob(file));
+    // Loaded on first use: most runs read no Parquet, and the root import stays light.
+    const { ParquetFile: Parquet } = await import('parquet-wasm');
+    parquet = await Parquet.fromFile(await openAsBlob(file));
   } catch (cause) {
     throw new DataError('not a Parquet file', { file, expected: 'a Parquet file (.parquet)', actual: String((cause as Error)?.message ?? cause) }, { cause });
   }

@@ -7,7 +7,7 @@ import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
 import { summarize } from '../operators/summarize.js';
-import { inferClassNames, inspectData, readData } from '../streams/readData.js';
+import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysitLoop, type BabysitState, type BabysitStore } from './babysitLoop.js';
 import { checkpointPath, latestCheckpoint, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
@@ -34,6 +34,8 @@ export interface BabysitOptions {
   readonly controls?: Observable<BabysitControl>;
   /** A CSV file's field delimiter. */
   readonly delimiter?: string | undefined;
+  /** A CSV file's decimal mark. */
+  readonly decimal?: '.' | ',' | undefined;
   /** Called each time the run's history (`DIR/history.json`) has been saved, with what it holds. */
   readonly onHistory?: ((history: RunHistory) => void) | undefined;
 }
@@ -55,7 +57,7 @@ export interface BabysitOptions {
 export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
   return defer(() => {
     const { config, dir } = options;
-    const fileOptions = options.delimiter !== undefined ? { delimiter: options.delimiter } : {};
+    const fileOptions = csvDialectOf(options);
     const label = options.columns?.label ?? 'label';
     const schedule = scheduleOf(config);
     const keep = options.keep ?? 20;

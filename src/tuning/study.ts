@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../files/atomicFiles.js';
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
-import { inspectData, readData } from '../streams/readData.js';
+import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { AshaPruner } from './asha.js';
 import { valueAt } from './distributions.js';
 import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, scoreOf, type StudyObjective } from './objective.js';
@@ -24,7 +24,7 @@ import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
-  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined; readonly delimiter?: string | undefined };
+  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined; readonly delimiter?: string | undefined; readonly decimal?: '.' | ',' | undefined };
   /** A sampler's name, or `tpe(options)`; `'tpe'` is TPE with Optuna's defaults. */
   readonly sampler: SamplerName | 'tpe' | TpeSettings;
   readonly seed: number;
@@ -259,7 +259,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   function runLocked(): Observable<StudyEvent> {
     return defer(async () => {
       await openStudyDir(dir, space, settings, options.resume ?? false);
-      const fileOptions = settings.data.delimiter !== undefined ? { delimiter: settings.data.delimiter } : {};
+      const fileOptions = csvDialectOf(settings.data);
       const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
       const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
         splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
@@ -295,7 +295,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           params: t.params,
           unit: t.unit,
           config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-          data: { file: settings.data.file, label: settings.data.label, features: layout.features, ...(settings.data.delimiter !== undefined ? { delimiter: settings.data.delimiter } : {}) },
+          data: { file: settings.data.file, label: settings.data.label, features: layout.features, ...csvDialectOf(settings.data) },
           validation: { fraction: settings.validationFraction, seed: settings.seed },
           standardizer: summary.standardizer.toJSON(),
           inputSize: layout.cols,

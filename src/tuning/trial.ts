@@ -9,7 +9,7 @@ import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
 import { fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
-import { readData } from '../streams/readData.js';
+import { csvDialectOf, readData } from '../streams/readData.js';
 import type { Params } from './space.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
 
@@ -21,7 +21,7 @@ export interface TrialSpec {
   readonly unit: readonly number[];
   /** The configuration to train; `epochs` is the most it may run. */
   readonly config: TrainingConfig;
-  readonly data: { readonly file: string; readonly label: string; readonly features: readonly string[]; readonly delimiter?: string | undefined };
+  readonly data: { readonly file: string; readonly label: string; readonly features: readonly string[]; readonly delimiter?: string | undefined; readonly decimal?: '.' | ',' | undefined };
   /** The validation split carved from the training file: tuning never sees the test set. */
   readonly validation: { readonly fraction: number; readonly seed: number };
   readonly standardizer: { readonly mean: number[]; readonly std: number[] } | undefined;
@@ -141,7 +141,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend) };
     };
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
-    const fileOptions = spec.data.delimiter !== undefined ? { delimiter: spec.data.delimiter } : {};
+    const fileOptions = csvDialectOf(spec.data);
     const read = (part: 'train' | 'validation') =>
       readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);

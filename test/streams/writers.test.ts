@@ -12,8 +12,8 @@ const dir = path.resolve('test/fixtures/writers');
 const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { features: number[][]; labels: number[]; classNames: string[] };
 const FEATURES = ['f0', 'f1', 'f2', 'f3'];
 
-async function rowsOf(file: string, options: { delimiter?: string; features?: string[] } = {}) {
-  const at = path.join(dir, file);
+async function rowsOf(file: string, options: { delimiter?: string; decimal?: ',' | '.'; features?: string[] } = {}) {
+  const at = path.resolve(dir, file);
   const { names } = await inferClassNames(at, { label: 'label', ...options });
   const blocks = await lastValueFrom(readData(at, { label: 'label', ...options, ...(names ? { classNames: names } : {}) }).pipe(toArray()));
   const features: number[][] = [];
@@ -97,6 +97,24 @@ describe('files from the writers people use', () => {
     const zero = path.join(tempDir(), 'zero');
     expect((await cli(['train', '--data', csv, '--hidden', '8', '--epochs', '1', '--fill-missing', 'zero', '--save', zero])).code).toBe(0);
     expect((JSON.parse(readFileSync(path.join(zero, 'model.json'), 'utf8')) as { columns: { fillMissing: number[] } }).columns.fillMissing).toEqual([0, 0, 0, 0]);
+  });
+
+  it("pandas' sep=';', decimal=',': read with --delimiter ';' --decimal ,, in every command", async () => {
+    const read = await rowsOf('pandas-semicolon-decimal-comma.csv', { delimiter: ';', decimal: ',' });
+    expect(read.features).toEqual(expected.features);
+    expect(read.labels).toEqual(expected.labels);
+    const { cli } = await import('../helpers/cli.js');
+    const { tempDir } = await import('../helpers/files.js');
+    const file = path.join(dir, 'pandas-semicolon-decimal-comma.csv');
+    expect((await cli(['train', '--data', file, '--delimiter', ';', '--epochs', '1'])).stderr).toMatch(/column 'f0': the feature is not a finite number/);
+    const model = path.join(tempDir(), 'model');
+    expect((await cli(['train', '--data', file, '--delimiter', ';', '--decimal', ',', '--hidden', '8', '--epochs', '1', '--save', model])).code).toBe(0);
+    expect((await cli(['evaluate', '--model', model, '--data', file, '--delimiter', ';', '--decimal', ','])).code).toBe(0);
+    const arrow = path.join(tempDir(), 'x.arrow');
+    expect((await cli(['convert', file, arrow, '--delimiter', ';', '--decimal', ','])).code).toBe(0);
+    expect((await rowsOf(arrow)).features).toEqual(expected.features);
+    const study = path.join(tempDir(), 'study');
+    expect((await cli(['tune', '--data', file, '--delimiter', ';', '--decimal', ',', '--study', study, '--trials', '2', '--epochs', '1', '--parallel', '1'])).code).toBe(0);
   });
 
   it('a null in a feature column is a DataError naming the row and column', async () => {

@@ -1,0 +1,11 @@
+/**
+ * `rxgrad/report`: reports and dashboards, apart from the root so that `import 'rxgrad'` loads no
+ * chart library.
+ *
+ * @example
+ * import { writeReport } from 'rxgrad/report';
+ * await writeReport('runs/a');
+ */
+export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } from '../report/importance.js';
+export { renderReport, writeReport } from '../report/writeReport.js';
+export { type Dashboard, type DashboardOptions, type DashboardSource, startDashboard } from '../dashboard/server.js';
