@@ -1,6 +1,7 @@
 // npm run bench: the Fashion-MNIST workload in rxgrad and, in the same run, its peers
-// (TensorFlow.js WASM and CPU backends; PyTorch with one and two threads when python3-torch is
-// installed). Writes bench/results/fashion.json and fashion.md.
+// (TensorFlow.js WASM and CPU backends; PyTorch with one and two threads: today's release from
+// .venv or $PYTHON when it has torch, else Debian's python3-torch). Writes bench/results/fashion.json
+// and fashion.md.
 //
 // rxgrad (one and two threads) and single-threaded PyTorch run --accuracy-seeds seeds (0, 1, …):
 // their epoch time is the median over all those epochs, and their test accuracy is given as the
@@ -168,9 +169,18 @@ async function tfAccuracy(tf, model, standardizer) {
   return correct / 10000;
 }
 
+/**
+ * The Python whose PyTorch is the peer: today's release from a virtual environment when one has it
+ * ($PYTHON, or .venv beside or above the checkout: python3 -m venv .venv && .venv/bin/pip install
+ * torch numpy), else Debian's python3-torch. Found once; the table names the version it used.
+ */
+const torchPython = [process.env.PYTHON, path.join(root, '.venv/bin/python'), path.join(root, '../.venv/bin/python'), '/usr/bin/python3'].find(
+  (p) => p && existsSync(p) && spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0,
+);
+
 function pytorchRun(threads, seed = 0) {
-  const python = '/usr/bin/python3';
-  if (!existsSync(python) || spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const python = torchPython;
+  if (!python) return undefined;
   const output = execFileSync(python, [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE, String(seed)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
   const epochs = output.trim().split('\n').map((line) => JSON.parse(line)).map((e) => ({ ...e, samplesPerSecond: 60000 / e.seconds, gflops: FLOPS / e.seconds / 1e9 }));
   const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
@@ -200,7 +210,7 @@ if (!skip.has('pytorch')) for (const threads of [1, 2]) {
   const run = pytorchRun(threads);
   if (run && threads === 1) run.otherSeeds = otherSeeds((seed) => pytorchRun(1, seed));
   if (run) runs.push(run);
-  else if (threads === 1) log('PyTorch not found (apt-get install python3-torch to include it)');
+  else if (threads === 1) log('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy, or apt-get install python3-torch, to include it)');
 }
 if (!skip.has('tfjs-wasm')) runs.push(await tfjsRun('wasm', 0));
 if (!skip.has('tfjs-cpu')) runs.push(await tfjsRun('cpu', TFJS_CPU_BATCHES));
