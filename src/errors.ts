@@ -140,3 +140,36 @@ export class ModelFormatError extends RxgradError {
     super(`${path}: ${problem}`, options);
   }
 }
+
+/**
+ * The operating-system error codes that say something about the machine (its disks, file system,
+ * limits), not about what was asked of it, each with the words the CLI prints for it. A trial that
+ * fails with one of them is not the trial's fault, and the CLI names the cause in one line.
+ */
+const SYSTEM_ERROR_CAUSES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EBUSY: 'resource busy',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOMEM: 'out of memory',
+};
+
+/**
+ * What an operating-system error code means in a few words, when it is one about the machine.
+ *
+ * @example
+ * systemErrorCause('ENOSPC') // 'no space left on the device'
+ * systemErrorCause('ECONNREFUSED') // undefined
+ */
+export function systemErrorCause(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(SYSTEM_ERROR_CAUSES, code) ? SYSTEM_ERROR_CAUSES[code] : undefined;
+}

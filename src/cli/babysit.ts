@@ -119,7 +119,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
       : undefined;
   if (dashboard) writeDashboardAddress(io.stderr, dashboard.url, options.dashboardHost);
   writeLine(io.stderr, `babysitting: checkpoints in ${options.dir} (the newest ${options.keep ?? 20}, the best and those rolled back to); ${HELP}`);
-  const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize), false);
+  const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize));
   let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
   let end: Extract<BabysitEvent, { type: 'end' }> | undefined;
   try {
@@ -165,8 +165,6 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
               break;
             case 'end':
               end = event;
-              break;
-            case 'batch':
               break;
           }
         }),

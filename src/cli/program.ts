@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { RxgradError } from '../errors.js';
+import { RxgradError, systemErrorCause } from '../errors.js';
 import type { BabysitCommandOptions } from './babysit.js';
 import type { ConvertCommandOptions } from './convert.js';
 import {
@@ -284,24 +284,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  EIO: 'input/output error',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EISDIR: 'is a directory',
-  EMFILE: 'too many open files',
-  EBUSY: 'resource busy',
-};
-
 /** An operating-system error (disk full, I/O error, permissions) in one line naming the path and the cause. */
 function systemError(error: unknown): string | undefined {
   const e = error as NodeJS.ErrnoException | undefined;
   if (!e || typeof e.code !== 'string' || !/^E[A-Z]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
-  const cause = SYSTEM_ERRORS[e.code] ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
+  const cause = systemErrorCause(e.code) ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '');
   return `${e.path ?? 'a file'}: ${cause} (${e.code} in ${e.syscall})`;
 }

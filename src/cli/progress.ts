@@ -10,9 +10,15 @@ export interface TrainingProgressView {
   stop(): void;
 }
 
-export function trainingProgress(stderr: Writable, epochs: number, stepsPerEpoch: number, quiet: boolean): TrainingProgressView {
+/**
+ * The progress view of `train` and `babysit`.
+ *
+ * @example
+ * const progress = trainingProgress(process.stderr, 20, 469);
+ * progress.step(1, 0.52);
+ */
+export function trainingProgress(stderr: Writable, epochs: number, stepsPerEpoch: number): TrainingProgressView {
   const tty = (stderr as Writable & { isTTY?: boolean }).isTTY === true;
-  if (quiet) return { step() {}, epoch() {}, stop() {} };
   if (!tty) return { step() {}, epoch: (line) => writeLine(stderr, line), stop() {} };
   const bar = new cliProgress.SingleBar(
     {

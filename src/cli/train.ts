@@ -287,7 +287,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
       )
     : undefined;
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
-  const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch, false);
+  const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch);
   let last: EpochMetrics | undefined;
   let bestMetrics: EpochMetrics | undefined;
   try {

@@ -8,12 +8,11 @@ import { type DashboardOptions, startDashboard } from '../dashboard/server.js';
 import { dataDigest } from '../distributed/dataDigest.js';
 import { RedisTrialPool } from '../distributed/redisTrialPool.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
-import { ashaRungs } from '../tuning/asha.js';
 import { escapeHtml } from '../report/format.js';
 import { studyReportBody } from '../report/studyReport.js';
 import { readStudyInput } from '../report/writeReport.js';
 import { OBJECTIVES, objectiveSetting } from '../tuning/objective.js';
-import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
+import { runStudy, studyAsha, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
@@ -181,7 +180,7 @@ async function studyDashboard(dir: string, where: DashboardOptions) {
 async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
   const digest = await dataDigest(settings.data.file);
   const objective = objectiveSetting(settings);
-  const asha = settings.prune === 'asha' ? { rungs: ashaRungs({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }), eta: settings.eta } : undefined;
+  const asha = studyAsha(settings);
   const pool = await RedisTrialPool.open(options.redis!, options.study, { digest, objective, asha });
   try {
     await fs.mkdir(options.study, { recursive: true });

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
+import { ashaDecision, ashaRecordedScore } from '../tuning/asha.js';
 import { studyKeys } from './keys.js';
 
 /**
- * ASHA's decision at a rung, taken atomically in Redis: record the trial's score at the rung (a
- * trial that reports the same rung again, after a resume, replaces its score rather than adding
- * one), rank it among every score recorded there, go on when it is in the top 1/η (at least the
- * best), and log the decision with the scores it saw.
+ * `ashaDecision` taken atomically in Redis: record the trial's score at the rung (ARGV[2], already
+ * `ashaRecordedScore`; a trial that reports the rung again replaces its score, as the local pruner
+ * does), rank it among every score recorded there, go on when the reported score is finite
+ * (ARGV[5]) and in the top 1/η (at least the best), and log the decision with the scores it saw.
  */
 const DECIDE = `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -13,7 +14,7 @@ local n = redis.call('ZCARD', KEYS[1])
 local keep = math.max(1, math.floor(n / tonumber(ARGV[3])))
 local cutoff = tonumber(redis.call('ZREVRANGE', KEYS[1], keep - 1, keep - 1, 'WITHSCORES')[2])
 local decision = 'prune'
-if tonumber(ARGV[2]) >= cutoff then decision = 'continue' end
+if ARGV[5] == '1' and tonumber(ARGV[2]) >= cutoff then decision = 'continue' end
 local seen = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 redis.call('XADD', KEYS[2], '*', 'trial', ARGV[1], 'epoch', ARGV[4], 'score', ARGV[2], 'decision', decision, 'keep', keep, 'scores', cjson.encode(seen))
 return decision
@@ -43,8 +44,9 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
   return {
     async decide(trial: string, epoch: number, score: number): Promise<'continue' | 'prune'> {
       if (!options.rungs.includes(epoch)) return 'continue';
-      const finite = Number.isFinite(score) ? score : -1e300;
-      return (await redis.eval(DECIDE, 2, keys.rung(epoch), keys.ashaLog, trial, String(finite), String(options.eta), String(epoch))) as 'continue' | 'prune';
+      const recorded = ashaRecordedScore(score);
+      const finite = Number.isFinite(score) ? '1' : '0';
+      return (await redis.eval(DECIDE, 2, keys.rung(epoch), keys.ashaLog, trial, String(recorded), String(options.eta), String(epoch), finite)) as 'continue' | 'prune';
     },
     async log(): Promise<AshaLogEntry[]> {
       const entries = (await redis.xrange(keys.ashaLog, '-', '+')) as [string, string[]][];
@@ -60,14 +62,15 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
 }
 
 /**
- * Whether a logged decision follows from the scores it saw: continue exactly when the score is at
- * least the `keep`-th best, keep = max(1, ⌊n/η⌋). A replay of the log checks every decision.
+ * Whether a logged decision follows from the scores it saw by `ashaDecision`, the one rule. A
+ * replay of the log checks every decision.
  *
  * @example
- * redisAshaLogIsConsistent(await asha.log(), 3) // true
+ * (await asha.log()).every((entry) => decisionFollows(entry, 3)) // true
  */
 export function decisionFollows(entry: AshaLogEntry, eta: number): boolean {
-  const sorted = entry.scores.map((s) => s.score).sort((a, b) => b - a);
-  const keep = Math.max(1, Math.floor(sorted.length / eta));
-  return keep === entry.keep && (entry.score >= sorted[keep - 1]! ? 'continue' : 'prune') === entry.decision && entry.scores.some((s) => s.trial === entry.trial && s.score === entry.score);
+  // The log keeps the recorded score; a recorded -MAX_VALUE came from a score that was not finite.
+  const reported = entry.score === -Number.MAX_VALUE ? Number.NaN : entry.score;
+  const expected = ashaDecision(entry.scores.map((s) => s.score), reported, eta);
+  return expected.keep === entry.keep && expected.decision === entry.decision && entry.scores.some((s) => s.trial === entry.trial && s.score === entry.score);
 }

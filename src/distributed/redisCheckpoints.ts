@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { writeModelDirectory } from '../files/modelDirectory.js';
 import { checkpointPath, latestCheckpoint } from '../training/checkpoints.js';
 import { studyKeys } from './keys.js';
 
@@ -37,15 +38,23 @@ export function redisCheckpoints(redis: Redis, study: string) {
     },
     /** Writes a trial's checkpoint from Redis into `localDir` (as `epoch-NNNN/`); its epoch, or 0 when there is none. */
     async download(trial: string, localDir: string): Promise<number> {
-      const [epoch, model, weightsName] = await redis.hmget(keys.checkpoint(trial), 'epoch', 'model', 'weightsName');
-      if (!epoch || !model || !weightsName) return 0;
-      const weights = await redis.hgetBuffer(keys.checkpoint(trial), 'weights');
-      if (!weights) return 0;
-      const dir = checkpointPath(localDir, Number(epoch));
-      await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(path.join(dir, weightsName), weights);
-      await fs.writeFile(path.join(dir, 'model.json'), model);
-      return Number(epoch);
+      // One command reads the whole hash, so a checkpoint written meanwhile cannot mix with this one.
+      const [epochField, model, weights] = await redis.hmgetBuffer(keys.checkpoint(trial), 'epoch', 'model', 'weights');
+      if (!epochField || !model || !weights) return 0;
+      const epoch = Number(epochField.toString('utf8'));
+      let document: unknown;
+      try {
+        document = JSON.parse(model.toString('utf8'));
+      } catch {
+        document = undefined;
+      }
+      if (!Number.isInteger(epoch) || epoch < 1 || typeof document !== 'object' || document === null) {
+        throw new Error(`trial ${trial}: the checkpoint in Redis (${keys.checkpoint(trial)}) is damaged`);
+      }
+      // Written as a model directory is (weights, then the model.json naming them, each renamed
+      // into place), under a weights name of its own, never one read from Redis.
+      await writeModelDirectory(checkpointPath(localDir, epoch), (file) => `${JSON.stringify({ ...document, weights: file }, null, 2)}\n`, weights);
+      return epoch;
     },
     /** Removes a finished trial's checkpoint and attempt count. */
     remove: async (trial: string): Promise<void> => {

@@ -1,5 +1,3 @@
-import type { FloatArray } from './matrix.js';
-
 /**
  * One step of an exponentially weighted average: v ← β·v + (1 − β)·x. With β = 0.9 it averages
  * over roughly the last 1/(1 − β) = 10 values. Batch normalization's running statistics and the
@@ -11,14 +9,4 @@ import type { FloatArray } from './matrix.js';
  */
 export function ewaUpdate(average: number, value: number, beta: number): number {
   return beta * average + (1 - beta) * value;
-}
-
-/**
- * Applies `ewaUpdate` element-wise, in place on `averages`.
- *
- * @example
- * ewaUpdateInPlace(runningMean, batchMean, 0.9);
- */
-export function ewaUpdateInPlace(averages: FloatArray, values: ArrayLike<number>, beta: number): void {
-  for (let i = 0; i < averages.length; i++) averages[i] = ewaUpdate(averages[i]!, values[i]!, beta);
 }

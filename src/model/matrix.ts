@@ -39,13 +39,3 @@ export const float32Allocator: Allocator = { name: 'float32', alloc: (length) =>
 
 /** Float64 storage: for finite-difference gradient checks, where float32 round-off hides errors. */
 export const float64Allocator: Allocator = { name: 'float64', alloc: (length) => new Float64Array(length) };
-
-/**
- * Allocates a zeroed matrix of the given shape.
- *
- * @example
- * const z = allocMatrix(float32Allocator, 64, 10);
- */
-export function allocMatrix(allocator: Allocator, rows: number, cols: number): Matrix {
-  return { rows, cols, data: allocator.alloc(rows * cols) };
-}

@@ -1,12 +1,5 @@
+import type { LossResult } from './backend.js';
 import type { FloatArray, Matrix } from './matrix.js';
-
-/** What one softmax cross-entropy evaluation produced. */
-export interface SoftmaxCrossEntropyResult {
-  /** J = mean over the batch of −log ŷ[label]. */
-  readonly loss: number;
-  /** How many rows' hardmax (argmax) prediction equals the label. */
-  readonly correct: number;
-}
 
 let scratch = new Float64Array(16);
 const exponentials = (cols: number): Float64Array => (scratch.length >= cols ? scratch : (scratch = new Float64Array(cols)));
@@ -27,7 +20,7 @@ export function softmaxCrossEntropy(
   labels: ArrayLike<number>,
   probabilities: FloatArray,
   dLogits?: FloatArray,
-): SoftmaxCrossEntropyResult {
+): LossResult {
   const { rows, cols, data: z } = logits;
   const exps = exponentials(cols);
   let total = 0;

@@ -30,7 +30,7 @@ export interface EwmaOptions {
  * Non-finite values pass through into the mean, so a diverging curve stays visible.
  *
  * @example
- * fit$.pipe(filter((e) => e.type === 'batch'), map((e) => e.loss), ewma({ beta: 0.98 })).subscribe((s) => plot(s.mean));
+ * fit$.pipe(filter((e) => e.type === 'batch'), map((e) => e.loss), ewma({ beta: 0.98 })).subscribe((s) => console.log(s.mean.toFixed(4)));
  */
 export function ewma(options: EwmaOptions = {}): OperatorFunction<number, EwmaValue> {
   const beta = options.beta ?? 0.9;

@@ -1,9 +1,8 @@
-import { ashaRungs } from '../tuning/asha.js';
 import { type Distribution, type ParamValue, valueAt } from '../tuning/distributions.js';
 import { curveValue, objectiveLabel, objectiveSetting, scoreOf } from '../tuning/objective.js';
 import type { UnitBox } from '../tuning/samplers.js';
 import type { SearchSpace } from '../tuning/space.js';
-import { type StudySettings, summarizeStudy } from '../tuning/study.js';
+import { type StudySettings, studyAsha, summarizeStudy } from '../tuning/study.js';
 import type { TrialRecord } from '../tuning/trial.js';
 import { axis, type AxisScale, type ChartSpec, GRID, numberLabels, PALETTE, renderChart } from './charts.js';
 import { escapeHtml, readableNumber } from './format.js';
@@ -143,7 +142,7 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
   });
   const importances = pedAnovaImportances(dimensions, basis.map((r) => ({ unit: r.unit, score: scoreOf(r)! })));
   const summary = summarizeStudy(records);
-  const rungs = input.settings.prune === 'asha' ? ashaRungs({ maxEpochs: input.settings.base.epochs, eta: input.settings.eta, minEpochs: input.settings.minEpochs }) : [];
+  const rungs = studyAsha(input.settings)?.rungs ?? [];
   return {
     objective: { ...objective, label },
     history,

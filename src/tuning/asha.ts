@@ -39,10 +39,40 @@ export function ashaRungs(options: AshaOptions): number[] {
 }
 
 /**
+ * The score ASHA records for a report: the score itself, or the lowest finite number when it is
+ * NaN or infinite (a diverged trial), so that it ranks below every real score without raising or
+ * lowering anyone's cutoff. Redis stores it as it is.
+ *
+ * @example
+ * ashaRecordedScore(Number.NaN) // -Number.MAX_VALUE
+ */
+export function ashaRecordedScore(score: number): number {
+  return Number.isFinite(score) ? score : -Number.MAX_VALUE;
+}
+
+/**
+ * ASHA's rule at one rung, the one both pruners follow (the local `AshaPruner` and the Lua script
+ * of Redis studies, which a property test holds to it): given every score recorded at the rung
+ * (one per trial, the reporting trial's included, as `ashaRecordedScore` gives them), the trial
+ * goes on when its score is at least the keep-th best, keep = max(1, ⌊n/η⌋). A trial whose score
+ * is not finite is pruned, as Optuna prunes a NaN.
+ *
+ * @example
+ * ashaDecision([0.9, 0.7, 0.8], 0.8, 3) // { decision: 'prune', keep: 1 }
+ */
+export function ashaDecision(recorded: readonly number[], score: number, eta: number): { readonly decision: 'continue' | 'prune'; readonly keep: number } {
+  const sorted = [...recorded].sort((a, b) => b - a);
+  const keep = Math.max(1, Math.floor(sorted.length / eta));
+  return { decision: Number.isFinite(score) && score >= sorted[keep - 1]! ? 'continue' : 'prune', keep };
+}
+
+/**
  * Asynchronous successive halving (ASHA, Li et al. 2018), stopping variant: when a trial finishes a
- * rung epoch, it goes on only if its score is in the top 1/η of all scores recorded at that rung
- * so far (at least the best one); otherwise it is pruned. Trials are never made to wait for each
- * other, so parallel workers stay busy. Holds its rung records itself: one per study.
+ * rung epoch, it goes on only if its score is in the top 1/η of the scores recorded at that rung
+ * so far (at least the best one); otherwise it is pruned (`ashaDecision`). Each trial has one
+ * score per rung: a trial that reports a rung again (after a resume) replaces its score. Trials are
+ * never made to wait for each other, so parallel workers stay busy. Holds its rung records itself:
+ * one per study.
  *
  * @example
  * const asha = new AshaPruner({ maxEpochs: 27 });
@@ -51,7 +81,7 @@ export function ashaRungs(options: AshaOptions): number[] {
 export class AshaPruner {
   readonly rungs: readonly number[];
   private readonly eta: number;
-  private readonly recorded = new Map<number, number[]>();
+  private readonly recorded = new Map<number, Map<string, number>>();
 
   constructor(options: AshaOptions) {
     this.rungs = ashaRungs(options);
@@ -60,24 +90,24 @@ export class AshaPruner {
 
   /** Records a report and decides; epochs that are not rungs always continue. */
   report(report: EpochReport): PruneDecision {
-    const rung = this.rungs.indexOf(report.epoch);
-    if (rung < 0) return { ...report, rung: undefined, decision: 'continue' };
-    const scores = this.recorded.get(rung) ?? [];
-    scores.push(Number.isFinite(report.score) ? report.score : -Infinity);
-    this.recorded.set(rung, scores);
-    const sorted = [...scores].sort((a, b) => b - a);
-    const keep = Math.max(1, Math.floor(sorted.length / this.eta));
-    const cutoff = sorted[keep - 1]!;
-    return { ...report, rung, decision: report.score >= cutoff ? 'continue' : 'prune' };
+    const rung = this.record(report);
+    if (rung === undefined) return { ...report, rung: undefined, decision: 'continue' };
+    const { decision } = ashaDecision([...this.recorded.get(rung)!.values()], report.score, this.eta);
+    return { ...report, rung, decision };
   }
 
   /** Records a result without deciding, e.g. from trials finished before a resume. */
   replay(report: EpochReport): void {
+    this.record(report);
+  }
+
+  private record(report: EpochReport): number | undefined {
     const rung = this.rungs.indexOf(report.epoch);
-    if (rung < 0) return;
-    const scores = this.recorded.get(rung) ?? [];
-    scores.push(report.score);
+    if (rung < 0) return undefined;
+    const scores = this.recorded.get(rung) ?? new Map<string, number>();
+    scores.set(report.trial, ashaRecordedScore(report.score));
     this.recorded.set(rung, scores);
+    return rung;
   }
 }
 

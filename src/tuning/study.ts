@@ -10,7 +10,7 @@ import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
-import { AshaPruner } from './asha.js';
+import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
 import { valueAt } from './distributions.js';
 import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, scoreOf, type StudyObjective } from './objective.js';
 import { suggestTpe, type TpeObservation, tpeDimensions, tpeSettingsOf, type TpeSettings } from './tpe.js';
@@ -42,6 +42,26 @@ export interface StudySettings {
   readonly validationFraction: number;
   /** The configuration sampled parameters are applied to; its `epochs` is the most a trial trains. */
   readonly base: TrainingConfig;
+}
+
+/** ASHA as a study runs it: its options and the rungs they give. */
+export interface StudyAsha extends AshaOptions {
+  readonly eta: number;
+  readonly rungs: readonly number[];
+}
+
+/**
+ * ASHA's options and rungs for a study's settings, or undefined when it does not prune: the one
+ * place a study's rungs are derived (the local pruner, the Redis pool and the report take them
+ * from here).
+ *
+ * @example
+ * studyAsha({ prune: 'asha', eta: 3, minEpochs: 1, base: { ...DEFAULT_TRAINING_CONFIG, epochs: 20 } })?.rungs // [1, 3, 9]
+ */
+export function studyAsha(settings: Pick<StudySettings, 'prune' | 'eta' | 'minEpochs' | 'base'>): StudyAsha | undefined {
+  if (settings.prune !== 'asha') return undefined;
+  const options = { maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs };
+  return { ...options, rungs: ashaRungs(options) };
 }
 
 /** Options of `runStudy`. */
@@ -268,7 +288,8 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
       const records = new Map((await readTrialRecords(dir)).map((r) => [r.id, r]));
       // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
       for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
-      const pruner = settings.prune === 'asha' ? new AshaPruner({ maxEpochs: settings.base.epochs, eta: settings.eta, minEpochs: settings.minEpochs }) : undefined;
+      const asha = studyAsha(settings);
+      const pruner = asha ? new AshaPruner(asha) : undefined;
       for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
       // Interrupted trials reported their rungs too: their checkpoints hold those points.
       const checkpointsDir = path.join(dir, 'checkpoints');

@@ -1,6 +1,6 @@
 import type { ObjectiveRecord } from './objective.js';
 import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, takeWhile, throwError } from 'rxjs';
-import { ModelFormatError } from '../errors.js';
+import { ModelFormatError, systemErrorCause } from '../errors.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -186,9 +186,6 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
   });
 }
 
-/** Operating-system error codes that say something about the machine, not about a configuration. */
-const ENVIRONMENTAL = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EBUSY', 'ENOENT', 'ENOTDIR', 'EAGAIN', 'ENOMEM']);
-
 /**
  * Whether a trial's failure comes from its environment (the disk, the file system, a lost
  * worker) rather than from its configuration: such a trial is not recorded as failed.
@@ -197,6 +194,5 @@ const ENVIRONMENTAL = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EP
  * isEnvironmental(Object.assign(new Error('no space'), { code: 'ENOSPC' })); // true
  */
 export function isEnvironmental(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && ENVIRONMENTAL.has(code);
+  return systemErrorCause((error as { code?: unknown } | undefined)?.code) !== undefined;
 }
