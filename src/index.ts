@@ -9,7 +9,9 @@
 export { DataError, type DataErrorContext, DivergedError, ModelFormatError, RxgradError, SearchSpaceError, StudyError, UsageError } from './errors.js';
 
 // Sources and sinks.
-export { type ArrowColumnOptions, type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './streams/readArrow.js';
+export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
+export { inspectArrow, readArrow } from './streams/readArrow.js';
+export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
 export { type ReplayPace, replayArrow } from './streams/replayArrow.js';
 export { type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
 export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';

@@ -3,8 +3,8 @@ import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arr
 import { writeParquetFile } from '../streams/parquetSink.js';
 import { openCsvSink } from '../streams/csvSink.js';
 import type { ExampleBlock } from '../streams/examples.js';
-import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/readArrow.js';
-import { csvDialectOf, csvTextColumns, inspectData, inspectLabels, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
+import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/columnLayout.js';
+import { csvDialectOf, csvTextColumns, inferClassNames, inspectData, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
 import { type CliIo, UsageError, writeLine } from './io.js';
 import type { ArrowCompression } from '../streams/arrowCodecs.js';
 
@@ -52,8 +52,8 @@ export async function convertCommand(input: string, output: string, options: Con
   const fileOptions = csvDialectOf(options);
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
-  const labels = labelled && !probe.classNames ? await inspectLabels(input, { ...fileOptions, label: options.label, features: options.features }) : undefined;
-  const classNames = labels && labels.names.length > 0 && !(labels.numeric && labels.names.every((n, i) => Number(n) === i)) ? labels.names : probe.classNames;
+  // When labels become class names is the rule every command follows (inferClassNames).
+  const classNames = labelled ? (await inferClassNames(input, { ...fileOptions, label: options.label, features: options.features })).names : probe.classNames;
   // Every column goes across: numbers as features, the rest (an id, a note, pandas' index) as text,
   // unless --features chooses the features or --drop leaves columns out.
   const drop = new Set(options.drop ?? []);

@@ -16,7 +16,7 @@ import { evaluate } from '../operators/evaluate.js';
 import { type EpochMetrics, fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
-import type { ArrowLayout } from '../streams/readArrow.js';
+import type { ArrowLayout } from '../streams/columnLayout.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLeftOutColumns, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';

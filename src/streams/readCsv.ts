@@ -7,7 +7,8 @@ import { type CsvError, parse } from 'csv-parse';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { ExampleBlock } from './examples.js';
-import type { ArrowLayout } from './readArrow.js';
+import type { ArrowLayout } from './columnLayout.js';
+import { classIndexProblem, DEFAULT_MAX_CLASSES, unknownClassProblem } from './labelPolicy.js';
 
 /** Options of `readCsv` and `inspectCsv`. */
 export interface CsvOptions {
@@ -38,7 +39,6 @@ export interface CsvOptions {
   readonly fillMissing?: readonly number[] | undefined;
 }
 
-const DEFAULT_MAX_CLASSES = 10_000;
 
 /** The delimiter of a file: the option, or by extension. */
 function delimiterOf(file: string, delimiter: string | undefined): string {
@@ -156,7 +156,6 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
     let records: ReturnType<typeof parser> | undefined;
     let stopped = false;
     const blockRows = options.blockRows ?? 8192;
-    const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
     const classIndex = options.classNames ? new Map(options.classNames.map((name, i) => [name, i])) : undefined;
     (async () => {
       records = parser(delimiterOf(file, options.delimiter), await open(file));
@@ -207,17 +206,15 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
           const cell = record[labelIndex]!;
           const value = classIndex.get(cell);
           if (value === undefined) {
-            throw new DataError('the label is not one of the classes', { ...at(layout.label!, cell), expected: `one of ${options.classNames!.slice(0, 10).join(', ')}${options.classNames!.length > 10 ? ', …' : ''}` });
+            const { problem, expected } = unknownClassProblem(options.classNames!);
+            throw new DataError(problem, { ...at(layout.label!, cell), expected });
           }
           labels[rows] = value;
         } else if (labelIndex >= 0 && !options.unlabelled) {
           const cell = record[labelIndex]!;
           const value = cell === '' ? Number.NaN : Number(cell);
-          const where = at(layout.label!, cell);
-          if (!Number.isInteger(value)) throw new DataError('the label is not a whole number', { ...where, expected: 'an integer class index' });
-          if (value < 0) throw new DataError('the label is negative', { ...where, expected: 'a class index ≥ 0' });
-          if (options.classes !== undefined && value >= options.classes) throw new DataError('the label is out of range', { ...where, expected: `a class index below ${options.classes}` });
-          if (options.classes === undefined && value >= maxClasses) throw new DataError(`the label implies more than ${maxClasses} classes`, { ...where, expected: `a class index below ${maxClasses} (raise maxClasses for more classes)` });
+          const problem = classIndexProblem(value, options);
+          if (problem) throw new DataError(problem.problem, { ...at(layout.label!, cell), expected: problem.expected });
           labels[rows] = value;
         } else {
           labels[rows] = -1;

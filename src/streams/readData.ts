@@ -1,6 +1,8 @@
 import type { Observable } from 'rxjs';
 import type { ExampleBlock } from './examples.js';
-import { type ArrowLayout, inspectArrow, type ReadArrowOptions, readArrow } from './readArrow.js';
+import type { ArrowLayout } from './columnLayout.js';
+import { inspectArrow, readArrow } from './readArrow.js';
+import type { ReadArrowOptions } from './recordBatchBlocks.js';
 import { csvTextColumns, type CsvLabels, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
 
 export { csvTextColumns };

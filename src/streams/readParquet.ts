@@ -6,7 +6,8 @@ import type { ParquetFile } from 'parquet-wasm';
 import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { ExampleBlock } from './examples.js';
-import { type ArrowColumnOptions, type ArrowLayout, CLASS_NAMES_KEY, type ReadArrowOptions, recordBatchBlocks, resolveLayout } from './readArrow.js';
+import { type ArrowColumnOptions, type ArrowLayout, CLASS_NAMES_KEY, resolveLayout } from './columnLayout.js';
+import { type ReadArrowOptions, recordBatchBlocks } from './recordBatchBlocks.js';
 
 /** A Parquet file opened through parquet-wasm (no native build), its row groups read one at a time from disk. */
 async function openParquet(file: string): Promise<{ parquet: ParquetFile; rowGroups: number; schema: Schema }> {

@@ -1,6 +1,7 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { ExampleBlock } from './examples.js';
-import { openArrowBatches, type ReadArrowOptions, recordBatchBlocks } from './readArrow.js';
+import { openArrowBatches } from './readArrow.js';
+import { type ReadArrowOptions, recordBatchBlocks } from './recordBatchBlocks.js';
 
 /** How fast a replay delivers: one block every `interval` ms, or `rowsPerSecond` rows a second. */
 export interface ReplayPace {

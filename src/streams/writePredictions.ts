@@ -3,7 +3,7 @@ import { openTemporaryFile } from '../files/atomicFiles.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import type { ArrowCompression } from './arrowCodecs.js';
 import { csvCell } from './csvSink.js';
-import { CLASS_NAMES_KEY } from './readArrow.js';
+import { CLASS_NAMES_KEY } from './columnLayout.js';
 import type { Predictions } from './predictions.js';
 
 /** What `writePredictions` wrote. */

@@ -100,7 +100,7 @@ describe('rxgrad CLI', () => {
       const test = await writeListLayout(dir, 30, { classes: 5, name: 'test.arrow' });
       const outOfRange = await run('train', '--data', train, '--test', test, '--epochs', '1');
       expect(outOfRange.code).toBe(1);
-      expect(outOfRange.stderr).toMatch(/test.arrow, column 'label', row 3: label is out of range \(expected a class index below 3, got 3\)/);
+      expect(outOfRange.stderr).toMatch(/test.arrow, column 'label', row 3: the label is out of range \(expected a class index below 3, got 3\)/);
       expect(outOfRange.stderr).not.toMatch(/epoch 1\/1/);
     });
 

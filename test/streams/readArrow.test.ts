@@ -137,9 +137,9 @@ describe('readArrow', () => {
     it('negative, fractional and out-of-range labels', async () => {
       const dir = tempDir();
       const a = new Float64Array(3);
-      await expectDataError(read(await writeColumnsLayout(dir, { a, label: BigInt64Array.of(0n, -1n, 2n) }, 'neg.arrow')), /column 'label', row 1: label is negative \(expected a class index ≥ 0, got -1\)/);
-      await expectDataError(read(await writeColumnsLayout(dir, { a, label: Float64Array.of(0, 1, 1.5) }, 'frac.arrow')), /row 2: label is not a whole number/);
-      await expectDataError(read(await writeColumnsLayout(dir, { a, label: BigInt64Array.of(0n, 3n, 2n) }, 'big.arrow'), { classes: 3 }), /row 1: label is out of range \(expected a class index below 3, got 3\)/);
+      await expectDataError(read(await writeColumnsLayout(dir, { a, label: BigInt64Array.of(0n, -1n, 2n) }, 'neg.arrow')), /column 'label', row 1: the label is negative \(expected a class index ≥ 0, got -1\)/);
+      await expectDataError(read(await writeColumnsLayout(dir, { a, label: Float64Array.of(0, 1, 1.5) }, 'frac.arrow')), /row 2: the label is not a whole number/);
+      await expectDataError(read(await writeColumnsLayout(dir, { a, label: BigInt64Array.of(0n, 3n, 2n) }, 'big.arrow'), { classes: 3 }), /row 1: the label is out of range \(expected a class index below 3, got 3\)/);
     });
 
     it('an empty dataset', async () => {

@@ -17,8 +17,8 @@ describe('readArrow labels', () => {
       const file = await writeColumnsLayout(tempDir(), { a: Float64Array.of(1, 2, 3), label: Int32Array.of(0, huge, 1) });
       const error = await read(file).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DataError);
-      expect((error as DataError).message).toBe(`${file}, column 'label', row 1: label implies more than 10000 classes (expected a class index below 10000 (raise maxClasses for more classes), got ${huge})`);
-      await expect(lastValueFrom(readArrow(file).pipe(summarize()))).rejects.toThrow(/label implies more than 10000 classes/);
+      expect((error as DataError).message).toBe(`${file}, column 'label', row 1: the label implies more than 10000 classes (expected a class index below 10000 (raise maxClasses for more classes), got ${huge})`);
+      await expect(lastValueFrom(readArrow(file).pipe(summarize()))).rejects.toThrow(/the label implies more than 10000 classes/);
     });
   }
 
