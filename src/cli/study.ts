@@ -1,16 +1,15 @@
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
 import { objectiveSetting } from '../tuning/objective.js';
-import { readStudy, readTrialRecords, summarizeStudy } from '../tuning/study.js';
+import { summarizeStudy } from '../tuning/study.js';
+import { studyStore } from '../tuning/studyStore.js';
 import { type CliIo, writeLine } from './io.js';
 import { writeLeaderboard } from './tune.js';
 
 /** `rxgrad study DIR`: a finished or running study's counts, running trials and leaderboard. */
 export async function studyCommand(dir: string, options: { json: boolean }, io: CliIo): Promise<void> {
-  const { settings } = await readStudy(dir);
-  const summary = summarizeStudy(await readTrialRecords(dir));
-  const checkpoints = path.join(dir, 'checkpoints');
-  const running = existsSync(checkpoints) ? (await fs.readdir(checkpoints)).sort() : [];
+  const store = studyStore(dir);
+  const { settings } = await store.readStudy();
+  const summary = summarizeStudy(await store.readRecords());
+  const running = await store.checkpointed();
   if (options.json) {
     writeLine(
       io.stdout,

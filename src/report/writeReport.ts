@@ -3,9 +3,8 @@ import path from 'node:path';
 import { StudyError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
 import { HISTORY_FILE, readRunHistory } from '../training/runHistory.js';
-import type { UnitBox } from '../tuning/samplers.js';
 import { parseSearchSpace } from '../tuning/space.js';
-import { readStudy, readTrialRecords } from '../tuning/study.js';
+import { STUDY_FILE, studyStore } from '../tuning/studyStore.js';
 import { reportPage } from './page.js';
 import { runReportBody } from './runReport.js';
 import { type StudyInput, studyReportBody, type StudyReportOptions } from './studyReport.js';
@@ -23,7 +22,7 @@ export type ReportSource = { readonly kind: 'study'; readonly dir: string } | { 
 export async function reportSource(dir: string): Promise<ReportSource> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) throw new StudyError(`${dir}: no such directory (expected a study from rxgrad tune, or a run from train --save or babysit)`);
-  if (existsSync(path.join(dir, 'study.json'))) return { kind: 'study', dir };
+  if (studyStore(dir).exists()) return { kind: 'study', dir };
   if (existsSync(path.join(dir, HISTORY_FILE))) return { kind: 'run', dir };
   if (existsSync(path.join(dir, 'model.json')) || existsSync(path.join(dir, 'epoch-0001'))) {
     throw new StudyError(`${dir}: a model or run without a ${HISTORY_FILE}: it was saved by an older rxgrad, which kept no per-epoch history; train it again (or resume it) with this version to report on it`);
@@ -38,17 +37,11 @@ export async function reportSource(dir: string): Promise<ReportSource> {
  * const input = await readStudyInput('studies/digits');
  */
 export async function readStudyInput(dir: string): Promise<StudyInput> {
-  const { space, settings } = await readStudy(dir);
-  const records = await readTrialRecords(dir);
+  const store = studyStore(dir);
+  const { space, settings } = await store.readStudy();
+  const records = await store.readRecords();
   if (records.length === 0) throw new StudyError(`${dir}: the study has no finished trial yet; report on it once one has finished (or watch it live with tune --dashboard)`);
-  const rounds: { round: number; count: number; box: UnitBox }[] = [];
-  const roundsDir = path.join(dir, 'rounds');
-  for (const name of existsSync(roundsDir) ? (await fs.readdir(roundsDir)).filter((n) => /^\d+\.json$/.test(n)) : []) {
-    const round = JSON.parse(await fs.readFile(path.join(roundsDir, name), 'utf8')) as { round: number; count: number; box: UnitBox };
-    rounds.push(round);
-  }
-  rounds.sort((a, b) => a.round - b.round);
-  return { space: parseSearchSpace(space, path.join(dir, 'study.json')), settings, records, rounds };
+  return { space: parseSearchSpace(space, path.join(dir, STUDY_FILE)), settings, records, rounds: await store.readRounds() };
 }
 
 /**

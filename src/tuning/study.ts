@@ -1,11 +1,8 @@
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { SearchSpaceError, StudyError } from '../errors.js';
 
 export { StudyError };
-import { writeFileAtomic } from '../files/atomicFiles.js';
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
@@ -15,7 +12,7 @@ import { valueAt } from './distributions.js';
 import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, scoreOf, type StudyObjective } from './objective.js';
 import { suggestTpe, type TpeObservation, tpeDimensions, tpeSettingsOf, type TpeSettings } from './tpe.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
-import { lockStudy } from './studyLock.js';
+import { type PlannedTrial, type RoundRecord, type StudyStore, studyStore } from './studyStore.js';
 import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
@@ -136,8 +133,6 @@ export interface StudySummary {
   readonly leaderboard: readonly TrialRecord[];
 }
 
-const STUDY_FILE = 'study.json';
-
 /**
  * Summarizes records: counts by status, and a leaderboard by the study's rule (see `best`). A
  * record without an objective (from an older study) is scored by validation accuracy.
@@ -158,57 +153,6 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
     best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { ...DEFAULT_OBJECTIVE, value: top.validationAccuracy! } } : null,
     leaderboard,
   };
-}
-
-/**
- * Reads a study directory's finished trial records.
- *
- * @example
- * const summary = summarizeStudy(await readTrialRecords('studies/digits'));
- */
-export async function readTrialRecords(dir: string): Promise<TrialRecord[]> {
-  const trialsDir = path.join(dir, 'trials');
-  const names = existsSync(trialsDir) ? (await fs.readdir(trialsDir)).filter((n) => n.endsWith('.json')).sort() : [];
-  return Promise.all(
-    names.map(async (n) => {
-      const file = path.join(trialsDir, n);
-      const record = readJson(file, await fs.readFile(file, 'utf8')) as TrialRecord;
-      if (typeof record !== 'object' || record === null || typeof record.id !== 'string' || !['completed', 'pruned', 'failed'].includes(record.status) || !Array.isArray(record.curve)) {
-        throw new StudyError(`${file}: not a trial record (expected an id, a status and a curve)`);
-      }
-      return record;
-    }),
-  );
-}
-
-/** Parses a study file, naming it when it is not JSON. */
-function readJson(file: string, text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new StudyError(`${file}: not valid JSON (${(cause as Error).message}); the study was not changed`, { cause });
-  }
-}
-
-/**
- * Reads a study's space and settings.
- *
- * @example
- * const { space, settings } = await readStudy('studies/digits');
- */
-export async function readStudy(dir: string): Promise<{ space: unknown; settings: StudySettings }> {
-  const file = path.join(dir, STUDY_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new StudyError(`${dir}: not a study directory (no ${STUDY_FILE})`);
-  }
-  const document = readJson(file, text) as { format: string; space: unknown; settings: StudySettings } | null;
-  if (typeof document !== 'object' || document === null || document.format !== 'rxgrad-study' || typeof document.settings !== 'object' || document.settings === null) {
-    throw new StudyError(`${file}: not an rxgrad study`);
-  }
-  return document;
 }
 
 function stableKey(params: Params): string {
@@ -233,13 +177,6 @@ function trialCounts(trials: number, rounds: number, begun: ReadonlyMap<number, 
     }
   }
   return counts;
-}
-
-interface PlannedTrial {
-  readonly id: string;
-  readonly round: number;
-  readonly params: Params;
-  readonly unit: number[];
 }
 
 /**
@@ -272,39 +209,39 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   const tpeSettings = tpeSettingsOf(settings.sampler);
 
   // One process runs a study at a time: the lock is held from the first read to the end.
-  return defer(async () => lockStudy(dir)).pipe(
+  const store = studyStore(dir);
+  return defer(() => store.lock()).pipe(
     switchMap((lock) => runLocked().pipe(finalize(() => lock.release()))),
   );
 
   function runLocked(): Observable<StudyEvent> {
     return defer(async () => {
-      await openStudyDir(dir, space, settings, options.resume ?? false);
+      await openStudyDir(store, space, settings, options.resume ?? false);
       const fileOptions = csvDialectOf(settings.data);
       const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
       const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
         splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
       );
       const summary = await lastValueFrom(train$.pipe(summarize()));
-      const records = new Map((await readTrialRecords(dir)).map((r) => [r.id, r]));
+      const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
       // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
-      for (const id of records.keys()) await fs.rm(path.join(dir, 'checkpoints', id), { recursive: true, force: true });
+      for (const id of records.keys()) await store.removeCheckpoints(id);
       const asha = studyAsha(settings);
       const pruner = asha ? new AshaPruner(asha) : undefined;
       for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
       // Interrupted trials reported their rungs too: their checkpoints hold those points.
-      const checkpointsDir = path.join(dir, 'checkpoints');
-      for (const id of existsSync(checkpointsDir) ? await fs.readdir(checkpointsDir) : []) {
+      for (const id of await store.checkpointed()) {
         if (records.has(id)) continue;
-        const latest = await latestCheckpoint(path.join(checkpointsDir, id));
+        const latest = await latestCheckpoint(store.checkpointDir(id));
         const curve = latest ? ((await checkpointNotes(latest.path))?.curve as CurvePoint[] | undefined) : undefined;
         for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
       }
-      const begun = await roundsBegun(dir);
-      const suggested = await readSuggestions(dir);
+      const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
+      const suggested = await store.readSuggestions();
       return { layout, summary, records, pruner, begun, suggested };
     }).pipe(
       concatMap(({ layout, summary, records, pruner, begun, suggested }) => {
-        const counts = trialCounts(trials, rounds, begun);
+        const counts = trialCounts(trials, rounds, new Map([...begun].map(([r, record]) => [r, record.count])));
         // Planned samplers lay out every round again from the start, so their plans only avoid each
         // other; TPE's suggestions avoid every configuration already tried or suggested.
         const laidOut = new Set<string>();
@@ -321,7 +258,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           standardizer: summary.standardizer.toJSON(),
           inputSize: layout.cols,
           classes: Math.max(2, summary.classes),
-          checkpointDir: path.join(dir, 'checkpoints', t.id),
+          checkpointDir: store.checkpointDir(t.id),
         });
         const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
         const pool = options.pool ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
@@ -330,11 +267,9 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
 
         const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
           const record = objective.finish(finished);
-          await writeFileAtomic(path.join(dir, 'trials', `${t.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+          await store.writeRecord(record);
           records.set(t.id, record);
           suggested.delete(t.id);
-          await fs.rm(path.join(dir, 'checkpoints', t.id), { recursive: true, force: true });
-          await fs.rm(suggestionFile(dir, t.id), { force: true });
           await external?.forget?.(t.id);
           return { type: 'trial-end', record };
         };
@@ -364,12 +299,11 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           if (!planned) throw new StudyError(`${dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${trials} trials`);
           tried.add(stableKey(planned.params));
           suggested.set(id, planned);
-          await fs.mkdir(path.join(dir, 'suggestions'), { recursive: true });
-          await writeFileAtomic(suggestionFile(dir, id), `${JSON.stringify(planned, null, 2)}\n`);
+          await store.writeSuggestion(planned);
           return planned;
         };
         const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
-          defer(async () => (await latestCheckpoint(path.join(dir, 'checkpoints', t.id))) !== undefined).pipe(
+          defer(async () => (await latestCheckpoint(store.checkpointDir(t.id))) !== undefined).pipe(
             concatMap((resumed) =>
               concat(
                 of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
@@ -379,7 +313,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           );
         const round$ = (round: number) =>
           defer(async () => {
-            const box = await beginRound(dir, round, counts[round]!, names.length, [...records.values()]);
+            const box = await beginRound(store, { round, count: counts[round]!, begun: begun.get(round) }, names.length, [...records.values()]);
             if (tpeSettings) {
               const ids = Array.from({ length: counts[round]! }, (_, i) => trialId(round, i));
               const pending = ids.map((id, index) => ({ id, index })).filter((t) => !records.has(t.id));
@@ -398,7 +332,7 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
           ),
           defer(async (): Promise<StudyEvent> => {
             const result = summarizeStudy([...records.values()]);
-            if (result.best) await writeFileAtomic(path.join(dir, 'best.json'), `${JSON.stringify(bestDocument(result.best), null, 2)}\n`);
+            if (result.best) await store.writeBest(bestDocument(result.best));
             return { type: 'done', summary: result };
           }),
         );
@@ -407,85 +341,38 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   }
 }
 
-async function openStudyDir(dir: string, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
-  const file = path.join(dir, STUDY_FILE);
-  const document = { format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings: { ...settings, objective: objectiveSetting(settings) } };
-  if (!existsSync(file)) {
-    await fs.mkdir(path.join(dir, 'trials'), { recursive: true });
-    await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
-    return;
-  }
-  const existing = await readStudy(dir);
-  await removeTemporaries(dir);
-  existing.settings = { ...existing.settings, objective: objectiveSetting(existing.settings) };
+async function openStudyDir(store: StudyStore, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
+  const document = { space: spaceToJSON(space), settings: { ...settings, objective: objectiveSetting(settings) } };
+  if (!store.exists()) return store.create(document);
+  const existing = await store.readStudy();
+  await store.removeTemporaries();
+  const existingSettings = { ...existing.settings, objective: objectiveSetting(existing.settings) };
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
-    throw new StudyError(`${dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
+    throw new StudyError(`${store.dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
   }
   for (const key of Object.keys(document.settings) as (keyof StudySettings)[]) {
-    if (JSON.stringify(existing.settings[key]) !== JSON.stringify(document.settings[key])) {
-      throw new StudyError(`${dir}: the study was run with a different ${key} (${JSON.stringify(existing.settings[key])}, now ${JSON.stringify(document.settings[key])}); nothing was changed`);
+    if (JSON.stringify(existingSettings[key]) !== JSON.stringify(document.settings[key])) {
+      throw new StudyError(`${store.dir}: the study was run with a different ${key} (${JSON.stringify(existingSettings[key])}, now ${JSON.stringify(document.settings[key])}); nothing was changed`);
     }
   }
-  if (!resume) throw new StudyError(`${dir}: a study already exists there; pass --resume to continue or extend it`);
-}
-
-const roundFile = (dir: string, round: number) => path.join(dir, 'rounds', `${round}.json`);
-
-/** The size of every round begun so far, from `rounds/R.json`. */
-async function roundsBegun(dir: string): Promise<Map<number, number>> {
-  const begun = new Map<number, number>();
-  const roundsDir = path.join(dir, 'rounds');
-  if (!existsSync(roundsDir)) return begun;
-  for (const name of await fs.readdir(roundsDir)) {
-    const match = /^(\d+)\.json$/.exec(name);
-    if (!match) continue;
-    const file = path.join(roundsDir, name);
-    const count = (readJson(file, await fs.readFile(file, 'utf8')) as { count?: unknown } | null)?.count;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new StudyError(`${file}: not a round record (expected a positive integer count)`);
-    begun.set(Number(match[1]), count);
-  }
-  return begun;
+  if (!resume) throw new StudyError(`${store.dir}: a study already exists there; pass --resume to continue or extend it`);
 }
 
 /**
  * Begins (or re-enters) a round: its box is chosen once, from the trials of earlier rounds, and
  * stored with its size, so a resumed or extended study samples the same points.
  */
-async function beginRound(dir: string, round: number, count: number, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
-  const file = roundFile(dir, round);
-  let box: UnitBox;
-  if (existsSync(file)) {
-    box = (readJson(file, await fs.readFile(file, 'utf8')) as { box: UnitBox }).box;
-    if (!box || !Array.isArray(box.low) || !Array.isArray(box.high)) throw new StudyError(`${file}: not a round record (expected a box)`);
+async function beginRound(store: StudyStore, round: { round: number; count: number; begun: RoundRecord | undefined }, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
+  let box = round.begun?.box;
+  if (!box) {
+    const earlier = records.filter((r) => r.round < round.round && r.status !== 'failed' && scoreOf(r) !== null);
+    box = round.round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: scoreOf(r)! })));
   }
-  else {
-    const earlier = records.filter((r) => r.round < round && r.status !== 'failed' && scoreOf(r) !== null);
-    box = round === 0 || earlier.length === 0 ? fullBox(dims) : zoomBox(earlier.map((r) => ({ unit: r.unit, score: scoreOf(r)! })));
-    await fs.mkdir(path.dirname(file), { recursive: true });
-  }
-  await writeFileAtomic(file, `${JSON.stringify({ round, count, box }, null, 2)}\n`);
+  await store.writeRound({ round: round.round, count: round.count, box });
   return box;
 }
 
 const trialId = (round: number, index: number) => `r${round}-${String(index).padStart(3, '0')}`;
-
-const suggestionFile = (dir: string, id: string) => path.join(dir, 'suggestions', `${id}.json`);
-
-/** TPE's suggestions that have no record yet: trials running, or interrupted, when the study stopped. */
-async function readSuggestions(dir: string): Promise<Map<string, PlannedTrial>> {
-  const folder = path.join(dir, 'suggestions');
-  const suggestions = new Map<string, PlannedTrial>();
-  if (!existsSync(folder)) return suggestions;
-  for (const name of (await fs.readdir(folder)).sort()) {
-    if (!name.endsWith('.json')) continue;
-    const file = path.join(folder, name);
-    const t = readJson(file, await fs.readFile(file, 'utf8')) as PlannedTrial | null;
-    if (typeof t !== 'object' || t === null || typeof t.id !== 'string' || !Array.isArray(t.unit) || typeof t.params !== 'object') throw new StudyError(`${file}: not a suggestion (expected an id, params and unit coordinates)`);
-    if (existsSync(path.join(dir, 'trials', `${t.id}.json`))) await fs.rm(file, { force: true });
-    else suggestions.set(t.id, t);
-  }
-  return suggestions;
-}
 
 /**
  * best.json: the best trial's configuration, to train with `rxgrad train --config`, for the
@@ -519,9 +406,3 @@ function planRound(space: SearchSpace, names: readonly string[], settings: Study
 }
 
 /** Removes the temporaries of writes a kill interrupted (`*.tmp-*`) from a study's folders. */
-async function removeTemporaries(dir: string): Promise<void> {
-  for (const folder of [dir, path.join(dir, 'trials'), path.join(dir, 'rounds'), path.join(dir, 'suggestions')]) {
-    if (!existsSync(folder)) continue;
-    for (const name of await fs.readdir(folder)) if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
-  }
-}

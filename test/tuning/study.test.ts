@@ -4,7 +4,8 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { choice, intUniform, logUniform } from '../../src/tuning/distributions.js';
 import type { SearchSpace } from '../../src/tuning/space.js';
-import { readTrialRecords, runStudy, StudyError, type StudyEvent, type StudySettings } from '../../src/tuning/study.js';
+import { runStudy, StudyError, type StudyEvent, type StudySettings } from '../../src/tuning/study.js';
+import { readTrialRecords } from '../../src/tuning/studyStore.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 

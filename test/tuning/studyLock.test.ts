@@ -54,7 +54,7 @@ describe('lockStudy', () => {
 
 describe('a study with damaged records', () => {
   it('names the file that is not JSON or not a record', async () => {
-    const { readStudy, readTrialRecords } = await import('../../src/tuning/study.js');
+    const { readStudy, readTrialRecords } = await import('../../src/tuning/studyStore.js');
     const { mkdirSync } = await import('node:fs');
     const dir = tempDir();
     writeFileSync(path.join(dir, 'study.json'), '{"format": "rxgrad-st');

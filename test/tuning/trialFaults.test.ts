@@ -6,7 +6,8 @@ import { inspectArrow } from '../../src/streams/readArrow.js';
 import { checkpointPath } from '../../src/training/checkpoints.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, logUniform } from '../../src/tuning/distributions.js';
-import { readTrialRecords, runStudy, type StudySettings } from '../../src/tuning/study.js';
+import { runStudy, type StudySettings } from '../../src/tuning/study.js';
+import { readTrialRecords } from '../../src/tuning/studyStore.js';
 import { runTrial, type TrialEvent, type TrialSpec } from '../../src/tuning/trial.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 

@@ -1,0 +1,213 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { StudyError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomicFiles.js';
+import type { UnitBox } from './samplers.js';
+import type { Params } from './space.js';
+import { lockStudy, type StudyLock } from './studyLock.js';
+import type { StudySettings } from './study.js';
+import type { TrialRecord } from './trial.js';
+
+/**
+ * The study directory, the one module that knows its layout:
+ *
+ * ```
+ * study.json            the space and settings (what makes the study this study)
+ * study.lock            the process running it
+ * trials/ID.json        one record per finished trial
+ * rounds/R.json         each coarse-to-fine round's size and box, fixed when it begins
+ * suggestions/ID.json   TPE's point for a trial that has begun but not finished
+ * checkpoints/ID/       a running (or interrupted) trial's checkpoints
+ * best.json             the best trial's configuration, for train --config
+ * ```
+ *
+ * Every read checks what it reads and names the file when it is not what rxgrad wrote; every
+ * write goes to a temporary file renamed into place.
+ */
+export const STUDY_FILE = 'study.json';
+
+/** A coarse-to-fine round as `rounds/R.json` records it. */
+export interface RoundRecord {
+  readonly round: number;
+  readonly count: number;
+  readonly box: UnitBox;
+}
+
+/** A trial whose point was chosen before it began: a planned sampler's, or TPE's suggestion. */
+export interface PlannedTrial {
+  readonly id: string;
+  readonly round: number;
+  readonly params: Params;
+  readonly unit: number[];
+}
+
+/** What `study.json` holds. */
+export interface StudyDocument {
+  readonly space: unknown;
+  readonly settings: StudySettings;
+}
+
+/** A study directory's reads and writes (see `STUDY_FILE` for its layout). */
+export interface StudyStore {
+  readonly dir: string;
+  /** Whether the directory holds a study yet. */
+  exists(): boolean;
+  readStudy(): Promise<StudyDocument>;
+  /** Writes `study.json` (and the folders a study needs). */
+  create(document: StudyDocument): Promise<void>;
+  /** Holds the study for this process until released. */
+  lock(): Promise<StudyLock>;
+  /** Temporary files left by a process killed mid-write. */
+  removeTemporaries(): Promise<void>;
+  readRecords(): Promise<TrialRecord[]>;
+  /** Records a finished trial, then drops what it needed while running (its checkpoints, its suggestion). */
+  writeRecord(record: TrialRecord): Promise<void>;
+  /** Every round begun so far, in order. */
+  readRounds(): Promise<RoundRecord[]>;
+  writeRound(round: RoundRecord): Promise<void>;
+  /** Suggestions of trials that have no record (a suggestion whose trial finished is removed). */
+  readSuggestions(): Promise<Map<string, PlannedTrial>>;
+  writeSuggestion(trial: PlannedTrial): Promise<void>;
+  /** Where a trial keeps its checkpoints while it runs. */
+  checkpointDir(trial: string): string;
+  /** Trials with a checkpoint folder: running, or interrupted. */
+  checkpointed(): Promise<string[]>;
+  removeCheckpoints(trial: string): Promise<void>;
+  writeBest(document: unknown): Promise<void>;
+}
+
+/** Parses a study file, naming it when it is not JSON. */
+function readJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new StudyError(`${file}: not valid JSON (${(cause as Error).message}); the study was not changed`, { cause });
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isNumberList = (value: unknown): value is number[] => Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v));
+const writeJson = (file: string, value: unknown) => writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+
+async function jsonFiles(folder: string): Promise<string[]> {
+  return existsSync(folder) ? (await fs.readdir(folder)).filter((n) => n.endsWith('.json')).sort() : [];
+}
+
+/**
+ * The study in `dir`, read and written through one seam: `runStudy`, `rxgrad study` and the study
+ * report all go through it.
+ *
+ * @example
+ * const store = studyStore('studies/digits');
+ * const records = await store.readRecords();
+ */
+export function studyStore(dir: string): StudyStore {
+  const file = (...parts: string[]) => path.join(dir, ...parts);
+  const suggestionFile = (id: string) => file('suggestions', `${id}.json`);
+  return {
+    dir,
+    exists: () => existsSync(file(STUDY_FILE)),
+    async readStudy() {
+      const where = file(STUDY_FILE);
+      let text: string;
+      try {
+        text = await fs.readFile(where, 'utf8');
+      } catch {
+        throw new StudyError(`${dir}: not a study directory (no ${STUDY_FILE})`);
+      }
+      const document = readJson(where, text);
+      if (!isObject(document) || document.format !== 'rxgrad-study' || !isObject(document.settings)) throw new StudyError(`${where}: not an rxgrad study`);
+      return document as unknown as StudyDocument;
+    },
+    async create(document) {
+      await fs.mkdir(file('trials'), { recursive: true });
+      await writeJson(file(STUDY_FILE), { format: 'rxgrad-study', version: 1, ...document });
+    },
+    lock: () => lockStudy(dir),
+    async removeTemporaries() {
+      for (const folder of [dir, file('trials'), file('rounds'), file('suggestions')]) {
+        if (!existsSync(folder)) continue;
+        for (const name of await fs.readdir(folder)) if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
+      }
+    },
+    async readRecords() {
+      return Promise.all(
+        (await jsonFiles(file('trials'))).map(async (n) => {
+          const where = file('trials', n);
+          const record = readJson(where, await fs.readFile(where, 'utf8'));
+          if (!isObject(record) || typeof record.id !== 'string' || !['completed', 'pruned', 'failed'].includes(record.status as string) || !Array.isArray(record.curve)) {
+            throw new StudyError(`${where}: not a trial record (expected an id, a status and a curve)`);
+          }
+          return record as unknown as TrialRecord;
+        }),
+      );
+    },
+    async writeRecord(record) {
+      await writeJson(file('trials', `${record.id}.json`), record);
+      await fs.rm(file('checkpoints', record.id), { recursive: true, force: true });
+      await fs.rm(suggestionFile(record.id), { force: true });
+    },
+    async readRounds() {
+      const rounds: RoundRecord[] = [];
+      for (const name of await jsonFiles(file('rounds'))) {
+        const match = /^(\d+)\.json$/.exec(name);
+        if (!match) continue;
+        const where = file('rounds', name);
+        const round = readJson(where, await fs.readFile(where, 'utf8'));
+        const count = isObject(round) ? round.count : undefined;
+        if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new StudyError(`${where}: not a round record (expected a positive integer count)`);
+        const box = (round as Record<string, unknown>).box;
+        if (!isObject(box) || !isNumberList(box.low) || !isNumberList(box.high) || box.low.length !== box.high.length) throw new StudyError(`${where}: not a round record (expected a box)`);
+        rounds.push({ round: Number(match[1]), count, box: { low: box.low, high: box.high } });
+      }
+      return rounds.sort((a, b) => a.round - b.round);
+    },
+    async writeRound(round) {
+      await fs.mkdir(file('rounds'), { recursive: true });
+      await writeJson(file('rounds', `${round.round}.json`), round);
+    },
+    async readSuggestions() {
+      const suggestions = new Map<string, PlannedTrial>();
+      for (const name of await jsonFiles(file('suggestions'))) {
+        const where = file('suggestions', name);
+        const t = readJson(where, await fs.readFile(where, 'utf8'));
+        if (!isObject(t) || typeof t.id !== 'string' || !isNumberList(t.unit) || !isObject(t.params) || typeof t.round !== 'number') {
+          throw new StudyError(`${where}: not a suggestion (expected an id, a round, params and unit coordinates)`);
+        }
+        if (existsSync(file('trials', `${t.id}.json`))) await fs.rm(where, { force: true });
+        else suggestions.set(t.id, t as unknown as PlannedTrial);
+      }
+      return suggestions;
+    },
+    async writeSuggestion(trial) {
+      await fs.mkdir(file('suggestions'), { recursive: true });
+      await writeJson(suggestionFile(trial.id), trial);
+    },
+    checkpointDir: (trial) => file('checkpoints', trial),
+    async checkpointed() {
+      return existsSync(file('checkpoints')) ? (await fs.readdir(file('checkpoints'))).sort() : [];
+    },
+    removeCheckpoints: (trial) => fs.rm(file('checkpoints', trial), { recursive: true, force: true }),
+    writeBest: (document) => writeJson(file('best.json'), document),
+  };
+}
+
+/**
+ * Reads a study directory's finished trial records.
+ *
+ * @example
+ * const summary = summarizeStudy(await readTrialRecords('studies/digits'));
+ */
+export function readTrialRecords(dir: string): Promise<TrialRecord[]> {
+  return studyStore(dir).readRecords();
+}
+
+/**
+ * Reads a study's space and settings.
+ *
+ * @example
+ * const { space, settings } = await readStudy('studies/digits');
+ */
+export function readStudy(dir: string): Promise<StudyDocument> {
+  return studyStore(dir).readStudy();
+}
