@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
-import { filter, lastValueFrom, pipe, takeWhile, tap } from 'rxjs';
+import { filter, lastValueFrom, tap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { createNetwork, type Network } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { checked, parseSchedule, type Schedule } from '../model/schedule.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
-import { type DataColumns, loadModel, saveModel } from '../files/serialization.js';
+import { type DataColumns, loadModel } from '../files/serialization.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
-import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
+import type { Monitor } from '../operators/earlyStopping.js';
 import { evaluate } from '../operators/evaluate.js';
-import { type EpochMetrics, fit } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/columnLayout.js';
@@ -21,7 +20,7 @@ import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams
 import { type CliIo, configFromFlags, formatNumber, hiddenSizes, type TrainingFlags, UsageError, writeLeftOutColumns, writeLine } from './io.js';
 import { optimizerConfigOf } from '../training/trainingConfig.js';
 import { trainingProgress } from './progress.js';
-import { RunHistoryWriter } from '../training/runHistory.js';
+import { type TrainRunEnd, trainRun } from '../training/trainRun.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { checkResumeFlags } from './resumeFlags.js';
 
@@ -277,22 +276,12 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const train$ = options.validation !== undefined ? split('train') : readData(options.data, { ...fileOptions, ...readOptions, recycle: true, keepBytes: true });
   const validation = options.validation !== undefined ? split('validation') : test;
   const judged = options.validation !== undefined ? 'val' : 'test';
-  const best = new EpochMonitor(options.monitor ?? 'loss');
-
-  const history = options.save
-    ? await RunHistoryWriter.open(
-        options.save,
-        { kind: 'train', config: { ...configFromFlags(options), learningRate: optimizer.config.learningRate, batchSize, seed }, network: network.spec, data: { train: options.data, ...(options.validation !== undefined ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) }, ...(columns.classNames ? { classNames: columns.classNames } : {}) },
-        options.resume ? { resumeFrom: initialEpoch } : {},
-      )
-    : undefined;
   const stepsPerEpoch = Math.ceil(summary.rows / batchSize);
   const progress = trainingProgress(io.stderr, options.epochs, stepsPerEpoch);
-  let last: EpochMetrics | undefined;
-  let bestMetrics: EpochMetrics | undefined;
+  let end: TrainRunEnd | undefined;
   try {
-    await lastValueFrom(
-      fit(train$, {
+    end = await lastValueFrom(
+      trainRun(train$, {
         network,
         optimizer,
         standardizer,
@@ -302,30 +291,17 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
         batchSize,
         seed,
         validation,
-        onEpochEnd: async (metrics) => {
-          const improved = validation ? best.observe(metrics) : true;
-          if (improved) bestMetrics = metrics;
-          if (options.save && (improved || !options.keepBest)) {
-            await saveModel(options.save, {
-              network,
-              standardizer,
-              columns,
-              optimizer,
-              progress: { epochsCompleted: metrics.epoch, seed, batchSize, schedule },
-              ...(options.keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${best.monitor}` } } : {}),
-            });
-          }
-          if (history) {
-            history.epoch(metrics, options.validation !== undefined ? 'validation' : 'test');
-            await history.save();
-          }
-        },
+        save: options.save,
+        columns,
+        keepBest: options.keepBest,
+        monitor: options.monitor,
+        earlyStopping: options.earlyStopping,
+        history: { kind: 'train', config: { ...configFromFlags(options), learningRate: optimizer.config.learningRate, batchSize, seed }, network: network.spec, data: { train: options.data, ...(options.validation !== undefined ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) }, ...(columns.classNames ? { classNames: columns.classNames } : {}) },
+        judged: options.validation !== undefined ? 'validation' : 'test',
       }).pipe(
-        options.earlyStopping !== undefined ? takeWhile((event) => event.type !== 'epoch' || best.sinceBest < options.earlyStopping!, true) : pipe(),
         tap((event) => {
           if (event.type === 'batch') progress.step(event.epoch, event.loss);
-          else {
-            last = event;
+          else if (event.type === 'epoch') {
             progress.epoch(
               `epoch ${event.epoch}/${options.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
                 (event.validation ? `  ${judged} loss ${formatNumber(event.validation.loss)}  ${judged} accuracy ${formatNumber(event.validation.accuracy)}` : '') +
@@ -333,14 +309,14 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
             );
           }
         }),
-        filter(() => false),
+        filter((event): event is TrainRunEnd => event.type === 'end'),
       ),
-      { defaultValue: undefined },
     );
   } finally {
     progress.stop();
   }
-  const stoppedEarly = last !== undefined && last.epoch < options.epochs;
+  const { last, best: bestMetrics, stoppedEarly, history } = end;
+  const monitor = options.monitor ?? 'loss';
   // With a validation split the test set is evaluated once, at the end, on the model that is kept.
   let testEvaluation = options.validation === undefined ? last?.validation : undefined;
   if (test && options.validation !== undefined) {
@@ -370,9 +346,9 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     writeLine(io.stdout, JSON.stringify(report));
     return;
   }
-  writeLine(io.stdout, `trained ${network.layers.length} layers on ${summary.rows} examples for ${report.epochs} epochs in ${seconds.toFixed(1)}s${stoppedEarly ? ` (stopped early: no better validation ${best.monitor} for ${options.earlyStopping} epochs)` : ''}`);
+  writeLine(io.stdout, `trained ${network.layers.length} layers on ${summary.rows} examples for ${report.epochs} epochs in ${seconds.toFixed(1)}s${stoppedEarly ? ` (stopped early: no better validation ${monitor} for ${options.earlyStopping} epochs)` : ''}`);
   writeLine(io.stdout, `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`);
   if (options.validation !== undefined) writeLine(io.stdout, `validation loss ${formatNumber(report.validationLoss ?? undefined)}  validation accuracy ${formatNumber(report.validationAccuracy ?? undefined)}`);
   if (options.test) writeLine(io.stdout, `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}${options.keepBest ? ' (of the kept model)' : ''}`);
-  if (options.save) writeLine(io.stdout, `model saved to ${options.save}${options.keepBest && bestMetrics ? ` (epoch ${bestMetrics.epoch}, the best validation ${best.monitor})` : ''}`);
+  if (options.save) writeLine(io.stdout, `model saved to ${options.save}${options.keepBest && bestMetrics ? ` (epoch ${bestMetrics.epoch}, the best validation ${monitor})` : ''}`);
 }

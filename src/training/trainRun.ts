@@ -1,0 +1,105 @@
+import { concat, defer, ignoreElements, type Observable, of, pipe, takeWhile, tap } from 'rxjs';
+import type { Example, ExampleBlock } from '../streams/examples.js';
+import { type DataColumns, saveModel } from '../files/serialization.js';
+import type { Schedule } from '../model/schedule.js';
+import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
+import { type EpochMetrics, fit, type FitEvent, type FitOptions } from '../operators/fit.js';
+import { type RunHistory, RunHistoryWriter } from './runHistory.js';
+
+/** Options of `trainRun`: `fit`'s, and what a run keeps of itself. */
+export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedule' | 'seed' | 'batchSize'> {
+  readonly seed: number;
+  readonly batchSize: number;
+  /** The learning-rate schedule; kept with the model so that a resume continues it. Default constant. */
+  readonly schedule?: Schedule;
+  /**
+   * A model directory replaced after every epoch (with the optimizer's state and the run's
+   * progress, so that it resumes), and its `history.json`. Without it nothing is written.
+   */
+  readonly save?: string | undefined;
+  /** The data columns the model reads, kept with it (`predict` reads the same). */
+  readonly columns?: DataColumns | undefined;
+  /** Replace the saved model only when the validation `monitor` improves: the best epoch is kept. Needs `save` and `validation`. */
+  readonly keepBest?: boolean | undefined;
+  /** What "better" means for `keepBest` and `earlyStopping`: validation loss (default) or accuracy. */
+  readonly monitor?: Monitor | undefined;
+  /** Stop after this many epochs without a better validation `monitor`. Needs `validation`. */
+  readonly earlyStopping?: number | undefined;
+  /** The history's fixed part (what kind of run, its configuration, network and data), written beside the model when saving. */
+  readonly history?: Pick<RunHistory, 'kind' | 'config' | 'network' | 'data' | 'classNames'> | undefined;
+  /** What `validation` is, in the history: a split of the training data, or a test set. Default 'validation'. */
+  readonly judged?: 'validation' | 'test';
+}
+
+/** The last event of a `trainRun`: how it ended. */
+export interface TrainRunEnd {
+  readonly type: 'end';
+  /** The last epoch trained (undefined when none was). */
+  readonly last: EpochMetrics | undefined;
+  /** The best epoch by the monitor (the last, without validation). */
+  readonly best: EpochMetrics | undefined;
+  readonly stoppedEarly: boolean;
+  /** The run's history, when it was saved: add to it (a final test evaluation) and save it again. */
+  readonly history: RunHistoryWriter | undefined;
+}
+
+/** What a `trainRun` emits: `fit`'s events, then one `end`. */
+export type TrainRunEvent = FitEvent | TrainRunEnd;
+
+/**
+ * One training run as a library object: `fit`, plus what a run does about itself: the model
+ * saved after every epoch (or only when it improves, with `keepBest`) with its history, early
+ * stopping on the validation monitor, and a resume that continues a saved run (give the saved
+ * network, optimizer and `initialEpoch`; the history goes on from there). `rxgrad train` is this
+ * and a progress bar. Cold: each subscription is a run.
+ *
+ * @example
+ * trainRun(readArrow('train.arrow'), { network, optimizer, epochs: 20, seed: 1, batchSize: 64, validation, save: 'models/a', keepBest: true, earlyStopping: 3 })
+ *   .subscribe((e) => e.type === 'end' && console.log(`best epoch ${e.best?.epoch}`));
+ */
+export function trainRun(train$: Observable<ExampleBlock | Example>, options: TrainRunOptions): Observable<TrainRunEvent> {
+  if ((options.keepBest || options.earlyStopping !== undefined) && !options.validation) {
+    throw new RangeError(`trainRun: ${options.keepBest ? 'keepBest' : 'earlyStopping'} needs a validation source`);
+  }
+  if (options.keepBest && !options.save) throw new RangeError('trainRun: keepBest keeps the best epoch in the saved model: give save');
+  const schedule = options.schedule ?? { type: 'constant' };
+  const { save, keepBest, earlyStopping, seed, batchSize, network, optimizer, standardizer } = options;
+  return defer(() => {
+    const monitor = new EpochMonitor(options.monitor ?? 'loss');
+    let history: RunHistoryWriter | undefined;
+    let last: EpochMetrics | undefined;
+    let best: EpochMetrics | undefined;
+    const onEpochEnd = async (metrics: EpochMetrics) => {
+      const improved = options.validation ? monitor.observe(metrics) : true;
+      if (improved) best = metrics;
+      if (save && (improved || !keepBest)) {
+        await saveModel(save, {
+          network,
+          standardizer,
+          columns: options.columns,
+          optimizer,
+          progress: { epochsCompleted: metrics.epoch, seed, batchSize, schedule },
+          ...(keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${monitor.monitor}` } } : {}),
+        });
+      }
+      if (history) {
+        history.epoch(metrics, options.judged ?? 'validation');
+        await history.save();
+      }
+    };
+    const { save: _s, columns: _c, keepBest: _k, monitor: _m, earlyStopping: _e, history: _h, judged: _j, ...fitOptions } = options;
+    const open$ = defer(async () => {
+      if (save && options.history) history = await RunHistoryWriter.open(save, options.history, options.initialEpoch ? { resumeFrom: options.initialEpoch } : {});
+    }).pipe(ignoreElements());
+    return concat(
+      open$,
+      fit(train$, { ...fitOptions, schedule, onEpochEnd }).pipe(
+        earlyStopping !== undefined ? takeWhile((event) => event.type !== 'epoch' || monitor.sinceBest < earlyStopping, true) : pipe(),
+        tap((event) => {
+          if (event.type === 'epoch') last = event;
+        }),
+      ),
+      defer(() => of<TrainRunEnd>({ type: 'end', last, best, stoppedEarly: last !== undefined && last.epoch < options.epochs, history })),
+    );
+  });
+}
