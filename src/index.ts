@@ -53,6 +53,7 @@ export { Standardizer } from './model/standardizer.js';
 export type { AdamHyper, Backend, LossResult } from './model/backend.js';
 export { float64Backend, typescriptBackend } from './model/typescriptBackend.js';
 export { createBackend } from './backends/createBackend.js';
+export { autoThreads, type StepShape } from './backends/autoThreads.js';
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './backends/wasmBackend.js';
 
 // Optimizers and schedules.

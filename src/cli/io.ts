@@ -93,6 +93,19 @@ export function positiveInteger(flag: string) {
   };
 }
 
+/** A thread count: a positive integer, or 'auto'. */
+export function threadCount(flag: string) {
+  const integer = positiveInteger(flag);
+  return (text: string): number | 'auto' => {
+    if (text === 'auto') return 'auto';
+    try {
+      return integer(text);
+    } catch {
+      throw new UsageError(`${flag} must be a positive integer or 'auto', got '${text}'`);
+    }
+  };
+}
+
 export function nonNegativeInteger(flag: string) {
   return (text: string): number => {
     const value = Number(text);

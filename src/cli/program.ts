@@ -13,6 +13,7 @@ import {
   nonNegativeNumber,
   numberIn,
   positiveInteger,
+  threadCount,
   positiveNumber,
   UsageError,
   writeLine,
@@ -101,7 +102,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
     .option('--resume <dir>', 'continue training a model saved with --save')
     .option('--config <file>', "a training configuration (e.g. a study's best.json); flags given on the command line win")
-    .option('--threads <n>', 'threads for the matrix products and Adam (results are the same; faster only on free cores)', wrap(positiveInteger('--threads')), 1)
+    .option('--threads <n|auto>', "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same", wrap(threadCount('--threads')), 'auto')
     .option('--validation <fraction>', 'hold out this fraction of the training file (seeded) and evaluate on it after every epoch', wrap(numberIn('--validation', 0, 1, true)))
     .option('--early-stopping <patience>', 'stop when the validation metric has not improved for this many epochs', wrap(positiveInteger('--early-stopping')))
     .addOption(new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best').choices(['loss', 'accuracy']).default('loss'))

@@ -9,6 +9,7 @@ import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { checked, parseSchedule, type Schedule } from '../model/schedule.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
+import { autoThreads } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Monitor } from '../operators/earlyStopping.js';
@@ -32,7 +33,8 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly resume?: string;
   readonly config?: string;
   /** Threads the kernels run on (see `createWasmBackend`). Default 1. */
-  readonly threads?: number;
+  /** Kernel threads, or 'auto' (the default): every core when the network is large enough to gain (`autoThreads`). */
+  readonly threads?: number | 'auto';
   /** Hold out this fraction of the training file (seeded) and evaluate on it after every epoch. */
   readonly validation?: number;
   /** Stop when the validation metric has not improved for this many epochs. */
@@ -167,9 +169,15 @@ async function classNamesFor(options: TrainCommandOptions, io: CliIo): Promise<r
   return names;
 }
 
+/** The thread count of a run: --threads N, or by the network's size with 'auto' (on a resume, the flags' sizes, which the resume keeps or refuses). */
+function threadsFor(options: TrainCommandOptions, inputSize: number, classes: number): number {
+  const threads = options.threads ?? 'auto';
+  return threads === 'auto' ? autoThreads({ inputSize, hidden: options.hidden, classes: Math.max(2, classes), batchSize: options.batchSize }) : threads;
+}
+
 async function setUp(options: TrainCommandOptions, layout: ArrowLayout, classes: number, fitted: Standardizer, given: (option: string) => boolean, classNames: readonly string[] | undefined): Promise<RunSetup> {
   const columns: DataColumns = { label: options.label, features: layout.features, ...(classNames ? { classNames } : {}) };
-  const backend = createBackend({ threads: options.threads ?? 1 });
+  const backend = createBackend({ threads: threadsFor(options, layout.cols, classes) });
   if (options.resume) {
     const saved = await loadModel(options.resume, backend);
     if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${options.resume}: the model was saved without optimizer state or progress`);
@@ -231,7 +239,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
   const options: TrainCommandOptions = given.resume && !given.save ? { ...given, save: given.resume } : given;
   const started = performance.now();
   const cores = availableParallelism();
-  if ((options.threads ?? 1) > cores) writeLine(io.stderr, `rxgrad: warning: --threads ${options.threads} is more than this machine's ${cores} cores; the extra threads only wait their turn`);
+  if (typeof options.threads === 'number' && options.threads > cores) writeLine(io.stderr, `rxgrad: warning: --threads ${options.threads} is more than this machine's ${cores} cores; the extra threads only wait their turn`);
   // Refused before any training: a model directory replaces only a model directory.
   const problem = options.save ? await modelDirectoryProblem(options.save) : undefined;
   if (problem) throw new UsageError(`--save ${options.save}: ${problem}`);
@@ -340,6 +348,7 @@ export async function trainCommand(given: TrainCommandOptions, io: CliIo, fromCo
     ...(stoppedEarly ? { stoppedEarly: true } : {}),
     ...(options.keepBest && bestMetrics ? { bestEpoch: bestMetrics.epoch } : {}),
     seconds,
+    threads: network.backend.threads ?? 1,
     ...(options.save ? { model: options.save } : {}),
   };
   if (options.json) {

@@ -91,4 +91,7 @@ export interface Backend {
 
   /** Releases what the backend holds beyond its memory (worker threads); its ops keep working on one thread. */
   close(): void;
+
+  /** Threads its ops run on; one when absent. */
+  readonly threads?: number;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -170,13 +171,21 @@ describe('rxgrad CLI', () => {
   it('trains with --threads 2 to exactly the result of one thread', async () => {
     // Layers wide enough (64→256→256) that their products are split between the threads.
     const args = ['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--hidden', '256,256', '--batch-size', '128', '--epochs', '2', '--json'];
-    const one = await run(...args);
+    const one = await run(...args, '--threads', '1');
     const two = await run(...args, '--threads', '2');
-    expect([one.code, two.code]).toEqual([0, 0]);
-    const { seconds: _one, ...oneMetrics } = lastJson(one.stdout);
-    const { seconds: _two, ...twoMetrics } = lastJson(two.stdout);
+    // Without --threads: 'auto', which gives this network every core (its largest product is 17 MFLOP).
+    const auto = await run(...args);
+    expect([one.code, two.code, auto.code]).toEqual([0, 0, 0]);
+    const { seconds: _one, threads: oneThreads, ...oneMetrics } = lastJson(one.stdout);
+    const { seconds: _two, threads: twoThreads, ...twoMetrics } = lastJson(two.stdout);
+    const { seconds: _auto, threads: autoThreadCount, ...autoMetrics } = lastJson(auto.stdout);
     expect(twoMetrics).toEqual(oneMetrics);
-    expect(await run('train', '--data', DIGITS_TRAIN, '--threads', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--threads must be a positive integer, got '0'/) });
+    expect(autoMetrics).toEqual(oneMetrics);
+    const wasm = process.env.RXGRAD_KERNELS !== 'typescript';
+    expect([oneThreads, twoThreads, autoThreadCount]).toEqual(wasm ? [1, 2, availableParallelism()] : [1, 1, 1]);
+    // The digits network is too small to gain from a second thread: 'auto' keeps it on one.
+    expect(lastJson((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--json')).stdout).threads).toBe(1);
+    expect(await run('train', '--data', DIGITS_TRAIN, '--threads', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--threads must be a positive integer or 'auto', got '0'/) });
   });
 
   it('every command has --help', async () => {
