@@ -32,7 +32,6 @@ export interface TrainCommandOptions extends TrainingFlags {
   readonly save?: string;
   readonly resume?: string;
   readonly config?: string;
-  /** Threads the kernels run on (see `createWasmBackend`). Default 1. */
   /** Kernel threads, or 'auto' (the default): every core when the network is large enough to gain (`autoThreads`). */
   readonly threads?: number | 'auto';
   /** Hold out this fraction of the training file (seeded) and evaluate on it after every epoch. */
