@@ -5,12 +5,12 @@ import { runReportBody } from '../report/runReport.js';
 import { readRunHistory, type RunHistory } from '../training/runHistory.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { loadModel } from '../files/serialization.js';
-import { checkResumeFlags } from './resumeFlags.js';
+import { checkResume } from '../training/resumeRule.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { trainingProgress } from './progress.js';
 import { type BabysitControl, type BabysitEvent, babysit } from '../training/babysit.js';
 import { listCheckpoints } from '../training/checkpoints.js';
-import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import { type CliIo, configFromFlags, settingGiven, formatNumber, type TrainingFlags, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
 
 /** Options of `rxgrad babysit`. */
 export interface BabysitCommandOptions extends TrainingFlags {
@@ -57,7 +57,7 @@ async function resumedConfig(options: BabysitCommandOptions, newest: { readonly 
   const saved = await loadModel(newest.path);
   if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
   const run = { ...saved, optimizer: saved.optimizer, progress: saved.progress };
-  checkResumeFlags(options, run, given, `the run in ${options.dir} (epoch ${newest.epoch})`);
+  checkResume({ config: configFromFlags(options), normalize: options.normalize, label: options.label, features: options.features }, run, settingGiven(given), `the run in ${options.dir} (epoch ${newest.epoch})`);
   const history = await readRunHistory(options.dir).catch(() => undefined);
   const setByHand = history ? [...history.controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value : undefined;
   const rate = given('lr') ? options.lr : typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate);

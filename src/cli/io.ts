@@ -2,7 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
-import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../training/trainingConfig.js';
+import { leftOutColumns } from '../streams/columnLayout.js';
+import { DEFAULT_TRAINING_CONFIG, lrDecayOf, type TrainingConfig } from '../training/trainingConfig.js';
 
 /** The data, model and optimizer flags that train and babysit share (see addTrainingOptions). */
 export interface TrainingFlags {
@@ -50,11 +51,22 @@ export function configFromFlags(flags: TrainingFlags): TrainingConfig {
     momentum: flags.momentum,
     momentumConvention: flags.momentumConvention,
     weightDecay: flags.weightDecay,
-    lrDecay: flags.lrDecay === undefined || flags.lrDecay.type === 'constant' ? 0 : flags.lrDecay.type === 'inverse' ? flags.lrDecay.decay : flags.lrDecay,
+    lrDecay: lrDecayOf(flags.lrDecay),
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     seed: flags.seed,
   };
+}
+
+/**
+ * Which settings the command line gave, by their `TrainingConfig` names (the flag of
+ * `learningRate` is --lr), from commander's "was this option given" test.
+ *
+ * @example
+ * const given = settingGiven((name) => command.getOptionValueSource(name) === 'cli');
+ */
+export function settingGiven(fromCommandLine: (option: string) => boolean): (setting: string) => boolean {
+  return (setting) => fromCommandLine(setting === 'learningRate' ? 'lr' : setting);
 }
 
 import { UsageError } from '../errors.js';
@@ -73,8 +85,7 @@ export function writeLine(stream: Writable, line = ''): void {
  * writeLeftOutColumns(io.stderr, await inspectData('train.csv', { label: 'label' }));
  */
 export function writeLeftOutColumns(stream: Writable, layout: { readonly ignored?: readonly string[] | undefined; readonly indexColumns?: readonly string[] | undefined }): void {
-  if (layout.indexColumns) writeLine(stream, `rxgrad: pandas' row index, so not used as features: ${layout.indexColumns.map((n) => (n === '' ? '"" (the unnamed first column)' : n)).join(', ')} (choose the features with --features)`);
-  if (layout.ignored) writeLine(stream, `rxgrad: not numeric, so not used as features: ${layout.ignored.join(', ')} (choose the features with --features)`);
+  for (const line of leftOutColumns(layout)) writeLine(stream, `rxgrad: ${line}`);
 }
 
 /** Prints where a dashboard is (its address carries the token), warning when it is reachable from other machines. */

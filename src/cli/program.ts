@@ -113,8 +113,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       run(async () => {
         const given = (name: string) => command.getOptionValueSource(name) === 'cli';
         // Each command's modules load when it runs: `rxgrad --version` loads none of them.
-        const { applyConfigFile, trainCommand } = await import('./train.js');
-        return trainCommand(options.config ? await applyConfigFile(options, options.config, given) : options, io, given);
+        return (await import('./train.js')).trainCommand(options, io, given);
       }),
     );
 

@@ -38,8 +38,8 @@ describe('rxgrad babysit', () => {
     expect(rates()).toEqual([0.01, 0.01]);
     const refused = await babysit([], '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '3', '--resume', '--batch-size', '64', '--hidden', '8');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`--hidden cannot change when resuming: the run in ${dir} (epoch 2) has hidden [16], the command line asks for [8]`);
-    expect(refused.stderr).toContain('batchSize 32, the command line asks for 64');
+    expect(refused.stderr).toContain(`--hidden cannot change when resuming: the run in ${dir} (epoch 2) has hidden [16], this run asks for [8]`);
+    expect(refused.stderr).toContain('batchSize 32, this run asks for 64');
     expect((await babysit([], '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '3', '--resume', '--lr', '0.002')).code).toBe(0);
     expect(rates()).toEqual([0.01, 0.01, 0.002]);
     const history = JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')) as { config: { learningRate: number; batchSize: number }; controls: { epoch: number; control: Record<string, unknown> }[] };

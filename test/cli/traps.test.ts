@@ -32,7 +32,7 @@ describe('the command line has no traps', () => {
     expect(index().progress.epochsCompleted).toBe(3);
     expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--hidden', '128')).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining(`--hidden cannot change when resuming: the model in ${model} has hidden [64,32], the command line asks for [128]`),
+      stderr: expect.stringContaining(`--hidden cannot change when resuming: the model in ${model} has hidden [64,32], this run asks for [128]`),
     });
     expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--optimizer', 'sgd')).toMatchObject({ code: 2, stderr: expect.stringContaining('--optimizer cannot change when resuming') });
     expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--resume', model)).toMatchObject({
@@ -62,11 +62,11 @@ describe('the command line has no traps', () => {
     const refused = await run('train', '--data', DIGITS_TRAIN, '--epochs', '6', '--resume', model, '--batch-size', '32', '--seed', '3', '--lr-decay', 'step:1:0.5', '--weight-decay', '0.01', '--no-normalize');
     expect(refused.code).toBe(2);
     for (const line of [
-      '--batch-size cannot change when resuming: the model in ' + model + ' has batchSize 64, the command line asks for 32',
-      'seed 0, the command line asks for 3',
-      'lrDecay none, the command line asks for step:1:0.5',
-      'weightDecay 0, the command line asks for 0.01',
-      'normalize true, the command line asks for false',
+      '--batch-size cannot change when resuming: the model in ' + model + ' has batchSize 64, this run asks for 32',
+      'seed 0, this run asks for 3',
+      'lrDecay none, this run asks for step:1:0.5',
+      'weightDecay 0, this run asks for 0.01',
+      'normalize true, this run asks for false',
     ]) expect(refused.stderr).toContain(line);
     // Settings equal to the saved ones are no change.
     expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--batch-size', '64', '--seed', '0', '--lr-decay', 'none')).code).toBe(0);

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/files/serialization.js';
+import { readConfigFile, TRAINING_CONFIG_RULES } from '../../src/training/configSchema.js';
+import { type TrainFromFilesEvent, trainFromFiles } from '../../src/training/trainFromFiles.js';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/training/trainingConfig.js';
+import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
+
+const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, hidden: [16], epochs: 2, batchSize: 32, learningRate: 0.01 };
+const run = (options: Parameters<typeof trainFromFiles>[0]) => lastValueFrom(trainFromFiles({ threads: 1, ...options }).pipe(toArray()));
+const endOf = (events: TrainFromFilesEvent[]) => {
+  const end = events.at(-1);
+  if (end?.type !== 'end') throw new Error(`the last event is ${end?.type}, not end`);
+  return end;
+};
+
+describe('trainFromFiles, rxgrad train as a library call', () => {
+  it('starts with the steps of an epoch, trains, and ends with the report rxgrad train --json prints', async () => {
+    const save = path.join(tempDir(), 'model');
+    const events = await run({ data: DIGITS_TRAIN, test: DIGITS_TEST, config, save });
+    const start = events.find((e) => e.type === 'start');
+    expect(start).toMatchObject({ type: 'start', epochs: 2, threads: 1 });
+    const rows = (start as { rows: number }).rows;
+    expect(rows).toBeGreaterThan(1000);
+    expect(events.filter((e) => e.type === 'batch')).toHaveLength(2 * Math.ceil(rows / 32));
+    const { report } = endOf(events);
+    expect(report).toMatchObject({ epochs: 2, examples: rows, classes: 10, threads: 1, model: save });
+    expect(report.testAccuracy).toBeGreaterThan(0.8);
+    expect((await loadModel(save)).progress?.epochsCompleted).toBe(2);
+  });
+
+  it('resumes a saved run up to config.epochs, refusing a setting given differently and taking a given learning rate', async () => {
+    const save = path.join(tempDir(), 'model');
+    await run({ data: DIGITS_TRAIN, config, save });
+    await expect(run({ data: DIGITS_TRAIN, config: { ...config, epochs: 3, hidden: [8] }, resume: save, given: (s) => s === 'hidden' })).rejects.toThrow(
+      `--hidden cannot change when resuming: the model in ${save} has hidden [16], this run asks for [8]`,
+    );
+    // Not given, a differing setting is the saved run's default, not a request: the saved run goes on.
+    const resumed = endOf(await run({ data: DIGITS_TRAIN, config: { ...config, epochs: 3, hidden: [8], learningRate: 0.02 }, resume: save, given: (s) => s === 'learningRate' }));
+    expect(resumed.report).toMatchObject({ epochs: 3, model: save });
+    const saved = await loadModel(save);
+    expect(saved.progress?.epochsCompleted).toBe(3);
+    expect(saved.optimizer?.config.learningRate).toBe(0.02);
+    await expect(run({ data: DIGITS_TRAIN, config, resume: save })).rejects.toThrow('the model has already trained 3 epochs and --epochs asks for 2');
+  });
+
+  it('refuses keepBest without a place to save, before reading any data', async () => {
+    await expect(run({ data: 'no-such-file.arrow', config, validation: 0.2, keepBest: true })).rejects.toThrow('--keep-best keeps the best epoch in the model saved with --save');
+  });
+});
+
+describe('the configuration schema', () => {
+  it('declares every TrainingConfig setting, and a config file is checked against it', async () => {
+    for (const key of Object.keys(DEFAULT_TRAINING_CONFIG)) expect(TRAINING_CONFIG_RULES).toHaveProperty(key);
+    const file = (settings: object) => {
+      const name = path.join(tempDir(), 'config.json');
+      writeFileSync(name, JSON.stringify(settings));
+      return name;
+    };
+    await expect(readConfigFile(file({ batchSize: 0 }), config)).rejects.toThrow("'batchSize' must be a positive integer, got 0");
+    await expect(readConfigFile(file({ dropout: 0.5 }), config)).rejects.toThrow("unknown setting 'dropout'");
+    expect(await readConfigFile(file({ learningRate: 0.01, lrDecay: 'inverse:0.5', hiddenUnits: 12, layers: 3, measured: {} }), config)).toEqual({ learningRate: 0.01, lrDecay: 0.5, hidden: [12, 12, 12] });
+    expect(await readConfigFile(file({ hidden: '32,16', lrDecay: 'step:2:0.5' }), config)).toEqual({ hidden: [32, 16], lrDecay: { type: 'step', every: 2, gamma: 0.5 } });
+  });
+});
