@@ -71,7 +71,8 @@ export { type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } 
 export { type TrainFromFilesEvent, type TrainFromFilesOptions, type TrainReport, trainFromFiles } from './training/trainFromFiles.js';
 export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
 export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';
-export { type BabysitOptions, babysit } from './training/babysit.js';
+export { type BabysitOptions, babysit, babysitConfig } from './training/babysit.js';
+export { BABYSIT_CONTROLS, controlFromJson, controlLines, type ControlSpec, controlText, parseControlLine } from './training/babysitControls.js';
 export { type BabysitControl, type BabysitEvent, type BabysitLoopOptions, babysitLoop, type BabysitState, type BabysitStore, type DataSource } from './training/babysitLoop.js';
 export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
 export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
@@ -80,7 +81,7 @@ export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainin
 export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
 export { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, uniform } from './tuning/distributions.js';
 export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
-export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace, spaceToJSON } from './tuning/space.js';
+export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSearchSpaceFile, type SearchSpace, spaceToJSON } from './tuning/space.js';
 export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
 export { readStudy, readTrialRecords } from './tuning/studyStore.js';

@@ -1,21 +1,16 @@
-import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
-import { defaultSearchSpace, parseSearchSpace, type SearchSpace } from '../tuning/space.js';
-import { type DashboardOptions, startDashboard } from '../dashboard/server.js';
-import { dataDigest } from '../distributed/dataDigest.js';
-import { RedisTrialPool } from '../distributed/redisTrialPool.js';
-import { writeFileAtomic } from '../files/atomicFiles.js';
-import { escapeHtml } from '../report/format.js';
-import { studyReportBody } from '../report/studyReport.js';
-import { readStudyInput } from '../report/writeReport.js';
-import { OBJECTIVES, objectiveSetting } from '../tuning/objective.js';
-import { runStudy, studyAsha, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
+import { readSearchSpaceFile } from '../tuning/space.js';
+import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
+import { openStudyPool } from '../distributed/studyPool.js';
+import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
+import { OBJECTIVES } from '../tuning/objective.js';
+import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
-import { type CliIo, formatNumber, UsageError, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
 import { csvDialectOf, inspectData } from '../streams/readData.js';
 
 /** Options of `rxgrad tune`. */
@@ -45,23 +40,6 @@ export interface TuneCommandOptions {
   readonly dashboardHost?: string;
   /** Run the trials on workers through this Redis server. */
   readonly redis?: string;
-}
-
-async function loadSpace(file: string | undefined): Promise<SearchSpace> {
-  if (!file) return defaultSearchSpace();
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--space ${file}: cannot read it (${(error as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--space ${file}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseSearchSpace(json, file);
 }
 
 function describeParams(params: Readonly<Record<string, unknown>>): string {
@@ -126,76 +104,10 @@ function liveTable(stderr: Writable) {
   };
 }
 
-/**
- * The live view of a study: the report's views from the records so far, and the running trials'
- * latest epochs; the pages are told at most twice a second that there is something new.
- */
-async function studyDashboard(dir: string, where: DashboardOptions) {
-  const running = new Map<string, string>();
-  const body = async () => {
-    const now = running.size > 0 ? `<p class="summary" id="running">Running: ${[...running.entries()].map(([id, line]) => escapeHtml(`${id} ${line}`)).join('; ')}</p>` : '';
-    try {
-      return now + studyReportBody(await readStudyInput(dir));
-    } catch {
-      return `${now}<p class="summary">Waiting for the first trial to finish…</p>`;
-    }
-  };
-  const dashboard = await startDashboard({ title: `Study ${dir}`, body }, where);
-  let timer: NodeJS.Timeout | undefined;
-  let message = '';
-  const soon = (text: string) => {
-    message = text;
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      dashboard.notify(message);
-    }, 500);
-  };
-  return {
-    url: dashboard.url,
-    observe(event: StudyEvent) {
-      if (event.type === 'trial-start') running.set(event.trial, 'starting');
-      else if (event.type === 'epoch') {
-        running.set(event.trial, `epoch ${event.epoch}, validation accuracy ${formatNumber(event.validationAccuracy)}`);
-        soon(`${event.trial}: epoch ${event.epoch}`);
-      } else if (event.type === 'trial-end') {
-        running.delete(event.record.id);
-        soon(`${event.record.id} ${event.record.status}`);
-      }
-    },
-    async close() {
-      if (timer) {
-        clearTimeout(timer);
-        dashboard.notify(message);
-      }
-      dashboard.end('the study has ended');
-      await dashboard.close();
-    },
-  };
-}
-
-/**
- * The study's side of Redis: the training file's size and SHA-256 (recorded in `DIR/data.json`,
- * and checked by every worker), and the pool that queues trials for the workers.
- */
-async function redisPool(options: TuneCommandOptions, settings: StudySettings) {
-  const digest = await dataDigest(settings.data.file);
-  const objective = objectiveSetting(settings);
-  const asha = studyAsha(settings);
-  const pool = await RedisTrialPool.open(options.redis!, options.study, { digest, objective, asha });
-  try {
-    await fs.mkdir(options.study, { recursive: true });
-    await writeFileAtomic(path.join(options.study, 'data.json'), `${JSON.stringify({ file: settings.data.file, ...digest }, null, 2)}\n`);
-  } catch (error) {
-    await pool.close();
-    throw error;
-  }
-  return pool;
-}
-
 /** `rxgrad tune`: a hyperparameter study. */
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
-  const space = await loadSpace(options.space);
+  const space = await readSearchSpaceFile(options.space);
   writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }));
   const settings: StudySettings = {
     data: { file: path.resolve(options.data), label: options.label, features: options.features, ...csvDialectOf(options) },
@@ -213,11 +125,11 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const show = liveTable(io.stderr);
   let summary: StudySummary | undefined;
   let pool: RedisTrialPool | undefined;
-  let live: Awaited<ReturnType<typeof studyDashboard>> | undefined;
+  let live: StudyDashboard | undefined;
   try {
     // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
-    pool = options.redis ? await redisPool(options, settings) : undefined;
-    live = options.dashboard !== undefined ? await studyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
+    pool = options.redis ? await openStudyPool(options.redis, options.study, settings) : undefined;
+    live = options.dashboard !== undefined ? await startStudyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
     if (live) writeDashboardAddress(io.stderr, live.url, options.dashboardHost);
     await lastValueFrom(
       runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume, ...(pool ? { pool } : {}) }).pipe(

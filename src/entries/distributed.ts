@@ -8,3 +8,4 @@
  */
 export { RedisTrialPool, type TrialJobData } from '../distributed/redisTrialPool.js';
 export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from '../distributed/trialWorkerNode.js';
+export { openStudyPool } from '../distributed/studyPool.js';

@@ -9,3 +9,5 @@
 export { type ImportanceDimension, type ImportanceTrial, pedAnovaImportances } from '../report/importance.js';
 export { renderReport, writeReport } from '../report/writeReport.js';
 export { type Dashboard, type DashboardOptions, type DashboardSource, startDashboard } from '../dashboard/server.js';
+export { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
+export { type BabysitDashboard, startBabysitDashboard } from '../dashboard/babysitDashboard.js';

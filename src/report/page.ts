@@ -1,3 +1,4 @@
+import { BABYSIT_CONTROLS } from '../training/babysitControls.js';
 import { escapeHtml } from './format.js';
 
 const STYLE = `
@@ -30,9 +31,11 @@ const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src da
  */
 export function reportPage(title: string, body: string, live?: { readonly controls: boolean; readonly nonce: string }): string {
   const controls = live?.controls
-    ? `<div class="controls" id="controls"><button data-control="pause">Pause</button><button data-control="resume">Resume</button><button data-control="stop">Stop</button>
-<label>learning rate <input id="lr" size="8" placeholder="0.001"></label><button data-control="learningRate">Set</button>
-<label>rollback to epoch <input id="epoch" size="4"></label><button data-control="rollback">Roll back</button></div>`
+    ? `<div class="controls" id="controls">${BABYSIT_CONTROLS.map((c) =>
+        c.argument
+          ? `<label>${escapeHtml(c.argument.label)} <input id="argument-${c.type}" size="8"></label><button data-control="${c.type}" data-field="${c.argument.field}">${escapeHtml(c.button)}</button>`
+          : `<button data-control="${c.type}">${escapeHtml(c.button)}</button>`,
+      ).join('\n')}</div>`
     : '';
   const script = live
     ? `<script nonce="${live.nonce}">
@@ -45,8 +48,7 @@ events.addEventListener('end', (e) => { status.textContent = e.data; refresh(); 
 for (const button of document.querySelectorAll('[data-control]')) button.addEventListener('click', async () => {
   const type = button.dataset.control;
   const control = { type };
-  if (type === 'learningRate') control.value = Number(document.getElementById('lr').value);
-  if (type === 'rollback') control.epoch = Number(document.getElementById('epoch').value);
+  if (button.dataset.field) control[button.dataset.field] = Number(document.getElementById('argument-' + type).value);
   const r = await fetch('/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(control) });
   status.textContent = await r.text();
 });

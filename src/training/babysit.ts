@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
-import { type RunHistory, RunHistoryWriter } from './runHistory.js';
+import { readRunHistory, type RunHistory, RunHistoryWriter } from './runHistory.js';
+import { UsageError } from '../errors.js';
+import { checkResume, type RunSettings } from './resumeRule.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -9,7 +11,7 @@ import { type DataColumns, loadModel } from '../files/serialization.js';
 import { summarize } from '../operators/summarize.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysitLoop, type BabysitState, type BabysitStore } from './babysitLoop.js';
-import { checkpointPath, latestCheckpoint, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
+import { checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 export type { BabysitControl, BabysitEvent } from './babysitLoop.js';
@@ -132,4 +134,39 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       defer(() => saving).pipe(ignoreElements()),
     );
   });
+}
+
+/**
+ * The configuration a babysat run in `dir` goes on with. A new run (no `resume`) is `asked` as it
+ * is, and refused when `dir` already holds checkpoints. A resumed run keeps the settings of its
+ * newest checkpoint (`checkResume` refuses any setting `given` differently), the learning rate
+ * it was last set to unless one is given, and `asked.config.epochs`.
+ *
+ * @example
+ * const config = await babysitConfig('runs/a', { config, normalize: true, label: 'label' }, { resume: true, given: (s) => s === 'learningRate' });
+ */
+export async function babysitConfig(dir: string, asked: RunSettings, { resume = false, given = () => false }: { resume?: boolean; given?: (setting: string) => boolean } = {}): Promise<TrainingConfig> {
+  const existing = await listCheckpoints(dir);
+  if (!resume && existing.length > 0) {
+    throw new UsageError(`--dir ${dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);
+  }
+  const newest = existing.at(-1);
+  if (!resume || !newest) return asked.config;
+  const saved = await loadModel(newest.path);
+  if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
+  checkResume(asked, { ...saved, optimizer: saved.optimizer, progress: saved.progress }, given, `the run in ${dir} (epoch ${newest.epoch})`);
+  const history = await readRunHistory(dir).catch(() => undefined);
+  const setByHand = history ? [...history.controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value : undefined;
+  const rate = given('learningRate') ? asked.config.learningRate : typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate);
+  const optimizer = saved.optimizer.config;
+  return {
+    ...(history?.config ?? asked.config),
+    optimizer: optimizer.type,
+    weightDecay: optimizer.weightDecay ?? 0,
+    lrDecay: saved.progress.schedule,
+    batchSize: saved.progress.batchSize,
+    seed: saved.progress.seed,
+    learningRate: rate,
+    epochs: asked.config.epochs,
+  };
 }

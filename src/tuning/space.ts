@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
 import { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, SearchSpaceError, uniform } from './distributions.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 
@@ -131,4 +133,27 @@ export function configFromParams(params: Params, base: TrainingConfig): Training
     lrDecay: params.lrDecay === undefined ? base.lrDecay : Number(params.lrDecay),
     batchSize: num('batchSize', base.batchSize)!,
   };
+}
+
+/**
+ * Reads a search space from a JSON file (`rxgrad tune --space FILE`); the default space without one.
+ *
+ * @example
+ * const space = await readSearchSpaceFile('space.json');
+ */
+export async function readSearchSpaceFile(file: string | undefined): Promise<SearchSpace> {
+  if (!file) return defaultSearchSpace();
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--space ${file}: cannot read it (${(error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--space ${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseSearchSpace(json, file);
 }

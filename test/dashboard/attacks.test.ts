@@ -103,9 +103,9 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     expect(run.stderr()).not.toMatch(/learningRate|stop \(after/);
     // Background tabs get no animation frames in headless Chromium, and a click waits for one.
     await own.bringToFront();
-    await own.type('#lr', '0.0005');
+    await own.type('#argument-learningRate', '0.0005');
     await own.click('button[data-control="learningRate"]');
-    await until('the page’s own control in the run’s output', () => /learningRate 0\.0005 \(after step \d+\)/.test(run.stderr()));
+    await until('the page’s own control in the run’s output', () => /lr 0\.0005 \(after step \d+\)/.test(run.stderr()));
     const changedAt = historyOf(dir).epochs.length;
     await until('an epoch at the new rate', () => historyOf(dir).epochs.length > changedAt + 1);
     await own.click('button[data-control="stop"]');
