@@ -81,6 +81,7 @@ export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainin
 export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
 export { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, uniform } from './tuning/distributions.js';
 export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
+export { plannedSampler, type StudySampler, type StudySamplerContext, studySampler, tpeSampler } from './tuning/studySampler.js';
 export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSearchSpaceFile, type SearchSpace, spaceToJSON } from './tuning/space.js';
 export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';

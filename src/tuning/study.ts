@@ -5,13 +5,14 @@ import { SearchSpaceError, StudyError } from '../errors.js';
 export { StudyError };
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
-import { summarize } from '../operators/summarize.js';
+import { type DatasetSummary, summarize } from '../operators/summarize.js';
+import type { ArrowLayout } from '../streams/columnLayout.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
-import { valueAt } from './distributions.js';
-import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, scoreOf, type StudyObjective } from './objective.js';
-import { suggestTpe, type TpeObservation, tpeDimensions, tpeSettingsOf, type TpeSettings } from './tpe.js';
-import { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './samplers.js';
+import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
+import type { TpeSettings } from './tpe.js';
+import { studySampler, trialId } from './studySampler.js';
+import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
 import { type PlannedTrial, type RoundRecord, type StudyStore, studyStore } from './studyStore.js';
 import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
@@ -155,10 +156,6 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
   };
 }
 
-function stableKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
-}
-
 /**
  * Trials per round. Rounds already begun keep their size; the remaining trials are shared by the
  * rounds not begun yet, or, when every round has begun, added to the last one (extending a study).
@@ -192,153 +189,138 @@ function trialCounts(trials: number, rounds: number, begun: ReadonlyMap<number, 
  *   .subscribe((e) => e.type === 'trial-end' && console.log(e.record.id, e.record.validationAccuracy));
  */
 export function runStudy(options: StudyOptions): Observable<StudyEvent> {
-  const { dir, space, settings, trials, rounds = 1, parallel = 1 } = options;
+  const objective = checkStudyOptions(options);
+  // One process runs a study at a time: the lock is held from the first read to the end.
+  const store = studyStore(options.dir);
+  return defer(() => store.lock()).pipe(
+    switchMap((lock) =>
+      defer(() => openStudy(store, options, objective)).pipe(
+        concatMap((study) => studyRounds(study, options)),
+        finalize(() => lock.release()),
+      ),
+    ),
+  );
+}
+
+/** Refuses options a study cannot run with; the objective the study is scored by. */
+function checkStudyOptions(options: StudyOptions): ScoredObjective {
+  const { trials, rounds = 1, parallel = 1 } = options;
   if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`runStudy: trials must be a positive integer, got ${trials}`);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials) throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`runStudy: parallel must be a positive integer, got ${parallel}`);
-  const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
-  checkSpace(space);
-  const names = Object.keys(space).sort();
-  const objective = objectiveOf(settings.objective, options.objective);
+  checkSpace(options.space);
+  const objective = objectiveOf(options.settings.objective, options.objective);
   // A pool elsewhere scores each epoch (for ASHA) where the trial runs: by a built-in objective only, and the study's.
   const scoredBy = options.pool?.objective;
   if (scoredBy && !objective.builtIn) throw new SearchSpaceError(`objective '${objective.name}': a function of this process cannot be scored by the pool's workers on other machines; use val-accuracy or val-loss, or run the study on this machine's threads`);
   if (scoredBy && (scoredBy.name !== objective.name || scoredBy.direction !== objective.direction)) {
     throw new SearchSpaceError(`objective: the study is scored by ${objective.name} (${objective.direction}), its pool's workers by ${scoredBy.name} (${scoredBy.direction})`);
   }
-  const tpeSettings = tpeSettingsOf(settings.sampler);
+  return objective;
+}
 
-  // One process runs a study at a time: the lock is held from the first read to the end.
-  const store = studyStore(dir);
-  return defer(() => store.lock()).pipe(
-    switchMap((lock) => runLocked().pipe(finalize(() => lock.release()))),
+/** A study as it is opened: its store, data, finished trials, pruner (with every rung reported so far), rounds begun and suggestions. */
+interface OpenStudy {
+  readonly store: StudyStore;
+  readonly objective: ScoredObjective;
+  readonly layout: ArrowLayout;
+  readonly summary: DatasetSummary;
+  readonly records: Map<string, TrialRecord>;
+  readonly pruner: AshaPruner | undefined;
+  readonly begun: ReadonlyMap<number, RoundRecord>;
+  readonly suggested: Map<string, PlannedTrial>;
+}
+
+async function openStudy(store: StudyStore, options: StudyOptions, objective: ScoredObjective): Promise<OpenStudy> {
+  const { settings } = options;
+  await openStudyDir(store, options.space, settings, options.resume ?? false);
+  const fileOptions = csvDialectOf(settings.data);
+  const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
+  const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
+    splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
   );
-
-  function runLocked(): Observable<StudyEvent> {
-    return defer(async () => {
-      await openStudyDir(store, space, settings, options.resume ?? false);
-      const fileOptions = csvDialectOf(settings.data);
-      const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
-      const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
-        splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
-      );
-      const summary = await lastValueFrom(train$.pipe(summarize()));
-      const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
-      // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
-      for (const id of records.keys()) await store.removeCheckpoints(id);
-      const asha = studyAsha(settings);
-      const pruner = asha ? new AshaPruner(asha) : undefined;
-      for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
-      // Interrupted trials reported their rungs too: their checkpoints hold those points.
-      for (const id of await store.checkpointed()) {
-        if (records.has(id)) continue;
-        const latest = await latestCheckpoint(store.checkpointDir(id));
-        const curve = latest ? ((await checkpointNotes(latest.path))?.curve as CurvePoint[] | undefined) : undefined;
-        for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
-      }
-      const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
-      const suggested = await store.readSuggestions();
-      return { layout, summary, records, pruner, begun, suggested };
-    }).pipe(
-      concatMap(({ layout, summary, records, pruner, begun, suggested }) => {
-        const counts = trialCounts(trials, rounds, new Map([...begun].map(([r, record]) => [r, record.count])));
-        // Planned samplers lay out every round again from the start, so their plans only avoid each
-        // other; TPE's suggestions avoid every configuration already tried or suggested.
-        const laidOut = new Set<string>();
-        const tried = new Set([...records.values(), ...suggested.values()].map((t) => stableKey(t.params)));
-        const dimensions = tpeDimensions(names.map((name) => space[name]!));
-        const specOf = (t: PlannedTrial): TrialSpec => ({
-          id: t.id,
-          round: t.round,
-          params: t.params,
-          unit: t.unit,
-          config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-          data: { file: settings.data.file, label: settings.data.label, features: layout.features, ...csvDialectOf(settings.data) },
-          validation: { fraction: settings.validationFraction, seed: settings.seed },
-          standardizer: summary.standardizer.toJSON(),
-          inputSize: layout.cols,
-          classes: Math.max(2, summary.classes),
-          checkpointDir: store.checkpointDir(t.id),
-        });
-        const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
-        const pool = options.pool ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
-        const external = options.pool;
-        const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : pool ? pool.run(spec, decide) : runTrial(spec, decide));
-
-        const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
-          const record = objective.finish(finished);
-          await store.writeRecord(record);
-          records.set(t.id, record);
-          suggested.delete(t.id);
-          await external?.forget?.(t.id);
-          return { type: 'trial-end', record };
-        };
-        /**
-         * TPE's next trial, at the moment a slot frees: from every finished trial and, as bad
-         * guesses, the ones still running. A trial suggested before an interruption keeps its
-         * point (it is stored before it starts), so a resumed study suggests what it would have.
-         */
-        const suggest = async (id: string, round: number, index: number, box: UnitBox): Promise<PlannedTrial> => {
-          const stored = suggested.get(id);
-          if (stored) return stored;
-          const history: TpeObservation[] = [
-            ...[...records.values()]
-              .filter((r) => r.status !== 'failed' && scoreOf(r) !== null)
-              .sort((a, b) => a.id.localeCompare(b.id))
-              .map((r): TpeObservation => ({ unit: r.unit, state: r.status === 'completed' ? 'completed' : 'pruned', score: scoreOf(r)!, epochs: r.epochs })),
-            ...[...suggested.values()].map((t): TpeObservation => ({ unit: t.unit, state: 'running', score: -Infinity, epochs: 0 })),
-          ];
-          let planned: PlannedTrial | undefined;
-          for (let attempt = 0; attempt < 50 && !planned; attempt++) {
-            const unit =
-              suggestTpe(dimensions, history, box, createRandom(`tpe:${settings.seed}:${id}:${attempt}`), tpeSettings) ??
-              samplePoints('random', 1, names.length, { seed: `${settings.seed}:${round}`, offset: index + attempt * counts[round]!, box })[0]!;
-            const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
-            if (!tried.has(stableKey(params))) planned = { id, round, params, unit };
-          }
-          if (!planned) throw new StudyError(`${dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${trials} trials`);
-          tried.add(stableKey(planned.params));
-          suggested.set(id, planned);
-          await store.writeSuggestion(planned);
-          return planned;
-        };
-        const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
-          defer(async () => (await latestCheckpoint(store.checkpointDir(t.id))) !== undefined).pipe(
-            concatMap((resumed) =>
-              concat(
-                of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
-                run(specOf(t)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
-              ),
-            ),
-          );
-        const round$ = (round: number) =>
-          defer(async () => {
-            const box = await beginRound(store, { round, count: counts[round]!, begun: begun.get(round) }, names.length, [...records.values()]);
-            if (tpeSettings) {
-              const ids = Array.from({ length: counts[round]! }, (_, i) => trialId(round, i));
-              const pending = ids.map((id, index) => ({ id, index })).filter((t) => !records.has(t.id));
-              const trials$ = from(pending).pipe(mergeMap((t) => defer(() => suggest(t.id, round, t.index, box)).pipe(concatMap(trial$)), parallel));
-              return { box, size: ids.length, pending: pending.length, trials$ };
-            }
-            const plan = planRound(space, names, settings, round, counts[round]!, box, laidOut);
-            const pending = plan.filter((t) => !records.has(t.id));
-            return { box, size: plan.length, pending: pending.length, trials$: from(pending).pipe(mergeMap(trial$, parallel)) };
-          }).pipe(concatMap(({ box, size, pending, trials$ }) => concat(of<StudyEvent>({ type: 'round', round, trials: size, pending, box }), trials$)));
-
-        return concat(
-          from(counts.map((_, r) => r)).pipe(
-            concatMap(round$),
-            finalize(() => void pool?.close()),
-          ),
-          defer(async (): Promise<StudyEvent> => {
-            const result = summarizeStudy([...records.values()]);
-            if (result.best) await store.writeBest(bestDocument(result.best));
-            return { type: 'done', summary: result };
-          }),
-        );
-      }),
-    );
+  const summary = await lastValueFrom(train$.pipe(summarize()));
+  const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
+  // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
+  for (const id of records.keys()) await store.removeCheckpoints(id);
+  const asha = studyAsha(settings);
+  const pruner = asha ? new AshaPruner(asha) : undefined;
+  for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
+  // Interrupted trials reported their rungs too: their checkpoints hold those points.
+  for (const id of await store.checkpointed()) {
+    if (records.has(id)) continue;
+    const latest = await latestCheckpoint(store.checkpointDir(id));
+    const curve = latest ? ((await checkpointNotes(latest.path))?.curve as CurvePoint[] | undefined) : undefined;
+    for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
   }
+  const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
+  return { store, objective, layout, summary, records, pruner, begun, suggested: await store.readSuggestions() };
+}
+
+/** What a trial of the study trains: its configuration (seeded by its id), the study's data and validation split. */
+function trialSpec(t: PlannedTrial, study: OpenStudy, settings: StudySettings): TrialSpec {
+  return {
+    id: t.id,
+    round: t.round,
+    params: t.params,
+    unit: t.unit,
+    config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
+    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data) },
+    validation: { fraction: settings.validationFraction, seed: settings.seed },
+    standardizer: study.summary.standardizer.toJSON(),
+    inputSize: study.layout.cols,
+    classes: Math.max(2, study.summary.classes),
+    checkpointDir: study.store.checkpointDir(t.id),
+  };
+}
+
+/** The rounds of an open study, then its summary (and best.json): the sampler, the runner and the store composed. */
+function studyRounds(study: OpenStudy, options: StudyOptions): Observable<StudyEvent> {
+  const { settings, trials, rounds = 1, parallel = 1 } = options;
+  const { store, records, pruner, objective } = study;
+  const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
+  const counts = trialCounts(trials, rounds, new Map([...study.begun].map(([r, record]) => [r, record.count])));
+  const sampler = studySampler(settings.sampler, { space: options.space, seed: settings.seed, records, suggested: study.suggested, store, trials });
+  const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
+  const external = options.pool;
+  const threads = external ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
+  const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : threads ? threads.run(spec, decide) : runTrial(spec, decide));
+  const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
+    const record = objective.finish(finished);
+    await store.writeRecord(record);
+    records.set(t.id, record);
+    study.suggested.delete(t.id);
+    await external?.forget?.(t.id);
+    return { type: 'trial-end', record };
+  };
+  const trial$ = (t: PlannedTrial): Observable<StudyEvent> =>
+    defer(async () => (await latestCheckpoint(store.checkpointDir(t.id))) !== undefined).pipe(
+      concatMap((resumed) =>
+        concat(
+          of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
+          run(trialSpec(t, study, settings)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
+        ),
+      ),
+    );
+  const round$ = (round: number) =>
+    defer(async () => {
+      const box = await beginRound(store, { round, count: counts[round]!, begun: study.begun.get(round) }, Object.keys(options.space).length, [...records.values()]);
+      const size = sampler.beginRound(round, counts[round]!, box);
+      const pending = Array.from({ length: size }, (_, index) => index).filter((index) => !records.has(trialId(round, index)));
+      const trials$ = from(pending).pipe(mergeMap((index) => defer(() => sampler.trial(round, index)).pipe(concatMap(trial$)), parallel));
+      return concat(of<StudyEvent>({ type: 'round', round, trials: size, pending: pending.length, box }), trials$);
+    }).pipe(concatMap((events) => events));
+  return concat(
+    from(counts.map((_, r) => r)).pipe(
+      concatMap(round$),
+      finalize(() => void threads?.close()),
+    ),
+    defer(async (): Promise<StudyEvent> => {
+      const result = summarizeStudy([...records.values()]);
+      if (result.best) await store.writeBest(bestDocument(result.best));
+      return { type: 'done', summary: result };
+    }),
+  );
 }
 
 async function openStudyDir(store: StudyStore, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
@@ -372,37 +354,12 @@ async function beginRound(store: StudyStore, round: { round: number; count: numb
   return box;
 }
 
-const trialId = (round: number, index: number) => `r${round}-${String(index).padStart(3, '0')}`;
-
 /**
  * best.json: the best trial's configuration, to train with `rxgrad train --config`, for the
  * epochs it was measured at, and under `measured` what it scored and by which objective.
  */
 function bestDocument(best: NonNullable<StudySummary['best']>) {
   return { ...best.config, epochs: best.epochs, measured: { trial: best.id, epochs: best.epochs, objective: best.objective.name, direction: best.objective.direction, value: best.objective.value, validationAccuracy: best.validationAccuracy } };
-}
-
-function planRound(space: SearchSpace, names: readonly string[], settings: StudySettings, round: number, count: number, storedBox: UnitBox, seen: Set<string>): PlannedTrial[] {
-  const box = storedBox.low.length === names.length ? storedBox : fullBox(names.length);
-  const plan: PlannedTrial[] = [];
-  let offset = 0;
-  // A grid is laid out for its count at once; the other samplers draw more when configurations repeat.
-  const sampler = settings.sampler as SamplerName;
-  const batch = sampler === 'grid' ? count : Math.max(count, 8);
-  while (plan.length < count && offset < count * 50) {
-    const points = samplePoints(sampler, batch, names.length, { seed: `${settings.seed}:${round}`, offset, box });
-    offset += batch;
-    for (const unit of points) {
-      const params: Params = Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
-      const key = stableKey(params);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      plan.push({ id: trialId(round, plan.length), round, params, unit });
-      if (plan.length === count) break;
-    }
-    if (sampler === 'grid') break;
-  }
-  return plan;
 }
 
 /** Removes the temporaries of writes a kill interrupted (`*.tmp-*`) from a study's folders. */
