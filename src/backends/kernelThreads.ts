@@ -67,6 +67,15 @@ export function serveKernels(exports: KernelExports, memory: WebAssembly.Memory,
 }
 
 /** Options of `KernelThreads`. */
+/** What a kernel worker thread starts with (its `workerData`): the kernels' module, the shared memory, and its control block. */
+export interface KernelWorkerData {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** Byte offset of the worker's control block in `memory`. */
+  readonly control: number;
+  readonly spinMilliseconds: number;
+}
+
 export interface KernelThreadsOptions {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
@@ -100,7 +109,8 @@ export class KernelThreads {
     this.slots = controls.map((at) => new Int32Array(memory.buffer, at, CONTROL_BYTES / 4));
     this.floats = controls.map((at) => new Float32Array(memory.buffer, at, CONTROL_BYTES / 4));
     this.workers = controls.map((control) => {
-      const worker = new Worker(workerScript('kernelWorker.js', import.meta.url), { workerData: { module, memory, control, spinMilliseconds } });
+      const workerData: KernelWorkerData = { module, memory, control, spinMilliseconds };
+      const worker = new Worker(workerScript('kernelWorker.js', import.meta.url), { workerData });
       // A worker blocked in Atomics.wait must not keep the process alive.
       worker.unref();
       return worker;

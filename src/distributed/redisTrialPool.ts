@@ -5,19 +5,12 @@ import { Observable } from 'rxjs';
 import { StudyError } from '../errors.js';
 import { portableObjective } from '../tuning/objective.js';
 import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
-import type { DataDigest } from './dataDigest.js';
+import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.js';
+
+export type { TrialJobData };
 import { jobId, studyKey, studyKeys, TRIAL_QUEUE } from './keys.js';
 import { openRedis, redactRedisUrl } from './redisConnection.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
-
-/** What a worker needs besides the trial: the data it must train on, and how ASHA decides. */
-export interface TrialJobData {
-  readonly study: string;
-  readonly spec: TrialSpec;
-  readonly digest: DataDigest;
-  readonly objective: { readonly name: string; readonly direction: 'maximize' | 'minimize' };
-  readonly asha?: { readonly rungs: readonly number[]; readonly eta: number } | undefined;
-}
 
 /** Whether a claim names a process of this machine that has exited. */
 function isDeadLocalClaim(holder: string): boolean {
@@ -60,7 +53,7 @@ export class RedisTrialPool {
     private readonly connections: readonly Redis[],
   ) {
     events.on('progress', ({ jobId: id, data }) => this.listeners.get(id)?.progress(data));
-    events.on('completed', ({ jobId: id, returnvalue }) => this.listeners.get(id)?.completed((typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as TrialRecord));
+    events.on('completed', ({ jobId: id, returnvalue }) => this.listeners.get(id)?.completed(trialResultOf(returnvalue)));
     events.on('failed', ({ jobId: id, failedReason }) => {
       void Job.fromId(this.queue, id).then(async (found) => {
         if (found && (await found.getState()) === 'failed') this.listeners.get(id)?.failed(failedReason);
@@ -109,7 +102,8 @@ export class RedisTrialPool {
       };
       this.listeners.set(id, {
         progress: (data) => {
-          if (!done && typeof data === 'object' && data !== null && 'epoch' in data) subscriber.next({ type: 'epoch', trial: spec.id, ...(data as Omit<Extract<TrialEvent, { type: 'epoch' }>, 'type' | 'trial'>) });
+          const point = trialProgressOf(data);
+          if (!done && point) subscriber.next({ type: 'epoch', trial: spec.id, ...point });
         },
         completed: finish,
         failed: (reason) => {
@@ -122,7 +116,7 @@ export class RedisTrialPool {
         const existing = await Job.fromId(this.queue, id);
         if (existing) {
           const state = await existing.getState();
-          if (state === 'completed') return finish((typeof existing.returnvalue === 'string' ? JSON.parse(existing.returnvalue) : existing.returnvalue) as TrialRecord);
+          if (state === 'completed') return finish(trialResultOf(existing.returnvalue));
           if (state === 'failed') await existing.retry();
           return;
         }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DelayedError, type Job, Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import { concatMap, lastValueFrom } from 'rxjs';
 import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
 import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
@@ -11,7 +11,7 @@ import { TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
-import type { TrialJobData } from './redisTrialPool.js';
+import { reportTrialProgress, type TrialJob, type TrialJobData } from './trialJobs.js';
 
 /** Options of `startTrialWorker`. */
 export interface TrialWorkerOptions {
@@ -75,7 +75,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       resolveStopped(refusal);
     })());
 
-  const processor = async (job: Job<TrialJobData, TrialRecord>, token?: string): Promise<TrialRecord> => {
+  const processor = async (job: TrialJob, token?: string): Promise<TrialRecord> => {
     const { study, spec, digest, objective, asha } = job.data;
     const file = path.resolve(options.data ?? spec.data.file);
     let mine = digests.get(file);
@@ -112,7 +112,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
                 throw new Error(`trial ${spec.id}: a newer attempt has taken it over; this one stops`);
               }
               const { type: _type, trial: _trial, ...point } = event;
-              await job.updateProgress(point);
+              await reportTrialProgress(job, point);
             } else record = { ...event.record, worker: name };
           }),
         ),

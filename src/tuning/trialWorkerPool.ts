@@ -3,17 +3,12 @@ import { Observable } from 'rxjs';
 import { StudyError } from '../errors.js';
 import { workerScript } from '../workerScript.js';
 import { type ContinueDecider, type CurvePoint, failedRecord, type TrialEvent, type TrialSpec } from './trial.js';
-
-type Outgoing =
-  | { type: 'decide'; trial: string; point: CurvePoint }
-  | { type: 'event'; trial: string; event: TrialEvent }
-  | { type: 'cancelled'; trial: string }
-  | { type: 'error'; trial: string; error: { name: string; message: string; code?: string; syscall?: string; path?: string } };
+import { type FromTrialWorker, toTrialWorker } from './trialProtocol.js';
 
 interface Slot {
   worker: Worker;
   trial: string | undefined;
-  onMessage: ((message: Outgoing) => void) | undefined;
+  onMessage: ((message: FromTrialWorker) => void) | undefined;
   onCrash: ((reason: string, outOfMemory: boolean) => void) | undefined;
 }
 
@@ -63,8 +58,8 @@ export class TrialWorkerPool {
         free.onMessage = (message) => {
           if (message.type === 'decide') {
             Promise.resolve(decide(spec.id, message.point)).then(
-              (goOn) => free.worker.postMessage({ type: 'decision', trial: spec.id, goOn }),
-              () => free.worker.postMessage({ type: 'decision', trial: spec.id, goOn: false }),
+              (goOn) => toTrialWorker(free.worker, { type: 'decision', trial: spec.id, goOn }),
+              () => toTrialWorker(free.worker, { type: 'decision', trial: spec.id, goOn: false }),
             );
           } else if (message.type === 'event') {
             const { event } = message;
@@ -94,13 +89,13 @@ export class TrialWorkerPool {
             subscriber.error(new StudyError(`trial ${spec.id}: its worker thread ${reason}; the trial stays pending: resume the study to run it`));
           }
         };
-        free.worker.postMessage({ type: 'run', spec });
+        toTrialWorker(free.worker, { type: 'run', spec });
       };
       this.acquire(start);
       return () => {
         if (slot && !done) {
           // Cancelled mid-trial: the worker stops the trial and becomes free when it says so.
-          slot.worker.postMessage({ type: 'cancel', trial: spec.id });
+          toTrialWorker(slot.worker, { type: 'cancel', trial: spec.id });
           slot.onCrash = undefined;
         } else if (!slot) {
           const index = this.waiting.indexOf(start);
@@ -132,7 +127,7 @@ export class TrialWorkerPool {
   private spawn(): Slot {
     const worker = new Worker(workerScript('trialWorker.js', import.meta.url), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
     const slot: Slot = { worker, trial: undefined, onMessage: undefined, onCrash: undefined };
-    slot.worker.on('message', (message: Outgoing) => slot.onMessage?.(message));
+    slot.worker.on('message', (message: FromTrialWorker) => slot.onMessage?.(message));
     const crash = (reason: string, outOfMemory = false) => {
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots.splice(index, 1);
