@@ -69,6 +69,13 @@ describe('the folder map', () => {
     expect(Object.keys(ALLOWED).filter((p) => !parts.has(p))).toEqual([]);
   });
 
+  it('draws every part of src/ in the picture above the table', () => {
+    const text = readFileSync(path.resolve(import.meta.dirname, '../../CONTRIBUTING.md'), 'utf8');
+    const drawing = /## The folders and what each may import\s*```([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const drawn = new Set(drawing.match(/[A-Za-z]+/g) ?? []);
+    expect([...new Set(files.map(partOf))].filter((part) => !drawn.has(part))).toEqual([]);
+  });
+
   it('holds: no file imports what its folder may not', () => {
     const violations: string[] = [];
     for (const file of files) {
