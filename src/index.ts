@@ -21,6 +21,7 @@ export type { Example, ExampleBlock } from './streams/examples.js';
 export { prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export type { Predictions } from './streams/predictions.js';
 export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';
+export { type ConvertOptions, convertData } from './streams/convertData.js';
 
 // Operators.
 export { backward } from './operators/backward.js';

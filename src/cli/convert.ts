@@ -1,111 +1,15 @@
-import type { Observable } from 'rxjs';
-import { arrowRecordBatch, type ColumnData, openArrowSink } from '../streams/arrowColumns.js';
-import { writeParquetFile } from '../streams/parquetSink.js';
-import { openCsvSink } from '../streams/csvSink.js';
-import type { ExampleBlock } from '../streams/examples.js';
-import { type ArrowLayout, CLASS_NAMES_KEY } from '../streams/columnLayout.js';
-import { csvDialectOf, csvTextColumns, inferClassNames, inspectData, isCsvFile, isParquetFile, readData } from '../streams/readData.js';
-import { type CliIo, UsageError, writeLine } from './io.js';
-import type { ArrowCompression } from '../streams/arrowCodecs.js';
+import { type ConvertOptions, convertData } from '../streams/convertData.js';
+import { type CliIo, writeLine } from './io.js';
 
 /** Options of `rxgrad convert`. */
-export interface ConvertCommandOptions {
+export interface ConvertCommandOptions extends ConvertOptions {
   readonly label: string;
-  readonly features?: readonly string[];
-  /** Columns left out of the output. */
-  readonly drop?: readonly string[];
-  readonly delimiter?: string;
-  readonly decimal?: '.' | ',';
-  /** An Arrow output's compression; uncompressed by default. */
-  readonly compression?: ArrowCompression;
   readonly json: boolean;
 }
 
-/** The feature columns of a layout as written: one per feature, or one list column for a list feature. */
-function featureColumns(layout: ArrowLayout, block: ExampleBlock): ColumnData[] {
-  if (layout.cols === layout.features.length) {
-    return layout.features.map((name, j) => {
-      const values = new Float32Array(block.rows);
-      for (let i = 0; i < block.rows; i++) values[i] = block.features[i * block.cols + j]!;
-      return { name, values };
-    });
-  }
-  const features = block.features instanceof Uint8Array ? block.features : Float32Array.from(block.features);
-  return [{ name: layout.features.length === 1 ? layout.features[0]! : 'features', values: features, listSize: block.cols }];
-}
-
-/** The header names of a layout's feature values in CSV: a list feature `pixels` of 64 becomes pixels_0 … pixels_63. */
-function csvFeatureNames(layout: ArrowLayout): string[] {
-  if (layout.cols === layout.features.length) return [...layout.features];
-  const name = layout.features.length === 1 ? layout.features[0]! : 'features';
-  return Array.from({ length: layout.cols }, (_, j) => `${name}_${j}`);
-}
-
-/**
- * `rxgrad convert IN OUT`: a dataset from CSV, Parquet or Arrow to an Arrow IPC file, CSV or Parquet,
- * streamed block by block and written to a temporary file renamed into place. Class names (text
- * labels) go with it: as text in CSV, as schema metadata in Arrow.
- */
+/** `rxgrad convert IN OUT`: `convertData`, and a line (or `--json`) saying what was written. */
 export async function convertCommand(input: string, output: string, options: ConvertCommandOptions, io: CliIo): Promise<void> {
-  const toCsv = isCsvFile(output);
-  if (options.compression && (toCsv || isParquetFile(output))) throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
-  const fileOptions = csvDialectOf(options);
-  const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
-  const labelled = probe.label !== undefined;
-  // When labels become class names is the rule every command follows (inferClassNames).
-  const classNames = labelled ? (await inferClassNames(input, { ...fileOptions, label: options.label, features: options.features })).names : probe.classNames;
-  // Every column goes across: numbers as features, the rest (an id, a note, pandas' index) as text,
-  // unless --features chooses the features or --drop leaves columns out.
-  const drop = new Set(options.drop ?? []);
-  const text = isCsvFile(input) && !options.features ? await csvTextColumns(input, { ...fileOptions, label: options.label }) : [];
-  const features = options.features ?? (await inspectData(input, { ...fileOptions, label: options.label, unlabelled: true })).features.filter((name) => !text.includes(name));
-  const layout = await inspectData(input, { ...fileOptions, label: options.label, features: features.filter((name) => !drop.has(name)), unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
-  const carried = (layout.columns ?? []).filter((name) => name !== layout.label && !layout.features.includes(name) && !drop.has(name) && !options.features);
-  const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, keep: carried, ...(classNames ? { classNames } : {}) });
-  const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
-  const columnsOf = (block: ExampleBlock): ColumnData[] => [
-    ...carried.map((name, k) => ({ name, values: block.kept![k]! })),
-    ...featureColumns(layout, block),
-    ...(labelled ? [{ name: layout.label!, values: Int32Array.from(block.labels) }] : []),
-  ];
-  let rows: number;
-  if (toCsv) {
-    const sink = await openCsvSink(output, [...carried, ...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
-    rows = await writeThrough(sink, blocks$, (block) => {
-      for (let i = 0; i < block.rows; i++) {
-        const cells = [...carried.map((_, k) => block.kept![k]![i]!), ...Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v))];
-        if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
-        sink.row(cells);
-      }
-    });
-  } else if (isParquetFile(output)) {
-    rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch(columnsOf(block), 0, block.rows), metadata);
-  } else {
-    const sink = await openArrowSink(output, 'file', options.compression);
-    rows = await writeThrough(sink, blocks$, (block) => sink.write(arrowRecordBatch(columnsOf(block), 0, block.rows, metadata)));
-  }
+  const { rows } = await convertData(input, output, options);
   if (options.json) writeLine(io.stdout, JSON.stringify({ rows, in: input, out: output }));
   else writeLine(io.stdout, `converted ${rows} rows from ${input} to ${output}`);
-}
-
-/** Writes every block through `write`, then closes the sink; on any error aborts it (nothing is left). Resolves to the rows written. */
-async function writeThrough(sink: { close(): Promise<void>; abort(): Promise<void> }, blocks$: Observable<ExampleBlock>, write: (block: ExampleBlock) => void): Promise<number> {
-  let rows = 0;
-  try {
-    await new Promise<void>((resolve, reject) =>
-      blocks$.subscribe({
-        next: (block) => {
-          write(block);
-          rows += block.rows;
-        },
-        error: reject,
-        complete: resolve,
-      }),
-    );
-    await sink.close();
-  } catch (error) {
-    await sink.abort();
-    throw error;
-  }
-  return rows;
 }
