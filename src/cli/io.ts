@@ -96,59 +96,29 @@ export function writeDashboardAddress(stream: Writable, url: string, host: strin
   }
 }
 
-export function positiveInteger(flag: string) {
+/** A parser of a number flag: `valid` or a UsageError saying the flag must be `expected`. */
+function numberFlag(flag: string, valid: (value: number) => boolean, expected: string) {
   return (text: string): number => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+    if (!valid(value)) throw new UsageError(`${flag} must be ${expected}, got '${text}'`);
     return value;
   };
+}
+
+export const positiveInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+export const nonNegativeInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+export const positiveNumber = (flag: string) => numberFlag(flag, (v) => Number.isFinite(v) && v > 0, 'a positive number');
+export const nonNegativeNumber = (flag: string) => numberFlag(flag, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0');
+
+/** A number in [low, high): `--momentum` in [0, 1), `--validation` in (0, 1) with `openLow`. */
+export function numberIn(flag: string, low: number, high: number, openLow = false) {
+  return numberFlag(flag, (v) => Number.isFinite(v) && (openLow ? v > low : v >= low) && v < high, `in ${openLow ? '(' : '['}${low}, ${high})`);
 }
 
 /** A thread count: a positive integer, or 'auto'. */
 export function threadCount(flag: string) {
-  const integer = positiveInteger(flag);
-  return (text: string): number | 'auto' => {
-    if (text === 'auto') return 'auto';
-    try {
-      return integer(text);
-    } catch {
-      throw new UsageError(`${flag} must be a positive integer or 'auto', got '${text}'`);
-    }
-  };
-}
-
-export function nonNegativeInteger(flag: string) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${text}'`);
-    return value;
-  };
-}
-
-export function positiveNumber(flag: string) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!(Number.isFinite(value) && value > 0)) throw new UsageError(`${flag} must be a positive number, got '${text}'`);
-    return value;
-  };
-}
-
-export function nonNegativeNumber(flag: string) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!(Number.isFinite(value) && value >= 0)) throw new UsageError(`${flag} must be a number ≥ 0, got '${text}'`);
-    return value;
-  };
-}
-
-/** A number in [low, high): `--momentum` in [0, 1), `--validation` in (0, 1) with `open` ends. */
-export function numberIn(flag: string, low: number, high: number, openLow = false) {
-  return (text: string): number => {
-    const value = Number(text);
-    const aboveLow = openLow ? value > low : value >= low;
-    if (!(Number.isFinite(value) && aboveLow && value < high)) throw new UsageError(`${flag} must be in ${openLow ? '(' : '['}${low}, ${high}), got '${text}'`);
-    return value;
-  };
+  const integer = numberFlag(flag, (v) => Number.isInteger(v) && v >= 1, "a positive integer or 'auto'");
+  return (text: string): number | 'auto' => (text === 'auto' ? 'auto' : integer(text));
 }
 
 /** Parses `64,32` into [64, 32]; `none` or an empty string gives no hidden layers. */

@@ -57,13 +57,23 @@ function wrap<T>(parse: (text: string) => T) {
   };
 }
 
+/** A CSV file's dialect: --delimiter and --decimal. */
+function addCsvDialectOptions(command: Command): Command {
+  return command
+    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
+    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']));
+}
+
+/** --dashboard [port] and --dashboard-host, serving a live view of `what`. */
+function addDashboardOptions(command: Command, what: string): Command {
+  return command
+    .option('--dashboard [port]', `serve a live view of ${what} on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it`, wrap(portNumber))
+    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)');
+}
+
 /** The data, model and optimizer options that train and babysit share. */
 function addTrainingOptions(command: Command): Command {
-  return command
-    .option('--label <column>', 'label column', 'label')
-    .option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList))
-    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
+  return addCsvDialectOptions(command.option('--label <column>', 'label column', 'label').option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList)))
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
     .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
@@ -117,7 +127,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       }),
     );
 
-  addTrainingOptions(
+  addDashboardOptions(
+    addTrainingOptions(
     program
       .command('babysit')
       .description('train one model, watching and steering it from stdin: lr RATE, pause, resume, stop, rollback EPOCH')
@@ -126,44 +137,35 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       .option('--keep <n>', 'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to', wrap(positiveInteger('--keep')), 20)
       .option('--test <file>', 'data evaluated after every epoch')
       .option('--resume', 'continue from the newest checkpoint in --dir', false),
+    ),
+    'the run, with the controls as buttons',
   )
-    .option('--dashboard [port]', 'serve a live view with the controls as buttons on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
-    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: BabysitCommandOptions, command: Command) => run(async () => (await import('./babysit.js')).babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')));
 
-  program
-    .command('evaluate')
-    .description('loss, accuracy and confusion matrix of a saved model on labelled data')
-    .requiredOption('--model <dir>', 'model directory written by train --save')
-    .requiredOption('--data <file>', 'labelled data')
-    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
+  addCsvDialectOptions(program.command('evaluate').description('loss, accuracy and confusion matrix of a saved model on labelled data').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'labelled data'))
     .option('--json', 'print the result as one JSON line', false)
     .action((options: { model: string; data: string; json: boolean }) => run(async () => (await import('./evaluate.js')).evaluateCommand(options, io)));
 
-  program
-    .command('predict')
-    .description('write predicted classes and probabilities to a CSV or Arrow file')
-    .requiredOption('--model <dir>', 'model directory written by train --save')
-    .requiredOption('--data <file>', 'data to predict (a label column is not needed)')
-    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
+  addCsvDialectOptions(program.command('predict').description('write predicted classes and probabilities to a CSV or Arrow file').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'data to predict (a label column is not needed)'))
     .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv) or Arrow; columns row, prediction, probabilities')
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(async () => (await import('./predict.js')).predictCommand(options, io)));
 
-  program
-    .command('tune')
-    .description('search hyperparameters: random (or grid, quasi-random, TPE) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
-    .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
-    .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
-    .option('--label <column>', 'label column', 'label')
-    .option('--features <columns>', 'comma-separated feature columns', wrap(columnList))
-    .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
+  addDashboardOptions(
+    addCsvDialectOptions(
+      program
+        .command('tune')
+        .description('search hyperparameters: random (or grid, quasi-random, TPE) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
+        .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
+        .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
+        .option('--label <column>', 'label column', 'label')
+        .option('--features <columns>', 'comma-separated feature columns', wrap(columnList)),
+    ),
+    'the study',
+  )
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
     .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
@@ -176,8 +178,6 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
-    .option('--dashboard [port]', 'serve a live view of the study on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it', wrap(portNumber))
-    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)')
     .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(async () => (await import('./tune.js')).tuneCommand(options, io)));
@@ -208,8 +208,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       }),
     );
 
-  program
-    .command('convert')
+  addCsvDialectOptions(program.command('convert'))
     .description('convert a dataset between CSV, Parquet and Arrow, streamed (by extension: .csv, .parquet, else Arrow)')
     .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
     .argument('<out>', 'the file to write: .csv, .parquet, or an Arrow IPC file (any other name)')
@@ -217,8 +216,6 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList))
     .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
-    .option('--delimiter <char>', "the input CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']))
     .option('--json', 'print a summary as one JSON line', false)
     .action((input: string, output: string, options: ConvertCommandOptions) => run(async () => (await import('./convert.js')).convertCommand(input, output, options, io)));
 
