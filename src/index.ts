@@ -68,7 +68,7 @@ export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from 
 
 // Saved models and one run.
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
-export { type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
+export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
 export { type TrainFromFilesEvent, type TrainFromFilesOptions, type TrainReport, trainFromFiles } from './training/trainFromFiles.js';
 export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
 export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';

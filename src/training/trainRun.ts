@@ -1,4 +1,4 @@
-import { concat, defer, ignoreElements, type Observable, of, pipe, takeWhile, tap } from 'rxjs';
+import { concat, defer, ignoreElements, type Observable, of, takeWhile, tap } from 'rxjs';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type DataColumns, saveModel } from '../files/serialization.js';
 import type { Schedule } from '../model/schedule.js';
@@ -29,6 +29,24 @@ export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedu
   readonly history?: Pick<RunHistory, 'kind' | 'config' | 'network' | 'data' | 'classNames'> | undefined;
   /** What `validation` is, in the history: a split of the training data, or a test set. Default 'validation'. */
   readonly judged?: 'validation' | 'test';
+  /**
+   * Asked after every epoch, before it is kept: false ends the run after this epoch (a pruner's
+   * say, in a study's trial). Default: always go on.
+   */
+  readonly continueAfter?: ((metrics: EpochMetrics) => boolean | Promise<boolean>) | undefined;
+  /**
+   * Keeps each epoch somewhere of the caller's instead of replacing the `save` directory (a trial
+   * keeps checkpoints with its learning curve): given the run as it is after the epoch, and
+   * whether it goes on.
+   */
+  readonly checkpoint?: ((run: RunCheckpoint) => Promise<void>) | undefined;
+}
+
+/** A run after one epoch, as `trainRun` hands it to a `checkpoint` hook. */
+export interface RunCheckpoint extends Pick<TrainRunOptions, 'network' | 'optimizer' | 'standardizer'> {
+  readonly metrics: EpochMetrics;
+  readonly progress: { readonly epochsCompleted: number; readonly seed: number; readonly batchSize: number; readonly schedule: Schedule };
+  readonly continues: boolean;
 }
 
 /** The last event of a `trainRun`: how it ended. */
@@ -69,16 +87,20 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
     let history: RunHistoryWriter | undefined;
     let last: EpochMetrics | undefined;
     let best: EpochMetrics | undefined;
+    let goOn = true;
     const onEpochEnd = async (metrics: EpochMetrics) => {
       const improved = options.validation ? monitor.observe(metrics) : true;
       if (improved) best = metrics;
-      if (save && (improved || !keepBest)) {
+      if (options.continueAfter) goOn = await options.continueAfter(metrics);
+      const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule };
+      if (options.checkpoint) await options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn });
+      else if (save && (improved || !keepBest)) {
         await saveModel(save, {
           network,
           standardizer,
           columns: options.columns,
           optimizer,
-          progress: { epochsCompleted: metrics.epoch, seed, batchSize, schedule },
+          progress,
           ...(keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${monitor.monitor}` } } : {}),
         });
       }
@@ -87,14 +109,14 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
         await history.save();
       }
     };
-    const { save: _s, columns: _c, keepBest: _k, monitor: _m, earlyStopping: _e, history: _h, judged: _j, ...fitOptions } = options;
+    const { save: _s, columns: _c, keepBest: _k, monitor: _m, earlyStopping: _e, history: _h, judged: _j, continueAfter: _a, checkpoint: _p, ...fitOptions } = options;
     const open$ = defer(async () => {
       if (save && options.history) history = await RunHistoryWriter.open(save, options.history, options.initialEpoch ? { resumeFrom: options.initialEpoch } : {});
     }).pipe(ignoreElements());
     return concat(
       open$,
       fit(train$, { ...fitOptions, schedule, onEpochEnd }).pipe(
-        earlyStopping !== undefined ? takeWhile((event) => event.type !== 'epoch' || monitor.sinceBest < earlyStopping, true) : pipe(),
+        takeWhile((event) => event.type !== 'epoch' || (goOn && (earlyStopping === undefined || monitor.sinceBest < earlyStopping)), true),
         tap((event) => {
           if (event.type === 'epoch') last = event;
         }),

@@ -1,5 +1,5 @@
 import type { ObjectiveRecord } from './objective.js';
-import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, takeWhile, throwError } from 'rxjs';
+import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
 import { ModelFormatError, systemErrorCause } from '../errors.js';
 import { createBackend } from '../backends/createBackend.js';
 import { createNetwork } from '../model/network.js';
@@ -7,7 +7,7 @@ import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { loadModel } from '../files/serialization.js';
 import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
-import { fit } from '../operators/fit.js';
+import { trainRun } from '../training/trainRun.js';
 import { splitRows } from '../operators/splitRows.js';
 import { csvDialectOf, readData } from '../streams/readData.js';
 import type { Params } from './space.js';
@@ -148,32 +148,29 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     const finished = (): TrialRecord => recordOf(spec, goOn ? 'completed' : 'pruned', curve, resumedFromEpoch, elapsed());
     return from(prepare()).pipe(
       switchMap(({ network, optimizer }) =>
-        !goOn ? EMPTY : fit(read('train'), {
-          network,
-          optimizer,
-          standardizer,
-          schedule,
-          epochs: config.epochs,
-          initialEpoch: Math.min(resumedFromEpoch, config.epochs),
-          batchSize: config.batchSize,
-          seed: config.seed,
-          validation: read('validation'),
-          onEpochEnd: async (m) => {
-            const point: CurvePoint = { epoch: m.epoch, trainLoss: m.trainLoss, validationLoss: m.validation!.loss, validationAccuracy: m.validation!.accuracy, seconds: m.seconds };
-            curve.push(point);
-            goOn = await decide(spec.id, point);
-            await saveCheckpoint(
-              spec.checkpointDir,
-              point.epoch,
-              { network, optimizer, standardizer, progress: { epochsCompleted: point.epoch, seed: config.seed, batchSize: config.batchSize, schedule }, notes: { curve, decision: goOn ? 'continue' : 'prune' } },
-              { keep: 2 },
-            );
-          },
-        }),
+        !goOn
+          ? EMPTY
+          : trainRun(read('train'), {
+              network,
+              optimizer,
+              standardizer,
+              schedule,
+              epochs: config.epochs,
+              initialEpoch: Math.min(resumedFromEpoch, config.epochs),
+              batchSize: config.batchSize,
+              seed: config.seed,
+              validation: read('validation'),
+              continueAfter: async (m) => {
+                curve.push({ epoch: m.epoch, trainLoss: m.trainLoss, validationLoss: m.validation!.loss, validationAccuracy: m.validation!.accuracy, seconds: m.seconds });
+                goOn = await decide(spec.id, curve.at(-1)!);
+                return goOn;
+              },
+              // The pruner's decision is kept with the checkpoint it was taken at.
+              checkpoint: ({ progress, continues }) => saveCheckpoint(spec.checkpointDir, progress.epochsCompleted, { network, optimizer, standardizer, progress, notes: { curve, decision: continues ? 'continue' : 'prune' } }, { keep: 2 }).then(() => undefined),
+            }),
       ),
+      // A pruned trial ends after its epoch: trainRun starts no further epoch and reads no more of the file.
       filter((e) => e.type === 'epoch'),
-      // A pruned trial ends here: fit is unsubscribed, so no further epoch starts or reads the file.
-      takeWhile(() => goOn, true),
       map((): TrialEvent => ({ type: 'epoch', trial: spec.id, ...curve.at(-1)! })),
       concatWith(defer(() => of<TrialEvent>({ type: 'end', record: finished() }))),
       // A failure of the configuration (divergence, data it cannot train on) is final; a failure of

@@ -72,4 +72,26 @@ describe('trainRun, a run as a library object', () => {
     expect(first).toHaveLength(1);
     expect(second).toHaveLength(1);
   });
+  it('continueAfter ends the run after the epoch it says no; checkpoint keeps each epoch instead of save', async () => {
+    const { network, optimizer } = setup();
+    const kept: { epoch: number; continues: boolean; epochsCompleted: number }[] = [];
+    const events = await lastValueFrom(
+      trainRun(train, {
+        network,
+        optimizer,
+        epochs: 5,
+        seed: 1,
+        batchSize: 16,
+        validation,
+        continueAfter: (m) => m.epoch < 2,
+        checkpoint: async (run) => void kept.push({ epoch: run.metrics.epoch, continues: run.continues, epochsCompleted: run.progress.epochsCompleted }),
+      }).pipe(toArray()),
+    );
+    expect(events.filter((e) => e.type === 'epoch').map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
+    expect(kept).toEqual([
+      { epoch: 1, continues: true, epochsCompleted: 1 },
+      { epoch: 2, continues: false, epochsCompleted: 2 },
+    ]);
+    expect(endOf(events)).toMatchObject({ stoppedEarly: true, last: { epoch: 2 } });
+  });
 });
