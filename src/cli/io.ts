@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
-import { leftOutColumns } from '../streams/columnLayout.js';
+import { leftOutColumns } from '../streams/leftOutColumns.js';
 import { DEFAULT_TRAINING_CONFIG, lrDecayOf, type TrainingConfig } from '../training/trainingConfig.js';
 
 /** The data, model and optimizer flags that train and babysit share (see addTrainingOptions). */

@@ -21,4 +21,11 @@ describe('the root import stays light', () => {
     const subpaths = packagesLoadedBy('entries/report.js', 'entries/distributed.js');
     expect(['echarts', 'bullmq', 'ioredis'].filter((name) => !subpaths.has(name))).toEqual([]);
   });
+
+  it('rxgrad --version loads the flag parser and nothing else', () => {
+    const run = spawnSync(process.execPath, ['--import', path.join(root, 'test/helpers/moduleLog.mjs'), path.join(root, 'dist/cli/main.js'), '--version'], { cwd: root, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect([...new Set([...run.stderr.matchAll(/resolved (\S+?)(?=resolved|\s|$)/g)].map((m) => m[1]))]).toEqual(['commander']);
+  });
 });
