@@ -19,6 +19,8 @@ export interface BabysitCommandOptions extends TrainingFlags {
   readonly dashboardHost?: string;
   /** Checkpoints kept: the newest N plus the best and rolled-back-to epochs. */
   readonly keep?: number;
+  /** Kernel threads, or 'auto' (the default). */
+  readonly threads?: number | 'auto';
 }
 
 /** Prints one event of the run: steps on the progress bar, a line for the rest. */
@@ -67,6 +69,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
         ...(options.keep !== undefined ? { keep: options.keep } : {}),
         resume: options.resume,
         normalize: options.normalize,
+        threads: options.threads ?? 'auto',
         controls: merge(controlLines(io.stdin ?? process.stdin, (text) => writeLine(io.stderr, text)), fromPage),
         onHistory: (history) => dashboard?.history(history),
       }).pipe(

@@ -136,7 +136,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch; see --keep)')
       .option('--keep <n>', 'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to', wrap(positiveInteger('--keep')), 20)
       .option('--test <file>', 'data evaluated after every epoch')
-      .option('--resume', 'continue from the newest checkpoint in --dir', false),
+      .option('--resume', 'continue from the newest checkpoint in --dir', false)
+      .option('--threads <n|auto>', "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same", wrap(threadCount('--threads')), 'auto'),
     ),
     'the run, with the controls as buttons',
   )

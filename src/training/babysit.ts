@@ -4,7 +4,10 @@ import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } fr
 import { readRunHistory, type RunHistory, RunHistoryWriter } from './runHistory.js';
 import { UsageError } from '../errors.js';
 import { checkResume, type RunSettings } from './resumeRule.js';
+import { autoThreads } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
+import type { Backend } from '../model/backend.js';
+import { typescriptBackend } from '../model/typescriptBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
@@ -38,6 +41,11 @@ export interface BabysitOptions {
   readonly delimiter?: string | undefined;
   /** A CSV file's decimal mark. */
   readonly decimal?: '.' | ',' | undefined;
+  /**
+   * Kernel threads: a number (default 1), or 'auto', every core when the network is large enough
+   * to gain (`autoThreads`). The results are the same for any count.
+   */
+  readonly threads?: number | 'auto' | undefined;
   /** Called each time the run's history (`DIR/history.json`) has been saved, with what it holds. */
   readonly onHistory?: ((history: RunHistory) => void) | undefined;
 }
@@ -66,8 +74,20 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     if (keep !== 'all' && !(Number.isInteger(keep) && keep >= 1)) throw new RangeError(`babysit: keep must be a whole number ≥ 1 or 'all', got ${keep}`);
     let best: { epoch: number; loss: number } | undefined;
     const rolledBackTo = new Set<number>();
+    // The kernels' backend, decided once the network's shape is known (see `threads`).
+    let backend: Backend | undefined;
+    const backendFor = (inputSize: number, classes: number): Backend => {
+      const threads = options.threads ?? 1;
+      backend ??= createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize, hidden: config.hidden, classes, batchSize: config.batchSize }) : threads });
+      return backend;
+    };
     const restore = async (epoch: number): Promise<BabysitState> => {
-      const saved = await loadModel(checkpointPath(dir, epoch));
+      if (!backend) {
+        // Resuming: the checkpoint's own shape decides the threads, then it is loaded on them.
+        const { network } = await loadModel(checkpointPath(dir, epoch), typescriptBackend);
+        backendFor(network.inputSize, network.classes);
+      }
+      const saved = await loadModel(checkpointPath(dir, epoch), backend);
       return { network: saved.network, optimizer: saved.optimizer!, standardizer: saved.standardizer, columns: saved.columns ?? { label, features: options.columns?.features ?? [] }, epoch: saved.progress?.epochsCompleted ?? epoch };
     };
     const start = async (): Promise<BabysitState> => {
@@ -76,7 +96,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       const { names: classNames } = await inferClassNames(options.data, { ...fileOptions, label, features: options.columns?.features });
       const named = classNames ? { classNames } : {};
       const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named, recycle: true, keepBytes: true }).pipe(summarize()));
-      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
+      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)) });
       const features = (await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features })).features;
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features, ...named }, epoch: 0 };
     };

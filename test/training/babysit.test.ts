@@ -23,6 +23,26 @@ describe('babysit', () => {
     expect(events.at(-1)).toEqual({ type: 'end', epochs: 3, stopped: false });
   });
 
+  it('gives the same run on any number of kernel threads, fresh and resumed', async () => {
+    const wide: TrainingConfig = { ...config, hidden: [256, 256], epochs: 2 };
+    const metrics = async (threads: number | 'auto', resume = false, dir = path.join(tempDir(), 'run')) =>
+      only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: wide, dir, threads, resume }).pipe(toArray())), 'epoch').map((e) => [e.epoch, e.trainLoss, e.validation?.loss]);
+    const one = await metrics(1);
+    expect(one).toHaveLength(2);
+    expect(await metrics(2)).toEqual(one);
+    expect(await metrics('auto')).toEqual(one);
+    // Resumed on two threads from a checkpoint written on one, epoch 3 matches a run resumed on one.
+    const first = path.join(tempDir(), 'run');
+    const second = path.join(tempDir(), 'run');
+    await metrics(1, false, first);
+    await metrics(1, false, second);
+    const more: TrainingConfig = { ...wide, epochs: 3 };
+    const resumed = async (threads: number, dir: string) => only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: more, dir, threads, resume: true }).pipe(toArray())), 'epoch').map((e) => [e.epoch, e.trainLoss]);
+    const onOne = await resumed(1, first);
+    expect(onOne.map(([epoch]) => epoch)).toEqual([3]);
+    expect(await resumed(2, second)).toEqual(onOne);
+  });
+
   it('changes the learning rate at the step the control is sent', async () => {
     const controls = new Subject<BabysitControl>();
     const events = await lastValueFrom(
