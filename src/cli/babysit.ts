@@ -1,5 +1,6 @@
 import { filter, lastValueFrom, map, merge, reduce, Subject, tap } from 'rxjs';
 import { type BabysitDashboard, startBabysitDashboard } from '../dashboard/babysitDashboard.js';
+import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysit, babysitConfig } from '../training/babysit.js';
 import { CONTROL_HELP, controlLines, controlText } from '../training/babysitControls.js';
@@ -19,6 +20,8 @@ export interface BabysitCommandOptions extends TrainingFlags {
   readonly dashboardHost?: string;
   /** Checkpoints kept: the newest N plus the best and rolled-back-to epochs. */
   readonly keep?: number;
+  /** Fill missing feature values with each feature's mean or with zero, instead of refusing them. */
+  readonly fillMissing?: MissingValueStrategy;
   /** Kernel threads, or 'auto' (the default). */
   readonly threads?: number | 'auto';
 }
@@ -44,9 +47,11 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
   const asked = { config: configFromFlags(options), normalize: options.normalize, label: options.label, features: options.features };
   const config = await babysitConfig(options.dir, asked, { resume: options.resume, given: settingGiven(given) });
   const columns = { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) };
-  writeLeftOutColumns(io.stderr, await inspectData(options.data, columns));
-  // The steps of an epoch for the progress bar, counted before stdin is read.
-  const rows = await lastValueFrom(readData(options.data, columns).pipe(reduce((n, block) => n + block.rows, 0)));
+  const layout = await inspectData(options.data, columns);
+  writeLeftOutColumns(io.stderr, layout);
+  // The steps of an epoch for the progress bar, counted before stdin is read (a missing value, if it is to be filled, counts as any).
+  const counted = { ...columns, ...(options.fillMissing ? { fillMissing: new Array<number>(layout.cols).fill(0) } : {}) };
+  const rows = await lastValueFrom(readData(options.data, counted).pipe(reduce((n, block) => n + block.rows, 0)));
   const fromPage = new Subject<BabysitControl>();
   let dashboard: BabysitDashboard | undefined;
   if (options.dashboard !== undefined) {
@@ -70,6 +75,7 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
         resume: options.resume,
         normalize: options.normalize,
         threads: options.threads ?? 'auto',
+        fillMissing: options.fillMissing,
         controls: merge(controlLines(io.stdin ?? process.stdin, (text) => writeLine(io.stderr, text)), fromPage),
         onHistory: (history) => dashboard?.history(history),
       }).pipe(

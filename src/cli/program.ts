@@ -64,6 +64,11 @@ function addCsvDialectOptions(command: Command): Command {
     .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']));
 }
 
+/** --fill-missing mean|zero, of train, babysit and tune. */
+function fillMissingOption(): Option {
+  return new Option('--fill-missing <strategy>', "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training rows, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)").choices(['mean', 'zero']);
+}
+
 /** --dashboard [port] and --dashboard-host, serving a live view of `what`. */
 function addDashboardOptions(command: Command, what: string): Command {
   return command
@@ -117,7 +122,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--early-stopping <patience>', 'stop when the validation metric has not improved for this many epochs', wrap(positiveInteger('--early-stopping')))
     .addOption(new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best').choices(['loss', 'accuracy']).default('loss'))
     .option('--keep-best', "save the best epoch's model (by the validation metric) instead of the last one's", false)
-    .addOption(new Option('--fill-missing <strategy>', "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training file, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)").choices(['mean', 'zero']))
+    .addOption(fillMissingOption())
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => {
@@ -137,6 +142,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
       .option('--keep <n>', 'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to', wrap(positiveInteger('--keep')), 20)
       .option('--test <file>', 'data evaluated after every epoch')
       .option('--resume', 'continue from the newest checkpoint in --dir', false)
+      .addOption(fillMissingOption())
       .option('--threads <n|auto>', "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same", wrap(threadCount('--threads')), 'auto'),
     ),
     'the run, with the controls as buttons',
@@ -179,6 +185,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
+    .addOption(fillMissingOption())
     .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions) => run(async () => (await import('./tune.js')).tuneCommand(options, io)));

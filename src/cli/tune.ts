@@ -11,6 +11,7 @@ import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData } from '../streams/readData.js';
 
 /** Options of `rxgrad tune`. */
@@ -38,6 +39,8 @@ export interface TuneCommandOptions {
   readonly dashboard?: number | true;
   /** The dashboard's address instead of 127.0.0.1. */
   readonly dashboardHost?: string;
+  /** Fill missing feature values with each feature's mean over the training part, or with zero. */
+  readonly fillMissing?: MissingValueStrategy;
   /** Run the trials on workers through this Redis server. */
   readonly redis?: string;
 }
@@ -110,7 +113,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const space = await readSearchSpaceFile(options.space);
   writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }));
   const settings: StudySettings = {
-    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...csvDialectOf(options) },
+    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...csvDialectOf(options), ...(options.fillMissing ? { fillMissing: options.fillMissing } : {}) },
     sampler: options.sampler,
     seed: options.seed,
     objective: { name: OBJECTIVES[options.objective].name, direction: OBJECTIVES[options.objective].direction },

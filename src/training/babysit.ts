@@ -12,6 +12,7 @@ import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
 import { summarize } from '../operators/summarize.js';
+import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysitLoop, type BabysitState, type BabysitStore } from './babysitLoop.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
@@ -41,6 +42,12 @@ export interface BabysitOptions {
   readonly delimiter?: string | undefined;
   /** A CSV file's decimal mark. */
   readonly decimal?: '.' | ',' | undefined;
+  /**
+   * Fill missing feature values (nulls, empty CSV cells) with each feature's mean over the
+   * training file, or with zero; the checkpoints keep the values. A resumed run fills as its
+   * checkpoint does. Default: a missing value is an error.
+   */
+  readonly fillMissing?: MissingValueStrategy | undefined;
   /**
    * Kernel threads: a number (default 1), or 'auto', every core when the network is large enough
    * to gain (`autoThreads`). The results are the same for any count.
@@ -95,10 +102,12 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       if (newest) return restore(newest.epoch);
       const { names: classNames } = await inferClassNames(options.data, { ...fileOptions, label, features: options.columns?.features });
       const named = classNames ? { classNames } : {};
-      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named, recycle: true, keepBytes: true }).pipe(summarize()));
+      const layout = await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named });
+      const fillMissing = options.fillMissing ? await missingValueFill(options.data, { ...fileOptions, label, features: layout.features, ...named }, options.fillMissing, layout.cols) : undefined;
+      const filled = fillMissing ? { fillMissing } : {};
+      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: layout.features, ...named, ...filled, recycle: true, keepBytes: true }).pipe(summarize()));
       const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)) });
-      const features = (await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features })).features;
-      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features, ...named }, epoch: 0 };
+      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features: layout.features, ...named, ...filled }, epoch: 0 };
     };
     const store: BabysitStore = {
       save: async ({ network, optimizer, standardizer, columns }, epoch) => {
@@ -114,7 +123,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const read =
       (file: string) =>
       ({ columns, network }: BabysitState) =>
-        readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, ...(columns!.classNames ? { classNames: columns!.classNames } : {}), recycle: true, keepBytes: true });
+        readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, ...(columns!.classNames ? { classNames: columns!.classNames } : {}), ...(columns!.fillMissing ? { fillMissing: columns!.fillMissing } : {}), recycle: true, keepBytes: true });
     // The run's history (for `rxgrad report`) sits beside the checkpoints. It is written in the
     // background, in order, so that no event waits for it; the run ends once it is on disk.
     let writer: RunHistoryWriter | undefined;

@@ -161,7 +161,9 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   const layout = await inspectData(options.data, named);
   // Missing values are filled as the model being resumed fills them, or by fillMissing (its values kept in the model).
   if (resume && options.fillMissing && !saved?.fillMissing) throw new UsageError(`--fill-missing cannot change when resuming: the model in ${resume} was trained without it`);
-  const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols) : undefined);
+  // The means are the training rows' only: a validation split's rows are left out, as they are when it is judged.
+  const fitted = options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
+  const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted) : undefined);
   leftOutColumns(layout).forEach(notice);
   const summary = await lastValueFrom(readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(summarize()));
   const missing = summary.classCounts.findIndex((count) => count === 0);

@@ -8,6 +8,7 @@ import { splitRows } from '../operators/splitRows.js';
 import { type DatasetSummary, summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/columnLayout.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
+import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
 import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
 import type { TpeSettings } from './tpe.js';
@@ -22,7 +23,15 @@ import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
-  readonly data: { readonly file: string; readonly label: string; readonly features?: readonly string[] | undefined; readonly delimiter?: string | undefined; readonly decimal?: '.' | ',' | undefined };
+  readonly data: {
+    readonly file: string;
+    readonly label: string;
+    readonly features?: readonly string[] | undefined;
+    readonly delimiter?: string | undefined;
+    readonly decimal?: '.' | ',' | undefined;
+    /** Fill missing feature values with each feature's mean over the training part, or with zero (default: a missing value fails the study). */
+    readonly fillMissing?: MissingValueStrategy | undefined;
+  };
   /** A sampler's name, or `tpe(options)`; `'tpe'` is TPE with Optuna's defaults. */
   readonly sampler: SamplerName | 'tpe' | TpeSettings;
   readonly seed: number;
@@ -224,6 +233,7 @@ interface OpenStudy {
   readonly store: StudyStore;
   readonly objective: ScoredObjective;
   readonly layout: ArrowLayout;
+  readonly fillMissing: readonly number[] | undefined;
   readonly summary: DatasetSummary;
   readonly records: Map<string, TrialRecord>;
   readonly pruner: AshaPruner | undefined;
@@ -236,9 +246,11 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
   await openStudyDir(store, options.space, settings, options.resume ?? false);
   const fileOptions = csvDialectOf(settings.data);
   const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
-  const train$ = readData(settings.data.file, { ...fileOptions, label: settings.data.label, features: layout.features, recycle: true, keepBytes: true }).pipe(
-    splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' }),
-  );
+  const trainPart = () => splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' });
+  const columns = { ...fileOptions, label: settings.data.label, features: layout.features };
+  // The fill is the training part's, as the standardizer is: the validation rows do not shape it.
+  const fillMissing = settings.data.fillMissing ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart()) : undefined;
+  const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(trainPart());
   const summary = await lastValueFrom(train$.pipe(summarize()));
   const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
   // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
@@ -254,7 +266,7 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
     for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
   }
   const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
-  return { store, objective, layout, summary, records, pruner, begun, suggested: await store.readSuggestions() };
+  return { store, objective, layout, fillMissing, summary, records, pruner, begun, suggested: await store.readSuggestions() };
 }
 
 /** What a trial of the study trains: its configuration (seeded by its id), the study's data and validation split. */
@@ -265,7 +277,7 @@ function trialSpec(t: PlannedTrial, study: OpenStudy, settings: StudySettings): 
     params: t.params,
     unit: t.unit,
     config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data) },
+    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data), ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}) },
     validation: { fraction: settings.validationFraction, seed: settings.seed },
     standardizer: study.summary.standardizer.toJSON(),
     inputSize: study.layout.cols,

@@ -21,7 +21,15 @@ export interface TrialSpec {
   readonly unit: readonly number[];
   /** The configuration to train; `epochs` is the most it may run. */
   readonly config: TrainingConfig;
-  readonly data: { readonly file: string; readonly label: string; readonly features: readonly string[]; readonly delimiter?: string | undefined; readonly decimal?: '.' | ',' | undefined };
+  readonly data: {
+    readonly file: string;
+    readonly label: string;
+    readonly features: readonly string[];
+    readonly delimiter?: string | undefined;
+    readonly decimal?: '.' | ',' | undefined;
+    /** What fills a missing feature value, one number per feature (the study's means or zeros). */
+    readonly fillMissing?: readonly number[] | undefined;
+  };
   /** The validation split carved from the training file: tuning never sees the test set. */
   readonly validation: { readonly fraction: number; readonly seed: number };
   readonly standardizer: { readonly mean: number[]; readonly std: number[] } | undefined;
@@ -143,7 +151,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
     const fileOptions = csvDialectOf(spec.data);
     const read = (part: 'train' | 'validation') =>
-      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}), recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
     const finished = (): TrialRecord => recordOf(spec, goOn ? 'completed' : 'pruned', curve, resumedFromEpoch, elapsed());
     return from(prepare()).pipe(

@@ -99,6 +99,27 @@ describe('files from the writers people use', () => {
     expect((JSON.parse(readFileSync(path.join(zero, 'model.json'), 'utf8')) as { columns: { fillMissing: number[] } }).columns.fillMissing).toEqual([0, 0, 0, 0]);
   });
 
+  it('babysit and tune take --fill-missing too: the checkpoints keep the means, and no trial fails on the nulls', async () => {
+    const { cli, lastJson } = await import('../helpers/cli.js');
+    const { tempDir } = await import('../helpers/files.js');
+    const holed = path.join(dir, 'nullable-with-null.arrow');
+    const model = path.join(tempDir(), 'model');
+    expect((await cli(['train', '--data', holed, '--hidden', '8', '--epochs', '1', '--fill-missing', 'mean', '--save', model])).code).toBe(0);
+    const fillOf = (where: string) => (JSON.parse(readFileSync(path.join(where, 'model.json'), 'utf8')) as { columns: { fillMissing?: number[] } }).columns.fillMissing;
+    const run = path.join(tempDir(), 'run');
+    expect((await cli(['babysit', '--data', holed, '--dir', run, '--hidden', '8', '--epochs', '1'])).code).toBe(1);
+    const babysat = await cli(['babysit', '--data', holed, '--dir', run, '--hidden', '8', '--epochs', '2', '--fill-missing', 'mean', '--json']);
+    expect(babysat.code, babysat.stderr).toBe(0);
+    expect(fillOf(path.join(run, 'epoch-0002'))).toEqual(fillOf(model));
+    const study = path.join(tempDir(), 'study');
+    const tuned = await cli(['tune', '--data', holed, '--study', study, '--trials', '2', '--epochs', '1', '--parallel', '1', '--fill-missing', 'zero', '--json']);
+    expect(tuned.code, tuned.stderr).toBe(0);
+    expect(lastJson(tuned.stdout)).toMatchObject({ finished: 2, failed: 0 });
+    const refused = await cli(['tune', '--data', holed, '--study', path.join(tempDir(), 'other'), '--trials', '1', '--epochs', '1', '--parallel', '1', '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/null value in a feature column/);
+  });
+
   it("pandas' sep=';', decimal=',': read with --delimiter ';' --decimal ,, in every command", async () => {
     const read = await rowsOf('pandas-semicolon-decimal-comma.csv', { delimiter: ';', decimal: ',' });
     expect(read.features).toEqual(expected.features);

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/files/serialization.js';
+import { splitRows } from '../../src/operators/splitRows.js';
+import { readData } from '../../src/streams/readData.js';
 import { readConfigFile, TRAINING_CONFIG_RULES } from '../../src/training/configSchema.js';
 import { type TrainFromFilesEvent, trainFromFiles } from '../../src/training/trainFromFiles.js';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/training/trainingConfig.js';
@@ -48,6 +50,27 @@ describe('trainFromFiles, rxgrad train as a library call', () => {
 
   it('refuses keepBest without a place to save, before reading any data', async () => {
     await expect(run({ data: 'no-such-file.arrow', config, validation: 0.2, keepBest: true })).rejects.toThrow('--keep-best keeps the best epoch in the model saved with --save');
+  });
+});
+
+describe('trainFromFiles --fill-missing', () => {
+  it("takes the means over the training rows only when a validation split is held out", async () => {
+    // 60 rows; a is missing every fifth row; the other values are the row numbers, so each split has its own mean.
+    const file = path.join(tempDir(), 'gaps.csv');
+    const lines = ['a,b,label', ...Array.from({ length: 60 }, (_, i) => `${i % 5 === 0 ? '' : i},${i % 7},${i % 2}`)];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const trainRows = await lastValueFrom(readData(file, { label: 'label', fillMissing: [Number.NaN, Number.NaN] }).pipe(splitRows({ fraction: 0.5, seed: config.seed, part: 'train' }), toArray()));
+    const present = trainRows.flatMap((block) => Array.from({ length: block.rows }, (_, i) => block.features[i * block.cols]!)).filter((v) => !Number.isNaN(v));
+    const trainMean = present.reduce((a, b) => a + b, 0) / present.length;
+    const wholeMean = Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 5 !== 0).reduce((a, b) => a + b, 0) / 48;
+    expect(Math.abs(trainMean - wholeMean)).toBeGreaterThan(0.1);
+    const fillOf = async (validation: number | undefined) => {
+      const save = path.join(tempDir(), 'model');
+      await run({ data: file, config: { ...config, epochs: 1 }, save, validation, fillMissing: 'mean' });
+      return (await loadModel(save)).columns?.fillMissing?.[0];
+    };
+    expect(await fillOf(0.5)).toBeCloseTo(trainMean, 4);
+    expect(await fillOf(undefined)).toBeCloseTo(wholeMean, 4);
   });
 });
 
