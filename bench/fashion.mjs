@@ -8,11 +8,12 @@
 // mean over seeds, since one seed's accuracy varies by about ±0.4 points.
 //
 //   node bench/fashion.mjs [--epochs 5] [--accuracy-seeds 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
+import { findTorchPython } from './torchPython.mjs';
 import { lastValueFrom, toArray } from 'rxjs';
 import {
   createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, prepareFashionMnist, readArrow, summarize, trainEpoch,
@@ -169,14 +170,8 @@ async function tfAccuracy(tf, model, standardizer) {
   return correct / 10000;
 }
 
-/**
- * The Python whose PyTorch is the peer: today's release from a virtual environment when one has it
- * ($PYTHON, or .venv beside or above the checkout: python3 -m venv .venv && .venv/bin/pip install
- * torch numpy), else Debian's python3-torch. Found once; the table names the version it used.
- */
-const torchPython = [process.env.PYTHON, path.join(root, '.venv/bin/python'), path.join(root, '../.venv/bin/python'), '/usr/bin/python3'].find(
-  (p) => p && existsSync(p) && spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0,
-);
+/** The Python whose PyTorch is the peer (see findTorchPython); found once, the table names the version it used. */
+const torchPython = findTorchPython(root);
 
 function pytorchRun(threads, seed = 0) {
   const python = torchPython;

@@ -14,7 +14,8 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+
+from torch_peer import accuracy, network, standardized, train_epoch
 
 threads, epochs = int(sys.argv[1]), int(sys.argv[2])
 source = sys.argv[3] if len(sys.argv) > 3 else "/usr/share/datasets/fashion-mnist"
@@ -31,33 +32,13 @@ x_train = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 784), d
 y_train = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8), dtype=torch.long)
 x_test = torch.tensor(idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784), dtype=torch.float32)
 y_test = torch.tensor(idx("t10k-labels-idx1-ubyte.gz", 8), dtype=torch.long)
-mean, std = x_train.mean(0), x_train.std(0, unbiased=False)
-std = torch.where(std > 1e-12, std, torch.ones_like(std))
-x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
-
-net = torch.nn.Sequential(
-    torch.nn.Linear(784, 256, bias=False), torch.nn.BatchNorm1d(256), torch.nn.ReLU(),
-    torch.nn.Linear(256, 128, bias=False), torch.nn.BatchNorm1d(128), torch.nn.ReLU(),
-    torch.nn.Linear(128, 10),
-)
-for m in net:
-    if isinstance(m, torch.nn.Linear):
-        torch.nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-        if m.bias is not None:
-            torch.nn.init.zeros_(m.bias)
+x_train, x_test = standardized(x_train, x_test)
+net = network([784, 256, 128, 10])
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 for epoch in range(epochs):
-    net.train()
     start = time.perf_counter()
-    order = torch.randperm(len(x_train))
-    for i in range(0, len(order), 128):
-        idx_ = order[i:i + 128]
-        opt.zero_grad()
-        F.cross_entropy(net(x_train[idx_]), y_train[idx_]).backward()
-        opt.step()
+    train_epoch(net, opt, x_train, y_train, 128)
     seconds = time.perf_counter() - start
-    net.eval()
-    with torch.no_grad():
-        accuracy = (net(x_test).argmax(1) == y_test).float().mean().item()
+    test_accuracy = accuracy(net, x_test, y_test)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"epoch": epoch + 1, "seconds": seconds, "testAccuracy": accuracy, "peakRssMB": rss / 1024}), flush=True)
+    print(json.dumps({"epoch": epoch + 1, "seconds": seconds, "testAccuracy": test_accuracy, "peakRssMB": rss / 1024}), flush=True)
