@@ -1,4 +1,4 @@
-import { asapScheduler, concat, defer, EMPTY, endWith, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
+import { asapScheduler, concat, defer, EMPTY, endWith, filter, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
 import type { DataColumns } from '../files/serialization.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
@@ -6,7 +6,8 @@ import { learningRateAt } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
 import type { Evaluation } from '../operators/evaluate.js';
 import { fromAnswer } from '../operators/answer.js';
-import { fit } from '../operators/fit.js';
+import type { FitEvent } from '../operators/fit.js';
+import { trainRun } from './trainRun.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { scheduleOf, type TrainingConfig } from './trainingConfig.js';
@@ -177,7 +178,7 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
     const training$ =
       state.epoch >= config.epochs || stopped
         ? EMPTY
-        : fit(train!, {
+        : trainRun(train!, {
             network,
             optimizer,
             standardizer,
@@ -189,8 +190,9 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
             ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
             validation,
             beforeStep: gate,
-            onEpochEnd: (m) => fromAnswer(store.save({ ...state, epoch: m.epoch }, m.epoch)).pipe(map((where) => (saved = where))),
+            checkpoint: ({ metrics }) => fromAnswer(store.save({ ...state, epoch: metrics.epoch }, metrics.epoch)).pipe(map((where) => (saved = where))),
           }).pipe(
+            filter((event): event is FitEvent => event.type !== 'end'),
             takeUntil(interrupt),
             map((event): BabysitEvent => {
               if (event.type === 'batch') return event;

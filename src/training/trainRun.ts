@@ -1,7 +1,8 @@
-import { concat, defer, ignoreElements, type Observable, of, takeWhile, tap } from 'rxjs';
+import { concat, defer, EMPTY, from, ignoreElements, type Observable, of, takeWhile, tap } from 'rxjs';
+import { fromAnswer } from '../operators/answer.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type DataColumns, saveModel } from '../files/serialization.js';
-import type { Schedule } from '../model/schedule.js';
+import type { LearningRate, Schedule } from '../model/schedule.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
 import { type EpochMetrics, fit, type FitEvent, type FitOptions } from '../operators/fit.js';
 import { type RunHistory, RunHistoryWriter } from './runHistory.js';
@@ -10,8 +11,12 @@ import { type RunHistory, RunHistoryWriter } from './runHistory.js';
 export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedule' | 'seed' | 'batchSize'> {
   readonly seed: number;
   readonly batchSize: number;
-  /** The learning-rate schedule; kept with the model so that a resume continues it. Default constant. */
-  readonly schedule?: Schedule;
+  /**
+   * The learning-rate schedule; kept with the model so that a resume continues it. Default
+   * constant. A function of epoch and step (babysit's rate, which a control may change) cannot be
+   * saved in the model: it needs a `checkpoint` hook.
+   */
+  readonly schedule?: LearningRate;
   /**
    * A model directory replaced after every epoch (with the optimizer's state and the run's
    * progress, so that it resumes), and its `history.json`. Without it nothing is written.
@@ -39,13 +44,13 @@ export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedu
    * keeps checkpoints with its learning curve): given the run as it is after the epoch, and
    * whether it goes on.
    */
-  readonly checkpoint?: ((run: RunCheckpoint) => Promise<void>) | undefined;
+  readonly checkpoint?: ((run: RunCheckpoint) => void | PromiseLike<unknown> | Observable<unknown>) | undefined;
 }
 
 /** A run after one epoch, as `trainRun` hands it to a `checkpoint` hook. */
 export interface RunCheckpoint extends Pick<TrainRunOptions, 'network' | 'optimizer' | 'standardizer'> {
   readonly metrics: EpochMetrics;
-  readonly progress: { readonly epochsCompleted: number; readonly seed: number; readonly batchSize: number; readonly schedule: Schedule };
+  readonly progress: { readonly epochsCompleted: number; readonly seed: number; readonly batchSize: number; readonly schedule: LearningRate };
   readonly continues: boolean;
 }
 
@@ -81,6 +86,7 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
   }
   if (options.keepBest && !options.save) throw new RangeError('trainRun: keepBest keeps the best epoch in the saved model: give save');
   const schedule = options.schedule ?? { type: 'constant' };
+  if (typeof schedule === 'function' && options.save && !options.checkpoint) throw new RangeError('trainRun: a learning-rate function cannot be saved with the model: give a Schedule, or keep epochs with checkpoint');
   const { save, keepBest, earlyStopping, seed, batchSize, network, optimizer, standardizer } = options;
   return defer(() => {
     const monitor = new EpochMonitor(options.monitor ?? 'loss');
@@ -88,31 +94,33 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
     let last: EpochMetrics | undefined;
     let best: EpochMetrics | undefined;
     let goOn = true;
-    const onEpochEnd = async (metrics: EpochMetrics) => {
+    // Each step is an Observable that stays synchronous when its hook is: with in-memory hooks a
+    // run completes in virtual time (babysitLoop's marble tests), as fit's own hooks do.
+    const keep = (metrics: EpochMetrics, improved: boolean): Observable<unknown> => {
+      const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule };
+      if (options.checkpoint) return fromAnswer(options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn }));
+      if (!save || (keepBest && !improved)) return EMPTY;
+      const notes = keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${monitor.monitor}` } } : {};
+      return from(saveModel(save, { network, standardizer, columns: options.columns, optimizer, progress: { ...progress, schedule: schedule as Schedule }, ...notes }));
+    };
+    const onEpochEnd = (metrics: EpochMetrics): Observable<unknown> => {
       const improved = options.validation ? monitor.observe(metrics) : true;
       if (improved) best = metrics;
-      if (options.continueAfter) goOn = await options.continueAfter(metrics);
-      const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule };
-      if (options.checkpoint) await options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn });
-      else if (save && (improved || !keepBest)) {
-        await saveModel(save, {
-          network,
-          standardizer,
-          columns: options.columns,
-          optimizer,
-          progress,
-          ...(keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${monitor.monitor}` } } : {}),
-        });
-      }
-      if (history) {
+      const decided = options.continueAfter ? fromAnswer(options.continueAfter(metrics)).pipe(tap((answer) => (goOn = answer))) : EMPTY;
+      const recorded = defer(() => {
+        if (!history) return EMPTY;
         history.epoch(metrics, options.judged ?? 'validation');
-        await history.save();
-      }
+        return from(history.save());
+      });
+      return concat(decided, defer(() => keep(metrics, improved)), recorded).pipe(ignoreElements());
     };
     const { save: _s, columns: _c, keepBest: _k, monitor: _m, earlyStopping: _e, history: _h, judged: _j, continueAfter: _a, checkpoint: _p, ...fitOptions } = options;
-    const open$ = defer(async () => {
-      if (save && options.history) history = await RunHistoryWriter.open(save, options.history, options.initialEpoch ? { resumeFrom: options.initialEpoch } : {});
-    }).pipe(ignoreElements());
+    const open$ =
+      save && options.history
+        ? defer(async () => {
+            history = await RunHistoryWriter.open(save, options.history!, options.initialEpoch ? { resumeFrom: options.initialEpoch } : {});
+          }).pipe(ignoreElements())
+        : EMPTY;
     return concat(
       open$,
       fit(train$, { ...fitOptions, schedule, onEpochEnd }).pipe(

@@ -174,7 +174,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
                 return goOn;
               },
               // The pruner's decision is kept with the checkpoint it was taken at.
-              checkpoint: ({ progress, continues }) => saveCheckpoint(spec.checkpointDir, progress.epochsCompleted, { network, optimizer, standardizer, progress, notes: { curve, decision: continues ? 'continue' : 'prune' } }, { keep: 2 }).then(() => undefined),
+              checkpoint: ({ progress, continues }) => saveCheckpoint(spec.checkpointDir, progress.epochsCompleted, { network, optimizer, standardizer, progress: { ...progress, schedule }, notes: { curve, decision: continues ? 'continue' : 'prune' } }, { keep: 2 }).then(() => undefined),
             }),
       ),
       // A pruned trial ends after its epoch: trainRun starts no further epoch and reads no more of the file.
