@@ -87,7 +87,7 @@ export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSear
 export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
 export { readStudy, readTrialRecords } from './tuning/studyStore.js';
-export { runStudy, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy } from './tuning/study.js';
+export { runStudy, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy, summaryJson } from './tuning/study.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';
 
 // A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).

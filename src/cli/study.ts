@@ -1,5 +1,5 @@
 import { objectiveSetting } from '../tuning/objective.js';
-import { summarizeStudy } from '../tuning/study.js';
+import { summarizeStudy, summaryJson } from '../tuning/study.js';
 import { studyStore } from '../tuning/studyStore.js';
 import { type CliIo, writeLine } from './io.js';
 import { writeLeaderboard } from './tune.js';
@@ -10,20 +10,7 @@ export async function studyCommand(dir: string, options: { json: boolean }, io: 
   const { settings } = await store.readStudy();
   const summary = summarizeStudy(await store.readRecords());
   const running = await store.checkpointed();
-  if (options.json) {
-    writeLine(
-      io.stdout,
-      JSON.stringify({
-        finished: summary.finished,
-        completed: summary.completed,
-        pruned: summary.pruned,
-        failed: summary.failed,
-        interrupted: running,
-        best: summary.best ? { id: summary.best.id, params: summary.best.params, validationAccuracy: summary.best.validationAccuracy, epochs: summary.best.epochs, objective: summary.best.objective } : null,
-      }),
-    );
-    return;
-  }
+  if (options.json) return writeLine(io.stdout, JSON.stringify({ ...summaryJson(summary), interrupted: running }));
   const sampler = typeof settings.sampler === 'object' ? settings.sampler.type : settings.sampler;
   const objective = objectiveSetting(settings);
   writeLine(io.stdout, `study ${dir}: ${sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial, ${objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${objective.name}`);

@@ -7,7 +7,7 @@ import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDash
 import { openStudyPool } from '../distributed/studyPool.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
 import { OBJECTIVES } from '../tuning/objective.js';
-import { runStudy, type StudyEvent, type StudySettings, type StudySummary } from '../tuning/study.js';
+import { runStudy, type StudyEvent, type StudySettings, type StudySummary, summaryJson } from '../tuning/study.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
@@ -150,22 +150,8 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const result = summary!;
   const seconds = (performance.now() - started) / 1000;
   const bestConfig = path.join(options.study, 'best.json');
-  if (options.json) {
-    writeLine(
-      io.stdout,
-      JSON.stringify({
-        finished: result.finished,
-        completed: result.completed,
-        pruned: result.pruned,
-        failed: result.failed,
-        best: result.best ? { id: result.best.id, params: result.best.params, validationAccuracy: result.best.validationAccuracy, epochs: result.best.epochs, objective: result.best.objective } : null,
-        bestConfig: result.best ? bestConfig : null,
-        epochsTrained: result.leaderboard.reduce((n, r) => n + r.epochs, 0),
-        seconds,
-      }),
-    );
-    return;
-  }
+  const epochsTrained = result.leaderboard.reduce((n, r) => n + r.epochs, 0);
+  if (options.json) return writeLine(io.stdout, JSON.stringify({ ...summaryJson(result), bestConfig: result.best ? bestConfig : null, epochsTrained, seconds }));
   writeLeaderboard(io.stdout, result);
   if (result.best) writeLine(io.stdout, `best configuration written to ${bestConfig} (rxgrad train --config ${bestConfig})`);
   writeLine(io.stdout, `${seconds.toFixed(1)}s`);

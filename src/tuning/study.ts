@@ -144,6 +144,24 @@ export interface StudySummary {
 }
 
 /**
+ * A summary as `rxgrad tune --json` and `rxgrad study --json` print it: the counts, and the best
+ * trial's id, parameters, validation accuracy, epochs and objective (null without one).
+ *
+ * @example
+ * console.log(JSON.stringify(summaryJson(summarizeStudy(records))));
+ */
+export function summaryJson(summary: StudySummary) {
+  const { best } = summary;
+  return {
+    finished: summary.finished,
+    completed: summary.completed,
+    pruned: summary.pruned,
+    failed: summary.failed,
+    best: best ? { id: best.id, params: best.params, validationAccuracy: best.validationAccuracy, epochs: best.epochs, objective: best.objective } : null,
+  };
+}
+
+/**
  * Summarizes records: counts by status, and a leaderboard by the study's rule (see `best`). A
  * record without an objective (from an older study) is scored by validation accuracy.
  *
