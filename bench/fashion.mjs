@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { findTorchPython } from './torchPython.mjs';
@@ -62,6 +63,12 @@ function rxgradChild(seed = 0, threads = 1) {
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
+/** Milliseconds spent in garbage collection since the bench started (every pause, as V8 reports it). */
+let gcMilliseconds = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMilliseconds += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
 async function rxgradRun() {
   const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(summarize()));
   const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: SEED, backend: createBackend({ threads: THREADS }) });
@@ -77,15 +84,19 @@ async function rxgradRun() {
       await session.post('Profiler.start');
     }
     const start = performance.now();
+    const gcBefore = gcMilliseconds;
     await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch: epoch + 1, batchSize: BATCH, seed: SEED, standardizer })), { defaultValue: undefined });
     const seconds = (performance.now() - start) / 1000;
+    // GC is observed asynchronously: the pauses of this epoch are counted once its events are in.
+    await new Promise((resolve) => setImmediate(resolve));
+    const gcShare = (gcMilliseconds - gcBefore) / 1000 / seconds;
     if (session) {
       const { profile } = await session.post('Profiler.stop');
       session.disconnect();
       rxjsShare = shareOf(profile, (url) => url.includes('/node_modules/rxjs/'));
     }
     const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
-    epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB() });
+    epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB(), gcShare });
     log(`rxgrad (${network.backend.name}, ${threadsLabel(THREADS)}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
   }
   return { name: `rxgrad ${network.backend.name} (${threadsLabel(THREADS)})`, epochs, rxjsShare };
@@ -257,6 +268,7 @@ const md = [
       ]
     : []),
   `rxgrad on two threads reached the same test accuracy as on one, epoch by epoch, for every seed: ${sameAccuracies(ours, twoThreads) ? 'yes' : 'NO'}.`,
+  `Garbage collection's share of an rxgrad epoch (the median over epochs): ${(100 * median(allEpochs(ours).map((e) => e.gcShare))).toFixed(2)}% on one thread, ${(100 * median(allEpochs(twoThreads).map((e) => e.gcShare))).toFixed(2)}% on two.`,
   ours.rxjsShare === undefined ? 'RxJS share not measured (it is profiled in epoch 2).' : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
   'TensorFlow.js CPU is timed over a fixed number of batches and extrapolated to an epoch (its accuracy is not measured).',
 ].join('\n');
