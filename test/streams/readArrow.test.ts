@@ -130,6 +130,36 @@ describe('readArrow', () => {
       await expectDataError(read(listFile), /column 'x\[2\]', row 5: non-finite feature value \(expected a finite number, got Infinity\)/);
     });
 
+    it('a wide table of mixed number types: every value in row-major order, and the first bad row of any column', async () => {
+      const rows = 531; // more than one tile of 256 rows, and not a multiple of 8
+      const kinds = [Uint8Array, Int16Array, Int32Array, Float32Array, Float64Array] as const;
+      const value = (r: number, j: number) => ((r * 7 + j * 3) % 100) - (j % 2 === 1 ? 50 : 0);
+      const columns: Record<string, ArrayLike<number>> = Object.fromEntries(Array.from({ length: 13 }, (_, j) => {
+        const column = new kinds[j % kinds.length]!(rows);
+        for (let r = 0; r < rows; r++) column[r] = value(r, j);
+        return [`c${j}`, column];
+      }));
+      const dir = tempDir();
+      const file = await writeColumnsLayout(dir, { ...columns, label: new Int32Array(rows) } as never, 'wide.arrow', 400);
+      const blocks = await read(file);
+      const features = blocks.flatMap((b) => Array.from(b.features));
+      expect(features).toEqual(Array.from({ length: rows * 13 }, (_, at) => columns[`c${at % 13}`]![Math.floor(at / 13)]));
+      // Huge finite values whose sum overflows, and +Infinity beside -Infinity in one group of eight.
+      const huge = Float64Array.from({ length: rows }, () => 1e308);
+      await expect(read(await writeColumnsLayout(dir, { a: huge, label: new Int32Array(rows) }, 'huge.arrow', 400))).resolves.toHaveLength(2);
+      const c3 = Float32Array.from(columns.c3!);
+      const c9 = Float64Array.from(columns.c9!);
+      c9[300] = Number.NEGATIVE_INFINITY;
+      c9[301] = Number.POSITIVE_INFINITY;
+      c3[305] = Number.NaN;
+      c3[100 + 400] = Number.NaN;
+      const bad = await writeColumnsLayout(dir, { ...columns, c3, c9, label: new Int32Array(rows) } as never, 'bad.arrow', 400);
+      await expectDataError(read(bad), /bad.arrow, column 'c9', row 300: non-finite feature value \(expected a finite number, got -Infinity\)/, { row: 300, column: 'c9' });
+      c9.fill(0);
+      c3[305] = 0;
+      await expectDataError(read(await writeColumnsLayout(dir, { ...columns, c3, c9, label: new Int32Array(rows) } as never, 'late.arrow', 400)), /column 'c3', row 500: .*got NaN/, { row: 500 });
+    });
+
     it('a null feature', async () => {
       await expectDataError(read(writeWithNull(tempDir(), 2)), /column 'a', row 2: null value in a feature column/);
     });
