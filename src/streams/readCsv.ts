@@ -3,9 +3,9 @@ import { createReadStream } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { type CsvError, parse } from 'csv-parse';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
+import { type CsvRow, forEachCsvRow } from './csvRows.js';
 import type { ExampleBlock } from './examples.js';
 import type { ArrowLayout } from './columnLayout.js';
 import { classIndexProblem, DEFAULT_MAX_CLASSES, unknownClassProblem } from './labelPolicy.js';
@@ -45,35 +45,32 @@ function delimiterOf(file: string, delimiter: string | undefined): string {
   return delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
 }
 
-/** The file's text, decompressed when it ends in .gz; a missing file is a DataError. */
+/** The file's bytes, decompressed when it ends in .gz; a missing file is a DataError. */
 async function open(file: string): Promise<Readable> {
   const stat = await fs.stat(file).catch((cause: NodeJS.ErrnoException) => {
     throw new DataError(`cannot open the file: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { file }, { cause });
   });
   if (stat.isDirectory()) throw new DataError('cannot open the file: is a directory', { file });
-  const raw = createReadStream(file);
-  return /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw;
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!/\.gz$/i.test(file)) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
 }
 
-interface CsvRecord {
-  readonly record: string[];
-  readonly info: { readonly lines: number };
-}
-
-function parser(delimiter: string, source: Readable) {
-  const csv = parse({ delimiter, info: true, bom: true, skip_empty_lines: true, trim: true });
-  source.on('error', (error) => csv.destroy(error));
-  return source.pipe(csv) as unknown as AsyncIterable<CsvRecord> & { destroy(error?: Error): void };
+/** Every row of a CSV file, the header first, until `onRow` returns false; errors as DataErrors. */
+async function csvRows(file: string, options: CsvOptions, onRow: (row: CsvRow) => boolean | void): Promise<void> {
+  try {
+    await forEachCsvRow(await open(file), file, delimiterOf(file, options.delimiter), onRow);
+  } catch (cause) {
+    throw csvError(cause, file);
+  }
 }
 
 function csvError(cause: unknown, file: string): DataError {
   if (cause instanceof DataError) return cause;
-  const error = cause as CsvError & { lines?: number };
-  if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
-    return new DataError('a row with a different number of fields than the header', { file, line: error.lines, expected: 'every row as wide as the header' }, { cause });
-  }
-  if (typeof error.code === 'string' && error.code.startsWith('CSV_')) return new DataError(`not a valid CSV file: ${error.message}`, { file }, { cause });
-  if ((error.code as string) === 'Z_DATA_ERROR' || (error.code as string) === 'Z_BUF_ERROR') return new DataError(`not a valid gzip file: ${error.message}`, { file }, { cause });
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new DataError(`not a valid gzip file: ${(cause as Error).message}`, { file }, { cause });
   return new DataError(`cannot read the file: ${(cause as Error).message}`, { file }, { cause });
 }
 
@@ -103,24 +100,19 @@ function layoutOf(file: string, header: readonly string[], options: CsvOptions):
  * await csvTextColumns('samples.csv', { label: 'label' }); // ['sample_id']
  */
 export async function csvTextColumns(file: string, options: CsvOptions = {}): Promise<string[]> {
-  const records = parser(delimiterOf(file, options.delimiter), await open(file));
+  const label = options.label ?? 'label';
+  const decimal = options.decimal ?? '.';
   let header: readonly string[] | undefined;
   let text: boolean[] = [];
-  try {
-    for await (const { record } of records) {
-      if (!header) {
-        header = record;
-        text = record.map((name) => name === (options.label ?? 'label'));
-        continue;
-      }
-      for (let j = 0; j < record.length; j++) if (!text[j] && record[j] !== '' && !Number.isFinite(Number(options.decimal === ',' ? record[j]!.replace(',', '.') : record[j]))) text[j] = true;
+  await csvRows(file, options, (row) => {
+    if (!header) {
+      header = row.texts();
+      text = header.map((name) => name === label);
+      return;
     }
-  } catch (cause) {
-    throw csvError(cause, file);
-  } finally {
-    records.destroy();
-  }
-  return (header ?? []).filter((name, j) => text[j] && name !== (options.label ?? 'label'));
+    for (let j = 0; j < row.count; j++) if (!text[j] && !row.empty(j) && !Number.isFinite(row.number(j, decimal))) text[j] = true;
+  });
+  return (header ?? []).filter((name, j) => text[j] && name !== label);
 }
 
 /**
@@ -130,20 +122,18 @@ export async function csvTextColumns(file: string, options: CsvOptions = {}): Pr
  * const layout = await inspectCsv('iris.csv', { label: 'species' }); // { features: ['sepal_length', …], cols: 4, … }
  */
 export async function inspectCsv(file: string, options: CsvOptions = {}): Promise<ArrowLayout> {
-  const records = parser(delimiterOf(file, options.delimiter), await open(file));
-  try {
-    for await (const { record } of records) return layoutOf(file, record, options);
-  } catch (cause) {
-    throw csvError(cause, file);
-  } finally {
-    records.destroy();
-  }
-  throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+  let layout: ArrowLayout | undefined;
+  await csvRows(file, options, (row) => {
+    layout = layoutOf(file, row.texts(), options);
+    return false;
+  });
+  if (!layout) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+  return layout;
 }
 
 /**
  * Replays a CSV file (or `.csv.gz`, or `.tsv`) with a header row as `ExampleBlock`s of
- * `blockRows` rows, the same blocks `readArrow` emits: streamed through csv-parse, never the whole
+ * `blockRows` rows, the same blocks `readArrow` emits: streamed through our tokenizer (`forEachCsvRow`), never the whole
  * file in memory, and read again for each subscription (a cold Observable). Every cell of a
  * feature or label column must be a number; an empty cell, a non-numeric one, a label that is not a
  * class index or a row of the wrong width is a `DataError` naming the file, line and column.
@@ -153,86 +143,88 @@ export async function inspectCsv(file: string, options: CsvOptions = {}): Promis
  */
 export function readCsv(file: string, options: CsvOptions = {}): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
-    let records: ReturnType<typeof parser> | undefined;
     let stopped = false;
     const blockRows = options.blockRows ?? 8192;
     const classIndex = options.classNames ? new Map(options.classNames.map((name, i) => [name, i])) : undefined;
-    (async () => {
-      records = parser(delimiterOf(file, options.delimiter), await open(file));
-      if (stopped) return records.destroy();
-      let layout: ReturnType<typeof layoutOf> | undefined;
-      let features = new Float32Array(0);
-      let labels = new Int32Array(0);
-      let rows = 0;
-      let firstRow = 0;
-      let keptIndexes: number[] = [];
-      let kept: string[][] = [];
-      const flush = () => {
-        if (rows === 0) return;
-        const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow, ...(options.keep ? { kept } : {}) };
+    const decimal = options.decimal ?? '.';
+    const fill = options.fillMissing;
+    let layout: ReturnType<typeof layoutOf> | undefined;
+    let features = new Float32Array(0);
+    let labels = new Int32Array(0);
+    let rows = 0;
+    let firstRow = 0;
+    let keptIndexes: number[] = [];
+    let kept: string[][] = [];
+    const flush = () => {
+      if (rows === 0) return;
+      const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow, ...(options.keep ? { kept } : {}) };
+      kept = keptIndexes.map(() => []);
+      firstRow += rows;
+      rows = 0;
+      subscriber.next(block);
+    };
+    const at = (row: CsvRow, column: string, index: number) => ({ file, line: row.line, column, actual: row.empty(index) ? 'an empty cell' : `'${row.text(index)}'` });
+    const onRow = (row: CsvRow): boolean => {
+      if (stopped) return false;
+      if (!layout) {
+        const header = row.texts();
+        layout = layoutOf(file, header, options);
+        keptIndexes = (options.keep ?? []).map((name) => {
+          const index = header.indexOf(name);
+          if (index < 0) throw new DataError('missing column to keep', { file, column: name, actual: `columns ${header.join(', ')}` });
+          return index;
+        });
         kept = keptIndexes.map(() => []);
-        firstRow += rows;
-        rows = 0;
-        subscriber.next(block);
-      };
-      for await (const { record, info } of records) {
-        if (stopped) return;
-        if (!layout) {
-          layout = layoutOf(file, record, options);
-          keptIndexes = (options.keep ?? []).map((name) => {
-            const index = record.indexOf(name);
-            if (index < 0) throw new DataError('missing column to keep', { file, column: name, actual: `columns ${record.join(', ')}` });
-            return index;
-          });
-          kept = keptIndexes.map(() => []);
-          features = new Float32Array(blockRows * layout.cols);
-          labels = new Int32Array(blockRows);
-          continue;
-        }
-        const { cols, featureIndexes, labelIndex } = layout;
-        const comma = options.decimal === ',';
-        const at = (column: string, cell: string) => ({ file, line: info.lines, column, actual: cell === '' ? 'an empty cell' : `'${cell}'` });
-        for (let j = 0; j < cols; j++) {
-          const cell = record[featureIndexes[j]!]!;
-          if (cell === '' && options.fillMissing) {
-            features[rows * cols + j] = options.fillMissing[j]!;
-            continue;
-          }
-          const value = cell === '' ? Number.NaN : Number(comma ? cell.replace(',', '.') : cell);
-          if (!Number.isFinite(value)) throw new DataError('the feature is not a finite number', { ...at(layout.features[j]!, cell), expected: 'a number (choose the feature columns with --features, or features: [...])' });
-          features[rows * cols + j] = value;
-        }
-        if (labelIndex >= 0 && !options.unlabelled && classIndex) {
-          const cell = record[labelIndex]!;
-          const value = classIndex.get(cell);
-          if (value === undefined) {
-            const { problem, expected } = unknownClassProblem(options.classNames!);
-            throw new DataError(problem, { ...at(layout.label!, cell), expected });
-          }
-          labels[rows] = value;
-        } else if (labelIndex >= 0 && !options.unlabelled) {
-          const cell = record[labelIndex]!;
-          const value = cell === '' ? Number.NaN : Number(cell);
-          const problem = classIndexProblem(value, options);
-          if (problem) throw new DataError(problem.problem, { ...at(layout.label!, cell), expected: problem.expected });
-          labels[rows] = value;
-        } else {
-          labels[rows] = -1;
-        }
-        keptIndexes.forEach((index, k) => kept[k]!.push(record[index]!));
-        rows++;
-        if (rows === blockRows) flush();
+        features = new Float32Array(blockRows * layout.cols);
+        labels = new Int32Array(blockRows);
+        return true;
       }
-      if (!layout) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
-      flush();
-      if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row after the header' });
-      subscriber.complete();
-    })().catch((cause: unknown) => {
-      if (!stopped) subscriber.error(csvError(cause, file));
-    });
+      const { cols, featureIndexes, labelIndex } = layout;
+      const base = rows * cols;
+      for (let j = 0; j < cols; j++) {
+        const index = featureIndexes[j]!;
+        const value = row.number(index, decimal);
+        if (Number.isFinite(value)) {
+          features[base + j] = value;
+        } else if (fill && row.empty(index)) {
+          features[base + j] = fill[j]!;
+        } else {
+          throw new DataError('the feature is not a finite number', { ...at(row, layout.features[j]!, index), expected: 'a number (choose the feature columns with --features, or features: [...])' });
+        }
+      }
+      if (labelIndex >= 0 && !options.unlabelled && classIndex) {
+        const value = classIndex.get(row.text(labelIndex));
+        if (value === undefined) {
+          const { problem, expected } = unknownClassProblem(options.classNames!);
+          throw new DataError(problem, { ...at(row, layout.label!, labelIndex), expected });
+        }
+        labels[rows] = value;
+      } else if (labelIndex >= 0 && !options.unlabelled) {
+        const value = row.number(labelIndex, '.');
+        const problem = classIndexProblem(value, options);
+        if (problem) throw new DataError(problem.problem, { ...at(row, layout.label!, labelIndex), expected: problem.expected });
+        labels[rows] = value;
+      } else {
+        labels[rows] = -1;
+      }
+      keptIndexes.forEach((index, k) => kept[k]!.push(row.text(index)));
+      rows++;
+      if (rows === blockRows) flush();
+      return !stopped;
+    };
+    csvRows(file, options, onRow)
+      .then(() => {
+        if (stopped) return;
+        if (!layout) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+        flush();
+        if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row after the header' });
+        subscriber.complete();
+      })
+      .catch((cause: unknown) => {
+        if (!stopped) subscriber.error(csvError(cause, file));
+      });
     return () => {
       stopped = true;
-      records?.destroy();
     };
   });
 }
@@ -253,27 +245,21 @@ export interface CsvLabels {
  * const { numeric, names } = await inspectCsvLabels('iris.csv', { label: 'species' }); // false, ['setosa', …]
  */
 export async function inspectCsvLabels(file: string, options: CsvOptions = {}): Promise<CsvLabels> {
-  const records = parser(delimiterOf(file, options.delimiter), await open(file));
   const maxClasses = options.maxClasses ?? DEFAULT_MAX_CLASSES;
   const seen = new Set<string>();
   let labelIndex = -1;
-  try {
-    for await (const { record, info } of records) {
-      if (labelIndex < 0) {
-        labelIndex = layoutOf(file, record, options).labelIndex;
-        if (labelIndex < 0) return { numeric: true, names: [] };
-        continue;
-      }
-      const cell = record[labelIndex]!;
-      if (cell === '') throw new DataError('missing label', { file, line: info.lines, column: options.label ?? 'label', expected: 'a class' });
-      seen.add(cell);
-      if (seen.size > maxClasses) throw new DataError(`more than ${maxClasses} distinct labels`, { file, column: options.label ?? 'label', expected: `at most ${maxClasses} classes (raise maxClasses for more)` });
+  let header = true;
+  await csvRows(file, options, (row) => {
+    if (header) {
+      header = false;
+      labelIndex = layoutOf(file, row.texts(), options).labelIndex;
+      return labelIndex >= 0;
     }
-  } catch (cause) {
-    throw csvError(cause, file);
-  } finally {
-    records.destroy();
-  }
+    if (row.empty(labelIndex)) throw new DataError('missing label', { file, line: row.line, column: options.label ?? 'label', expected: 'a class' });
+    seen.add(row.text(labelIndex));
+    if (seen.size > maxClasses) throw new DataError(`more than ${maxClasses} distinct labels`, { file, column: options.label ?? 'label', expected: `at most ${maxClasses} classes (raise maxClasses for more)` });
+  });
+  if (labelIndex < 0) return { numeric: true, names: [] };
   const names = [...seen];
   const numeric = names.every((n) => /^\d+$/.test(n));
   return { numeric, names: numeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort() };
