@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkFileMessages, checkSchema, checkStream } from './arrowStructure.js';
 import { registerArrowCodecs } from './arrowCodecs.js';
+import { readIntoReusedBodies } from './reusedBodies.js';
 import { type ArrowColumnOptions, type ArrowLayout, resolveLayout } from './columnLayout.js';
 import type { ExampleBlock } from './examples.js';
 import { type ReadArrowOptions, type RecordBatchSource, recordBatchBlocks } from './recordBatchBlocks.js';
@@ -29,6 +30,8 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
 
 /**
  * An Arrow IPC file opened as record batches, for `recordBatchBlocks`, its structure checked first.
+ * Record batch bodies are read into two reused buffers (`readIntoReusedBodies`): a batch is valid
+ * until the batch after the next one is read.
  *
  * @example
  * recordBatchBlocks(file, () => openArrowBatches(file), {})
@@ -75,6 +78,7 @@ async function openArrow(file: string) {
     if (!schema) throw new DataError('not an Arrow IPC file or stream: no schema', { file });
     // A file's footer holds its own copy of the schema: checked as the messages' was.
     checkSchema(schema, file);
+    readIntoReusedBodies(reader, handle);
     let structure: ArrowStructure;
     let batches: () => AsyncIterator<RecordBatch>;
     if (reader.isFile()) {

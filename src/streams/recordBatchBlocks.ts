@@ -43,6 +43,7 @@ export type BlockPace = (block: ExampleBlock, stop: AbortSignal) => Promise<void
 /** A file opened as Arrow record batches: what `recordBatchBlocks` turns into blocks. */
 export interface RecordBatchSource {
   readonly schema: Schema;
+  /** The record batches in order; a batch may be valid only until the batch after the next is read. */
   batches(): AsyncIterator<RecordBatch>;
   /** Record batches the file declares, when it does; reading fewer is an error. */
   readonly declared: number | undefined;
