@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { DataError } from '../errors.js';
 import type { FloatArray } from '../model/matrix.js';
 import { createRandom } from '../model/random.js';
+import { giveBackArray, takeArray } from '../model/spareArrays.js';
 import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from '../streams/examples.js';
 
 /** A mini-batch's inputs: a matrix of floats, or of bytes as the source delivered them. */
@@ -48,41 +49,44 @@ export interface MiniBatchOptions {
   readonly minLastBatch?: number;
   /**
    * Reuse two buffers for every batch instead of allocating each one: faster, but a batch is then
-   * valid only until the next one is emitted. Default false.
+   * valid only until the next one is emitted, and the last one only until another `miniBatches`
+   * starts (its memory goes to the next epoch's). Default false.
    */
   readonly recycle?: boolean;
 }
 
-/**
- * Row-major features that copy whole rows. Where a row is a whole number of aligned 32-bit words
- * (784 bytes, or any float32 row), rows are copied word by word through one Int32Array view made
- * here, instead of through a new subarray view per row: as fast, and no garbage per example.
- * Integer words copy bits exactly (float views could rewrite NaN bit patterns).
- */
-class Rows {
-  private readonly words: Int32Array | undefined;
-  private readonly rowWords: number;
+/** Rows of an incoming block staged at a time, with one bulk copy, before they move one by one. */
+const STAGED_ROWS = 256;
 
+/**
+ * Every row `miniBatches` holds, in one row-major array: the shuffle pool, two batches being
+ * filled, and a few rows staged from the incoming block. A row moves with `copyWithin`, a memmove
+ * inside one buffer that allocates nothing and keeps the bits of every value (NaN payloads too):
+ * six times faster on Fashion-MNIST than a loop over the row's words, and a copy through a
+ * subarray view would allocate per row.
+ */
+class RowStore {
   constructor(
     readonly data: FeatureArray,
     private readonly cols: number,
-  ) {
-    const rowBytes = cols * data.BYTES_PER_ELEMENT;
-    this.rowWords = rowBytes >> 2;
-    const aligned = rowBytes % 4 === 0 && data.byteOffset % 4 === 0 && data.byteLength % 4 === 0;
-    this.words = aligned ? new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2) : undefined;
+  ) {}
+
+  /** Copies row `from` over row `to`. */
+  move(from: number, to: number): void {
+    const cols = this.cols;
+    this.data.copyWithin(to * cols, from * cols, from * cols + cols);
   }
 
-  /** Copies row `at` of this matrix over row `row` of `to`. */
-  copyRow(at: number, to: Rows, row: number): void {
-    const { words, rowWords } = this;
-    const target = to.words;
-    if (words && target) {
-      const offset = row * rowWords - at * rowWords;
-      for (let k = at * rowWords, end = k + rowWords; k < end; k++) target[k + offset] = words[k]!;
-    } else {
-      to.data.set(this.data.subarray(at * this.cols, (at + 1) * this.cols), row * this.cols);
-    }
+  /** Copies `count` rows of `source` from row `start` to this store's rows from `to`. */
+  put(source: FeatureArray, start: number, count: number, to: number): void {
+    const cols = this.cols;
+    (this.data as Uint8Array).set((source as Uint8Array).subarray(start * cols, (start + count) * cols), to * cols);
+  }
+
+  /** Rows `start` to `start + count` as a view (`copy` false) or a copy of their own. */
+  rows(start: number, count: number, copy: boolean): FeatureArray {
+    const cols = this.cols;
+    return copy ? this.data.slice(start * cols, (start + count) * cols) : this.data.subarray(start * cols, (start + count) * cols);
   }
 }
 
@@ -104,65 +108,60 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
       // Seeded by the epochs before this one, as when epochs were counted from 0: the same orders.
       const rng = createRandom(`${seed}:${epoch - 1}`);
       let cols = -1;
-      // Rows keep the type the source gave them (bytes stay bytes, a quarter of the memory).
-      let make: (length: number) => FeatureArray = (length) => new Float32Array(length);
       let bytesSource = false;
-      let pool = new Rows(new Float32Array(0), 0);
-      let poolLabels: Int32Array = new Int32Array(0);
+      // Rows keep the type the source gave them (bytes stay bytes, a quarter of the memory).
+      // Layout: the pool's rows, then two batches, then the staged rows.
+      const poolRows = shuffle ? shuffleBuffer : 0;
+      const batchStart = (pair: number) => poolRows + pair * batchSize;
+      const staged = poolRows + 2 * batchSize;
+      let store: RowStore | undefined;
+      const poolLabels = new Int32Array(poolRows);
       let pooled = 0;
-      let batch = new Rows(new Float32Array(0), 0);
-      let batchLabels: Int32Array = new Int32Array(0);
+      // With `recycle`, batch i fills pair i % 2, so the batch just emitted stays intact until the
+      // next one is; without it every batch is copied out when emitted and pair 0 is refilled.
+      const pairLabels = [new Int32Array(batchSize), new Int32Array(batchSize)];
+      const pairViews: (FeatureArray | undefined)[] = [undefined, undefined];
       let filled = 0;
       let index = 0;
       let seen = 0;
-      // With `recycle`, batch i fills buffer pair i % 2, so the batch just emitted stays intact
-      // until the next one is.
-      const pairs: ({ x: Rows; labels: Int32Array } | undefined)[] = [undefined, undefined];
-      let single = new Rows(new Float32Array(0), 0);
 
       const start = (width: number, bytes: boolean) => {
         cols = width;
         bytesSource = bytes;
-        if (bytes) make = (length) => new Uint8Array(length);
-        if (shuffle) {
-          pool = new Rows(make(shuffleBuffer * cols), cols);
-          poolLabels = new Int32Array(shuffleBuffer);
-        }
-        newBatch();
+        const length = (staged + STAGED_ROWS) * cols;
+        store = new RowStore(bytes ? takeArray('Uint8Array', length) : takeArray('Float32Array', length), cols);
       };
-      const newBatch = () => {
-        const fresh = () => ({ x: new Rows(make(batchSize * cols), cols), labels: new Int32Array(batchSize) });
-        const pair = recycle ? (pairs[index % 2] ??= fresh()) : fresh();
-        batch = pair.x;
-        batchLabels = pair.labels;
-        filled = 0;
-      };
+      const pairOf = () => (recycle ? index % 2 : 0);
       const emit = (size: number) => {
-        const x = size === batchSize ? batch.data : batch.data.slice(0, size * cols);
-        const labels = size === batchSize ? batchLabels : batchLabels.slice(0, size);
+        const pair = pairOf();
+        const full = recycle && size === batchSize;
+        const x = full ? (pairViews[pair] ??= store!.rows(batchStart(pair), batchSize, false)) : store!.rows(batchStart(pair), size, true);
+        const labels = full ? pairLabels[pair]! : pairLabels[pair]!.slice(0, size);
         const out: MiniBatch = { x: { rows: size, cols, data: x }, labels, size, epoch, index: index++ };
-        newBatch();
+        filled = 0;
         subscriber.next(out);
       };
-      const toBatch = (from: Rows, at: number, label: number) => {
-        from.copyRow(at, batch, filled);
-        batchLabels[filled++] = label;
+      const toBatch = (row: number, label: number) => {
+        const pair = pairOf();
+        store!.move(row, batchStart(pair) + filled);
+        pairLabels[pair]![filled++] = label;
         if (filled === batchSize) emit(batchSize);
       };
-      const take = (from: Rows, at: number, label: number) => {
-        if (!shuffle) return toBatch(from, at, label);
+      /** Takes the example in store row `row` (a staged one). */
+      const take = (row: number, label: number) => {
+        if (!shuffle) return toBatch(row, label);
         if (pooled < shuffleBuffer) {
-          from.copyRow(at, pool, pooled);
+          store!.move(row, pooled);
           poolLabels[pooled++] = label;
           return;
         }
         const r = rng.int(shuffleBuffer);
-        toBatch(pool, r, poolLabels[r]!);
-        from.copyRow(at, pool, r);
+        toBatch(r, poolLabels[r]!);
+        store!.move(row, r);
         poolLabels[r] = label;
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           try {
             if (isExampleBlock(item)) {
@@ -170,23 +169,24 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
               if (cols < 0) start(item.cols, bytes);
               else if (item.cols !== cols) throw new DataError('example block has a different number of features', { row: item.firstRow, expected: `${cols}`, actual: `${item.cols}` });
               else if (bytes !== bytesSource) throw new DataError('example blocks mix bytes and floats', { row: item.firstRow });
-              const rows = new Rows(item.features, cols);
-              for (let i = 0; i < item.rows; i++) take(rows, i, item.labels[i]!);
+              for (let first = 0; first < item.rows; first += STAGED_ROWS) {
+                const count = Math.min(STAGED_ROWS, item.rows - first);
+                store!.put(item.features, first, count, staged);
+                for (let j = 0; j < count; j++) take(staged + j, item.labels[first + j]!);
+              }
               seen += item.rows;
             } else {
               const { features, label } = item;
-              if (cols < 0) {
-                start(features.length, false);
-                single = new Rows(new Float32Array(cols), cols);
-              }
+              if (cols < 0) start(features.length, false);
+              else if (bytesSource) throw new DataError('examples mix bytes and floats', { row: seen });
               if (features.length !== cols) throw new DataError('example has a different number of features', { column: 'features', row: seen, expected: `${cols}`, actual: `${features.length}` });
               for (let k = 0; k < cols; k++) {
                 const v = features[k]!;
                 if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { column: `features[${k}]`, row: seen, expected: 'a finite number', actual: String(v) });
-                single.data[k] = v;
+                store!.data[staged * cols + k] = v;
               }
               if (!Number.isInteger(label) || label < 0) throw new DataError('label is not a class index', { column: 'label', row: seen, expected: 'an integer ≥ 0', actual: String(label) });
-              take(single, 0, label);
+              take(staged, label);
               seen++;
             }
           } catch (error) {
@@ -199,10 +199,10 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
             while (pooled > 0) {
               const r = rng.int(pooled);
               const label = poolLabels[r]!;
-              toBatch(pool, r, label);
+              toBatch(r, label);
               pooled--;
               if (r !== pooled) {
-                pool.copyRow(pooled, pool, r);
+                store!.move(pooled, r);
                 poolLabels[r] = poolLabels[pooled]!;
               }
             }
@@ -213,5 +213,10 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
           }
         },
       });
+      return () => {
+        subscription.unsubscribe();
+        // For the next epoch's miniBatches: the same size, and memory already faulted in.
+        if (store) giveBackArray(store.data);
+      };
     });
 }

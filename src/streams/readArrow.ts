@@ -38,7 +38,14 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
  */
 export async function openArrowBatches(file: string): Promise<RecordBatchSource> {
   const opened = await openArrow(file);
-  return { schema: opened.schema, batches: opened.batches, declared: opened.structure.recordBatches, close: () => opened.handle.close() };
+  const close = async () => {
+    try {
+      await opened.handle.close();
+    } finally {
+      opened.releaseBodies?.();
+    }
+  };
+  return { schema: opened.schema, batches: opened.batches, declared: opened.structure.recordBatches, close };
 }
 
 /**
@@ -78,7 +85,7 @@ async function openArrow(file: string) {
     if (!schema) throw new DataError('not an Arrow IPC file or stream: no schema', { file });
     // A file's footer holds its own copy of the schema: checked as the messages' was.
     checkSchema(schema, file);
-    readIntoReusedBodies(reader, handle);
+    const releaseBodies = readIntoReusedBodies(reader, handle);
     let structure: ArrowStructure;
     let batches: () => AsyncIterator<RecordBatch>;
     if (reader.isFile()) {
@@ -98,7 +105,7 @@ async function openArrow(file: string) {
       structure = streamStructure ?? (await checkStream(handle, file));
       batches = () => reader[Symbol.asyncIterator]();
     }
-    return { handle, reader, schema, structure, batches };
+    return { handle, reader, schema, structure, batches, releaseBodies };
   } catch (cause) {
     await handle.close().catch(() => undefined);
     if (cause instanceof DataError) throw cause;

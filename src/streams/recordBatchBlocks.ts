@@ -1,6 +1,7 @@
 import type { Field, RecordBatch, Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
+import { giveBackArray, takeArray } from '../model/spareArrays.js';
 import { copyColumn, copyLabels, copyNumberColumns, copyTextLabels, isByteColumn } from './blockColumns.js';
 import { type ArrowColumnOptions, type ArrowLayout, resolveLayout } from './columnLayout.js';
 import type { ExampleBlock, FeatureArray } from './examples.js';
@@ -16,8 +17,9 @@ export interface ReadArrowOptions extends ArrowColumnOptions {
   readonly maxClasses?: number;
   /**
    * Reuse one pair of arrays for every block instead of allocating per record batch: less garbage
-   * and a lower peak memory, but a block is then valid only until the next one is emitted (fine for
-   * `miniBatches`, which copies what it keeps). Default false.
+   * and a lower peak memory, but a block is then valid only until the next one is emitted, and the
+   * last one only until the next read starts (fine for `miniBatches`, which copies what it keeps).
+   * Default false.
    */
   readonly recycle?: boolean;
   /**
@@ -63,6 +65,7 @@ export interface RecordBatchSource {
 export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchSource>, options: ReadArrowOptions, pace?: BlockPace): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
     let opened: RecordBatchSource | undefined;
+    let reused: ReusedArrays | undefined;
     let stopped = false;
     const unsubscribed = new AbortController();
     (async () => {
@@ -72,7 +75,7 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
       const extractors = layout.features.map((name) => source.schema.fields.find((f) => f.name === name)!);
       let firstRow = 0;
       const bytes = options.keepBytes === true && extractors.every(isByteColumn);
-      const reused = options.recycle ? { features: bytes ? new Uint8Array(0) : new Float32Array(0), labels: new Int32Array(0) } : undefined;
+      reused = options.recycle ? { features: bytes ? new Uint8Array(0) : new Float32Array(0), labels: new Int32Array(0) } : undefined;
       // The next record batch is read while this one goes down the pipeline, so that training
       // does not sit idle waiting for the disk between record batches.
       const batches = source.batches();
@@ -119,7 +122,11 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
       .catch((error: unknown) => {
         if (!stopped) subscriber.error(error);
       })
-      .finally(() => opened?.close().catch(() => undefined));
+      .finally(() => {
+        void opened?.close().catch(() => undefined);
+        // For the next read of the file (the next epoch's): the same sizes, memory already faulted in.
+        if (reused) [reused.features, reused.labels].forEach(giveBackArray);
+      });
     // Unsubscribing closes the file at once: a read in flight fails (and is ignored), and no
     // further record batch is read or decoded.
     return () => {
@@ -130,6 +137,12 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
   });
 }
 
+/** The arrays a recycling read fills for every block. */
+interface ReusedArrays {
+  features: FeatureArray;
+  labels: Int32Array;
+}
+
 /** One record batch as an `ExampleBlock`: features row-major, labels as class indices, kept columns as text. */
 function toBlock(
   batch: RecordBatch,
@@ -137,15 +150,16 @@ function toBlock(
   fields: readonly Field[],
   firstRow: number,
   options: ReadArrowOptions,
-  reused: { features: FeatureArray; labels: Int32Array } | undefined,
+  reused: ReusedArrays | undefined,
   bytes: boolean,
 ): ExampleBlock {
   const rows = batch.numRows;
   const cols = layout.cols;
   const make = (length: number): FeatureArray => (bytes ? new Uint8Array(length) : new Float32Array(length));
   if (reused && reused.features.length < rows * cols) {
-    reused.features = make(rows * cols);
-    reused.labels = new Int32Array(rows);
+    [reused.features, reused.labels].forEach(giveBackArray);
+    reused.features = bytes ? takeArray('Uint8Array', rows * cols) : takeArray('Float32Array', rows * cols);
+    reused.labels = takeArray('Int32Array', rows);
   }
   const features = reused ? reused.features.subarray(0, rows * cols) : make(rows * cols);
   if (!copyNumberColumns(batch, fields, features, rows, cols, layout.file, firstRow)) {

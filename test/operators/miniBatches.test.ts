@@ -82,8 +82,7 @@ describe('miniBatches', () => {
   });
 
   it('keeps byte features with their labels whatever the row width and alignment', async () => {
-    // Rows of 4 and 8 aligned bytes copy as 32-bit words; 3-byte rows and a block that starts at an
-    // odd byte offset copy through views.
+    // Rows of any width, and a block that starts at an odd byte offset.
     for (const [cols, offset] of [[3, 0], [4, 0], [8, 0], [4, 1]] as const) {
       const rows = 40;
       const buffer = new Uint8Array(offset + rows * cols);
@@ -130,6 +129,29 @@ describe('miniBatches', () => {
     expect(held[0]).toBe(held[2]);
     expect(held[1]).toBe(held[3]);
     expect(held[0]).not.toBe(held[1]);
+  });
+
+  it("an epoch's memory goes to the next epoch, which sees none of its values", async () => {
+    const epoch = (offset: number, epochNumber: number) => {
+      const source = block(0, 45, 3);
+      source.features.forEach((v, k) => (source.features[k] = v + offset));
+      return lastValueFrom(from([source]).pipe(miniBatches({ batchSize: 8, seed: 3, epoch: epochNumber, shuffleBuffer: 16, recycle: true }), map((b) => ({ labels: Array.from(b.labels), x: Array.from(b.x.data) })), toArray()));
+    };
+    await epoch(0, 1);
+    const second = await epoch(5000, 2);
+    expect(second.map((b) => b.labels.length)).toEqual([8, 8, 8, 8, 8, 5]);
+    for (const b of second) expect(b.x).toEqual(b.labels.flatMap((r) => [0, 1, 2].map((j) => 5000 + r * 10 + j)));
+    expect(second.flatMap((b) => b.labels).sort((x, y) => x - y)).toEqual(Array.from({ length: 45 }, (_, i) => i));
+  });
+
+  it('rejects examples after byte blocks', () => {
+    const bytes: ExampleBlock = { features: new Uint8Array(4), labels: new Int32Array(2), rows: 2, cols: 2, firstRow: 0 };
+    const errors: unknown[] = [];
+    from<(ExampleBlock | { features: number[]; label: number })[]>([bytes, { features: [1, 2], label: 0 }])
+      .pipe(miniBatches({ batchSize: 8 }))
+      .subscribe({ error: (e: unknown) => errors.push(e) });
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toMatch(/mix bytes and floats/);
   });
 
   it('rejects a bad batch size when built', () => {
