@@ -233,9 +233,23 @@ export function relu(x: usize, out: usize, n: i32): void {
   }
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(out + o, v > 0 || isNaN(v) ? v : 0);
+    store<f32>(out + o, reluOf(load<f32>(x + o)));
   }
+}
+
+/** max(v, 0) with NaN passed through: one value of `relu`, exactly as its vector lanes. */
+@inline function reluOf(v: f32): f32 {
+  return v > 0 || isNaN(v) ? v : 0;
+}
+
+/** `relu`'s lanes when `on` (a constant once inlined), else v unchanged. */
+@inline function reluIf(on: bool, v: v128): v128 {
+  return on ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+
+/** `reluBackward`'s lanes when `a` (relu's output) is given (a constant test once inlined), else g. */
+@inline function maskedBy(masked: bool, g: v128, a: usize, offset: usize): v128 {
+  return masked ? v128.and(g, f32x4.gt(v128.load(a + offset), f32x4.splat(0))) : g;
 }
 
 /** out = g where a > 0, else 0 (a is relu's output). */
@@ -258,10 +272,15 @@ export function reluBackward(a: usize, g: usize, out: usize, n: i32): void {
  * sixteen at a time (four independent sums hide the add latency: 4× faster than one vector at a
  * time), then four, then one.
  */
-export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, gamma: usize, beta: usize, rows: i32, size: i32, epsilon: f32): void {
+export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, gamma: usize, beta: usize, rows: i32, size: i32, epsilon: f32, relu: i32): void {
   let j = 0;
-  for (; j + 16 <= size; j += 16) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 4);
-  for (; j + 4 <= size; j += 4) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 1);
+  if (relu) {
+    for (; j + 16 <= size; j += 16) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 4, true);
+    for (; j + 4 <= size; j += 4) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 1, true);
+  } else {
+    for (; j + 16 <= size; j += 16) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 4, false);
+    for (; j + 4 <= size; j += 4) batchNormTrainVectors(z, out, xhat, mean, variance, invStd, gamma, beta, rows, size, epsilon, j, 1, false);
+  }
   const row = <usize>size << 2;
   const end = <usize>rows * row;
   for (; j < size; j++) {
@@ -284,13 +303,16 @@ export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, v
     for (let p = o; p < end; p += row) {
       const h = (load<f32>(z + p) - mu) * inv;
       store<f32>(xhat + p, h);
-      store<f32>(out + p, g * h + b);
+      store<f32>(out + p, relu ? reluOf(g * h + b) : g * h + b);
     }
   }
 }
 
-/** Features j … j + 4·vectors − 1 of batchNormTrain; `vectors` (1 or 4) is a constant once inlined. */
-@inline function batchNormTrainVectors(z: usize, out: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, gamma: usize, beta: usize, rows: i32, size: i32, epsilon: f32, j: i32, vectors: i32): void {
+/**
+ * Features j … j + 4·vectors − 1 of batchNormTrain, with ReLU applied to the output when `relu`;
+ * `vectors` (1 or 4) and `relu` are constants once inlined.
+ */
+@inline function batchNormTrainVectors(z: usize, out: usize, xhat: usize, mean: usize, variance: usize, invStd: usize, gamma: usize, beta: usize, rows: i32, size: i32, epsilon: f32, j: i32, vectors: i32, relu: bool): void {
   const row = <usize>size << 2;
   const o = <usize>j << 2;
   const end = <usize>rows * row + o;
@@ -336,7 +358,7 @@ export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, v
   for (let p = o; p < end; p += row) {
     const h0 = f32x4.mul(f32x4.sub(v128.load(z + p), mu0), inv0);
     v128.store(xhat + p, h0);
-    v128.store(out + p, madd(v128.load(g), h0, v128.load(b)));
+    v128.store(out + p, reluIf(relu, madd(v128.load(g), h0, v128.load(b))));
     if (vectors > 1) {
       const h1 = f32x4.mul(f32x4.sub(v128.load(z + p, 16), mu1), inv1);
       const h2 = f32x4.mul(f32x4.sub(v128.load(z + p, 32), mu2), inv2);
@@ -344,21 +366,28 @@ export function batchNormTrain(z: usize, out: usize, xhat: usize, mean: usize, v
       v128.store(xhat + p, h1, 16);
       v128.store(xhat + p, h2, 32);
       v128.store(xhat + p, h3, 48);
-      v128.store(out + p, madd(v128.load(g, 16), h1, v128.load(b, 16)), 16);
-      v128.store(out + p, madd(v128.load(g, 32), h2, v128.load(b, 32)), 32);
-      v128.store(out + p, madd(v128.load(g, 48), h3, v128.load(b, 48)), 48);
+      v128.store(out + p, reluIf(relu, madd(v128.load(g, 16), h1, v128.load(b, 16))), 16);
+      v128.store(out + p, reluIf(relu, madd(v128.load(g, 32), h2, v128.load(b, 32))), 32);
+      v128.store(out + p, reluIf(relu, madd(v128.load(g, 48), h3, v128.load(b, 48))), 48);
     }
   }
 }
 
 /**
  * The full batch-norm gradient: dβ = Σdy, dγ = Σdy·x̂, dx = γ/(n·σ)·(n·dy − Σdy − x̂·Σdy·x̂).
- * Sixteen features at a time, then four, then one, as in batchNormTrain.
+ * Sixteen features at a time, then four, then one, as in batchNormTrain. When the batch norm is
+ * followed by a ReLU, `a` is the ReLU's output and `dy` the gradient of that output: dy is masked
+ * by a > 0 as it is read, exactly as reluBackward would have written it (0 for no ReLU).
  */
-export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, rows: i32, size: i32): void {
+export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, rows: i32, size: i32, a: usize): void {
   let j = 0;
-  for (; j + 16 <= size; j += 16) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 4);
-  for (; j + 4 <= size; j += 4) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 1);
+  if (a) {
+    for (; j + 16 <= size; j += 16) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 4, a, true);
+    for (; j + 4 <= size; j += 4) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 1, a, true);
+  } else {
+    for (; j + 16 <= size; j += 16) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 4, 0, false);
+    for (; j + 4 <= size; j += 4) batchNormBackwardVectors(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size, j, 1, 0, false);
+  }
   const row = <usize>size << 2;
   const end = <usize>rows * row;
   for (; j < size; j++) {
@@ -366,20 +395,26 @@ export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: 
     let sumDy: f32 = 0;
     let sumDyXhat: f32 = 0;
     for (let p = o; p < end; p += row) {
-      sumDy += load<f32>(dy + p);
-      sumDyXhat += load<f32>(dy + p) * load<f32>(xhat + p);
+      const g = gradientAt(dy, a, p);
+      sumDy += g;
+      sumDyXhat += g * load<f32>(xhat + p);
     }
     store<f32>(dbeta + o, sumDy);
     store<f32>(dgamma + o, sumDyXhat);
     const scale = (load<f32>(gamma + o) * load<f32>(invStd + o)) / <f32>rows;
     for (let p = o; p < end; p += row) {
-      store<f32>(dx + p, scale * (<f32>rows * load<f32>(dy + p) - sumDy - load<f32>(xhat + p) * sumDyXhat));
+      store<f32>(dx + p, scale * (<f32>rows * gradientAt(dy, a, p) - sumDy - load<f32>(xhat + p) * sumDyXhat));
     }
   }
 }
 
-/** Features j … j + 4·vectors − 1 of batchNormBackward; `vectors` (1 or 4) is a constant once inlined. */
-@inline function batchNormBackwardVectors(dy: usize, xhat: usize, invStd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, rows: i32, size: i32, j: i32, vectors: i32): void {
+/** dy at byte offset p, masked by relu's output `a` > 0 when `a` is given: one value of reluBackward. */
+@inline function gradientAt(dy: usize, a: usize, p: usize): f32 {
+  return a && !(load<f32>(a + p) > 0) ? 0 : load<f32>(dy + p);
+}
+
+/** Features j … j + 4·vectors − 1 of batchNormBackward; `vectors` (1 or 4) and `masked` are constants once inlined. */
+@inline function batchNormBackwardVectors(dy: usize, xhat: usize, invStd: usize, gamma: usize, dx: usize, dgamma: usize, dbeta: usize, rows: i32, size: i32, j: i32, vectors: i32, a: usize, masked: bool): void {
   const row = <usize>size << 2;
   const o = <usize>j << 2;
   const end = <usize>rows * row + o;
@@ -387,13 +422,13 @@ export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: 
   let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
   let e0 = f32x4.splat(0), e1 = f32x4.splat(0), e2 = f32x4.splat(0), e3 = f32x4.splat(0);
   for (let p = o; p < end; p += row) {
-    const g0 = v128.load(dy + p);
+    const g0 = maskedBy(masked, v128.load(dy + p), a, p);
     d0 = f32x4.add(d0, g0);
     e0 = madd(g0, v128.load(xhat + p), e0);
     if (vectors > 1) {
-      const g1 = v128.load(dy + p, 16);
-      const g2 = v128.load(dy + p, 32);
-      const g3 = v128.load(dy + p, 48);
+      const g1 = maskedBy(masked, v128.load(dy + p, 16), a, p + 16);
+      const g2 = maskedBy(masked, v128.load(dy + p, 32), a, p + 32);
+      const g3 = maskedBy(masked, v128.load(dy + p, 48), a, p + 48);
       d1 = f32x4.add(d1, g1);
       d2 = f32x4.add(d2, g2);
       d3 = f32x4.add(d3, g3);
@@ -414,11 +449,11 @@ export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: 
   const c2 = vectors > 1 ? f32x4.div(f32x4.mul(v128.load(gamma + o, 32), v128.load(invStd + o, 32)), n) : c0;
   const c3 = vectors > 1 ? f32x4.div(f32x4.mul(v128.load(gamma + o, 48), v128.load(invStd + o, 48)), n) : c0;
   for (let p = o; p < end; p += row) {
-    v128.store(dx + p, f32x4.mul(c0, f32x4.sub(f32x4.sub(f32x4.mul(n, v128.load(dy + p)), d0), f32x4.mul(v128.load(xhat + p), e0))));
+    v128.store(dx + p, f32x4.mul(c0, f32x4.sub(f32x4.sub(f32x4.mul(n, maskedBy(masked, v128.load(dy + p), a, p)), d0), f32x4.mul(v128.load(xhat + p), e0))));
     if (vectors > 1) {
-      v128.store(dx + p, f32x4.mul(c1, f32x4.sub(f32x4.sub(f32x4.mul(n, v128.load(dy + p, 16)), d1), f32x4.mul(v128.load(xhat + p, 16), e1))), 16);
-      v128.store(dx + p, f32x4.mul(c2, f32x4.sub(f32x4.sub(f32x4.mul(n, v128.load(dy + p, 32)), d2), f32x4.mul(v128.load(xhat + p, 32), e2))), 32);
-      v128.store(dx + p, f32x4.mul(c3, f32x4.sub(f32x4.sub(f32x4.mul(n, v128.load(dy + p, 48)), d3), f32x4.mul(v128.load(xhat + p, 48), e3))), 48);
+      v128.store(dx + p, f32x4.mul(c1, f32x4.sub(f32x4.sub(f32x4.mul(n, maskedBy(masked, v128.load(dy + p, 16), a, p + 16)), d1), f32x4.mul(v128.load(xhat + p, 16), e1))), 16);
+      v128.store(dx + p, f32x4.mul(c2, f32x4.sub(f32x4.sub(f32x4.mul(n, maskedBy(masked, v128.load(dy + p, 32), a, p + 32)), d2), f32x4.mul(v128.load(xhat + p, 32), e2))), 32);
+      v128.store(dx + p, f32x4.mul(c3, f32x4.sub(f32x4.sub(f32x4.mul(n, maskedBy(masked, v128.load(dy + p, 48), a, p + 48)), d3), f32x4.mul(v128.load(xhat + p, 48), e3))), 48);
     }
   }
 }

@@ -4,8 +4,10 @@ import { workerScript } from '../workerScript.js';
 /** The functions exported by the compiled kernels (arguments are byte addresses and sizes). */
 export interface KernelExports {
   standardize(x: number, out: number, mean: number, invStd: number, rows: number, cols: number): void;
-  batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number): void;
-  batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number): void;
+  /** `relu` 1 applies ReLU to the output. */
+  batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number, relu: number): void;
+  /** `a`, when not 0, is the address of a following ReLU's output: dy is masked by a > 0. */
+  batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number, a: number): void;
   relu(x: number, out: number, n: number): void;
   reluBackward(a: number, g: number, out: number, n: number): void;
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;

@@ -173,6 +173,25 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   const bnMean = (size: number) => scratchBuffer('bnMean', size);
   const bnVariance = (size: number) => scratchBuffer('bnVariance', size);
 
+  /** Batch norm in training, with ReLU applied to the output when `relu` is 1. */
+  const batchNormTrainKernel = (
+    z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
+    runningMean: FloatArray, runningVar: FloatArray, rows: number, size: number, epsilon: number, momentum: number, unbiased: boolean, relu: number,
+  ) => {
+    const mean = bnMean(size);
+    const variance = bnVariance(size);
+    exports.batchNormTrain(
+      input(z, rows * size, 'z'), output(out, rows * size, 'out'), output(xhat, rows * size, 'xhat'), mean.byteOffset, variance.byteOffset,
+      output(invStd, size, 'invStd'), input(gamma, size, 'gamma'), input(beta, size, 'beta'), rows, size, epsilon, relu,
+    );
+    done();
+    // The running averages are a few hundred values a step: not worth a kernel.
+    for (let j = 0; j < size; j++) {
+      runningMean[j] = ewaUpdate(runningMean[j]!, mean[j]!, momentum);
+      runningVar[j] = ewaUpdate(runningVar[j]!, unbiased ? (variance[j]! * rows) / (rows - 1) : variance[j]!, momentum);
+    }
+  };
+
   // A·Bᵀ runs as dot products along contiguous rows, Aᵀ·B as the same after transposing both
   // operands, A·B as broadcasts of A's values against rows of B.
   const backend: WasmBackend = {
@@ -200,23 +219,22 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
       done();
     },
     batchNormTrain(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased) {
-      const mean = bnMean(size);
-      const variance = bnVariance(size);
-      exports.batchNormTrain(
-        input(z, rows * size, 'z'), output(out, rows * size, 'out'), output(xhat, rows * size, 'xhat'), mean.byteOffset, variance.byteOffset,
-        output(invStd, size, 'invStd'), input(gamma, size, 'gamma'), input(beta, size, 'beta'), rows, size, epsilon,
-      );
-      done();
-      // The running averages are a few hundred values a step: not worth a kernel.
-      for (let j = 0; j < size; j++) {
-        runningMean[j] = ewaUpdate(runningMean[j]!, mean[j]!, momentum);
-        runningVar[j] = ewaUpdate(runningVar[j]!, unbiased ? (variance[j]! * rows) / (rows - 1) : variance[j]!, momentum);
-      }
+      batchNormTrainKernel(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased, 0);
+    },
+    batchNormReluTrain(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased) {
+      batchNormTrainKernel(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased, 1);
     },
     batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
       exports.batchNormBackward(
         input(dy, rows * size, 'dy'), input(xhat, rows * size, 'xhat'), input(invStd, size, 'invStd'), input(gamma, size, 'gamma'),
-        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size,
+        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size, 0,
+      );
+      done();
+    },
+    batchNormReluBackward(da, a, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
+      exports.batchNormBackward(
+        input(da, rows * size, 'dy'), input(xhat, rows * size, 'xhat'), input(invStd, size, 'invStd'), input(gamma, size, 'gamma'),
+        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size, input(a, rows * size, 'a'),
       );
       done();
     },

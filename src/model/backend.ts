@@ -62,6 +62,20 @@ export interface Backend {
   batchNormInference(z: FloatArray, out: FloatArray, runningMean: FloatArray, runningVar: FloatArray, gamma: FloatArray, beta: FloatArray, rows: number, size: number, epsilon: number): void;
   /** Batch norm's full backward pass (through μ and σ² as well): fills dx, dγ and dβ. */
   batchNormBackward(dy: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): void;
+  /**
+   * `batchNormTrain` followed by ReLU in one pass: out = max(γ·x̂ + β, 0), the same values as the
+   * two ops one after the other.
+   */
+  batchNormReluTrain(
+    z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
+    runningMean: FloatArray, runningVar: FloatArray, rows: number, size: number, epsilon: number, momentum: number, unbiased: boolean,
+  ): void;
+  /**
+   * The backward pass of a batch norm followed by ReLU: `da` is the gradient of the ReLU's output
+   * `a`; the same values as `activationBackward('relu', …)` then `batchNormBackward`. `dx` may be
+   * `da` itself.
+   */
+  batchNormReluBackward(da: FloatArray, a: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): void;
 
   /** out = f(x) element-wise over n values; NaN passes through. */
   activation(fn: ActivationName, x: FloatArray, out: FloatArray, n: number): void;

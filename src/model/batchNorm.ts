@@ -90,6 +90,41 @@ export class BatchNorm implements Layer {
     return { rows: n, cols: size, data: out };
   }
 
+  /**
+   * Training's forward pass of this layer and the ReLU after it (`relu`), in one pass over the
+   * batch: the ReLU's output lands in its own buffer and is saved for its backward pass, as if
+   * each layer had run its own forward.
+   */
+  forwardWithRelu(x: Matrix, ctx: PassContext, relu: Layer): Matrix {
+    const size = this.inputSize;
+    if (x.cols !== size) throw new RangeError(`BatchNorm: expected ${size} columns, got ${x.cols}`);
+    if (ctx.mode !== 'train') return relu.forward(this.forward(x, ctx), ctx);
+    const n = x.rows;
+    if (n < 2) {
+      throw new RangeError('BatchNorm: training needs at least 2 examples per mini-batch (the variance of one example is 0)');
+    }
+    const { epsilon, momentum, runningVariance } = this.spec;
+    const ws = ctx.workspace;
+    const out = ws.buffer(relu, 'out', n * size);
+    const xhat = ws.buffer(this, 'xhat', n * size);
+    const invStd = ws.buffer(this, 'invStd', size);
+    this.backend.batchNormReluTrain(x.data, out, xhat, invStd, this.gamma.value, this.beta.value, this.runningMean, this.runningVar, n, size, epsilon, momentum, runningVariance === 'unbiased');
+    ws.save<Saved>(this, { xhat, invStd, rows: n });
+    ws.save(relu, out);
+    return { rows: n, cols: size, data: out };
+  }
+
+  /** The backward pass of the ReLU after this layer (`relu`, whose output gradient is `da`) and of this layer, in one. */
+  backwardWithRelu(da: Matrix, ctx: PassContext, relu: Layer): Matrix | undefined {
+    if (ctx.mode !== 'train') throw new Error('BatchNorm: backward needs a forward pass in train mode');
+    const { xhat, invStd, rows: n } = ctx.workspace.load<Saved>(this);
+    const a = ctx.workspace.load<FloatArray>(relu);
+    const size = this.inputSize;
+    const dx = ctx.workspace.buffer(this, 'dx', n * size);
+    this.backend.batchNormReluBackward(da.data, a, xhat, invStd, this.gamma.value, dx, this.gamma.grad, this.beta.grad, n, size);
+    return { rows: n, cols: size, data: dx };
+  }
+
   backward(dy: Matrix, ctx: PassContext): Matrix | undefined {
     if (ctx.mode !== 'train') throw new Error('BatchNorm: backward needs a forward pass in train mode');
     const { xhat, invStd, rows: n } = ctx.workspace.load<Saved>(this);

@@ -55,6 +55,8 @@ export class Network {
   readonly inputSize: number;
   readonly classes: number;
   private readonly idleWorkspaces: Workspace[] = [];
+  /** fusedRelu[i]: layer i is a batch norm and layer i + 1 a ReLU, run as one pass in training. */
+  private readonly fusedRelu: readonly boolean[];
 
   /** @param backend the one the layers were built on. */
   constructor(
@@ -75,6 +77,7 @@ export class Network {
       for (const [name, buffer] of layer.buffers) buffers.set(`${i}.${name}`, buffer);
     });
     this.buffers = buffers;
+    this.fusedRelu = layers.map((layer, i) => layer instanceof BatchNorm && layers[i + 1]?.spec.type === 'activation' && (layers[i + 1] as Activation).spec.fn === 'relu');
   }
 
   /**
@@ -101,10 +104,17 @@ export class Network {
     return this.layers.some((layer) => layer.spec.type === 'batchNorm');
   }
 
-  /** Runs every layer; returns the logits (rows × classes). */
+  /**
+   * Runs every layer; returns the logits (rows × classes). In training a batch norm followed by a
+   * ReLU runs as one pass (the same values as two).
+   */
   forward(x: Matrix, ctx: PassContext): Matrix {
+    const layers = this.layers;
     let a = x;
-    for (const layer of this.layers) a = layer.forward(a, ctx);
+    for (let i = 0; i < layers.length; i++) {
+      if (ctx.mode === 'train' && this.fusedRelu[i]) a = (layers[i] as BatchNorm).forwardWithRelu(a, ctx, layers[++i]!);
+      else a = layers[i]!.forward(a, ctx);
+    }
     return a;
   }
 
@@ -113,8 +123,16 @@ export class Network {
    * is true; by default the first layer skips that product, which training does not need.
    */
   backward(dLogits: Matrix, ctx: PassContext, inputGradient = false): Matrix | undefined {
+    const layers = this.layers;
     let g: Matrix | undefined = dLogits;
-    for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i]!.backward(g, ctx, i > 0 || inputGradient);
+    for (let i = layers.length - 1; i >= 0 && g; i--) {
+      if (i > 0 && this.fusedRelu[i - 1]) {
+        i--;
+        g = (layers[i] as BatchNorm).backwardWithRelu(g, ctx, layers[i + 1]!);
+      } else {
+        g = layers[i]!.backward(g, ctx, i > 0 || inputGradient);
+      }
+    }
     return g;
   }
 }

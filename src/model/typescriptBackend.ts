@@ -76,6 +76,15 @@ function typescriptOps(allocator: Allocator, name: string): Backend {
     batchNormTrain,
     batchNormInference,
     batchNormBackward,
+    batchNormReluTrain(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased) {
+      batchNormTrain(z, out, xhat, invStd, gamma, beta, runningMean, runningVar, rows, size, epsilon, momentum, unbiased);
+      activation('relu', out, out, rows * size);
+    },
+    batchNormReluBackward(da, a, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
+      // batchNormBackward reads each dy before it writes that dx: the masked gradient can live in dx.
+      activationBackward('relu', a, da, dx, rows * size);
+      batchNormBackward(dx, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size);
+    },
     activation,
     activationBackward,
     softmaxCrossEntropy: (logits: Matrix, labels: ArrayLike<number>, probabilities: FloatArray, dLogits?: FloatArray): LossResult =>

@@ -92,6 +92,44 @@ for (const [name, backend] of backends) {
         expect(worst(actual, sums)).toBeLessThan(tolerance);
       });
 
+      for (const [rows, size] of [[7, 5], [128, 9], [5, 37], [64, 20], [128, 256]] as const) {
+        it(`batch norm with ReLU in one pass, ${rows}×${size}: the same values as batch norm, then ReLU`, () => {
+          const z = exact(randomArray(rows * size, `fz${rows}`, 3));
+          const gamma = exact(randomArray(size, 'fg', 1).map((v) => v + 1.5));
+          // Shifted down, so that about half the outputs are cut to 0.
+          const beta = exact(randomArray(size, 'fb').map((v) => v - 0.3));
+          const da = exact(randomArray(rows * size, `fda${rows}`));
+          const state = () => [make(new Float64Array(rows * size)), make(new Float64Array(rows * size)), make(new Float64Array(size)), make(new Float64Array(size)), make(new Float64Array(size).fill(1))] as const;
+          const grads = () => [make(new Float64Array(rows * size)), make(new Float64Array(size)), make(new Float64Array(size))] as const;
+          const g = make(gamma);
+
+          const [out, xhat, invStd, mean, variance] = state();
+          backend.batchNormTrain(make(z), out, xhat, invStd, g, make(beta), mean, variance, rows, size, 1e-5, 0.9, false);
+          const a = make(new Float64Array(rows * size));
+          backend.activation('relu', out, a, rows * size);
+          const masked = make(new Float64Array(rows * size));
+          backend.activationBackward('relu', a, make(da), masked, rows * size);
+          const [dx, dgamma, dbeta] = grads();
+          backend.batchNormBackward(masked, xhat, invStd, g, dx, dgamma, dbeta, rows, size);
+
+          const [fusedA, fusedXhat, fusedInvStd, fusedMean, fusedVariance] = state();
+          backend.batchNormReluTrain(make(z), fusedA, fusedXhat, fusedInvStd, g, make(beta), fusedMean, fusedVariance, rows, size, 1e-5, 0.9, false);
+          const [fusedDx, fusedDgamma, fusedDbeta] = grads();
+          backend.batchNormReluBackward(make(da), fusedA, fusedXhat, fusedInvStd, g, fusedDx, fusedDgamma, fusedDbeta, rows, size);
+
+          const cut = Array.from(a).filter((v) => v === 0).length / (rows * size);
+          expect(cut).toBeGreaterThan(0.2);
+          expect(cut).toBeLessThan(0.8);
+          for (const [key, fused, separate] of [['a', fusedA, a], ['xhat', fusedXhat, xhat], ['invStd', fusedInvStd, invStd], ['mean', fusedMean, mean], ['variance', fusedVariance, variance], ['dx', fusedDx, dx], ['dgamma', fusedDgamma, dgamma], ['dbeta', fusedDbeta, dbeta]] as const) {
+            expect(Array.from(fused), key).toEqual(Array.from(separate));
+          }
+          // dx may be the gradient's own array.
+          const inPlace = make(da);
+          backend.batchNormReluBackward(inPlace, fusedA, fusedXhat, fusedInvStd, g, inPlace, fusedDgamma, fusedDbeta, rows, size);
+          expect(Array.from(inPlace), 'dx in place').toEqual(Array.from(dx));
+        });
+      }
+
       for (const [rows, size] of [[2, 3], [7, 5], [128, 9], [5, 37], [64, 20], [128, 256]] as const) {
         for (const unbiased of [false, true]) {
           it(`batch norm ${rows}×${size} (${unbiased ? 'unbiased' : 'biased'} running variance): training, inference and backward`, () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { Workspace } from '../../src/model/layer.js';
+import type { Matrix } from '../../src/model/matrix.js';
 import { buildNetwork, createNetwork } from '../../src/model/network.js';
 import { Sgd } from '../../src/model/optimizers/sgd.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
@@ -29,6 +30,32 @@ describe('Network', () => {
       expectGradient(x.data, dx, lossOf, 1e-5);
     });
   }
+
+  it('in training, runs each batch norm and the ReLU after it as one pass, with the values of two', () => {
+    for (const backend of [createBackend({ threads: 1 }), typescriptBackend]) {
+      const build = () => createNetwork({ inputSize: 37, classes: 4, hidden: [21, 16], activation: 'relu', backend, seed: 3 });
+      const rows = 9;
+      const x: Matrix = { rows, cols: 37, data: Float32Array.from(randomArray(rows * 37, 'fusedx', 2)) };
+      const labels = [0, 1, 2, 3, 0, 1, 2, 3, 0];
+      const run = (net: ReturnType<typeof build>, fused: boolean) => {
+        const ctx = { mode: 'train' as const, workspace: new Workspace(backend) };
+        let logits = x;
+        if (fused) logits = net.forward(x, ctx);
+        else for (const layer of net.layers) logits = layer.forward(logits, ctx);
+        const dLogits = new Float32Array(rows * 4);
+        softmaxCrossEntropy(logits, labels, new Float32Array(rows * 4), dLogits);
+        let g: Matrix | undefined = { rows, cols: 4, data: dLogits };
+        if (fused) g = net.backward(g, ctx, true);
+        else for (let i = net.layers.length - 1; i >= 0 && g; i--) g = net.layers[i]!.backward(g, ctx, true);
+        return { logits: Array.from(logits.data), dx: Array.from(g!.data), grads: net.params.map((p) => Array.from(p.grad)), buffers: [...net.buffers.values()].map((b) => Array.from(b)) };
+      };
+      const fused = run(build(), true);
+      const separate = run(build(), false);
+      expect(fused).toEqual(separate);
+      expect(fused.grads.flat().some((v) => v !== 0)).toBe(true);
+      backend.close();
+    }
+  });
 
   it('without batch norm, dense layers carry biases and the check still passes', () => {
     const net = createNetwork({ inputSize: 3, classes: 4, hidden: [5], batchNorm: false, backend: float64Backend });
