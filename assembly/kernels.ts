@@ -191,6 +191,34 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
  * v ← β₂v + (1 − β₂)g²; w ← w − lr·(m/c₁)/(√(v/c₂) + ε), with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ.
  */
 export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32, wd: f32): void {
+  adamRange(w, g, m, v, n, 0, n, lr, beta1, beta2, epsilon, c1, c2, wd);
+}
+
+/** Bytes of one tensor's entry in adamTensors' table: w, g, m, v, length, weight decay (f32). */
+const ADAM_ENTRY: usize = 24;
+
+/**
+ * One Adam step over many tensors in one call. `table` holds `count` entries (ADAM_ENTRY bytes:
+ * the addresses of w, g, m and v, the length, the weight decay as f32). The tensors are laid end
+ * to end, each padded to a multiple of 4, and elements [start, start + size) of that line are
+ * updated (start a multiple of 4), each exactly as `adam` updates it: so a step split across
+ * threads at multiples of 4 gives the same bits as one call over everything.
+ */
+export function adamTensors(table: usize, count: i32, start: i32, size: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32): void {
+  const end = start + size;
+  let offset = 0;
+  for (let t = 0; t < count && offset < end; t++) {
+    const entry = table + <usize>t * ADAM_ENTRY;
+    const n = load<i32>(entry, 16);
+    const from = max<i32>(start - offset, 0);
+    const to = min<i32>(end - offset, n);
+    if (from < to) adamRange(load<u32>(entry), load<u32>(entry, 4), load<u32>(entry, 8), load<u32>(entry, 12), n, from, to, lr, beta1, beta2, epsilon, c1, c2, load<f32>(entry, 20));
+    offset += (n + 3) & ~3;
+  }
+}
+
+/** Elements [from, to) of an n-parameter Adam step (from a multiple of 4): vector lanes below n & ~3, scalars above, as over the whole. */
+@inline function adamRange(w: usize, g: usize, m: usize, v: usize, n: i32, from: i32, to: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32, wd: f32): void {
   const vb1 = f32x4.splat(beta1);
   const vb1c = f32x4.splat(1 - beta1);
   const vb2 = f32x4.splat(beta2);
@@ -199,8 +227,9 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, be
   const vc2 = f32x4.splat(1 / c2);
   const veps = f32x4.splat(epsilon);
   const vwd = f32x4.splat(wd);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
+  const n4 = min<i32>(n & ~3, to);
+  let i = from;
+  for (; i < n4; i += 4) {
     const o = <usize>i << 2;
     const wi = v128.load(w + o);
     const gi = madd(vwd, wi, v128.load(g + o));
@@ -211,7 +240,7 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, be
     const denominator = f32x4.add(f32x4.sqrt(f32x4.mul(vi, vc2)), veps);
     v128.store(w + o, f32x4.sub(wi, f32x4.div(f32x4.mul(vlr, mi), denominator)));
   }
-  for (let i = n4; i < n; i++) {
+  for (; i < to; i++) {
     const o = <usize>i << 2;
     const wi = load<f32>(w + o);
     const gi = load<f32>(g + o) + wd * wi;

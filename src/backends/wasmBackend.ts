@@ -32,6 +32,8 @@ export interface WasmBackendOptions {
 const PARALLEL_FLOPS = 1e6;
 /** Adam steps over fewer parameters than this stay on one thread. */
 const PARALLEL_PARAMETERS = 65536;
+/** 32-bit words of one tensor in adamTensors' table: w, g, m, v, length, weight decay. */
+const ADAM_ENTRY_WORDS = 6;
 
 const PAGE = 65536;
 /** AssemblyScript's static data sits in the first page; allocations start after it. */
@@ -192,6 +194,18 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     }
   };
 
+  /** adamSteps' table of tensors in the memory (ADAM_ENTRY_WORDS words each), kept per count. */
+  const adamTables = new Map<number, { at: number; ints: Int32Array; floats: Float32Array }>();
+  const adamTable = (count: number) => {
+    let table = adamTables.get(count);
+    if (!table) {
+      const floats = scratchBuffer('adamTable', count * ADAM_ENTRY_WORDS);
+      table = { at: floats.byteOffset, ints: new Int32Array(buffer, floats.byteOffset, floats.length), floats };
+      adamTables.set(count, table);
+    }
+    return table;
+  };
+
   // A·Bᵀ runs as dot products along contiguous rows, Aᵀ·B as the same after transposing both
   // operands, A·B as broadcasts of A's values against rows of B.
   const backend: WasmBackend = {
@@ -262,6 +276,33 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
         exports.adam(wAt, gAt, mAt, vAt, n, ...floats);
       }
       done();
+    },
+    adamSteps(tensors, h) {
+      if (!tensors.every(({ w, g, m, v }) => isResident(w) && isResident(g) && isResident(m) && isResident(v))) {
+        for (const { w, g, m, v, weightDecay } of tensors) backend.adamStep(w, g, m, v, { ...h, weightDecay });
+        return;
+      }
+      const count = tensors.length;
+      const table = adamTable(count);
+      const { ints, floats: words } = table;
+      let line = 0;
+      for (let t = 0; t < count; t++) {
+        const { w, g, m, v, weightDecay } = tensors[t]!;
+        const at = t * ADAM_ENTRY_WORDS;
+        ints[at] = w.byteOffset;
+        ints[at + 1] = g.byteOffset;
+        ints[at + 2] = m.byteOffset;
+        ints[at + 3] = v.byteOffset;
+        ints[at + 4] = w.length;
+        words[at + 5] = weightDecay;
+        line += (w.length + 3) & ~3;
+      }
+      const floats = pool ? [h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2] : [];
+      if (pool && line >= PARALLEL_PARAMETERS) {
+        pool.run('adamTensors', line, 4, (start, size) => [table.at, count, start, size], floats);
+      } else {
+        exports.adamTensors(table.at, count, 0, line, h.learningRate, h.beta1, h.beta2, h.epsilon, h.correction1, h.correction2);
+      }
     },
     close: () => pool?.close(),
   };

@@ -21,6 +21,15 @@ export interface AdamHyper {
   readonly weightDecay: number;
 }
 
+/** One parameter tensor of an Adam step over many: values, gradient, moments, its own weight decay. */
+export interface AdamTensor {
+  readonly w: FloatArray;
+  readonly g: FloatArray;
+  readonly m: FloatArray;
+  readonly v: FloatArray;
+  readonly weightDecay: number;
+}
+
 /**
  * Storage and every numeric op a model needs: the layers, the loss and the optimizers call these
  * and compute nothing themselves. Each op works on any arrays of the backend's float type; arrays
@@ -99,6 +108,11 @@ export interface Backend {
   rmspropStep(w: FloatArray, g: FloatArray, meanSquare: FloatArray, learningRate: number, weightDecay: number, beta: number, epsilon: number): void;
   /** One bias-corrected Adam step in place. */
   adamStep(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void;
+  /**
+   * One bias-corrected Adam step over every tensor in one pass (each with its own weight decay;
+   * `hyper.weightDecay` is not used): the same values as `adamStep` on each.
+   */
+  adamSteps(tensors: readonly AdamTensor[], hyper: AdamHyper): void;
 
   /** out = (x − mean)·invStd per column of a rows × cols block (bytes or floats). */
   standardize(x: FloatArray | Uint8Array, out: FloatArray, mean: FloatArray, invStd: FloatArray, rows: number, cols: number): void;

@@ -1,4 +1,4 @@
-import type { AdamHyper, Backend, LossResult } from './backend.js';
+import type { AdamHyper, AdamTensor, Backend, LossResult } from './backend.js';
 import { ewaUpdate } from './ewa.js';
 import type { ActivationName } from './layer.js';
 import { type Allocator, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './matrix.js';
@@ -94,6 +94,7 @@ function typescriptOps(allocator: Allocator, name: string): Backend {
     momentumStep,
     rmspropStep,
     adamStep,
+    adamSteps,
     standardize,
     close: () => undefined,
   };
@@ -226,7 +227,15 @@ export function rmspropStep(w: FloatArray, grad: FloatArray, s: FloatArray, lr: 
 }
 
 export function adamStep(w: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void {
-  const { learningRate: lr, beta1, beta2, epsilon, correction1, correction2, weightDecay: wd } = hyper;
+  adamValues(w, grad, m, v, hyper, hyper.weightDecay);
+}
+
+export function adamSteps(tensors: readonly AdamTensor[], hyper: AdamHyper): void {
+  for (const { w, g, m, v, weightDecay } of tensors) adamValues(w, g, m, v, hyper, weightDecay);
+}
+
+function adamValues(w: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper, wd: number): void {
+  const { learningRate: lr, beta1, beta2, epsilon, correction1, correction2 } = hyper;
   for (let i = 0; i < w.length; i++) {
     const g = grad[i]! + wd * w[i]!;
     m[i] = beta1 * m[i]! + (1 - beta1) * g;

@@ -244,6 +244,24 @@ for (const [name, backend] of backends) {
         });
       }
 
+      it('Adam in one pass over many tensors: the same values as a step per tensor', () => {
+        // Lengths off multiples of 4 and, together, past the 65,536 above which threads share the pass.
+        const sizes = [5, 1030, 3, 70_001, 8, 1];
+        const decays = [0.1, 0, 0.05, 0.1, 0, 0];
+        const state = () => sizes.map((size, k) => ({ w: make(exact(randomArray(size, `many-w${k}`))), m: make(new Float64Array(size)), v: make(new Float64Array(size)) }));
+        const [one, each] = [state(), state()];
+        for (let t = 1; t <= 3; t++) {
+          const grads = sizes.map((size, k) => make(exact(randomArray(size, `many-g${k}-${t}`))));
+          const hyper: AdamHyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, correction1: 1 - 0.9 ** t, correction2: 1 - 0.999 ** t, weightDecay: 99 };
+          backend.adamSteps(one.map((s, k) => ({ ...s, g: grads[k]!, weightDecay: decays[k]! })), hyper);
+          each.forEach((s, k) => backend.adamStep(s.w, grads[k]!, s.m, s.v, { ...hyper, weightDecay: decays[k]! }));
+        }
+        one.forEach((s, k) => {
+          for (const key of ['w', 'm', 'v'] as const) expect(Array.from(s[key]), `tensor ${k} ${key}`).toEqual(Array.from(each[k]![key]));
+        });
+        expect(one[0]!.w[0]).not.toBe(exact(randomArray(5, 'many-w0'))[0]);
+      });
+
       it('standardize from bytes and from floats', () => {
         const [rows, cols] = [9, 20];
         const bytes = Uint8Array.from({ length: rows * cols }, (_, i) => (i * 37) % 256);

@@ -56,6 +56,7 @@ export interface Optimizer {
 export abstract class SlotOptimizer implements Optimizer {
   private readonly slots = new Map<string, FloatArray>();
   private stepCount = 0;
+  private restores = 0;
 
   /** @param backend where the moments live and whose ops take the steps (the network's). */
   constructor(
@@ -71,13 +72,23 @@ export abstract class SlotOptimizer implements Optimizer {
   }
 
   step(params: readonly Param[], learningRate: number): void {
-    this.stepCount++;
+    this.countStep();
     const decay = this.config.weightDecay ?? 0;
     for (const param of params) this.update(param, learningRate, param.decay ? decay : 0, this.stepCount);
   }
 
   /** Updates one parameter; the gradient to use is grad + weightDecay·value. */
   protected abstract update(param: Param, learningRate: number, weightDecay: number, step: number): void;
+
+  /** Counts one more step (Adam's t). */
+  protected countStep(): void {
+    this.stepCount++;
+  }
+
+  /** Changes whenever the moments are replaced (`restore`), so that views of them can be rebuilt. */
+  protected get slotsVersion(): number {
+    return this.restores;
+  }
 
   protected slot(param: Param, name: string): FloatArray {
     const key = `${param.name}.${name}`;
@@ -91,6 +102,7 @@ export abstract class SlotOptimizer implements Optimizer {
   }
 
   restore(state: OptimizerState): void {
+    this.restores++;
     this.stepCount = state.steps;
     this.slots.clear();
     for (const [key, values] of state.slots) {
