@@ -119,20 +119,39 @@ const GEMM_DEPTH = 256;
  * (128×10×128: 13 → 34 GFLOP/s).
  */
 export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  const rowA = <usize>k << 2;
   for (let p0 = 0; p0 < k; p0 += GEMM_DEPTH) {
     const depth = min(GEMM_DEPTH, k - p0);
     const first = p0 == 0;
     let i = 0;
-    for (; i + 4 <= m; i += 4) gemmRows(a, b, c, i, p0, depth, k, n, first, 4);
-    for (; i < m; i++) gemmRows(a, b, c, i, p0, depth, k, n, first, 1);
+    for (; i + 4 <= m; i += 4) gemmRows(at(a, i * k + p0), rowA, 4, b, c, i, p0, depth, n, first, 4);
+    for (; i < m; i++) gemmRows(at(a, i * k + p0), rowA, 4, b, c, i, p0, depth, n, first, 1);
   }
 }
 
-/** Rows i … i + rows − 1 of C over depth p0 … p0 + depth − 1; `rows` (1 or 4) is a constant once inlined. */
-@inline function gemmRows(a: usize, b: usize, c: usize, i: i32, p0: i32, depth: i32, k: i32, n: i32, first: bool, rows: i32): void {
-  const rowA = <usize>k << 2;
+/**
+ * C (m×n) = Aᵀ·B for A (k×m) and B (k×n) row-major, without transposing either: `gemm`'s tiles,
+ * with the A values of a tile's four rows side by side in one row of A. `stride` is A's row length
+ * (m, or more when C's rows are a share of a larger product's). The weight gradient dZᵀ·X: it
+ * replaces transposing both operands for `gemmTransposeB`, which cost about as much as this.
+ */
+export function gemmTransposeA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, stride: i32): void {
+  const rowA = <usize>stride << 2;
+  for (let p0 = 0; p0 < k; p0 += GEMM_DEPTH) {
+    const depth = min(GEMM_DEPTH, k - p0);
+    const first = p0 == 0;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) gemmRows(at(a, p0 * stride + i), 4, rowA, b, c, i, p0, depth, n, first, 4);
+    for (; i < m; i++) gemmRows(at(a, p0 * stride + i), 4, rowA, b, c, i, p0, depth, n, first, 1);
+  }
+}
+
+/**
+ * Rows i … i + rows − 1 of C over depth p0 … p0 + depth − 1; `rows` (1 or 4) is a constant once
+ * inlined. The A value of tile row r at depth step d is at a0 + r·rowStep + d·depthStep (bytes).
+ */
+@inline function gemmRows(a0: usize, rowStep: usize, depthStep: usize, b: usize, c: usize, i: i32, p0: i32, depth: i32, n: i32, first: bool, rows: i32): void {
   const rowB = <usize>n << 2;
-  const a0 = at(a, i * k + p0);
   const b0 = at(b, p0 * n);
   const bEnd = b0 + <usize>depth * rowB;
   let j = 0;
@@ -155,14 +174,14 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
       let x = v128.load32_splat(ap);
       c00 = madd(x, y0, c00); c01 = madd(x, y1, c01);
       if (rows > 1) {
-        x = v128.load32_splat(ap + rowA);
+        x = v128.load32_splat(ap + rowStep);
         c10 = madd(x, y0, c10); c11 = madd(x, y1, c11);
-        x = v128.load32_splat(ap + 2 * rowA);
+        x = v128.load32_splat(ap + 2 * rowStep);
         c20 = madd(x, y0, c20); c21 = madd(x, y1, c21);
-        x = v128.load32_splat(ap + 3 * rowA);
+        x = v128.load32_splat(ap + 3 * rowStep);
         c30 = madd(x, y0, c30); c31 = madd(x, y1, c31);
       }
-      ap += 4;
+      ap += depthStep;
     }
     v128.store(cp, c00); v128.store(cp, c01, 16);
     if (rows > 1) {
@@ -176,10 +195,10 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
     for (let r = 0; r < rows; r++) {
       const cp = at(c, (i + r) * n + j);
       let sum: f32 = first ? 0 : load<f32>(cp);
-      let ap = a0 + <usize>r * rowA;
+      let ap = a0 + <usize>r * rowStep;
       for (let bp = b0 + (<usize>j << 2); bp < bEnd; bp += rowB) {
         sum += load<f32>(ap) * load<f32>(bp);
-        ap += 4;
+        ap += depthStep;
       }
       store<f32>(cp, sum);
     }
@@ -487,37 +506,6 @@ export function batchNormBackward(dy: usize, xhat: usize, invStd: usize, gamma: 
   }
 }
 
-/** out (cols×rows) = inᵀ for `in` (rows×cols), in 4×4 blocks transposed in registers. */
-export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
-  const rows4 = rows & ~3;
-  const cols4 = cols & ~3;
-  const srcRow = <usize>cols << 2;
-  const dstRow = <usize>rows << 2;
-  for (let i = 0; i < rows4; i += 4) {
-    for (let j = 0; j < cols4; j += 4) {
-      const s = src + (<usize>i * cols + j) * 4;
-      const r0 = v128.load(s);
-      const r1 = v128.load(s + srcRow);
-      const r2 = v128.load(s + 2 * srcRow);
-      const r3 = v128.load(s + 3 * srcRow);
-      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const d = dst + (<usize>j * rows + i) * 4;
-      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-      v128.store(d + dstRow, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-      v128.store(d + 2 * dstRow, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * dstRow, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-    }
-    for (let j = cols4; j < cols; j++) {
-      for (let r = i; r < i + 4; r++) store<f32>(dst + (<usize>j * rows + r) * 4, load<f32>(src + (<usize>r * cols + j) * 4));
-    }
-  }
-  for (let i = rows4; i < rows; i++) {
-    for (let j = 0; j < cols; j++) store<f32>(dst + (<usize>j * rows + i) * 4, load<f32>(src + (<usize>i * cols + j) * 4));
-  }
-}
 
 /** out = (x − mean)·invStd per column, for `rows` rows of `cols` values. */
 export function standardize(x: usize, out: usize, mean: usize, invStd: usize, rows: i32, cols: i32): void {

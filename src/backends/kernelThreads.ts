@@ -13,14 +13,15 @@ export interface KernelExports {
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
   /** Adam over the tensors of a table (see assembly/kernels.ts), elements [start, start + size) of their line. */
   adamTensors(table: number, count: number, start: number, size: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
+  /** C = Aᵀ·B for A (k × stride, of which m columns are used) and B (k×n). */
+  gemmTransposeA(a: number, b: number, c: number, m: number, k: number, n: number, stride: number): void;
 }
 
 /** The kernels a share of the work can go to another thread for. */
-export type SharedOp = 'gemmTransposeB' | 'gemm' | 'adam' | 'adamTensors';
-const OPS: readonly SharedOp[] = ['gemmTransposeB', 'gemm', 'adam', 'adamTensors'];
+export type SharedOp = 'gemmTransposeB' | 'gemm' | 'gemmTransposeA' | 'adam' | 'adamTensors';
+const OPS: readonly SharedOp[] = ['gemmTransposeB', 'gemm', 'gemmTransposeA', 'adam', 'adamTensors'];
 
 // One control block per worker, in the shared memory: Int32 slots, with Float32 arguments after the
 // integer ones.
@@ -29,7 +30,7 @@ const DONE = 1;
 const OP = 2;
 const FAILED = 3;
 const INTS = 4;
-const MAX_INTS = 6;
+const MAX_INTS = 7;
 const FLOATS = INTS + MAX_INTS;
 const MAX_FLOATS = 7;
 /** Bytes of one control block. */
@@ -39,6 +40,8 @@ export const CONTROL_BYTES = 4 * (FLOATS + MAX_FLOATS);
 export function runOp(exports: KernelExports, op: SharedOp, ints: ArrayLike<number>, floats: ArrayLike<number>): void {
   if (op === 'adam') {
     exports.adam(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, floats[0]!, floats[1]!, floats[2]!, floats[3]!, floats[4]!, floats[5]!, floats[6]!);
+  } else if (op === 'gemmTransposeA') {
+    exports.gemmTransposeA(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, ints[5]!, ints[6]!);
   } else if (op === 'adamTensors') {
     exports.adamTensors(ints[0]!, ints[1]!, ints[2]!, ints[3]!, floats[0]!, floats[1]!, floats[2]!, floats[3]!, floats[4]!, floats[5]!);
   } else {

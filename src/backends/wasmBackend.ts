@@ -139,6 +139,11 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   };
   const gemm = product('gemm');
   const gemmTransposeB = product('gemmTransposeB');
+  /** Aᵀ·B split by rows of C, which are columns of A: a share starts `start` columns into A's rows. */
+  const gemmTransposeA = (a: number, b: number, c: number, m: number, k: number, n: number) => {
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeA', m, 4, (start, rows) => [a + start * 4, b, c + start * n * 4, rows, k, n, m]);
+    else exports.gemmTransposeA(a, b, c, m, k, n, m);
+  };
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into
   // scratch space, kept per purpose and size, so repeated shapes allocate nothing; outputs from
@@ -151,7 +156,6 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return buffer;
   };
   const isResident = (array: FloatArray | Uint8Array): array is Float32Array => array.buffer === buffer && array instanceof Float32Array;
-  const scratchAt = (slot: string, length: number): number => scratchBuffer(slot, length).byteOffset;
   /** The address of an input operand. */
   const input = (array: FloatArray | Uint8Array, length: number, slot: string): number => {
     if (isResident(array)) return array.byteOffset;
@@ -206,8 +210,8 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     return table;
   };
 
-  // A·Bᵀ runs as dot products along contiguous rows, Aᵀ·B as the same after transposing both
-  // operands, A·B as broadcasts of A's values against rows of B.
+  // A·Bᵀ runs as dot products along contiguous rows; A·B and Aᵀ·B as broadcasts of A's values
+  // against rows of B.
   const backend: WasmBackend = {
     ...typescriptBackend,
     name: `wasm-${flavour}`,
@@ -221,11 +225,7 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
       done();
     },
     matmulTransposeA(a, b, out, m, k, n) {
-      const aT = scratchAt('aT', m * k);
-      const bT = scratchAt('bT', n * k);
-      exports.transpose(input(a, k * m, 'a'), aT, k, m);
-      exports.transpose(input(b, k * n, 'b'), bT, k, n);
-      gemmTransposeB(aT, bT, output(out, m * n, 'out'), m, k, n);
+      gemmTransposeA(input(a, k * m, 'a'), input(b, k * n, 'b'), output(out, m * n, 'out'), m, k, n);
       done();
     },
     matmulTransposeB(a, b, out, m, k, n) {
