@@ -3,9 +3,9 @@
 // .venv or $PYTHON when it has torch, else Debian's python3-torch). Writes bench/results/fashion.json
 // and fashion.md.
 //
-// rxgrad (one and two threads) and single-threaded PyTorch run --accuracy-seeds seeds (0, 1, …):
-// their epoch time is the median over all those epochs, and their test accuracy is given as the
-// mean over seeds, since one seed's accuracy varies by about ±0.4 points.
+// rxgrad and PyTorch, each on one and on two threads, run --accuracy-seeds seeds (0, 1, …), in
+// turn seed by seed: their epoch time is the median over all those epochs, and their test accuracy
+// is given as the mean over seeds, since one seed's accuracy varies by about ±0.4 points.
 //
 //   node bench/fashion.mjs [--epochs 5] [--accuracy-seeds 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
 import { execFileSync } from 'node:child_process';
@@ -204,20 +204,25 @@ function otherSeeds(runSeed) {
 }
 
 await ensureData();
-const runs = [];
-const ours = rxgradChild();
-ours.otherSeeds = otherSeeds(rxgradChild);
-runs.push(ours);
-// Two threads compute bit for bit what one does; the table says whether every seed's accuracy matched.
-const twoThreads = rxgradChild(0, 2);
-twoThreads.otherSeeds = otherSeeds((seed) => rxgradChild(seed, 2));
-runs.push(twoThreads);
-if (!skip.has('pytorch')) for (const threads of [1, 2]) {
-  const run = pytorchRun(threads);
-  if (run && threads === 1) run.otherSeeds = otherSeeds((seed) => pytorchRun(1, seed));
-  if (run) runs.push(run);
-  else if (threads === 1) log('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy, or apt-get install python3-torch, to include it)');
+// Seed by seed, each contender in turn (rxgrad on one and two threads, PyTorch on one and two):
+// the host's load comes and goes, and interleaving lets it fall on all of them alike.
+const bySeed = [];
+for (let seed = 0; seed < ACCURACY_SEEDS; seed++) {
+  const round = { ours: rxgradChild(seed, 1), twoThreads: rxgradChild(seed, 2) };
+  if (!skip.has('pytorch')) {
+    round.pytorch = pytorchRun(1, seed);
+    round.pytorchTwo = pytorchRun(2, seed);
+  }
+  bySeed.push(round);
 }
+/** One contender's run: seed 0's epochs, and the other seeds' beside them. */
+const gathered = (key) => (bySeed[0][key] ? { ...bySeed[0][key], otherSeeds: bySeed.slice(1).map((round) => round[key].epochs) } : undefined);
+const ours = gathered('ours');
+// Two threads compute bit for bit what one does; the table says whether every seed's accuracy matched.
+const twoThreads = gathered('twoThreads');
+const runs = [ours, twoThreads];
+for (const key of ['pytorch', 'pytorchTwo']) if (gathered(key)) runs.push(gathered(key));
+if (!skip.has('pytorch') && !bySeed[0].pytorch) log('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy, or apt-get install python3-torch, to include it)');
 if (!skip.has('tfjs-wasm')) runs.push(await tfjsRun('wasm', 0));
 if (!skip.has('tfjs-cpu')) runs.push(await tfjsRun('cpu', TFJS_CPU_BATCHES));
 
@@ -253,6 +258,7 @@ const result = {
 };
 const sameAccuracies = (a, b) => JSON.stringify(allEpochs(a).map((e) => e.testAccuracy)) === JSON.stringify(allEpochs(b).map((e) => e.testAccuracy));
 const peer = rows.find((r) => !r.name.startsWith('rxgrad') && r.accuracyMean !== undefined);
+const peerTwo = rows.find((r) => r.name.startsWith('PyTorch') && r.name.includes('2 threads'));
 const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
 const md = [
   `Fashion-MNIST, ${EPOCHS} epochs, ${result.machine}, ${result.date.slice(0, 10)}; epoch time: the median epoch (of all ${ACCURACY_SEEDS} seeds where accuracy is taken over seeds)`,
@@ -265,6 +271,7 @@ const md = [
     ? [
         `Mean test accuracy over seeds 0–${ACCURACY_SEEDS - 1}, rxgrad minus ${peer.name}: ${(100 * (rows[0].accuracyMean - peer.accuracyMean)).toFixed(2)} points.`,
         `Epoch time relative to ${peer.name}: ${rows.filter((r) => r.name.startsWith('rxgrad')).map((r) => `${r.name} ${fmt(r.epochSeconds / peer.epochSeconds)}×`).join(', ')}.`,
+        ...(rows[1] && peerTwo ? [`Two threads against two threads: ${rows[1].name} ${fmt(rows[1].epochSeconds / peerTwo.epochSeconds)}× ${peerTwo.name}.`] : []),
       ]
     : []),
   `rxgrad on two threads reached the same test accuracy as on one, epoch by epoch, for every seed: ${sameAccuracies(ours, twoThreads) ? 'yes' : 'NO'}.`,

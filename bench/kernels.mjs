@@ -1,6 +1,7 @@
 // Kernel micro-benchmark: GFLOP/s of each matrix-product variant on the Fashion-MNIST shapes
 // (forward, weight gradient, input gradient of the 784→256 layer) and on small ones (10 output
-// classes), next to TensorFlow.js's matMul on its WASM backend, all measured in this run. Each
+// classes), next to TensorFlow.js's matMul on its WASM backend and PyTorch's torch.mm on one
+// thread (bench/pytorch_kernels.py, when a Python with torch is found), all measured in this run. Each
 // library runs each product in the layout its own dense layer uses: rxgrad stores W (units ×
 // inputs) as PyTorch does, TensorFlow.js stores its kernel (inputs × units).
 // Beside them, the roofline: the instruction limit of 128-bit relaxed SIMD on this CPU, measured in
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWasmBackend, typescriptBackend } from '../dist/index.js';
+import { findTorchPython } from './torchPython.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // m×k×n of the product C (m×n) = A·B over k; `ours` and `tfjs` name the transpose case each runs.
@@ -65,6 +67,15 @@ const rows = shapes.map((shape) => {
   tf.dispose([aT, bT]);
   return row;
 });
+// PyTorch on the same shapes, in its Linear layer's layout (the same as rxgrad's), one thread.
+const python = findTorchPython(root);
+if (python) {
+  const shapesJson = JSON.stringify(rows.map((r) => ({ m: r.m, k: r.k, n: r.n, case: caseName(r.ours) })));
+  const peer = JSON.parse(execFileSync(python, [path.join(root, 'bench/pytorch_kernels.py'), shapesJson], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trim().split('\n').at(-1));
+  rows.forEach((row, i) => (row.gflops[`PyTorch ${peer.version}`] = peer.gflops[i]));
+} else {
+  console.error('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy): the table has no PyTorch column');
+}
 /** GFLOP/s of bench/peak/fmaPeak.ts, compiled here with AssemblyScript: the most any 128-bit relaxed-SIMD kernel can reach (best of 5). */
 function fmaLimit() {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'rxgrad-peak-')), 'fmaPeak.wasm');
@@ -87,9 +98,10 @@ const md = [
   `| --- | --- | --- | ${names.map(() => '---:').join(' | ')} | --- |`,
   ...rows.map((r) => `| ${r.name} | ${r.m}×${r.k}×${r.n} | ${caseName(r.ours)} | ${names.map((v) => r.gflops[v].toFixed(1)).join(' | ')} | ${caseName(r.tfjs)} |`),
   '',
-  'Each library runs a product in the layout of its own dense layer: rxgrad keeps W as (units × inputs), TensorFlow.js as (inputs × units).',
+  'Each library runs a product in the layout of its own dense layer: rxgrad keeps W as (units × inputs), as PyTorch does, TensorFlow.js as (inputs × units).',
   '',
   `The roofline: 128-bit relaxed SIMD reaches at most ${limit.toFixed(1)} GFLOP/s on this CPU (fused multiply-adds with no memory traffic, measured in this run); rxgrad's relaxed-SIMD products reach ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / limit).toFixed(0)}%`).join(', ')} of it, in the order above. Native 256-bit code (AVX2, or AVX-512 as PyTorch uses it) has twice the lanes an instruction.`,
+  ...names.filter((v) => v.startsWith('PyTorch')).map((v) => `Against ${v} in this run, rxgrad's relaxed-SIMD products run at ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / r.gflops[v]).toFixed(0)}%`).join(', ')} of its speed, in the order above.`),
 ].join('\n');
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/kernels.json'), `${JSON.stringify({ date: new Date().toISOString(), fmaLimitGflops: limit, rows }, null, 2)}\n`);
