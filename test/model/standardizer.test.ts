@@ -21,6 +21,40 @@ describe('StandardizerAccumulator', () => {
     expect(acc.rows).toBe(rows);
   });
 
+  it('sums every column row by row in order, bit for bit, through the tiles and the last columns', () => {
+    // The block statistics as plain row-by-row loops: the order of every addition is the spec.
+    const reference = (blocks: { x: ArrayLike<number>; rows: number }[], cols: number) => {
+      let count = 0;
+      const mean = new Float64Array(cols);
+      const m2 = new Float64Array(cols);
+      for (const { x, rows } of blocks) {
+        const blockMean = new Float64Array(cols);
+        const blockM2 = new Float64Array(cols);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) blockMean[j]! += x[i * cols + j]!;
+        for (let j = 0; j < cols; j++) blockMean[j]! /= rows;
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) blockM2[j]! += (x[i * cols + j]! - blockMean[j]!) ** 2;
+        const total = count + rows;
+        for (let j = 0; j < cols; j++) {
+          const delta = blockMean[j]! - mean[j]!;
+          mean[j]! += (delta * rows) / total;
+          m2[j]! += blockM2[j]! + (delta * delta * count * rows) / total;
+        }
+        count = total;
+      }
+      return { mean: Array.from(mean), std: Array.from(m2, (v) => Math.sqrt(v / count)) };
+    };
+    const cols = 21;
+    const floats = Float32Array.from(randomArray(57 * cols, 'tiles', 30).map((v, i) => v + (i % cols) * 0.37));
+    const bytes = Uint8Array.from({ length: 57 * cols }, (_, i) => (i * 131 + (i % 7) * 17) % 256);
+    for (const data of [floats, bytes]) {
+      const blocks = [[0, 5], [5, 38], [38, 57]].map(([start, end]) => ({ x: data.subarray(start! * cols, end! * cols), rows: end! - start! }));
+      const acc = new StandardizerAccumulator(cols);
+      for (const { x, rows } of blocks) acc.add(x, rows);
+      const s = acc.finish();
+      expect({ mean: Array.from(s.mean), std: Array.from(s.std) }).toEqual(reference(blocks, cols));
+    }
+  });
+
   it('maps a constant feature to 0 instead of NaN', () => {
     const acc = new StandardizerAccumulator(2);
     acc.add(Float32Array.of(0, 1, 0, 3), 2);
