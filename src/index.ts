@@ -10,18 +10,15 @@ export { DataError, type DataErrorContext, DivergedError, ModelFormatError, Rxgr
 
 // Sources and sinks.
 export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
-export { inspectArrow, readArrow } from './streams/readArrow.js';
 export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
-export { type ReplayPace, replayArrow } from './streams/replayArrow.js';
-export { type ColumnData, type ColumnValues, writeArrowFile } from './streams/arrowColumns.js';
+export type { ReplayPace } from './streams/replayArrow.js';
+export type { ColumnData, ColumnValues } from './streams/arrowColumns.js';
 export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
-export { inspectData, inspectLabels, type ReadDataOptions, readData } from './streams/readData.js';
-export { inspectParquet, readParquet } from './streams/readParquet.js';
+export type { ReadDataOptions } from './streams/readData.js';
 export type { Example, ExampleBlock } from './streams/examples.js';
-export { prepareFashionMnist } from './streams/prepareFashionMnist.js';
 export type { Predictions } from './streams/predictions.js';
-export { type WrittenPredictions, writePredictions } from './streams/writePredictions.js';
-export { type ConvertOptions, convertData } from './streams/convertData.js';
+export type { WrittenPredictions } from './streams/writePredictions.js';
+export type { ConvertOptions } from './streams/convertData.js';
 
 // Operators.
 export { backward } from './operators/backward.js';
@@ -69,10 +66,10 @@ export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from 
 // Saved models and one run.
 export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
 export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
-export { type TrainFromFilesEvent, type TrainFromFilesOptions, type TrainReport, trainFromFiles } from './training/trainFromFiles.js';
+export type { TrainFromFilesEvent, TrainFromFilesOptions, TrainReport } from './training/trainFromFiles.js';
 export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
 export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';
-export { type BabysitOptions, babysit, babysitConfig } from './training/babysit.js';
+export type { BabysitOptions } from './training/babysit.js';
 export { BABYSIT_CONTROLS, controlFromJson, controlLines, type ControlSpec, controlText, parseControlLine } from './training/babysitControls.js';
 export { type BabysitControl, type BabysitEvent, type BabysitLoopOptions, babysitLoop, type BabysitState, type BabysitStore, type DataSource } from './training/babysitLoop.js';
 export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
@@ -87,9 +84,30 @@ export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSear
 export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
 export { readStudy, readTrialRecords } from './tuning/studyStore.js';
-export { runStudy, type StudyEvent, type StudyOptions, type StudySettings, type StudySummary, summarizeStudy, summaryJson } from './tuning/study.js';
+export type { StudyEvent, StudyOptions, StudySettings, StudySummary } from './tuning/study.js';
+export { summarizeStudy, summaryJson } from './tuning/studySummary.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';
 
 // A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
 export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
 export type { TrialPool } from './tuning/study.js';
+
+// What reads or writes data files, loaded on first use: apache-arrow (some 160 modules) is most
+// of an import's time, and a program that only builds and trains networks in memory needs none
+// of it. Each is the function of the module named, called once its module has loaded.
+export {
+  convertData,
+  inspectArrow,
+  inspectData,
+  inspectLabels,
+  inspectParquet,
+  prepareFashionMnist,
+  readArrow,
+  readData,
+  readParquet,
+  replayArrow,
+  writeArrowFile,
+  writePredictions,
+} from './streams/lazyStreams.js';
+export { babysit, babysitConfig, trainFromFiles } from './training/lazyRuns.js';
+export { runStudy } from './tuning/lazyStudy.js';

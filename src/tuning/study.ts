@@ -10,7 +10,7 @@ import type { ArrowLayout } from '../streams/columnLayout.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
-import { DEFAULT_OBJECTIVE, objectiveOf, type ObjectiveRecord, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
+import { objectiveOf, type ObjectiveRecord, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
 import type { TpeSettings } from './tpe.js';
 import { studySampler, trialId } from './studySampler.js';
 import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
@@ -20,6 +20,9 @@ import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
+import { summarizeStudy } from './studySummary.js';
+
+export { summarizeStudy, summaryJson } from './studySummary.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
@@ -141,46 +144,6 @@ export interface StudySummary {
   } | null;
   /** Non-failed trials, best first by the same rule: most epochs, then objective. */
   readonly leaderboard: readonly TrialRecord[];
-}
-
-/**
- * A summary as `rxgrad tune --json` and `rxgrad study --json` print it: the counts, and the best
- * trial's id, parameters, validation accuracy, epochs and objective (null without one).
- *
- * @example
- * console.log(JSON.stringify(summaryJson(summarizeStudy(records))));
- */
-export function summaryJson(summary: StudySummary) {
-  const { best } = summary;
-  return {
-    finished: summary.finished,
-    completed: summary.completed,
-    pruned: summary.pruned,
-    failed: summary.failed,
-    best: best ? { id: best.id, params: best.params, validationAccuracy: best.validationAccuracy, epochs: best.epochs, objective: best.objective } : null,
-  };
-}
-
-/**
- * Summarizes records: counts by status, and a leaderboard by the study's rule (see `best`). A
- * record without an objective (from an older study) is scored by validation accuracy.
- *
- * @example
- * summarizeStudy(await readTrialRecords('studies/digits')).best?.epochs
- */
-export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
-  const leaderboard = records
-    .filter((r) => r.status !== 'failed' && scoreOf(r) !== null)
-    .sort((a, b) => b.epochs - a.epochs || scoreOf(b)! - scoreOf(a)! || a.id.localeCompare(b.id));
-  const top = leaderboard[0];
-  return {
-    finished: records.length,
-    completed: records.filter((r) => r.status === 'completed').length,
-    pruned: records.filter((r) => r.status === 'pruned').length,
-    failed: records.filter((r) => r.status === 'failed').length,
-    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { ...DEFAULT_OBJECTIVE, value: top.validationAccuracy! } } : null,
-    leaderboard,
-  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -14,12 +15,25 @@ function packagesLoadedBy(...modules: string[]): Set<string> {
 }
 
 describe('the root import stays light', () => {
-  it("import 'rxgrad' loads no chart, queue, Redis or Parquet library; the subpaths that need them do", () => {
+  it("import 'rxgrad' loads no chart, queue, Redis, Parquet or Arrow library; the subpaths that need them do", () => {
     const rootPackages = packagesLoadedBy('index.js');
-    expect(rootPackages.has('apache-arrow')).toBe(true);
+    expect([...rootPackages].sort()).toEqual(['rxjs', 'seedrandom']);
     expect(HEAVY.filter((name) => rootPackages.has(name))).toEqual([]);
     const subpaths = packagesLoadedBy('entries/report.js', 'entries/distributed.js');
     expect(['echarts', 'bullmq', 'ioredis'].filter((name) => !subpaths.has(name))).toEqual([]);
+  });
+
+  it("the root's data readers load their modules when first used, and give what the modules give", async () => {
+    const root_ = await import('../../src/index.js');
+    const direct = await import('../../src/streams/readArrow.js');
+    const file = path.join(root, 'data/digits-test.arrow');
+    const viaRoot = await lastValueFrom(root_.readArrow(file).pipe(toArray()));
+    const viaModule = await lastValueFrom(direct.readArrow(file).pipe(toArray()));
+    expect(viaRoot.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)])).toEqual(viaModule.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)]));
+    expect(await root_.inspectData(file)).toEqual(await direct.inspectArrow(file));
+    // An error in the loaded function reaches the caller as it would from the module.
+    await expect(lastValueFrom(root_.readData(path.join(root, 'no-such-file.arrow')))).rejects.toThrow(/no such file/);
+    await expect(root_.inspectArrow(path.join(root, 'no-such-file.arrow'))).rejects.toThrow(/no such file/);
   });
 
   it('rxgrad --version loads the flag parser and nothing else', () => {
