@@ -1,9 +1,9 @@
 // Dense-layer kernels for rxgrad, compiled to WebAssembly SIMD (and, in a second build, relaxed
 // SIMD, whose f32x4.relaxed_madd is a fused multiply-add where the CPU has one). Matrices are
-// row-major float32 in the imported memory; arguments are byte addresses. A·Bᵀ and Aᵀ·B run as dot
-// products along contiguous rows (Aᵀ·B after transposing both operands): 47–52 GFLOP/s here, about
-// 90% of what a loop of nothing but fused multiply-adds reaches. A·B broadcasts A's values against
-// rows of B instead, which needs no transpose and suits a short k.
+// row-major float32 in the imported memory; arguments are byte addresses. A·Bᵀ runs as dot products
+// along contiguous rows; A·B and Aᵀ·B broadcast A's values against rows of B instead, which needs
+// no transpose. The large products reach about 90% of what a loop of nothing but fused
+// multiply-adds reaches (bench/kernels.mjs).
 // The TypeScript kernels in src/model/kernels.ts are the reference these are tested against.
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -129,19 +129,46 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void
   }
 }
 
+/** Bytes of the panel `gemmTransposeA` packs a tile's A values into: GEMM_DEPTH steps × 4 floats. */
+export function panelBytes(): i32 {
+  return GEMM_DEPTH * 16;
+}
+
 /**
  * C (m×n) = Aᵀ·B for A (k×m) and B (k×n) row-major, without transposing either: `gemm`'s tiles,
  * with the A values of a tile's four rows side by side in one row of A. `stride` is A's row length
  * (m, or more when C's rows are a share of a larger product's). The weight gradient dZᵀ·X: it
  * replaces transposing both operands for `gemmTransposeB`, which cost about as much as this.
+ *
+ * `panel` is `panelBytes()` of scratch memory, the calling thread's own. Where A's rows are long
+ * (64 floats or more), the 16 bytes a tile takes of each of them lie on as many cache
+ * lines, and at a power-of-two stride those lines fall into a few of L1's sets and evict each
+ * other before the next tile of columns reads them again (on an AVX-512 Xeon: 38 GFLOP/s for
+ * 256×128×784). So a tile's A values are first copied into the panel, one after another, and the
+ * tile reads them from there: the same values in the same order, so the same bits (46 GFLOP/s).
+ * With few columns of C the copy does not pay, and the tile reads A in place.
  */
-export function gemmTransposeA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, stride: i32): void {
+export function gemmTransposeA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, stride: i32, panel: usize): void {
   const rowA = <usize>stride << 2;
+  const pack = stride >= 64 && n >= 64;
   for (let p0 = 0; p0 < k; p0 += GEMM_DEPTH) {
     const depth = min(GEMM_DEPTH, k - p0);
     const first = p0 == 0;
     let i = 0;
-    for (; i + 4 <= m; i += 4) gemmRows(at(a, p0 * stride + i), 4, rowA, b, c, i, p0, depth, n, first, 4);
+    for (; i + 4 <= m; i += 4) {
+      const a0 = at(a, p0 * stride + i);
+      if (!pack) {
+        gemmRows(a0, 4, rowA, b, c, i, p0, depth, n, first, 4);
+        continue;
+      }
+      let from = a0;
+      const end = panel + (<usize>depth << 4);
+      for (let to = panel; to < end; to += 16) {
+        v128.store(to, v128.load(from));
+        from += rowA;
+      }
+      gemmRows(panel, 4, 16, b, c, i, p0, depth, n, first, 4);
+    }
     for (; i < m; i++) gemmRows(at(a, p0 * stride + i), 4, rowA, b, c, i, p0, depth, n, first, 1);
   }
 }

@@ -100,7 +100,7 @@ const md = [
   '',
   'Each library runs a product in the layout of its own dense layer: rxgrad keeps W as (units × inputs), as PyTorch does, TensorFlow.js as (inputs × units).',
   '',
-  `The roofline: 128-bit relaxed SIMD reaches at most ${limit.toFixed(1)} GFLOP/s on this CPU (fused multiply-adds with no memory traffic, measured in this run); rxgrad's relaxed-SIMD products reach ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / limit).toFixed(0)}%`).join(', ')} of it, in the order above. Native 256-bit code (AVX2, or AVX-512 as PyTorch uses it) has twice the lanes an instruction.`,
+  `The roofline: 128-bit relaxed SIMD reaches at most ${limit.toFixed(1)} GFLOP/s on this CPU (fused multiply-adds with no memory traffic, measured in this run); rxgrad's relaxed-SIMD products reach ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / limit).toFixed(0)}%`).join(', ')} of it, in the order above. Native code has more lanes an instruction: twice as many with AVX2 (256-bit), four times with AVX-512, which PyTorch uses where the CPU has it.`,
   ...names.filter((v) => v.startsWith('PyTorch')).map((v) => `Against ${v} in this run, rxgrad's relaxed-SIMD products run at ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / r.gflops[v]).toFixed(0)}%`).join(', ')} of its speed, in the order above.`),
 ].join('\n');
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });

@@ -15,8 +15,10 @@ export interface KernelExports {
   adamTensors(table: number, count: number, start: number, size: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
-  /** C = Aᵀ·B for A (k × stride, of which m columns are used) and B (k×n). */
-  gemmTransposeA(a: number, b: number, c: number, m: number, k: number, n: number, stride: number): void;
+  /** C = Aᵀ·B for A (k × stride, of which m columns are used) and B (k×n); `panel` is `panelBytes()` of the thread's own scratch memory. */
+  gemmTransposeA(a: number, b: number, c: number, m: number, k: number, n: number, stride: number, panel: number): void;
+  /** Bytes of the scratch panel `gemmTransposeA` needs. */
+  panelBytes(): number;
 }
 
 /** The kernels a share of the work can go to another thread for. */
@@ -30,7 +32,7 @@ const DONE = 1;
 const OP = 2;
 const FAILED = 3;
 const INTS = 4;
-const MAX_INTS = 7;
+const MAX_INTS = 8;
 const FLOATS = INTS + MAX_INTS;
 const MAX_FLOATS = 7;
 /** Bytes of one control block. */
@@ -41,7 +43,7 @@ export function runOp(exports: KernelExports, op: SharedOp, ints: ArrayLike<numb
   if (op === 'adam') {
     exports.adam(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, floats[0]!, floats[1]!, floats[2]!, floats[3]!, floats[4]!, floats[5]!, floats[6]!);
   } else if (op === 'gemmTransposeA') {
-    exports.gemmTransposeA(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, ints[5]!, ints[6]!);
+    exports.gemmTransposeA(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, ints[5]!, ints[6]!, ints[7]!);
   } else if (op === 'adamTensors') {
     exports.adamTensors(ints[0]!, ints[1]!, ints[2]!, ints[3]!, floats[0]!, floats[1]!, floats[2]!, floats[3]!, floats[4]!, floats[5]!);
   } else {
@@ -132,10 +134,11 @@ export class KernelThreads {
   }
 
   /**
-   * Runs `op` over `total` rows (or elements) split into one share per thread; `args(start, size)`
-   * gives the integer arguments of a share, `floats` the float arguments common to all.
+   * Runs `op` over `total` rows (or elements) split into one share per thread; `args(start, size,
+   * thread)` gives the integer arguments of a share (`thread` 0 is the calling thread, the workers
+   * 1 and up, for kernels that need scratch memory of their own), `floats` the float arguments common to all.
    */
-  run(op: SharedOp, total: number, grain: number, args: (start: number, size: number) => readonly number[], floats: readonly number[] = []): void {
+  run(op: SharedOp, total: number, grain: number, args: (start: number, size: number, thread: number) => readonly number[], floats: readonly number[] = []): void {
     const share = Math.ceil(total / this.count / grain) * grain;
     const sequence = ++this.sequence;
     const posted: number[] = [];
@@ -146,13 +149,13 @@ export class KernelThreads {
       const slots = this.slots[w]!;
       slots[OP] = OPS.indexOf(op);
       slots[FAILED] = 0;
-      slots.set(args(start, size), INTS);
+      slots.set(args(start, size, w + 1), INTS);
       this.floats[w]!.set(floats, FLOATS);
       Atomics.store(slots, SEQUENCE, sequence);
       Atomics.notify(slots, SEQUENCE);
       posted.push(w);
     });
-    runOp(this.exports, op, args(0, Math.min(share, total)), floats);
+    runOp(this.exports, op, args(0, Math.min(share, total), 0), floats);
     for (const w of posted) this.await(w, sequence);
   }
 

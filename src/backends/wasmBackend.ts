@@ -140,9 +140,10 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   const gemm = product('gemm');
   const gemmTransposeB = product('gemmTransposeB');
   /** Aᵀ·B split by rows of C, which are columns of A: a share starts `start` columns into A's rows. */
+  const panels = Array.from({ length: threads }, () => alloc(exports.panelBytes() / 4).byteOffset);
   const gemmTransposeA = (a: number, b: number, c: number, m: number, k: number, n: number) => {
-    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeA', m, 4, (start, rows) => [a + start * 4, b, c + start * n * 4, rows, k, n, m]);
-    else exports.gemmTransposeA(a, b, c, m, k, n, m);
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeA', m, 4, (start, rows, thread) => [a + start * 4, b, c + start * n * 4, rows, k, n, m, panels[thread]!]);
+    else exports.gemmTransposeA(a, b, c, m, k, n, m, panels[0]!);
   };
 
   // Operands from outside the memory (a mini-batch from the JavaScript heap) are copied into

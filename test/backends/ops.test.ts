@@ -58,7 +58,7 @@ for (const [name, backend] of backends) {
       const make = operands(backend, place);
       const tolerance = name === 'typescript float64' ? 1e-12 : 1e-5;
 
-      for (const [m, k, n] of [[1, 1, 1], [5, 9, 13], [17, 33, 10], [37, 300, 100], [128, 784, 256], [61, 130, 257]] as const) {
+      for (const [m, k, n] of [[1, 1, 1], [5, 9, 13], [17, 33, 10], [37, 300, 100], [128, 784, 256], [61, 130, 257], [102, 600, 70]] as const) {
         it(`matmul, matmulTransposeA and matmulTransposeB on ${m}×${k}×${n} (to ${tolerance} of Σ|a·b|)`, () => {
           for (const [op, aLength, bLength] of productCases(m, k, n)) {
             const a = exact(randomArray(aLength, `${op}a${m}`));
