@@ -84,8 +84,8 @@ export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSear
 export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
 export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
 export { readStudy, readTrialRecords } from './tuning/studyStore.js';
-export type { StudyEvent, StudyOptions, StudySettings, StudySummary } from './tuning/study.js';
-export { summarizeStudy, summaryJson } from './tuning/studySummary.js';
+export type { StudyEvent, StudyOptions, StudySettings } from './tuning/study.js';
+export { type StudySummary, summarizeStudy, summaryJson } from './tuning/studySummary.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';
 
 // A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).

@@ -1,5 +1,5 @@
 import { objectiveSetting } from '../tuning/objective.js';
-import { summarizeStudy, summaryJson } from '../tuning/study.js';
+import { summarizeStudy, summaryJson } from '../tuning/studySummary.js';
 import { studyStore } from '../tuning/studyStore.js';
 import { type CliIo, writeLine } from './io.js';
 import { writeLeaderboard } from './tune.js';

@@ -7,7 +7,8 @@ import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDash
 import { openStudyPool } from '../distributed/studyPool.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
 import { OBJECTIVES } from '../tuning/objective.js';
-import { runStudy, type StudyEvent, type StudySettings, type StudySummary, summaryJson } from '../tuning/study.js';
+import { runStudy, type StudyEvent, type StudySettings } from '../tuning/study.js';
+import { type StudySummary, summaryJson } from '../tuning/studySummary.js';
 import type { SamplerName } from '../tuning/samplers.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
 import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';

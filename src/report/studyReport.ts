@@ -2,7 +2,8 @@ import { type Distribution, type ParamValue, valueAt } from '../tuning/distribut
 import { curveValue, objectiveLabel, objectiveSetting, scoreOf } from '../tuning/objective.js';
 import type { UnitBox } from '../tuning/samplers.js';
 import type { SearchSpace } from '../tuning/space.js';
-import { type StudySettings, studyAsha, summarizeStudy } from '../tuning/study.js';
+import { type StudySettings, studyAsha } from '../tuning/study.js';
+import { summarizeStudy } from '../tuning/studySummary.js';
 import type { TrialRecord } from '../tuning/trial.js';
 import { axis, type AxisScale, type ChartSpec, GRID, numberLabels, PALETTE, renderChart } from './charts.js';
 import { escapeHtml, readableNumber } from './format.js';

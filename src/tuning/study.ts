@@ -10,7 +10,7 @@ import type { ArrowLayout } from '../streams/columnLayout.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
-import { objectiveOf, type ObjectiveRecord, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
+import { objectiveOf, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
 import type { TpeSettings } from './tpe.js';
 import { studySampler, trialId } from './studySampler.js';
 import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
@@ -20,9 +20,7 @@ import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { TrialWorkerPool } from './trialWorkerPool.js';
-import { summarizeStudy } from './studySummary.js';
-
-export { summarizeStudy, summaryJson } from './studySummary.js';
+import { type StudySummary, summarizeStudy } from './studySummary.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
@@ -122,29 +120,6 @@ export type StudyEvent =
   | { readonly type: 'trial-end'; readonly record: TrialRecord }
   | { readonly type: 'done'; readonly summary: StudySummary };
 
-/** A study's state: counts and the best trial. */
-export interface StudySummary {
-  readonly finished: number;
-  readonly completed: number;
-  readonly pruned: number;
-  readonly failed: number;
-  /**
-   * The best trial by the study's rule: among the trials that trained the most epochs (the highest
-   * rung reached: a pruned 3-epoch trial is not compared with 9-epoch ones), the best objective at
-   * its last epoch; ties go to the lower id.
-   */
-  readonly best: {
-    readonly id: string;
-    readonly params: Params;
-    readonly validationAccuracy: number;
-    readonly config: TrainingConfig;
-    /** Epochs the trial trained: where its objective was measured. */
-    readonly epochs: number;
-    readonly objective: ObjectiveRecord;
-  } | null;
-  /** Non-failed trials, best first by the same rule: most epochs, then objective. */
-  readonly leaderboard: readonly TrialRecord[];
-}
 
 /**
  * Trials per round. Rounds already begun keep their size; the remaining trials are shared by the

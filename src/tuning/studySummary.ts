@@ -1,9 +1,34 @@
-import { DEFAULT_OBJECTIVE, scoreOf } from './objective.js';
-import type { StudySummary } from './study.js';
+import type { TrainingConfig } from '../training/trainingConfig.js';
+import { DEFAULT_OBJECTIVE, type ObjectiveRecord, scoreOf } from './objective.js';
+import type { Params } from './space.js';
 import type { TrialRecord } from './trial.js';
 
 // The summary of a study's records, apart from the study runner: it reads no data, so the root
 // import can offer it without loading the data readers.
+
+/** A study's state: counts and the best trial. */
+export interface StudySummary {
+  readonly finished: number;
+  readonly completed: number;
+  readonly pruned: number;
+  readonly failed: number;
+  /**
+   * The best trial by the study's rule: among the trials that trained the most epochs (the highest
+   * rung reached: a pruned 3-epoch trial is not compared with 9-epoch ones), the best objective at
+   * its last epoch; ties go to the lower id.
+   */
+  readonly best: {
+    readonly id: string;
+    readonly params: Params;
+    readonly validationAccuracy: number;
+    readonly config: TrainingConfig;
+    /** Epochs the trial trained: where its objective was measured. */
+    readonly epochs: number;
+    readonly objective: ObjectiveRecord;
+  } | null;
+  /** Non-failed trials, best first by the same rule: most epochs, then objective. */
+  readonly leaderboard: readonly TrialRecord[];
+}
 
 /**
  * A summary as `rxgrad tune --json` and `rxgrad study --json` print it: the counts, and the best
@@ -44,4 +69,3 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
     leaderboard,
   };
 }
-
