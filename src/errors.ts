@@ -125,6 +125,18 @@ export class DivergedError extends RxgradError {
 }
 
 /**
+ * A name that came from outside this process (a queued job, a worker's result, a file) and would
+ * have reached outside the folder it belongs in: `../../x`, an absolute path, a name with a slash.
+ * Nothing was read, written or deleted.
+ *
+ * @example
+ * pathInside('study/trials', '../../x', 'trial id'); // throws UnsafePathError
+ */
+export class UnsafePathError extends RxgradError {
+  override readonly name = 'UnsafePathError';
+}
+
+/**
  * A saved model directory is missing, incomplete or of an unknown format version.
  *
  * @example

@@ -6,7 +6,7 @@
  * @example
  * import { createBackend, createNetwork, createOptimizer, fit, readArrow } from 'rxgrad';
  */
-export { DataError, type DataErrorContext, DivergedError, ModelFormatError, RxgradError, SearchSpaceError, StudyError, UsageError } from './errors.js';
+export { DataError, type DataErrorContext, DivergedError, ModelFormatError, RxgradError, SearchSpaceError, StudyError, UnsafePathError, UsageError } from './errors.js';
 
 // Sources and sinks.
 export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';

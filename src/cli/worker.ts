@@ -1,4 +1,3 @@
-import { StudyError } from '../errors.js';
 import { startTrialWorker } from '../distributed/trialWorkerNode.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -26,8 +25,7 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const refusal = await worker.stopped;
-    if (refusal) throw new StudyError(refusal);
+    await worker.stopped;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -40,7 +40,7 @@ const RENEW_MS = 3_000;
  * runStudy({ ...options, pool });
  */
 export class RedisTrialPool {
-  private readonly listeners = new Map<string, { progress(data: unknown): void; completed(record: TrialRecord): void; failed(reason: string): void }>();
+  private readonly listeners = new Map<string, { progress(data: unknown): void; completed(returnvalue: unknown): void; failed(reason: string): void }>();
   private renew: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -53,7 +53,7 @@ export class RedisTrialPool {
     private readonly connections: readonly Redis[],
   ) {
     events.on('progress', ({ jobId: id, data }) => this.listeners.get(id)?.progress(data));
-    events.on('completed', ({ jobId: id, returnvalue }) => this.listeners.get(id)?.completed(trialResultOf(returnvalue)));
+    events.on('completed', ({ jobId: id, returnvalue }) => this.listeners.get(id)?.completed(returnvalue));
     events.on('failed', ({ jobId: id, failedReason }) => {
       void Job.fromId(this.queue, id).then(async (found) => {
         if (found && (await found.getState()) === 'failed') this.listeners.get(id)?.failed(failedReason);
@@ -94,9 +94,23 @@ export class RedisTrialPool {
     return new Observable<TrialEvent>((subscriber) => {
       const id = jobId(this.study, spec.id);
       let done = false;
-      const finish = (record: TrialRecord) => {
+      const finish = (returnvalue: unknown) => {
         if (done) return;
         done = true;
+        let record: TrialRecord;
+        try {
+          // What a worker returns crossed a machine boundary: it must be this trial's record, and
+          // what the coordinator chose (the trial's id, point and configuration) is kept as chosen.
+          const returned = trialResultOf(returnvalue, spec.id);
+          record = { ...returned, id: spec.id, round: spec.round, params: spec.params, unit: spec.unit, config: spec.config };
+        } catch (error) {
+          // Refused: nothing is written, and the job goes, so that a resume runs the trial again.
+          void Job.fromId(this.queue, id)
+            .then((job) => job?.remove())
+            .catch(() => undefined)
+            .finally(() => subscriber.error(new StudyError(`${(error as Error).message}; nothing was written, and the trial stays pending: resume the study to run it again`)));
+          return;
+        }
         subscriber.next({ type: 'end', record });
         subscriber.complete();
       };
@@ -116,7 +130,7 @@ export class RedisTrialPool {
         const existing = await Job.fromId(this.queue, id);
         if (existing) {
           const state = await existing.getState();
-          if (state === 'completed') return finish(trialResultOf(existing.returnvalue));
+          if (state === 'completed') return finish(existing.returnvalue);
           if (state === 'failed') await existing.retry();
           return;
         }

@@ -1,17 +1,18 @@
 import { promises as fs } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DelayedError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { concatMap, lastValueFrom } from 'rxjs';
 import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
 import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
 import { portableObjective } from '../tuning/objective.js';
+import { pathInside } from '../files/safePaths.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
 import { TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
-import { reportTrialProgress, type TrialJob, type TrialJobData } from './trialJobs.js';
+import { reportTrialProgress, type TrialJob, type TrialJobData, trialJobOf } from './trialJobs.js';
 
 /** Options of `startTrialWorker`. */
 export interface TrialWorkerOptions {
@@ -32,15 +33,17 @@ export interface TrialWorkerHandle {
   readonly name: string;
   /** Finishes the running trials, then stops (or, with `force`, hands them back at once). */
   close(force?: boolean): Promise<void>;
-  /** Resolves when the worker has stopped: undefined, or why it refused to go on. */
-  readonly stopped: Promise<string | undefined>;
+  /** Resolves when the worker has stopped. */
+  readonly stopped: Promise<void>;
 }
 
 /**
  * `rxgrad worker`: takes trials from any study on the Redis server and trains each on a worker
- * thread. Before each trial it checks that its training file is the study's (size and SHA-256);
- * a different file is refused (the trial goes back to the queue, the worker stops with the
- * reason). A trial restarts from the newest checkpoint in Redis (left by a worker that was lost),
+ * thread. Every job is checked before it names a path or runs (`trialJobOf`): one that is not
+ * what a coordinator writes (a study or trial id that would leave the worker's folder, a bad
+ * configuration) is refused and logged, and the worker goes on. Before each trial it checks that
+ * its training file is the study's (size and SHA-256); on a different file the trial goes back to
+ * the queue for a worker that has the study's, and this one goes on. A trial restarts from the newest checkpoint in Redis (left by a worker that was lost),
  * uploads a checkpoint after every epoch (stamped with its attempt, so a stalled worker that
  * wakes up cannot overwrite a newer one), takes ASHA's decisions atomically in Redis, and
  * returns its record as the job's result. A trial that fails for its own reasons (divergence)
@@ -58,9 +61,8 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   const pool = new TrialWorkerPool(parallel);
   const workDir = await fs.mkdtemp(path.join(tmpdir(), 'rxgrad-worker-'));
   const digests = new Map<string, Promise<DataDigest>>();
-  let refusal: string | undefined;
-  let resolveStopped: (why: string | undefined) => void = () => undefined;
-  const stopped = new Promise<string | undefined>((resolve) => (resolveStopped = resolve));
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
 
@@ -72,11 +74,23 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       workerConnection.disconnect();
       redis.disconnect();
       await fs.rm(workDir, { recursive: true, force: true });
-      resolveStopped(refusal);
+      resolveStopped();
     })());
 
+  const refused = new Set<string>();
   const processor = async (job: TrialJob, token?: string): Promise<TrialRecord> => {
-    const { study, spec, digest, objective, asha } = job.data;
+    // A job crossed a machine boundary: it is checked whole before it names any path, and one
+    // that fails is refused (failed at once, never retried) while the worker goes on.
+    let data: TrialJobData;
+    try {
+      data = trialJobOf(job.data);
+    } catch (error) {
+      const why = withoutSecrets((error as Error).message, options.url);
+      log(`rxgrad worker: job ${String(job.id).slice(0, 80)}: ${why}; this worker goes on`);
+      throw new UnrecoverableError(why);
+    }
+    const { study, spec, digest, objective, asha } = data;
+    const localDir = pathInside(workDir, [study, spec.id], 'trial job');
     const file = path.resolve(options.data ?? spec.data.file);
     let mine = digests.get(file);
     if (!mine) digests.set(file, (mine = dataDigest(file)));
@@ -85,16 +99,18 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       throw error;
     });
     if (actual.size !== digest.size || actual.sha256 !== digest.sha256) {
-      refusal = `${file} is not the study's training file (${actual.size} bytes, SHA-256 ${actual.sha256.slice(0, 12)}…; the study's has ${digest.size} bytes, SHA-256 ${digest.sha256.slice(0, 12)}…): this worker refuses its trials; give the right file with --data`;
-      log(`rxgrad worker: ${refusal}`);
-      // Back to the queue for a worker that has the file, without using up an attempt.
+      // Only this job is refused: back to the queue for a worker that has its file, without
+      // using up an attempt. Said once per study and file, however often the job comes back.
+      const said = `${study} ${file}`;
+      if (!refused.has(said)) {
+        refused.add(said);
+        log(`rxgrad worker: ${file} is not the training file of study ${study} (${actual.size} bytes, SHA-256 ${actual.sha256.slice(0, 12)}…; the study's has ${digest.size} bytes, SHA-256 ${digest.sha256.slice(0, 12)}…): this worker leaves its trials to workers that have it; give the right file with --data`);
+      }
       await job.moveToDelayed(Date.now() + 1000, token);
-      void close();
       throw new DelayedError();
     }
     const checkpoints = redisCheckpoints(redis, study);
     const attempt = await checkpoints.begin(spec.id);
-    const localDir = path.join(workDir, study, spec.id);
     await fs.rm(localDir, { recursive: true, force: true });
     const restored = await checkpoints.download(spec.id, localDir);
     log(`${spec.id}: ${restored > 0 ? `resuming from the checkpoint of epoch ${restored}` : 'starting'} (attempt ${attempt})`);

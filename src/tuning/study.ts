@@ -254,6 +254,8 @@ function studyRounds(study: OpenStudy, options: StudyOptions): Observable<StudyE
   const threads = external ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
   const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : threads ? threads.run(spec, decide) : runTrial(spec, decide));
   const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
+    // A record comes back from a thread or another machine: it is written only as the trial it ran.
+    if (finished.id !== t.id) throw new StudyError(`trial ${t.id}: its runner returned the record of ${JSON.stringify(String(finished.id).slice(0, 80))}; refused, nothing was written`);
     const record = objective.finish(finished);
     await store.writeRecord(record);
     records.set(t.id, record);

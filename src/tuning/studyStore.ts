@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StudyError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
+import { isSafeName, pathInside, safeName } from '../files/safePaths.js';
 import type { UnitBox } from './samplers.js';
 import type { Params } from './space.js';
 import { lockStudy, type StudyLock } from './studyLock.js';
@@ -103,7 +104,10 @@ async function jsonFiles(folder: string): Promise<string[]> {
  */
 export function studyStore(dir: string): StudyStore {
   const file = (...parts: string[]) => path.join(dir, ...parts);
-  const suggestionFile = (id: string) => file('suggestions', `${id}.json`);
+  // A trial id may come from a worker on another machine or a file: it names a path only through
+  // pathInside, which refuses anything that would leave the study's folders.
+  const trialFile = (folder: 'trials' | 'suggestions', id: unknown) => pathInside(file(folder), `${safeName(id, 'trial id')}.json`, 'trial id');
+  const suggestionFile = (id: string) => trialFile('suggestions', id);
   return {
     dir,
     exists: () => existsSync(file(STUDY_FILE)),
@@ -138,13 +142,16 @@ export function studyStore(dir: string): StudyStore {
           if (!isObject(record) || typeof record.id !== 'string' || !['completed', 'pruned', 'failed'].includes(record.status as string) || !Array.isArray(record.curve)) {
             throw new StudyError(`${where}: not a trial record (expected an id, a status and a curve)`);
           }
+          if (!isSafeName(record.id) || `${record.id}.json` !== n) throw new StudyError(`${where}: not a trial record (its id ${JSON.stringify(record.id.slice(0, 80))} is not its file's name)`);
           return record as unknown as TrialRecord;
         }),
       );
     },
     async writeRecord(record) {
-      await writeJson(file('trials', `${record.id}.json`), record);
-      await fs.rm(file('checkpoints', record.id), { recursive: true, force: true });
+      const where = trialFile('trials', record.id);
+      const checkpoints = pathInside(file('checkpoints'), record.id, 'trial id');
+      await writeJson(where, record);
+      await fs.rm(checkpoints, { recursive: true, force: true });
       await fs.rm(suggestionFile(record.id), { force: true });
     },
     async readRounds() {
@@ -174,7 +181,7 @@ export function studyStore(dir: string): StudyStore {
         if (!isObject(t) || typeof t.id !== 'string' || !isNumberList(t.unit) || !isObject(t.params) || typeof t.round !== 'number') {
           throw new StudyError(`${where}: not a suggestion (expected an id, a round, params and unit coordinates)`);
         }
-        if (existsSync(file('trials', `${t.id}.json`))) await fs.rm(where, { force: true });
+        if (existsSync(trialFile('trials', t.id))) await fs.rm(where, { force: true });
         else suggestions.set(t.id, t as unknown as PlannedTrial);
       }
       return suggestions;
@@ -183,11 +190,11 @@ export function studyStore(dir: string): StudyStore {
       await fs.mkdir(file('suggestions'), { recursive: true });
       await writeJson(suggestionFile(trial.id), trial);
     },
-    checkpointDir: (trial) => file('checkpoints', trial),
+    checkpointDir: (trial) => pathInside(file('checkpoints'), trial, 'trial id'),
     async checkpointed() {
-      return existsSync(file('checkpoints')) ? (await fs.readdir(file('checkpoints'))).sort() : [];
+      return existsSync(file('checkpoints')) ? (await fs.readdir(file('checkpoints'))).filter(isSafeName).sort() : [];
     },
-    removeCheckpoints: (trial) => fs.rm(file('checkpoints', trial), { recursive: true, force: true }),
+    removeCheckpoints: async (trial) => fs.rm(pathInside(file('checkpoints'), trial, 'trial id'), { recursive: true, force: true }),
     writeBest: (document) => writeJson(file('best.json'), document),
   };
 }

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -59,4 +60,43 @@ export async function startRedis(options: { readonly password?: string; readonly
   };
   await start();
   return { url, port, dir, certificate, stop, restart: async () => (await stop(), await start()) };
+}
+
+const CLI = path.resolve('dist/cli/main.js');
+
+/**
+ * The CLI in child processes (workers with a 2 s lock, so a lost one is noticed soon): `rxgrad`
+ * starts one and resolves `exited` with its exit code; `killAll` ends every one still running.
+ */
+export function childProcesses() {
+  const children: ChildProcess[] = [];
+  const rxgrad = (args: string[], env: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RXGRAD_WORKER_LOCK_MS: '2000', ...env } });
+    children.push(child);
+    const out = { stdout: '', stderr: '' };
+    child.stdout!.on('data', (d) => (out.stdout += String(d)));
+    child.stderr!.on('data', (d) => (out.stderr += String(d)));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : 0))));
+    return { child, out, exited };
+  };
+  const killAll = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  return { rxgrad, killAll };
+}
+
+/** A study directory's trial records, in id order. */
+export const studyRecords = (study: string): TrialRecord[] =>
+  readdirSync(path.join(study, 'trials'))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);
+
+/** Waits (polling every 50 ms) until `condition` holds; fails naming `what` after `ms`. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -59,7 +59,7 @@ describe('the study store', () => {
       writeFileSync(path.join(store.dir, file), text);
       await expect(store.readRounds()).rejects.toThrow(message);
     }
-    mkdirSync(path.join(store.dir, 'suggestions'));
+    mkdirSync(path.join(store.dir, 'suggestions'), { recursive: true });
     writeFileSync(path.join(store.dir, 'suggestions', 'r0-000.json'), '{"id": "r0-000", "round": 0, "params": {}, "unit": [0.5, "x"]}');
     await expect(store.readSuggestions()).rejects.toThrow(/suggestions\/r0-000\.json: not a suggestion/);
   });
@@ -71,5 +71,34 @@ describe('the study store', () => {
     expect(existsSync(path.join(dir, 'rounds', '0.json'))).toBe(true);
     writeFileSync(path.join(dir, 'rounds', '0.json'), '{"round": 0, "count": 2}');
     await expect(renderReport(dir)).rejects.toThrow(/rounds\/0\.json: not a round record \(expected a box\)/);
+  });
+});
+
+describe('the study store, given trial ids from outside', () => {
+  it('never reads, writes or deletes outside its folders, whatever id a record, a suggestion or a caller names', async () => {
+    const root = tempDir();
+    const victim = path.join(root, 'victim');
+    mkdirSync(victim);
+    writeFileSync(path.join(victim, 'keep.txt'), 'mine');
+    const store = studyStore(path.join(root, 'a', 'study'));
+    await store.create({ space: {}, settings });
+    const bad = '../../victim';
+    const record = { id: bad, round: 0, params: {}, unit: [], status: 'completed', epochs: 1, curve: [] } as unknown as TrialRecord;
+    await expect(store.writeRecord(record)).rejects.toThrow(/refused trial id "\.\.\/\.\.\/victim"/);
+    await expect(store.removeCheckpoints(bad)).rejects.toThrow(/refused trial id/);
+    expect(() => store.checkpointDir(bad)).toThrow(/refused trial id/);
+    await expect(store.writeSuggestion({ id: '../../../victim/x', round: 0, params: {}, unit: [] })).rejects.toThrow(/refused trial id/);
+    expect(readdirSync(victim)).toEqual(['keep.txt']);
+    // Files that name another trial (or a path) are not records or suggestions this study wrote.
+    mkdirSync(path.join(store.dir, 'suggestions'), { recursive: true });
+    writeFileSync(path.join(store.dir, 'suggestions', 'r0-000.json'), JSON.stringify({ id: '../../../victim/keep', round: 0, params: {}, unit: [] }));
+    await expect(store.readSuggestions()).rejects.toThrow(/refused trial id/);
+    writeFileSync(path.join(store.dir, 'trials', 'r0-001.json'), JSON.stringify({ id: 'r0-002', status: 'completed', curve: [] }));
+    await expect(store.readRecords()).rejects.toThrow(/trials\/r0-001\.json: not a trial record \(its id "r0-002" is not its file's name\)/);
+    // A folder under checkpoints/ that is not a trial's name is not a trial.
+    mkdirSync(path.join(store.dir, 'checkpoints', '.hidden'), { recursive: true });
+    mkdirSync(path.join(store.dir, 'checkpoints', 'r0-004'));
+    expect(await store.checkpointed()).toEqual(['r0-004']);
+    expect(existsSync(path.join(victim, 'keep.txt'))).toBe(true);
   });
 });
