@@ -158,8 +158,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv) or Arrow; columns row, prediction, probabilities')
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
+    .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: { model: string; data: string; out: string; json: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(async () => (await import('./predict.js')).predictCommand(options, io)));
+    .action((options: { model: string; data: string; out: string; json: boolean; force: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(async () => (await import('./predict.js')).predictCommand(options, io)));
 
   addDashboardOptions(
     addCsvDialectOptions(
@@ -224,6 +225,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList))
     .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
+    .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)
     .action((input: string, output: string, options: ConvertCommandOptions) => run(async () => (await import('./convert.js')).convertCommand(input, output, options, io)));
 
@@ -239,8 +241,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .description('write a self-contained HTML report of a run (train --save, babysit --dir) or a study (tune --study)')
     .argument('<dir>', 'run or study directory')
     .option('--out <file>', 'the HTML file to write (default DIR/report.html)')
+    .option('--force', FORCE_HELP, false)
     .option('--json', 'print where it was written as one JSON line', false)
-    .action((dir: string, options: { out?: string; json: boolean }) => run(async () => (await import('./report.js')).reportCommand(dir, options, io)));
+    .action((dir: string, options: { out?: string; json: boolean; force: boolean }) => run(async () => (await import('./report.js')).reportCommand(dir, options, io)));
 
   return program;
 }
@@ -252,6 +255,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
  */
+/** What --force allows, the same words on every command that writes one file. */
+const FORCE_HELP = 'replace an existing file that rxgrad did not write (never an input, nor a file inside a model or study)';
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let pending: Promise<void> | undefined;
   const program = buildProgram(io, (action) => {

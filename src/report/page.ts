@@ -55,7 +55,7 @@ for (const button of document.querySelectorAll('[data-control]')) button.addEven
 </script>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${live ? '' : `<meta http-equiv="Content-Security-Policy" content="${REPORT_POLICY}">`}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="rxgrad"><meta name="viewport" content="width=device-width, initial-scale=1">${live ? '' : `<meta http-equiv="Content-Security-Policy" content="${REPORT_POLICY}">`}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${live ? '<p id="status">connecting…</p>' : ''}${controls}<main id="report">${body}</main>${script}</body></html>
 `;
 }

@@ -1,7 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { StudyError } from '../errors.js';
+import { StudyError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
+import { fileHead, outputProblem } from '../files/outputGuard.js';
 import { HISTORY_FILE, readRunHistory } from '../training/runHistory.js';
 import { parseSearchSpace } from '../tuning/space.js';
 import { STUDY_FILE, studyStore } from '../tuning/studyStore.js';
@@ -58,13 +59,29 @@ export async function renderReport(dir: string, options: StudyReportOptions = {}
 }
 
 /**
+ * Whether `file` is an HTML report rxgrad wrote (its generator mark is in its head): what a
+ * report replaces without `force`.
+ *
+ * @example
+ * await isReportFile('studies/digits/report.html'); // true
+ */
+export async function isReportFile(file: string): Promise<boolean> {
+  const head = await fileHead(file, 4096).catch(() => undefined);
+  return head !== undefined && head.toString('utf8').includes('<meta name="generator" content="rxgrad">');
+}
+
+/**
  * Writes the report of `dir` to `out` (default `dir/report.html`) through a temporary file, so a
- * failure leaves no half-written report.
+ * failure leaves no half-written report. `out` is checked first (`outputProblem`): never a file
+ * of a model, run or study (but `dir/report.html`), and an existing file that is not an rxgrad
+ * report only with `force`; a refusal is a `UsageError` and writes nothing.
  *
  * @example
  * await writeReport('studies/digits', 'studies/digits/report.html');
  */
-export async function writeReport(dir: string, out = path.join(dir, 'report.html'), options: StudyReportOptions = {}): Promise<{ readonly file: string; readonly bytes: number }> {
+export async function writeReport(dir: string, out = path.join(dir, 'report.html'), options: StudyReportOptions & { readonly force?: boolean | undefined } = {}): Promise<{ readonly file: string; readonly bytes: number }> {
+  const problem = await outputProblem(out, { kind: 'a report', inputs: [dir], isOwnKind: isReportFile, force: options.force, allowed: path.join(dir, 'report.html') });
+  if (problem) throw new UsageError(`--out ${out}: ${problem}`);
   const html = await renderReport(dir, options);
   await writeFileAtomic(out, html);
   return { file: out, bytes: Buffer.byteLength(html) };

@@ -1,3 +1,4 @@
+import { fileHead, outputProblem } from '../files/outputGuard.js';
 import type { Observable } from 'rxjs';
 import { arrowRecordBatch, type ColumnData, openArrowSink } from './arrowColumns.js';
 import { openCsvSink } from './csvSink.js';
@@ -18,6 +19,23 @@ export interface ConvertOptions {
   readonly decimal?: '.' | ',';
   /** An Arrow output's compression; uncompressed by default. */
   readonly compression?: ArrowCompression | undefined;
+  /** Replace an existing file that is not a dataset (never the input, nor a file of a model or study). */
+  readonly force?: boolean | undefined;
+}
+
+/**
+ * Whether `file` holds a dataset of a format rxgrad writes (Arrow IPC, Parquet, or a CSV by its
+ * name): what `convertData` replaces without `force`.
+ *
+ * @example
+ * await isDatasetFile('train.arrow'); // true when it starts with Arrow's magic
+ */
+export async function isDatasetFile(file: string): Promise<boolean> {
+  if (isCsvFile(file)) return true;
+  const head = await fileHead(file, 8).catch(() => undefined);
+  if (!head) return false;
+  const magic = head.subarray(0, 6).toString('latin1');
+  return magic === 'ARROW1' || magic.startsWith('PAR1') || head.readUInt32LE(0) === 0xffffffff;
 }
 
 /** The feature columns of a layout as written: one per feature, or one list column for a list feature. */
@@ -52,6 +70,8 @@ function csvFeatureNames(layout: ArrowLayout): string[] {
  */
 export async function convertData(input: string, output: string, given: ConvertOptions = {}): Promise<{ readonly rows: number }> {
   const options = { ...given, label: given.label ?? 'label' };
+  const problem = await outputProblem(output, { kind: 'a dataset', inputs: [input], isOwnKind: isDatasetFile, force: options.force });
+  if (problem) throw new UsageError(`${output}: ${problem}`);
   const toCsv = isCsvFile(output);
   if (options.compression && (toCsv || isParquetFile(output))) throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
   const fileOptions = csvDialectOf(options);

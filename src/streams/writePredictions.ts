@@ -1,5 +1,6 @@
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
 import { openTemporaryFile } from '../files/atomicFiles.js';
+import { fileHead } from '../files/outputGuard.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import type { ArrowCompression } from './arrowCodecs.js';
 import { csvCell } from './csvSink.js';
@@ -127,4 +128,23 @@ export function writePredictions(
         finalize(() => void abort()),
       );
     });
+}
+
+/**
+ * Whether `file` is a predictions file as `writePredictions` writes it (a CSV whose header starts
+ * `row,` and names a `prediction` column, or an Arrow file with `prediction` and `probabilities`
+ * columns): what `rxgrad predict` replaces without `--force`.
+ *
+ * @example
+ * await isPredictionsFile('pred.csv'); // true after `rxgrad predict … --out pred.csv`
+ */
+export async function isPredictionsFile(file: string): Promise<boolean> {
+  const head = await fileHead(file, 65_536).catch(() => undefined);
+  if (!head) return false;
+  if (/\.csv$/i.test(file)) {
+    const header = head.toString('utf8').split(/\r?\n/, 1)[0]!.split(',');
+    return header[0] === 'row' && header.includes('prediction');
+  }
+  const arrow = head.subarray(0, 6).toString('latin1') === 'ARROW1';
+  return arrow && head.includes('prediction') && head.includes('probabilities');
 }
