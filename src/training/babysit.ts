@@ -1,3 +1,4 @@
+import { checkTrainable } from './trainableData.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
@@ -106,6 +107,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       const fillMissing = options.fillMissing ? await missingValueFill(options.data, { ...fileOptions, label, features: layout.features, ...named }, options.fillMissing, layout.cols) : undefined;
       const filled = fillMissing ? { fillMissing } : {};
       const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: layout.features, ...named, ...filled, recycle: true, keepBytes: true }).pipe(summarize()));
+      checkTrainable(summary, { file: options.data, column: label }, classNames);
       const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)) });
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features: layout.features, ...named, ...filled }, epoch: 0 };
     };

@@ -1,3 +1,4 @@
+import { checkTrainable } from './trainableData.js';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -166,6 +167,7 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted) : undefined);
   leftOutColumns(layout).forEach(notice);
   const summary = await lastValueFrom(readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(summarize()));
+  if (!resume) checkTrainable(summary, { file: options.data, column: label }, classNames);
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!resume && !classNames && missing >= 0) {
     throw new DataError(`no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`, {

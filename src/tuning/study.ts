@@ -1,3 +1,4 @@
+import { checkTrainable } from '../training/trainableData.js';
 import type { ResourceLimits } from 'node:worker_threads';
 import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { SearchSpaceError, StudyError } from '../errors.js';
@@ -208,6 +209,7 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
   const fillMissing = settings.data.fillMissing ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart()) : undefined;
   const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(trainPart());
   const summary = await lastValueFrom(train$.pipe(summarize()));
+  checkTrainable(summary, { file: settings.data.file, column: settings.data.label, what: 'the training rows (the file less its validation part)' }, layout.classNames);
   const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
   // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
   for (const id of records.keys()) await store.removeCheckpoints(id);

@@ -110,7 +110,7 @@ describe('rxgrad tune', () => {
     expect(interrupted.size).toBeGreaterThanOrEqual(1);
 
     const resumed = await run(...args.slice(0, 3), ...args.slice(3), '--resume', '--json');
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(lastJson(resumed.stdout)).toMatchObject({ finished: 6, completed: 6, failed: 0 });
     const after = readdirSync(trialsDir);
     expect(after).toHaveLength(6);
