@@ -22,11 +22,13 @@ export interface CsvOptions {
   readonly delimiter?: string | undefined;
   /** The decimal mark of numbers: '.' (the default) or ',' (`3,14`, as pandas' `decimal=','` writes). */
   readonly decimal?: '.' | ',' | undefined;
+  /** The longest field read, in bytes (default 1 MiB, `MAX_FIELD_BYTES`); a longer one is a `DataError`. */
+  readonly maxFieldBytes?: number | undefined;
   /** Labels must be below this (the model's class count). */
   readonly classes?: number | undefined;
   /** Without `classes`, the most classes a label may imply. Default 10,000. */
   readonly maxClasses?: number;
-  /** Rows per emitted block. Default 8192. */
+  /** Rows per emitted block. Default 8192 (fewer in a file of more than 512 columns: a block holds at most 2^22 values). */
   readonly blockRows?: number;
   /**
    * The classes by name: a label cell is looked up here (its index is the class) instead of read
@@ -61,7 +63,7 @@ async function open(file: string): Promise<Readable> {
 /** Every row of a CSV file, the header first, until `onRow` returns false; errors as DataErrors. */
 async function csvRows(file: string, options: CsvOptions, onRow: (row: CsvRow) => boolean | void): Promise<void> {
   try {
-    await forEachCsvRow(await open(file), file, delimiterOf(file, options.delimiter), onRow);
+    await forEachCsvRow(await open(file), file, delimiterOf(file, options.delimiter), onRow, options.maxFieldBytes);
   } catch (cause) {
     throw csvError(cause, file);
   }
@@ -74,18 +76,41 @@ function csvError(cause: unknown, file: string): DataError {
   return new DataError(`cannot read the file: ${(cause as Error).message}`, { file }, { cause });
 }
 
+/** The most feature values in one block by default (16 MB of float32). */
+const MAX_BLOCK_VALUES = 1 << 22;
+
+/** A header for an error message: its first ten names, and how many there are in all. */
+function columnsShown(header: readonly string[]): string {
+  return `columns ${header.slice(0, 10).join(', ')}${header.length > 10 ? `, … (${header.length} in all)` : ''}`;
+}
+
+/**
+ * Each header name's position; two columns of one name are refused, naming both (reading the
+ * first twice and never the second would be silently wrong data).
+ */
+function columnPositions(file: string, header: readonly string[]): Map<string, number> {
+  const positions = new Map<string, number>();
+  header.forEach((name, i) => {
+    const first = positions.get(name);
+    if (first !== undefined) throw new DataError('two columns have the same name', { file, column: name, expected: 'every column named once in the header', actual: `columns ${first + 1} and ${i + 1}` });
+    positions.set(name, i);
+  });
+  return positions;
+}
+
 /** Which columns of a header hold the label and the features. */
 function layoutOf(file: string, header: readonly string[], options: CsvOptions): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
+  const positions = columnPositions(file, header);
   const labelName = options.label ?? 'label';
-  const labelIndex = header.indexOf(labelName);
+  const labelIndex = positions.get(labelName) ?? -1;
   if (labelIndex < 0 && !options.unlabelled) {
-    throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: `columns ${header.join(', ')}` });
+    throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: columnsShown(header) });
   }
   const index = options.features ? [] : pandasIndexColumns(header.filter((_, i) => i !== labelIndex));
   const names = options.features ?? header.filter((name, i) => i !== labelIndex && !index.includes(name));
   const featureIndexes = names.map((name) => {
-    const index = header.indexOf(name);
-    if (index < 0) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: `columns ${header.join(', ')}` });
+    const index = positions.get(name);
+    if (index === undefined) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: columnsShown(header) });
     return index;
   });
   if (featureIndexes.length === 0) throw new DataError('no feature columns', { file, expected: 'at least one column besides the label' });
@@ -144,7 +169,7 @@ export async function inspectCsv(file: string, options: CsvOptions = {}): Promis
 export function readCsv(file: string, options: CsvOptions = {}): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
     let stopped = false;
-    const blockRows = options.blockRows ?? 8192;
+    let blockRows = options.blockRows ?? 8192;
     const classIndex = options.classNames ? new Map(options.classNames.map((name, i) => [name, i])) : undefined;
     const decimal = options.decimal ?? '.';
     const fill = options.fillMissing;
@@ -163,7 +188,7 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
       rows = 0;
       subscriber.next(block);
     };
-    const at = (row: CsvRow, column: string, index: number) => ({ file, line: row.line, column, actual: row.empty(index) ? 'an empty cell' : `'${row.text(index)}'` });
+    const at = (row: CsvRow, column: string, index: number) => ({ file, line: row.line, column, actual: row.empty(index) ? 'an empty cell' : row.quoted(index) });
     const onRow = (row: CsvRow): boolean => {
       if (stopped) return false;
       if (!layout) {
@@ -171,10 +196,12 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         layout = layoutOf(file, header, options);
         keptIndexes = (options.keep ?? []).map((name) => {
           const index = header.indexOf(name);
-          if (index < 0) throw new DataError('missing column to keep', { file, column: name, actual: `columns ${header.join(', ')}` });
+          if (index < 0) throw new DataError('missing column to keep', { file, column: name, actual: columnsShown(header) });
           return index;
         });
         kept = keptIndexes.map(() => []);
+        // A block holds at most 2^22 values (16 MB), however wide the file: a million columns make blocks of four rows.
+        blockRows = Math.max(1, Math.min(blockRows, Math.floor(MAX_BLOCK_VALUES / layout.cols)));
         features = new Float32Array(blockRows * layout.cols);
         labels = new Int32Array(blockRows);
         return true;

@@ -68,3 +68,37 @@ describe('forEachCsvRow', () => {
     }
   });
 });
+
+describe('forEachCsvRow on long fields', () => {
+  it('reads a field up to the limit exactly, whatever the chunks, and refuses a longer one quoting at most 80 characters', async () => {
+    const limit = 4096;
+    const read = async (text: string, size: number) => {
+      const bytes = Buffer.from(text);
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+      const rows: string[][] = [];
+      await forEachCsvRow(Readable.from(chunks), 'x.csv', ',', (row) => void rows.push(row.texts()), limit);
+      return rows;
+    };
+    const long = 'ab"c'.repeat(limit / 4);
+    for (const size of [7, 100, 1 << 16]) {
+      expect(await read(`id,note\n1,${'x'.repeat(limit)}\n2,"${long.replaceAll('"', '""').slice(0, limit)}"\n`, size), `chunks of ${size}`).toEqual([
+        ['id', 'note'],
+        ['1', 'x'.repeat(limit)],
+        ['2', long.replaceAll('"', '""').slice(0, limit).replaceAll('""', '"')],
+      ]);
+      for (const text of [`id,note\n1,2\n3,${'y'.repeat(limit + 1)}\n`, `id,note\n1,2\n3,"${'y'.repeat(3 * limit)}`]) {
+        const error = await read(text, size).catch((e: unknown) => e as DataError);
+        expect(error).toBeInstanceOf(DataError);
+        expect((error as DataError).message).toBe(`x.csv, line 3: not a valid CSV file: a field longer than ${limit} bytes, the most rxgrad reads (it begins '${'y'.repeat(80)}…')`);
+      }
+    }
+  });
+
+  it('quotes a bad cell in an error at most 80 characters long, with line breaks escaped', async () => {
+    let quoted = '';
+    await forEachCsvRow(Readable.from([Buffer.from(`a,b\n"${'z'.repeat(500)}","two\nlines"\n`)]), 'x.csv', ',', (row) => {
+      if (row.line > 1) quoted = `${row.quoted(0)} ${row.quoted(1)}`;
+    });
+    expect(quoted).toBe(`'${'z'.repeat(80)}…' 'two\\nlines'`);
+  });
+});

@@ -45,6 +45,8 @@ describe('readCsv', () => {
       ['a,b,label\n1,2,\n', /line 2, column 'label': the label is not a whole number .*got an empty cell/],
       ['a,b,label\n1,2,20000\n', /line 2, column 'label': the label implies more than 10000 classes/],
       ['a,b\n1,2\n', /missing label column/],
+      ['a,b,a,label\n1,2,3,0\n', /data.csv, column 'a': two columns have the same name \(expected every column named once in the header, got columns 1 and 3\)/],
+      [`${Array.from({ length: 40 }, (_, j) => `c${j}`).join(',')}\n`, /missing label column .*got columns c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, … \(40 in all\)\)$/],
       ['', /the file is empty: no header row/],
       ['a,b,label\n', /the dataset has no rows/],
     ];
