@@ -37,7 +37,7 @@ const ARROW = [
   'features-float16.arrow',
   'nullable-no-nulls.arrow',
 ];
-const PARQUET = [...['snappy', 'zstd', 'gzip', 'brotli', 'lz4', 'none'].flatMap((c) => [`pyarrow-${c}-v1.parquet`, `pyarrow-${c}-v2.parquet`]), 'polars.parquet', 'duckdb.parquet', 'fastparquet.parquet'];
+const PARQUET = [...['snappy', 'zstd', 'gzip', 'brotli', 'lz4', 'none'].flatMap((c) => [`pyarrow-${c}-v1.parquet`, `pyarrow-${c}-v2.parquet`]), 'polars.parquet', 'duckdb.parquet', 'fastparquet.parquet', 'pyarrow-one-row-groups.parquet'];
 const CSV = ['pandas-index.csv', 'pandas-crlf.csv', 'pandas-bom.csv', 'pandas.csv.gz'];
 
 describe('files from the writers people use', () => {
@@ -52,6 +52,10 @@ describe('files from the writers people use', () => {
     expect(read.names).toEqual(expected.classNames);
     expect(read.labels).toEqual(expected.labels);
     expect(read.features).toEqual(expected.features);
+  });
+
+  it('two columns of one name in a Parquet file are refused, naming both, never read as the first twice', async () => {
+    await expect(rowsOf('pyarrow-duplicate-names.parquet')).rejects.toThrow(/pyarrow-duplicate-names\.parquet, column 'f0': two columns have the same name \(expected every column named once, got columns 1 and 2\)/);
   });
 
   it('quoted text with commas and quotes in a CSV: read around, the text labels as class names', async () => {
