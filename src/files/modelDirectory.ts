@@ -5,7 +5,7 @@ import { ModelFormatError } from '../errors.js';
 import { writeFileAtomic } from './atomicFiles.js';
 
 /** The names rxgrad writes in a model directory: its index, its weights, the run's history, and their temporaries. */
-const MODEL_FILE = /^(model\.json|history\.json|report\.html|weights(-[0-9a-f]{8,})?\.bin)(\.tmp-[0-9]+-[0-9a-f]+)?$/;
+const MODEL_FILE = /^(model\.json|history\.json|report\.html|save\.lock|weights(-[0-9a-f]{8,})?\.bin)(\.tmp-[0-9]+-[0-9a-f]+)?$/;
 const TEMPORARY = /\.tmp-[0-9]+-[0-9a-f]+$/;
 
 /**
@@ -21,9 +21,21 @@ export async function modelDirectoryProblem(dir: string): Promise<string | undef
   if (!stat.isDirectory()) return 'exists and is not a directory; a model is saved as a directory';
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const foreign = entries.filter((e) => !(e.isFile() && MODEL_FILE.test(e.name))).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
+  // A history.json is rxgrad's only when it says so: a user's file of that name is not replaced.
+  if (entries.some((e) => e.isFile() && e.name === 'history.json') && !(await isRunHistory(path.join(dir, 'history.json')))) foreign.push('history.json (not an rxgrad run history)');
   if (foreign.length === 0) return undefined;
   const shown = foreign.sort().slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} in all)` : '');
   return `holds files that are not part of an rxgrad model (${shown}); refusing to replace it: save to a new or empty directory`;
+}
+
+/** Whether a file is a run history rxgrad wrote (its `format` says so). */
+async function isRunHistory(file: string): Promise<boolean> {
+  try {
+    const document = JSON.parse(await fs.readFile(file, 'utf8')) as { format?: unknown };
+    return typeof document?.format === 'string' && document.format.startsWith('rxgrad');
+  } catch {
+    return false;
+  }
 }
 
 /**

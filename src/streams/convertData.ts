@@ -1,5 +1,5 @@
 import { fileHead, outputProblem } from '../files/outputGuard.js';
-import type { Observable } from 'rxjs';
+import { lastValueFrom, type Observable, reduce } from 'rxjs';
 import { arrowRecordBatch, type ColumnData, openArrowSink } from './arrowColumns.js';
 import { openCsvSink } from './csvSink.js';
 import type { ExampleBlock } from './examples.js';
@@ -114,24 +114,15 @@ export async function convertData(input: string, output: string, given: ConvertO
   return { rows };
 }
 
-/** Writes every block through `write`, then closes the sink; on any error aborts it (nothing is left). Resolves to the rows written. */
+/** Writes every block through `write`, then closes the sink; on any error (a full disk mid-write included) aborts it (nothing is left). Resolves to the rows written. */
 async function writeThrough(sink: { close(): Promise<void>; abort(): Promise<void> }, blocks$: Observable<ExampleBlock>, write: (block: ExampleBlock) => void): Promise<number> {
-  let rows = 0;
   try {
-    await new Promise<void>((resolve, reject) =>
-      blocks$.subscribe({
-        next: (block) => {
-          write(block);
-          rows += block.rows;
-        },
-        error: reject,
-        complete: resolve,
-      }),
-    );
+    // A write that throws ends the stream as its error: the read stops, and nothing is thrown where no one catches it.
+    const rows = await lastValueFrom(blocks$.pipe(reduce((n, block) => (write(block), n + block.rows), 0)), { defaultValue: 0 });
     await sink.close();
+    return rows;
   } catch (error) {
     await sink.abort();
     throw error;
   }
-  return rows;
 }

@@ -1,9 +1,7 @@
-import { createWriteStream, promises as fs } from 'node:fs';
-import { Writable } from 'node:stream';
 import { type RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { Table as ParquetTable, transformParquetStream, WriterPropertiesBuilder } from 'parquet-wasm';
 import type { Observable } from 'rxjs';
-import { temporarySibling } from '../files/atomicFiles.js';
+import { openTemporaryFile } from '../files/atomicFiles.js';
 import type { ExampleBlock } from './examples.js';
 
 /** Rows per row group of a written Parquet file: a row group is what a reader holds at once. */
@@ -19,16 +17,20 @@ const ROW_GROUP_ROWS = 65_536;
  * const rows = await writeParquetFile('out.parquet', readCsv('in.csv'), (block) => arrowRecordBatch(columnsOf(block), 0, block.rows));
  */
 export async function writeParquetFile(path: string, blocks$: Observable<ExampleBlock>, toBatch: (block: ExampleBlock) => RecordBatch, metadata?: ReadonlyMap<string, string>): Promise<number> {
-  const temporary = temporarySibling(path);
   let rows = 0;
   let subscription: { unsubscribe(): void } | undefined;
   const batches = new ReadableStream({
     start(controller) {
       subscription = blocks$.subscribe({
         next: (block) => {
-          const ipc = tableToIPC(new Table([toBatch(block)]), 'stream');
-          for (const batch of ParquetTable.fromIPCStream(ipc).recordBatches()) controller.enqueue(batch);
-          rows += block.rows;
+          try {
+            const ipc = tableToIPC(new Table([toBatch(block)]), 'stream');
+            for (const batch of ParquetTable.fromIPCStream(ipc).recordBatches()) controller.enqueue(batch);
+            rows += block.rows;
+          } catch (error) {
+            controller.error(error);
+            subscription?.unsubscribe();
+          }
         },
         error: (error: unknown) => controller.error(error),
         complete: () => controller.close(),
@@ -36,17 +38,18 @@ export async function writeParquetFile(path: string, blocks$: Observable<Example
     },
     cancel: () => subscription?.unsubscribe(),
   });
+  const file = await openTemporaryFile(path);
   try {
     // Key-value metadata of the file (class names travel here: readers of Parquet see it).
     let builder = new WriterPropertiesBuilder().setMaxRowGroupSize(ROW_GROUP_ROWS);
     if (metadata && metadata.size > 0) builder = builder.setKeyValueMetadata(new Map(metadata));
     const properties = builder.build();
     const bytes = await transformParquetStream(batches, properties);
-    await bytes.pipeTo(Writable.toWeb(createWriteStream(temporary)));
-    await fs.rename(temporary, path);
+    for await (const chunk of bytes as unknown as AsyncIterable<Uint8Array>) file.write(chunk);
+    await file.commit();
   } catch (error) {
     subscription?.unsubscribe();
-    await fs.rm(temporary, { force: true });
+    await file.discard();
     throw error;
   }
   return rows;

@@ -1,8 +1,9 @@
+import { lockDirectory } from '../files/directoryLock.js';
 import { checkTrainable } from './trainableData.js';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { concat, defer, lastValueFrom, mergeMap, Observable, of, type Subscription } from 'rxjs';
+import { concat, defer, finalize, lastValueFrom, mergeMap, Observable, of, type Subscription } from 'rxjs';
 import { autoThreads } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import { DataError, UsageError } from '../errors.js';
@@ -128,7 +129,9 @@ export function trainFromFiles(options: TrainFromFilesOptions): Observable<Train
     let closed = false;
     prepare(options, (message) => subscriber.next({ type: 'notice', message })).then(
       (events) => {
-        if (!closed) run = events.subscribe(subscriber);
+        // Unsubscribed while preparing: subscribing and leaving at once releases what the run holds (its lock).
+        if (closed) events.subscribe().unsubscribe();
+        else run = events.subscribe(subscriber);
       },
       (error: unknown) => subscriber.error(error),
     );
@@ -141,7 +144,7 @@ export function trainFromFiles(options: TrainFromFilesOptions): Observable<Train
 
 async function prepare(options: TrainFromFilesOptions, notice: (message: string) => void): Promise<Observable<TrainFromFilesEvent>> {
   const started = performance.now();
-  const { config, resume } = options;
+  const { resume } = options;
   const given = options.given ?? (() => false);
   const label = options.label ?? 'label';
   const normalize = options.normalize ?? true;
@@ -149,6 +152,16 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   const cores = availableParallelism();
   if (typeof options.threads === 'number' && options.threads > cores) notice(`warning: --threads ${options.threads} is more than this machine's ${cores} cores; the extra threads only wait their turn`);
   await checkOptions(options, save);
+  const events = await prepareRun(options, notice, { started, given, label, normalize, save });
+  // One process saves to a directory at a time (two runs would delete each other's weights): the
+  // lock is taken once the data has passed its checks, before anything is written.
+  const lock = save ? await lockDirectory(save, { name: 'save.lock', what: 'the model directory', rule: 'one process saves to a directory at a time', refuse: (message) => new UsageError(`--save ${message}`) }) : undefined;
+  return events.pipe(finalize(() => lock?.release()));
+}
+
+async function prepareRun(options: TrainFromFilesOptions, notice: (message: string) => void, settled: { started: number; given: (setting: string) => boolean; label: string; normalize: boolean; save: string | undefined }): Promise<Observable<TrainFromFilesEvent>> {
+  const { config, resume } = options;
+  const { started, given, label, normalize, save } = settled;
   const dialect = csvDialectOf(options);
   const saved = resume ? await savedColumns(resume) : undefined;
   let classNames = saved?.classNames;
