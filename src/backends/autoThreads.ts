@@ -32,3 +32,17 @@ export function autoThreads(shape: StepShape, cores: number = availableParalleli
   for (let i = 1; i < sizes.length; i++) largest = Math.max(largest, 2 * shape.batchSize * sizes[i - 1]! * sizes[i]!);
   return largest >= AUTO_THREADS_MIN_FLOPS ? Math.max(1, cores) : 1;
 }
+
+/**
+ * The kernel threads to start for a requested count: at most the machine's cores. More would
+ * only wait their turn, and each holds a copy of the kernels' workspaces (`--threads 999`
+ * reached 7.5 GB). `notice` hears when the count was cut.
+ *
+ * @example
+ * threadsWithin(64, 2, console.warn); // 2, after "--threads 64: this machine has 2 cores; using 2"
+ */
+export function threadsWithin(requested: number, cores: number = availableParallelism(), notice: (message: string) => void = () => undefined): number {
+  if (requested <= cores) return requested;
+  notice(`note: --threads ${requested}: this machine has ${cores} cores; using ${cores} (more threads would only wait their turn)`);
+  return cores;
+}

@@ -39,6 +39,7 @@ function showEvent(progress: TrainingProgressView, epochs: number) {
     } else if (event.type === 'control') progress.epoch(`${controlText(event.control)} (after step ${event.afterStep})`);
     else if (event.type === 'refused') progress.epoch(`${event.control.type} refused: ${event.reason}`);
     else if (event.type === 'rolled-back') progress.epoch(`rolled back to the checkpoint of epoch ${event.epoch}${event.setAside ? `; the later epochs are kept in ${event.setAside}` : ''}`);
+    else if (event.type === 'diverged') progress.epoch(event.message);
   };
 }
 

@@ -11,6 +11,7 @@ import {
   hiddenSizes,
   nonNegativeInteger,
   nonNegativeNumber,
+  integerFrom,
   numberIn,
   positiveInteger,
   threadCount,
@@ -175,7 +176,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     'the study',
   )
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
-    .option('--trials <n>', 'trials in all', wrap(positiveInteger('--trials')), 20)
+    .option('--trials <n>', 'trials in all (at most 100,000)', wrap(integerFrom('--trials', 1, 100_000)), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
     .addOption(new Option('--sampler <name>', 'how points are chosen: at random, on a grid, quasi-random, or by TPE (random for 10 trials, then where good trials were)').choices(['random', 'grid', 'quasi', 'tpe']).default('random'))
     .addOption(new Option('--objective <metric>', 'what trials are scored by').choices(['val-accuracy', 'val-loss']).default('val-accuracy'))

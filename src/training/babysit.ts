@@ -5,7 +5,7 @@ import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } fr
 import { readRunHistory, type RunHistory, RunHistoryWriter } from './runHistory.js';
 import { UsageError } from '../errors.js';
 import { checkResume, type RunSettings } from './resumeRule.js';
-import { autoThreads } from '../backends/autoThreads.js';
+import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import type { Backend } from '../model/backend.js';
 import { typescriptBackend } from '../model/typescriptBackend.js';
@@ -86,7 +86,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     let backend: Backend | undefined;
     const backendFor = (inputSize: number, classes: number): Backend => {
       const threads = options.threads ?? 1;
-      backend ??= createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize, hidden: config.hidden, classes, batchSize: config.batchSize }) : threads });
+      backend ??= createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize, hidden: config.hidden, classes, batchSize: config.batchSize }) : threadsWithin(threads) });
       return backend;
     };
     const restore = async (epoch: number): Promise<BabysitState> => {

@@ -1,4 +1,5 @@
-import { asapScheduler, concat, defer, EMPTY, endWith, filter, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
+import { asapScheduler, catchError, concat, defer, EMPTY, endWith, filter, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
+import { DivergedError } from '../errors.js';
 import type { DataColumns } from '../files/serialization.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
@@ -45,6 +46,12 @@ export type BabysitEvent =
   | { readonly type: 'refused'; readonly control: BabysitControl; readonly reason: string }
   /** A rollback: training goes on from `epoch`; the later checkpoints were moved to `setAside`. */
   | { readonly type: 'rolled-back'; readonly epoch: number; readonly setAside?: string }
+  /**
+   * The loss diverged in a run that takes controls: instead of ending, it rolls back to the last
+   * checkpoint (`rollbackTo`, a `rolled-back` event follows) and pauses, with the learning rate
+   * back on its schedule; `message` says so.
+   */
+  | { readonly type: 'diverged'; readonly loss: number; readonly epoch: number; readonly step: number; readonly rollbackTo: number; readonly message: string }
   | { readonly type: 'end'; readonly epochs: number; readonly stopped: boolean };
 
 /** The state a babysat run trains: what a checkpoint holds. */
@@ -198,6 +205,17 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
               if (event.type === 'batch') return event;
               completed = event.epoch;
               return { type: 'epoch', epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, validation: event.validation, learningRate: event.learningRate, seconds: event.seconds, checkpoint: saved };
+            }),
+            // A run someone is watching (it takes controls) does not end when a learning rate sent
+            // to it diverges: it goes back to its last checkpoint and waits, paused, to be resumed.
+            catchError((error: unknown) => {
+              if (!(error instanceof DivergedError) || !options.controls || !store.has(completed)) return throwError(() => error);
+              const changed = override !== undefined;
+              override = undefined;
+              rollbackTo = completed;
+              paused = true;
+              const message = `${error.message.replace(/; lower the learning rate$/, '')}: rolled back to epoch ${completed} and paused${changed ? ", the learning rate back on its schedule" : ''}; set a lower learning rate, then resume`;
+              return of<BabysitEvent>({ type: 'diverged', loss: error.loss, epoch: error.epoch, step: error.step, rollbackTo: completed, message });
             }),
           );
     const next = (): Observable<BabysitEvent> => {

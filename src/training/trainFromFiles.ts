@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { concat, defer, finalize, lastValueFrom, mergeMap, Observable, of, type Subscription } from 'rxjs';
-import { autoThreads } from '../backends/autoThreads.js';
+import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import { DataError, UsageError } from '../errors.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
@@ -149,8 +149,6 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   const label = options.label ?? 'label';
   const normalize = options.normalize ?? true;
   const save = options.save ?? resume;
-  const cores = availableParallelism();
-  if (typeof options.threads === 'number' && options.threads > cores) notice(`warning: --threads ${options.threads} is more than this machine's ${cores} cores; the extra threads only wait their turn`);
   await checkOptions(options, save);
   const events = await prepareRun(options, notice, { started, given, label, normalize, save });
   // One process saves to a directory at a time (two runs would delete each other's weights): the
@@ -194,7 +192,7 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
 
   const classes = Math.max(2, classNames?.length ?? summary.classes);
   const threads = options.threads ?? 'auto';
-  const backend = createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize }) : threads });
+  const backend = createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize }) : threadsWithin(threads, availableParallelism(), notice) });
   const columns: DataColumns = { label, features: layout.features, ...(classNames ? { classNames } : {}) };
   const run = resume ? await resumed(options, resume, backend, layout, given, { label, normalize }) : fresh(config, backend, layout.cols, classes, normalize ? summary.standardizer : undefined, columns);
   const runColumns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };

@@ -168,10 +168,16 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   );
 }
 
+/**
+ * The most trials a study may plan: each is a file in `trials/`, and a plan is made before the
+ * first trial runs (a billion ran V8 out of memory before anything was said).
+ */
+export const MAX_TRIALS = 100_000;
+
 /** Refuses options a study cannot run with; the objective the study is scored by. */
 function checkStudyOptions(options: StudyOptions): ScoredObjective {
   const { trials, rounds = 1, parallel = 1 } = options;
-  if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`runStudy: trials must be a positive integer, got ${trials}`);
+  if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS) throw new RangeError(`runStudy: trials must be an integer from 1 to ${MAX_TRIALS.toLocaleString('en')}, got ${trials}`);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials) throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`runStudy: parallel must be a positive integer, got ${parallel}`);
   checkSpace(options.space);

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, lastJson } from '../helpers/cli.js';
@@ -113,10 +114,18 @@ describe('the command line has no traps', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('--threads beyond the cores warns', async () => {
-    const result = await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--threads', '64');
+  it('--threads beyond the cores is cut to the cores, with a note', async () => {
+    const result = await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--threads', '999', '--json');
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/rxgrad: warning: --threads 64 is more than this machine's \d+ cores/);
+    const cores = availableParallelism();
+    expect(result.stderr).toMatch(new RegExp(`rxgrad: note: --threads 999: this machine has ${cores} cores; using ${cores}`));
+    expect(lastJson(result.stdout).threads).toBe(cores);
+  });
+
+  it('a study larger than one can plan is refused before anything is read or written', async () => {
+    const study = path.join(tempDir(), 'study');
+    expect(await run('tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1000000000')).toMatchObject({ code: 2, stderr: "rxgrad: --trials must be a whole number from 1 to 100,000, got '1000000000'\n" });
+    expect(existsSync(study)).toBe(false);
   });
 
   it('a reader that closes the pipe early ends the command quietly', async () => {

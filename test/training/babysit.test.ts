@@ -117,6 +117,41 @@ describe('babysit', () => {
     expect(history.controls.map((c) => [c.branch, c.epoch, c.control.type])).toEqual([[0, 3, 'rollback']]);
   });
 
+  it('a learning rate sent to it that diverges rolls back to the last checkpoint and pauses, instead of ending the run', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const controls = new Subject<BabysitControl>();
+    const seen: BabysitEvent[] = [];
+    let sent = false;
+    const run = lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config: { ...config, batchNorm: false, optimizer: 'sgd' }, dir, controls }).pipe(
+        tap((e) => {
+          seen.push(e);
+          if (!sent && e.type === 'batch' && e.epoch === 2 && e.batch === 2) {
+            sent = true;
+            controls.next({ type: 'learningRate', value: 1e30 });
+          }
+        }),
+        toArray(),
+      ),
+    );
+    const deadline = Date.now() + 20_000;
+    while (!seen.some((e) => e.type === 'rolled-back') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const diverged = only(seen, 'diverged');
+    expect(diverged).toHaveLength(1);
+    expect(diverged[0]).toMatchObject({ epoch: 2, rollbackTo: 1 });
+    expect(diverged[0]!.message).toMatch(/^training diverged: .* at epoch 2, step \d+: rolled back to epoch 1 and paused, the learning rate back on its schedule; set a lower learning rate, then resume$/);
+    expect(only(seen, 'rolled-back').map((e) => e.epoch)).toEqual([1]);
+    // Paused: no step after the rollback until it is resumed.
+    const after = seen.slice(seen.findIndex((e) => e.type === 'rolled-back'));
+    expect(only(after, 'batch')).toEqual([]);
+    controls.next({ type: 'resume' });
+    const events = await run;
+    expect(only(events, 'epoch').map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(only(events, 'epoch').every((e) => Number.isFinite(e.trainLoss) && e.learningRate === config.learningRate)).toBe(true);
+    expect(events.at(-1)).toEqual({ type: 'end', epochs: 3, stopped: false });
+  });
+
   it('resumes from its newest checkpoint exactly where an uninterrupted run would be', async () => {
     const straight = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir: path.join(tempDir(), 'a') }).pipe(filter((e) => e.type === 'epoch'), toArray()));
     const dir = path.join(tempDir(), 'b');
