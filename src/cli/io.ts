@@ -1,3 +1,4 @@
+import { parseDecimal } from '../model/decimal.js';
 import type { Readable, Writable } from 'node:stream';
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerName } from '../model/optimizers/optimizer.js';
@@ -99,7 +100,7 @@ export function writeDashboardAddress(stream: Writable, url: string, host: strin
 /** A parser of a number flag: `valid` or a UsageError saying the flag must be `expected`. */
 function numberFlag(flag: string, valid: (value: number) => boolean, expected: string) {
   return (text: string): number => {
-    const value = Number(text);
+    const value = parseDecimal(text);
     if (!valid(value)) throw new UsageError(`${flag} must be ${expected}, got '${text}'`);
     return value;
   };

@@ -19,6 +19,7 @@ import {
   UsageError,
   writeLine,
 } from './io.js';
+import { parseDecimal } from '../model/decimal.js';
 import { parseSchedule } from '../model/schedule.js';
 import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
 import type { TrainCommandOptions } from './train.js';
@@ -36,7 +37,7 @@ function packageVersion(): string {
 
 /** A --dashboard port: 0 to 65535 (0: any free port). */
 function portNumber(text: string): number {
-  const port = Number(text);
+  const port = parseDecimal(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--dashboard takes a port number from 0 to 65535, got '${text}'`);
   return port;
 }

@@ -1,3 +1,4 @@
+import { parseDecimal } from './decimal.js';
 /**
  * How the learning rate changes from epoch to epoch, as a function of t, the epochs completed
  * before the step (0 throughout the first epoch, 1 throughout the second):
@@ -57,13 +58,13 @@ export function learningRateFor(initial: number, rate: LearningRate, epochsCompl
  */
 export function parseSchedule(text: string): Schedule {
   const parts = text.split(':');
-  const numbers = parts.slice(1).map(Number);
+  const numbers = parts.slice(1).map(parseDecimal);
   const bad = (expected: string): never => {
     throw new RangeError(`learning-rate decay '${text}': expected ${expected}`);
   };
   const kind = parts[0];
   if (kind === 'none' || kind === 'constant') return { type: 'constant' };
-  if (parts.length === 1 && Number.isFinite(Number(kind))) return checked({ type: 'inverse', decay: Number(kind) });
+  if (parts.length === 1 && Number.isFinite(parseDecimal(kind!))) return checked({ type: 'inverse', decay: parseDecimal(kind!) });
   if (kind === 'inverse' && numbers.length === 1) return checked({ type: 'inverse', decay: numbers[0]! });
   if (kind === 'exponential' && numbers.length === 1) return checked({ type: 'exponential', rate: numbers[0]! });
   if (kind === 'step' && numbers.length === 2) return checked({ type: 'step', every: numbers[0]!, gamma: numbers[1]! });

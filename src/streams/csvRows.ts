@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { DataError } from '../errors.js';
+import { parseDecimal } from '../model/decimal.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -10,6 +11,7 @@ const MINUS = 0x2d;
 const PLUS = 0x2b;
 const ZERO = 0x30;
 const NINE = 0x39;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
@@ -27,8 +29,8 @@ export interface CsvRow {
   /** Whether field `j` is empty (after trimming). */
   empty(j: number): boolean;
   /**
-   * Field `j` as `Number()` reads its text (after replacing a decimal comma when `decimal` is ','):
-   * NaN when it is not a number or is empty. Plain decimals of up to 15 digits are parsed from the bytes, to
+   * Field `j` as a decimal number (after replacing a decimal comma when `decimal` is ','), as
+   * `Number()` reads decimals: NaN when it is not a decimal number (`0x10`, `Infinity`) or is empty. Plain decimals of up to 15 digits are parsed from the bytes, to
    * the same double (a 15-digit integer and a power of ten are exact, and their quotient is
    * correctly rounded, as Number's reading is).
    */
@@ -253,7 +255,21 @@ class CsvTokenizer implements CsvRow {
   }
 
   text(j: number): string {
-    const text = this.buffer.toString('utf8', this.starts[j], this.ends[j]);
+    const start = this.starts[j]!;
+    const end = this.ends[j]!;
+    const buffer = this.buffer;
+    let ascii = true;
+    for (let p = start; p < end && ascii; p++) ascii = buffer[p]! < 0x80;
+    let text: string;
+    if (ascii) text = buffer.toString('latin1', start, end);
+    else {
+      try {
+        text = STRICT_UTF8.decode(buffer.subarray(start, end));
+      } catch {
+        // Decoding anyway would turn every such byte into U+FFFD: Latin-1 labels collapse into a few classes.
+        throw new DataError(`field ${j + 1} is not valid UTF-8 (it begins ${this.preview(start, end)}); save the file as UTF-8 (pandas: encoding='utf-8')`, { file: this.file, line: this.line });
+      }
+    }
     return this.escaped[j] ? text.replaceAll('""', '"') : text;
   }
 
@@ -292,7 +308,8 @@ class CsvTokenizer implements CsvRow {
     if (digits === 0 || digits > 15) {
       if (this.starts[j] === end) return Number.NaN;
       const text = this.text(j);
-      return Number(decimal === ',' ? text.replace(',', '.') : text);
+      // Decimal numbers only: Number() would also read 0x10, 0b11, 0o7 and Infinity.
+      return parseDecimal(decimal === ',' ? text.replace(',', '.') : text);
     }
     const value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction]! : mantissa;
     return negative ? -value : value;

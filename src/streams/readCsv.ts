@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
+import { labelKey } from '../model/decimal.js';
 import { type CsvRow, forEachCsvRow } from './csvRows.js';
 import type { ExampleBlock } from './examples.js';
 import type { ArrowLayout } from './columnLayout.js';
@@ -220,7 +221,8 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         }
       }
       if (labelIndex >= 0 && !options.unlabelled && classIndex) {
-        const value = classIndex.get(row.text(labelIndex));
+        const text = row.text(labelIndex);
+        const value = classIndex.get(text) ?? classIndex.get(labelKey(text));
         if (value === undefined) {
           const { problem, expected } = unknownClassProblem(options.classNames!);
           throw new DataError(problem, { ...at(row, layout.label!, labelIndex), expected });
@@ -283,7 +285,8 @@ export async function inspectCsvLabels(file: string, options: CsvOptions = {}): 
       return labelIndex >= 0;
     }
     if (row.empty(labelIndex)) throw new DataError('missing label', { file, line: row.line, column: options.label ?? 'label', expected: 'a class' });
-    seen.add(row.text(labelIndex));
+    // Equal numbers are one class, however written (1, 01, 1.0).
+    seen.add(labelKey(row.text(labelIndex)));
     if (seen.size > maxClasses) throw new DataError(`more than ${maxClasses} distinct labels`, { file, column: options.label ?? 'label', expected: `at most ${maxClasses} classes (raise maxClasses for more)` });
   });
   if (labelIndex < 0) return { numeric: true, names: [] };

@@ -1,4 +1,4 @@
-import type { Field, RecordBatch, Schema } from 'apache-arrow';
+import { type Data, DataType, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
 import { giveBackArray, takeArray } from '../model/spareArrays.js';
@@ -98,6 +98,7 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
         if (batch.numRows === 0) continue;
         let block: ExampleBlock;
         try {
+          checkBufferLengths(batch);
           block = toBlock(batch, layout, extractors, firstRow, options, reused, bytes);
         } catch (cause) {
           throw asDataError(cause, file, index);
@@ -188,6 +189,28 @@ function toBlock(
     });
   });
   return { features, labels, rows, cols, firstRow, ...(kept ? { kept } : {}) };
+}
+
+/**
+ * Refuses a batch whose buffers hold fewer values than its rows: a damaged (or hand-made)
+ * compressed buffer may declare 0 uncompressed bytes, and a column read from it would be zeros or
+ * nothing. The structure checks bound every buffer from above; this bounds the ones read from below.
+ */
+function checkBufferLengths(batch: RecordBatch): void {
+  const check = (data: Data, name: string): void => {
+    const end = data.offset + data.length;
+    const values = data.values as ArrayLike<unknown> | undefined;
+    if ((DataType.isInt(data.type) || DataType.isFloat(data.type) || DataType.isDictionary(data.type)) && values && values.length < end * (data.stride ?? 1)) {
+      throw new DataError(`column '${name}' holds ${values.length} values for ${end} rows (a damaged buffer)`);
+    }
+    if (DataType.isUtf8(data.type) && data.valueOffsets && data.valueOffsets.length < end + 1) throw new DataError(`column '${name}' holds ${data.valueOffsets.length} offsets for ${end} rows (a damaged buffer)`);
+    if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length * 8 < end) throw new DataError(`column '${name}' has a validity bitmap of ${data.nullBitmap.length} bytes for ${end} rows (a damaged buffer)`);
+    for (const child of data.children) check(child, name);
+  };
+  batch.schema.fields.forEach((field, i) => {
+    const data = batch.data.children[i];
+    if (data) check(data, field.name);
+  });
 }
 
 /** Any failure while reading or decoding a record batch, as a `DataError` naming the file and the batch. */

@@ -1,3 +1,4 @@
+import { parseDecimal } from '../model/decimal.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Observable, share } from 'rxjs';
@@ -41,7 +42,7 @@ export const CONTROL_HELP = `commands: ${BABYSIT_CONTROLS.map((c) => (c.argument
 
 function build(spec: ControlSpec, argument: unknown): BabysitControl | string {
   if (!spec.argument) return { type: spec.type } as BabysitControl;
-  const value = typeof argument === 'number' ? argument : typeof argument === 'string' && argument.trim() !== '' ? Number(argument) : NaN;
+  const value = typeof argument === 'number' ? argument : typeof argument === 'string' ? parseDecimal(argument) : NaN;
   if (!spec.argument.valid(value)) return `${spec.word} needs ${spec.argument.expected}, got '${argument === undefined ? '' : String(argument)}'`;
   return { type: spec.type, [spec.argument.field]: value } as BabysitControl;
 }

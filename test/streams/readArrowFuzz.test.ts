@@ -220,6 +220,34 @@ describe('readArrow on corrupted compressed files', () => {
     expect(result.error).toBeInstanceOf(DataError);
     expect((result.error as Error).message).toMatch(/record batch 0: buffer \d+ declares 1099511627776 uncompressed bytes, more than its column's type and 100 rows allow/);
   });
+
+  it('a compressed values buffer that declares 0 bytes is a DataError, not a column of zeros (as pyarrow refuses it)', async () => {
+    const original = new Uint8Array(readFileSync(path.join(WRITERS, 'pyarrow-stream-zstd.arrows')));
+    const { MessageReader } = await import('apache-arrow');
+    // Every non-empty buffer of the first record batch, one at a time, says it holds 0 bytes.
+    const reader = new MessageReader(original);
+    let at = 0;
+    const places: number[] = [];
+    for (let message = reader.readMessage(); message && places.length === 0; message = reader.readMessage()) {
+      const metadataEnd = at + 8 + new DataView(original.buffer).getInt32(at + 4, true);
+      if (message.isRecordBatch()) {
+        const header = message.header() as unknown as { buffers: { offset: number; length: number }[] };
+        for (const buffer of header.buffers) if (buffer.length > 0) places.push(metadataEnd + buffer.offset);
+      }
+      reader.readMessageBody(message.bodyLength);
+      at = metadataEnd + Number(message.bodyLength);
+    }
+    expect(places.length).toBeGreaterThan(2);
+    for (const place of places) {
+      const bytes = original.slice();
+      new DataView(bytes.buffer).setBigInt64(place, 0n, true);
+      const file = path.join(tempDir(), 'zero.arrows');
+      writeFileSync(file, bytes);
+      const result = await outcome(file);
+      expect(result.error, `the buffer at ${place}`).toBeInstanceOf(DataError);
+      expect((result.error as Error).message).toMatch(/zero\.arrows: record batch 0: column '\w+' holds 0 (values|offsets) for 100 rows \(a damaged buffer\)/);
+    }
+  });
 });
 
 describe('readArrow on a footer that points at the wrong message', () => {
