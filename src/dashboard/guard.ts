@@ -5,15 +5,13 @@ import type { IncomingMessage } from 'node:http';
 export interface GuardVerdict {
   readonly status: 200 | 403 | 415;
   readonly reason: string;
-  /** The token came in the address (`?token=`): the page trades it for the cookie. */
-  readonly fromQuery: boolean;
+  /** The request named this server but brought no token (a reload of the page): it may have the entry page, nothing else. */
+  readonly tokenless: boolean;
 }
 
-/** The checks every dashboard request passes, and the cookie that stands for the token. */
+/** The checks every dashboard request passes. */
 export interface DashboardGuard {
   check(request: IncomingMessage): GuardVerdict;
-  /** The `Set-Cookie` value that keeps the token for this port: HttpOnly, SameSite=Strict. */
-  readonly cookie: string;
 }
 
 const sameSecret = (given: string, token: string) => {
@@ -22,40 +20,30 @@ const sameSecret = (given: string, token: string) => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
 /**
  * The dashboard's rules, as Jupyter's server has them: the Host must name this server (a page
  * on another name that resolves here, DNS rebinding, is refused); the token must come in the
- * address, the cookie, or an `X-Rxgrad-Token` header; a POST must be `application/json` (which no
- * cross-site form or `no-cors` fetch can send) and, when the browser says where it comes from, come
- * from this server's own origin. Cookies are per host, not per port, so the cookie's name has the
- * port in it: two dashboards on one machine keep their own.
+ * address or an `X-Rxgrad-Token` header, never a cookie (a browser sends a host's cookies to every
+ * port of it, so any other local server would receive the token); a POST must be
+ * `application/json` (which no cross-site form or `no-cors` fetch can send) and, when the browser
+ * says where it comes from, come from this server's own origin.
  *
  * @example
  * const guard = dashboardGuard({ token, port: 8080, hostNames: ['127.0.0.1', 'localhost', '[::1]'] });
  * const { status, reason } = guard.check(request);
  */
 export function dashboardGuard({ token, port, hostNames }: { readonly token: string; readonly port: number; readonly hostNames: readonly string[] }): DashboardGuard {
-  const cookieName = `rxgrad-dashboard-${port}`;
   const hosts = new Set(hostNames.flatMap((name) => [`${name}:${port}`, ...(port === 80 ? [name] : [])]));
-  const refuse = (status: 403 | 415, reason: string): GuardVerdict => ({ status, reason, fromQuery: false });
+  const refuse = (status: 403 | 415, reason: string, tokenless = false): GuardVerdict => ({ status, reason, tokenless });
   return {
-    cookie: `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
     check(request) {
       const host = (request.headers.host ?? '').toLowerCase();
       if (!hosts.has(host)) return refuse(403, `this dashboard answers only to ${[...hosts][0]} (and the machine's other names for itself); the request named '${host}'`);
       const url = new URL(request.url ?? '/', 'http://localhost');
       const fromQuery = url.searchParams.get('token');
       const header = request.headers['x-rxgrad-token'];
-      const given = fromQuery ?? (typeof header === 'string' ? header : undefined) ?? cookieValue(request.headers.cookie, cookieName);
-      if (given === undefined) return refuse(403, 'this dashboard needs its token: open the address rxgrad printed (…/?token=…)');
+      const given = fromQuery ?? (typeof header === 'string' ? header : undefined);
+      if (given === undefined) return refuse(403, 'this dashboard needs its token: open the address rxgrad printed (…/?token=…)', true);
       if (!sameSecret(given, token)) return refuse(403, 'wrong token: open the address rxgrad printed (…/?token=…)');
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         const origin = request.headers.origin;
@@ -63,7 +51,7 @@ export function dashboardGuard({ token, port, hostNames }: { readonly token: str
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (type !== 'application/json') return refuse(415, `a control is sent as Content-Type: application/json, not '${type}'`);
       }
-      return { status: 200, reason: '', fromQuery: fromQuery !== null };
+      return { status: 200, reason: '', tokenless: false };
     },
   };
 }

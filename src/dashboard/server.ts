@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { UsageError } from '../errors.js';
-import { reportPage } from '../report/page.js';
+import { dashboardEntryPage, reportPage } from '../report/page.js';
 import { type DashboardGuard, dashboardGuard } from './guard.js';
 
 /** What a dashboard shows and, for a babysat run, what it can steer. */
@@ -69,8 +69,9 @@ const SECURITY_HEADERS = {
  * run's page has buttons that POST controls to `/control`. A reload shows the whole history so far.
  *
  * Only whoever holds the token can see or steer it, as with Jupyter: the address printed at start
- * carries it (`/?token=…`); the first visit trades it for an HttpOnly, SameSite=Strict cookie and
- * redirects to `/`. Every request needs the token or the cookie, a Host header that names this
+ * carries it (`/?token=…`); the page keeps it in its tab (sessionStorage, which is per port, unlike
+ * a cookie), takes it out of the address bar, and sends it as a header (and in the event stream's
+ * address). A reload gets an entry page that finds it there. Every request needs the token, a Host header that names this
  * server (against DNS rebinding), and a control also `Content-Type: application/json` and, when
  * the browser sends one, this server's Origin (against cross-site requests). Pages run only their
  * own script (a Content-Security-Policy nonce). Errors in serving a page stay in that response:
@@ -96,12 +97,15 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const verdict = guard!.check(request);
-    if (verdict.status !== 200) return reply(response, verdict.status, verdict.reason);
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (verdict.fromQuery && request.method === 'GET' && url.pathname === '/') {
-      // The token leaves the address bar (and the history) for the cookie.
-      return reply(response, 303, 'see /', { location: '/', 'set-cookie': guard!.cookie });
+    if (verdict.tokenless && request.method === 'GET' && url.pathname === '/') {
+      // A reload, once the page took the token out of the address: the entry page finds it in this tab.
+      const nonce = randomBytes(16).toString('base64');
+      response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': pagePolicy(nonce) });
+      response.end(dashboardEntryPage(nonce));
+      return;
     }
+    if (verdict.status !== 200) return reply(response, verdict.status, verdict.reason);
     if (request.method === 'GET' && url.pathname === '/') {
       const nonce = randomBytes(16).toString('base64');
       const page = reportPage(source.title, await source.body(), { controls: source.control !== undefined, nonce });

@@ -21,6 +21,24 @@ th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e1e6ec; }
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /**
+ * The page a dashboard serves to a request without its token (a reload, once the page has taken
+ * the token out of the address): it finds the token this tab kept and comes back with it, or
+ * says where to get it. It shows nothing of the run.
+ *
+ * @example
+ * const html = dashboardEntryPage(nonce);
+ */
+export function dashboardEntryPage(nonce: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="rxgrad"><title>rxgrad dashboard</title><style>${STYLE}</style></head>
+<body><p id="status">this dashboard needs its token: open the address rxgrad printed (…/?token=…)</p><script nonce="${nonce}">
+const token = sessionStorage.getItem('rxgrad-token');
+if (token) location.replace('/?token=' + encodeURIComponent(token));
+</script></body></html>
+`;
+}
+
+/**
  * A whole, self-contained HTML page: inline style, inline SVG, no request to anywhere, and a
  * Content-Security-Policy that lets no script run. `live` adds what the dashboard needs (a status
  * line, and a script, carrying the response's CSP `nonce`, that reloads the body on each server
@@ -41,15 +59,23 @@ export function reportPage(title: string, body: string, live?: { readonly contro
     ? `<script nonce="${live.nonce}">
 const body = document.getElementById('report');
 const status = document.getElementById('status');
-async function refresh() { const r = await fetch('/body'); body.innerHTML = await r.text(); }
-const events = new EventSource('/events');
+// The token came in the address; it stays in this tab's sessionStorage (its origin's, port
+// included) and goes out as a header, never in a cookie, which the browser would send to every
+// port of this host. The address bar is left without it.
+const given = new URLSearchParams(location.search).get('token');
+if (given) { sessionStorage.setItem('rxgrad-token', given); history.replaceState(null, '', '/'); }
+const token = given ?? sessionStorage.getItem('rxgrad-token') ?? '';
+const headers = { 'x-rxgrad-token': token };
+async function refresh() { const r = await fetch('/body', { headers }); body.innerHTML = await r.text(); }
+const events = new EventSource('/events?token=' + encodeURIComponent(token));
 events.addEventListener('update', (e) => { status.textContent = e.data; refresh(); });
 events.addEventListener('end', (e) => { status.textContent = e.data; refresh(); events.close(); });
 for (const button of document.querySelectorAll('[data-control]')) button.addEventListener('click', async () => {
   const type = button.dataset.control;
   const control = { type };
-  if (button.dataset.field) control[button.dataset.field] = Number(document.getElementById('argument-' + type).value);
-  const r = await fetch('/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(control) });
+  // As typed: the server reads the number (decimals only).
+  if (button.dataset.field) control[button.dataset.field] = document.getElementById('argument-' + type).value;
+  const r = await fetch('/control', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(control) });
   status.textContent = await r.text();
 });
 </script>`

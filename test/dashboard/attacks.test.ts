@@ -78,7 +78,7 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     const dir = path.join(tempDir(), 'run');
     const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '2000', '--hidden', '16', '--lr', '0.001', '--dashboard', '--json']);
     started.runs.push(run);
-    // The user's own tab: the printed address, then the cookie (so the attacks below have it to ride on).
+    // The user's own tab, open on the printed address (the attacks below run in the same browser).
     const own = await browser().newPage();
     await own.goto(run.url);
     await until('an epoch on the page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')));
@@ -152,5 +152,36 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     run.child.stdin!.write('stop\n');
     expect(await run.exited).toBe(0);
     expect(dialogs).toEqual([]);
+  }, 120_000);
+});
+
+describe('the dashboard token and other local servers', () => {
+  it('never reaches a server on another port of this machine that the same browser visits', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '2000', '--hidden', '16', '--dashboard', '--json']);
+    started.runs.push(run);
+    const token = new URL(run.url).searchParams.get('token')!;
+    const own = await browser().newPage();
+    await own.goto(run.url);
+    await until('an epoch on the page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')));
+    // Another local server (a notebook, a dev server): it records every request the browser sends it.
+    const seen: string[] = [];
+    const other = createServer((request, response) => {
+      seen.push(JSON.stringify(request.headers));
+      response.end('<!doctype html><title>other</title>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const page = await browser().newPage();
+    await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+    expect(seen.length).toBeGreaterThan(0);
+    for (const headers of seen) expect(headers).not.toContain(token);
+    // And the dashboard's own page still works after a reload, from the token its tab kept.
+    await own.bringToFront();
+    await own.reload();
+    await until('the reloaded page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '').catch(() => '')));
+    expect(own.url()).toBe(`${run.origin}/`);
+    run.child.stdin!.write('stop\n');
+    expect(await run.exited).toBe(0);
   }, 120_000);
 });

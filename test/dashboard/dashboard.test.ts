@@ -18,8 +18,9 @@ describe('the babysit dashboard in a real browser', () => {
     try {
       const page = await browser().newPage();
       await page.goto(run.url);
-      // The token went into a cookie, and out of the address bar.
-      expect(page.url()).toBe(`${run.origin}/`);
+      // The token left the address bar, and went into no cookie.
+      await until('the address without its token', () => page.url() === `${run.origin}/`);
+      expect(await page.cookies()).toEqual([]);
       const summary = () => page.$eval('#report .summary', (e) => e.textContent ?? '');
       // An epoch arrives and the page redraws itself with it.
       await until('an epoch on the page', async () => /epochs? recorded/.test(await summary()));
@@ -101,7 +102,10 @@ describe('startDashboard', () => {
     await other.close();
     // No token, a wrong one, a foreign Host (DNS rebinding), even with the right token.
     for (const path of ['/', '/body', '/events']) {
-      expect((await rawRequest(`${origin}${path}`)).status, path).toBe(403);
+      // Without a token the page's address serves only the entry page (200, nothing of the run).
+      const tokenless = await rawRequest(`${origin}${path}`);
+      expect(tokenless.status, path).toBe(path === '/' ? 200 : 403);
+      expect(tokenless.body, path).not.toContain('the run');
       expect((await rawRequest(`${origin}${path}?token=${token.replace(/.$/, token.endsWith('A') ? 'B' : 'A')}`)).status, path).toBe(403);
       expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: `evil.example:${new URL(origin).port}` } })).status, path).toBe(403);
       expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: 'evil.example' } })).body, path).not.toContain('the run');
@@ -119,16 +123,18 @@ describe('startDashboard', () => {
     const sent = await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin }, body: lr });
     expect([sent.status, sent.body]).toEqual([200, 'sent']);
     expect(controls).toEqual([{ type: 'learningRate', value: 5 }]);
-    // The first visit trades the token in the address for a cookie of this port, and leaves the address.
-    const visit = await rawRequest(dashboard.url);
-    expect(visit.status).toBe(303);
-    expect(visit.headers.location).toBe('/');
-    const cookie = visit.headers['set-cookie']![0]!;
-    expect(cookie).toMatch(new RegExp(`^rxgrad-dashboard-${new URL(origin).port}=${token}; HttpOnly; SameSite=Strict; Path=/$`));
-    const page = await rawRequest(`${origin}/`, { headers: { cookie: cookie.split(';')[0]! } });
+    // The printed address serves the page, and sets no cookie: the page keeps the token itself.
+    const page = await rawRequest(dashboard.url);
     expect(page.status).toBe(200);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    expect(page.body).toContain('sessionStorage');
+    // Without the token, the address serves only the entry page, which shows nothing of the run.
+    const entry = await rawRequest(`${origin}/`);
+    expect(entry.status).toBe(200);
+    expect(entry.body).not.toContain('id="report"');
+    expect(entry.body).toContain('this dashboard needs its token');
     // Every response: no sniffing, no referrer (the token never leaks), the page's script by nonce only.
-    for (const response of [page, visit, await rawRequest(`${origin}/body`)]) {
+    for (const response of [page, entry, await rawRequest(`${origin}/body`)]) {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['referrer-policy']).toBe('no-referrer');
     }
@@ -137,8 +143,9 @@ describe('startDashboard', () => {
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline\'; script');
     expect(page.body.match(/<script/g)).toHaveLength(1);
-    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(`${origin}/?token=${token}`, { headers: { cookie: cookie.split(';')[0]! } })).headers['content-security-policy'] as string)).toBeNull();
-    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(`${origin}/`, { headers: { cookie: cookie.split(';')[0]! } })).headers['content-security-policy'] as string)![1]).not.toBe(nonce);
+    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(dashboard.url)).headers['content-security-policy'] as string)![1]).not.toBe(nonce);
+    // A cookie of the old kind is no credential.
+    expect((await rawRequest(`${origin}/body`, { headers: { cookie: `rxgrad-dashboard-${new URL(origin).port}=${token}` } })).status).toBe(403);
     await dashboard.close();
   });
 
