@@ -82,3 +82,9 @@ const table = [
 ];
 writeFileSync(path.join(root, 'bench/results/csvLimits.md'), `${table.join('\n')}\n`);
 log(table.join('\n'));
+// The time bound: time may grow with the bytes (and noise), never with their square. Quadratic
+// would be 16x for the field and 100x for the columns.
+if (summary.growth.field > 8 || summary.growth.wide > 25) {
+  log(`bench/csvLimits.mjs: time grows faster than the bytes (field ${summary.growth.field.toFixed(1)}x for 4x, columns ${summary.growth.wide.toFixed(1)}x for 10x)`);
+  process.exitCode = 1;
+}

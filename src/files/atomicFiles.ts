@@ -27,8 +27,13 @@ async function syncFolder(folder: string): Promise<void> {
   await handle.close();
 }
 
-/** Whether a process of this machine is running. */
-function running(pid: number): boolean {
+/**
+ * Whether a process of this machine is running (one we may not signal is running too).
+ *
+ * @example
+ * isProcessRunning(process.pid); // true
+ */
+export function isProcessRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -49,7 +54,7 @@ export async function removeStaleTemporaries(target: string): Promise<void> {
   const prefix = `${path.basename(target)}.tmp-`;
   for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
     const match = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length)) : null;
-    if (match && Number(match[1]) !== process.pid && !running(Number(match[1]))) await fs.rm(path.join(folder, name), { force: true });
+    if (match && Number(match[1]) !== process.pid && !isProcessRunning(Number(match[1]))) await fs.rm(path.join(folder, name), { force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 import { closeSync, promises as fs, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isProcessRunning } from './atomicFiles.js';
 
 /** Who holds a directory. */
 interface LockOwner {
@@ -25,16 +26,6 @@ export interface LockRules {
   readonly rule: string;
   /** Makes the refusal's error (a StudyError, a UsageError). */
   readonly refuse: (message: string) => Error;
-}
-
-/** Whether a process of this host is still running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readOwner(file: string): LockOwner | undefined {
@@ -114,7 +105,7 @@ export async function lockDirectory(dir: string, rules: LockRules): Promise<Dire
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(file);
-    const stale = owner ? owner.host === me.host && owner.pid !== me.pid && !alive(owner.pid) : Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 60_000;
+    const stale = owner ? owner.host === me.host && owner.pid !== me.pid && !isProcessRunning(owner.pid) : Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 60_000;
     if (!stale) {
       const who = owner ? `process ${owner.pid} on ${owner.host} (since ${owner.since})` : 'another process (its lock file is being written)';
       const elsewhere = owner && owner.host !== me.host ? `; if that process is gone, remove ${file}` : '';

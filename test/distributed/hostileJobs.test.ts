@@ -2,27 +2,19 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataDigest } from '../../src/distributed/dataDigest.js';
 import { TRIAL_QUEUE } from '../../src/distributed/keys.js';
 import type { TrialJobData } from '../../src/distributed/trialJobs.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import { childProcesses, startRedis, studyRecords, until } from '../helpers/redis.js';
+import { studyRecords, until, useRedis } from '../helpers/redis.js';
 
 // What crosses the Redis boundary is checked before it names a path: a hand-made job (anyone who
 // can write to the Redis the workers read) and a rogue worker's result (anyone who can take jobs).
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
-const { rxgrad, killAll } = childProcesses();
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-afterAll(async () => {
-  killAll();
-  await redis?.stop();
-});
+const { redis: server, rxgrad } = useRedis();
 
 /** A directory with a file in it, that nothing may delete. */
 function victim(parent = tempDir()): string {
@@ -58,9 +50,9 @@ async function handMadeJob(study: string, id: string): Promise<TrialJobData> {
 describe('a queued job that names paths outside the worker’s folder', () => {
   it('is refused and logged before anything is read, written or deleted, and the worker goes on to train a real study', async () => {
     const target = victim();
-    const worker = rxgrad(['worker', '--redis', redis.url]);
+    const worker = rxgrad(['worker', '--redis', server().url]);
     await until('the worker to start', () => /taking trials/.test(worker.out.stderr));
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(server().url, { maxRetriesPerRequest: null });
     const queue = new Queue(TRIAL_QUEUE, { connection });
     const up = '../'.repeat(12);
     const jobs = [
@@ -80,7 +72,7 @@ describe('a queued job that names paths outside the worker’s folder', () => {
     expect(worker.child.exitCode).toBeNull();
     // The same worker then trains a study's trials.
     const study = path.join(tempDir(), 'study');
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', redis.url, '--json']);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', server().url, '--json']);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     expect(studyRecords(study).map((r) => r.status)).toEqual(['completed', 'completed']);
     worker.child.kill('SIGINT');
@@ -96,14 +88,14 @@ describe('a rogue worker’s result', () => {
     const study = path.join(dir, 'study');
     const target = victim(dir);
     // The coordinator would write trials/<id>.json and remove checkpoints/<id>: ../../victim is the victim.
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const connection = new Redis(server().url, { maxRetriesPerRequest: null });
     const rogue = new Worker<TrialJobData, TrialRecord>(
       TRIAL_QUEUE,
       async (job) => ({ id: '../../victim', round: 0, params: {}, unit: [], config: job.data.spec.config, status: 'completed', curve: [], epochs: 0, validationAccuracy: 1, validationLoss: 0, resumedFromEpoch: 0, seconds: 0 }),
       { connection },
     );
     await rogue.waitUntilReady();
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', redis.url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', server().url]);
     expect(await coordinator.exited, coordinator.out.stderr + coordinator.out.stdout).toBe(1);
     const lines = coordinator.out.stderr.trim().split('\n');
     expect(lines.at(-1)).toMatch(/refused the result of trial r0-000: it is the record of "\.\.\/\.\.\/victim"; nothing was written, and the trial stays pending: resume the study to run it again/);
@@ -113,8 +105,8 @@ describe('a rogue worker’s result', () => {
     expect(readdirSync(target)).toEqual(['keep.txt']);
     expect(readdirSync(path.join(study, 'trials'))).toEqual([]);
     expect(existsSync(path.join(dir, 'victim.json'))).toBe(false);
-    const honest = rxgrad(['worker', '--redis', redis.url]);
-    const resumed = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', redis.url, '--resume']);
+    const honest = rxgrad(['worker', '--redis', server().url]);
+    const resumed = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', server().url, '--resume']);
     expect(await resumed.exited, resumed.out.stderr).toBe(0);
     expect(studyRecords(study).map((r) => [r.id, r.status])).toEqual([['r0-000', 'completed']]);
     honest.child.kill('SIGINT');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataDigest } from '../../src/distributed/dataDigest.js';
 import { studyKey, studyKeys } from '../../src/distributed/keys.js';
 import { decisionFollows, redisAsha } from '../../src/distributed/redisAsha.js';
@@ -10,24 +10,15 @@ import { RedisTrialPool } from '../../src/distributed/redisTrialPool.js';
 import { objectiveOf } from '../../src/tuning/objective.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import { childProcesses, studyRecords as records, startRedis, until } from '../helpers/redis.js';
+import { startRedis, studyRecords as records, until, useRedis } from '../helpers/redis.js';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
-const { rxgrad, killAll } = childProcesses();
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-afterAll(async () => {
-  killAll();
-  await redis?.stop();
-});
+const { redis: server, rxgrad } = useRedis();
 
 describe('a study on Redis', () => {
   it('a coordinator and two worker processes finish a 24-trial ASHA study: every trial recorded once, every decision consistent with its logged scores', async () => {
     const study = path.join(tempDir(), 'study');
-    const workers = [rxgrad(['worker', '--redis', redis.url]), rxgrad(['worker', '--redis', redis.url])];
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--objective', 'val-loss', '--redis', redis.url, '--json']);
+    const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--objective', 'val-loss', '--redis', server().url, '--json']);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 24 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
@@ -36,7 +27,7 @@ describe('a study on Redis', () => {
     expect(summary.finished).toBe(24);
     expect(summary.pruned).toBeGreaterThan(0);
     // The decisions, replayed from the log, follow from the scores each saw; the records agree.
-    const client = new Redis(redis.url);
+    const client = new Redis(server().url);
     const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
     expect(log.length).toBeGreaterThanOrEqual(24);
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
@@ -55,14 +46,14 @@ describe('a study on Redis', () => {
 
   it('a worker SIGKILLed mid-trial: another worker resumes its trial from the checkpoint in Redis', async () => {
     const study = path.join(tempDir(), 'study');
-    const first = rxgrad(['worker', '--redis', redis.url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '40', '--prune', 'none', '--parallel', '1', '--redis', redis.url, '--json']);
-    const client = new Redis(redis.url);
+    const first = rxgrad(['worker', '--redis', server().url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '40', '--prune', 'none', '--parallel', '1', '--redis', server().url, '--json']);
+    const client = new Redis(server().url);
     const key = studyKeys(studyKey(study)).checkpoint('r0-000');
     await until('a checkpoint of epoch 3 in Redis', async () => Number((await client.hget(key, 'epoch')) ?? 0) >= 3);
     first.child.kill('SIGKILL');
     const killedAt = Number(await client.hget(key, 'epoch'));
-    const second = rxgrad(['worker', '--redis', redis.url]);
+    const second = rxgrad(['worker', '--redis', server().url]);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const [trial] = records(study);
     expect(trial!.id).toBe('r0-000');
@@ -79,13 +70,13 @@ describe('a study on Redis', () => {
 
   it('a worker whose training file differs leaves the trials to one that has it, says so once, and goes on', async () => {
     const study = path.join(tempDir(), 'study');
-    const wrong = rxgrad(['worker', '--redis', redis.url, '--data', DIGITS_TEST]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--prune', 'none', '--redis', redis.url, '--json']);
+    const wrong = rxgrad(['worker', '--redis', server().url, '--data', DIGITS_TEST]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--prune', 'none', '--redis', server().url, '--json']);
     await until('the wrong worker to refuse', () => /is not the training file of study/.test(wrong.out.stderr));
     // Refusing a job does not stop the worker: a job that names another file is not its to end.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(wrong.child.exitCode).toBeNull();
-    const right = rxgrad(['worker', '--redis', redis.url]);
+    const right = rxgrad(['worker', '--redis', server().url]);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     expect(records(study).map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
     expect(records(study).every((r) => right.out.stderr.includes(`worker ${r.worker}: taking trials`))).toBe(true);
@@ -99,21 +90,21 @@ describe('a study on Redis', () => {
     const study = path.join(tempDir(), 'study');
     const digest = await dataDigest(DIGITS_TRAIN);
     const options = { digest, objective: { name: 'val-accuracy', direction: 'maximize' as const } };
-    const pool = await RedisTrialPool.open(redis.url, study, options);
-    await expect(RedisTrialPool.open(redis.url, study, options)).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
+    const pool = await RedisTrialPool.open(server().url, study, options);
+    await expect(RedisTrialPool.open(server().url, study, options)).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
     // A metric of this process's own cannot be scored by workers elsewhere: refused before anything is queued.
-    await expect(RedisTrialPool.open(redis.url, path.join(tempDir(), 'own'), { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
+    await expect(RedisTrialPool.open(server().url, path.join(tempDir(), 'own'), { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
     await pool.close();
-    const again = await RedisTrialPool.open(redis.url, study, options);
+    const again = await RedisTrialPool.open(server().url, study, options);
     await again.close();
   });
 
   it('the same study on one machine and on Redis gives the same records, apart from timing and workers, without pruning', async () => {
     const [local, remote] = [path.join(tempDir(), 'local'), path.join(tempDir(), 'remote')];
     const args = ['--data', DIGITS_TRAIN, '--trials', '4', '--epochs', '2', '--prune', 'none', '--seed', '5', '--json'];
-    const worker = rxgrad(['worker', '--redis', redis.url, '--parallel', '2']);
+    const worker = rxgrad(['worker', '--redis', server().url, '--parallel', '2']);
     expect(await rxgrad(['tune', '--study', local, '--parallel', '2', ...args]).exited).toBe(0);
-    expect(await rxgrad(['tune', '--study', remote, '--redis', redis.url, ...args]).exited).toBe(0);
+    expect(await rxgrad(['tune', '--study', remote, '--redis', server().url, ...args]).exited).toBe(0);
     const strip = (r: TrialRecord) => ({ ...r, seconds: 0, worker: undefined, curve: r.curve.map((p) => ({ ...p, seconds: 0 })) });
     expect(records(remote).map(strip)).toEqual(records(local).map(strip));
     worker.child.kill('SIGINT');
@@ -127,8 +118,8 @@ describe('a trial that fails on Redis', () => {
     const study = path.join(dir, 'study');
     const space = path.join(dir, 'space.json');
     writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e4, 1e6] }, batchNorm: { choice: [false] } }));
-    const worker = rxgrad(['worker', '--redis', redis.url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--space', space, '--trials', '2', '--epochs', '3', '--prune', 'none', '--redis', redis.url, '--json']);
+    const worker = rxgrad(['worker', '--redis', server().url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--space', space, '--trials', '2', '--epochs', '3', '--prune', 'none', '--redis', server().url, '--json']);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.status)).toEqual(['failed', 'failed']);
@@ -179,8 +170,8 @@ describe('Redis connections', () => {
 describe('a study on Redis, interrupted', () => {
   it('the coordinator SIGKILLed and resumed: finished trials are collected, none is run or sampled twice', async () => {
     const study = path.join(tempDir(), 'study');
-    const workers = [rxgrad(['worker', '--redis', redis.url]), rxgrad(['worker', '--redis', redis.url])];
-    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '9', '--parallel', '4', '--redis', redis.url, '--json'];
+    const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
+    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '9', '--parallel', '4', '--redis', server().url, '--json'];
     const first = rxgrad(args);
     await until('three finished trials', () => {
       try {
@@ -197,7 +188,7 @@ describe('a study on Redis, interrupted', () => {
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
     expect(new Set(done.map((r) => JSON.stringify(r.params))).size).toBe(12);
     // Every ASHA decision still follows from the scores it saw, each trial deciding a rung once.
-    const client = new Redis(redis.url);
+    const client = new Redis(server().url);
     const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
     client.disconnect();
@@ -207,8 +198,8 @@ describe('a study on Redis, interrupted', () => {
 
   it('Redis stopped and restarted mid-study (append-only persistence): the study finishes, every trial recorded once', async () => {
     const study = path.join(tempDir(), 'study');
-    const workers = [rxgrad(['worker', '--redis', redis.url]), rxgrad(['worker', '--redis', redis.url])];
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '8', '--epochs', '12', '--prune', 'none', '--parallel', '2', '--redis', redis.url, '--json']);
+    const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '8', '--epochs', '12', '--prune', 'none', '--parallel', '2', '--redis', server().url, '--json']);
     await until('a finished trial', () => {
       try {
         return records(study).length >= 1;
@@ -216,7 +207,7 @@ describe('a study on Redis, interrupted', () => {
         return false;
       }
     });
-    await redis.restart();
+    await server().restart();
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 8 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
@@ -230,9 +221,9 @@ describe('checkpoints in Redis', () => {
   it('a worker whose checkpoint is refused (a newer attempt owns the trial) stops that run: the trial goes on from the newer attempt’s checkpoint', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
     const study = path.join(tempDir(), 'study');
-    const worker = rxgrad(['worker', '--redis', redis.url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '60', '--prune', 'none', '--redis', redis.url, '--json']);
-    const client = new Redis(redis.url);
+    const worker = rxgrad(['worker', '--redis', server().url]);
+    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '60', '--prune', 'none', '--redis', server().url, '--json']);
+    const client = new Redis(server().url);
     const store = redisCheckpoints(client, studyKey(study));
     const key = studyKeys(studyKey(study)).checkpoint('r0-000');
     await until('the first checkpoint in Redis', async () => Number(await client.hget(key, 'epoch')) >= 1);
@@ -257,7 +248,7 @@ describe('checkpoints in Redis', () => {
     const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
     const { createNetwork } = await import('../../src/model/network.js');
     const { float64Backend } = await import('../../src/model/typescriptBackend.js');
-    const client = new Redis(redis.url);
+    const client = new Redis(server().url);
     const store = redisCheckpoints(client, 'fencing-test');
     const local = (epoch: number) => {
       const dir = path.join(tempDir(), 'local');

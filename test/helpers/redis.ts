@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -99,4 +100,21 @@ export async function until(what: string, condition: () => boolean | Promise<boo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * For a test file: its own Redis (started before its tests, stopped after them) and the CLI in
+ * child processes (killed after them). `redis()` is the server once started.
+ */
+export function useRedis() {
+  let server: Awaited<ReturnType<typeof startRedis>> | undefined;
+  const processes = childProcesses();
+  beforeAll(async () => {
+    server = await startRedis();
+  }, 30_000);
+  afterAll(async () => {
+    processes.killAll();
+    await server?.stop();
+  });
+  return { redis: () => server!, rxgrad: processes.rxgrad };
 }
