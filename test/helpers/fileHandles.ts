@@ -2,13 +2,13 @@ import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { vi } from 'vitest';
 
-/** Every file handle opened from now on (until vi.restoreAllMocks), with the reads made through it and whether it was closed. */
+/** Every file handle opened from now on (until vi.restoreAllMocks), with its path, the reads made through it and whether it was closed. */
 export function watchHandles() {
-  const opened: { reads: number; closed: boolean }[] = [];
+  const opened: { path: string; reads: number; closed: boolean }[] = [];
   const open = fsp.open.bind(fsp);
   vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
     const handle: FileHandle = await open(...args);
-    const record = { reads: 0, closed: false };
+    const record = { path: String(args[0]), reads: 0, closed: false };
     opened.push(record);
     const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<unknown>;
     const close = handle.close.bind(handle);
