@@ -10,22 +10,34 @@ import { workerScript } from '../workerScript.js';
 import { Worker } from 'node:worker_threads';
 import { type ReadArrowOptions, recordBatchBlocks } from './recordBatchBlocks.js';
 
+/** Healthy decoder threads no read is using: kept (unreferenced, so they never hold the process open) for the next reads. */
+const idle: Worker[] = [];
+const KEEP_IDLE = 2;
+
 /**
- * A Parquet file opened by a worker thread of its own (`parquetWorker`), which decodes with
- * parquet-wasm: damaged data that makes the decoder trap ends that thread, never this process,
- * and the next file starts with a fresh decoder. Every failure is a `DataError` naming the file
- * and what was being read (its footer, a row group).
+ * A Parquet file opened by a decoder thread (`parquetWorker`), which decodes with parquet-wasm:
+ * damaged data that makes the decoder trap ends that thread, never this process, and the next
+ * read starts a fresh one. A thread whose read ended cleanly is kept for the next file, since
+ * compiling the decoder costs more than reading a small file. Every failure is a `DataError`
+ * naming the file and what was being read (its footer, a row group).
  */
 class ParquetThread {
   private readonly worker: Worker;
   private waiting: { resolve(reply: ParquetReply): void; reject(error: Error): void } | undefined;
   private ended: Error | undefined;
+  private readonly onMessage = (reply: ParquetReply) => this.settle((w) => w.resolve(reply));
+  private readonly onError = (error: Error) => this.end(error);
+  private readonly onExit = (code: number) => this.end(new Error(`the decoder's thread exited (code ${code})`));
 
   constructor(private readonly file: string) {
-    this.worker = new Worker(workerScript('parquetWorker.js', import.meta.url), { workerData: { file } });
-    this.worker.on('message', (reply: ParquetReply) => this.settle((w) => w.resolve(reply)));
-    this.worker.on('error', (error) => this.end(error));
-    this.worker.on('exit', (code) => this.end(new Error(`the decoder's thread exited (code ${code})`)));
+    // An idle thread that has died meanwhile (it should not) has a threadId of -1: it is passed over.
+    let kept = idle.pop();
+    while (kept && kept.threadId === -1) kept = idle.pop();
+    this.worker = kept ?? new Worker(workerScript('parquetWorker.js', import.meta.url));
+    this.worker.ref();
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
   }
 
   private settle(how: (waiting: NonNullable<ParquetThread['waiting']>) => void): void {
@@ -40,7 +52,7 @@ class ParquetThread {
   }
 
   /** Sends one request and waits for its reply; `where` names what is read, for errors. */
-  async ask(request: ParquetRequest, where: string): Promise<ParquetReply & { readonly type: 'opened' | 'ipc' }> {
+  async ask(request: Exclude<ParquetRequest, { type: 'close' }>, where: string): Promise<ParquetReply & { readonly type: 'opened' | 'ipc' }> {
     const reply = await new Promise<ParquetReply>((resolve, reject) => {
       if (this.ended) return reject(this.ended);
       this.waiting = { resolve, reject };
@@ -53,9 +65,21 @@ class ParquetThread {
     return reply;
   }
 
+  /** Lets the file go: the thread goes back to the idle ones when it is healthy and between requests, else it ends. */
   close(): void {
-    this.ended ??= new Error('closed');
-    void this.worker.terminate();
+    if (this.ended) return;
+    const reusable = this.waiting === undefined && idle.length < KEEP_IDLE;
+    this.ended = new Error('closed');
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    if (!reusable) {
+      void this.worker.terminate();
+      return;
+    }
+    this.worker.postMessage({ type: 'close' } satisfies ParquetRequest);
+    this.worker.unref();
+    idle.push(this.worker);
   }
 }
 
@@ -74,7 +98,7 @@ async function openParquet(file: string): Promise<OpenParquet> {
   if (info.isDirectory()) throw new DataError('cannot open the file: is a directory', { file });
   const thread = new ParquetThread(file);
   try {
-    const opened = await thread.ask({ type: 'open' }, 'its footer');
+    const opened = await thread.ask({ type: 'open', file }, 'its footer');
     if (opened.type !== 'opened') throw new DataError('its footer could not be read', { file });
     const { groupRows } = opened;
     for (const [group, rows] of groupRows.entries()) {
@@ -94,7 +118,7 @@ async function openParquet(file: string): Promise<OpenParquet> {
 }
 
 /** A decoded read as Arrow IPC stream bytes. */
-async function ipcOf(thread: ParquetThread, request: ParquetRequest, where: string): Promise<Uint8Array> {
+async function ipcOf(thread: ParquetThread, request: Extract<ParquetRequest, { type: 'read' }>, where: string): Promise<Uint8Array> {
   const reply = await thread.ask(request, where);
   if (reply.type !== 'ipc') throw new DataError(`${where}: the decoder answered out of turn`, {});
   return reply.ipc;
