@@ -1,4 +1,5 @@
-import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, switchMap, tap, throwError } from 'rxjs';
+import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, Subject, switchMap, tap, throwError } from 'rxjs';
+import { open, stat } from 'node:fs/promises';
 import { openTemporaryFile } from '../files/atomicFiles.js';
 import { fileHead } from '../files/outputGuard.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
@@ -20,23 +21,54 @@ interface PredictionSink {
   abort(): Promise<void>;
 }
 
+/** A block of predictions as an Arrow record batch: `row`, the kept columns, `prediction`, `probabilities`. */
+function predictionBatch(predictions: Predictions, firstRow: number, keep: readonly string[], metadata: ReadonlyMap<string, string>) {
+  const row = new Int32Array(predictions.rows);
+  for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
+  const columns = [
+    { name: 'row', values: row },
+    ...keep.map((name, k) => ({ name, values: predictions.kept?.[k] ?? new Array<string>(predictions.rows).fill('') })),
+    { name: 'prediction', values: predictions.predicted },
+    { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
+  ];
+  return arrowRecordBatch(columns, 0, predictions.rows, metadata);
+}
+
 async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], compression: ArrowCompression | undefined): Promise<PredictionSink> {
   const sink = await openArrowSink(path, 'file', compression);
   return {
-    write(predictions, firstRow) {
-      const row = new Int32Array(predictions.rows);
-      for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
-      const columns = [
-        { name: 'row', values: row },
-        ...keep.map((name, k) => ({ name, values: predictions.kept?.[k] ?? new Array<string>(predictions.rows).fill('') })),
-        { name: 'prediction', values: predictions.predicted },
-        { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
-      ];
-      sink.write(arrowRecordBatch(columns, 0, predictions.rows, metadata));
-    },
+    write: (predictions, firstRow) => sink.write(predictionBatch(predictions, firstRow, keep, metadata)),
     close: () => sink.close(),
     abort: () => sink.abort(),
   };
+}
+
+/** Parquet (`.parquet`), the same columns as Arrow's, the metadata in the file's key-value metadata; parquet-wasm loads only here. */
+async function parquetSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[]): Promise<PredictionSink> {
+  const { writeParquetFile } = await import('./parquetSink.js');
+  const blocks = new Subject<{ readonly rows: number; readonly predictions: Predictions; readonly firstRow: number }>();
+  const written = writeParquetFile(path, blocks, (block) => predictionBatch(block.predictions, block.firstRow, keep, new Map()), metadata);
+  // Until close or abort, a failure waits for one of them to report it.
+  written.catch(() => undefined);
+  return {
+    write: (predictions, firstRow) => blocks.next({ rows: predictions.rows, predictions, firstRow }),
+    async close() {
+      blocks.complete();
+      await written;
+    },
+    async abort() {
+      blocks.error(new Error('predictions aborted'));
+      await written.catch(() => undefined);
+    },
+  };
+}
+
+/** The formats predictions are written in, by the output's extension; undefined for any other. */
+export function predictionFormat(path: string): 'csv' | 'parquet' | 'arrow' | undefined {
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  if (/\.(arrow|feather|ipc)$/i.test(path)) return 'arrow';
+  return undefined;
 }
 
 /** A float32 probability in the fewest digits that read back as the same float32. */
@@ -70,7 +102,8 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
 /**
  * A sink that writes predictions to a file, by its extension: CSV (`.csv`, with a header
  * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,class,p_NAME,…`, readable by
- * pandas' `read_csv`) or an Arrow IPC file (anything else)
+ * pandas' `read_csv`), Parquet (`.parquet`, the Arrow file's columns) or an Arrow IPC file
+ * (`.arrow`, `.feather`, `.ipc`; any other extension is an error)
  * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
  * (fixed-size list of float32, one per class), after `row` the columns the source kept (`keep`:
  * an id), its schema metadata naming the model
@@ -97,8 +130,10 @@ export function writePredictions(
       if (options.model) metadata.set('rxgrad.model', options.model);
       if (options.classNames) metadata.set(CLASS_NAMES_KEY, JSON.stringify(options.classNames));
       const keep = options.keep ?? [];
-      if (options.compression && /\.csv$/i.test(path)) return throwError(() => new RangeError(`writePredictions: ${path} is CSV; compression is for Arrow files`));
-      const opening = /\.csv$/i.test(path) ? csvSink(path, options.classNames, keep) : arrowSink(path, metadata, keep, options.compression);
+      const format = predictionFormat(path);
+      if (!format) return throwError(() => new RangeError(`writePredictions: ${path}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file`));
+      if (options.compression && format !== 'arrow') return throwError(() => new RangeError(`writePredictions: ${path} is ${format === 'csv' ? 'CSV' : 'Parquet'}; compression is for Arrow files`));
+      const opening = format === 'csv' ? csvSink(path, options.classNames, keep) : format === 'parquet' ? parquetSink(path, metadata, keep) : arrowSink(path, metadata, keep, options.compression);
       let rows = 0;
       let settled = false;
       const abort = () => {
@@ -144,6 +179,18 @@ export async function isPredictionsFile(file: string): Promise<boolean> {
   if (/\.csv$/i.test(file)) {
     const header = head.toString('utf8').split(/\r?\n/, 1)[0]!.split(',');
     return header[0] === 'row' && header.includes('prediction');
+  }
+  if (/\.parquet$/i.test(file)) {
+    // Parquet keeps its schema in the footer, at the end.
+    const { size } = await stat(file);
+    const handle = await open(file, 'r');
+    try {
+      const tail = Buffer.alloc(Math.min(size, 65_536));
+      await handle.read(tail, 0, tail.length, size - tail.length);
+      return head.subarray(0, 4).toString('latin1') === 'PAR1' && tail.includes('prediction') && tail.includes('probabilities');
+    } finally {
+      await handle.close();
+    }
   }
   const arrow = head.subarray(0, 6).toString('latin1') === 'ARROW1';
   return arrow && head.includes('prediction') && head.includes('probabilities');

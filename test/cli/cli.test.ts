@@ -43,6 +43,17 @@ describe('rxgrad CLI', () => {
     const predictions = table.getChild('prediction')!.toArray() as Int32Array;
     const hits = predictions.reduce((n, p, i) => n + (BigInt(p) === labels[i] ? 1 : 0), 0);
     expect(hits / 359).toBe(report.testAccuracy);
+    // .parquet is Parquet (it was Arrow IPC under that name), the same columns; a second run replaces it.
+    const parquet = path.join(dir, 'pred.parquet');
+    for (let run2 = 0; run2 < 2; run2++) expect((await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', parquet)).code).toBe(0);
+    expect(readFileSync(parquet).subarray(0, 4).toString()).toBe('PAR1');
+    const { ParquetFile } = await import('parquet-wasm');
+    const { openAsBlob } = await import('node:fs');
+    const fromParquet = tableFromIPC((await (await ParquetFile.fromFile(await openAsBlob(parquet))).read()).intoIPCStream());
+    expect(fromParquet.schema.fields.map((f) => f.name)).toEqual(['row', 'prediction', 'probabilities']);
+    expect(Array.from(fromParquet.getChild('prediction')!.toArray() as Int32Array)).toEqual(Array.from(predictions));
+    // Any other extension is refused before anything is read.
+    expect(await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', path.join(dir, 'pred.txt'))).toMatchObject({ code: 2, stderr: `rxgrad: --out ${path.join(dir, 'pred.txt')}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file\n` });
     expect(leftovers(dir)).toEqual([]);
   });
 
