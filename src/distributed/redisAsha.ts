@@ -5,12 +5,13 @@ import { studyKeys } from './keys.js';
 /**
  * `ashaDecision` taken atomically in Redis: record the trial's score at the rung (ARGV[2], already
  * `ashaRecordedScore`; a trial that reports the rung again replaces its score, as the local pruner
- * does), rank it among every score recorded there, go on when the reported score is finite
+ * does), rank it among the finite scores recorded there (n counts only those above the diverged
+ * trials' ARGV[6]), go on when the reported score is finite
  * (ARGV[5]) and in the top 1/η (at least the best), and log the decision with the scores it saw.
  */
 const DECIDE = `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local n = redis.call('ZCARD', KEYS[1])
+local n = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[6], '+inf')
 local keep = math.max(1, math.floor(n / tonumber(ARGV[3])))
 local cutoff = tonumber(redis.call('ZREVRANGE', KEYS[1], keep - 1, keep - 1, 'WITHSCORES')[2])
 local decision = 'prune'
@@ -46,7 +47,7 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
       if (!options.rungs.includes(epoch)) return 'continue';
       const recorded = ashaRecordedScore(score);
       const finite = Number.isFinite(score) ? '1' : '0';
-      return (await redis.eval(DECIDE, 2, keys.rung(epoch), keys.ashaLog, trial, String(recorded), String(options.eta), String(epoch), finite)) as 'continue' | 'prune';
+      return (await redis.eval(DECIDE, 2, keys.rung(epoch), keys.ashaLog, trial, String(recorded), String(options.eta), String(epoch), finite, String(-Number.MAX_VALUE))) as 'continue' | 'prune';
     },
     async log(): Promise<AshaLogEntry[]> {
       const entries = (await redis.xrange(keys.ashaLog, '-', '+')) as [string, string[]][];

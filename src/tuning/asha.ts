@@ -54,16 +54,18 @@ export function ashaRecordedScore(score: number): number {
  * ASHA's rule at one rung, the one both pruners follow (the local `AshaPruner` and the Lua script
  * of Redis studies, which a property test holds to it): given every score recorded at the rung
  * (one per trial, the reporting trial's included, as `ashaRecordedScore` gives them), the trial
- * goes on when its score is at least the keep-th best, keep = max(1, ⌊n/η⌋). A trial whose score
- * is not finite is pruned, as Optuna prunes a NaN.
+ * goes on when its score is at least the keep-th best, keep = max(1, ⌊n/η⌋), where n counts the
+ * finite scores only (as Optuna leaves NaNs out of the competition). A trial whose score is not
+ * finite is pruned, as Optuna prunes a NaN.
  *
  * @example
  * ashaDecision([0.9, 0.7, 0.8], 0.8, 3) // { decision: 'prune', keep: 1 }
  */
 export function ashaDecision(recorded: readonly number[], score: number, eta: number): { readonly decision: 'continue' | 'prune'; readonly keep: number } {
-  const sorted = [...recorded].sort((a, b) => b - a);
+  // Diverged trials (recorded as -MAX_VALUE) do not count in n: four NaNs must not let a poor score through.
+  const sorted = recorded.filter((s) => Number.isFinite(s) && s > -Number.MAX_VALUE).sort((a, b) => b - a);
   const keep = Math.max(1, Math.floor(sorted.length / eta));
-  return { decision: Number.isFinite(score) && score >= sorted[keep - 1]! ? 'continue' : 'prune', keep };
+  return { decision: Number.isFinite(score) && sorted.length > 0 && score >= sorted[Math.min(keep, sorted.length) - 1]! ? 'continue' : 'prune', keep };
 }
 
 /**

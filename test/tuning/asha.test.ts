@@ -1,7 +1,7 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from '../../src/tuning/asha.js';
+import { AshaPruner, ashaDecision, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from '../../src/tuning/asha.js';
 
 describe('ashaPrune', () => {
   let scheduler: TestScheduler;
@@ -80,4 +80,16 @@ describe('AshaPruner keep counts', () => {
       expect(continues.slice(0, kept).every(Boolean)).toBe(true);
     });
   }
+});
+
+describe('ASHA and diverged trials', () => {
+  it('does not count them in n: after four NaN trials and a 0.9, a 0.1 is pruned, as Optuna prunes it', () => {
+    const asha = new AshaPruner({ maxEpochs: 9, eta: 3 });
+    for (const trial of ['a', 'b', 'c', 'd']) expect(asha.report({ trial, epoch: 1, score: Number.NaN }).decision).toBe('prune');
+    expect(asha.report({ trial: 'e', epoch: 1, score: 0.9 }).decision).toBe('continue');
+    expect(asha.report({ trial: 'f', epoch: 1, score: 0.1 }).decision).toBe('prune');
+    expect(ashaDecision([-Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, 0.9, 0.1], 0.1, 3)).toEqual({ decision: 'prune', keep: 1 });
+    // Finite scores alone decide as before.
+    expect(ashaDecision([0.9, 0.7, 0.8, 0.6, 0.5, 0.4], 0.8, 3)).toEqual({ decision: 'continue', keep: 2 });
+  });
 });
