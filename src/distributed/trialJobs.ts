@@ -78,6 +78,7 @@ export function trialJobOf(data: unknown): TrialJobData {
   if (typeof file.file !== 'string' || file.file === '' || typeof file.label !== 'string' || !Array.isArray(file.features) || !file.features.every((f) => typeof f === 'string')) {
     refuse(what, `trial ${spec.id}: its data must name a file, a label and features`);
   }
+  if (file.classNames !== undefined && (!Array.isArray(file.classNames) || !file.classNames.every((c) => typeof c === 'string'))) refuse(what, `trial ${spec.id}: its class names must be text`);
   const config = isObject(spec.config) ? spec.config : refuse(what, `trial ${spec.id} has no configuration`);
   for (const [key, rule] of Object.entries(TRAINING_CONFIG_RULES) as [keyof TrainingConfig, (typeof TRAINING_CONFIG_RULES)[keyof TrainingConfig]][]) {
     const value = config[key];

@@ -1,6 +1,7 @@
 import { checkTrainable } from '../training/trainableData.js';
 import type { ResourceLimits } from 'node:worker_threads';
-import { concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
+import { existsSync, rmdirSync } from 'node:fs';
+import { catchError, concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { SearchSpaceError, StudyError } from '../errors.js';
 
 export { StudyError };
@@ -8,7 +9,7 @@ import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { type DatasetSummary, summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/columnLayout.js';
-import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
+import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
 import { objectiveOf, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
@@ -158,13 +159,35 @@ export function runStudy(options: StudyOptions): Observable<StudyEvent> {
   const objective = checkStudyOptions(options);
   // One process runs a study at a time: the lock is held from the first read to the end.
   const store = studyStore(options.dir);
-  return defer(() => store.lock()).pipe(
-    switchMap((lock) =>
-      defer(() => openStudy(store, options, objective)).pipe(
+  return defer(async () => {
+    const folderExisted = existsSync(options.dir);
+    const lock = await store.lock();
+    return { lock, folderExisted, fresh: !store.exists() };
+  }).pipe(
+    switchMap(({ lock, folderExisted, fresh }) => {
+      let discarded = false;
+      return defer(() => openStudy(store, options, objective)).pipe(
+        // A new study that fails before its first trial (its data refused, say) leaves nothing behind,
+        // so that the retry is not refused as "a different study".
+        catchError((error: unknown) =>
+          defer(async () => {
+            if (fresh) discarded = await store.discardUnstarted();
+            throw error;
+          }),
+        ),
         concatMap((study) => studyRounds(study, options)),
-        finalize(() => lock.release()),
-      ),
-    ),
+        finalize(() => {
+          lock.release();
+          if (discarded && !folderExisted) {
+            try {
+              rmdirSync(options.dir);
+            } catch {
+              // Not empty (something else was put there meanwhile): it stays.
+            }
+          }
+        }),
+      );
+    }),
   );
 }
 
@@ -198,6 +221,8 @@ interface OpenStudy {
   readonly layout: ArrowLayout;
   readonly fillMissing: readonly number[] | undefined;
   readonly summary: DatasetSummary;
+  /** The classes by name, when the labels are text or numbers that are not 0…K−1 (as train reads them). */
+  readonly classNames: readonly string[] | undefined;
   readonly records: Map<string, TrialRecord>;
   readonly pruner: AshaPruner | undefined;
   readonly begun: ReadonlyMap<number, RoundRecord>;
@@ -208,14 +233,17 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
   const { settings } = options;
   await openStudyDir(store, options.space, settings, options.resume ?? false);
   const fileOptions = csvDialectOf(settings.data);
-  const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
+  // Class names as train decides them (text labels, or numbers that are not 0…K−1): one label policy for every command.
+  const { names: classNames } = await inferClassNames(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
+  const named = classNames ? { classNames } : {};
+  const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features, ...named });
   const trainPart = () => splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' });
-  const columns = { ...fileOptions, label: settings.data.label, features: layout.features };
+  const columns = { ...fileOptions, label: settings.data.label, features: layout.features, ...named };
   // The fill is the training part's, as the standardizer is: the validation rows do not shape it.
   const fillMissing = settings.data.fillMissing ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart()) : undefined;
   const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(trainPart());
   const summary = await lastValueFrom(train$.pipe(summarize()));
-  checkTrainable(summary, { file: settings.data.file, column: settings.data.label, what: 'the training rows (the file less its validation part)' }, layout.classNames);
+  checkTrainable(summary, { file: settings.data.file, column: settings.data.label, what: 'the training rows (the file less its validation part)' }, classNames);
   const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
   // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
   for (const id of records.keys()) await store.removeCheckpoints(id);
@@ -230,7 +258,7 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
     for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
   }
   const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
-  return { store, objective, layout, fillMissing, summary, records, pruner, begun, suggested: await store.readSuggestions() };
+  return { store, objective, layout, classNames, fillMissing, summary, records, pruner, begun, suggested: await store.readSuggestions() };
 }
 
 /** What a trial of the study trains: its configuration (seeded by its id), the study's data and validation split. */
@@ -241,11 +269,11 @@ function trialSpec(t: PlannedTrial, study: OpenStudy, settings: StudySettings): 
     params: t.params,
     unit: t.unit,
     config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data), ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}) },
+    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data), ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}), ...(study.classNames ? { classNames: study.classNames } : {}) },
     validation: { fraction: settings.validationFraction, seed: settings.seed },
     standardizer: study.summary.standardizer.toJSON(),
     inputSize: study.layout.cols,
-    classes: Math.max(2, study.summary.classes),
+    classes: Math.max(2, study.classNames?.length ?? study.summary.classes),
     checkpointDir: study.store.checkpointDir(t.id),
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { StudyError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
@@ -75,6 +75,8 @@ export interface StudyStore {
   checkpointed(): Promise<string[]>;
   removeCheckpoints(trial: string): Promise<void>;
   writeBest(document: unknown): Promise<void>;
+  /** Removes what `create` wrote, when no trial has run yet (nothing else is there); whether it did. */
+  discardUnstarted(): Promise<boolean>;
 }
 
 /** Parses a study file, naming it when it is not JSON. */
@@ -196,6 +198,13 @@ export function studyStore(dir: string): StudyStore {
     },
     removeCheckpoints: async (trial) => fs.rm(pathInside(file('checkpoints'), trial, 'trial id'), { recursive: true, force: true }),
     writeBest: (document) => writeJson(file('best.json'), document),
+    async discardUnstarted() {
+      const started = ['trials', 'rounds', 'suggestions', 'checkpoints'].some((folder) => existsSync(file(folder)) && readdirSync(file(folder)).length > 0);
+      if (started) return false;
+      for (const folder of ['trials', 'rounds', 'suggestions', 'checkpoints']) await fs.rm(file(folder), { recursive: true, force: true });
+      await fs.rm(file(STUDY_FILE), { force: true });
+      return true;
+    },
   };
 }
 

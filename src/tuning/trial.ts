@@ -29,6 +29,8 @@ export interface TrialSpec {
     readonly decimal?: '.' | ',' | undefined;
     /** What fills a missing feature value, one number per feature (the study's means or zeros). */
     readonly fillMissing?: readonly number[] | undefined;
+    /** The classes by name, when the labels are text (or numbers that are not 0…K−1). */
+    readonly classNames?: readonly string[] | undefined;
   };
   /** The validation split carved from the training file: tuning never sees the test set. */
   readonly validation: { readonly fraction: number; readonly seed: number };
@@ -151,7 +153,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
     const fileOptions = csvDialectOf(spec.data);
     const read = (part: 'train' | 'validation') =>
-      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}), recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}), ...(spec.data.classNames ? { classNames: spec.data.classNames } : {}), recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
     const finished = (): TrialRecord => recordOf(spec, goOn ? 'completed' : 'pruned', curve, resumedFromEpoch, elapsed());
     return from(prepare()).pipe(
