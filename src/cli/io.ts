@@ -130,10 +130,12 @@ export function hiddenSizes(text: string): number[] {
   return text.split(',').map((part) => positiveInteger('--hidden')(part.trim()));
 }
 
-export function columnList(text: string): string[] {
-  const names = text.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
-  if (names.length === 0) throw new UsageError(`--features needs at least one column name, got '${text}'`);
-  return names;
+export function columnList(flag: string) {
+  return (text: string): string[] => {
+    const names = text.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+    if (names.length === 0) throw new UsageError(`${flag} needs at least one column name, got '${text}'`);
+    return names;
+  };
 }
 
 export function formatNumber(value: number | undefined, digits = 4): string {

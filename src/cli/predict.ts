@@ -14,7 +14,7 @@ export async function predictCommand(options: { model: string; data: string; out
   const format = predictionFormat(options.out);
   if (!format) throw new UsageError(`--out ${options.out}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file`);
   if (options.compression && format !== 'arrow') throw new UsageError(`--compression ${options.compression}: --out ${options.out} is ${format === 'csv' ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
-  const { bundle, data$ } = await modelAndData(options.model, options.data, true, options, options.keep);
+  const { bundle, data$ } = await modelAndData(options.model, options.data, true, options, options.keep, (line) => writeLine(io.stderr, `rxgrad: ${line}`));
   const written = await lastValueFrom(data$.pipe(predict(bundle.network, { standardizer: bundle.standardizer }), writePredictions(options.out, { classNames: bundle.columns?.classNames, model: options.model, keep: options.keep, compression: options.compression })));
   if (options.json) writeLine(io.stdout, JSON.stringify({ rows: written.rows, out: written.path }));
   else writeLine(io.stdout, `wrote ${written.rows} predictions to ${written.path}`);

@@ -80,7 +80,7 @@ function addDashboardOptions(command: Command, what: string): Command {
 
 /** The data, model and optimizer options that train and babysit share. */
 function addTrainingOptions(command: Command): Command {
-  return addCsvDialectOptions(command.option('--label <column>', 'label column', 'label').option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList)))
+  return addCsvDialectOptions(command.option('--label <column>', 'label column', 'label').option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList('--features'))))
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
     .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
@@ -158,7 +158,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   addCsvDialectOptions(program.command('predict').description('write predicted classes and probabilities to a CSV, Parquet or Arrow file').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'data to predict (a label column is not needed)'))
     .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv), Parquet (.parquet) or Arrow (.arrow, .feather, .ipc); columns row, prediction, probabilities')
-    .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList))
+    .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList('--keep')))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)
@@ -172,7 +172,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
         .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
         .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
         .option('--label <column>', 'label column', 'label')
-        .option('--features <columns>', 'comma-separated feature columns', wrap(columnList)),
+        .option('--features <columns>', 'comma-separated feature columns', wrap(columnList('--features'))),
     ),
     'the study',
   )
@@ -224,8 +224,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
     .argument('<out>', 'the file to write: .csv, .parquet, or an Arrow IPC file (any other name)')
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
-    .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList))
-    .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList))
+    .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList('--features')))
+    .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList('--drop')))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)

@@ -217,7 +217,9 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
         } else if (fill && row.empty(index)) {
           features[base + j] = fill[j]!;
         } else {
-          throw new DataError('the feature is not a finite number', { ...at(row, layout.features[j]!, index), expected: 'a number (choose the feature columns with --features, or features: [...])' });
+          // An empty cell is a missing value (fill it); anything else is a column that is not a feature.
+          const advice = row.empty(index) ? 'fill empty cells with --fill-missing mean|zero (fillMissing), or choose the feature columns with --features' : 'choose the feature columns with --features, or features: [...]';
+          throw new DataError('the feature is not a finite number', { ...at(row, layout.features[j]!, index), expected: `a number (${advice})` });
         }
       }
       if (labelIndex >= 0 && !options.unlabelled && classIndex) {

@@ -1,0 +1,42 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, lastJson } from '../helpers/cli.js';
+import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
+
+// Messages that send the user the right way (issue 33, item 5).
+
+describe('what rxgrad tells you to do', () => {
+  it('an empty cell points to --fill-missing first; a text cell to --features', async () => {
+    const file = path.join(tempDir(), 'holes.csv');
+    writeFileSync(file, 'a,b,label\n1,2,0\n3,,1\n5,6,0\nx,7,1\n');
+    const empty = await cli(['train', '--data', file, '--epochs', '1']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/line 3, column 'b': the feature is not a finite number \(expected a number \(fill empty cells with --fill-missing mean\|zero \(fillMissing\), or choose the feature columns with --features\), got an empty cell\)/);
+    writeFileSync(file, 'a,b,label\n1,2,0\nx,7,1\n');
+    expect((await cli(['train', '--data', file, '--epochs', '1'])).stderr).toMatch(/got 'x'/);
+  });
+
+  it('an empty column list names the flag it was given to', async () => {
+    const model = path.join(tempDir(), 'm');
+    for (const [flag, argv] of [
+      ['--keep', ['predict', '--model', model, '--data', DIGITS_TEST, '--out', path.join(tempDir(), 'p.csv'), '--keep', '']],
+      ['--features', ['train', '--data', DIGITS_TRAIN, '--features', ' , ']],
+      ['--drop', ['convert', DIGITS_TEST, path.join(tempDir(), 'x.csv'), '--drop', '']],
+    ] as const) {
+      expect(await cli([...argv])).toMatchObject({ code: 2, stderr: expect.stringContaining(`rxgrad: ${flag} needs at least one column name`) });
+    }
+  });
+
+  it('evaluate and predict take a babysit run folder (its newest checkpoint, said so), and name what a folder without a model lacks', async () => {
+    const run = path.join(tempDir(), 'run');
+    expect((await cli(['babysit', '--data', DIGITS_TRAIN, '--dir', run, '--epochs', '2'])).code).toBe(0);
+    const evaluated = await cli(['evaluate', '--model', run, '--data', DIGITS_TEST, '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(evaluated.stderr).toContain(`rxgrad: --model ${run}: a run folder; using its newest checkpoint, ${path.join(run, 'epoch-0002')} (epoch 2)`);
+    expect(lastJson(evaluated.stdout).examples).toBe(359);
+    const empty = path.join(tempDir(), 'empty');
+    mkdirSync(empty);
+    expect(await cli(['evaluate', '--model', empty, '--data', DIGITS_TEST])).toMatchObject({ code: 1, stderr: `rxgrad: ${empty}: no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder\n` });
+  });
+});
