@@ -36,6 +36,11 @@ describe('the command line has no traps', () => {
       stderr: expect.stringContaining(`--hidden cannot change when resuming: the model in ${model} has hidden [64,32], this run asks for [128]`),
     });
     expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--optimizer', 'sgd')).toMatchObject({ code: 2, stderr: expect.stringContaining('--optimizer cannot change when resuming') });
+    // Every setting of the network's shape is checked, not only --hidden: the activation too.
+    expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '5', '--resume', model, '--activation', 'tanh')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`--activation cannot change when resuming: the model in ${model} has activation relu, this run asks for tanh`),
+    });
     expect(await run('train', '--data', DIGITS_TRAIN, '--epochs', '3', '--resume', model)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(`--resume ${model}: the model has already trained 3 epochs and --epochs asks for 3 in all; give --epochs above 3 to train more`),

@@ -35,7 +35,7 @@ describe('forEachCsvRow', () => {
   });
 
   it('parses decimal numbers to exactly what Number() reads from the text, and nothing else as a number', async () => {
-    const cells = ['0', '-0', '7', '+7', '007', '3.25', '-0.1', '.5', '5.', '123456789012345', '1234567890.12345', '0.1234567890123456789', '1e-5', '2E3', '0x1F', ' 4 ', '', '-', '.', '1.2.3', 'nan', 'Infinity', '1,5', '0b11', '0o7', '-Infinity', '1e'];
+    const cells = ['0', '-0', '7', '+7', '007', '3.25', '-0.1', '.5', '5.', '123456789012345', '1234567890.12345', '0.1234567890123456789', '1e-5', '2E3', '0x1F', ' 4 ', '', '-', '.', '1.2.3', 'nan', 'Infinity', '1,5', '0b11', '0o7', '-Infinity', '1e', '.123456789012345', '-.000000000000001', '12345678.9012345'];
     const values: number[][] = [];
     await forEachCsvRow(Readable.from([Buffer.from(`${cells.map((_, i) => `c${i}`).join(';')}\n${cells.join(';')}\n`)]), 'x.csv', ';', (row) => {
       values.push(Array.from({ length: row.count }, (_, j) => row.number(j, '.')));
