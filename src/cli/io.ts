@@ -107,7 +107,7 @@ function numberFlag(flag: string, valid: (value: number) => boolean, expected: s
 }
 
 export const positiveInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-/** A whole number from `low` to `high`, both included: `--trials` from 1 to a million. */
+/** A whole number from `low` to `high`, both included: `--trials` from 1 to 100,000. */
 export const integerFrom = (flag: string, low: number, high: number) => numberFlag(flag, (v) => Number.isInteger(v) && v >= low && v <= high, `a whole number from ${low.toLocaleString('en')} to ${high.toLocaleString('en')}`);
 export const nonNegativeInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
 export const positiveNumber = (flag: string) => numberFlag(flag, (v) => Number.isFinite(v) && v > 0, 'a positive number');

@@ -3,6 +3,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { StudyError } from '../errors.js';
+import { isProcessRunning } from '../files/atomicFiles.js';
 import { portableObjective } from '../tuning/objective.js';
 import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
 import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.js';
@@ -15,13 +16,7 @@ import { redisCheckpoints } from './redisCheckpoints.js';
 /** Whether a claim names a process of this machine that has exited. */
 function isDeadLocalClaim(holder: string): boolean {
   const match = /^(.*) pid (\d+)$/.exec(holder);
-  if (!match || match[1] !== hostname()) return false;
-  try {
-    process.kill(Number(match[2]), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return match !== null && match[1] === hostname() && !isProcessRunning(Number(match[2]));
 }
 
 /** How often the coordinator renews its claim on a study, and how long the claim outlives it. */

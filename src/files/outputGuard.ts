@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isInside } from './safePaths.js';
 
 /** What makes a directory one that rxgrad owns: a model (or checkpoint), a run, a study. */
 const OWNED_DIRECTORIES: readonly (readonly [file: string, what: string])[] = [
@@ -30,11 +31,6 @@ async function realTarget(file: string): Promise<string> {
   return fs.realpath(real).catch(() => real);
 }
 
-const isInside = (child: string, parent: string) => {
-  const relative = path.relative(parent, child);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-};
-
 /** The rxgrad directory `file` lies in (a model, run or study), and what it is; undefined when none. */
 async function ownedDirectoryOf(file: string): Promise<{ readonly dir: string; readonly what: string } | undefined> {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
@@ -62,22 +58,38 @@ export async function outputProblem(out: string, rules: OutputRules): Promise<st
   const folder = path.dirname(path.resolve(out));
   if (!(await fs.stat(folder).catch(() => undefined))?.isDirectory()) return `the folder ${folder} does not exist`;
   const target = await realTarget(out);
+  const allowed = rules.allowed !== undefined && target === (await realTarget(rules.allowed));
   for (const input of rules.inputs) {
     const real = await realTarget(input);
     const inputStat = await fs.stat(input).catch(() => undefined);
     const sameFile = real === target || (stat !== undefined && inputStat !== undefined && stat.dev === inputStat.dev && stat.ino === inputStat.ino);
     if (sameFile) return `is an input of this command (${input}); write the output to another file`;
-    if (inputStat?.isDirectory() && isInside(target, real) && (rules.allowed === undefined || target !== (await realTarget(rules.allowed)))) {
+    if (inputStat?.isDirectory() && isInside(target, real) && !allowed) {
       return `is inside ${input}, which this command reads; write the output elsewhere`;
     }
   }
   const owned = await ownedDirectoryOf(target);
-  if (owned && (rules.allowed === undefined || target !== (await realTarget(rules.allowed)))) {
+  if (owned && !allowed) {
     return `is inside ${owned.what} ${owned.dir}; rxgrad never writes another file there: write the output elsewhere`;
   }
   if (stat && !stat.isFile()) return 'exists and is not a regular file; give the path of a file to write';
   if (stat && !rules.force && !(await rules.isOwnKind(out))) return `exists and is not ${rules.kind} written by rxgrad; pass --force to replace it, or write to another file`;
   return undefined;
+}
+
+/** Up to `bytes` of a file, from its start or from its end. */
+async function fileBytes(file: string, bytes: number, from: 'start' | 'end'): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = from === 'start' ? bytes : (await handle.stat()).size;
+    const length = Math.min(bytes, size);
+    const position = from === 'start' ? 0 : size - length;
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -86,13 +98,16 @@ export async function outputProblem(out: string, rules: OutputRules): Promise<st
  * @example
  * const head = await fileHead('preds.arrow', 4096);
  */
-export async function fileHead(file: string, bytes: number): Promise<Buffer> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+export function fileHead(file: string, bytes: number): Promise<Buffer> {
+  return fileBytes(file, bytes, 'start');
+}
+
+/**
+ * The last `bytes` of a file (all of it when it is shorter): where Parquet keeps its schema.
+ *
+ * @example
+ * const footer = await fileTail('preds.parquet', 65_536);
+ */
+export function fileTail(file: string, bytes: number): Promise<Buffer> {
+  return fileBytes(file, bytes, 'end');
 }

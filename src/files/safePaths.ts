@@ -19,6 +19,18 @@ export function isSafeName(value: unknown): value is string {
   return typeof value === 'string' && SAFE_NAME.test(value);
 }
 
+/**
+ * Whether `child` lies strictly inside the folder `parent` (both resolved first).
+ *
+ * @example
+ * isInside('studies/a/trials/r0-000.json', 'studies/a'); // true
+ * isInside('studies/b', 'studies/a');                     // false
+ */
+export function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(path.resolve(parent), path.resolve(child));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
 /** A value shown in an error: quoted, and cut short so that a hostile one cannot flood a log. */
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);
@@ -53,8 +65,7 @@ export function pathInside(root: string, names: string | readonly string[], what
   const parts = typeof names === 'string' ? [names] : names;
   for (const name of parts) safeName(name, what);
   const joined = path.join(root, ...parts);
-  const relative = path.relative(path.resolve(root), path.resolve(joined));
-  if (parts.length > 0 && (relative === '' || relative.startsWith('..') || path.isAbsolute(relative))) {
+  if (parts.length > 0 && !isInside(joined, root)) {
     throw new UnsafePathError(`refused ${what} ${shown(parts.join('/'))}: it resolves outside ${root}`);
   }
   return joined;

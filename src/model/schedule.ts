@@ -64,7 +64,8 @@ export function parseSchedule(text: string): Schedule {
   };
   const kind = parts[0];
   if (kind === 'none' || kind === 'constant') return { type: 'constant' };
-  if (parts.length === 1 && Number.isFinite(parseDecimal(kind!))) return checked({ type: 'inverse', decay: parseDecimal(kind!) });
+  const decay = parts.length === 1 ? parseDecimal(kind!) : Number.NaN;
+  if (Number.isFinite(decay)) return checked({ type: 'inverse', decay });
   if (kind === 'inverse' && numbers.length === 1) return checked({ type: 'inverse', decay: numbers[0]! });
   if (kind === 'exponential' && numbers.length === 1) return checked({ type: 'exponential', rate: numbers[0]! });
   if (kind === 'step' && numbers.length === 2) return checked({ type: 'step', every: numbers[0]!, gamma: numbers[1]! });

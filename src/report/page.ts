@@ -17,6 +17,9 @@ th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e1e6ec; }
 #status { font-size: 0.85rem; color: #3c4a5a; }
 `;
 
+/** The mark every page rxgrad writes carries in its head: how a later write knows a report of its own. */
+export const GENERATOR_META = '<meta name="generator" content="rxgrad">';
+
 /** What a static report may load: its inline styles and images, and no script at all. */
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
@@ -30,7 +33,7 @@ const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src da
  */
 export function dashboardEntryPage(nonce: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="rxgrad"><title>rxgrad dashboard</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8">${GENERATOR_META}<title>rxgrad dashboard</title><style>${STYLE}</style></head>
 <body><p id="status">this dashboard needs its token: open the address rxgrad printed (…/?token=…)</p><script nonce="${nonce}">
 const token = sessionStorage.getItem('rxgrad-token');
 if (token) location.replace('/?token=' + encodeURIComponent(token));
@@ -81,7 +84,7 @@ for (const button of document.querySelectorAll('[data-control]')) button.addEven
 </script>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="generator" content="rxgrad"><meta name="viewport" content="width=device-width, initial-scale=1">${live ? '' : `<meta http-equiv="Content-Security-Policy" content="${REPORT_POLICY}">`}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8">${GENERATOR_META}<meta name="viewport" content="width=device-width, initial-scale=1">${live ? '' : `<meta http-equiv="Content-Security-Policy" content="${REPORT_POLICY}">`}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>${live ? '<p id="status">connecting…</p>' : ''}${controls}<main id="report">${body}</main>${script}</body></html>
 `;
 }

@@ -6,7 +6,7 @@ import { fileHead, outputProblem } from '../files/outputGuard.js';
 import { HISTORY_FILE, readRunHistory } from '../training/runHistory.js';
 import { parseSearchSpace } from '../tuning/space.js';
 import { STUDY_FILE, studyStore } from '../tuning/studyStore.js';
-import { reportPage } from './page.js';
+import { GENERATOR_META, reportPage } from './page.js';
 import { runReportBody } from './runReport.js';
 import { type StudyInput, studyReportBody, type StudyReportOptions } from './studyReport.js';
 
@@ -67,7 +67,7 @@ export async function renderReport(dir: string, options: StudyReportOptions = {}
  */
 export async function isReportFile(file: string): Promise<boolean> {
   const head = await fileHead(file, 4096).catch(() => undefined);
-  return head !== undefined && head.toString('utf8').includes('<meta name="generator" content="rxgrad">');
+  return head !== undefined && head.toString('utf8').includes(GENERATOR_META);
 }
 
 /**

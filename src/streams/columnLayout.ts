@@ -1,5 +1,6 @@
 import { DataType, type Field, type Schema } from 'apache-arrow';
 import { DataError } from '../errors.js';
+import { columnPositions } from './columnPositions.js';
 import { PANDAS_METADATA_KEY, pandasIndexColumns } from './indexColumns.js';
 
 /** Which columns to read. */
@@ -52,13 +53,7 @@ export const CLASS_NAMES_KEY = 'rxgrad.classNames';
 export function resolveLayout(file: string, schema: Schema, options: ArrowColumnOptions): ArrowLayout {
   const labelName = options.label ?? 'label';
   const names = schema.fields.map((f) => f.name);
-  // Two columns of one name would be read as the first twice and never the second: refused.
-  const first = new Map<string, number>();
-  names.forEach((name, i) => {
-    const earlier = first.get(name);
-    if (earlier !== undefined) throw new DataError('two columns have the same name', { file, column: name, expected: 'every column named once', actual: `columns ${earlier + 1} and ${i + 1}` });
-    first.set(name, i);
-  });
+  columnPositions(file, names, 'every column named once');
   const labelField = schema.fields.find((f) => f.name === labelName);
   if (!options.unlabelled) {
     if (!labelField) {

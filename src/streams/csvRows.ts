@@ -116,7 +116,6 @@ class CsvTokenizer implements CsvRow {
   /** The end of the input: a last row without a line end. */
   end(): void {
     this.take();
-    if (this.first && this.buffer[0] === 0xef && this.buffer[1] === 0xbb && this.buffer[2] === 0xbf) this.buffer = this.buffer.subarray(3);
     this.rows(true);
   }
 

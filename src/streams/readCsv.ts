@@ -9,6 +9,7 @@ import { labelKey } from '../model/decimal.js';
 import { type CsvRow, forEachCsvRow } from './csvRows.js';
 import type { ExampleBlock } from './examples.js';
 import type { ArrowLayout } from './columnLayout.js';
+import { columnPositions } from './columnPositions.js';
 import { classIndexProblem, DEFAULT_MAX_CLASSES, unknownClassProblem } from './labelPolicy.js';
 
 /** Options of `readCsv` and `inspectCsv`. */
@@ -85,23 +86,9 @@ function columnsShown(header: readonly string[]): string {
   return `columns ${header.slice(0, 10).join(', ')}${header.length > 10 ? `, … (${header.length} in all)` : ''}`;
 }
 
-/**
- * Each header name's position; two columns of one name are refused, naming both (reading the
- * first twice and never the second would be silently wrong data).
- */
-function columnPositions(file: string, header: readonly string[]): Map<string, number> {
-  const positions = new Map<string, number>();
-  header.forEach((name, i) => {
-    const first = positions.get(name);
-    if (first !== undefined) throw new DataError('two columns have the same name', { file, column: name, expected: 'every column named once in the header', actual: `columns ${first + 1} and ${i + 1}` });
-    positions.set(name, i);
-  });
-  return positions;
-}
-
 /** Which columns of a header hold the label and the features. */
 function layoutOf(file: string, header: readonly string[], options: CsvOptions): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
-  const positions = columnPositions(file, header);
+  const positions = columnPositions(file, header, 'every column named once in the header');
   const labelName = options.label ?? 'label';
   const labelIndex = positions.get(labelName) ?? -1;
   if (labelIndex < 0 && !options.unlabelled) {

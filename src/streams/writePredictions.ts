@@ -1,7 +1,6 @@
 import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, Subject, switchMap, tap, throwError } from 'rxjs';
-import { open, stat } from 'node:fs/promises';
 import { openTemporaryFile } from '../files/atomicFiles.js';
-import { fileHead } from '../files/outputGuard.js';
+import { fileHead, fileTail } from '../files/outputGuard.js';
 import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import type { ArrowCompression } from './arrowCodecs.js';
 import { csvCell } from './csvSink.js';
@@ -182,15 +181,8 @@ export async function isPredictionsFile(file: string): Promise<boolean> {
   }
   if (/\.parquet$/i.test(file)) {
     // Parquet keeps its schema in the footer, at the end.
-    const { size } = await stat(file);
-    const handle = await open(file, 'r');
-    try {
-      const tail = Buffer.alloc(Math.min(size, 65_536));
-      await handle.read(tail, 0, tail.length, size - tail.length);
-      return head.subarray(0, 4).toString('latin1') === 'PAR1' && tail.includes('prediction') && tail.includes('probabilities');
-    } finally {
-      await handle.close();
-    }
+    const tail = await fileTail(file, 65_536);
+    return head.subarray(0, 4).toString('latin1') === 'PAR1' && tail.includes('prediction') && tail.includes('probabilities');
   }
   const arrow = head.subarray(0, 6).toString('latin1') === 'ARROW1';
   return arrow && head.includes('prediction') && head.includes('probabilities');

@@ -65,7 +65,7 @@ export function ashaDecision(recorded: readonly number[], score: number, eta: nu
   // Diverged trials (recorded as -MAX_VALUE) do not count in n: four NaNs must not let a poor score through.
   const sorted = recorded.filter((s) => Number.isFinite(s) && s > -Number.MAX_VALUE).sort((a, b) => b - a);
   const keep = Math.max(1, Math.floor(sorted.length / eta));
-  return { decision: Number.isFinite(score) && sorted.length > 0 && score >= sorted[Math.min(keep, sorted.length) - 1]! ? 'continue' : 'prune', keep };
+  return { decision: Number.isFinite(score) && sorted.length > 0 && score >= sorted[keep - 1]! ? 'continue' : 'prune', keep };
 }
 
 /**

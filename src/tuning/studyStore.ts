@@ -109,6 +109,7 @@ export function studyStore(dir: string): StudyStore {
   // A trial id may come from a worker on another machine or a file: it names a path only through
   // pathInside, which refuses anything that would leave the study's folders.
   const trialFile = (folder: 'trials' | 'suggestions', id: unknown) => pathInside(file(folder), `${safeName(id, 'trial id')}.json`, 'trial id');
+  const checkpointsOf = (trial: string) => pathInside(file('checkpoints'), trial, 'trial id');
   const suggestionFile = (id: string) => trialFile('suggestions', id);
   return {
     dir,
@@ -151,7 +152,7 @@ export function studyStore(dir: string): StudyStore {
     },
     async writeRecord(record) {
       const where = trialFile('trials', record.id);
-      const checkpoints = pathInside(file('checkpoints'), record.id, 'trial id');
+      const checkpoints = checkpointsOf(record.id);
       await writeJson(where, record);
       await fs.rm(checkpoints, { recursive: true, force: true });
       await fs.rm(suggestionFile(record.id), { force: true });
@@ -192,16 +193,16 @@ export function studyStore(dir: string): StudyStore {
       await fs.mkdir(file('suggestions'), { recursive: true });
       await writeJson(suggestionFile(trial.id), trial);
     },
-    checkpointDir: (trial) => pathInside(file('checkpoints'), trial, 'trial id'),
+    checkpointDir: checkpointsOf,
     async checkpointed() {
       return existsSync(file('checkpoints')) ? (await fs.readdir(file('checkpoints'))).filter(isSafeName).sort() : [];
     },
-    removeCheckpoints: async (trial) => fs.rm(pathInside(file('checkpoints'), trial, 'trial id'), { recursive: true, force: true }),
+    removeCheckpoints: async (trial) => fs.rm(checkpointsOf(trial), { recursive: true, force: true }),
     writeBest: (document) => writeJson(file('best.json'), document),
     async discardUnstarted() {
-      const started = ['trials', 'rounds', 'suggestions', 'checkpoints'].some((folder) => existsSync(file(folder)) && readdirSync(file(folder)).length > 0);
-      if (started) return false;
-      for (const folder of ['trials', 'rounds', 'suggestions', 'checkpoints']) await fs.rm(file(folder), { recursive: true, force: true });
+      const folders = ['trials', 'rounds', 'suggestions', 'checkpoints'].map((folder) => file(folder));
+      if (folders.some((folder) => existsSync(folder) && readdirSync(folder).length > 0)) return false;
+      for (const folder of folders) await fs.rm(folder, { recursive: true, force: true });
       await fs.rm(file(STUDY_FILE), { force: true });
       return true;
     },

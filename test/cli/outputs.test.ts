@@ -21,12 +21,13 @@ beforeAll(async () => {
 
 /** Runs a command that must be refused: exit 2, one line naming --out and why, nothing changed in `watched`. */
 async function refused(argv: string[], why: RegExp, watched: string[]) {
-  const before = watched.map((w) => (existsSync(w) ? JSON.stringify(readdirSync(w, { withFileTypes: true }).length ? snapshot(w) : {}) : 'missing'));
+  const state = () => watched.map((w) => (existsSync(w) ? JSON.stringify(readdirSync(w, { withFileTypes: true }).length ? snapshot(w) : {}) : 'missing'));
+  const before = state();
   const result = await cli(argv);
   expect(result.code, result.stderr).toBe(2);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr).toMatch(why);
-  expect(watched.map((w) => (existsSync(w) ? JSON.stringify(readdirSync(w, { withFileTypes: true }).length ? snapshot(w) : {}) : 'missing'))).toEqual(before);
+  expect(state()).toEqual(before);
 }
 
 describe('predict --out', () => {
