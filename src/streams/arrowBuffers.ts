@@ -21,15 +21,17 @@ function byteWidth(type: DataType): number | undefined {
  * The most bytes each buffer of a record (or dictionary) batch may hold, in the order the IPC
  * format lays buffers out, from the columns' types and the batch's field nodes (one per column
  * and child, depth first): exact for validity bitmaps, numbers, offsets and fixed-size lists;
- * bounded for text and binary values. Undefined for a layout it does not model (views, unions),
- * or when the nodes or buffers do not match the types (a damaged message).
+ * bounded for text and binary values (a view column's data buffers as many as the batch's
+ * `variadicBufferCounts` give it). Undefined for a layout it does not model (unions), or when the
+ * nodes or buffers do not match the types (a damaged message).
  *
  * @example
  * bufferLimits([new Float64()], [{ length: 100 }]) // [77, 864]: validity and values, with slack
  */
-export function bufferLimits(types: readonly DataType[], nodes: readonly { readonly length: number }[]): number[] | undefined {
+export function bufferLimits(types: readonly DataType[], nodes: readonly { readonly length: number }[], variadicBufferCounts: readonly number[] = []): number[] | undefined {
   const limits: number[] = [];
   let node = 0;
+  let variadic = 0;
   const bitmap = (n: number) => Math.ceil(n / 8) + SLACK;
   const visit = (type: DataType): boolean => {
     const at = nodes[node++];
@@ -55,6 +57,12 @@ export function bufferLimits(types: readonly DataType[], nodes: readonly { reado
     if (DataType.isUtf8(type) || DataType.isBinary(type) || DataType.isLargeUtf8(type) || DataType.isLargeBinary(type)) {
       const large = id === 19 || id === 20;
       limits.push(bitmap(n), (n + 1) * (large ? 8 : 4) + SLACK, variableLimit(n));
+      return true;
+    }
+    if (DataType.isUtf8View(type) || DataType.isBinaryView(type)) {
+      const buffers = variadicBufferCounts[variadic++];
+      if (buffers === undefined || !Number.isSafeInteger(buffers) || buffers < 0) return false;
+      limits.push(bitmap(n), n * 16 + SLACK, ...Array<number>(buffers).fill(variableLimit(n)));
       return true;
     }
     const children = (type.children ?? []) as Field[];

@@ -148,13 +148,20 @@ export function checkSchema(schema: Schema, file: string): void {
   schema.fields.forEach((field, i) => check(field, `column ${i}${field?.name !== undefined ? ` '${field.name}'` : ''}`));
 }
 
+/** What a record or dictionary batch's header says of its buffers. */
+interface BatchBuffers {
+  readonly nodes: readonly { readonly length: number }[];
+  readonly buffers: readonly { readonly offset: number; readonly length: number }[];
+  readonly variadicBufferCounts?: readonly number[];
+}
+
 /**
  * Checks the buffers of a compressed batch before anything is decompressed: each buffer lies in
  * the body, and the uncompressed length it declares is no more than its column's type and the
  * batch's row count allow, so a damaged length can never make the codec allocate it.
  */
-async function checkCompressedBody(handle: FileHandle, file: string, where: string, bodyAt: number, body: number, types: readonly DataType[], header: { readonly nodes: readonly { readonly length: number }[]; readonly buffers: readonly { readonly offset: number; readonly length: number }[] }): Promise<void> {
-  const limits = bufferLimits(types, header.nodes);
+async function checkCompressedBody(handle: FileHandle, file: string, where: string, bodyAt: number, body: number, types: readonly DataType[], header: BatchBuffers): Promise<void> {
+  const limits = bufferLimits(types, header.nodes, header.variadicBufferCounts);
   if (limits && limits.length !== header.buffers.length) throw new DataError(`${where}: it has ${header.buffers.length} buffers, its columns' types ${limits.length}`, { file, expected: 'a valid Arrow IPC file' });
   const bytes = await readBytes(handle, bodyAt, body);
   if (bytes.length < body) throw new DataError(`${where}: its body is truncated`, { file });
@@ -175,7 +182,7 @@ async function checkCompressedBody(handle: FileHandle, file: string, where: stri
 
 /** Checks a record or dictionary batch message's compressed buffers (see `checkCompressedBody`); an uncompressed one needs nothing here. */
 async function checkBatchMessage(handle: FileHandle, file: string, message: Message, bodyAt: number, body: number, schema: Schema | undefined, where: string): Promise<void> {
-  type BatchHeader = { readonly compression: unknown; readonly nodes: readonly { readonly length: number }[]; readonly buffers: readonly { readonly offset: number; readonly length: number }[] };
+  type BatchHeader = BatchBuffers & { readonly compression: unknown };
   const dictionary = message.isDictionaryBatch() ? (message.header() as unknown as { id: number; data: BatchHeader }) : undefined;
   const batch = (dictionary ? dictionary.data : message.header()) as unknown as BatchHeader | null;
   if (batch?.compression == null) return;

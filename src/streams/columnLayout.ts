@@ -26,7 +26,7 @@ export interface ArrowLayout {
   readonly cols: number;
   /** Each feature column's type, e.g. `Float64` or `FixedSizeList[64]<Uint8>`, for messages. */
   readonly types: readonly string[];
-  /** Columns left out of the default features because they are not numeric (an id, a name), with their types. */
+  /** Columns left out of the default features because they are not numeric (an id, a name), with their kinds: `id (text)`, `flag (True/False)`, `day (dates)`. */
   readonly ignored?: readonly string[];
   /** Columns left out of the default features because they are pandas' row index (see `pandasIndexColumns`). */
   readonly indexColumns?: readonly string[];
@@ -78,7 +78,7 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
   } else {
     index = pandasIndexColumns(names.filter((n) => n !== labelName), schema.metadata.get(PANDAS_METADATA_KEY));
     features = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) !== undefined && !index.includes(f.name));
-    ignored = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) === undefined).map((f) => `${f.name} (${describeType(f.type)})`);
+    ignored = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) === undefined).map((f) => `${f.name} (${kindOf(f.type)})`);
   }
   if (features.length === 0) {
     throw new DataError('no numeric feature columns', { file, expected: 'numeric columns or a fixed-size list of numbers besides the label', actual: `columns ${names.join(', ')}` });
@@ -110,6 +110,14 @@ function classNamesOf(file: string, schema: Schema): { classNames?: readonly str
   return { classNames: names as string[] };
 }
 
+/** What a column that is not a feature holds, in the words a CSV file's note uses (see `inspectCsv`): text, True/False, dates, or its Arrow type. */
+function kindOf(type: DataType): string {
+  if (isText(type)) return 'text';
+  if (DataType.isBool(type)) return 'True/False';
+  if (DataType.isDate(type) || DataType.isTimestamp(type)) return 'dates';
+  return describeType(type);
+}
+
 function describeType(type: DataType): string {
   return String(type);
 }
@@ -126,7 +134,14 @@ export function featureWidth(field: Field): number | undefined {
   return undefined;
 }
 
-/** Text, or a dictionary whose values are text: what a label column of class names holds. */
+/**
+ * Text (Utf8, LargeUtf8, or Utf8View as polars 1.x writes it), or a dictionary whose values are
+ * text (pandas' and polars' categoricals): what a label column of class names holds.
+ */
 export function isText(type: DataType): boolean {
-  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary)));
+  return isPlainText(type) || (DataType.isDictionary(type) && isPlainText(type.dictionary));
+}
+
+function isPlainText(type: DataType): boolean {
+  return DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type);
 }

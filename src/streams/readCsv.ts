@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Observable } from 'rxjs';
+import { defer, Observable, switchMap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { labelKey } from '../model/decimal.js';
 import { type CsvRow, forEachCsvRow } from './csvRows.js';
@@ -16,7 +16,7 @@ import { classIndexProblem, DEFAULT_MAX_CLASSES, unknownClassProblem } from './l
 export interface CsvOptions {
   /** The label column's header. Default 'label'. */
   readonly label?: string;
-  /** Feature columns, in order. Default: every column but the label. */
+  /** Feature columns, in order. Default: every column of numbers but the label and pandas' index (see `inspectCsv`). */
   readonly features?: readonly string[] | undefined;
   /** Read without labels (for prediction): blocks carry −1 labels and a label column is not required. */
   readonly unlabelled?: boolean;
@@ -87,7 +87,7 @@ function columnsShown(header: readonly string[]): string {
 }
 
 /** Which columns of a header hold the label and the features. */
-function layoutOf(file: string, header: readonly string[], options: CsvOptions): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
+function layoutOf(file: string, header: readonly string[], options: CsvOptions, notNumbers: ReadonlyMap<number, string> = new Map()): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
   const positions = columnPositions(file, header, 'every column named once in the header');
   const labelName = options.label ?? 'label';
   const labelIndex = positions.get(labelName) ?? -1;
@@ -95,14 +95,18 @@ function layoutOf(file: string, header: readonly string[], options: CsvOptions):
     throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: columnsShown(header) });
   }
   const index = options.features ? [] : pandasIndexColumns(header.filter((_, i) => i !== labelIndex));
-  const names = options.features ?? header.filter((name, i) => i !== labelIndex && !index.includes(name));
+  const names = options.features ?? header.filter((name, i) => i !== labelIndex && !index.includes(name) && !notNumbers.has(i));
+  const ignored = options.features ? [] : [...notNumbers].filter(([i]) => i !== labelIndex && !index.includes(header[i]!)).map(([i, kind]) => `${header[i]} (${kind})`);
   const featureIndexes = names.map((name) => {
     const index = positions.get(name);
     if (index === undefined) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: columnsShown(header) });
     return index;
   });
-  if (featureIndexes.length === 0) throw new DataError('no feature columns', { file, expected: 'at least one column besides the label' });
-  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(index.length > 0 ? { indexColumns: index } : {}), columns: header, labelIndex, featureIndexes };
+  if (featureIndexes.length === 0) {
+    const hint = [...notNumbers.values()].includes(DECIMAL_COMMA) ? ` (--decimal ',' reads 3,14 as a number)` : '';
+    throw new DataError('no feature columns', { file, expected: `at least one column of numbers besides the label${hint}`, ...(ignored.length > 0 ? { actual: `not numbers: ${ignored.join(', ')}` } : {}) });
+  }
+  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(ignored.length > 0 ? { ignored } : {}), ...(index.length > 0 ? { indexColumns: index } : {}), columns: header, labelIndex, featureIndexes };
 }
 
 /**
@@ -128,33 +132,66 @@ export async function csvTextColumns(file: string, options: CsvOptions = {}): Pr
   return (header ?? []).filter((name, j) => text[j] && name !== label);
 }
 
+/** Rows `inspectCsv` reads to tell the columns of numbers from the others. */
+export const CSV_SAMPLE_ROWS = 1000;
+
+/** The kind of a column of numbers written 3,14 read with the decimal mark '.'. */
+const DECIMAL_COMMA = 'decimal comma';
+
+/** What a cell that is not a number holds, for the note on left-out columns: pandas writes booleans as True/False and dates as 2020-01-31. */
+function kindOf(text: string, decimal: '.' | ','): string {
+  if (decimal === '.' && /^[+-]?\d*,\d+$/.test(text)) return DECIMAL_COMMA;
+  if (/^(true|false)$/i.test(text)) return 'True/False';
+  if (/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return 'dates';
+  return 'text';
+}
+
 /**
- * Resolves the columns of a CSV file from its header row, without reading further.
+ * Resolves the columns of a CSV file from its header row and its first `CSV_SAMPLE_ROWS` rows.
+ * By default the features are the columns of numbers: a column with a cell that is neither empty
+ * nor a number in those rows (a name, True/False, a date) is left out and named in `ignored`, as
+ * an Arrow or Parquet file's text, boolean and date columns are. A later cell that is not a
+ * number is an error naming its line when the file is read.
  *
  * @example
  * const layout = await inspectCsv('iris.csv', { label: 'species' }); // { features: ['sepal_length', …], cols: 4, … }
  */
 export async function inspectCsv(file: string, options: CsvOptions = {}): Promise<ArrowLayout> {
-  let layout: ArrowLayout | undefined;
+  let header: string[] | undefined;
+  const notNumbers = new Map<number, string>();
+  const decimal = options.decimal ?? '.';
+  let sampled = 0;
   await csvRows(file, options, (row) => {
-    layout = layoutOf(file, row.texts(), options);
-    return false;
+    if (!header) {
+      header = row.texts();
+      layoutOf(file, header, options);
+      return !options.features;
+    }
+    for (let j = 0; j < row.count; j++) {
+      if (!notNumbers.has(j) && !row.empty(j) && !Number.isFinite(row.number(j, decimal))) notNumbers.set(j, kindOf(row.text(j), decimal));
+    }
+    return ++sampled < CSV_SAMPLE_ROWS;
   });
-  if (!layout) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
-  return layout;
+  if (!header) throw new DataError('the file is empty: no header row', { file, expected: 'a header row naming the columns' });
+  return layoutOf(file, header, options, notNumbers);
 }
 
 /**
  * Replays a CSV file (or `.csv.gz`, or `.tsv`) with a header row as `ExampleBlock`s of
  * `blockRows` rows, the same blocks `readArrow` emits: streamed through our tokenizer (`forEachCsvRow`), never the whole
- * file in memory, and read again for each subscription (a cold Observable). Every cell of a
- * feature or label column must be a number; an empty cell, a non-numeric one, a label that is not a
+ * file in memory, and read again for each subscription (a cold Observable). The default
+ * features are the columns of numbers (`inspectCsv`). Every cell of a feature or label column
+ * must be a number (a label may be a class name with `classNames`); an empty cell, a non-numeric one, a label that is not a
  * class index or a row of the wrong width is a `DataError` naming the file, line and column.
  *
  * @example
  * readCsv('data.csv', { label: 'species' }).pipe(summarize()).subscribe(console.log);
  */
 export function readCsv(file: string, options: CsvOptions = {}): Observable<ExampleBlock> {
+  if (!options.features) {
+    // The default features are the columns of numbers, as inspectCsv tells them from the first rows.
+    return defer(() => inspectCsv(file, options)).pipe(switchMap((layout) => readCsv(file, { ...options, features: layout.features })));
+  }
   return new Observable<ExampleBlock>((subscriber) => {
     let stopped = false;
     let blockRows = options.blockRows ?? 8192;

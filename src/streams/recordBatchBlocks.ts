@@ -204,6 +204,7 @@ function checkBufferLengths(batch: RecordBatch): void {
       throw new DataError(`column '${name}' holds ${values.length} values for ${end} rows (a damaged buffer)`);
     }
     if (DataType.isUtf8(data.type) && data.valueOffsets && data.valueOffsets.length < end + 1) throw new DataError(`column '${name}' holds ${data.valueOffsets.length} offsets for ${end} rows (a damaged buffer)`);
+    if ((DataType.isUtf8View(data.type) || DataType.isBinaryView(data.type)) && values && values.length < end * 16) throw new DataError(`column '${name}' holds ${values.length / 16} views for ${end} rows (a damaged buffer)`);
     if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length * 8 < end) throw new DataError(`column '${name}' has a validity bitmap of ${data.nullBitmap.length} bytes for ${end} rows (a damaged buffer)`);
     for (const child of data.children) check(child, name);
   };

@@ -38,10 +38,13 @@ describe('CSV from the command line', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('names the text column it cannot train on, with file and line (exit 1)', async () => {
-    const result = await cli(['train', '--data', TRAIN, '--epochs', '1']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`rxgrad: ${TRAIN}, line 2, column 'id': the feature is not a finite number`);
+  it('leaves the text column out with a note, as for Arrow; chosen as a feature, names it with file and line (exit 1)', async () => {
+    const result = await cli(['train', '--data', TRAIN, '--epochs', '1', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('rxgrad: not numeric, so not used as features: id (text) (choose the features with --features)');
+    const chosen = await cli(['train', '--data', TRAIN, '--features', 'id,sepal', '--epochs', '1']);
+    expect(chosen.code).toBe(1);
+    expect(chosen.stderr).toContain(`rxgrad: ${TRAIN}, line 2, column 'id': the feature is not a finite number`);
   });
 
   it('tunes on a CSV file, the trials reading it on worker threads', async () => {
@@ -91,7 +94,7 @@ describe('CSV from the command line', () => {
   it('trains on a Parquet file too, and notes the text column it leaves out', async () => {
     const result = await cli(['train', '--data', path.resolve('test/fixtures/parquet/blobs-train.parquet'), '--test', TEST, '--epochs', '15', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('rxgrad: not numeric, so not used as features: id (Utf8) (choose the features with --features)');
+    expect(result.stderr).toContain('rxgrad: not numeric, so not used as features: id (text) (choose the features with --features)');
     expect(lastJson(result.stdout)).toMatchObject({ examples: 240, classes: 3 });
     expect(lastJson(result.stdout).testAccuracy).toBeGreaterThan(0.9);
   });

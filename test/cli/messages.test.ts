@@ -14,7 +14,9 @@ describe('what rxgrad tells you to do', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/line 3, column 'b': the feature is not a finite number \(expected a number \(fill empty cells with --fill-missing mean\|zero \(fillMissing\), or choose the feature columns with --features\), got an empty cell\)/);
     writeFileSync(file, 'a,b,label\n1,2,0\nx,7,1\n');
-    expect((await cli(['train', '--data', file, '--epochs', '1'])).stderr).toMatch(/got 'x'/);
+    expect((await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1'])).stderr).toMatch(/line 3, column 'a': .*choose the feature columns with --features.*got 'x'/);
+    // Chosen by default, a column of text is left out, and the note says so.
+    expect(await cli(['train', '--data', file, '--epochs', '1'])).toMatchObject({ code: 0, stderr: expect.stringContaining('not numeric, so not used as features: a (text) (choose the features with --features)') });
   });
 
   it('an empty column list names the flag it was given to', async () => {

@@ -24,9 +24,11 @@ describe('what a CSV says', () => {
     for (const cell of ['0x10', '0b11', '0o7', 'Infinity']) {
       const file = path.join(tempDir(), 'hex.csv');
       writeFileSync(file, csv([['1', '2', '0'], ['3', cell, '1'], ['5', '6', '0']]));
-      const result = await cli(['train', '--data', file, '--epochs', '1']);
+      const result = await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`hex\\.csv, line 3, column 'b': the feature is not a finite number .*got '${cell}'`));
+      // Not chosen, the column is text: left out, and named.
+      expect((await cli(['train', '--data', file, '--epochs', '1'])).stderr).toContain('not used as features: b (text)');
     }
   });
 

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { inspectCsv, readCsv } from '../../src/streams/readCsv.js';
+import { CSV_SAMPLE_ROWS, inspectCsv, readCsv } from '../../src/streams/readCsv.js';
 import { readData } from '../../src/streams/readData.js';
 import { tempDir } from '../helpers/files.js';
 
@@ -29,16 +29,40 @@ describe('readCsv', () => {
     expect(await inspectCsv(TRAIN, { features: FEATURES })).toMatchObject({ label: 'label', features: FEATURES, cols: 4 });
   });
 
-  it('names a text column taken as a feature, with the line, instead of dropping it', async () => {
-    const error = await errorOf(TRAIN);
+  it('leaves columns of text, True/False and dates out by default and names them, as Arrow and Parquet do', async () => {
+    const layout = await inspectCsv(TRAIN);
+    expect(layout).toMatchObject({ features: FEATURES, ignored: ['id (text)'] });
+    expect((await read(TRAIN))[0]!.cols).toBe(4);
+    const mixed = csv('name,a,flag,b,when,label\nx,1,True,2,2020-01-31,0\ny,3,False,4,2020-02-01 10:00:00,1\n');
+    expect(await inspectCsv(mixed)).toMatchObject({ features: ['a', 'b'], ignored: ['name (text)', 'flag (True/False)', 'when (dates)'] });
+    expect(Array.from((await read(mixed))[0]!.features)).toEqual([1, 2, 3, 4]);
+    // An empty cell is a missing number, not text; a column chosen as a feature is read as one.
+    expect((await inspectCsv(csv('a,b,label\n1,,0\n2,3,1\n'))).features).toEqual(['a', 'b']);
+    const error = await errorOf(TRAIN, { features: ['id', ...FEATURES] });
     expect(error).toBeInstanceOf(DataError);
     expect(error!.message).toBe(`${TRAIN}, line 2, column 'id': the feature is not a finite number (expected a number (choose the feature columns with --features, or features: [...]), got 'plant-0000')`);
   });
 
+  it(`decides from the first ${CSV_SAMPLE_ROWS} rows: a later text cell is an error naming its line`, async () => {
+    const rows = Array.from({ length: CSV_SAMPLE_ROWS }, (_, i) => `${i},${i % 2}`);
+    expect((await inspectCsv(csv(`a,label\n${rows.join('\n')}\nx,0\n`))).features).toEqual(['a']);
+    const error = await errorOf(csv(`a,b,label\n${rows.map((r) => `${r.split(',')[0]},${r}`).join('\n')}\n1,oops,0\n`));
+    expect(error!.message).toMatch(new RegExp(`line ${CSV_SAMPLE_ROWS + 2}, column 'b': the feature is not a finite number .*got 'oops'`));
+    // One row fewer, and the column is text: left out.
+    expect((await inspectCsv(csv(`a,b,label\n${rows.slice(1).map((r) => `${r.split(',')[0]},${r}`).join('\n')}\n1,oops,0\n`))).ignored).toEqual(['b (text)']);
+  });
+
+  it("names numbers written with a decimal comma, and the flag that reads them", async () => {
+    const file = csv('a;b;label\n1,5;2,25;0\n');
+    const error = await errorOf(file, { delimiter: ';' });
+    expect(error!.message).toBe(`${file}: no feature columns (expected at least one column of numbers besides the label (--decimal ',' reads 3,14 as a number), got not numbers: a (decimal comma), b (decimal comma))`);
+    expect(Array.from((await read(file, { delimiter: ';', decimal: ',' }))[0]!.features)).toEqual([1.5, 2.25]);
+  });
+
   it('names file, line and column for every bad cell', async () => {
-    const cases: [string, RegExp][] = [
+    const cases: [string, RegExp, object?][] = [
       ['a,b,label\n1,2,0\n3,,1\n', /data.csv, line 3, column 'b': the feature is not a finite number .*got an empty cell/],
-      ['a,b,label\n1,2,0\n3,x,1\n', /line 3, column 'b': the feature is not a finite number .*got 'x'/],
+      ['a,b,label\n1,2,0\n3,x,1\n', /line 3, column 'b': the feature is not a finite number .*got 'x'/, { features: ['a', 'b'] }],
       ['a,b,label\n1,2,0\n3,4\n', /data.csv, line 3: a row with a different number of fields than the header/],
       ['a,b,label\n1,2,0.5\n', /line 2, column 'label': the label is not a whole number/],
       ['a,b,label\n1,2,-1\n', /line 2, column 'label': the label is negative/],
@@ -50,8 +74,8 @@ describe('readCsv', () => {
       ['', /the file is empty: no header row/],
       ['a,b,label\n', /the dataset has no rows/],
     ];
-    for (const [text, message] of cases) {
-      const error = await errorOf(csv(text));
+    for (const [text, message, options] of cases) {
+      const error = await errorOf(csv(text), options);
       expect(error, text).toBeInstanceOf(DataError);
       expect(error!.message, text).toMatch(message);
     }
