@@ -157,7 +157,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .action((options: { model: string; data: string; json: boolean }) => run(async () => (await import('./evaluate.js')).evaluateCommand(options, io)));
 
   addCsvDialectOptions(program.command('predict').description('write predicted classes and probabilities to a CSV, Parquet or Arrow file').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'data to predict (a label column is not needed)'))
-    .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv), Parquet (.parquet) or Arrow (.arrow, .feather, .ipc); columns row, prediction, probabilities')
+    .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv), Parquet (.parquet) or Arrow (.arrow, .feather, .ipc); columns row, prediction (a class name when the model has names, with its position in prediction_index), probabilities')
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList('--keep')))
     .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
     .option('--force', FORCE_HELP, false)

@@ -20,33 +20,42 @@ interface PredictionSink {
   abort(): Promise<void>;
 }
 
-/** A block of predictions as an Arrow record batch: `row`, the kept columns, `prediction`, `probabilities`. */
-function predictionBatch(predictions: Predictions, firstRow: number, keep: readonly string[], metadata: ReadonlyMap<string, string>) {
+/**
+ * A block of predictions as an Arrow record batch: `row`, the kept columns, `prediction` (the
+ * class index, or with class names the class's name, a label as the data holds it, with its index
+ * in `prediction_index`), `probabilities`.
+ */
+function predictionBatch(predictions: Predictions, firstRow: number, keep: readonly string[], classNames: readonly string[] | undefined, metadata: ReadonlyMap<string, string>) {
   const row = new Int32Array(predictions.rows);
   for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
   const columns = [
     { name: 'row', values: row },
     ...keep.map((name, k) => ({ name, values: predictions.kept?.[k] ?? new Array<string>(predictions.rows).fill('') })),
-    { name: 'prediction', values: predictions.predicted },
+    ...(classNames
+      ? [
+          { name: 'prediction', values: Array.from(predictions.predicted, (c) => classNames[c]!) },
+          { name: 'prediction_index', values: predictions.predicted },
+        ]
+      : [{ name: 'prediction', values: predictions.predicted }]),
     { name: 'probabilities', values: predictions.probabilities, listSize: predictions.classes },
   ];
   return arrowRecordBatch(columns, 0, predictions.rows, metadata);
 }
 
-async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], compression: ArrowCompression | undefined): Promise<PredictionSink> {
+async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], classNames: readonly string[] | undefined, compression: ArrowCompression | undefined): Promise<PredictionSink> {
   const sink = await openArrowSink(path, 'file', compression);
   return {
-    write: (predictions, firstRow) => sink.write(predictionBatch(predictions, firstRow, keep, metadata)),
+    write: (predictions, firstRow) => sink.write(predictionBatch(predictions, firstRow, keep, classNames, metadata)),
     close: () => sink.close(),
     abort: () => sink.abort(),
   };
 }
 
 /** Parquet (`.parquet`), the same columns as Arrow's, the metadata in the file's key-value metadata; parquet-wasm loads only here. */
-async function parquetSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[]): Promise<PredictionSink> {
+async function parquetSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], classNames: readonly string[] | undefined): Promise<PredictionSink> {
   const { writeParquetFile } = await import('./parquetSink.js');
   const blocks = new Subject<{ readonly rows: number; readonly predictions: Predictions; readonly firstRow: number }>();
-  const written = writeParquetFile(path, blocks, (block) => predictionBatch(block.predictions, block.firstRow, keep, new Map()), metadata);
+  const written = writeParquetFile(path, blocks, (block) => predictionBatch(block.predictions, block.firstRow, keep, classNames, new Map()), metadata);
   // Until close or abort, a failure waits for one of them to report it.
   written.catch(() => undefined);
   return {
@@ -74,8 +83,8 @@ export function predictionFormat(path: string): 'csv' | 'parquet' | 'arrow' | un
 const probability = (p: number) => String(Number(p.toPrecision(9)));
 
 /**
- * CSV with a header `row,prediction,p0,p1,…` (with class names: `row,prediction,class,p_NAME,…`),
- * each block on disk when written (bounded memory).
+ * CSV with a header `row,prediction,p0,p1,…` (with class names: `row,prediction,prediction_index,p_NAME,…`,
+ * the prediction a name), each block on disk when written (bounded memory).
  */
 async function csvSink(path: string, classNames: readonly string[] | undefined, keep: readonly string[]): Promise<PredictionSink> {
   const file = await openTemporaryFile(path);
@@ -84,10 +93,11 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
     write(predictions, firstRow) {
       const { rows, classes, predicted, probabilities } = predictions;
       const probabilityColumns = Array.from({ length: classes }, (_, c) => (classNames ? csvCell(`p_${classNames[c]}`) : `p${c}`));
-      let text = header ? '' : `row,${keep.map((name) => `${csvCell(name)},`).join('')}prediction,${classNames ? 'class,' : ''}${probabilityColumns.join(',')}\n`;
+      let text = header ? '' : `row,${keep.map((name) => `${csvCell(name)},`).join('')}prediction,${classNames ? 'prediction_index,' : ''}${probabilityColumns.join(',')}\n`;
       header = true;
       for (let i = 0; i < rows; i++) {
-        text += `${firstRow + i},${keep.map((_, k) => `${csvCell(predictions.kept?.[k]?.[i] ?? '')},`).join('')}${predicted[i]}${classNames ? `,${csvCell(classNames[predicted[i]!]!)}` : ''}`;
+        const predictedClass = classNames ? `${csvCell(classNames[predicted[i]!]!)},${predicted[i]}` : String(predicted[i]);
+        text += `${firstRow + i},${keep.map((_, k) => `${csvCell(predictions.kept?.[k]?.[i] ?? '')},`).join('')}${predictedClass}`;
         for (let c = 0; c < classes; c++) text += `,${probability(probabilities[i * classes + c]!)}`;
         text += '\n';
       }
@@ -100,12 +110,12 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
 
 /**
  * A sink that writes predictions to a file, by its extension: CSV (`.csv`, with a header
- * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,class,p_NAME,…`, readable by
- * pandas' `read_csv`), Parquet (`.parquet`, the Arrow file's columns) or an Arrow IPC file
- * (`.arrow`, `.feather`, `.ipc`; any other extension is an error)
- * with columns `row` (int32, the input row), `prediction` (int32 class) and `probabilities`
- * (fixed-size list of float32, one per class), after `row` the columns the source kept (`keep`:
- * an id), its schema metadata naming the model
+ * `row,prediction,p0,p1,…`, or with `classNames` `row,prediction,prediction_index,p_NAME,…`,
+ * readable by pandas' `read_csv`), Parquet (`.parquet`, the Arrow file's columns) or an Arrow IPC
+ * file (`.arrow`, `.feather`, `.ipc`; any other extension is an error) with columns `row` (int32,
+ * the input row), `prediction` (int32 class; with `classNames` the class's name, text, and its
+ * index in `prediction_index`, int32) and `probabilities` (fixed-size list of float32, one per
+ * class), after `row` the columns the source kept (`keep`: an id), its schema metadata naming the model
  * (`rxgrad.model`) and the class names (`rxgrad.classNames`) when given. Each block is on disk when written, so memory stays
  * bounded. The file appears, complete, only when the source completes; on error (delivered once
  * the temporary file is gone) or unsubscription nothing is left at `path`.
@@ -132,7 +142,7 @@ export function writePredictions(
       const format = predictionFormat(path);
       if (!format) return throwError(() => new RangeError(`writePredictions: ${path}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file`));
       if (options.compression && format !== 'arrow') return throwError(() => new RangeError(`writePredictions: ${path} is ${format === 'csv' ? 'CSV' : 'Parquet'}; compression is for Arrow files`));
-      const opening = format === 'csv' ? csvSink(path, options.classNames, keep) : format === 'parquet' ? parquetSink(path, metadata, keep) : arrowSink(path, metadata, keep, options.compression);
+      const opening = format === 'csv' ? csvSink(path, options.classNames, keep) : format === 'parquet' ? parquetSink(path, metadata, keep, options.classNames) : arrowSink(path, metadata, keep, options.classNames, options.compression);
       let rows = 0;
       let settled = false;
       const abort = () => {

@@ -67,11 +67,11 @@ describe('CSV from the command line', () => {
     const out = path.join(dir, 'p.csv');
     expect((await cli(['predict', '--model', model, '--data', species('test'), '--out', out])).code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('row,prediction,class,p_setosa,p_versicolor,p_virginica');
+    expect(lines[0]).toBe('row,prediction,prediction_index,p_setosa,p_versicolor,p_virginica');
     const truth = readFileSync(species('test'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1));
     const named = lines.slice(1).map((l) => l.split(','));
-    expect(named.every((r) => ['setosa', 'versicolor', 'virginica'][Number(r[1])] === r[2])).toBe(true);
-    expect(named.filter((r, i) => r[2] === truth[i]).length / 90).toBeGreaterThan(0.9);
+    expect(named.every((r) => ['setosa', 'versicolor', 'virginica'][Number(r[2])] === r[1])).toBe(true);
+    expect(named.filter((r, i) => r[1] === truth[i]).length / 90).toBeGreaterThan(0.9);
   });
 
   it('labels numbered 1 to 3 are kept as names, saying so, never as a silent fourth class', async () => {
@@ -81,6 +81,15 @@ describe('CSV from the command line', () => {
     expect(result.stderr).toContain('rxgrad: the labels 1, 2, 3 are not 0 to 2: they are kept as class names, classes 0 to 2 in that order');
     expect(lastJson(result.stdout).classes).toBe(3);
     expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(['1', '2', '3']);
+    // Predictions and the confusion matrix speak in the labels; a position is named as one.
+    const out = path.join(tempDir(), 'p.csv');
+    expect((await cli(['predict', '--model', model, '--data', path.resolve('test/fixtures/csv/numbered-from-1.csv'), '--out', out])).code).toBe(0);
+    const [header, ...rows] = readFileSync(out, 'utf8').trim().split('\n').map((line) => line.split(','));
+    expect(header).toEqual(['row', 'prediction', 'prediction_index', 'p_1', 'p_2', 'p_3']);
+    for (const row of rows) expect(Number(row[1])).toBe(Number(row[2]) + 1);
+    const evaluated = await cli(['evaluate', '--model', model, '--data', path.resolve('test/fixtures/csv/numbered-from-1.csv')]);
+    const matrix = evaluated.stdout.trim().split('\n').slice(2).map((line) => line.trim().split(/\s+/));
+    expect([matrix[0], ...matrix.slice(1).map((row) => row[0])]).toEqual([['1', '2', '3'], '1', '2', '3']);
   });
 
   it('an Arrow file whose labels skip a class is refused with words a user knows', async () => {

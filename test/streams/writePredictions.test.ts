@@ -29,6 +29,24 @@ describe('writePredictions', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('with class names, the prediction is the class name and its index is prediction_index, in Arrow and Parquet alike', async () => {
+    const dir = tempDir();
+    const classNames = ['2', '7'];
+    const arrow = path.join(dir, 'pred.arrow');
+    await lastValueFrom(of(predictions(3, 0)).pipe(writePredictions(arrow, { classNames })));
+    const table = tableFromIPC(readFileSync(arrow));
+    expect(table.schema.fields.map(String)).toEqual(['row: Int32', 'prediction: Utf8', 'prediction_index: Int32', 'probabilities: FixedSizeList[2]<Float32>']);
+    expect(table.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([['2', 0], ['7', 1], ['2', 0]]);
+    expect(JSON.parse(table.schema.metadata.get('rxgrad.classNames')!)).toEqual(classNames);
+    const parquet = path.join(dir, 'pred.parquet');
+    await lastValueFrom(of(predictions(3, 0)).pipe(writePredictions(parquet, { classNames })));
+    const { ParquetFile } = await import('parquet-wasm');
+    const { openAsBlob } = await import('node:fs');
+    const read = tableFromIPC((await (await ParquetFile.fromFile(await openAsBlob(parquet))).read()).intoIPCStream());
+    expect(read.schema.fields.map((f) => f.name)).toEqual(['row', 'prediction', 'prediction_index', 'probabilities']);
+    expect(read.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([['2', 0], ['7', 1], ['2', 0]]);
+  });
+
   it('leaves nothing behind when the source errors', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'pred.arrow');
