@@ -61,6 +61,7 @@ export interface TrainFromFilesOptions extends CsvDialect {
 /** What a finished `trainFromFiles` measured: what `rxgrad train --json` prints. */
 export interface TrainReport {
   readonly epochs: number;
+  /** Rows trained on: the file's, less its validation part with `validation`. */
   readonly examples: number;
   readonly classes: number;
   readonly trainLoss: number | null;
@@ -177,7 +178,10 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
   const fitted = options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
   const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted) : undefined);
   leftOutColumns(layout).forEach(notice);
-  const summary = await lastValueFrom(readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(summarize()));
+  const rows = () => readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true });
+  const summary = await lastValueFrom(rows().pipe(summarize()));
+  // With a validation split, the standardizer and the count of examples trained on are the training part's, as in a study.
+  const trained = options.validation !== undefined ? await lastValueFrom(rows().pipe(splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }), summarize())) : summary;
   if (!resume) checkTrainable(summary, { file: options.data, column: label }, classNames);
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!resume && !classNames && missing >= 0) {
@@ -194,7 +198,7 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
   const threads = options.threads ?? 'auto';
   const backend = createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize }) : threadsWithin(threads, availableParallelism(), notice) });
   const columns: DataColumns = { label, features: layout.features, ...(classNames ? { classNames } : {}) };
-  const run = resume ? await resumed(options, resume, backend, layout, given, { label, normalize }) : fresh(config, backend, layout.cols, classes, normalize ? summary.standardizer : undefined, columns);
+  const run = resume ? await resumed(options, resume, backend, layout, given, { label, normalize }) : fresh(config, backend, layout.cols, classes, normalize ? trained.standardizer : undefined, columns);
   const runColumns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };
   const network = run.network;
   if (summary.classes > network.classes) {
@@ -233,7 +237,7 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
     judged: validating ? 'validation' : 'test',
   };
   const layers = network.layers.length;
-  const start: TrainFromFilesEvent = { type: 'start', rows: summary.rows, epochs: config.epochs, stepsPerEpoch: Math.ceil(summary.rows / run.batchSize), layers, threads: backend.threads ?? 1 };
+  const start: TrainFromFilesEvent = { type: 'start', rows: trained.rows, epochs: config.epochs, stepsPerEpoch: Math.ceil(trained.rows / run.batchSize), layers, threads: backend.threads ?? 1 };
   return concat(
     of(start),
     trainRun(validating ? split('train') : whole(), runOptions).pipe(
@@ -253,7 +257,7 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
           }
           const report: TrainReport = {
             epochs: last?.epoch ?? run.initialEpoch,
-            examples: summary.rows,
+            examples: trained.rows,
             classes: network.classes,
             trainLoss: last?.trainLoss ?? null,
             trainAccuracy: last?.trainAccuracy ?? null,

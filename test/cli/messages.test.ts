@@ -1,6 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/files/serialization.js';
+import { splitRows } from '../../src/operators/splitRows.js';
+import { summarize } from '../../src/operators/summarize.js';
+import { readData } from '../../src/streams/readData.js';
 import { cli, lastJson } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
@@ -40,5 +45,20 @@ describe('what rxgrad tells you to do', () => {
     const empty = path.join(tempDir(), 'empty');
     mkdirSync(empty);
     expect(await cli(['evaluate', '--model', empty, '--data', DIGITS_TEST])).toMatchObject({ code: 1, stderr: `rxgrad: ${empty}: no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder\n` });
+  });
+
+  it('with --validation, the summary counts the rows trained on, and the standardizer is theirs alone, as in a study', async () => {
+    const wine = path.resolve('test/fixtures/wine/pandas.csv');
+    const model = path.join(tempDir(), 'model');
+    const result = await cli(['train', '--data', wine, '--validation', '0.2', '--seed', '4', '--epochs', '1', '--save', model, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const trainPart = await lastValueFrom(readData(wine, { classNames: ['class_0', 'class_1', 'class_2'] }).pipe(splitRows({ fraction: 0.2, seed: 4, part: 'train' }), summarize()));
+    expect(trainPart.rows).toBeLessThan(178);
+    expect(lastJson(result.stdout).examples).toBe(trainPart.rows);
+    const text = await cli(['train', '--data', wine, '--validation', '0.2', '--seed', '4', '--epochs', '1']);
+    expect(text.stdout).toContain(`on ${trainPart.rows} examples`);
+    const saved = await loadModel(model);
+    expect(Array.from(saved.standardizer!.mean)).toEqual(Array.from(trainPart.standardizer.mean));
+    expect(Array.from(saved.standardizer!.std)).toEqual(Array.from(trainPart.standardizer.std));
   });
 });
