@@ -92,7 +92,11 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
     );
   } finally {
     progress.stop();
-    await dashboard?.close();
+    if (dashboard) {
+      const ending = end ? `the run has ${end.stopped ? 'stopped' : 'ended'} after ${end.epochs} epochs; its report: rxgrad report ${options.dir}` : `the run stopped before its end (the terminal says why); babysit --resume continues it`;
+      await dashboard.close(ending);
+      writeLine(io.stderr, `rxgrad: the dashboard has stopped: ${ending}`);
+    }
   }
   const report = {
     epochs: end?.epochs ?? 0,

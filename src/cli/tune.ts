@@ -130,6 +130,8 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   let summary: StudySummary | undefined;
   let pool: RedisTrialPool | undefined;
   let live: StudyDashboard | undefined;
+  // What the dashboard's pages (and the terminal) are told when it stops.
+  let ending = `the study stopped before its end (the terminal says why); rxgrad tune --resume continues it`;
   try {
     // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
     pool = options.redis ? await openStudyPool(options.redis, options.study, settings) : undefined;
@@ -144,8 +146,12 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
         }),
       ),
     );
+    ending = `the study has ended: ${summary!.finished} trials${summary!.best ? `, the best ${summary!.best.id}` : ''}; its report: rxgrad report ${options.study}`;
   } finally {
-    await live?.close();
+    if (live) {
+      await live.close(ending);
+      writeLine(io.stderr, `rxgrad: the dashboard has stopped: ${ending}`);
+    }
     await pool?.close();
   }
   const result = summary!;

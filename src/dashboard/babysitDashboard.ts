@@ -9,8 +9,8 @@ export interface BabysitDashboard {
   readonly url: string;
   /** Show this history (what `babysit`'s `onHistory` gives). */
   history(history: RunHistory): void;
-  /** Say the run has ended, and stop serving. */
-  close(): Promise<void>;
+  /** Say the run has ended (`message`, e.g. where its report is), let open pages show its final state, and stop serving. */
+  close(message?: string): Promise<void>;
 }
 
 /**
@@ -45,8 +45,8 @@ export async function startBabysitDashboard(dir: string, where: DashboardOptions
       const epoch = history.epochs.at(-1);
       dashboard.notify(epoch ? `epoch ${epoch.epoch} trained` : 'started');
     },
-    async close() {
-      dashboard.end('the run has ended');
+    async close(ending = 'the run has ended') {
+      dashboard.end(ending);
       await dashboard.close();
     },
   };

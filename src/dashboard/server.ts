@@ -39,11 +39,18 @@ export interface Dashboard {
   notify(message: string): void;
   /** Tells the pages the run has ended; the server keeps serving the final state until closed. */
   end(message: string): void;
-  /** Stops serving; the run it shows is not affected. */
+  /**
+   * Stops serving; the run it shows is not affected. After `end`, it first waits until each page
+   * that was open has fetched the final state and closed its event stream (for at most
+   * `FINAL_STATE_MS`), so that none is left showing an older one.
+   */
   close(): Promise<void>;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** How long a closing dashboard waits for its open pages to fetch the final state. */
+export const FINAL_STATE_MS = 3000;
 
 /** The host names (without port) a Host header may carry for a server bound to `bound`. */
 function acceptedHostNames(bound: string): string[] {
@@ -89,6 +96,9 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
   const clients = new Set<ServerResponse>();
   let last: { event: string; data: string } | undefined;
   let guard: DashboardGuard | undefined;
+  // After end: the pages still open (each closes its event stream once it has the final state), and who waits for them.
+  const closingPages = new Set<ServerResponse>();
+  let pagesClosed: (() => void) | undefined;
   const send = (response: ServerResponse, event: string, data: string) => response.write(`event: ${event}\ndata: ${data.replace(/\n/g, ' ')}\n\n`);
   const reply = (response: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}) => {
     response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...headers });
@@ -123,7 +133,10 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
       response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
       clients.add(response);
       send(response, last?.event ?? 'update', last?.data ?? 'connected');
-      request.on('close', () => clients.delete(response));
+      response.on('close', () => {
+        clients.delete(response);
+        if (closingPages.delete(response) && closingPages.size === 0) pagesClosed?.();
+      });
       return;
     }
     if (request.method === 'POST' && url.pathname === '/control' && source.control) {
@@ -177,14 +190,24 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
     url: `${origin}/?token=${token}`,
     origin,
     notify: (message) => broadcast('update', message),
-    end: (message) => broadcast('end', message),
-    close: () =>
-      new Promise<void>((resolve) => {
+    end: (message) => {
+      for (const client of clients) closingPages.add(client);
+      broadcast('end', message);
+    },
+    close: async () => {
+      if (closingPages.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, FINAL_STATE_MS);
+          pagesClosed = () => (clearTimeout(timer), resolve());
+        });
+      }
+      await new Promise<void>((resolve) => {
         for (const client of clients) client.end();
         clients.clear();
         server.close(() => resolve());
         server.closeAllConnections?.();
-      }),
+      });
+    },
   };
 }
 

@@ -9,8 +9,8 @@ export interface StudyDashboard {
   readonly url: string;
   /** Tell it of one event of `runStudy`. */
   observe(event: StudyEvent): void;
-  /** Say the study has ended, and stop serving. */
-  close(): Promise<void>;
+  /** Say the study has ended (`message`, e.g. where its report is), let open pages show its final state, and stop serving. */
+  close(message?: string): Promise<void>;
 }
 
 /**
@@ -53,12 +53,13 @@ export async function startStudyDashboard(dir: string, where: DashboardOptions):
         soon(`${event.record.id} ${event.record.status}`);
       }
     },
-    async close() {
+    async close(ending = 'the study has ended') {
       if (timer) {
         clearTimeout(timer);
-        dashboard.notify(message);
+        timer = undefined;
       }
-      dashboard.end('the study has ended');
+      running.clear();
+      dashboard.end(ending);
       await dashboard.close();
     },
   };

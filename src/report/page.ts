@@ -72,7 +72,12 @@ const headers = { 'x-rxgrad-token': token };
 async function refresh() { const r = await fetch('/body', { headers }); body.innerHTML = await r.text(); }
 const events = new EventSource('/events?token=' + encodeURIComponent(token));
 events.addEventListener('update', (e) => { status.textContent = e.data; refresh(); });
-events.addEventListener('end', (e) => { status.textContent = e.data; refresh(); events.close(); });
+// The end's message says where the results are. The server stops once every page has fetched the
+// final state and closed its event stream (or after a few seconds).
+events.addEventListener('end', (e) => {
+  status.textContent = e.data;
+  refresh().catch(() => { status.textContent = e.data + ' (the dashboard has stopped: this page shows the last state it fetched)'; }).finally(() => events.close());
+});
 for (const button of document.querySelectorAll('[data-control]')) button.addEventListener('click', async () => {
   const type = button.dataset.control;
   const control = { type };

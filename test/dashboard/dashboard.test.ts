@@ -3,7 +3,7 @@ import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startDashboard } from '../../src/dashboard/server.js';
+import { FINAL_STATE_MS, startDashboard } from '../../src/dashboard/server.js';
 import { useBrowser } from '../helpers/browser.js';
 import { startDashboardRun, historyOf, until } from '../helpers/dashboardRun.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
@@ -26,13 +26,14 @@ describe('the babysit dashboard in a real browser', () => {
       await until('an epoch on the page', async () => /epochs? recorded/.test(await summary()));
       expect(await page.$$eval('figure.chart', (f) => f.map((e) => (e as HTMLElement).dataset.chart))).toEqual(['loss', 'accuracy', 'learning-rate']);
       await page.click('button[data-control="pause"]');
-      // The run's own events say it paused: its control line, then no further epoch.
-      await until('the pause in the run’s output', () => /pause \(after step \d+\)/.test(run.stderr()));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The run's own events say it paused and resumed, each after the step it reached: the same
+      // step, so no step was taken in between (no timing involved).
+      const stepOf = (control: string) => Number(new RegExp(`${control} \\(after step (\\d+)\\)`).exec(run.stderr())?.[1] ?? NaN);
+      await until('the pause in the run’s output', () => Number.isInteger(stepOf('pause')));
       const atPause = epochsIn();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(epochsIn()).toBe(atPause);
       await page.click('button[data-control="resume"]');
+      await until('the resume in the run’s output', () => Number.isInteger(stepOf('resume')));
+      expect(stepOf('resume')).toBe(stepOf('pause'));
       await until('epochs after the resume', () => epochsIn() > atPause);
       // A reload shows the whole history so far.
       await page.reload();
@@ -159,9 +160,61 @@ describe('startDashboard', () => {
     expect((await rawRequest(`${dashboard.origin}/events?token=${token}`)).body).toBe('event: end\ndata: the run has ended\n\n');
     await dashboard.close();
   });
+
+  it('closing after the end waits for each open page to fetch the final state, and no longer than that', async () => {
+    let state = 'epoch 1';
+    const dashboard = await startDashboard({ title: 't', body: () => `<p>${state}</p>` });
+    const headers = { 'x-rxgrad-token': new URL(dashboard.url).searchParams.get('token')! };
+    const events = await fetch(`${dashboard.origin}/events`, { headers });
+    const reader = events.body!.getReader();
+    await reader.read();
+    state = 'epoch 2, the last';
+    dashboard.end('the run has ended');
+    let closed = false;
+    const closing = dashboard.close().then(() => (closed = true));
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe('event: end\ndata: the run has ended\n\n');
+    // The server waits for the page to fetch the final state and close its stream: it is still there to answer.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    expect(await (await fetch(`${dashboard.origin}/body`, { headers })).text()).toBe('<p>epoch 2, the last</p>');
+    expect(closed).toBe(false);
+    const started = Date.now();
+    await reader.cancel();
+    await closing;
+    expect(Date.now() - started).toBeLessThan(FINAL_STATE_MS);
+    // With no page open, it stops at once.
+    const alone = await startDashboard({ title: 't', body: () => '' });
+    alone.end('done');
+    const aloneAt = Date.now();
+    await alone.close();
+    expect(Date.now() - aloneAt).toBeLessThan(FINAL_STATE_MS);
+  });
 });
 
 describe('the tune dashboard', () => {
+  it('says in the page and in the terminal that the study has ended and where its report is, the page showing the final state', async () => {
+    const study = path.join(tempDir(), 'study');
+    const run = await startDashboardRun(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--parallel', '1', '--prune', 'none', '--dashboard']);
+    try {
+      const page = await browser().newPage();
+      await page.goto(run.url);
+      await until('the connected page', async () => (await page.$eval('#status', (e) => e.textContent ?? '')) !== 'connecting…');
+      expect(await run.exited).toBe(0);
+      const ending = `the study has ended: 3 trials, the best r0-00`;
+      expect(run.stderr()).toContain(`rxgrad: the dashboard has stopped: ${ending}`);
+      expect(run.stderr()).toContain(`; its report: rxgrad report ${study}`);
+      // The page kept the final state (fetched before the server stopped), not an older one.
+      await until('the end on the page', async () => (await page.$eval('#status', (e) => e.textContent ?? '')).startsWith(ending));
+      expect(await page.$eval('#status', (e) => e.textContent ?? '')).toContain(`its report: rxgrad report ${study}`);
+      expect(await page.$eval('#report', (e) => e.textContent ?? '')).toMatch(/3 trials/);
+      expect(await page.$('#running')).toBeNull();
+      await page.close();
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('serves the study as it runs and tells the page when trials finish', async () => {
     const study = path.join(tempDir(), 'study');
     const run = await startDashboardRun(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '3', '--parallel', '1', '--dashboard', '0']);
