@@ -4,6 +4,7 @@ import { Dictionary, Field, Float32, Int32, makeData, RecordBatch, RecordBatchRe
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { readArrow } from '../../src/streams/readArrow.js';
+import { takeArray } from '../../src/model/spareArrays.js';
 import { readIntoReusedBodies } from '../../src/streams/reusedBodies.js';
 import { writeListLayout } from '../helpers/arrowFiles.js';
 import { tempDir } from '../helpers/files.js';
@@ -75,5 +76,55 @@ describe('readIntoReusedBodies', () => {
     const blocks = await lastValueFrom(readArrow(file, { classNames: WORDS }).pipe(toArray()));
     expect(blocks.flatMap((b) => Array.from(b.features))).toEqual(Array.from({ length: 35 }, (_, i) => i));
     expect(blocks.flatMap((b) => Array.from(b.labels))).toEqual(Array.from({ length: 35 }, (_, i) => classOf(i, 7)));
+  });
+
+  it('gives its buffers back only when no read is writing into one: a read in flight keeps its buffer', async () => {
+    const file = await writeListLayout(tempDir(), 3000, { batchRows: 1000, format: 'file' });
+    const handle = await fs.open(file, 'r');
+    const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<unknown>;
+    // Body reads are the large ones (a batch's body is 16 KB; headers are far smaller): hold one.
+    let hold = false;
+    let held: { buffer: Uint8Array; go: () => void } | undefined;
+    (handle as unknown as { read: unknown }).read = (buffer: Uint8Array, offset: number, length: number, position: number) => {
+      if (!hold || held || length < 4096) return read(buffer, offset, length, position);
+      return new Promise((resolve) => (held = { buffer, go: () => resolve(read(buffer, offset, length, position)) }));
+    };
+    try {
+      const reader = await RecordBatchReader.from(handle);
+      await reader.open();
+      const release = readIntoReusedBodies(reader, handle)!;
+      const batches = reader[Symbol.asyncIterator]();
+      await batches.next();
+      await batches.next();
+      hold = true;
+      const third = batches.next();
+      while (!held) await new Promise((resolve) => setImmediate(resolve));
+      // The file is closed under the read (a subscriber left): the buffer being written is not handed out.
+      release();
+      const next = takeArray('Uint8Array', held.buffer.buffer.byteLength);
+      expect(next.buffer).not.toBe(held.buffer.buffer);
+      held.go();
+      await third;
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('with no read in flight, its buffers go back for the next read of a file', async () => {
+    const file = await writeListLayout(tempDir(), 2000, { batchRows: 1000, format: 'file' });
+    const handle = await fs.open(file, 'r');
+    try {
+      const reader = await RecordBatchReader.from(handle);
+      await reader.open();
+      const release = readIntoReusedBodies(reader, handle)!;
+      const batches: RecordBatch[] = [];
+      for await (const batch of reader) batches.push(batch);
+      const used = new Set([firstBuffer(batches[0]!), firstBuffer(batches[1]!)]);
+      release();
+      const length = (firstBuffer(batches[0]!) as ArrayBuffer).byteLength;
+      expect(used.has(takeArray('Uint8Array', length).buffer)).toBe(true);
+    } finally {
+      await handle.close();
+    }
   });
 });
