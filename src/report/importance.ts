@@ -1,17 +1,26 @@
 import { normalCdf } from '../model/normal.js';
+import type { Distribution, ParamValue } from '../tuning/distributions.js';
 
 /**
- * Hyperparameter importances by PED-ANOVA (Watanabe et al., 2023), as Optuna's
- * `PedAnovaImportanceEvaluator` computes them: for each parameter, on its own scale, a 1-D Parzen
- * estimator (Scott's bandwidth) of the top 10% of trials and one of all trials, both on a grid of
- * 50 steps; the importance is the Pearson divergence of the top density from the all-trials one,
- * Σ p_all·(p_top/p_all − 1)², times the top fraction; the importances are then scaled to sum to 1.
+ * Hyperparameter importances by PED-ANOVA (Watanabe et al., 2023), as Optuna 5.0's
+ * `PedAnovaImportanceEvaluator` computes them (the default of `get_param_importances`): for each
+ * parameter, on a grid of its values (50 steps on its own scale; an integer's own values, up to
+ * 50; a log-scale integer's powers of two), a 1-D Parzen estimator (Scott's bandwidth) of the top
+ * 10% of trials and one of all trials; the importance is the Pearson divergence of the top
+ * density from the all-trials one, Σ p_all·(p_top/p_all − 1)²; the importances are then scaled
+ * to sum to 1.
  */
 
-/** A parameter as the importance sees it: a unit coordinate on its own scale, or one of n choices. */
-export type ImportanceDimension = { readonly name: string; readonly kind: 'numeric' } | { readonly name: string; readonly kind: 'categorical'; readonly choices: number };
+/**
+ * A parameter as the importance sees it: a position on a grid of `cells` points (50 by default)
+ * on its own scale, or one of n choices.
+ */
+export type ImportanceDimension = { readonly name: string; readonly kind: 'numeric'; readonly cells?: number } | { readonly name: string; readonly kind: 'categorical'; readonly choices: number };
 
-/** One finished trial: its unit coordinates (in the dimensions' order) and its score (higher is better). */
+/**
+ * One finished trial: its coordinates (in the dimensions' order; see `importanceCoordinate`) and
+ * its score (higher is better).
+ */
 export interface ImportanceTrial {
   readonly unit: readonly number[];
   readonly score: number;
@@ -21,32 +30,74 @@ export interface ImportanceTrial {
 export interface PedAnovaOptions {
   /** The top fraction of trials compared with all of them. Default 0.1. */
   readonly quantile?: number;
-  /** At least this many top trials. Default 2. */
-  readonly minTopTrials?: number;
-  /** Grid steps of a numeric parameter. Default 50. */
+  /** Grid steps of a numeric parameter without its own `cells`. Default 50. */
   readonly steps?: number;
   /** Weight of the prior kernel. Default 1. */
   readonly priorWeight?: number;
 }
 
+/** The grid steps of a continuous parameter, as Optuna's. */
+const STEPS = 50;
+
+/**
+ * How the importance sees a parameter of a search space: on the grid Optuna 5.0 puts it on, so
+ * that trials with the same value share a cell (an integer's values are cells, not the spread of
+ * coordinates that sampled them).
+ *
+ * @example
+ * importanceDimension('layers', intUniform(1, 3)) // { name: 'layers', kind: 'numeric', cells: 3 }
+ */
+export function importanceDimension(name: string, d: Distribution): ImportanceDimension {
+  switch (d.type) {
+    case 'choice':
+      return { name, kind: 'categorical', choices: d.values.length };
+    case 'intUniform':
+      return { name, kind: 'numeric', cells: Math.min(d.high - d.low + 1, STEPS) };
+    case 'intLogUniform':
+      return { name, kind: 'numeric', cells: Math.min(Math.ceil(Math.log2(d.high - d.low + 1)) + 1, STEPS) };
+    default:
+      return { name, kind: 'numeric', cells: STEPS };
+  }
+}
+
+/**
+ * A value's coordinate for the importance: its position in [0, 1] on the parameter's own scale
+ * (log for log-scale parameters, log(1 − β) for `oneMinusLogUniform`), or for a choice the middle
+ * of its cell.
+ *
+ * @example
+ * importanceCoordinate(intUniform(1, 3), 2) // 0.5
+ */
+export function importanceCoordinate(d: Distribution, value: ParamValue): number {
+  const v = value as number;
+  const between = (x: number, low: number, high: number) => (high > low ? (x - low) / (high - low) : 0);
+  switch (d.type) {
+    case 'uniform':
+    case 'intUniform':
+      return between(v, d.low, d.high);
+    case 'logUniform':
+    case 'intLogUniform':
+      return between(Math.log(v), Math.log(d.low), Math.log(d.high));
+    case 'oneMinusLogUniform':
+      return between(Math.log(1 - v), Math.log(1 - d.low), Math.log(1 - d.high));
+    case 'choice':
+      return (d.values.indexOf(value) + 0.5) / d.values.length;
+  }
+}
+
 const cdf = normalCdf;
 
 /**
- * The top trials: those scoring at least the larger of the `minTopTrials`-th best score and the
- * top-`quantile` score (the quantile taken as the next higher observed value), ties included.
+ * The top trials: those whose score is at least the top-`quantile` one (Optuna 5.0's cutoff, the
+ * ⌈quantile·n⌉-th best), ties included.
  *
  * @example
- * topTrials(trials, 0.1, 2).length
+ * topTrials(trials, 0.1).length
  */
-export function topTrials<T extends { readonly score: number }>(trials: readonly T[], quantile = 0.1, minTopTrials = 2): T[] {
-  // Optuna filters on losses (lower is better): loss = −score here.
-  const losses = trials.map((t) => -t.score).sort((a, b) => a - b);
-  const n = losses.length;
-  const kth = losses[Math.min(minTopTrials, n) - 1]!;
-  // numpy's quantile with method "higher": the value at index ⌈q·(n − 1)⌉ of the sorted losses.
-  const higher = losses[Math.ceil(quantile * (n - 1))]!;
-  const cutoff = Math.max(kth, higher);
-  return trials.filter((t) => -t.score <= cutoff);
+export function topTrials<T extends { readonly score: number }>(trials: readonly T[], quantile = 0.1): T[] {
+  const scores = trials.map((t) => t.score).sort((a, b) => b - a);
+  const cutoff = scores[Math.max(0, Math.ceil(quantile * scores.length) - 1)]!;
+  return trials.filter((t) => t.score >= cutoff);
 }
 
 /**
@@ -103,14 +154,19 @@ export function pearsonDivergence(top: readonly number[], all: readonly number[]
   return sum;
 }
 
-/** Observations per grid point of one parameter. */
+/** Grid points (or choices) of one parameter. */
+function gridSize(dimension: ImportanceDimension, steps: number): number {
+  return dimension.kind === 'categorical' ? dimension.choices : (dimension.cells ?? steps);
+}
+
+/** Observations per grid point of one parameter: the nearest point, a tie going to the lower one (as Optuna). */
 function gridCounts(trials: readonly ImportanceTrial[], d: number, dimension: ImportanceDimension, steps: number): number[] {
-  const size = dimension.kind === 'categorical' ? dimension.choices : steps;
+  const size = gridSize(dimension, steps);
   const counts = new Array<number>(size).fill(0);
   for (const t of trials) {
     const u = Math.min(Math.max(t.unit[d]!, 0), 1);
-    const index = dimension.kind === 'categorical' ? Math.min(size - 1, Math.floor(u * size)) : Math.round(u * (steps - 1));
-    counts[index]!++;
+    const index = dimension.kind === 'categorical' ? Math.floor(u * size) : Math.ceil(u * (size - 1) - 0.5);
+    counts[Math.min(size - 1, Math.max(0, index))]!++;
   }
   return counts;
 }
@@ -131,21 +187,22 @@ function categoricalDensity(counts: readonly number[], priorWeight: number): num
 
 /**
  * PED-ANOVA importances of the parameters over finished trials, summing to 1 (each 1/d when no
- * parameter makes a difference or there are too few trials to tell).
+ * parameter makes a difference or there are too few trials to tell). A parameter of one value
+ * has none.
  *
  * @example
  * pedAnovaImportances(dimensions, trials) // { learningRate: 0.71, batchSize: 0.04, … }
  */
 export function pedAnovaImportances(dimensions: readonly ImportanceDimension[], trials: readonly ImportanceTrial[], options: PedAnovaOptions = {}): Record<string, number> {
-  const { quantile = 0.1, minTopTrials = 2, steps = 50, priorWeight = 1 } = options;
+  const { quantile = 0.1, steps = STEPS, priorWeight = 1 } = options;
   const even = Object.fromEntries(dimensions.map((d) => [d.name, 1 / dimensions.length]));
-  if (trials.length <= minTopTrials) return even;
-  const top = topTrials(trials, quantile, minTopTrials);
-  const fraction = top.length / trials.length;
+  if (trials.length <= 1) return even;
+  const top = topTrials(trials, quantile);
   const raw = dimensions.map((dimension, d) => {
+    if (gridSize(dimension, steps) <= 1) return 0;
     const density = (set: readonly ImportanceTrial[]) =>
       dimension.kind === 'categorical' ? categoricalDensity(gridCounts(set, d, dimension, steps), priorWeight) : scottGridDensity(gridCounts(set, d, dimension, steps), priorWeight);
-    return fraction * pearsonDivergence(density(top), density(trials));
+    return pearsonDivergence(density(top), density(trials));
   });
   const total = raw.reduce((a, b) => a + b, 0);
   if (!(total > 0)) return even;

@@ -7,7 +7,7 @@ import { summarizeStudy } from '../tuning/studySummary.js';
 import type { TrialRecord } from '../tuning/trial.js';
 import { axis, type AxisScale, type ChartSpec, GRID, numberLabels, PALETTE, renderChart } from './charts.js';
 import { escapeHtml, readableNumber } from './format.js';
-import { type ImportanceDimension, pedAnovaImportances } from './importance.js';
+import { importanceCoordinate, importanceDimension, pedAnovaImportances } from './importance.js';
 
 /** What a study report is drawn from: the study's files, read. */
 export interface StudyInput {
@@ -74,8 +74,12 @@ export interface StudyReportData {
   /** One point per non-failed trial and parameter: the parameter as plotted, the objective. */
   readonly slices: Readonly<Record<string, readonly (readonly [number | string, number])[]>>;
   readonly importances: Readonly<Record<string, number>>;
-  /** How many trials the importances were computed over, and which. */
-  readonly importanceTrials: { readonly count: number; readonly which: 'completed' | 'all' };
+  /**
+   * The trials the importances were computed over: those that reached `epoch` (the end, or with
+   * ASHA the highest rung that holds `IMPORTANCE_TRIALS` of them), scored there; `enough` is false
+   * when no level holds that many (the importances then say little).
+   */
+  readonly importanceTrials: { readonly count: number; readonly epoch: number; readonly rung: boolean; readonly enough: boolean };
   readonly best: ReturnType<typeof summarizeStudy>['best'];
   readonly leaderboard: readonly TrialRecord[];
 }
@@ -85,6 +89,33 @@ export interface StudyReportOptions {
   /** Up to this many trials, every learning curve is drawn; past it, the best `bestCurves` and a percentile band. Default 200. */
   readonly curveLimit?: number;
   readonly bestCurves?: number;
+}
+
+/** The fewest trials whose importances a report shows as meaningful (the top 10% is then one trial or more). */
+export const IMPORTANCE_TRIALS = 10;
+
+/**
+ * The trials importances are computed over, scored at one epoch: those that finished the study's
+ * epochs, or, with ASHA (where few do), the highest rung that at least `IMPORTANCE_TRIALS` trials
+ * reached, each scored at that rung; failing both, the level that most trials reached.
+ */
+function importanceBasis(scored: readonly TrialRecord[], rungs: readonly number[], epochs: number, scoreAt: (point: TrialRecord['curve'][number]) => number | undefined) {
+  const finished = scored.filter((r) => r.status === 'completed').map((record) => ({ record, score: scoreOf(record)! }));
+  const levels = [
+    { epoch: epochs, rung: false, trials: finished.filter((t) => Number.isFinite(t.score)) },
+    ...[...rungs]
+      .sort((a, b) => b - a)
+      .map((epoch) => ({
+        epoch,
+        rung: true,
+        trials: scored.flatMap((record) => {
+          const point = record.curve.find((p) => p.epoch === epoch);
+          const score = point ? scoreAt(point) : undefined;
+          return score === undefined ? [] : [{ record, score }];
+        }),
+      })),
+  ];
+  return levels.find((level) => level.trials.length >= IMPORTANCE_TRIALS) ?? levels.reduce((most, level) => (level.trials.length > most.trials.length ? level : most));
 }
 
 const percentile = (sorted: readonly number[], q: number) => {
@@ -135,15 +166,14 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
   const names = Object.keys(input.space).sort();
   const axes = names.map((name) => parameterAxis(name, input.space[name]!));
   const slices = Object.fromEntries(axes.map((a) => [a.name, scored.map((r) => [a.plotted(r.params[a.name]!), valueOf(r)!] as const)]));
-  const completed = scored.filter((r) => r.status === 'completed');
-  const basis = completed.length >= 3 ? completed : scored;
-  const dimensions: ImportanceDimension[] = names.map((name) => {
-    const d = input.space[name]!;
-    return d.type === 'choice' ? { name, kind: 'categorical', choices: d.values.length } : { name, kind: 'numeric' };
-  });
-  const importances = pedAnovaImportances(dimensions, basis.map((r) => ({ unit: r.unit, score: scoreOf(r)! })));
-  const summary = summarizeStudy(records);
   const rungs = studyAsha(input.settings)?.rungs ?? [];
+  const basis = importanceBasis(scored, rungs, input.settings.base.epochs, (p) => {
+    const value = perEpoch(p);
+    return value === undefined || !Number.isFinite(value) ? undefined : objective.direction === 'maximize' ? value : -value;
+  });
+  const dimensions = names.map((name) => importanceDimension(name, input.space[name]!));
+  const importances = pedAnovaImportances(dimensions, basis.trials.map(({ record, score }) => ({ unit: names.map((name) => importanceCoordinate(input.space[name]!, record.params[name]!)), score })));
+  const summary = summarizeStudy(records);
   return {
     objective: { ...objective, label },
     history,
@@ -154,7 +184,7 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
     axes,
     slices,
     importances,
-    importanceTrials: { count: basis.length, which: basis === completed ? 'completed' : 'all' },
+    importanceTrials: { count: basis.trials.length, epoch: basis.epoch, rung: basis.rung, enough: basis.trials.length >= IMPORTANCE_TRIALS },
     best: summary.best,
     leaderboard: summary.leaderboard,
   };
@@ -252,12 +282,18 @@ function parallelChart(data: StudyReportData, records: readonly TrialRecord[]): 
   };
 }
 
+function importanceCaption({ count, epoch, rung, enough }: StudyReportData['importanceTrials']): string {
+  const over = `Over the ${count} trials that reached epoch ${epoch}${rung ? ' (an ASHA rung: fewer trials reached the end), scored there' : ''}`;
+  const what = "how differently the top 10% are spread than all of them, on a grid of each parameter's values; the importances sum to 1.";
+  return enough ? `${over}: ${what}` : `Too few trials to tell: ${count} reached epoch ${epoch}, and at least ${IMPORTANCE_TRIALS} are needed; these bars say little. (${what})`;
+}
+
 function importanceChart(data: StudyReportData): ChartSpec {
   const entries = Object.entries(data.importances).sort((a, b) => a[1] - b[1]);
   return {
     id: 'importances',
     title: 'Hyperparameter importances (PED-ANOVA)',
-    caption: `Over the ${data.importanceTrials.count} ${data.importanceTrials.which === 'completed' ? 'completed' : 'finished'} trials: how differently the top 10% are spread than all of them, on each parameter's own scale; the importances sum to 1.`,
+    caption: importanceCaption(data.importanceTrials),
     xScale: 'value',
     yScale: 'category',
     height: 60 + 28 * entries.length,

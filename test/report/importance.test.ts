@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/model/random.js';
-import { type ImportanceDimension, type ImportanceTrial, pearsonDivergence, pedAnovaImportances, scottGridDensity, topTrials } from '../../src/report/importance.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type ImportanceDimension, type ImportanceTrial, importanceCoordinate, importanceDimension, pearsonDivergence, pedAnovaImportances, scottGridDensity, topTrials } from '../../src/report/importance.js';
+import { parseSearchSpace } from '../../src/tuning/space.js';
 
 /** The normal mass over [a, b] by Simpson's rule on the density: independent of the erf used in the code. */
 function normalMass(a: number, b: number, mu: number, sigma: number): number {
@@ -32,12 +35,35 @@ describe('PED-ANOVA', () => {
     expect(density.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   });
 
-  it('the top trials: the top 10% but at least two, ties kept', () => {
+  it("the top trials: the top 10% (Optuna 5.0's cutoff, the ⌈0.1·n⌉-th best), ties kept", () => {
     const trials = [0.5, 0.9, 0.7, 0.9, 0.1, 0.3, 0.2, 0.4, 0.6, 0.8].map((score) => ({ score }));
     expect(topTrials(trials).map((t) => t.score)).toEqual([0.9, 0.9]);
     const many = Array.from({ length: 100 }, (_, i) => ({ score: i }));
-    // ⌈0.1·99⌉ = 10: the loss at sorted index 10 is −89, so scores 89 to 99 (11 trials) are kept.
-    expect(topTrials(many).map((t) => t.score)).toEqual([89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    expect(topTrials(many).map((t) => t.score)).toEqual([90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
+    // ⌈0.1·41⌉ = 5: the five best.
+    expect(topTrials(many.slice(0, 41)).map((t) => t.score)).toEqual([36, 37, 38, 39, 40]);
+  });
+
+  it("an integer's trials share its value's cell, and a choice's its own: equal to Optuna 5.0 on the same trials", () => {
+    // test/fixtures/importance/optuna_ped_anova.py: three studies of 40 random trials, importances by Optuna 5.0
+    // (equal to 1e-7: our normal CDF is not scipy's to the last digits).
+    const reference = JSON.parse(readFileSync(path.resolve('test/fixtures/importance/optuna.json'), 'utf8')) as {
+      space: Record<string, unknown>;
+      cases: { name: string; trials: { params: Record<string, number>; value: number }[]; importances: Record<string, number> }[];
+    };
+    const space = parseSearchSpace(reference.space);
+    const names = Object.keys(space);
+    const dimensions = names.map((name) => importanceDimension(name, space[name]!));
+    expect(dimensions.map((d) => (d.kind === 'numeric' ? d.cells : d.choices))).toEqual([50, 50, 3, 9, 4]);
+    for (const study of reference.cases) {
+      const trials = study.trials.map((t) => ({ unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)), score: -t.value }));
+      const importances = pedAnovaImportances(dimensions, trials);
+      for (const name of names) expect(Math.abs(importances[name]! - study.importances[name]!), `${study.name}: ${name}`).toBeLessThan(1e-7);
+    }
+    // Where layers decide, layers comes second of five, as in Optuna (0.333), not fourth.
+    const layersCase = reference.cases.find((c) => c.name === 'layers')!;
+    const ranked = Object.entries(pedAnovaImportances(dimensions, layersCase.trials.map((t) => ({ unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)), score: -t.value })))).sort((a, b) => b[1] - a[1]);
+    expect(ranked.map(([name]) => name).slice(0, 2)).toEqual(['learningRate', 'layers']);
   });
 
   it('a parameter that decides the score takes the importance; the others share little; the sum is 1', () => {
@@ -64,7 +90,7 @@ describe('PED-ANOVA', () => {
   });
 
   it('is the Pearson divergence of the top density from the all-trials one, computed by hand for one parameter', () => {
-    // Ten trials on a 5-step grid; the two best sit at grid points 3 and 4.
+    // Ten trials on a 5-step grid; the top 20%, the two best, sit at grid points 3 and 4.
     const units = [0, 0.25, 0.5, 0.75, 1, 0, 0.25, 0.5, 0.75, 1];
     const scores = [1, 2, 3, 9, 10, 0, 1, 2, 3, 4];
     const trials = units.map((u, i) => ({ unit: [u, 0.5], score: scores[i]! }));
@@ -76,7 +102,7 @@ describe('PED-ANOVA', () => {
     // Parameter b is 0.5 in every trial. Its densities still differ a little: the prior kernel
     // weighs 1 against 2 top trials but against 10 in all (as in Optuna).
     const divergenceB = pearsonDivergence(scottGridDensity([0, 0, 2, 0, 0]), scottGridDensity([0, 0, 10, 0, 0]));
-    const importances = pedAnovaImportances(dims, trials, { steps: 5 });
+    const importances = pedAnovaImportances(dims, trials, { steps: 5, quantile: 0.2 });
     expect(importances.a).toBeCloseTo(divergence / (divergence + divergenceB), 9);
     expect(importances.b).toBeCloseTo(divergenceB / (divergence + divergenceB), 9);
     expect(importances.a!).toBeGreaterThan(importances.b!);

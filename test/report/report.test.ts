@@ -4,7 +4,9 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readableNumber } from '../../src/report/format.js';
 import { runReportData } from '../../src/report/runReport.js';
-import { parameterAxis, studyReportData } from '../../src/report/studyReport.js';
+import { importanceCoordinate, importanceDimension, pedAnovaImportances } from '../../src/report/importance.js';
+import { parameterAxis, studyReportBody, studyReportData } from '../../src/report/studyReport.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 import { readStudyInput, renderReport, reportSource, writeReport } from '../../src/report/writeReport.js';
 import { readRunHistory } from '../../src/training/runHistory.js';
 import { choice, intLogUniform, logUniform, oneMinusLogUniform } from '../../src/tuning/distributions.js';
@@ -55,6 +57,30 @@ describe('the report data', () => {
     ]);
     expect(Object.values(data.importances).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(data.best!.id).toBe(data.leaderboard[0]!.id);
+    // Nine trials reached the first rung and fewer the end: too few to tell, and the report says so.
+    expect(data.importanceTrials).toEqual({ count: 9, epoch: 1, rung: true, enough: false });
+    expect(studyReportBody(input)).toContain('Too few trials to tell: 9 reached epoch 1, and at least 10 are needed');
+  });
+
+  it('with ASHA, importances are taken at the highest rung that holds enough trials, each scored there', async () => {
+    const input = await readStudyInput(study);
+    // 40 trials of 9 epochs, rungs at 1 and 3: all reach epoch 1, 13 epoch 3, 4 the end.
+    const settings = { ...input.settings, base: { ...input.settings.base, epochs: 9 } };
+    const template = input.records[0]!;
+    const records = Array.from({ length: 40 }, (_, i): TrialRecord => {
+      const epochs = i < 4 ? 9 : i < 13 ? 3 : 1;
+      const accuracy = (epoch: number) => 0.5 + 0.01 * epoch + (i % 5) * 0.02 + (i % 3 === 0 ? 0.1 : 0);
+      const curve = Array.from({ length: epochs }, (_, e) => ({ ...template.curve[0]!, epoch: e + 1, validationAccuracy: accuracy(e + 1) }));
+      const params = { learningRate: 10 ** (-3 + (i % 7) / 3), momentum: 0.9, hiddenUnits: 8 + (i % 3) * 8, batchSize: i % 2 ? 64 : 128 };
+      return { ...template, id: `r0-${String(i).padStart(3, '0')}`, params, status: epochs === 9 ? 'completed' : 'pruned', curve, epochs, validationAccuracy: accuracy(epochs), objective: { name: 'val-accuracy', direction: 'maximize', value: accuracy(epochs) } };
+    });
+    const data = studyReportData({ ...input, settings, records });
+    expect(data.rungs).toEqual([1, 3]);
+    expect(data.importanceTrials).toEqual({ count: 13, epoch: 3, rung: true, enough: true });
+    const names = Object.keys(input.space).sort();
+    const atRung = records.filter((r) => r.epochs >= 3).map((r) => ({ unit: names.map((name) => importanceCoordinate(input.space[name]!, r.params[name]!)), score: r.curve[2]!.validationAccuracy }));
+    expect(data.importances).toEqual(pedAnovaImportances(names.map((name) => importanceDimension(name, input.space[name]!)), atRung));
+    expect(studyReportBody({ ...input, settings, records })).toContain('Over the 13 trials that reached epoch 3 (an ASHA rung');
   });
 
   it('past the curve limit: the best curves and a percentile band of all', async () => {
