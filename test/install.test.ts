@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIGITS_TRAIN, tempDir } from './helpers/files.js';
@@ -50,5 +50,13 @@ describe('installing rxgrad into a new project', () => {
 
     const version = run('npx', ['--no-install', 'rxgrad', '--version'], app);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    // The queue libraries are optional peers: not installed, and asked for only by studies on Redis.
+    expect(readdirSync(path.join(app, 'node_modules'))).not.toContain('bullmq');
+    const needs = 'needs the packages bullmq and ioredis (bullmq is not installed): npm install bullmq ioredis\n';
+    const tune = run('npx', ['--no-install', 'rxgrad', 'tune', '--data', DIGITS_TRAIN, '--study', path.join(dir, 'study'), '--redis', 'redis://127.0.0.1:9'], app);
+    expect([tune.status, tune.stderr]).toEqual([2, `rxgrad: --redis ${needs}`]);
+    expect(existsSync(path.join(dir, 'study'))).toBe(false);
+    const worker = run('npx', ['--no-install', 'rxgrad', 'worker', '--redis', 'redis://127.0.0.1:9'], app);
+    expect([worker.status, worker.stderr]).toEqual([2, `rxgrad: rxgrad worker ${needs}`]);
   }, 180_000);
 });

@@ -25,6 +25,7 @@ import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
 import type { TrainCommandOptions } from './train.js';
 import type { TuneCommandOptions } from './tune.js';
 import type { WorkerCommandOptions } from './worker.js';
+import { withQueueLibraries } from './queueLibraries.js';
 
 /** The version in package.json, beside dist/ (or src/) where this module runs. */
 function packageVersion(): string {
@@ -199,7 +200,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
     .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
-    .action((options: WorkerCommandOptions) => run(async () => (await import('./worker.js')).workerCommand(options, io)));
+    .action((options: WorkerCommandOptions) => run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand(options, io)));
 
   program
     .command('prepare')

@@ -4,8 +4,8 @@ import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { readSearchSpaceFile } from '../tuning/space.js';
 import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
-import { openStudyPool } from '../distributed/studyPool.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
+import { withQueueLibraries } from './queueLibraries.js';
 import { OBJECTIVES } from '../tuning/objective.js';
 import { runStudy, type StudyEvent, type StudySettings } from '../tuning/study.js';
 import { type StudySummary, summaryJson } from '../tuning/studySummary.js';
@@ -134,7 +134,10 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   let ending = `the study stopped before its end (the terminal says why); rxgrad tune --resume continues it`;
   try {
     // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
-    pool = options.redis ? await openStudyPool(options.redis, options.study, settings) : undefined;
+    if (options.redis) {
+      const { openStudyPool } = await withQueueLibraries('--redis', () => import('../distributed/studyPool.js'));
+      pool = await openStudyPool(options.redis, options.study, settings);
+    }
     live = options.dashboard !== undefined ? await startStudyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
     if (live) writeDashboardAddress(io.stderr, live.url, options.dashboardHost);
     await lastValueFrom(
