@@ -20,10 +20,11 @@ let ready: Promise<void> | undefined;
 
 /**
  * Lets apache-arrow read IPC files whose record batches are compressed, as pyarrow and
- * `df.to_feather()` write them by default: LZ4 frames (lz4-napi, the reference C library) and
- * ZSTD (the reference C library in WebAssembly: zstddec decodes, @bokuweb/zstd-wasm encodes). A ZSTD buffer is decoded into exactly
- * its declared, already bounded, length, so a damaged frame can never allocate more. Resolves
- * once the codecs can be used; calling it again returns the same promise.
+ * `df.to_feather()` write them by default: LZ4 frames (rxgrad's own TypeScript codec,
+ * `lz4Frame.ts`: no native addon) and ZSTD (the reference C library in WebAssembly: zstddec
+ * decodes, @bokuweb/zstd-wasm encodes). A buffer is decoded into exactly its declared, already
+ * bounded, length, so a damaged frame can never allocate more. Resolves once the codecs can be
+ * used; calling it again returns the same promise.
  *
  * @example
  * await registerArrowCodecs();
@@ -32,15 +33,19 @@ let ready: Promise<void> | undefined;
 export function registerArrowCodecs(): Promise<void> {
   ready ??= (async () => {
     // Loaded on first use, so that importing rxgrad loads no codec.
-    const [{ compressFrameSync, decompressFrameSync }, { ZSTDDecoder }, { compress: zstdCompress, init: initZstdEncoder }] = await Promise.all([import('lz4-napi'), import('zstddec'), import('@bokuweb/zstd-wasm')]);
+    const [{ decodeLz4Frame, encodeLz4Frame }, { ZSTDDecoder }, { compress: zstdCompress, init: initZstdEncoder }] = await Promise.all([import('./lz4Frame.js'), import('zstddec'), import('@bokuweb/zstd-wasm')]);
     const zstd = new ZSTDDecoder();
     await Promise.all([zstd.init(), initZstdEncoder()]);
     compressionRegistry.set(CompressionType.LZ4_FRAME, {
-      encode: (data) => new Uint8Array(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength))),
+      encode: (data) => encodeLz4Frame(data),
+      // Decoded into exactly its declared, already bounded, length: a frame holding more or less is an error.
       decode: (bytes) => {
         const declared = declaredLength(bytes);
-        const out = decompressFrameSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        return exactly(new Uint8Array(out.buffer, out.byteOffset, out.byteLength), declared, 'LZ4');
+        try {
+          return decodeLz4Frame(bytes, declared);
+        } catch (error) {
+          throw new Error(`a LZ4 buffer cannot be decoded to the ${declared} bytes its header says: ${(error as Error).message}`);
+        }
       },
     });
     compressionRegistry.set(CompressionType.ZSTD, {

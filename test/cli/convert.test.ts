@@ -167,7 +167,7 @@ describe('Arrow and Parquet label columns of text', () => {
       expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(names);
       const out = path.join(dir, 'p.csv');
       expect((await cli(['predict', '--model', model, '--data', file, '--out', out])).code).toBe(0);
-      const predicted = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+      const predicted = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
       expect(predicted.filter((p, i) => p === labels[i]).length / n, encoding).toBeGreaterThan(0.9);
     }
   });
