@@ -200,6 +200,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
     .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
+    .option('--redis-timeout <seconds>', 'stop when Redis cannot be reached this long (SIGTERM, or a second Ctrl-C, hands the running trials back and stops within seconds)', wrap(positiveInteger('--redis-timeout')), 300)
     .action((options: WorkerCommandOptions) => run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand(options, io)));
 
   program

@@ -6,21 +6,24 @@ export interface WorkerCommandOptions {
   readonly redis: string;
   readonly parallel: number;
   readonly data?: string;
+  /** Seconds without Redis before the worker stops. */
+  readonly redisTimeout?: number;
 }
 
 /**
- * `rxgrad worker`: trains trials from Redis until stopped. The first Ctrl-C (or SIGTERM) lets the
- * running trials finish; a second hands them back at once (another worker resumes them from their
- * last epoch checkpoint).
+ * `rxgrad worker`: trains trials from Redis until stopped. The first Ctrl-C lets the running
+ * trials finish; a second, or SIGTERM (what a service manager sends), hands them back at once
+ * (another worker resumes them from their last epoch checkpoint) and ends the worker within a few
+ * seconds, whatever Redis does. Without Redis for `--redis-timeout` seconds, the worker stops.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<void> {
   const lock = Number(process.env.RXGRAD_WORKER_LOCK_MS ?? 30_000);
-  const worker = await startTrialWorker({ url: options.redis, parallel: options.parallel, data: options.data, lockDuration: lock, log: (line) => writeLine(io.stderr, line) });
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    writeLine(io.stderr, signals === 1 ? 'rxgrad worker: finishing the running trials (Ctrl-C again to hand them back now)' : 'rxgrad worker: handing the running trials back');
-    void worker.close(signals > 1);
+  const worker = await startTrialWorker({ url: options.redis, parallel: options.parallel, data: options.data, lockDuration: lock, redisTimeout: (options.redisTimeout ?? 300) * 1000, log: (line) => writeLine(io.stderr, line) });
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = signal === 'SIGTERM' || ++interrupts > 1;
+    writeLine(io.stderr, now ? `rxgrad worker: ${signal === 'SIGTERM' ? 'SIGTERM: ' : ''}handing the running trials back` : 'rxgrad worker: finishing the running trials (Ctrl-C again to hand them back now)');
+    void worker.close(now);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

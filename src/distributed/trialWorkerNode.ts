@@ -7,6 +7,7 @@ import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
 import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
 import { portableObjective } from '../tuning/objective.js';
 import { pathInside } from '../files/safePaths.js';
+import { StudyError } from '../errors.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
 import { TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
@@ -25,15 +26,24 @@ export interface TrialWorkerOptions {
   readonly name?: string;
   /** BullMQ's lock: a worker silent this long (killed, its machine lost) has its trial taken by another. Default 30 s. */
   readonly lockDuration?: number;
+  /** A worker that cannot reach Redis this long (ms) stops (`stopped` rejects with a `StudyError`). Default 300 s. */
+  readonly redisTimeout?: number;
   readonly log?: (line: string) => void;
 }
+
+/** How long a forced stop waits for Redis (to hand trials back) before it lets go: a worker ends within about this. */
+export const FORCED_STOP_MS = 3000;
 
 /** A worker taking trials from Redis. */
 export interface TrialWorkerHandle {
   readonly name: string;
-  /** Finishes the running trials, then stops (or, with `force`, hands them back at once). */
+  /**
+   * Finishes the running trials, then stops; with `force` (also when Redis cannot be reached, and
+   * on a second call with `force`), stops the trials at once and hands them back to the queue
+   * (when Redis answers within `FORCED_STOP_MS`; else they come back when their lock expires).
+   */
   close(force?: boolean): Promise<void>;
-  /** Resolves when the worker has stopped. */
+  /** Resolves when the worker has stopped; rejects with a `StudyError` when it stopped because Redis was out of reach for `redisTimeout`. */
   readonly stopped: Promise<void>;
 }
 
@@ -61,21 +71,66 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   const pool = new TrialWorkerPool(parallel);
   const workDir = await fs.mkdtemp(path.join(tmpdir(), 'rxgrad-worker-'));
   const digests = new Map<string, Promise<DataDigest>>();
-  let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let settle: { resolve: () => void; reject: (error: Error) => void } = { resolve: () => undefined, reject: () => undefined };
+  const stopped = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
+  // A forced stop: the trials end now and go back to the queue; the stop waits for Redis no longer than FORCED_STOP_MS.
+  let handingBack = false;
+  let letGo: () => void = () => undefined;
+  const forcedDeadline = new Promise<void>((resolve) => (letGo = resolve));
+  let outage: StudyError | undefined;
+  const force = () => {
+    if (handingBack) return;
+    handingBack = true;
+    setTimeout(letGo, FORCED_STOP_MS).unref();
+    void pool.close();
+  };
+  const reachable = () => redis.status === 'ready';
 
-  const close = (force = false): Promise<void> =>
-    (closing ??= (async () => {
-      await worker?.close(force).catch(() => undefined);
+  const close = (forced = false): Promise<void> => {
+    if (forced || !reachable()) force();
+    return (closing ??= (async () => {
+      // Finishing the running trials waits for them; once forced, for FORCED_STOP_MS at most.
+      // BullMQ's close waits for the running jobs (which, once forced, hand themselves back at
+      // once); with Redis out of reach it is forced too, since its graceful one would wait on Redis.
+      await Promise.race([worker?.close(!reachable()).catch(() => undefined), forcedDeadline]);
+      clearInterval(watch);
+      // Whatever is left of BullMQ's connections (a close stuck on a Redis that is gone) is cut.
+      await Promise.race([worker?.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
       await pool.close();
       // BullMQ leaves the connection it was given open: it is ours to close.
       workerConnection.disconnect();
       redis.disconnect();
       await fs.rm(workDir, { recursive: true, force: true });
-      resolveStopped();
+      if (outage) settle.reject(outage);
+      else settle.resolve();
     })());
+  };
+
+  // Redis out of reach: one line when it goes and one when it comes back, never one per retry;
+  // out of reach for redisTimeout, the worker stops.
+  const redisTimeout = options.redisTimeout ?? 300_000;
+  let downSince: number | undefined;
+  const onLost = (error?: Error) => {
+    if (downSince !== undefined || closing) return;
+    downSince = Date.now();
+    log(`rxgrad worker: lost Redis at ${redactRedisUrl(options.url)}${error ? ` (${withoutSecrets(error.message, options.url)})` : ''}; retrying for up to ${Math.round(redisTimeout / 1000)} s`);
+  };
+  const onBack = () => {
+    if (downSince === undefined) return;
+    log(`rxgrad worker: Redis is back after ${((Date.now() - downSince) / 1000).toFixed(1)} s`);
+    downSince = undefined;
+  };
+  const watch = setInterval(() => {
+    if (downSince === undefined && !reachable()) onLost();
+    if (downSince !== undefined && reachable()) onBack();
+    if (downSince !== undefined && Date.now() - downSince >= redisTimeout && !closing) {
+      outage = new StudyError(`cannot reach Redis at ${redactRedisUrl(options.url)} for ${Math.round((Date.now() - downSince) / 1000)} s (--redis-timeout): this worker stops`);
+      void close(true);
+    }
+  }, 250);
+  watch.unref();
 
   const refused = new Set<string>();
   const processor = async (job: TrialJob, token?: string): Promise<TrialRecord> => {
@@ -118,6 +173,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     const pruner = asha ? redisAsha(redis, study, asha) : undefined;
     const decide = async (trial: string, point: CurvePoint) => (pruner ? (await pruner.decide(trial, point.epoch, scored.score(point))) === 'continue' : true);
     let record: TrialRecord | undefined;
+    let epochs = restored;
     try {
       await lastValueFrom(
         pool.run({ ...spec, data: { ...spec.data, file }, checkpointDir: localDir }, decide).pipe(
@@ -129,11 +185,20 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
               }
               const { type: _type, trial: _trial, ...point } = event;
               await reportTrialProgress(job, point);
+              epochs = event.epoch;
             } else record = { ...event.record, worker: name };
           }),
         ),
         { defaultValue: undefined },
       );
+    } catch (error) {
+      if (!handingBack) throw error;
+      // Stopped by a forced close: back to the queue now, without using an attempt, for another
+      // worker to resume from the checkpoint of its last epoch (if Redis does not answer in time,
+      // its lock expires and it comes back as stalled).
+      const handedBack = await Promise.race([job.moveToDelayed(Date.now(), token).then(() => true, () => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FORCED_STOP_MS - 500).unref())]);
+      log(`${spec.id}: ${handedBack ? 'handed back' : 'left for its lock to expire'} after epoch ${epochs}`);
+      throw new DelayedError();
     } finally {
       await fs.rm(localDir, { recursive: true, force: true });
     }
@@ -149,7 +214,11 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     stalledInterval: Math.max(500, Math.floor((options.lockDuration ?? 30_000) / 2)),
     maxStalledCount: 10,
   });
-  worker.on('error', (error) => log(`rxgrad worker: ${withoutSecrets(error.message, options.url)}`));
+  // Connection errors are told once per outage (onLost); other errors as they come.
+  const connectionError = (error: Error) => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|connect/i.test(error.message);
+  worker.on('error', (error) => (connectionError(error) ? onLost(error) : log(`rxgrad worker: ${withoutSecrets(error.message, options.url)}`)));
+  redis.on('error', (error: Error) => (connectionError(error) ? onLost(error) : undefined));
+  workerConnection.on('error', (error: Error) => (connectionError(error) ? onLost(error) : undefined));
   await worker.waitUntilReady();
   log(`worker ${name}: taking trials from ${redactRedisUrl(options.url)}, ${parallel} at a time`);
   return { name, close, stopped };
