@@ -237,8 +237,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .command('study')
     .description('show a finished or running study')
     .argument('<dir>', 'study directory')
+    .option('--clean-redis <url>', "remove what the study left in Redis (its jobs, checkpoints, rungs and decision log, by the id in its study.json): after a coordinator crashed; a finished study removes its own")
     .option('--json', 'print a summary as one JSON line', false)
-    .action((dir: string, options: { json: boolean }) => run(async () => (await import('./study.js')).studyCommand(dir, options, io)));
+    .action((dir: string, options: { json: boolean; cleanRedis?: string }) => run(async () => (await import('./study.js')).studyCommand(dir, options, io)));
 
   program
     .command('report')

@@ -2,10 +2,22 @@ import { objectiveSetting } from '../tuning/objective.js';
 import { summarizeStudy, summaryJson } from '../tuning/studySummary.js';
 import { studyStore } from '../tuning/studyStore.js';
 import { type CliIo, writeLine } from './io.js';
+import { withQueueLibraries } from './queueLibraries.js';
 import { writeLeaderboard } from './tune.js';
 
-/** `rxgrad study DIR`: a finished or running study's counts, running trials and leaderboard. */
-export async function studyCommand(dir: string, options: { json: boolean }, io: CliIo): Promise<void> {
+/**
+ * `rxgrad study DIR`: a finished or running study's counts, running trials and leaderboard; with
+ * `--clean-redis URL`, removes what the study left in Redis instead.
+ */
+export async function studyCommand(dir: string, options: { json: boolean; cleanRedis?: string }, io: CliIo): Promise<void> {
+  if (options.cleanRedis !== undefined) {
+    const url = options.cleanRedis;
+    const { cleanStudyRedis } = await withQueueLibraries('--clean-redis', () => import('../distributed/studyPool.js'));
+    const { redactRedisUrl } = await import('../distributed/redisConnection.js');
+    const cleaned = await cleanStudyRedis(url, dir);
+    if (options.json) return writeLine(io.stdout, JSON.stringify(cleaned));
+    return writeLine(io.stdout, `removed study ${cleaned.id}'s ${cleaned.jobs} jobs and ${cleaned.keys} keys from ${redactRedisUrl(url)}`);
+  }
   const store = studyStore(dir);
   const { settings } = await store.readStudy();
   const summary = summarizeStudy(await store.readRecords());

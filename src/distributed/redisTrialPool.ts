@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../files/atomicFiles.js';
+import { redisAsha } from './redisAsha.js';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
@@ -9,12 +12,15 @@ import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
 import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.js';
 
 export type { TrialJobData };
-import { jobId, studyKey, studyKeys, TRIAL_QUEUE } from './keys.js';
+import { jobId, removeStudyFromRedis, studyKeys, TRIAL_QUEUE } from './keys.js';
 import { openRedis, redactRedisUrl } from './redisConnection.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 
+/** Where a finished study on Redis keeps ASHA's decision log (`AshaLogEntry[]`), in its folder. */
+export const ASHA_LOG_FILE = 'asha-log.json';
+
 /** Whether a claim names a process of this machine that has exited. */
-function isDeadLocalClaim(holder: string): boolean {
+export function isDeadLocalClaim(holder: string): boolean {
   const match = /^(.*) pid (\d+)$/.exec(holder);
   return match !== null && match[1] === hostname() && !isProcessRunning(Number(match[2]));
 }
@@ -31,19 +37,21 @@ const RENEW_MS = 3_000;
  * for as long as it runs, so a second coordinator of the same study is refused.
  *
  * @example
- * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', 'studies/digits', { digest, objective });
+ * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective });
  * runStudy({ ...options, pool });
  */
 export class RedisTrialPool {
   private readonly listeners = new Map<string, { progress(data: unknown): void; completed(returnvalue: unknown): void; failed(reason: string): void }>();
   private renew: NodeJS.Timeout | undefined;
+  private attached: string | undefined;
+  private dir: string | undefined;
+  private readonly claim = `${hostname()} pid ${process.pid}`;
 
   private constructor(
     private readonly redis: Redis,
+    private readonly url: string,
     private readonly queue: Queue,
     private readonly events: QueueEvents,
-    readonly study: string,
-    private readonly claim: string,
     private readonly job: Omit<TrialJobData, 'spec' | 'study'>,
     private readonly connections: readonly Redis[],
   ) {
@@ -54,8 +62,12 @@ export class RedisTrialPool {
         if (found && (await found.getState()) === 'failed') this.listeners.get(id)?.failed(failedReason);
       });
     });
-    this.renew = setInterval(() => void this.redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS).catch(() => undefined), RENEW_MS);
-    this.renew.unref();
+  }
+
+  /** The study's id (`study.json`'s), which names its jobs and keys; set by `attach`. */
+  get study(): string {
+    if (this.attached === undefined) throw new StudyError('RedisTrialPool: attach the study (runStudy does) before running its trials');
+    return this.attached;
   }
 
   /** The objective the workers score each epoch by (ASHA's decisions are theirs). */
@@ -63,25 +75,36 @@ export class RedisTrialPool {
     return this.job.objective;
   }
 
-  static async open(url: string, dir: string, job: Omit<TrialJobData, 'spec' | 'study'>): Promise<RedisTrialPool> {
+  /** Connects to Redis; the study it runs trials of is named by `attach` (runStudy calls it once the study is open). */
+  static async open(url: string, job: Omit<TrialJobData, 'spec' | 'study'>): Promise<RedisTrialPool> {
     // Refused before connecting: the workers can only score an objective they know by name.
     portableObjective(job.objective);
     const redis = await openRedis(url);
-    const study = studyKey(dir);
-    const claim = `${hostname()} pid ${process.pid}`;
-    let taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS, 'NX');
-    const holder = taken === 'OK' ? null : await redis.get(studyKeys(study).coordinator);
-    // A claim left by a coordinator of this machine that is no longer running (killed) is taken over.
-    if (holder !== null && isDeadLocalClaim(holder)) taken = await redis.set(studyKeys(study).coordinator, claim, 'PX', CLAIM_MS);
-    if (taken !== 'OK') {
-      redis.disconnect();
-      throw new StudyError(`${dir}: another coordinator is running this study on ${redactRedisUrl(url)} (${holder ?? 'unknown'}); one coordinator a study`);
-    }
     const connections = [redis.duplicate(), redis.duplicate()];
     const queue = new Queue(TRIAL_QUEUE, { connection: connections[0]! });
     const events = new QueueEvents(TRIAL_QUEUE, { connection: connections[1]! });
     await events.waitUntilReady();
-    return new RedisTrialPool(redis, queue, events, study, claim, job, connections);
+    return new RedisTrialPool(redis, url, queue, events, job, connections);
+  }
+
+  /**
+   * Takes the study by its id (`study.json`'s, random, made with the study): its jobs are
+   * `ID.TRIAL` and its keys `rxgrad:study:ID:…`, so a new study in the same folder never meets an
+   * old one's jobs, checkpoints or rungs. Claims it in Redis while it runs: a second coordinator
+   * of the same study is refused.
+   */
+  async attach({ id, dir }: { readonly id: string; readonly dir: string }): Promise<void> {
+    if (this.attached !== undefined) throw new StudyError(`RedisTrialPool: already running study ${this.attached}`);
+    const key = studyKeys(id).coordinator;
+    let taken = await this.redis.set(key, this.claim, 'PX', CLAIM_MS, 'NX');
+    const holder = taken === 'OK' ? null : await this.redis.get(key);
+    // A claim left by a coordinator of this machine that is no longer running (killed) is taken over.
+    if (holder !== null && isDeadLocalClaim(holder)) taken = await this.redis.set(key, this.claim, 'PX', CLAIM_MS);
+    if (taken !== 'OK') throw new StudyError(`${dir}: another coordinator is running this study on ${redactRedisUrl(this.url)} (${holder ?? 'unknown'}); one coordinator a study`);
+    this.attached = id;
+    this.dir = dir;
+    this.renew = setInterval(() => void this.redis.set(key, this.claim, 'PX', CLAIM_MS).catch(() => undefined), RENEW_MS);
+    this.renew.unref();
   }
 
   /** Queues a trial (or finds its job) and streams its epochs and its record. */
@@ -144,12 +167,25 @@ export class RedisTrialPool {
     await (await Job.fromId(this.queue, jobId(this.study, trial)))?.remove().catch(() => undefined);
   }
 
+  /**
+   * The study has every record: ASHA's decision log goes to the study folder (`asha-log.json`,
+   * each decision with the scores it saw), then its jobs and keys leave Redis.
+   */
+  async finished(): Promise<void> {
+    if (this.job.asha && this.dir !== undefined) {
+      const log = await redisAsha(this.redis, this.study, this.job.asha).log();
+      await writeFileAtomic(path.join(this.dir, ASHA_LOG_FILE), `${JSON.stringify(log, null, 2)}\n`);
+    }
+    await removeStudyFromRedis(this.redis, this.queue, this.study, { keep: [studyKeys(this.study).coordinator] });
+  }
+
   async close(): Promise<void> {
     clearInterval(this.renew);
     this.listeners.clear();
     await this.events.close();
     await this.queue.close();
-    if ((await this.redis.get(studyKeys(this.study).coordinator).catch(() => null)) === this.claim) await this.redis.del(studyKeys(this.study).coordinator).catch(() => undefined);
+    const key = this.attached !== undefined ? studyKeys(this.attached).coordinator : undefined;
+    if (key !== undefined && (await this.redis.get(key).catch(() => null)) === this.claim) await this.redis.del(key).catch(() => undefined);
     // BullMQ leaves connections it was given open: they are ours to close.
     for (const connection of this.connections) connection.disconnect();
     this.redis.disconnect();

@@ -4,7 +4,7 @@
  *
  * @example
  * import { RedisTrialPool } from 'rxgrad/distributed';
- * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', 'studies/a', { digest, objective });
+ * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective });
  */
 export { RedisTrialPool, type TrialJobData } from '../distributed/redisTrialPool.js';
 export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from '../distributed/trialWorkerNode.js';

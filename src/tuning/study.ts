@@ -16,7 +16,7 @@ import { objectiveOf, objectiveSetting, type ScoredObjective, scoreOf, type Stud
 import type { TpeSettings } from './tpe.js';
 import { studySampler, trialId } from './studySampler.js';
 import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
-import { type PlannedTrial, type RoundRecord, type StudyStore, studyStore } from './studyStore.js';
+import { newStudyId, type PlannedTrial, type RoundRecord, type StudyStore, studyId, studyStore } from './studyStore.js';
 import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
 import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
 import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
@@ -109,9 +109,13 @@ export interface StudyOptions {
 export interface TrialPool {
   /** The objective the pool scores each epoch by, where it scores them itself (workers elsewhere: a built-in one). */
   readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' };
+  /** Called once the study is open, before its first trial: the study's id (`study.json`'s) and folder. */
+  attach?(study: { readonly id: string; readonly dir: string }): Promise<void>;
   run(spec: TrialSpec, decide: (trial: string, point: CurvePoint) => boolean | Promise<boolean>): Observable<TrialEvent>;
   /** Called once a trial's record is written: what the pool kept for it can go. */
   forget?(trial: string): Promise<void>;
+  /** Called once every planned trial has its record: what the pool kept for the study can go. */
+  finished?(): Promise<void>;
 }
 
 /** What a study reports as it runs. */
@@ -231,7 +235,8 @@ interface OpenStudy {
 
 async function openStudy(store: StudyStore, options: StudyOptions, objective: ScoredObjective): Promise<OpenStudy> {
   const { settings } = options;
-  await openStudyDir(store, options.space, settings, options.resume ?? false);
+  const id = await openStudyDir(store, options.space, settings, options.resume ?? false);
+  await options.pool?.attach?.({ id, dir: options.dir });
   const fileOptions = csvDialectOf(settings.data);
   // Class names as train decides them (text labels, or numbers that are not 0…K−1): one label policy for every command.
   const { names: classNames } = await inferClassNames(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
@@ -324,15 +329,22 @@ function studyRounds(study: OpenStudy, options: StudyOptions): Observable<StudyE
     defer(async (): Promise<StudyEvent> => {
       const result = summarizeStudy([...records.values()]);
       if (result.best) await store.writeBest(bestDocument(result.best));
+      await external?.finished?.();
       return { type: 'done', summary: result };
     }),
   );
 }
 
-async function openStudyDir(store: StudyStore, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<void> {
+/** Creates the study's folder (with a new id), or checks that the one there is this study; resolves to its id. */
+async function openStudyDir(store: StudyStore, space: SearchSpace, settings: StudySettings, resume: boolean): Promise<string> {
   const document = { space: spaceToJSON(space), settings: { ...settings, objective: objectiveSetting(settings) } };
-  if (!store.exists()) return store.create(document);
+  if (!store.exists()) {
+    const id = newStudyId();
+    await store.create({ id, ...document });
+    return id;
+  }
   const existing = await store.readStudy();
+  const id = studyId(existing, store.dir);
   await store.removeTemporaries();
   const existingSettings = { ...existing.settings, objective: objectiveSetting(existing.settings) };
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
@@ -344,6 +356,7 @@ async function openStudyDir(store: StudyStore, space: SearchSpace, settings: Stu
     }
   }
   if (!resume) throw new StudyError(`${store.dir}: a study already exists there; pass --resume to continue or extend it`);
+  return id;
 }
 
 /**

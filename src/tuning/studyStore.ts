@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { StudyError } from '../errors.js';
@@ -44,8 +45,39 @@ export interface PlannedTrial {
 
 /** What `study.json` holds. */
 export interface StudyDocument {
+  /**
+   * The study's random id (16 hex digits), made when it is created: what names its jobs and keys
+   * in Redis, so that a new study in the same folder never meets an old one's. Studies from
+   * before it had one have `studyId`'s fallback.
+   */
+  readonly id?: string;
   readonly space: unknown;
   readonly settings: StudySettings;
+}
+
+/**
+ * A new study's id: 64 random bits as 16 hex digits.
+ *
+ * @example
+ * newStudyId() // "9f2c61d0b8e4a7f3"
+ */
+export function newStudyId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * The id of the study in `dir`: `study.json`'s, or for a study made before ids, a hash of its
+ * folder's absolute path (what named its Redis keys then).
+ *
+ * @example
+ * studyId(await readStudy('studies/a'), 'studies/a') // "9f2c61d0b8e4a7f3"
+ */
+export function studyId(document: StudyDocument, dir: string): string {
+  if (document.id !== undefined) {
+    if (!/^[0-9a-f]{16}$/.test(document.id)) throw new StudyError(`${path.join(dir, STUDY_FILE)}: its id ${JSON.stringify(String(document.id).slice(0, 40))} is not 16 hex digits; the study was not changed`);
+    return document.id;
+  }
+  return createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
 }
 
 /** A study directory's reads and writes (see `STUDY_FILE` for its layout). */

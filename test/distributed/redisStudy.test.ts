@@ -3,14 +3,14 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { dataDigest } from '../../src/distributed/dataDigest.js';
-import { studyKey, studyKeys } from '../../src/distributed/keys.js';
-import { decisionFollows, redisAsha } from '../../src/distributed/redisAsha.js';
+import { studyKeys } from '../../src/distributed/keys.js';
+import { decisionFollows } from '../../src/distributed/redisAsha.js';
 import { redactRedisUrl } from '../../src/distributed/redisConnection.js';
 import { RedisTrialPool } from '../../src/distributed/redisTrialPool.js';
 import { objectiveOf } from '../../src/tuning/objective.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import { startRedis, studyRecords as records, until, useRedis } from '../helpers/redis.js';
+import { ashaLogOf, startRedis, studyIdOf, studyRecords as records, until, useRedis } from '../helpers/redis.js';
 
 const { redis: server, rxgrad } = useRedis();
 
@@ -26,17 +26,19 @@ describe('a study on Redis', () => {
     const summary = JSON.parse(coordinator.out.stdout.trim().split('\n').at(-1)!) as { finished: number; pruned: number };
     expect(summary.finished).toBe(24);
     expect(summary.pruned).toBeGreaterThan(0);
-    // The decisions, replayed from the log, follow from the scores each saw; the records agree.
+    // The decisions, replayed from the log (moved to the study folder at the end), follow from the scores each saw; the records agree.
     const client = new Redis(server().url);
-    const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
+    const log = ashaLogOf(study);
     expect(log.length).toBeGreaterThanOrEqual(24);
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
     // The workers scored by the study's objective (val-loss, minimized), as the objective module scores it.
     const scored = objectiveOf({ name: 'val-loss', direction: 'minimize' }, undefined);
     for (const entry of log) expect(entry.score).toBe(scored.score(done.find((r) => r.id === entry.trial)!.curve.find((p) => p.epoch === entry.epoch)!));
     for (const r of done) expect(r.status === 'pruned').toBe(log.some((e) => e.trial === r.id && e.decision === 'prune'));
-    // Finished trials leave no checkpoint behind.
-    expect(await client.keys(`${studyKeys(studyKey(study)).checkpoint('*')}`)).toEqual([]);
+    // A finished study leaves nothing in Redis: no key under its id, no job.
+    const id = await studyIdOf(study);
+    expect(await client.keys(studyKeys(id).all)).toEqual([]);
+    expect((await client.keys('bull:rxgrad-trials:*')).filter((key) => key.includes(id))).toEqual([]);
     client.disconnect();
     // The study directory is what a local study writes: rxgrad study and report read it.
     expect(JSON.parse(readFileSync(path.join(study, 'data.json'), 'utf8'))).toEqual({ file: DIGITS_TRAIN, ...(await dataDigest(DIGITS_TRAIN)) });
@@ -49,7 +51,7 @@ describe('a study on Redis', () => {
     const first = rxgrad(['worker', '--redis', server().url]);
     const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '40', '--prune', 'none', '--parallel', '1', '--redis', server().url, '--json']);
     const client = new Redis(server().url);
-    const key = studyKeys(studyKey(study)).checkpoint('r0-000');
+    const key = studyKeys(await studyIdOf(study)).checkpoint('r0-000');
     await until('a checkpoint of epoch 3 in Redis', async () => Number((await client.hget(key, 'epoch')) ?? 0) >= 3);
     first.child.kill('SIGKILL');
     const killedAt = Number(await client.hget(key, 'epoch'));
@@ -90,12 +92,19 @@ describe('a study on Redis', () => {
     const study = path.join(tempDir(), 'study');
     const digest = await dataDigest(DIGITS_TRAIN);
     const options = { digest, objective: { name: 'val-accuracy', direction: 'maximize' as const } };
-    const pool = await RedisTrialPool.open(server().url, study, options);
-    await expect(RedisTrialPool.open(server().url, study, options)).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
+    const id = '0123456789abcdef';
+    const pool = await RedisTrialPool.open(server().url, options);
+    await pool.attach({ id, dir: study });
+    const second = await RedisTrialPool.open(server().url, options);
+    await expect(second.attach({ id, dir: study })).rejects.toThrow(/another coordinator is running this study .* one coordinator a study/);
+    // Another study (another id, whatever its folder) is another claim.
+    await second.attach({ id: 'fedcba9876543210', dir: study });
+    await second.close();
     // A metric of this process's own cannot be scored by workers elsewhere: refused before anything is queued.
-    await expect(RedisTrialPool.open(server().url, path.join(tempDir(), 'own'), { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
+    await expect(RedisTrialPool.open(server().url, { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
     await pool.close();
-    const again = await RedisTrialPool.open(server().url, study, options);
+    const again = await RedisTrialPool.open(server().url, options);
+    await again.attach({ id, dir: study });
     await again.close();
   });
 
@@ -188,10 +197,9 @@ describe('a study on Redis, interrupted', () => {
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
     expect(new Set(done.map((r) => JSON.stringify(r.params))).size).toBe(12);
     // Every ASHA decision still follows from the scores it saw, each trial deciding a rung once.
-    const client = new Redis(server().url);
-    const log = await redisAsha(client, studyKey(study), { rungs: [1, 3], eta: 3 }).log();
+    const log = ashaLogOf(study);
+    expect(log.length).toBeGreaterThan(0);
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
-    client.disconnect();
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
   }, 180_000);
@@ -224,8 +232,9 @@ describe('checkpoints in Redis', () => {
     const worker = rxgrad(['worker', '--redis', server().url]);
     const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '60', '--prune', 'none', '--redis', server().url, '--json']);
     const client = new Redis(server().url);
-    const store = redisCheckpoints(client, studyKey(study));
-    const key = studyKeys(studyKey(study)).checkpoint('r0-000');
+    const id = await studyIdOf(study);
+    const store = redisCheckpoints(client, id);
+    const key = studyKeys(id).checkpoint('r0-000');
     await until('the first checkpoint in Redis', async () => Number(await client.hget(key, 'epoch')) >= 1);
     // Another attempt takes the trial over and writes its own checkpoint (here: a copy of the newest).
     const copy = path.join(tempDir(), 'copy');

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { studyKey, studyKeys } from '../../src/distributed/keys.js';
+import { studyKeys } from '../../src/distributed/keys.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import { childProcesses, startRedis, until } from '../helpers/redis.js';
+import { childProcesses, startRedis, studyIdOf, until } from '../helpers/redis.js';
 
 // How a worker stops (issue 34, items 3 and 4): a second Ctrl-C or SIGTERM hands the running
 // trials back at once, and ends the worker within 5 s whatever Redis does; without Redis for
@@ -30,7 +30,7 @@ async function longTrial(url: string) {
   const client = new Redis(url);
   client.on('error', () => undefined);
   clients.push(client);
-  const key = studyKeys(studyKey(study)).checkpoint('r0-000');
+  const key = studyKeys(await studyIdOf(study)).checkpoint('r0-000');
   const epoch = async () => Number((await client.hget(key, 'epoch')) ?? 0);
   return { study, coordinator, client, epoch };
 }

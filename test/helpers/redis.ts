@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import type { AshaLogEntry } from '../../src/distributed/redisAsha.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -118,3 +119,14 @@ export function useRedis() {
   });
   return { redis: () => server!, rxgrad: processes.rxgrad };
 }
+
+/** A study's id (its `study.json`'s, which names its Redis keys), once the coordinator has written it. */
+export async function studyIdOf(dir: string): Promise<string> {
+  const file = path.join(dir, 'study.json');
+  await until(`${file}`, () => existsSync(file) && readFileSync(file, 'utf8').trim().endsWith('}'));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { id: string }).id;
+}
+
+/** A finished study's ASHA decision log, which the coordinator moved from Redis to its folder. */
+export const ashaLogOf = (dir: string): AshaLogEntry[] => JSON.parse(readFileSync(path.join(dir, 'asha-log.json'), 'utf8')) as AshaLogEntry[];
+
