@@ -200,6 +200,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
     .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
+    .option('--stall-timeout <seconds>', "a worker silent this long (killed, its machine lost, stopped) has its trials taken by another, which resumes them from their last epoch: shorter notices a loss sooner, but a worker whose machine pauses longer (a busy host, a VM migrating) loses its trials to another meanwhile", wrap(positiveInteger('--stall-timeout')), 30)
     .option('--redis-timeout <seconds>', 'stop when Redis cannot be reached this long (SIGTERM, or a second Ctrl-C, hands the running trials back and stops within seconds)', wrap(positiveInteger('--redis-timeout')), 300)
     .action((options: WorkerCommandOptions) => run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand(options, io)));
 

@@ -8,6 +8,8 @@ export interface WorkerCommandOptions {
   readonly data?: string;
   /** Seconds without Redis before the worker stops. */
   readonly redisTimeout?: number;
+  /** Seconds after which a worker that went silent (killed, its machine lost) has its trials taken by another. */
+  readonly stallTimeout?: number;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface WorkerCommandOptions {
  * seconds, whatever Redis does. Without Redis for `--redis-timeout` seconds, the worker stops.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<void> {
-  const lock = Number(process.env.RXGRAD_WORKER_LOCK_MS ?? 30_000);
+  const lock = (options.stallTimeout ?? 30) * 1000;
   const worker = await startTrialWorker({ url: options.redis, parallel: options.parallel, data: options.data, lockDuration: lock, redisTimeout: (options.redisTimeout ?? 300) * 1000, log: (line) => writeLine(io.stderr, line) });
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -6,6 +6,7 @@ import { concatMap, lastValueFrom } from 'rxjs';
 import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
 import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
 import { portableObjective } from '../tuning/objective.js';
+import { isProcessRunning } from '../files/atomicFiles.js';
 import { pathInside } from '../files/safePaths.js';
 import { StudyError } from '../errors.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
@@ -47,6 +48,23 @@ export interface TrialWorkerHandle {
   readonly stopped: Promise<void>;
 }
 
+/** A worker's folder in the system's temporary folder: `rxgrad-worker-PID-XXXXXX`. */
+const WORK_DIR = /^rxgrad-worker-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Removes the folders of workers of this machine that are no longer running (SIGKILLed, their
+ * machine rebooted without clearing /tmp): each can hold a trial's checkpoints.
+ */
+async function removeStaleWorkDirs(log: (line: string) => void): Promise<void> {
+  const root = tmpdir();
+  const stale = (await fs.readdir(root).catch(() => [])).filter((name) => {
+    const pid = WORK_DIR.exec(name)?.[1];
+    return pid !== undefined && Number(pid) !== process.pid && !isProcessRunning(Number(pid));
+  });
+  for (const name of stale) await fs.rm(path.join(root, name), { recursive: true, force: true }).catch(() => undefined);
+  if (stale.length > 0) log(`rxgrad worker: removed ${stale.length} folder${stale.length === 1 ? '' : 's'} of workers no longer running from ${root}`);
+}
+
 /**
  * `rxgrad worker`: takes trials from any study on the Redis server and trains each on a worker
  * thread. Every job is checked before it names a path or runs (`trialJobOf`): one that is not
@@ -69,7 +87,8 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   const log = options.log ?? (() => undefined);
   const parallel = options.parallel ?? 1;
   const pool = new TrialWorkerPool(parallel);
-  const workDir = await fs.mkdtemp(path.join(tmpdir(), 'rxgrad-worker-'));
+  await removeStaleWorkDirs(log);
+  const workDir = await fs.mkdtemp(path.join(tmpdir(), `rxgrad-worker-${process.pid}-`));
   const digests = new Map<string, Promise<DataDigest>>();
   let settle: { resolve: () => void; reject: (error: Error) => void } = { resolve: () => undefined, reject: () => undefined };
   const stopped = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

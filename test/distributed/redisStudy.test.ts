@@ -55,7 +55,11 @@ describe('a study on Redis', () => {
     await until('a checkpoint of epoch 3 in Redis', async () => Number((await client.hget(key, 'epoch')) ?? 0) >= 3);
     first.child.kill('SIGKILL');
     const killedAt = Number(await client.hget(key, 'epoch'));
+    const killTime = Date.now();
     const second = rxgrad(['worker', '--redis', server().url]);
+    // With --stall-timeout 2, the lost worker's trial is taken over within a few seconds (30 s by default).
+    await until('the trial resumed', () => /r0-000: resuming from the checkpoint/.test(second.out.stderr));
+    expect((Date.now() - killTime) / 1000).toBeLessThan(10);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const [trial] = records(study);
     expect(trial!.id).toBe('r0-000');

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,8 +21,7 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.disconnect();
   for (const server of servers.splice(0)) await server.stop();
 });
-const LONG_LOCK = { RXGRAD_WORKER_LOCK_MS: '30000' };
-const worker = (url: string, ...args: string[]) => processes.rxgrad(['worker', '--redis', url, ...args], LONG_LOCK);
+const worker = (url: string, ...args: string[]) => processes.rxgrad(['worker', '--redis', url, '--stall-timeout', '30', ...args]);
 const seconds = (since: number) => (Date.now() - since) / 1000;
 
 /** A study of one long trial on Redis, and the epoch its checkpoint in Redis has reached. */
@@ -99,5 +100,23 @@ describe('stopping a worker', () => {
     expect(patient.child.exitCode).toBeNull();
     patient.child.kill('SIGTERM');
     expect(await patient.exited).toBe(0);
+  }, 120_000);
+
+  it('a worker removes the folders of workers that were SIGKILLed (their checkpoints), saying so', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const first = worker(server.url);
+    const trial = await longTrial(server.url);
+    await until('a checkpoint of epoch 2', async () => (await trial.epoch()) >= 2);
+    const left = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`rxgrad-worker-${first.child.pid}-`));
+    expect(left()).toHaveLength(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(left()).toHaveLength(1);
+    const second = worker(server.url);
+    await until('the second worker ready', () => second.out.stderr.includes('taking trials'));
+    expect(left()).toEqual([]);
+    expect(second.out.stderr).toMatch(/rxgrad worker: removed \d+ folders? of workers no longer running from /);
+    trial.coordinator.child.kill('SIGKILL');
   }, 120_000);
 });

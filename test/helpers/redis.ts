@@ -67,13 +67,15 @@ export async function startRedis(options: { readonly password?: string; readonly
 const CLI = path.resolve('dist/cli/main.js');
 
 /**
- * The CLI in child processes (workers with a 2 s lock, so a lost one is noticed soon): `rxgrad`
+ * The CLI in child processes (workers with --stall-timeout 2, so a lost one is noticed soon): `rxgrad`
  * starts one and resolves `exited` with its exit code; `killAll` ends every one still running.
  */
 export function childProcesses() {
   const children: ChildProcess[] = [];
   const rxgrad = (args: string[], env: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RXGRAD_WORKER_LOCK_MS: '2000', ...env } });
+    // Workers notice a lost one after 2 s (--stall-timeout), unless the test says otherwise.
+    const all = args[0] === 'worker' && !args.includes('--stall-timeout') ? [...args, '--stall-timeout', '2'] : args;
+    const child = spawn(process.execPath, [CLI, ...all], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     children.push(child);
     const out = { stdout: '', stderr: '' };
     child.stdout!.on('data', (d) => (out.stdout += String(d)));
