@@ -26,6 +26,7 @@ import type { TrainCommandOptions } from './train.js';
 import type { TuneCommandOptions } from './tune.js';
 import type { WorkerCommandOptions } from './worker.js';
 import { withQueueLibraries } from './queueLibraries.js';
+import { REDIS_URL_VARIABLES, redisUrl } from './redisUrl.js';
 
 /** The version in package.json, beside dist/ (or src/) where this module runs. */
 function packageVersion(): string {
@@ -190,19 +191,29 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
     .addOption(fillMissingOption())
-    .option('--redis <url>', 'run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://')
+    .option('--redis [url]', `run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://; without a URL, ${REDIS_URL_VARIABLES.join(' or ')} (which keeps a password out of ps)`)
+    .option('--redis-password-file <file>', "the Redis password, the file's first line (instead of in the URL, where ps shows it)")
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: TuneCommandOptions) => run(async () => (await import('./tune.js')).tuneCommand(options, io)));
+    .action((options: TuneCommandOptions & { redis?: string | true; redisPasswordFile?: string }) =>
+      run(async () => {
+        const { redis, redisPasswordFile, ...rest } = options;
+        const onRedis = redis !== undefined || redisPasswordFile !== undefined;
+        return (await import('./tune.js')).tuneCommand({ ...rest, ...(onRedis ? { redis: redisUrl(redis ?? true, redisPasswordFile) } : {}) }, io);
+      }),
+    );
 
   program
     .command('worker')
     .description('train trials of studies run with tune --redis, on this machine, until stopped')
-    .requiredOption('--redis <url>', 'the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://')
+    .option('--redis <url>', `the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://; default ${REDIS_URL_VARIABLES.join(', then ')} (which keeps a password out of ps)`)
+    .option('--redis-password-file <file>', "the Redis password, the file's first line (instead of in the URL, where ps shows it)")
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
     .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
     .option('--stall-timeout <seconds>', "a worker silent this long (killed, its machine lost, stopped) has its trials taken by another, which resumes them from their last epoch: shorter notices a loss sooner, but a worker whose machine pauses longer (a busy host, a VM migrating) loses its trials to another meanwhile", wrap(positiveInteger('--stall-timeout')), 30)
     .option('--redis-timeout <seconds>', 'stop when Redis cannot be reached this long (SIGTERM, or a second Ctrl-C, hands the running trials back and stops within seconds)', wrap(positiveInteger('--redis-timeout')), 300)
-    .action((options: WorkerCommandOptions) => run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand(options, io)));
+    .action((options: Omit<WorkerCommandOptions, 'redis'> & { redis?: string; redisPasswordFile?: string }) =>
+      run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand({ ...options, redis: redisUrl(options.redis, options.redisPasswordFile) }, io)),
+    );
 
   program
     .command('prepare')

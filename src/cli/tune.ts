@@ -136,7 +136,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
     // Each is closed below, whatever fails after it opened (a port in use, Redis out of reach).
     if (options.redis) {
       const { openStudyPool } = await withQueueLibraries('--redis', () => import('../distributed/studyPool.js'));
-      pool = await openStudyPool(options.redis, options.study, settings);
+      pool = await openStudyPool(options.redis, options.study, settings, { log: (line) => writeLine(io.stderr, line) });
     }
     live = options.dashboard !== undefined ? await startStudyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
     if (live) writeDashboardAddress(io.stderr, live.url, options.dashboardHost);

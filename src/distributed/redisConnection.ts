@@ -37,7 +37,13 @@ export function withoutSecrets(message: string, url: string): string {
  */
 export async function openRedis(url: string, options: { readonly connectTimeout?: number } = {}): Promise<Redis> {
   if (!/^rediss?:\/\//.test(url)) throw new StudyError(`--redis ${redactRedisUrl(url)}: expected a redis:// or rediss:// URL`);
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: options.connectTimeout ?? 5000, retryStrategy: () => null });
+  let redis: Redis;
+  try {
+    redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: options.connectTimeout ?? 5000, retryStrategy: () => null });
+  } catch {
+    // ioredis's own words are a TypeError naming the whole URL, password and all.
+    throw new StudyError(`--redis ${redactRedisUrl(url)}: not a valid URL; percent-encode a password's / # : @ (as %2F %23 %3A %40)`);
+  }
   // What went wrong is told on the error event (WRONGPASS…); the promise only says the connection closed.
   let reason: Error | undefined;
   redis.on('error', (error: Error) => (reason ??= error));

@@ -13,11 +13,36 @@ import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.j
 
 export type { TrialJobData };
 import { jobId, removeStudyFromRedis, studyKeys, TRIAL_QUEUE } from './keys.js';
-import { openRedis, redactRedisUrl } from './redisConnection.js';
+import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 
 /** Where a finished study on Redis keeps ASHA's decision log (`AshaLogEntry[]`), in its folder. */
 export const ASHA_LOG_FILE = 'asha-log.json';
+
+/**
+ * Redis lost and found again, told in one line each (ioredis would print every failed retry, with
+ * its stack): errors of the connections are taken here, and the state of `redis` is watched.
+ */
+function outageLog(redis: Redis, url: string, log: (line: string) => void) {
+  let since: number | undefined;
+  const lost = (why?: string) => {
+    if (since !== undefined) return;
+    since = Date.now();
+    log(`rxgrad: lost Redis at ${redactRedisUrl(url)}${why ? ` (${why})` : ''}; the study waits for it`);
+  };
+  const watch = setInterval(() => {
+    if (since === undefined && redis.status !== 'ready') lost();
+    if (since !== undefined && redis.status === 'ready') {
+      log(`rxgrad: Redis is back after ${((Date.now() - since) / 1000).toFixed(1)} s`);
+      since = undefined;
+    }
+  }, 250);
+  watch.unref();
+  return {
+    error: (error: Error) => lost(withoutSecrets(error.message, url)),
+    stop: () => clearInterval(watch),
+  };
+}
 
 /** Whether a claim names a process of this machine that has exited. */
 export function isDeadLocalClaim(holder: string): boolean {
@@ -75,17 +100,28 @@ export class RedisTrialPool {
     return this.job.objective;
   }
 
-  /** Connects to Redis; the study it runs trials of is named by `attach` (runStudy calls it once the study is open). */
-  static async open(url: string, job: Omit<TrialJobData, 'spec' | 'study'>): Promise<RedisTrialPool> {
+  /**
+   * Connects to Redis; the study it runs trials of is named by `attach` (runStudy calls it once
+   * the study is open). `log` hears one line when Redis is lost and one when it is back.
+   */
+  static async open(url: string, job: Omit<TrialJobData, 'spec' | 'study'>, options: { readonly log?: (line: string) => void } = {}): Promise<RedisTrialPool> {
     // Refused before connecting: the workers can only score an objective they know by name.
     portableObjective(job.objective);
     const redis = await openRedis(url);
     const connections = [redis.duplicate(), redis.duplicate()];
     const queue = new Queue(TRIAL_QUEUE, { connection: connections[0]! });
     const events = new QueueEvents(TRIAL_QUEUE, { connection: connections[1]! });
+    const outages = outageLog(redis, url, options.log ?? (() => undefined));
+    for (const connection of [redis, ...connections]) connection.on('error', outages.error);
+    queue.on('error', outages.error);
+    events.on('error', outages.error);
     await events.waitUntilReady();
-    return new RedisTrialPool(redis, url, queue, events, job, connections);
+    const pool = new RedisTrialPool(redis, url, queue, events, job, connections);
+    pool.stopWatching = outages.stop;
+    return pool;
   }
+
+  private stopWatching: () => void = () => undefined;
 
   /**
    * Takes the study by its id (`study.json`'s, random, made with the study): its jobs are
@@ -180,6 +216,7 @@ export class RedisTrialPool {
   }
 
   async close(): Promise<void> {
+    this.stopWatching();
     clearInterval(this.renew);
     this.listeners.clear();
     await this.events.close();

@@ -21,9 +21,9 @@ import { isDeadLocalClaim, RedisTrialPool } from './redisTrialPool.js';
  * await lastValueFrom(runStudy({ dir: 'studies/a', space, settings, trials: 40, pool }));
  * await pool.close();
  */
-export async function openStudyPool(redis: string, dir: string, settings: StudySettings): Promise<RedisTrialPool> {
+export async function openStudyPool(redis: string, dir: string, settings: StudySettings, options: { readonly log?: (line: string) => void } = {}): Promise<RedisTrialPool> {
   const digest = await dataDigest(settings.data.file);
-  const pool = await RedisTrialPool.open(redis, { digest, objective: objectiveSetting(settings), asha: studyAsha(settings) });
+  const pool = await RedisTrialPool.open(redis, { digest, objective: objectiveSetting(settings), asha: studyAsha(settings) }, options);
   try {
     await fs.mkdir(dir, { recursive: true });
     await writeFileAtomic(path.join(dir, 'data.json'), `${JSON.stringify({ file: settings.data.file, ...digest }, null, 2)}\n`);
