@@ -8,8 +8,10 @@ import { studyKeys } from './keys.js';
  * does), rank it among the finite scores recorded there (n counts only those above the diverged
  * trials' ARGV[6]), go on when the reported score is finite
  * (ARGV[5]) and in the top 1/η (at least the best), and log the decision with the scores it saw.
+ * A report from an attempt (ARGV[7]) older than the trial's newest (KEYS[3]) changes nothing: 'stale'.
  */
 const DECIDE = `
+if ARGV[7] ~= '' and tonumber(ARGV[7]) < tonumber(redis.call('GET', KEYS[3]) or '0') then return 'stale' end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 local n = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[6], '+inf')
 local keep = math.max(1, math.floor(n / tonumber(ARGV[3])))
@@ -43,11 +45,15 @@ export interface AshaLogEntry {
 export function redisAsha(redis: Redis, study: string, options: { readonly rungs: readonly number[]; readonly eta: number }) {
   const keys = studyKeys(study);
   return {
-    async decide(trial: string, epoch: number, score: number): Promise<'continue' | 'prune'> {
+    /**
+     * The decision at a rung epoch; with the `attempt` of the run reporting, a report from an
+     * attempt older than the trial's newest is not recorded and is 'stale' (that run stops).
+     */
+    async decide(trial: string, epoch: number, score: number, attempt?: number): Promise<'continue' | 'prune' | 'stale'> {
       if (!options.rungs.includes(epoch)) return 'continue';
       const recorded = ashaRecordedScore(score);
       const finite = Number.isFinite(score) ? '1' : '0';
-      return (await redis.eval(DECIDE, 2, keys.rung(epoch), keys.ashaLog, trial, String(recorded), String(options.eta), String(epoch), finite, String(-Number.MAX_VALUE))) as 'continue' | 'prune';
+      return (await redis.eval(DECIDE, 3, keys.rung(epoch), keys.ashaLog, keys.attempt(trial), trial, String(recorded), String(options.eta), String(epoch), finite, String(-Number.MAX_VALUE), attempt === undefined ? '' : String(attempt))) as 'continue' | 'prune' | 'stale';
     },
     async log(): Promise<AshaLogEntry[]> {
       const entries = (await redis.xrange(keys.ashaLog, '-', '+')) as [string, string[]][];

@@ -5,13 +5,21 @@ import { writeModelDirectory } from '../files/modelDirectory.js';
 import { checkpointPath, latestCheckpoint } from '../training/checkpoints.js';
 import { studyKeys } from './keys.js';
 
-/** Writes a checkpoint unless a newer attempt of the trial has written one: a stalled worker that wakes up cannot overwrite its successor's. */
+/**
+ * Writes a checkpoint unless a newer attempt of the trial has begun (the trial's attempt counter,
+ * KEYS[2], is past ARGV[1]) or written one: from the moment a new attempt starts, a stalled
+ * worker that wakes up cannot overwrite its successor's checkpoint.
+ */
 const PUT = `
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
 local stored = tonumber(redis.call('HGET', KEYS[1], 'attempt') or '0')
-if tonumber(ARGV[1]) < stored then return 0 end
+if tonumber(ARGV[1]) < current or tonumber(ARGV[1]) < stored then return 0 end
 redis.call('HSET', KEYS[1], 'attempt', ARGV[1], 'epoch', ARGV[2], 'model', ARGV[3], 'weightsName', ARGV[4], 'weights', ARGV[5])
 return 1
 `;
+
+/** Whether an error is a file that went away: a checkpoint rotated out while it was read. */
+const isMissingFile = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 /**
  * Running trials' checkpoints in Redis (a model is about a megabyte), so that a trial whose
@@ -27,14 +35,29 @@ export function redisCheckpoints(redis: Redis, study: string) {
   return {
     /** A new attempt at a trial: its number, higher than any before. */
     begin: async (trial: string): Promise<number> => redis.incr(keys.attempt(trial)),
-    /** Copies the newest local checkpoint of a trial to Redis; false when a newer attempt owns the trial. */
+    /**
+     * Copies the newest local checkpoint of a trial to Redis; false when a newer attempt owns the
+     * trial. The trial goes on training meanwhile and keeps only its newest checkpoints, so the one
+     * being read may be rotated out: the read then starts again on the newest (what is uploaded is
+     * always one whole checkpoint).
+     */
     async upload(trial: string, attempt: number, localDir: string): Promise<boolean> {
-      const latest = await latestCheckpoint(localDir);
-      if (!latest) return true;
-      const model = await fs.readFile(path.join(latest.path, 'model.json'), 'utf8');
-      const weightsName = (JSON.parse(model) as { weights?: string }).weights ?? 'weights.bin';
-      const weights = await fs.readFile(path.join(latest.path, weightsName));
-      return (await redis.eval(PUT, 1, keys.checkpoint(trial), String(attempt), String(latest.epoch), model, weightsName, weights)) === 1;
+      for (let tries = 1; ; tries++) {
+        const latest = await latestCheckpoint(localDir);
+        if (!latest) return true;
+        let model: string;
+        let weights: Buffer;
+        let weightsName: string;
+        try {
+          model = await fs.readFile(path.join(latest.path, 'model.json'), 'utf8');
+          weightsName = (JSON.parse(model) as { weights?: string }).weights ?? 'weights.bin';
+          weights = await fs.readFile(path.join(latest.path, weightsName));
+        } catch (error) {
+          if (isMissingFile(error) && tries < 10) continue;
+          throw error;
+        }
+        return (await redis.eval(PUT, 2, keys.checkpoint(trial), keys.attempt(trial), String(attempt), String(latest.epoch), model, weightsName, weights)) === 1;
+      }
     },
     /** Writes a trial's checkpoint from Redis into `localDir` (as `epoch-NNNN/`); its epoch, or 0 when there is none. */
     async download(trial: string, localDir: string): Promise<number> {

@@ -50,6 +50,9 @@ export function isDeadLocalClaim(holder: string): boolean {
   return match !== null && match[1] === hostname() && !isProcessRunning(Number(match[2]));
 }
 
+/** How a trial's job is queued: five attempts a second apart, kept after it ends until the coordinator collects it. */
+const JOB_OPTIONS = { attempts: 5, backoff: { type: 'fixed' as const, delay: 1000 }, removeOnComplete: false, removeOnFail: false };
+
 /** How often the coordinator renews its claim on a study, and how long the claim outlives it. */
 const CLAIM_MS = 15_000;
 const RENEW_MS = 3_000;
@@ -67,6 +70,9 @@ const RENEW_MS = 3_000;
  */
 export class RedisTrialPool {
   private readonly listeners = new Map<string, { progress(data: unknown): void; completed(returnvalue: unknown): void; failed(reason: string): void }>();
+  /** What each awaited job was queued with, to queue it again if Redis loses it. */
+  private readonly queued = new Map<string, TrialJobData>();
+  private log: (line: string) => void = () => undefined;
   private renew: NodeJS.Timeout | undefined;
   private attached: string | undefined;
   private dir: string | undefined;
@@ -118,7 +124,26 @@ export class RedisTrialPool {
     await events.waitUntilReady();
     const pool = new RedisTrialPool(redis, url, queue, events, job, connections);
     pool.stopWatching = outages.stop;
+    pool.log = options.log ?? (() => undefined);
+    // Back after an outage: a Redis restarted without persistence has lost the jobs.
+    redis.on('ready', () => void pool.requeueLost().catch(() => undefined));
     return pool;
+  }
+
+  /**
+   * Queues again the awaited trials whose jobs Redis no longer has (it restarted without
+   * persistence): the study folder is the source of truth. A trial resumes from its checkpoint
+   * where Redis still has it, else from the start. Resolves to how many were queued.
+   */
+  async requeueLost(): Promise<number> {
+    let again = 0;
+    for (const [id, data] of this.queued) {
+      if (!this.listeners.has(id) || (await Job.fromId(this.queue, id))) continue;
+      await this.queue.add('trial', data, { ...JOB_OPTIONS, jobId: id });
+      again++;
+    }
+    if (again > 0) this.log(`rxgrad: Redis had lost ${again} waited-for trial${again === 1 ? '' : 's'} (restarted without persistence?): queued again, each from its checkpoint where Redis still has one, else from the start`);
+    return again;
   }
 
   private stopWatching: () => void = () => undefined;
@@ -181,6 +206,8 @@ export class RedisTrialPool {
         },
       });
       (async () => {
+        const data: TrialJobData = { ...this.job, study: this.study, spec };
+        this.queued.set(id, data);
         const existing = await Job.fromId(this.queue, id);
         if (existing) {
           const state = await existing.getState();
@@ -188,12 +215,14 @@ export class RedisTrialPool {
           if (state === 'failed') await existing.retry();
           return;
         }
-        const data: TrialJobData = { ...this.job, study: this.study, spec };
-        await this.queue.add('trial', data, { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+        await this.queue.add('trial', data, { ...JOB_OPTIONS, jobId: id });
       })().catch((error: unknown) => {
         if (!done) subscriber.error(error);
       });
-      return () => this.listeners.delete(id);
+      return () => {
+        this.listeners.delete(id);
+        this.queued.delete(id);
+      };
     });
   }
 

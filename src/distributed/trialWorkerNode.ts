@@ -190,7 +190,14 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     log(`${spec.id}: ${restored > 0 ? `resuming from the checkpoint of epoch ${restored}` : 'starting'} (attempt ${attempt})`);
     const scored = portableObjective(objective);
     const pruner = asha ? redisAsha(redis, study, asha) : undefined;
-    const decide = async (trial: string, point: CurvePoint) => (pruner ? (await pruner.decide(trial, point.epoch, scored.score(point))) === 'continue' : true);
+    let stale = false;
+    const decide = async (trial: string, point: CurvePoint) => {
+      if (!pruner) return true;
+      const decision = await pruner.decide(trial, point.epoch, scored.score(point), attempt);
+      // A newer attempt has the trial: this run's score is not counted, and the run stops.
+      if (decision === 'stale') stale = true;
+      return decision === 'continue';
+    };
     let record: TrialRecord | undefined;
     let epochs = restored;
     try {
@@ -198,13 +205,16 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
         pool.run({ ...spec, data: { ...spec.data, file }, checkpointDir: localDir }, decide).pipe(
           concatMap(async (event) => {
             if (event.type === 'epoch') {
-              if (!(await checkpoints.upload(spec.id, attempt, localDir))) {
+              if (stale || !(await checkpoints.upload(spec.id, attempt, localDir))) {
                 log(`${spec.id}: a newer attempt has taken it over; this one (attempt ${attempt}) stops`);
                 throw new Error(`trial ${spec.id}: a newer attempt has taken it over; this one stops`);
               }
               const { type: _type, trial: _trial, ...point } = event;
               await reportTrialProgress(job, point);
               epochs = event.epoch;
+            } else if (stale) {
+              log(`${spec.id}: a newer attempt has taken it over; this one (attempt ${attempt}) stops`);
+              throw new Error(`trial ${spec.id}: a newer attempt has taken it over; this one stops`);
             } else record = { ...event.record, worker: name };
           }),
         ),

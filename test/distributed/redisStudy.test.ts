@@ -237,6 +237,37 @@ describe('a study on Redis, interrupted', () => {
   }, 180_000);
 });
 
+describe('a Redis that restarts empty', () => {
+  it('the coordinator queues the lost trials again, says so, and the study finishes, every trial recorded once', async () => {
+    const empty = await startRedis({ persistence: false });
+    try {
+      const study = path.join(tempDir(), 'study');
+      const workers = [rxgrad(['worker', '--redis', empty.url]), rxgrad(['worker', '--redis', empty.url])];
+      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '6', '--epochs', '12', '--prune', 'none', '--parallel', '2', '--redis', empty.url, '--json']);
+      await until('a finished trial', () => {
+        try {
+          return records(study).length >= 1;
+        } catch {
+          return false;
+        }
+      });
+      await empty.restart();
+      const restartedAt = Date.now();
+      expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
+      // It hung before, with no record for 90 s and no word.
+      expect((Date.now() - restartedAt) / 1000).toBeLessThan(60);
+      expect(coordinator.out.stderr).toMatch(/Redis had lost \d+ waited-for trials? \(restarted without persistence\?\): queued again/);
+      const done = records(study);
+      expect(done.map((r) => r.id)).toEqual(Array.from({ length: 6 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
+      expect(done.every((r) => r.status === 'completed' && r.epochs === 12)).toBe(true);
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+    } finally {
+      await empty.stop();
+    }
+  }, 180_000);
+});
+
 describe('checkpoints in Redis', () => {
   it('a worker whose checkpoint is refused (a newer attempt owns the trial) stops that run: the trial goes on from the newer attempt’s checkpoint', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
@@ -287,6 +318,58 @@ describe('checkpoints in Redis', () => {
     expect(readdirSync(path.join(restored, 'epoch-0005')).sort()[0]).toBe('model.json');
     await store.remove('t');
     expect(await store.download('t', path.join(tempDir(), 'none'))).toBe(0);
+    client.disconnect();
+  });
+
+  it('are fenced on the trial’s newest attempt from the moment it begins, as are ASHA reports', async () => {
+    const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
+    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
+    const { createNetwork } = await import('../../src/model/network.js');
+    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
+    const { redisAsha } = await import('../../src/distributed/redisAsha.js');
+    const client = new Redis(server().url);
+    const store = redisCheckpoints(client, 'fencing-begun');
+    const dir = path.join(tempDir(), 'local');
+    const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed: 1, backend: float64Backend });
+    await saveCheckpoint(dir, 4, { network, progress: { epochsCompleted: 4, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+    const stalled = await store.begin('t');
+    expect(await store.upload('t', stalled, dir)).toBe(true);
+    // A new attempt begins (another worker took the job) and has written nothing yet: the stalled
+    // run's next checkpoint is refused all the same, and its ASHA report is not counted.
+    const newer = await store.begin('t');
+    expect(await store.upload('t', stalled, dir)).toBe(false);
+    const asha = redisAsha(client, 'fencing-begun', { rungs: [1], eta: 3 });
+    expect(await asha.decide('t', 1, 0.5, stalled)).toBe('stale');
+    expect(await asha.log()).toEqual([]);
+    expect(await asha.decide('t', 1, 0.5, newer)).toBe('continue');
+    expect(await store.upload('t', newer, dir)).toBe(true);
+    client.disconnect();
+  });
+
+  it('an upload whose checkpoint is rotated out while it is read starts again on the newest, and never fails for it', async () => {
+    const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
+    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
+    const { createNetwork } = await import('../../src/model/network.js');
+    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
+    const client = new Redis(server().url);
+    const store = redisCheckpoints(client, 'rotation');
+    const dir = path.join(tempDir(), 'local');
+    const save = (epoch: number) => {
+      const network = createNetwork({ inputSize: 2, classes: 2, hidden: [64], seed: epoch, backend: float64Backend });
+      return saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+    };
+    await save(1);
+    const attempt = await store.begin('t');
+    // The trial keeps saving (and rotating) as fast as it can while uploads run against it.
+    let epoch = 1;
+    let saving = true;
+    const trainer = (async () => {
+      while (saving && epoch < 400) await save(++epoch);
+    })();
+    for (let i = 0; i < 40; i++) expect(await store.upload('t', attempt, dir)).toBe(true);
+    saving = false;
+    await trainer;
+    expect(await store.download('t', path.join(tempDir(), 'restored'))).toBeGreaterThan(1);
     client.disconnect();
   });
 });

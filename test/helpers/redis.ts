@@ -20,10 +20,10 @@ async function freePort(): Promise<number> {
 
 /**
  * A Redis server of the test's own: Debian's redis-server on a free port of 127.0.0.1, its files
- * in a temporary directory, append-only persistence on. Missing, it is an error, not a skip:
+ * in a temporary directory, append-only persistence on (unless `persistence: false`). Missing, it is an error, not a skip:
  * `.ci/run` installs it (apt-get install -y redis-server).
  */
-export async function startRedis(options: { readonly password?: string; readonly tls?: boolean } = {}) {
+export async function startRedis(options: { readonly password?: string; readonly tls?: boolean; readonly persistence?: boolean } = {}) {
   if (!existsSync(REDIS_SERVER)) throw new Error(`no redis-server at ${REDIS_SERVER}: apt-get install -y redis-server (as .ci/run does)`);
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'rxgrad-redis-'));
@@ -35,7 +35,7 @@ export async function startRedis(options: { readonly password?: string; readonly
   const listen = options.tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certificate, '--tls-key-file', path.join(dir, 'redis.key'), '--tls-ca-cert-file', certificate, '--tls-auth-clients', 'no']
     : ['--port', String(port)];
-  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...(options.password ? ['--requirepass', options.password] : [])];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.persistence === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always']), ...(options.password ? ['--requirepass', options.password] : [])];
   let server: ChildProcess | undefined;
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   const url = `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
