@@ -243,6 +243,11 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     stalledInterval: Math.max(500, Math.floor((options.lockDuration ?? 30_000) / 2)),
     maxStalledCount: 10,
   });
+  // Every failed attempt is said, with its reason: each uses up one of the job's five.
+  worker.on('failed', (job, error) => {
+    if (!job || error instanceof DelayedError || error?.name === 'DelayedError') return;
+    log(`${String(job.id).split('.').slice(1).join('.').slice(0, 80)}: attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed: ${withoutSecrets(error.message, options.url)}`);
+  });
   // Connection errors are told once per outage (onLost); other errors as they come.
   const connectionError = (error: Error) => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|connect/i.test(error.message);
   worker.on('error', (error) => (connectionError(error) ? onLost(error) : log(`rxgrad worker: ${withoutSecrets(error.message, options.url)}`)));
