@@ -10,7 +10,7 @@ import { isProcessRunning } from '../files/atomicFiles.js';
 import { pathInside } from '../files/safePaths.js';
 import { StudyError } from '../errors.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
-import { TRIAL_QUEUE } from './keys.js';
+import { studyKeys, TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
@@ -47,6 +47,9 @@ export interface TrialWorkerHandle {
   /** Resolves when the worker has stopped; rejects with a `StudyError` when it stopped because Redis was out of reach for `redisTimeout`. */
   readonly stopped: Promise<void>;
 }
+
+/** How long a trial of a study without a coordinator waits before a worker looks at it again. */
+const ORPHAN_RETRY_MS = 5000;
 
 /** A worker's folder in the system's temporary folder: `rxgrad-worker-PID-XXXXXX`. */
 const WORK_DIR = /^rxgrad-worker-(\d+)-[A-Za-z0-9]{6}$/;
@@ -152,6 +155,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   watch.unref();
 
   const refused = new Set<string>();
+  const orphaned = new Set<string>();
   const processor = async (job: TrialJob, token?: string): Promise<TrialRecord> => {
     // A job crossed a machine boundary: it is checked whole before it names any path, and one
     // that fails is refused (failed at once, never retried) while the worker goes on.
@@ -164,6 +168,17 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       throw new UnrecoverableError(why);
     }
     const { study, spec, digest, objective, asha } = data;
+    // A study nobody coordinates (its coordinator killed, its folder perhaps deleted) is not
+    // trained: its trials wait, without using an attempt, for a coordinator to come back.
+    if ((await redis.exists(studyKeys(study).coordinator)) === 0) {
+      if (!orphaned.has(study)) {
+        orphaned.add(study);
+        log(`rxgrad worker: study ${study} has no coordinator running: its trials wait for one (rxgrad tune --resume), or rxgrad study DIR --clean-redis URL removes them`);
+      }
+      await job.moveToDelayed(Date.now() + ORPHAN_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    orphaned.delete(study);
     const localDir = pathInside(workDir, [study, spec.id], 'trial job');
     const file = path.resolve(options.data ?? spec.data.file);
     let mine = digests.get(file);

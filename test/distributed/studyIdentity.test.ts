@@ -64,6 +64,14 @@ describe("a study's identity on Redis", () => {
     expect(refused.out.stderr).toMatch(new RegExp(`${study}: a coordinator is running this study \\(.* pid ${coordinator.child.pid}\\); stop it before cleaning its Redis keys`));
     coordinator.child.kill('SIGKILL');
     await coordinator.exited;
+    // Its claim lapses (15 s; here at once): a worker leaves the orphaned trials waiting, and says why.
+    await client.del(studyKeys(id).coordinator);
+    const worker = rxgrad(['worker', '--redis', server().url]);
+    await until('the worker says the study has no coordinator', () => worker.out.stderr.includes(`study ${id} has no coordinator running: its trials wait for one`));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(worker.out.stderr).not.toMatch(/r0-\d{3}: (starting|resuming)/);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
     const cleaned = rxgrad(['study', study, '--clean-redis', server().url, '--json']);
     expect(await cleaned.exited, cleaned.out.stderr).toBe(0);
     const result = JSON.parse(cleaned.out.stdout.trim()) as { id: string; jobs: number; keys: number };
