@@ -268,6 +268,15 @@ describe('a Redis that restarts empty', () => {
   }, 180_000);
 });
 
+/** A small model's checkpoint of `epoch` in `dir`, keeping the newest 2, as a running trial saves one. */
+async function saveLocalCheckpoint(dir: string, epoch: number, seed = 1): Promise<void> {
+  const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
+  const { createNetwork } = await import('../../src/model/network.js');
+  const { float64Backend } = await import('../../src/model/typescriptBackend.js');
+  const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed, backend: float64Backend });
+  await saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+}
+
 describe('checkpoints in Redis', () => {
   it('a worker whose checkpoint is refused (a newer attempt owns the trial) stops that run: the trial goes on from the newer attempt’s checkpoint', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
@@ -299,15 +308,12 @@ describe('checkpoints in Redis', () => {
 
   it('are stamped with their attempt: a stalled worker that wakes up cannot overwrite a newer attempt’s', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
-    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
-    const { createNetwork } = await import('../../src/model/network.js');
-    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
     const client = new Redis(server().url);
     const store = redisCheckpoints(client, 'fencing-test');
-    const local = (epoch: number) => {
+    const local = async (epoch: number) => {
       const dir = path.join(tempDir(), 'local');
-      const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed: epoch, backend: float64Backend });
-      return saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 }).then(() => dir);
+      await saveLocalCheckpoint(dir, epoch, epoch);
+      return dir;
     };
     const old = await store.begin('t');
     const fresh = await store.begin('t');
@@ -325,15 +331,11 @@ describe('checkpoints in Redis', () => {
 
   it('are fenced on the trial’s newest attempt from the moment it begins, as are ASHA reports', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
-    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
-    const { createNetwork } = await import('../../src/model/network.js');
-    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
     const { redisAsha } = await import('../../src/distributed/redisAsha.js');
     const client = new Redis(server().url);
     const store = redisCheckpoints(client, 'fencing-begun');
     const dir = path.join(tempDir(), 'local');
-    const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed: 1, backend: float64Backend });
-    await saveCheckpoint(dir, 4, { network, progress: { epochsCompleted: 4, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+    await saveLocalCheckpoint(dir, 4);
     const stalled = await store.begin('t');
     expect(await store.upload('t', stalled, dir)).toBe(true);
     // A new attempt begins (another worker took the job) and has written nothing yet: the stalled
@@ -350,15 +352,11 @@ describe('checkpoints in Redis', () => {
 
   it('an upload whose checkpoint is rotated out while it is read starts again on the newest, and never fails for it', async () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
-    const { saveCheckpoint } = await import('../../src/training/checkpoints.js');
-    const { createNetwork } = await import('../../src/model/network.js');
-    const { float64Backend } = await import('../../src/model/typescriptBackend.js');
     const { promises } = await import('node:fs');
     const client = new Redis(server().url);
     const store = redisCheckpoints(client, 'rotation');
     const dir = path.join(tempDir(), 'local');
-    const network = createNetwork({ inputSize: 2, classes: 2, hidden: [8], seed: 1, backend: float64Backend });
-    const save = (epoch: number) => saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+    const save = (epoch: number) => saveLocalCheckpoint(dir, epoch);
     await save(1);
     await save(2);
     const attempt = await store.begin('t');
