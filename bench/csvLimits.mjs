@@ -50,8 +50,12 @@ for (const mb of [5, 10, 20]) {
 {
   const file = path.join(work, 'field-20mb.csv');
   await measure('one 20 MB field at the 1 MiB limit (an error)', file, async () => {
-    const error = await rowsOf(file, { features: ['id'] }).then(() => undefined, (e) => e);
-    if (!/a field longer than 1048576 bytes/.test(error?.message ?? '')) throw new Error(`expected the field limit's error, got ${error?.message}`);
+    const error = await rowsOf(file, { features: ['id'] }).then(
+      () => undefined,
+      (e) => e,
+    );
+    if (!/a field longer than 1048576 bytes/.test(error?.message ?? ''))
+      throw new Error(`expected the field limit's error, got ${error?.message}`);
   });
 }
 for (const columns of [100_000, 250_000, 1_000_000]) {
@@ -85,6 +89,8 @@ log(table.join('\n'));
 // The time bound: time may grow with the bytes (and noise), never with their square. Quadratic
 // would be 16x for the field and 100x for the columns.
 if (summary.growth.field > 8 || summary.growth.wide > 25) {
-  log(`bench/csvLimits.mjs: time grows faster than the bytes (field ${summary.growth.field.toFixed(1)}x for 4x, columns ${summary.growth.wide.toFixed(1)}x for 10x)`);
+  log(
+    `bench/csvLimits.mjs: time grows faster than the bytes (field ${summary.growth.field.toFixed(1)}x for 4x, columns ${summary.growth.wide.toFixed(1)}x for 10x)`,
+  );
   process.exitCode = 1;
 }

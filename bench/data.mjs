@@ -19,21 +19,31 @@ const SOURCE = '/usr/share/datasets/fashion-mnist';
 const fashion = path.join(root, 'data/fashion-mnist/train.arrow');
 const work = path.join(root, 'bench/.data');
 const log = (line) => process.stderr.write(`${line}\n`);
-const python = [process.env.PYTHON, path.join(root, '.venv/bin/python'), path.join(root, '../.venv/bin/python')].find((p) => p && existsSync(p) && spawnSync(p, ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0);
+const python = [process.env.PYTHON, path.join(root, '.venv/bin/python'), path.join(root, '../.venv/bin/python')].find(
+  (p) => p && existsSync(p) && spawnSync(p, ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0,
+);
 if (!python) {
-  log('bench/data.mjs: no Python with pyarrow (set PYTHON, or python3 -m venv .venv && .venv/bin/pip install pyarrow); nothing to compare with, skipped');
+  log(
+    'bench/data.mjs: no Python with pyarrow (set PYTHON, or python3 -m venv .venv && .venv/bin/pip install pyarrow); nothing to compare with, skipped',
+  );
   process.exit(0);
 }
 
 if (!existsSync(fashion)) {
-  if (!existsSync(path.join(SOURCE, 'train-images-idx3-ubyte.gz'))) execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit' });
+  if (!existsSync(path.join(SOURCE, 'train-images-idx3-ubyte.gz')))
+    execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit' });
   await prepareFashionMnist(path.dirname(fashion), SOURCE);
 }
 mkdirSync(work, { recursive: true });
 
 const FORMATS = [
-  { name: 'CSV', file: 'fashion.csv', write: "pacsv.write_csv(flat, out)", read: "pacsv.read_csv(path)" },
-  { name: 'Parquet (snappy)', file: 'fashion.parquet', write: "pq.write_table(flat, out, compression='snappy')", read: 'pq.read_table(path)' },
+  { name: 'CSV', file: 'fashion.csv', write: 'pacsv.write_csv(flat, out)', read: 'pacsv.read_csv(path)' },
+  {
+    name: 'Parquet (snappy)',
+    file: 'fashion.parquet',
+    write: "pq.write_table(flat, out, compression='snappy')",
+    read: 'pq.read_table(path)',
+  },
   { name: 'Arrow IPC', file: 'fashion.arrow', write: 'ipc(out, None)', read: 'pa.ipc.open_file(path).read_all()' },
   { name: 'Arrow IPC (LZ4)', file: 'fashion-lz4.arrow', write: "ipc(out, 'lz4')", read: 'pa.ipc.open_file(path).read_all()' },
   { name: 'Arrow IPC (ZSTD)', file: 'fashion-zstd.arrow', write: "ipc(out, 'zstd')", read: 'pa.ipc.open_file(path).read_all()' },
@@ -56,7 +66,9 @@ for out, code in json.loads(sys.argv[2]):
 const missing = FORMATS.filter((f) => !existsSync(path.join(work, f.file)));
 if (missing.length > 0) {
   log(`writing ${missing.map((f) => f.file).join(', ')} with pyarrow`);
-  execFileSync(python, ['-c', WRITE, fashion, JSON.stringify(missing.map((f) => [path.join(work, f.file), f.write]))], { stdio: 'inherit' });
+  execFileSync(python, ['-c', WRITE, fashion, JSON.stringify(missing.map((f) => [path.join(work, f.file), f.write]))], {
+    stdio: 'inherit',
+  });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -92,16 +104,32 @@ const rows = [];
 for (const f of FORMATS) {
   const file = path.join(work, f.file);
   const ours = await rxgradSeconds(file);
-  const [theirs, theirBlock] = execFileSync(python, ['-c', READ, file, f.read, String(RUNS)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-  rows.push({ format: f.name, megabytes: statSync(file).size / 2 ** 20, rxgradRowsPerSecond: 60000 / ours, pyarrowRowsPerSecond: 60000 / theirs, ratio: ours / theirs, pyarrowBlockRowsPerSecond: 60000 / theirBlock, blockRatio: ours / theirBlock });
-  log(`${f.name}: rxgrad ${(60000 / ours).toFixed(0)} rows/s, pyarrow ${(60000 / theirs).toFixed(0)} rows/s (${(ours / theirs).toFixed(2)}× its time), pyarrow into a NumPy block ${(60000 / theirBlock).toFixed(0)} rows/s (${(ours / theirBlock).toFixed(2)}×)`);
+  const [theirs, theirBlock] = execFileSync(python, ['-c', READ, file, f.read, String(RUNS)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  rows.push({
+    format: f.name,
+    megabytes: statSync(file).size / 2 ** 20,
+    rxgradRowsPerSecond: 60000 / ours,
+    pyarrowRowsPerSecond: 60000 / theirs,
+    ratio: ours / theirs,
+    pyarrowBlockRowsPerSecond: 60000 / theirBlock,
+    blockRatio: ours / theirBlock,
+  });
+  log(
+    `${f.name}: rxgrad ${(60000 / ours).toFixed(0)} rows/s, pyarrow ${(60000 / theirs).toFixed(0)} rows/s (${(ours / theirs).toFixed(2)}× its time), pyarrow into a NumPy block ${(60000 / theirBlock).toFixed(0)} rows/s (${(ours / theirBlock).toFixed(2)}×)`,
+  );
 }
 const md = [
   `Reading Fashion-MNIST's 60,000 × 785 into training blocks (rxgrad, readData with keepBytes) against pyarrow ${pyarrowVersion} reading the same file into a Table, and into a row-major NumPy block of features and labels (the Table's columns through np.column_stack), the median of ${RUNS} runs each, one machine, one run of this script. pyarrow reads on all cores; rxgrad on one.`,
   '',
   '| format | MB | rxgrad rows/s | pyarrow Table rows/s | rxgrad time ÷ pyarrow Table time | pyarrow + NumPy block rows/s | rxgrad time ÷ block time |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.format} | ${r.megabytes.toFixed(1)} | ${r.rxgradRowsPerSecond.toFixed(0)} | ${r.pyarrowRowsPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.pyarrowBlockRowsPerSecond.toFixed(0)} | ${r.blockRatio.toFixed(2)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.format} | ${r.megabytes.toFixed(1)} | ${r.rxgradRowsPerSecond.toFixed(0)} | ${r.pyarrowRowsPerSecond.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.pyarrowBlockRowsPerSecond.toFixed(0)} | ${r.blockRatio.toFixed(2)} |`,
+  ),
   '',
 ];
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });

@@ -15,7 +15,10 @@ const ROUNDS = flag >= 0 ? Number(process.argv[flag + 1]) : 5;
 const train = path.join(root, 'data/digits-train.arrow');
 const test = path.join(root, 'data/digits-test.arrow');
 const python = findTorchPython(root, ['pyarrow']);
-if (!python) throw new Error('bench/digits.mjs: no Python with torch, numpy and pyarrow (python3 -m venv .venv && .venv/bin/pip install torch numpy pyarrow)');
+if (!python)
+  throw new Error(
+    'bench/digits.mjs: no Python with torch, numpy and pyarrow (python3 -m venv .venv && .venv/bin/pip install torch numpy pyarrow)',
+  );
 const torchVersion = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
 
 /** One cold run of a command: its wall time and the test accuracy it printed last. */
@@ -31,10 +34,14 @@ const runs = { rxgrad: [], pytorch: [] };
 for (let round = 0; round < ROUNDS; round++) {
   runs.rxgrad.push(timed(process.execPath, [path.join(root, 'dist/cli/main.js'), 'train', '--data', train, '--test', test, '--json']));
   runs.pytorch.push(timed(python, [path.join(root, 'bench/pytorch_digits.py'), train, test, '1']));
-  console.error(`round ${round + 1}: rxgrad ${runs.rxgrad.at(-1).seconds.toFixed(2)} s, PyTorch ${runs.pytorch.at(-1).seconds.toFixed(2)} s`);
+  console.error(
+    `round ${round + 1}: rxgrad ${runs.rxgrad.at(-1).seconds.toFixed(2)} s, PyTorch ${runs.pytorch.at(-1).seconds.toFixed(2)} s`,
+  );
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), testAccuracy: list[0].testAccuracy }]));
+const summary = Object.fromEntries(
+  Object.entries(runs).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), testAccuracy: list[0].testAccuracy }]),
+);
 const ratio = summary.rxgrad.seconds / summary.pytorch.seconds;
 const md = [
   `The bundled digits job as a whole command, cold (npm start's \`rxgrad train\` against bench/pytorch_digits.py, PyTorch ${torchVersion}, one thread each), the median of ${ROUNDS} alternating rounds, one machine, one run of this script.`,
@@ -49,5 +56,8 @@ const md = [
 ];
 console.log(md.join('\n'));
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/digits.json'), `${JSON.stringify({ pytorch: torchVersion, rounds: ROUNDS, runs, summary, ratio }, null, 2)}\n`);
+writeFileSync(
+  path.join(root, 'bench/results/digits.json'),
+  `${JSON.stringify({ pytorch: torchVersion, rounds: ROUNDS, runs, summary, ratio }, null, 2)}\n`,
+);
 writeFileSync(path.join(root, 'bench/results/digits.md'), md.join('\n'));

@@ -37,17 +37,40 @@ const port = await new Promise((resolve) => {
 });
 const redisDir = path.join(work, 'redis');
 mkdirSync(redisDir);
-const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '', '--appendonly', 'yes'], { stdio: 'ignore' });
+const redis = spawn(
+  '/usr/bin/redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '', '--appendonly', 'yes'],
+  { stdio: 'ignore' },
+);
 const url = `redis://127.0.0.1:${port}`;
 await new Promise((resolve) => setTimeout(resolve, 500));
 
 const run = (argv) =>
-  new Promise((resolve, reject) => execFile(process.execPath, [cli, ...argv], { maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout))));
+  new Promise((resolve, reject) =>
+    execFile(process.execPath, [cli, ...argv], { maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(stderr || error.message)) : resolve(stdout),
+    ),
+  );
 let studies = 0;
 /** Seconds for a study, locally (--parallel P) or through Redis with `workers` worker processes. */
 async function study(file, { trials, epochs, workers, parallel = 1, hidden }) {
   const dir = path.join(work, `study-${studies++}`);
-  const base = ['tune', '--data', file, '--study', dir, '--trials', String(trials), '--epochs', String(epochs), '--prune', 'none', '--seed', '1', '--json'];
+  const base = [
+    'tune',
+    '--data',
+    file,
+    '--study',
+    dir,
+    '--trials',
+    String(trials),
+    '--epochs',
+    String(epochs),
+    '--prune',
+    'none',
+    '--seed',
+    '1',
+    '--json',
+  ];
   if (hidden) {
     const space = path.join(work, `space-${studies}.json`);
     writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e-3, 1e-2] }, hiddenUnits: { intLogUniform: hidden } }));
@@ -89,7 +112,8 @@ if (!skip.has('fashion')) {
   const train = path.join(dataDir, 'train.arrow');
   if (!existsSync(train)) {
     const source = '/usr/share/datasets/fashion-mnist';
-    if (!existsSync(path.join(source, 'train-images-idx3-ubyte.gz'))) execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit' });
+    if (!existsSync(path.join(source, 'train-images-idx3-ubyte.gz')))
+      execFileSync('apt-get', ['install', '-y', '-qq', 'dataset-fashion-mnist'], { stdio: 'inherit' });
     await prepareFashionMnist(dataDir, source);
   }
   datasets.push({ name: 'Fashion-MNIST (60,000 rows)', file: train, trials: FASHION_TRIALS, epochs: FASHION_EPOCHS });

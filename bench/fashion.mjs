@@ -10,15 +10,24 @@
 //   node bench/fashion.mjs [--epochs 5] [--accuracy-seeds 5] [--tfjs-wasm-epochs 5] [--tfjs-cpu-batches 20] [--skip tfjs-wasm,pytorch]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { findTorchPython } from './torchPython.mjs';
 import { lastValueFrom, toArray } from 'rxjs';
 import {
-  createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, prepareFashionMnist, readArrow, summarize, trainEpoch,
+  createBackend,
+  createNetwork,
+  createOptimizer,
+  evaluate,
+  miniBatches,
+  normalize,
+  prepareFashionMnist,
+  readArrow,
+  summarize,
+  trainEpoch,
 } from '../dist/index.js';
+import { findTorchPython } from './torchPython.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
@@ -41,7 +50,11 @@ const test = path.join(dataDir, 'test.arrow');
 const log = (line) => process.stderr.write(`${line}\n`);
 
 // Multiply-adds ×2 per epoch: forward and dW for all three layers, dX for the two upper ones.
-const LAYERS = [[784, 256], [256, 128], [128, 10]];
+const LAYERS = [
+  [784, 256],
+  [256, 128],
+  [128, 10],
+];
 const FLOPS = 60000 * LAYERS.reduce((sum, [i, o], layer) => sum + 2 * i * o * (layer === 0 ? 2 : 3), 0);
 
 async function ensureData() {
@@ -59,7 +72,11 @@ const threadsLabel = (threads) => `${threads} thread${threads > 1 ? 's' : ''}`;
 
 /** Runs rxgrad in a child process, so that its peak RSS is its own. */
 function rxgradChild(seed = 0, threads = 1) {
-  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS), '--seed', String(seed), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const output = execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--rxgrad-only', '--epochs', String(EPOCHS), '--seed', String(seed), '--threads', String(threads)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
@@ -71,7 +88,16 @@ new PerformanceObserver((list) => {
 
 async function rxgradRun() {
   const { standardizer } = await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(summarize()));
-  const network = createNetwork({ inputSize: 784, classes: 10, hidden: [256, 128], activation: 'relu', batchNorm: true, init: 'he', seed: SEED, backend: createBackend({ threads: THREADS }) });
+  const network = createNetwork({
+    inputSize: 784,
+    classes: 10,
+    hidden: [256, 128],
+    activation: 'relu',
+    batchNorm: true,
+    init: 'he',
+    seed: SEED,
+    backend: createBackend({ threads: THREADS }),
+  });
   const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, network.backend);
   const epochs = [];
   let rxjsShare;
@@ -85,7 +111,12 @@ async function rxgradRun() {
     }
     const start = performance.now();
     const gcBefore = gcMilliseconds;
-    await lastValueFrom(readArrow(train, { recycle: true, keepBytes: true }).pipe(trainEpoch({ network, optimizer, epoch: epoch + 1, batchSize: BATCH, seed: SEED, standardizer })), { defaultValue: undefined });
+    await lastValueFrom(
+      readArrow(train, { recycle: true, keepBytes: true }).pipe(
+        trainEpoch({ network, optimizer, epoch: epoch + 1, batchSize: BATCH, seed: SEED, standardizer }),
+      ),
+      { defaultValue: undefined },
+    );
     const seconds = (performance.now() - start) / 1000;
     // GC is observed asynchronously: the pauses of this epoch are counted once its events are in.
     await new Promise((resolve) => setImmediate(resolve));
@@ -95,9 +126,21 @@ async function rxgradRun() {
       session.disconnect();
       rxjsShare = shareOf(profile, (url) => url.includes('/node_modules/rxjs/'));
     }
-    const { accuracy } = await lastValueFrom(readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })));
-    epochs.push({ epoch: epoch + 1, seconds, samplesPerSecond: 60000 / seconds, gflops: FLOPS / seconds / 1e9, testAccuracy: accuracy, peakRssMB: peakRssMB(), gcShare });
-    log(`rxgrad (${network.backend.name}, ${threadsLabel(THREADS)}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`);
+    const { accuracy } = await lastValueFrom(
+      readArrow(test, { recycle: true, keepBytes: true }).pipe(evaluate(network, { standardizer, batchSize: 1000 })),
+    );
+    epochs.push({
+      epoch: epoch + 1,
+      seconds,
+      samplesPerSecond: 60000 / seconds,
+      gflops: FLOPS / seconds / 1e9,
+      testAccuracy: accuracy,
+      peakRssMB: peakRssMB(),
+      gcShare,
+    });
+    log(
+      `rxgrad (${network.backend.name}, ${threadsLabel(THREADS)}) seed ${SEED} epoch ${epoch + 1}: ${seconds.toFixed(2)} s, test accuracy ${accuracy.toFixed(4)}, peak RSS ${peakRssMB().toFixed(0)} MB`,
+    );
   }
   return { name: `rxgrad ${network.backend.name} (${threadsLabel(THREADS)})`, epochs, rxjsShare };
 }
@@ -163,14 +206,29 @@ async function tfjsRun(backendName, maxBatches) {
     }
     const perEpoch = maxBatches ? (trainSeconds / batches) * Math.ceil(60000 / BATCH) : trainSeconds;
     const accuracy = maxBatches ? null : tfAccuracy(tf, model, standardizer);
-    epochs.push({ epoch: epoch + 1, seconds: perEpoch, samplesPerSecond: 60000 / perEpoch, gflops: FLOPS / perEpoch / 1e9, testAccuracy: await accuracy, peakRssMB: peakRssMB(), extrapolatedFrom: maxBatches ? batches : undefined });
-    log(`TensorFlow.js ${backendName} epoch ${epoch + 1}: ${perEpoch.toFixed(2)} s${maxBatches ? ` (extrapolated from ${batches} batches)` : ''}`);
+    epochs.push({
+      epoch: epoch + 1,
+      seconds: perEpoch,
+      samplesPerSecond: 60000 / perEpoch,
+      gflops: FLOPS / perEpoch / 1e9,
+      testAccuracy: await accuracy,
+      peakRssMB: peakRssMB(),
+      extrapolatedFrom: maxBatches ? batches : undefined,
+    });
+    log(
+      `TensorFlow.js ${backendName} epoch ${epoch + 1}: ${perEpoch.toFixed(2)} s${maxBatches ? ` (extrapolated from ${batches} batches)` : ''}`,
+    );
   }
-  return { name: `TensorFlow.js ${tf.version_core} ${backendName}${maxBatches ? ` (${maxBatches} batches, extrapolated)` : ` (${epochCount} epoch${epochCount > 1 ? 's' : ''})`}`, epochs };
+  return {
+    name: `TensorFlow.js ${tf.version_core} ${backendName}${maxBatches ? ` (${maxBatches} batches, extrapolated)` : ` (${epochCount} epoch${epochCount > 1 ? 's' : ''})`}`,
+    epochs,
+  };
 }
 
 async function tfAccuracy(tf, model, standardizer) {
-  const batches = await lastValueFrom(readArrow(test).pipe(miniBatches({ batchSize: 1000, shuffle: false }), normalize(standardizer), toArray()));
+  const batches = await lastValueFrom(
+    readArrow(test).pipe(miniBatches({ batchSize: 1000, shuffle: false }), normalize(standardizer), toArray()),
+  );
   let correct = 0;
   for (const b of batches) {
     const predicted = tf.tidy(() => tf.argMax(model.predict(tf.tensor2d(b.x.data, [b.size, 784])), 1));
@@ -187,10 +245,21 @@ const torchPython = findTorchPython(root);
 function pytorchRun(threads, seed = 0) {
   const python = torchPython;
   if (!python) return undefined;
-  const output = execFileSync(python, [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE, String(seed)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
-  const epochs = output.trim().split('\n').map((line) => JSON.parse(line)).map((e) => ({ ...e, samplesPerSecond: 60000 / e.seconds, gflops: FLOPS / e.seconds / 1e9 }));
+  const output = execFileSync(
+    python,
+    [path.join(root, 'bench/pytorch_fashion.py'), String(threads), String(EPOCHS), SOURCE, String(seed)],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } },
+  );
+  const epochs = output
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .map((e) => ({ ...e, samplesPerSecond: 60000 / e.seconds, gflops: FLOPS / e.seconds / 1e9 }));
   const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
-  for (const e of epochs) log(`PyTorch ${threads} thread(s) seed ${seed} epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, test accuracy ${e.testAccuracy.toFixed(4)}`);
+  for (const e of epochs)
+    log(
+      `PyTorch ${threads} thread(s) seed ${seed} epoch ${e.epoch}: ${e.seconds.toFixed(2)} s, test accuracy ${e.testAccuracy.toFixed(4)}`,
+    );
   return { name: `PyTorch ${version} (${threadsLabel(threads)})`, epochs };
 }
 
@@ -216,13 +285,15 @@ for (let seed = 0; seed < ACCURACY_SEEDS; seed++) {
   bySeed.push(round);
 }
 /** One contender's run: seed 0's epochs, and the other seeds' beside them. */
-const gathered = (key) => (bySeed[0][key] ? { ...bySeed[0][key], otherSeeds: bySeed.slice(1).map((round) => round[key].epochs) } : undefined);
+const gathered = (key) =>
+  bySeed[0][key] ? { ...bySeed[0][key], otherSeeds: bySeed.slice(1).map((round) => round[key].epochs) } : undefined;
 const ours = gathered('ours');
 // Two threads compute bit for bit what one does; the table says whether every seed's accuracy matched.
 const twoThreads = gathered('twoThreads');
 const runs = [ours, twoThreads];
 for (const key of ['pytorch', 'pytorchTwo']) if (gathered(key)) runs.push(gathered(key));
-if (!skip.has('pytorch') && !bySeed[0].pytorch) log('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy, or apt-get install python3-torch, to include it)');
+if (!skip.has('pytorch') && !bySeed[0].pytorch)
+  log('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy, or apt-get install python3-torch, to include it)');
 if (!skip.has('tfjs-wasm')) runs.push(await tfjsRun('wasm', 0));
 if (!skip.has('tfjs-cpu')) runs.push(await tfjsRun('cpu', TFJS_CPU_BATCHES));
 
@@ -250,13 +321,15 @@ const rows = runs.map((run) => {
 const result = {
   date: new Date().toISOString(),
   machine: `${(await import('node:os')).cpus()[0]?.model} × ${(await import('node:os')).availableParallelism()}, Node ${process.version}`,
-  workload: '784→256→128→10, Dense (no bias)→BN→ReLU ×2, softmax cross-entropy, He-normal, Adam 1e-3, batch 128, reshuffled each epoch; Fashion-MNIST 60,000 train / 10,000 test',
+  workload:
+    '784→256→128→10, Dense (no bias)→BN→ReLU ×2, softmax cross-entropy, He-normal, Adam 1e-3, batch 128, reshuffled each epoch; Fashion-MNIST 60,000 train / 10,000 test',
   flopsPerEpoch: FLOPS,
   accuracySeeds: ACCURACY_SEEDS,
   rxjsShareOfEpoch: ours.rxjsShare,
   rows,
 };
-const sameAccuracies = (a, b) => JSON.stringify(allEpochs(a).map((e) => e.testAccuracy)) === JSON.stringify(allEpochs(b).map((e) => e.testAccuracy));
+const sameAccuracies = (a, b) =>
+  JSON.stringify(allEpochs(a).map((e) => e.testAccuracy)) === JSON.stringify(allEpochs(b).map((e) => e.testAccuracy));
 const peer = rows.find((r) => !r.name.startsWith('rxgrad') && r.accuracyMean !== undefined);
 const peerTwo = rows.find((r) => r.name.startsWith('PyTorch') && r.name.includes('2 threads'));
 const fmt = (v, d = 2) => (v === null || v === undefined ? '–' : v.toFixed(d));
@@ -265,18 +338,28 @@ const md = [
   '',
   `| run | epoch (s) | samples/s | GFLOP/s | test accuracy (seed 0) | test accuracy, ${ACCURACY_SEEDS} seeds (mean ± sd) | peak RSS (MB) | time vs rxgrad |`,
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${r.accuracyMean === undefined ? '–' : `${fmt(r.accuracyMean, 4)} ± ${fmt(r.accuracySd, 4)}`} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.epochSeconds)} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.gflops, 1)} | ${fmt(r.testAccuracy, 4)} | ${r.accuracyMean === undefined ? '–' : `${fmt(r.accuracyMean, 4)} ± ${fmt(r.accuracySd, 4)}`} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.timeVsRxgrad)}× |`,
+  ),
   '',
   ...(peer
     ? [
         `Mean test accuracy over seeds 0–${ACCURACY_SEEDS - 1}, rxgrad minus ${peer.name}: ${(100 * (rows[0].accuracyMean - peer.accuracyMean)).toFixed(2)} points.`,
-        `Epoch time relative to ${peer.name}: ${rows.filter((r) => r.name.startsWith('rxgrad')).map((r) => `${r.name} ${fmt(r.epochSeconds / peer.epochSeconds)}×`).join(', ')}.`,
-        ...(rows[1] && peerTwo ? [`Two threads against two threads: ${rows[1].name} ${fmt(rows[1].epochSeconds / peerTwo.epochSeconds)}× ${peerTwo.name}.`] : []),
+        `Epoch time relative to ${peer.name}: ${rows
+          .filter((r) => r.name.startsWith('rxgrad'))
+          .map((r) => `${r.name} ${fmt(r.epochSeconds / peer.epochSeconds)}×`)
+          .join(', ')}.`,
+        ...(rows[1] && peerTwo
+          ? [`Two threads against two threads: ${rows[1].name} ${fmt(rows[1].epochSeconds / peerTwo.epochSeconds)}× ${peerTwo.name}.`]
+          : []),
       ]
     : []),
   `rxgrad on two threads reached the same test accuracy as on one, epoch by epoch, for every seed: ${sameAccuracies(ours, twoThreads) ? 'yes' : 'NO'}.`,
   `Garbage collection's share of an rxgrad epoch (the median over epochs): ${(100 * median(allEpochs(ours).map((e) => e.gcShare))).toFixed(2)}% on one thread, ${(100 * median(allEpochs(twoThreads).map((e) => e.gcShare))).toFixed(2)}% on two.`,
-  ours.rxjsShare === undefined ? 'RxJS share not measured (it is profiled in epoch 2).' : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
+  ours.rxjsShare === undefined
+    ? 'RxJS share not measured (it is profiled in epoch 2).'
+    : `RxJS operators' own share of an rxgrad epoch (CPU profile of epoch 2): ${(100 * ours.rxjsShare).toFixed(2)}%.`,
   'TensorFlow.js CPU is timed over a fixed number of batches and extrapolated to an epoch (its accuracy is not measured).',
 ].join('\n');
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });

@@ -25,7 +25,8 @@ const shapes = [
   { name: 'weight gradient of the 10-class layer', m: 10, k: 128, n: 128, ours: 'matmulTransposeA', tfjs: 'matmulTransposeA' },
   { name: 'input gradient of the 10-class layer', m: 128, k: 10, n: 128, ours: 'matmul', tfjs: 'matmulTransposeB' },
 ];
-const lengths = (kind, { m, k, n }) => (kind === 'matmulTransposeA' ? [k * m, k * n] : kind === 'matmulTransposeB' ? [m * k, n * k] : [m * k, k * n]);
+const lengths = (kind, { m, k, n }) =>
+  kind === 'matmulTransposeA' ? [k * m, k * n] : kind === 'matmulTransposeB' ? [m * k, n * k] : [m * k, k * n];
 const caseName = (kind) => ({ matmul: 'A·B', matmulTransposeA: 'Aᵀ·B', matmulTransposeB: 'A·Bᵀ' })[kind];
 
 function time(run, flops) {
@@ -36,7 +37,7 @@ function time(run, flops) {
     run();
     reps++;
   }
-  return flops / (((performance.now() - start) / 1000) / reps) / 1e9;
+  return flops / ((performance.now() - start) / 1000 / reps) / 1e9;
 }
 
 const variants = [['typescript', typescriptBackend, (n) => new Float32Array(n)]];
@@ -63,7 +64,10 @@ const rows = shapes.map((shape) => {
   }
   const aT = tf.randomNormal(tfjs === 'matmulTransposeA' ? [k, m] : [m, k]);
   const bT = tf.randomNormal(tfjs === 'matmulTransposeB' ? [n, k] : [k, n]);
-  row.gflops[`tfjs ${tf.version_core} wasm`] = time(() => tf.matMul(aT, bT, tfjs === 'matmulTransposeA', tfjs === 'matmulTransposeB').dataSync(), flops);
+  row.gflops[`tfjs ${tf.version_core} wasm`] = time(
+    () => tf.matMul(aT, bT, tfjs === 'matmulTransposeA', tfjs === 'matmulTransposeB').dataSync(),
+    flops,
+  );
   tf.dispose([aT, bT]);
   return row;
 });
@@ -71,7 +75,15 @@ const rows = shapes.map((shape) => {
 const python = findTorchPython(root);
 if (python) {
   const shapesJson = JSON.stringify(rows.map((r) => ({ m: r.m, k: r.k, n: r.n, case: caseName(r.ours) })));
-  const peer = JSON.parse(execFileSync(python, [path.join(root, 'bench/pytorch_kernels.py'), shapesJson], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } }).trim().split('\n').at(-1));
+  const peer = JSON.parse(
+    execFileSync(python, [path.join(root, 'bench/pytorch_kernels.py'), shapesJson], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    })
+      .trim()
+      .split('\n')
+      .at(-1),
+  );
   rows.forEach((row, i) => (row.gflops[`PyTorch ${peer.version}`] = peer.gflops[i]));
 } else {
   console.error('PyTorch not found (python3 -m venv .venv && .venv/bin/pip install torch numpy): the table has no PyTorch column');
@@ -79,15 +91,27 @@ if (python) {
 /** GFLOP/s of bench/peak/fmaPeak.ts, compiled here with AssemblyScript: the most any 128-bit relaxed-SIMD kernel can reach (best of 5). */
 function fmaLimit() {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'rxgrad-peak-')), 'fmaPeak.wasm');
-  execFileSync(path.join(root, 'node_modules/.bin/asc'), [path.join(root, 'bench/peak/fmaPeak.ts'), '-o', out, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd,relaxed-simd']);
+  execFileSync(path.join(root, 'node_modules/.bin/asc'), [
+    path.join(root, 'bench/peak/fmaPeak.ts'),
+    '-o',
+    out,
+    '-O3',
+    '--runtime',
+    'stub',
+    '--noAssert',
+    '--enable',
+    'simd,relaxed-simd',
+  ]);
   const { fmaPeak } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), { env: { abort() {} } }).exports;
   fmaPeak(1e6, 1);
   const rounds = 5e7;
-  return Math.max(...[1, 2, 3, 4, 5].map((seed) => {
-    const start = performance.now();
-    fmaPeak(rounds, seed);
-    return (rounds * 192) / ((performance.now() - start) / 1000) / 1e9;
-  }));
+  return Math.max(
+    ...[1, 2, 3, 4, 5].map((seed) => {
+      const start = performance.now();
+      fmaPeak(rounds, seed);
+      return (rounds * 192) / ((performance.now() - start) / 1000) / 1e9;
+    }),
+  );
 }
 const limit = fmaLimit();
 const names = Object.keys(rows[0].gflops);
@@ -96,14 +120,25 @@ const md = [
   '',
   `| product | m×k×n | rxgrad case | ${names.join(' | ')} | TF.js case |`,
   `| --- | --- | --- | ${names.map(() => '---:').join(' | ')} | --- |`,
-  ...rows.map((r) => `| ${r.name} | ${r.m}×${r.k}×${r.n} | ${caseName(r.ours)} | ${names.map((v) => r.gflops[v].toFixed(1)).join(' | ')} | ${caseName(r.tfjs)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.m}×${r.k}×${r.n} | ${caseName(r.ours)} | ${names.map((v) => r.gflops[v].toFixed(1)).join(' | ')} | ${caseName(r.tfjs)} |`,
+  ),
   '',
   'Each library runs a product in the layout of its own dense layer: rxgrad keeps W as (units × inputs), as PyTorch does, TensorFlow.js as (inputs × units).',
   '',
   `The roofline: 128-bit relaxed SIMD reaches at most ${limit.toFixed(1)} GFLOP/s on this CPU (fused multiply-adds with no memory traffic, measured in this run); rxgrad's relaxed-SIMD products reach ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / limit).toFixed(0)}%`).join(', ')} of it, in the order above. Native code has more lanes an instruction: twice as many with AVX2 (256-bit), four times with AVX-512, which PyTorch uses where the CPU has it.`,
-  ...names.filter((v) => v.startsWith('PyTorch')).map((v) => `Against ${v} in this run, rxgrad's relaxed-SIMD products run at ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / r.gflops[v]).toFixed(0)}%`).join(', ')} of its speed, in the order above.`),
+  ...names
+    .filter((v) => v.startsWith('PyTorch'))
+    .map(
+      (v) =>
+        `Against ${v} in this run, rxgrad's relaxed-SIMD products run at ${rows.map((r) => `${((100 * r.gflops['wasm-relaxed-simd']) / r.gflops[v]).toFixed(0)}%`).join(', ')} of its speed, in the order above.`,
+    ),
 ].join('\n');
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/kernels.json'), `${JSON.stringify({ date: new Date().toISOString(), fmaLimitGflops: limit, rows }, null, 2)}\n`);
+writeFileSync(
+  path.join(root, 'bench/results/kernels.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), fmaLimitGflops: limit, rows }, null, 2)}\n`,
+);
 writeFileSync(path.join(root, 'bench/results/kernels.md'), `${md}\n`);
 console.log(md);

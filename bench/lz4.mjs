@@ -60,7 +60,8 @@ for (const { name, bytes } of datasets()) {
   const reference = chunks.map((c) => new Uint8Array(compressFrameSync(Buffer.from(c.buffer, c.byteOffset, c.byteLength))));
   const ours = chunks.map((c) => encodeLz4Frame(c));
   chunks.forEach((c, i) => {
-    if (Buffer.compare(Buffer.from(decodeLz4Frame(reference[i], c.length)), Buffer.from(c)) !== 0) throw new Error('our decoder disagrees with lz4-napi');
+    if (Buffer.compare(Buffer.from(decodeLz4Frame(reference[i], c.length)), Buffer.from(c)) !== 0)
+      throw new Error('our decoder disagrees with lz4-napi');
     if (Buffer.compare(decompressFrameSync(Buffer.from(ours[i])), Buffer.from(c)) !== 0) throw new Error('lz4-napi cannot read our frames');
   });
   const mb = bytes.length / 1e6;
@@ -80,6 +81,13 @@ for (const { name, bytes } of datasets()) {
 const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });
 writeFileSync(path.join(out, 'lz4.json'), `${JSON.stringify(rows, null, 2)}\n`);
-const md = ['| data | MB | decode MB/s rxgrad | lz4-napi | encode MB/s rxgrad | lz4-napi | ratio rxgrad | lz4-napi |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows.map((r) => `| ${r.data} | ${r.megabytes} | ${r.decodeMBps.rxgrad} | ${r.decodeMBps.lz4napi} | ${r.encodeMBps.rxgrad} | ${r.encodeMBps.lz4napi} | ${r.ratio.rxgrad} | ${r.ratio.lz4napi} |`)];
+const md = [
+  '| data | MB | decode MB/s rxgrad | lz4-napi | encode MB/s rxgrad | lz4-napi | ratio rxgrad | lz4-napi |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) =>
+      `| ${r.data} | ${r.megabytes} | ${r.decodeMBps.rxgrad} | ${r.decodeMBps.lz4napi} | ${r.encodeMBps.rxgrad} | ${r.encodeMBps.lz4napi} | ${r.ratio.rxgrad} | ${r.ratio.lz4napi} |`,
+  ),
+];
 writeFileSync(path.join(out, 'lz4.md'), `${md.join('\n')}\n`);
 console.log(md.join('\n'));

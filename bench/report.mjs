@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSearchSpace, DEFAULT_TRAINING_CONFIG, spaceToJSON } from '../dist/index.js';
 import { pedAnovaImportances, writeReport } from '../dist/entries/report.js';
+import { DEFAULT_TRAINING_CONFIG, defaultSearchSpace, spaceToJSON } from '../dist/index.js';
 import { createRandom } from '../dist/model/random.js';
 import { valueAt } from '../dist/tuning/distributions.js';
 
@@ -20,11 +20,24 @@ const EPOCHS = 100;
 const rng = createRandom('report-bench');
 const space = defaultSearchSpace();
 const names = Object.keys(space).sort();
-const settings = { data: { file: 'synthetic.arrow', label: 'label' }, sampler: 'random', seed: 0, objective: { name: 'val-accuracy', direction: 'maximize' }, prune: 'asha', eta: 3, minEpochs: 1, validationFraction: 0.2, base: { ...DEFAULT_TRAINING_CONFIG, epochs: EPOCHS } };
+const settings = {
+  data: { file: 'synthetic.arrow', label: 'label' },
+  sampler: 'random',
+  seed: 0,
+  objective: { name: 'val-accuracy', direction: 'maximize' },
+  prune: 'asha',
+  eta: 3,
+  minEpochs: 1,
+  validationFraction: 0.2,
+  base: { ...DEFAULT_TRAINING_CONFIG, epochs: EPOCHS },
+};
 mkdirSync(path.join(dir, 'trials'), { recursive: true });
 mkdirSync(path.join(dir, 'rounds'), { recursive: true });
 writeFileSync(path.join(dir, 'study.json'), JSON.stringify({ format: 'rxgrad-study', version: 1, space: spaceToJSON(space), settings }));
-writeFileSync(path.join(dir, 'rounds', '0.json'), JSON.stringify({ round: 0, count: TRIALS, box: { low: names.map(() => 0), high: names.map(() => 1) } }));
+writeFileSync(
+  path.join(dir, 'rounds', '0.json'),
+  JSON.stringify({ round: 0, count: TRIALS, box: { low: names.map(() => 0), high: names.map(() => 1) } }),
+);
 const rungs = [1, 3, 9, 27, 81];
 for (let t = 0; t < TRIALS; t++) {
   const unit = names.map(() => rng.next());
@@ -38,7 +51,24 @@ for (let t = 0; t < TRIALS; t++) {
   });
   const last = curve.at(-1);
   const id = `r0-${String(t).padStart(4, '0')}`;
-  writeFileSync(path.join(dir, 'trials', `${id}.json`), JSON.stringify({ id, round: 0, params, unit, config: { ...DEFAULT_TRAINING_CONFIG, epochs: EPOCHS }, status: pruned ? 'pruned' : 'completed', curve, epochs, validationAccuracy: last.validationAccuracy, validationLoss: last.validationLoss, resumedFromEpoch: 0, seconds: 10, objective: { name: 'val-accuracy', direction: 'maximize', value: last.validationAccuracy } }));
+  writeFileSync(
+    path.join(dir, 'trials', `${id}.json`),
+    JSON.stringify({
+      id,
+      round: 0,
+      params,
+      unit,
+      config: { ...DEFAULT_TRAINING_CONFIG, epochs: EPOCHS },
+      status: pruned ? 'pruned' : 'completed',
+      curve,
+      epochs,
+      validationAccuracy: last.validationAccuracy,
+      validationLoss: last.validationLoss,
+      resumedFromEpoch: 0,
+      seconds: 10,
+      objective: { name: 'val-accuracy', direction: 'maximize', value: last.validationAccuracy },
+    }),
+  );
 }
 
 const runs = [];
@@ -49,7 +79,9 @@ for (let i = 0; i < 3; i++) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-const dims = Array.from({ length: 10 }, (_, i) => (i % 4 === 3 ? { name: `p${i}`, kind: 'categorical', choices: 4 } : { name: `p${i}`, kind: 'numeric' }));
+const dims = Array.from({ length: 10 }, (_, i) =>
+  i % 4 === 3 ? { name: `p${i}`, kind: 'categorical', choices: 4 } : { name: `p${i}`, kind: 'numeric' },
+);
 const many = Array.from({ length: 10_000 }, () => {
   const unit = dims.map(() => rng.next());
   return { unit, score: -Math.abs(unit[0] - 0.3) - 0.3 * Math.abs(unit[1] - 0.7) + 0.01 * rng.next() };
@@ -65,7 +97,13 @@ const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
 const result = {
   date: new Date().toISOString(),
   node: process.version,
-  report: { trials: TRIALS, epochs: EPOCHS, firstSeconds: runs[0].seconds, medianSeconds: median(runs.map((r) => r.seconds)), bytes: runs[0].bytes },
+  report: {
+    trials: TRIALS,
+    epochs: EPOCHS,
+    firstSeconds: runs[0].seconds,
+    medianSeconds: median(runs.map((r) => r.seconds)),
+    bytes: runs[0].bytes,
+  },
   importances: { trials: many.length, parameters: dims.length, medianMs: median(importanceRuns), values: importances },
 };
 const lines = [

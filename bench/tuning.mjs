@@ -50,7 +50,9 @@ const median = (values) => {
 
 function run(command, argv) {
   return new Promise((resolve, reject) => {
-    execFile(command, argv, { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${argv.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)));
+    execFile(command, argv, { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${argv.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -58,19 +60,24 @@ function run(command, argv) {
 async function pool(jobs, width = 2) {
   const results = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        results[i] = await jobs[i]();
+      }
+    }),
+  );
   return results;
 }
 
 /** Validation accuracies of a finished study's trials, in trial order. */
 function accuracies(study) {
   const dir = path.join(study, 'trials');
-  return readdirSync(dir).filter((n) => n.endsWith('.json')).sort().map((n) => JSON.parse(readFileSync(path.join(dir, n), 'utf8')).validationAccuracy ?? 0);
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(readFileSync(path.join(dir, n), 'utf8')).validationAccuracy ?? 0);
 }
 
 const bestAfter = (values, k) => Math.max(...values.slice(0, k));
@@ -97,23 +104,54 @@ async function fashionSubset() {
     labels.set(block.labels.subarray(0, take), rows);
     rows += take;
   }
-  await writeArrowFile(file, [{ name: 'pixels', values: pixels, listSize: 784 }, { name: 'label', values: labels }], { batchRows: 1000 });
+  await writeArrowFile(
+    file,
+    [
+      { name: 'pixels', values: pixels, listSize: 784 },
+      { name: 'label', values: labels },
+    ],
+    { batchRows: 1000 },
+  );
   return file;
 }
 
 async function efficiency(name, file, epochs) {
   log(`${name}: ${SAMPLERS.length} samplers × ${SEEDS} seeds × ${TRIALS} trials of ${epochs} epochs`);
   const started = performance.now();
-  const jobs = SAMPLERS.flatMap((sampler) => Array.from({ length: SEEDS }, (_, seed) => async () => {
-    const study = path.join(work, `${name}-${sampler}-${seed}`);
-    await run(process.execPath, [cli, 'tune', '--data', file, '--study', study, '--trials', String(TRIALS), '--sampler', sampler, '--prune', 'none', '--epochs', String(epochs), '--parallel', '1', '--seed', String(seed), '--json']);
-    return { sampler, seed, values: accuracies(study) };
-  }));
+  const jobs = SAMPLERS.flatMap((sampler) =>
+    Array.from({ length: SEEDS }, (_, seed) => async () => {
+      const study = path.join(work, `${name}-${sampler}-${seed}`);
+      await run(process.execPath, [
+        cli,
+        'tune',
+        '--data',
+        file,
+        '--study',
+        study,
+        '--trials',
+        String(TRIALS),
+        '--sampler',
+        sampler,
+        '--prune',
+        'none',
+        '--epochs',
+        String(epochs),
+        '--parallel',
+        '1',
+        '--seed',
+        String(seed),
+        '--json',
+      ]);
+      return { sampler, seed, values: accuracies(study) };
+    }),
+  );
   const runs = await pool(jobs);
-  const table = Object.fromEntries(SAMPLERS.map((sampler) => {
-    const mine = runs.filter((r) => r.sampler === sampler);
-    return [sampler, Object.fromEntries(CHECKPOINTS.map((k) => [k, median(mine.map((r) => bestAfter(r.values, k)))]))];
-  }));
+  const table = Object.fromEntries(
+    SAMPLERS.map((sampler) => {
+      const mine = runs.filter((r) => r.sampler === sampler);
+      return [sampler, Object.fromEntries(CHECKPOINTS.map((k) => [k, median(mine.map((r) => bestAfter(r.values, k)))]))];
+    }),
+  );
   const reach = Array.from({ length: SEEDS }, (_, seed) => {
     const target = bestAfter(runs.find((r) => r.sampler === 'random' && r.seed === seed).values, TRIALS);
     const ours = runs.find((r) => r.sampler === 'tpe' && r.seed === seed).values;
@@ -157,19 +195,68 @@ async function againstOptuna(name, file, seed) {
   log(`${name}, seed ${seed}: ${PEER_TRIALS} trials of up to ${PEER_EPOCHS} epochs with pruning, rxgrad and Optuna`);
   const study = path.join(work, `${name}-peer-rxgrad-${seed}`);
   let started = performance.now();
-  const ours = JSON.parse((await run(process.execPath, [cli, 'tune', '--data', file, '--study', study, '--trials', String(PEER_TRIALS), '--sampler', 'tpe', '--prune', 'asha', '--eta', '3', '--epochs', String(PEER_EPOCHS), '--parallel', '2', '--seed', String(seed), '--json'])).trim().split('\n').at(-1));
+  const ours = JSON.parse(
+    (
+      await run(process.execPath, [
+        cli,
+        'tune',
+        '--data',
+        file,
+        '--study',
+        study,
+        '--trials',
+        String(PEER_TRIALS),
+        '--sampler',
+        'tpe',
+        '--prune',
+        'asha',
+        '--eta',
+        '3',
+        '--epochs',
+        String(PEER_EPOCHS),
+        '--parallel',
+        '2',
+        '--seed',
+        String(seed),
+        '--json',
+      ])
+    )
+      .trim()
+      .split('\n')
+      .at(-1),
+  );
   const oursSeconds = (performance.now() - started) / 1000;
   const split = path.join(work, `${name}-split-${seed}`);
   await exportSplit(file, seed, split);
   started = performance.now();
-  const theirs = JSON.parse((await run(python, [path.join(root, 'bench/optuna_study.py'), split, String(PEER_TRIALS), String(PEER_EPOCHS), String(seed), '2', '3'])).trim().split('\n').at(-1));
+  const theirs = JSON.parse(
+    (await run(python, [path.join(root, 'bench/optuna_study.py'), split, String(PEER_TRIALS), String(PEER_EPOCHS), String(seed), '2', '3']))
+      .trim()
+      .split('\n')
+      .at(-1),
+  );
   return {
     dataset: name,
     seed,
     trials: PEER_TRIALS,
     epochs: PEER_EPOCHS,
-    rxgrad: { seconds: oursSeconds, best: ours.best?.validationAccuracy ?? null, bestEpochs: ours.best?.epochs ?? null, completed: ours.completed, pruned: ours.pruned, epochsTrained: ours.epochsTrained },
-    optuna: { seconds: (performance.now() - started) / 1000, studySeconds: theirs.seconds, best: theirs.best, completed: theirs.completed, pruned: theirs.pruned, version: theirs.optuna, torch: theirs.torch },
+    rxgrad: {
+      seconds: oursSeconds,
+      best: ours.best?.validationAccuracy ?? null,
+      bestEpochs: ours.best?.epochs ?? null,
+      completed: ours.completed,
+      pruned: ours.pruned,
+      epochsTrained: ours.epochsTrained,
+    },
+    optuna: {
+      seconds: (performance.now() - started) / 1000,
+      studySeconds: theirs.seconds,
+      best: theirs.best,
+      completed: theirs.completed,
+      pruned: theirs.pruned,
+      version: theirs.optuna,
+      torch: theirs.torch,
+    },
   };
 }
 
@@ -187,20 +274,56 @@ if (!skip.has('optuna')) {
 rmSync(work, { recursive: true, force: true });
 
 const pct = (v) => (v === null || v === undefined ? '–' : (100 * v).toFixed(2));
-const lines = ['# Tuning: samplers and Optuna', '', `${results.date}, Node ${results.node}; median over ${SEEDS} seeds (0…${SEEDS - 1}) of the best validation accuracy (%) after k trials, default space, no pruning, one trial at a time.`, ''];
+const lines = [
+  '# Tuning: samplers and Optuna',
+  '',
+  `${results.date}, Node ${results.node}; median over ${SEEDS} seeds (0…${SEEDS - 1}) of the best validation accuracy (%) after k trials, default space, no pruning, one trial at a time.`,
+  '',
+];
 for (const e of results.efficiency) {
-  lines.push(`## ${e.dataset} (${e.epochs} epochs a trial)`, '', `| sampler | ${CHECKPOINTS.map((k) => `${k} trials`).join(' | ')} |`, `| --- | ${CHECKPOINTS.map(() => '---:').join(' | ')} |`);
+  lines.push(
+    `## ${e.dataset} (${e.epochs} epochs a trial)`,
+    '',
+    `| sampler | ${CHECKPOINTS.map((k) => `${k} trials`).join(' | ')} |`,
+    `| --- | ${CHECKPOINTS.map(() => '---:').join(' | ')} |`,
+  );
   for (const sampler of SAMPLERS) lines.push(`| ${sampler} | ${CHECKPOINTS.map((k) => pct(e.table[sampler][k])).join(' | ')} |`);
   const m = e.tpeTrialsToRandomBest.median;
-  lines.push('', `TPE reaches random search's ${TRIALS}-trial best in ${Number.isFinite(m) ? m : `more than ${TRIALS}`} trials (median; per seed: ${e.tpeTrialsToRandomBest.perSeed.map((k) => (Number.isFinite(k) ? k : `>${TRIALS}`)).join(', ')}).`, '');
+  lines.push(
+    '',
+    `TPE reaches random search's ${TRIALS}-trial best in ${Number.isFinite(m) ? m : `more than ${TRIALS}`} trials (median; per seed: ${e.tpeTrialsToRandomBest.perSeed.map((k) => (Number.isFinite(k) ? k : `>${TRIALS}`)).join(', ')}).`,
+    '',
+  );
 }
 if (results.peer.length > 0) {
   const p0 = results.peer[0];
-  lines.push(`## Against Optuna: ${p0.dataset}, ${p0.trials} trials of up to ${p0.epochs} epochs, pruning, two at a time`, '', 'rxgrad: `tune --sampler tpe --prune asha --eta 3 --parallel 2`. Optuna ' + p0.optuna.version + ': TPE and successive halving (η 3), two jobs, the same networks in PyTorch ' + p0.optuna.torch + ' (one thread each), on the same training/validation split.', '', '| seed | rxgrad wall time (s) | Optuna wall time (s) | rxgrad best (%) | Optuna best (%) | rxgrad completed / pruned | Optuna completed / pruned |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const p of results.peer) lines.push(`| ${p.seed} | ${p.rxgrad.seconds.toFixed(1)} | ${p.optuna.seconds.toFixed(1)} | ${pct(p.rxgrad.best)} | ${pct(p.optuna.best)} | ${p.rxgrad.completed} / ${p.rxgrad.pruned} | ${p.optuna.completed} / ${p.optuna.pruned} |`);
+  lines.push(
+    `## Against Optuna: ${p0.dataset}, ${p0.trials} trials of up to ${p0.epochs} epochs, pruning, two at a time`,
+    '',
+    'rxgrad: `tune --sampler tpe --prune asha --eta 3 --parallel 2`. Optuna ' +
+      p0.optuna.version +
+      ': TPE and successive halving (η 3), two jobs, the same networks in PyTorch ' +
+      p0.optuna.torch +
+      ' (one thread each), on the same training/validation split.',
+    '',
+    '| seed | rxgrad wall time (s) | Optuna wall time (s) | rxgrad best (%) | Optuna best (%) | rxgrad completed / pruned | Optuna completed / pruned |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const p of results.peer)
+    lines.push(
+      `| ${p.seed} | ${p.rxgrad.seconds.toFixed(1)} | ${p.optuna.seconds.toFixed(1)} | ${pct(p.rxgrad.best)} | ${pct(p.optuna.best)} | ${p.rxgrad.completed} / ${p.rxgrad.pruned} | ${p.optuna.completed} / ${p.optuna.pruned} |`,
+    );
   const m = (f) => median(results.peer.map(f));
-  lines.push(`| median | ${m((p) => p.rxgrad.seconds).toFixed(1)} | ${m((p) => p.optuna.seconds).toFixed(1)} | ${pct(m((p) => p.rxgrad.best))} | ${pct(m((p) => p.optuna.best))} | | |`);
-  lines.push('', "Optuna's wall time includes starting Python and loading PyTorch (the studies alone: " + results.peer.map((p) => p.optuna.studySeconds.toFixed(1)).join(', ') + ' s).', '');
+  lines.push(
+    `| median | ${m((p) => p.rxgrad.seconds).toFixed(1)} | ${m((p) => p.optuna.seconds).toFixed(1)} | ${pct(m((p) => p.rxgrad.best))} | ${pct(m((p) => p.optuna.best))} | | |`,
+  );
+  lines.push(
+    '',
+    "Optuna's wall time includes starting Python and loading PyTorch (the studies alone: " +
+      results.peer.map((p) => p.optuna.studySeconds.toFixed(1)).join(', ') +
+      ' s).',
+    '',
+  );
 }
 const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });

@@ -25,7 +25,23 @@ const stale = builds.filter(([file]) => {
 });
 await Promise.all(
   stale.map(([file, features, extra]) =>
-    promisify(execFile)(asc, ['assembly/kernels.ts', '-o', `dist/wasm/${file}`, '-O3', '--runtime', 'stub', '--importMemory', '--noAssert', '--enable', features, ...extra], { cwd: root }),
+    promisify(execFile)(
+      asc,
+      [
+        'assembly/kernels.ts',
+        '-o',
+        `dist/wasm/${file}`,
+        '-O3',
+        '--runtime',
+        'stub',
+        '--importMemory',
+        '--noAssert',
+        '--enable',
+        features,
+        ...extra,
+      ],
+      { cwd: root },
+    ),
   ),
 );
 if (stale.length > 0) process.stdout.write(`built ${stale.map(([file]) => file).join(', ')}\n`);

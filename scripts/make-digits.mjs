@@ -16,7 +16,8 @@ const TEST_FRACTION = 0.2;
 const lines = gunzipSync(readFileSync(source)).toString('utf8').trim().split('\n');
 const rows = lines.map((line, i) => {
   const values = line.split(',').map(Number);
-  if (values.length !== 65 || values.some((v) => !Number.isInteger(v))) throw new Error(`${source}: line ${i + 1} is not 64 pixels and a label`);
+  if (values.length !== 65 || values.some((v) => !Number.isInteger(v)))
+    throw new Error(`${source}: line ${i + 1} is not 64 pixels and a label`);
   return values;
 });
 
@@ -50,7 +51,14 @@ async function write(path, indices) {
     labels[i] = BigInt(rows[r][64]);
   });
   // Several record batches, so that the bundled data exercises streaming.
-  await writeArrowFile(path, [{ name: 'pixels', values: pixels, listSize: 64 }, { name: 'label', values: labels }], { batchRows: 256 });
+  await writeArrowFile(
+    path,
+    [
+      { name: 'pixels', values: pixels, listSize: 64 },
+      { name: 'label', values: labels },
+    ],
+    { batchRows: 256 },
+  );
   console.log(`${path}: ${indices.length} rows`);
 }
 await write('data/digits-train.arrow', train);

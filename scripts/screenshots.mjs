@@ -12,10 +12,18 @@ import puppeteer from 'puppeteer-core';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'dist/cli/main.js');
 const work = mkdtempSync(path.join(tmpdir(), 'rxgrad-screenshots-'));
-const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu'],
+});
 try {
   const study = path.join(work, 'study');
-  execFileSync(process.execPath, [cli, 'tune', '--data', path.join(root, 'data/digits-train.arrow'), '--study', study, '--trials', '30', '--rounds', '2', '--seed', '7'], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [cli, 'tune', '--data', path.join(root, 'data/digits-train.arrow'), '--study', study, '--trials', '30', '--rounds', '2', '--seed', '7'],
+    { stdio: 'ignore' },
+  );
   execFileSync(process.execPath, [cli, 'report', study], { stdio: 'ignore' });
   const page = await browser.newPage();
   await page.setViewport({ width: 1320, height: 900, deviceScaleFactor: 1 });
@@ -23,7 +31,23 @@ try {
   await page.screenshot({ path: path.join(root, 'docs/study-report.png'), fullPage: true });
 
   const run = path.join(work, 'run');
-  const child = spawn(process.execPath, [cli, 'babysit', '--data', path.join(root, 'data/digits-train.arrow'), '--test', path.join(root, 'data/digits-test.arrow'), '--dir', run, '--epochs', '60', '--dashboard'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'babysit',
+      '--data',
+      path.join(root, 'data/digits-train.arrow'),
+      '--test',
+      path.join(root, 'data/digits-test.arrow'),
+      '--dir',
+      run,
+      '--epochs',
+      '60',
+      '--dashboard',
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
   while (!/dashboard: (http:\S+)/.test(stderr)) await new Promise((r) => setTimeout(r, 50));

@@ -120,7 +120,9 @@ export class DivergedError extends RxgradError {
     readonly bound?: number,
   ) {
     const above = Number.isFinite(loss) && bound !== undefined ? ` (above ${bound.toPrecision(3)}, 100 times the loss of guessing)` : '';
-    super(`training diverged: the loss became ${Number.isFinite(loss) ? loss.toPrecision(4) : loss}${above} at epoch ${epoch}, step ${step + 1}; lower the learning rate`);
+    super(
+      `training diverged: the loss became ${Number.isFinite(loss) ? loss.toPrecision(4) : loss}${above} at epoch ${epoch}, step ${step + 1}; lower the learning rate`,
+    );
   }
 }
 

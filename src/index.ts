@@ -6,24 +6,54 @@
  * @example
  * import { createBackend, createNetwork, createOptimizer, fit, readArrow } from 'rxgrad';
  */
-export { DataError, type DataErrorContext, DivergedError, ModelFormatError, RxgradError, SearchSpaceError, StudyError, UnsafePathError, UsageError } from './errors.js';
 
-// Sources and sinks.
-export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
-export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
-export type { ReplayPace } from './streams/replayArrow.js';
-export type { ColumnData, ColumnValues } from './streams/arrowColumns.js';
-export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
-export type { ReadDataOptions } from './streams/readData.js';
-export type { Example, ExampleBlock } from './streams/examples.js';
-export type { Predictions } from './streams/predictions.js';
-export type { WrittenPredictions } from './streams/writePredictions.js';
-export type { ConvertOptions } from './streams/convertData.js';
-
+export { autoThreads, type StepShape } from './backends/autoThreads.js';
+export { createBackend } from './backends/createBackend.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './backends/wasmBackend.js';
+export {
+  DataError,
+  type DataErrorContext,
+  DivergedError,
+  ModelFormatError,
+  RxgradError,
+  SearchSpaceError,
+  StudyError,
+  UnsafePathError,
+  UsageError,
+} from './errors.js';
+// Saved models and one run.
+export {
+  type DataColumns,
+  loadModel,
+  MODEL_FORMAT_VERSION,
+  type ModelBundle,
+  saveModel,
+  type TrainingProgress,
+} from './files/serialization.js';
+// The model.
+export { Activation } from './model/activation.js';
+// Backends.
+export type { AdamHyper, Backend, LossResult } from './model/backend.js';
+export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
+export { Dense, type DenseOptions } from './model/dense.js';
+export type { InitName } from './model/init.js';
+export type { ActivationName, Layer, LayerSpec, Mode, Param, PassContext } from './model/layer.js';
+export type { FloatArray, Matrix } from './model/matrix.js';
+export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
+// Optimizers and schedules.
+export { Adam } from './model/optimizers/adam.js';
+export { createOptimizer } from './model/optimizers/createOptimizer.js';
+export { Momentum, type MomentumConvention } from './model/optimizers/momentum.js';
+export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, OptimizerState } from './model/optimizers/optimizer.js';
+export { RmsProp } from './model/optimizers/rmsprop.js';
+export { Sgd } from './model/optimizers/sgd.js';
+export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from './model/schedule.js';
+export { Standardizer } from './model/standardizer.js';
+export { float64Backend, typescriptBackend } from './model/typescriptBackend.js';
 // Operators.
 export { backward } from './operators/backward.js';
 export { EpochMonitor, earlyStopping, type Monitor } from './operators/earlyStopping.js';
-export { type Evaluation, type EvaluateOptions, evaluate } from './operators/evaluate.js';
+export { type EvaluateOptions, type Evaluation, evaluate } from './operators/evaluate.js';
 export { type EwmaOptions, type EwmaValue, ewma } from './operators/ewma.js';
 export { type EpochMetrics, type FitEvent, type FitOptions, fit } from './operators/fit.js';
 export { type ForwardOptions, type ForwardPass, forward } from './operators/forward.js';
@@ -36,62 +66,11 @@ export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
 export { type DatasetSummary, summarize } from './operators/summarize.js';
 export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
 export { type TrainStepsOptions, trainSteps } from './operators/trainSteps.js';
-
-// The model.
-export { Activation } from './model/activation.js';
-export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
-export { Dense, type DenseOptions } from './model/dense.js';
-export type { InitName } from './model/init.js';
-export type { ActivationName, Layer, LayerSpec, Mode, Param, PassContext } from './model/layer.js';
-export type { FloatArray, Matrix } from './model/matrix.js';
-export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
-export { Standardizer } from './model/standardizer.js';
-
-// Backends.
-export type { AdamHyper, Backend, LossResult } from './model/backend.js';
-export { float64Backend, typescriptBackend } from './model/typescriptBackend.js';
-export { createBackend } from './backends/createBackend.js';
-export { autoThreads, type StepShape } from './backends/autoThreads.js';
-export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './backends/wasmBackend.js';
-
-// Optimizers and schedules.
-export { Adam } from './model/optimizers/adam.js';
-export { createOptimizer } from './model/optimizers/createOptimizer.js';
-export { Momentum, type MomentumConvention } from './model/optimizers/momentum.js';
-export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, OptimizerState } from './model/optimizers/optimizer.js';
-export { RmsProp } from './model/optimizers/rmsprop.js';
-export { Sgd } from './model/optimizers/sgd.js';
-export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from './model/schedule.js';
-
-// Saved models and one run.
-export { type DataColumns, loadModel, MODEL_FORMAT_VERSION, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
-export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
-export type { TrainFromFilesEvent, TrainFromFilesOptions, TrainReport } from './training/trainFromFiles.js';
-export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
-export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';
-export type { BabysitOptions } from './training/babysit.js';
-export { BABYSIT_CONTROLS, controlFromJson, controlLines, type ControlSpec, controlText, parseControlLine } from './training/babysitControls.js';
-export { type BabysitControl, type BabysitEvent, type BabysitLoopOptions, babysitLoop, type BabysitState, type BabysitStore, type DataSource } from './training/babysitLoop.js';
-export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
-export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
-
-// Tuning.
-export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
-export { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, uniform } from './tuning/distributions.js';
-export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
-export { plannedSampler, type StudySampler, type StudySamplerContext, studySampler, tpeSampler } from './tuning/studySampler.js';
-export { checkSpace, defaultSearchSpace, type Params, parseSearchSpace, readSearchSpaceFile, type SearchSpace, spaceToJSON } from './tuning/space.js';
-export { type ObjectiveRecord, OBJECTIVES, type StudyObjective } from './tuning/objective.js';
-export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
-export { readStudy, readTrialRecords } from './tuning/studyStore.js';
-export type { StudyEvent, StudyOptions, StudySettings } from './tuning/study.js';
-export { type StudySummary, summarizeStudy, summaryJson } from './tuning/studySummary.js';
-export type { CurvePoint, TrialRecord } from './tuning/trial.js';
-
-// A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
-export { type HistoryEpoch, readRunHistory, type RunHistory } from './training/runHistory.js';
-export type { TrialPool } from './tuning/study.js';
-
+export type { ColumnData, ColumnValues } from './streams/arrowColumns.js';
+// Sources and sinks.
+export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
+export type { ConvertOptions } from './streams/convertData.js';
+export type { Example, ExampleBlock } from './streams/examples.js';
 // What reads or writes data files, loaded on first use: apache-arrow (some 160 modules) is most
 // of an import's time, and a program that only builds and trains networks in memory needs none
 // of it. Each is the function of the module named, called once its module has loaded.
@@ -109,5 +88,66 @@ export {
   writeArrowFile,
   writePredictions,
 } from './streams/lazyStreams.js';
+export type { Predictions } from './streams/predictions.js';
+export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
+export type { ReadDataOptions } from './streams/readData.js';
+export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
+export type { ReplayPace } from './streams/replayArrow.js';
+export type { WrittenPredictions } from './streams/writePredictions.js';
+export type { BabysitOptions } from './training/babysit.js';
+export {
+  BABYSIT_CONTROLS,
+  type ControlSpec,
+  controlFromJson,
+  controlLines,
+  controlText,
+  parseControlLine,
+} from './training/babysitControls.js';
+export {
+  type BabysitControl,
+  type BabysitEvent,
+  type BabysitLoopOptions,
+  type BabysitState,
+  type BabysitStore,
+  babysitLoop,
+  type DataSource,
+} from './training/babysitLoop.js';
+export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
+export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
 export { babysit, babysitConfig, trainFromFiles } from './training/lazyRuns.js';
+export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';
+// A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
+export { type HistoryEpoch, type RunHistory, readRunHistory } from './training/runHistory.js';
+export type { TrainFromFilesEvent, TrainFromFilesOptions, TrainReport } from './training/trainFromFiles.js';
+export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
+export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
+// Tuning.
+export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
+export {
+  choice,
+  type Distribution,
+  intLogUniform,
+  intUniform,
+  logUniform,
+  oneMinusLogUniform,
+  type ParamValue,
+  uniform,
+} from './tuning/distributions.js';
 export { runStudy } from './tuning/lazyStudy.js';
+export { OBJECTIVES, type ObjectiveRecord, type StudyObjective } from './tuning/objective.js';
+export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
+export {
+  checkSpace,
+  defaultSearchSpace,
+  type Params,
+  parseSearchSpace,
+  readSearchSpaceFile,
+  type SearchSpace,
+  spaceToJSON,
+} from './tuning/space.js';
+export type { StudyEvent, StudyOptions, StudySettings, TrialPool } from './tuning/study.js';
+export { plannedSampler, type StudySampler, type StudySamplerContext, studySampler, tpeSampler } from './tuning/studySampler.js';
+export { readStudy, readTrialRecords } from './tuning/studyStore.js';
+export { type StudySummary, summarizeStudy, summaryJson } from './tuning/studySummary.js';
+export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
+export type { CurvePoint, TrialRecord } from './tuning/trial.js';

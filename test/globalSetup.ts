@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const run = (script: string, ...args: string[]) => execFileSync(process.execPath, [path.join(root, script), ...args], { cwd: root, stdio: 'inherit' });
+const run = (script: string, ...args: string[]) =>
+  execFileSync(process.execPath, [path.join(root, script), ...args], { cwd: root, stdio: 'inherit' });
 
 export default function setup(): void {
   // Rebuilds only the WebAssembly kernels older than their sources.

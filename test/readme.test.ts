@@ -1,9 +1,22 @@
-import { filter, lastValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
 // The README's two pipeline examples, as written there but for the import path.
 import { readFileSync } from 'node:fs';
+import { filter, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
-import { backward, createBackend, createNetwork, createOptimizer, fit, forward, loss, miniBatches, normalize, optimizerStep, readArrow, summarize } from '../src/index.js';
+import {
+  backward,
+  createBackend,
+  createNetwork,
+  createOptimizer,
+  fit,
+  forward,
+  loss,
+  miniBatches,
+  normalize,
+  optimizerStep,
+  readArrow,
+  summarize,
+} from '../src/index.js';
 
 describe('README examples', () => {
   it('the pipeline written out runs one epoch, then fit runs twenty', async () => {
@@ -27,7 +40,14 @@ describe('README examples', () => {
     expect(steps.map((s) => s.batch)).toEqual(Array.from({ length: 23 }, (_, i) => i));
 
     const epochs = await lastValueFrom(
-      fit(readArrow(train), { network, optimizer: adam, standardizer, epochs: 20, batchSize: 64, validation: readArrow('data/digits-test.arrow') }).pipe(
+      fit(readArrow(train), {
+        network,
+        optimizer: adam,
+        standardizer,
+        epochs: 20,
+        batchSize: 64,
+        validation: readArrow('data/digits-test.arrow'),
+      }).pipe(
         filter((e) => e.type === 'epoch'),
         toArray(),
       ),
@@ -39,7 +59,9 @@ describe('README examples', () => {
   it("the API section lists exactly the package's runtime exports", () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## API\n'), readme.indexOf('## Command line\n'));
-    const listed = [...section.matchAll(/^Exports: ([\s\S]*?\.)\n\n/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Za-z_0-9]+)`/g)].map((n) => n[1]!));
+    const listed = [...section.matchAll(/^Exports: ([\s\S]*?\.)\n\n/gm)].flatMap((m) =>
+      [...m[1]!.matchAll(/`([A-Za-z_0-9]+)`/g)].map((n) => n[1]!),
+    );
     expect(listed.length).toBeGreaterThan(50);
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual(Object.keys(api).sort());
@@ -47,7 +69,10 @@ describe('README examples', () => {
 
   it('the API section lists exactly the runtime exports of rxgrad/report and rxgrad/distributed, which the root leaves out', async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    for (const [entry, module] of [['report', await import('../src/entries/report.js')], ['distributed', await import('../src/entries/distributed.js')]] as const) {
+    for (const [entry, module] of [
+      ['report', await import('../src/entries/report.js')],
+      ['distributed', await import('../src/entries/distributed.js')],
+    ] as const) {
       const line = new RegExp(`^Exports from \`rxgrad/${entry}\`: ([\\s\\S]*?\\.)\\n`, 'm').exec(readme)?.[1] ?? '';
       const listed = [...line.matchAll(/`([A-Za-z_0-9]+)`/g)].map((n) => n[1]!);
       expect(listed.sort()).toEqual(Object.keys(module).sort());

@@ -41,7 +41,11 @@ export function autoThreads(shape: StepShape, cores: number = availableParalleli
  * @example
  * threadsWithin(64, 2, console.warn); // 2, after "--threads 64: this machine has 2 cores; using 2"
  */
-export function threadsWithin(requested: number, cores: number = availableParallelism(), notice: (message: string) => void = () => undefined): number {
+export function threadsWithin(
+  requested: number,
+  cores: number = availableParallelism(),
+  notice: (message: string) => void = () => undefined,
+): number {
   if (requested <= cores) return requested;
   notice(`note: --threads ${requested}: this machine has ${cores} cores; using ${cores} (more threads would only wait their turn)`);
   return cores;

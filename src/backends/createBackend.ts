@@ -23,6 +23,7 @@ export function createBackend(options: WasmBackendOptions = {}): Backend {
   if (choice === 'typescript') return typescriptBackend;
   const wasm = createWasmBackend(options);
   if (wasm) return wasm;
-  if (choice === 'wasm') throw new UsageError('RXGRAD_KERNELS=wasm, but this engine cannot run the WebAssembly SIMD kernels (or dist/wasm is missing)');
+  if (choice === 'wasm')
+    throw new UsageError('RXGRAD_KERNELS=wasm, but this engine cannot run the WebAssembly SIMD kernels (or dist/wasm is missing)');
   return typescriptBackend;
 }

@@ -5,14 +5,62 @@ import { workerScript } from '../workerScript.js';
 export interface KernelExports {
   standardize(x: number, out: number, mean: number, invStd: number, rows: number, cols: number): void;
   /** `relu` 1 applies ReLU to the output. */
-  batchNormTrain(z: number, out: number, xhat: number, mean: number, variance: number, invStd: number, gamma: number, beta: number, rows: number, size: number, epsilon: number, relu: number): void;
+  batchNormTrain(
+    z: number,
+    out: number,
+    xhat: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+    gamma: number,
+    beta: number,
+    rows: number,
+    size: number,
+    epsilon: number,
+    relu: number,
+  ): void;
   /** `a`, when not 0, is the address of a following ReLU's output: dy is masked by a > 0. */
-  batchNormBackward(dy: number, xhat: number, invStd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, size: number, a: number): void;
+  batchNormBackward(
+    dy: number,
+    xhat: number,
+    invStd: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    size: number,
+    a: number,
+  ): void;
   relu(x: number, out: number, n: number): void;
   reluBackward(a: number, g: number, out: number, n: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number, wd: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+    wd: number,
+  ): void;
   /** Adam over the tensors of a table (see assembly/kernels.ts), elements [start, start + size) of their line. */
-  adamTensors(table: number, count: number, start: number, size: number, lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number): void;
+  adamTensors(
+    table: number,
+    count: number,
+    start: number,
+    size: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
   gemmTransposeB(a: number, b: number, c: number, m: number, k: number, n: number): void;
   gemm(a: number, b: number, c: number, m: number, k: number, n: number): void;
   /** C = Aᵀ·B for A (k × stride, of which m columns are used) and B (k×n); `panel` is `panelBytes()` of the thread's own scratch memory. */
@@ -41,7 +89,20 @@ export const CONTROL_BYTES = 4 * (FLOATS + MAX_FLOATS);
 /** Runs `op` on these arguments: the one dispatch shared by the calling thread and the workers. */
 export function runOp(exports: KernelExports, op: SharedOp, ints: ArrayLike<number>, floats: ArrayLike<number>): void {
   if (op === 'adam') {
-    exports.adam(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, floats[0]!, floats[1]!, floats[2]!, floats[3]!, floats[4]!, floats[5]!, floats[6]!);
+    exports.adam(
+      ints[0]!,
+      ints[1]!,
+      ints[2]!,
+      ints[3]!,
+      ints[4]!,
+      floats[0]!,
+      floats[1]!,
+      floats[2]!,
+      floats[3]!,
+      floats[4]!,
+      floats[5]!,
+      floats[6]!,
+    );
   } else if (op === 'gemmTransposeA') {
     exports.gemmTransposeA(ints[0]!, ints[1]!, ints[2]!, ints[3]!, ints[4]!, ints[5]!, ints[6]!, ints[7]!);
   } else if (op === 'adamTensors') {
@@ -138,7 +199,13 @@ export class KernelThreads {
    * thread)` gives the integer arguments of a share (`thread` 0 is the calling thread, the workers
    * 1 and up, for kernels that need scratch memory of their own), `floats` the float arguments common to all.
    */
-  run(op: SharedOp, total: number, grain: number, args: (start: number, size: number, thread: number) => readonly number[], floats: readonly number[] = []): void {
+  run(
+    op: SharedOp,
+    total: number,
+    grain: number,
+    args: (start: number, size: number, thread: number) => readonly number[],
+    floats: readonly number[] = [],
+  ): void {
     const share = Math.ceil(total / this.count / grain) * grain;
     const sequence = ++this.sequence;
     const posted: number[] = [];

@@ -85,7 +85,8 @@ function compiled(flavour: WasmFlavour, shared: boolean): WebAssembly.Module | n
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | undefined {
   const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`createWasmBackend: threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`createWasmBackend: threads must be a positive integer, got ${threads}`);
   const shared = threads > 1;
   const flavours: WasmFlavour[] = options.flavour ? [options.flavour] : ['relaxed-simd', 'simd'];
   for (const flavour of flavours) {
@@ -116,7 +117,13 @@ export interface WasmBackend extends Backend {
 // Workers of a backend nobody holds any more are stopped.
 const stopWhenCollected = new FinalizationRegistry<KernelThreads>((threads) => threads.close());
 
-function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour: WasmFlavour, module: WebAssembly.Module, threads: number): WasmBackend {
+function wasmBackend(
+  memory: WebAssembly.Memory,
+  exports: KernelExports,
+  flavour: WasmFlavour,
+  module: WebAssembly.Module,
+  threads: number,
+): WasmBackend {
   const buffer = memory.buffer;
   let top = HEAP_START;
   const alloc = (length: number): Float32Array => {
@@ -134,7 +141,8 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
 
   /** A product kernel that splits large products by rows of A and C across the pool's threads. */
   const product = (op: 'gemm' | 'gemmTransposeB') => (a: number, b: number, c: number, m: number, k: number, n: number) => {
-    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run(op, m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS)
+      pool.run(op, m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
     else exports[op](a, b, c, m, k, n);
   };
   const gemm = product('gemm');
@@ -142,7 +150,8 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   /** Aᵀ·B split by rows of C, which are columns of A: a share starts `start` columns into A's rows. */
   const panels = Array.from({ length: threads }, () => alloc(exports.panelBytes() / 4).byteOffset);
   const gemmTransposeA = (a: number, b: number, c: number, m: number, k: number, n: number) => {
-    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS) pool.run('gemmTransposeA', m, 4, (start, rows, thread) => [a + start * 4, b, c + start * n * 4, rows, k, n, m, panels[thread]!]);
+    if (pool && m >= 8 && 2 * m * k * n >= PARALLEL_FLOPS)
+      pool.run('gemmTransposeA', m, 4, (start, rows, thread) => [a + start * 4, b, c + start * n * 4, rows, k, n, m, panels[thread]!]);
     else exports.gemmTransposeA(a, b, c, m, k, n, m, panels[0]!);
   };
 
@@ -182,14 +191,36 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
 
   /** Batch norm in training, with ReLU applied to the output when `relu` is 1. */
   const batchNormTrainKernel = (
-    z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
-    runningMean: FloatArray, runningVar: FloatArray, rows: number, size: number, epsilon: number, momentum: number, unbiased: boolean, relu: number,
+    z: FloatArray,
+    out: FloatArray,
+    xhat: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    runningMean: FloatArray,
+    runningVar: FloatArray,
+    rows: number,
+    size: number,
+    epsilon: number,
+    momentum: number,
+    unbiased: boolean,
+    relu: number,
   ) => {
     const mean = bnMean(size);
     const variance = bnVariance(size);
     exports.batchNormTrain(
-      input(z, rows * size, 'z'), output(out, rows * size, 'out'), output(xhat, rows * size, 'xhat'), mean.byteOffset, variance.byteOffset,
-      output(invStd, size, 'invStd'), input(gamma, size, 'gamma'), input(beta, size, 'beta'), rows, size, epsilon, relu,
+      input(z, rows * size, 'z'),
+      output(out, rows * size, 'out'),
+      output(xhat, rows * size, 'xhat'),
+      mean.byteOffset,
+      variance.byteOffset,
+      output(invStd, size, 'invStd'),
+      input(gamma, size, 'gamma'),
+      input(beta, size, 'beta'),
+      rows,
+      size,
+      epsilon,
+      relu,
     );
     done();
     // The running averages are a few hundred values a step: not worth a kernel.
@@ -241,20 +272,43 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
     },
     batchNormBackward(dy, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
       exports.batchNormBackward(
-        input(dy, rows * size, 'dy'), input(xhat, rows * size, 'xhat'), input(invStd, size, 'invStd'), input(gamma, size, 'gamma'),
-        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size, 0,
+        input(dy, rows * size, 'dy'),
+        input(xhat, rows * size, 'xhat'),
+        input(invStd, size, 'invStd'),
+        input(gamma, size, 'gamma'),
+        output(dx, rows * size, 'dx'),
+        output(dgamma, size, 'dgamma'),
+        output(dbeta, size, 'dbeta'),
+        rows,
+        size,
+        0,
       );
       done();
     },
     batchNormReluBackward(da, a, xhat, invStd, gamma, dx, dgamma, dbeta, rows, size) {
       exports.batchNormBackward(
-        input(da, rows * size, 'dy'), input(xhat, rows * size, 'xhat'), input(invStd, size, 'invStd'), input(gamma, size, 'gamma'),
-        output(dx, rows * size, 'dx'), output(dgamma, size, 'dgamma'), output(dbeta, size, 'dbeta'), rows, size, input(a, rows * size, 'a'),
+        input(da, rows * size, 'dy'),
+        input(xhat, rows * size, 'xhat'),
+        input(invStd, size, 'invStd'),
+        input(gamma, size, 'gamma'),
+        output(dx, rows * size, 'dx'),
+        output(dgamma, size, 'dgamma'),
+        output(dbeta, size, 'dbeta'),
+        rows,
+        size,
+        input(a, rows * size, 'a'),
       );
       done();
     },
     standardize(x, out, mean, invStd, rows, cols) {
-      exports.standardize(input(x, rows * cols, 'x'), output(out, rows * cols, 'out'), input(mean, cols, 'mean'), input(invStd, cols, 'invStd'), rows, cols);
+      exports.standardize(
+        input(x, rows * cols, 'x'),
+        output(out, rows * cols, 'out'),
+        input(mean, cols, 'mean'),
+        input(invStd, cols, 'invStd'),
+        rows,
+        cols,
+      );
       done();
     },
     activation(fn, x, out, n) {
@@ -310,4 +364,3 @@ function wasmBackend(memory: WebAssembly.Memory, exports: KernelExports, flavour
   if (pool) stopWhenCollected.register(backend, pool);
   return backend;
 }
-

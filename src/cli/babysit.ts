@@ -4,8 +4,17 @@ import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysit, babysitConfig } from '../training/babysit.js';
 import { CONTROL_HELP, controlLines, controlText } from '../training/babysitControls.js';
-import { trainingProgress, type TrainingProgressView } from './progress.js';
-import { type CliIo, configFromFlags, formatNumber, settingGiven, type TrainingFlags, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import {
+  type CliIo,
+  configFromFlags,
+  formatNumber,
+  settingGiven,
+  type TrainingFlags,
+  writeDashboardAddress,
+  writeLeftOutColumns,
+  writeLine,
+} from './io.js';
+import { type TrainingProgressView, trainingProgress } from './progress.js';
 
 /** Options of `rxgrad babysit`. */
 export interface BabysitCommandOptions extends TrainingFlags {
@@ -38,13 +47,20 @@ function showEvent(progress: TrainingProgressView, epochs: number) {
       );
     } else if (event.type === 'control') progress.epoch(`${controlText(event.control)} (after step ${event.afterStep})`);
     else if (event.type === 'refused') progress.epoch(`${event.control.type} refused: ${event.reason}`);
-    else if (event.type === 'rolled-back') progress.epoch(`rolled back to the checkpoint of epoch ${event.epoch}${event.setAside ? `; the later epochs are kept in ${event.setAside}` : ''}`);
+    else if (event.type === 'rolled-back')
+      progress.epoch(
+        `rolled back to the checkpoint of epoch ${event.epoch}${event.setAside ? `; the later epochs are kept in ${event.setAside}` : ''}`,
+      );
     else if (event.type === 'diverged') progress.epoch(event.message);
   };
 }
 
 /** `rxgrad babysit`: one run, watched and steered from stdin (one command per line) and, with --dashboard, from a page. */
-export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, given: (option: string) => boolean = () => false): Promise<void> {
+export async function babysitCommand(
+  options: BabysitCommandOptions,
+  io: CliIo,
+  given: (option: string) => boolean = () => false,
+): Promise<void> {
   const asked = { config: configFromFlags(options), normalize: options.normalize, label: options.label, features: options.features };
   const config = await babysitConfig(options.dir, asked, { resume: options.resume, given: settingGiven(given) });
   const columns = { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) };
@@ -56,10 +72,20 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
   const fromPage = new Subject<BabysitControl>();
   let dashboard: BabysitDashboard | undefined;
   if (options.dashboard !== undefined) {
-    dashboard = await startBabysitDashboard(options.dir, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }, (c) => fromPage.next(c));
+    dashboard = await startBabysitDashboard(
+      options.dir,
+      {
+        port: options.dashboard === true ? 0 : options.dashboard,
+        ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}),
+      },
+      (c) => fromPage.next(c),
+    );
     writeDashboardAddress(io.stderr, dashboard.url, options.dashboardHost);
   }
-  writeLine(io.stderr, `babysitting: checkpoints in ${options.dir} (the newest ${options.keep ?? 20}, the best and those rolled back to); ${CONTROL_HELP}`);
+  writeLine(
+    io.stderr,
+    `babysitting: checkpoints in ${options.dir} (the newest ${options.keep ?? 20}, the best and those rolled back to); ${CONTROL_HELP}`,
+  );
   const progress = trainingProgress(io.stderr, config.epochs, Math.ceil(rows / config.batchSize));
   let last: Extract<BabysitEvent, { type: 'epoch' }> | undefined;
   let end: Extract<BabysitEvent, { type: 'end' }> | undefined;
@@ -77,7 +103,10 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
         normalize: options.normalize,
         threads: options.threads ?? 'auto',
         fillMissing: options.fillMissing,
-        controls: merge(controlLines(io.stdin ?? process.stdin, (text) => writeLine(io.stderr, text)), fromPage),
+        controls: merge(
+          controlLines(io.stdin ?? process.stdin, (text) => writeLine(io.stderr, text)),
+          fromPage,
+        ),
         onHistory: (history) => dashboard?.history(history),
       }).pipe(
         tap(showEvent(progress, config.epochs)),
@@ -93,7 +122,9 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
   } finally {
     progress.stop();
     if (dashboard) {
-      const ending = end ? `the run has ${end.stopped ? 'stopped' : 'ended'} after ${end.epochs} epochs; its report: rxgrad report ${options.dir}` : `the run stopped before its end (the terminal says why); babysit --resume continues it`;
+      const ending = end
+        ? `the run has ${end.stopped ? 'stopped' : 'ended'} after ${end.epochs} epochs; its report: rxgrad report ${options.dir}`
+        : `the run stopped before its end (the terminal says why); babysit --resume continues it`;
       await dashboard.close(ending);
       writeLine(io.stderr, `rxgrad: the dashboard has stopped: ${ending}`);
     }
@@ -108,5 +139,9 @@ export async function babysitCommand(options: BabysitCommandOptions, io: CliIo, 
     checkpoint: last?.checkpoint ?? null,
   };
   if (options.json) writeLine(io.stdout, JSON.stringify(report));
-  else writeLine(io.stdout, `${report.stopped ? 'stopped' : 'finished'} after ${report.epochs} epochs; last checkpoint ${report.checkpoint ?? 'none'}`);
+  else
+    writeLine(
+      io.stdout,
+      `${report.stopped ? 'stopped' : 'finished'} after ${report.epochs} epochs; last checkpoint ${report.checkpoint ?? 'none'}`,
+    );
 }

@@ -4,12 +4,26 @@ import { type CliIo, formatNumber, writeLine } from './io.js';
 import { modelAndData } from './modelData.js';
 
 /** `rxgrad evaluate`: loss, accuracy and confusion matrix of a saved model on a labelled file. */
-export async function evaluateCommand(options: { model: string; data: string; json: boolean; delimiter?: string; decimal?: '.' | ',' }, io: CliIo): Promise<void> {
-  const { bundle, data$ } = await modelAndData(options.model, options.data, false, options, undefined, (line) => writeLine(io.stderr, `rxgrad: ${line}`));
+export async function evaluateCommand(
+  options: { model: string; data: string; json: boolean; delimiter?: string; decimal?: '.' | ',' },
+  io: CliIo,
+): Promise<void> {
+  const { bundle, data$ } = await modelAndData(options.model, options.data, false, options, undefined, (line) =>
+    writeLine(io.stderr, `rxgrad: ${line}`),
+  );
   const result = await lastValueFrom(data$.pipe(evaluate(bundle.network, { standardizer: bundle.standardizer })));
   const classNames = bundle.columns?.classNames;
   if (options.json) {
-    writeLine(io.stdout, JSON.stringify({ examples: result.examples, loss: result.loss, accuracy: result.accuracy, confusion: result.confusion, ...(classNames ? { classNames } : {}) }));
+    writeLine(
+      io.stdout,
+      JSON.stringify({
+        examples: result.examples,
+        loss: result.loss,
+        accuracy: result.accuracy,
+        confusion: result.confusion,
+        ...(classNames ? { classNames } : {}),
+      }),
+    );
     return;
   }
   writeLine(io.stdout, `${result.examples} examples  loss ${formatNumber(result.loss)}  accuracy ${formatNumber(result.accuracy)}`);

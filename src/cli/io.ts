@@ -1,5 +1,5 @@
-import { parseDecimal } from '../model/decimal.js';
 import type { Readable, Writable } from 'node:stream';
+import { parseDecimal } from '../model/decimal.js';
 import type { ActivationName } from '../model/layer.js';
 import type { OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
@@ -41,7 +41,8 @@ const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'adam'];
  * `lrDecay`, as a study writes it; any other schedule is kept whole).
  */
 export function configFromFlags(flags: TrainingFlags): TrainingConfig {
-  if (!OPTIMIZERS.includes(flags.optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}; got '${String(flags.optimizer)}'`);
+  if (!OPTIMIZERS.includes(flags.optimizer))
+    throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}; got '${String(flags.optimizer)}'`);
   return {
     ...DEFAULT_TRAINING_CONFIG,
     hidden: flags.hidden,
@@ -85,7 +86,10 @@ export function writeLine(stream: Writable, line = ''): void {
  * @example
  * writeLeftOutColumns(io.stderr, await inspectData('train.csv', { label: 'label' }));
  */
-export function writeLeftOutColumns(stream: Writable, layout: { readonly ignored?: readonly string[] | undefined; readonly indexColumns?: readonly string[] | undefined }): void {
+export function writeLeftOutColumns(
+  stream: Writable,
+  layout: { readonly ignored?: readonly string[] | undefined; readonly indexColumns?: readonly string[] | undefined },
+): void {
   for (const line of leftOutColumns(layout)) writeLine(stream, `rxgrad: ${line}`);
 }
 
@@ -93,7 +97,10 @@ export function writeLeftOutColumns(stream: Writable, layout: { readonly ignored
 export function writeDashboardAddress(stream: Writable, url: string, host: string | undefined): void {
   writeLine(stream, `dashboard: ${url}`);
   if (host !== undefined && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    writeLine(stream, `rxgrad: warning: the dashboard listens on ${host}, in plain HTTP: anyone who sees the address or the traffic can steer the run; an SSH tunnel (ssh -L PORT:127.0.0.1:PORT) keeps it on 127.0.0.1`);
+    writeLine(
+      stream,
+      `rxgrad: warning: the dashboard listens on ${host}, in plain HTTP: anyone who sees the address or the traffic can steer the run; an SSH tunnel (ssh -L PORT:127.0.0.1:PORT) keeps it on 127.0.0.1`,
+    );
   }
 }
 
@@ -108,14 +115,23 @@ function numberFlag(flag: string, valid: (value: number) => boolean, expected: s
 
 export const positiveInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
 /** A whole number from `low` to `high`, both included: `--trials` from 1 to 100,000. */
-export const integerFrom = (flag: string, low: number, high: number) => numberFlag(flag, (v) => Number.isInteger(v) && v >= low && v <= high, `a whole number from ${low.toLocaleString('en')} to ${high.toLocaleString('en')}`);
+export const integerFrom = (flag: string, low: number, high: number) =>
+  numberFlag(
+    flag,
+    (v) => Number.isInteger(v) && v >= low && v <= high,
+    `a whole number from ${low.toLocaleString('en')} to ${high.toLocaleString('en')}`,
+  );
 export const nonNegativeInteger = (flag: string) => numberFlag(flag, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
 export const positiveNumber = (flag: string) => numberFlag(flag, (v) => Number.isFinite(v) && v > 0, 'a positive number');
 export const nonNegativeNumber = (flag: string) => numberFlag(flag, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0');
 
 /** A number in [low, high): `--momentum` in [0, 1), `--validation` in (0, 1) with `openLow`. */
 export function numberIn(flag: string, low: number, high: number, openLow = false) {
-  return numberFlag(flag, (v) => Number.isFinite(v) && (openLow ? v > low : v >= low) && v < high, `in ${openLow ? '(' : '['}${low}, ${high})`);
+  return numberFlag(
+    flag,
+    (v) => Number.isFinite(v) && (openLow ? v > low : v >= low) && v < high,
+    `in ${openLow ? '(' : '['}${low}, ${high})`,
+  );
 }
 
 /** A thread count: a positive integer, or 'auto'. */
@@ -132,7 +148,10 @@ export function hiddenSizes(text: string): number[] {
 
 export function columnList(flag: string) {
   return (text: string): string[] => {
-    const names = text.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+    const names = text
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0);
     if (names.length === 0) throw new UsageError(`${flag} needs at least one column name, got '${text}'`);
     return names;
   };

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, ModelFormatError } from '../errors.js';
-import { latestCheckpoint } from '../training/checkpoints.js';
 import { loadModel, type ModelBundle } from '../files/serialization.js';
 import { type CsvDialect, csvDialectOf, inspectData, readData } from '../streams/readData.js';
+import { latestCheckpoint } from '../training/checkpoints.js';
 
 /**
  * The model directory `--model DIR` names: DIR itself when it holds a model, or, for a run folder
@@ -13,22 +13,54 @@ async function modelDirectoryOf(dir: string, notice: (line: string) => void): Pr
   // A model directory, or no directory at all (loadModel says what is missing).
   if (!existsSync(dir) || existsSync(path.join(dir, 'model.json'))) return dir;
   const newest = await latestCheckpoint(dir);
-  if (!newest) throw new ModelFormatError(dir, 'no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder');
-  notice(`--model ${dir}: a run folder; using its newest checkpoint, ${newest.path} (epoch ${newest.epoch}); give --model ${newest.path} or another epoch's to choose`);
+  if (!newest)
+    throw new ModelFormatError(
+      dir,
+      'no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder',
+    );
+  notice(
+    `--model ${dir}: a run folder; using its newest checkpoint, ${newest.path} (epoch ${newest.epoch}); give --model ${newest.path} or another epoch's to choose`,
+  );
   return newest.path;
 }
 
 /** Loads a saved model (or a run folder's newest checkpoint) and opens a data file with the model's columns, checking that they fit. */
-export async function modelAndData(modelDir: string, file: string, unlabelled: boolean, dialect: CsvDialect = {}, keep?: readonly string[], notice: (line: string) => void = () => undefined) {
+export async function modelAndData(
+  modelDir: string,
+  file: string,
+  unlabelled: boolean,
+  dialect: CsvDialect = {},
+  keep?: readonly string[],
+  notice: (line: string) => void = () => undefined,
+) {
   const fileOptions = csvDialectOf(dialect);
   const bundle: ModelBundle = await loadModel(await modelDirectoryOf(modelDir, notice));
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
   const { label, features, classNames, fillMissing } = bundle.columns;
-  if (fillMissing && fillMissing.length !== bundle.network.inputSize) throw new ModelFormatError(modelDir, `'columns.fillMissing' has ${fillMissing.length} values, the model ${bundle.network.inputSize} inputs`);
+  if (fillMissing && fillMissing.length !== bundle.network.inputSize)
+    throw new ModelFormatError(
+      modelDir,
+      `'columns.fillMissing' has ${fillMissing.length} values, the model ${bundle.network.inputSize} inputs`,
+    );
   const layout = await inspectData(file, { ...fileOptions, label, features, unlabelled });
   if (layout.cols !== bundle.network.inputSize) {
-    throw new DataError('the data does not fit the model', { file, expected: `${bundle.network.inputSize} feature values per row`, actual: `${layout.cols}` });
+    throw new DataError('the data does not fit the model', {
+      file,
+      expected: `${bundle.network.inputSize} feature values per row`,
+      actual: `${layout.cols}`,
+    });
   }
-  const data$ = readData(file, { ...fileOptions, label, features, unlabelled, classes: bundle.network.classes, recycle: true, keepBytes: true, ...(classNames ? { classNames } : {}), ...(fillMissing ? { fillMissing } : {}), ...(keep ? { keep } : {}) });
+  const data$ = readData(file, {
+    ...fileOptions,
+    label,
+    features,
+    unlabelled,
+    classes: bundle.network.classes,
+    recycle: true,
+    keepBytes: true,
+    ...(classNames ? { classNames } : {}),
+    ...(fillMissing ? { fillMissing } : {}),
+    ...(keep ? { keep } : {}),
+  });
   return { bundle, data$ };
 }

@@ -3,30 +3,30 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError, systemErrorCause } from '../errors.js';
+import { parseDecimal } from '../model/decimal.js';
+import { parseSchedule } from '../model/schedule.js';
+import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
 import type { BabysitCommandOptions } from './babysit.js';
 import type { ConvertCommandOptions } from './convert.js';
 import {
   type CliIo,
   columnList,
   hiddenSizes,
+  integerFrom,
   nonNegativeInteger,
   nonNegativeNumber,
-  integerFrom,
   numberIn,
   positiveInteger,
-  threadCount,
   positiveNumber,
+  threadCount,
   UsageError,
   writeLine,
 } from './io.js';
-import { parseDecimal } from '../model/decimal.js';
-import { parseSchedule } from '../model/schedule.js';
-import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
+import { withQueueLibraries } from './queueLibraries.js';
+import { REDIS_URL_VARIABLES, redisUrl } from './redisUrl.js';
 import type { TrainCommandOptions } from './train.js';
 import type { TuneCommandOptions } from './tune.js';
 import type { WorkerCommandOptions } from './worker.js';
-import { withQueueLibraries } from './queueLibraries.js';
-import { REDIS_URL_VARIABLES, redisUrl } from './redisUrl.js';
 
 /** The version in package.json, beside dist/ (or src/) where this module runs. */
 function packageVersion(): string {
@@ -40,14 +40,16 @@ function packageVersion(): string {
 /** A --dashboard port: 0 to 65535 (0: any free port). */
 function portNumber(text: string): number {
   const port = parseDecimal(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--dashboard takes a port number from 0 to 65535, got '${text}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--dashboard takes a port number from 0 to 65535, got '${text}'`);
   return port;
 }
 
 /** A delimiter flag: one character; `tab` and `\\t` for a tab. */
 function delimiterOf(text: string): string {
   const delimiter = text === 'tab' || text === '\\t' ? '\t' : text;
-  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new UsageError(`--delimiter must be one character (or 'tab'), got '${text}'`);
+  if (delimiter.length !== 1 || /["\r\n]/.test(delimiter))
+    throw new UsageError(`--delimiter must be one character (or 'tab'), got '${text}'`);
   return delimiter;
 }
 
@@ -65,24 +67,47 @@ function wrap<T>(parse: (text: string) => T) {
 function addCsvDialectOptions(command: Command): Command {
   return command
     .option('--delimiter <char>', "a CSV file's field delimiter (default ',', a tab for .tsv)", wrap(delimiterOf))
-    .addOption(new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices(['.', ',']));
+    .addOption(
+      new Option('--decimal <mark>', "a CSV file's decimal mark: '.' (default) or ',' (3,14, as pandas writes with decimal=',')").choices([
+        '.',
+        ',',
+      ]),
+    );
 }
 
 /** --fill-missing mean|zero, of train, babysit and tune. */
 function fillMissingOption(): Option {
-  return new Option('--fill-missing <strategy>', "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training rows, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)").choices(['mean', 'zero']);
+  return new Option(
+    '--fill-missing <strategy>',
+    "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training rows, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)",
+  ).choices(['mean', 'zero']);
 }
 
 /** --dashboard [port] and --dashboard-host, serving a live view of `what`. */
 function addDashboardOptions(command: Command, what: string): Command {
   return command
-    .option('--dashboard [port]', `serve a live view of ${what} on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it`, wrap(portNumber))
-    .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)');
+    .option(
+      '--dashboard [port]',
+      `serve a live view of ${what} on http://127.0.0.1:PORT/?token=… (default: a free port); only that address, with its token, opens it`,
+      wrap(portNumber),
+    )
+    .option(
+      '--dashboard-host <address>',
+      'listen on this address instead of 127.0.0.1, and accept it as the Host (from another machine, prefer an SSH tunnel: ssh -L PORT:127.0.0.1:PORT)',
+    );
 }
 
 /** The data, model and optimizer options that train and babysit share. */
 function addTrainingOptions(command: Command): Command {
-  return addCsvDialectOptions(command.option('--label <column>', 'label column', 'label').option('--features <columns>', 'comma-separated feature columns (default: every other numeric column)', wrap(columnList('--features'))))
+  return addCsvDialectOptions(
+    command
+      .option('--label <column>', 'label column', 'label')
+      .option(
+        '--features <columns>',
+        'comma-separated feature columns (default: every other numeric column)',
+        wrap(columnList('--features')),
+      ),
+  )
     .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
     .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
@@ -91,7 +116,9 @@ function addTrainingOptions(command: Command): Command {
     .option('--lr-decay <schedule>', 'inverse:DECAY (or DECAY), exponential:RATE, step:EVERY:GAMMA', wrap(parseSchedule))
     .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1, in [0, 1)", wrap(numberIn('--momentum', 0, 1)))
     .addOption(
-      new Option('--momentum-convention <form>', "momentum's velocity: ewa v = βv + (1 − β)g, or pytorch v = βv + g").choices(['ewa', 'pytorch']).default('ewa'),
+      new Option('--momentum-convention <form>', "momentum's velocity: ewa v = βv + (1 − β)g, or pytorch v = βv + g")
+        .choices(['ewa', 'pytorch'])
+        .default('ewa'),
     )
     .option('--weight-decay <lambda>', 'L2 weight decay on weight matrices', wrap(nonNegativeNumber('--weight-decay')), 0)
     .option('--batch-size <n>', 'mini-batch size', wrap(positiveInteger('--batch-size')), 64)
@@ -121,10 +148,27 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--save <dir>', 'save the model (and a checkpoint after every epoch) to this directory')
     .option('--resume <dir>', 'continue training a model saved with --save')
     .option('--config <file>', "a training configuration (e.g. a study's best.json); flags given on the command line win")
-    .option('--threads <n|auto>', "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same", wrap(threadCount('--threads')), 'auto')
-    .option('--validation <fraction>', 'hold out this fraction of the training file (seeded) and evaluate on it after every epoch', wrap(numberIn('--validation', 0, 1, true)))
-    .option('--early-stopping <patience>', 'stop when the validation metric has not improved for this many epochs', wrap(positiveInteger('--early-stopping')))
-    .addOption(new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best').choices(['loss', 'accuracy']).default('loss'))
+    .option(
+      '--threads <n|auto>',
+      "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same",
+      wrap(threadCount('--threads')),
+      'auto',
+    )
+    .option(
+      '--validation <fraction>',
+      'hold out this fraction of the training file (seeded) and evaluate on it after every epoch',
+      wrap(numberIn('--validation', 0, 1, true)),
+    )
+    .option(
+      '--early-stopping <patience>',
+      'stop when the validation metric has not improved for this many epochs',
+      wrap(positiveInteger('--early-stopping')),
+    )
+    .addOption(
+      new Option('--monitor <metric>', 'the validation metric of --early-stopping and --keep-best')
+        .choices(['loss', 'accuracy'])
+        .default('loss'),
+    )
     .option('--keep-best', "save the best epoch's model (by the validation metric) instead of the last one's", false)
     .addOption(fillMissingOption())
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
@@ -138,33 +182,77 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
 
   addDashboardOptions(
     addTrainingOptions(
-    program
-      .command('babysit')
-      .description('train one model, watching and steering it from stdin: lr RATE, pause, resume, stop, rollback EPOCH')
-      .requiredOption('--data <file>', 'training data')
-      .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch; see --keep)')
-      .option('--keep <n>', 'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to', wrap(positiveInteger('--keep')), 20)
-      .option('--test <file>', 'data evaluated after every epoch')
-      .option('--resume', 'continue from the newest checkpoint in --dir', false)
-      .addOption(fillMissingOption())
-      .option('--threads <n|auto>', "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same", wrap(threadCount('--threads')), 'auto'),
+      program
+        .command('babysit')
+        .description('train one model, watching and steering it from stdin: lr RATE, pause, resume, stop, rollback EPOCH')
+        .requiredOption('--data <file>', 'training data')
+        .requiredOption('--dir <dir>', 'checkpoint directory (one checkpoint per epoch; see --keep)')
+        .option(
+          '--keep <n>',
+          'checkpoints to keep: the newest N, plus the best epoch (by test loss) and every epoch rolled back to',
+          wrap(positiveInteger('--keep')),
+          20,
+        )
+        .option('--test <file>', 'data evaluated after every epoch')
+        .option('--resume', 'continue from the newest checkpoint in --dir', false)
+        .addOption(fillMissingOption())
+        .option(
+          '--threads <n|auto>',
+          "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same",
+          wrap(threadCount('--threads')),
+          'auto',
+        ),
     ),
     'the run, with the controls as buttons',
   )
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
-    .action((options: BabysitCommandOptions, command: Command) => run(async () => (await import('./babysit.js')).babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')));
+    .action((options: BabysitCommandOptions, command: Command) =>
+      run(async () => (await import('./babysit.js')).babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')),
+    );
 
-  addCsvDialectOptions(program.command('evaluate').description('loss, accuracy and confusion matrix of a saved model on labelled data').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'labelled data'))
+  addCsvDialectOptions(
+    program
+      .command('evaluate')
+      .description('loss, accuracy and confusion matrix of a saved model on labelled data')
+      .requiredOption('--model <dir>', 'model directory written by train --save')
+      .requiredOption('--data <file>', 'labelled data'),
+  )
     .option('--json', 'print the result as one JSON line', false)
-    .action((options: { model: string; data: string; json: boolean }) => run(async () => (await import('./evaluate.js')).evaluateCommand(options, io)));
+    .action((options: { model: string; data: string; json: boolean }) =>
+      run(async () => (await import('./evaluate.js')).evaluateCommand(options, io)),
+    );
 
-  addCsvDialectOptions(program.command('predict').description('write predicted classes and probabilities to a CSV, Parquet or Arrow file').requiredOption('--model <dir>', 'model directory written by train --save').requiredOption('--data <file>', 'data to predict (a label column is not needed)'))
-    .requiredOption('--out <file>', 'file to write, by extension: CSV (.csv), Parquet (.parquet) or Arrow (.arrow, .feather, .ipc); columns row, prediction (a class name when the model has names, with its position in prediction_index), probabilities')
+  addCsvDialectOptions(
+    program
+      .command('predict')
+      .description('write predicted classes and probabilities to a CSV, Parquet or Arrow file')
+      .requiredOption('--model <dir>', 'model directory written by train --save')
+      .requiredOption('--data <file>', 'data to predict (a label column is not needed)'),
+  )
+    .requiredOption(
+      '--out <file>',
+      'file to write, by extension: CSV (.csv), Parquet (.parquet) or Arrow (.arrow, .feather, .ipc); columns row, prediction (a class name when the model has names, with its position in prediction_index), probabilities',
+    )
     .option('--keep <columns>', 'comma-separated input columns to carry into the predictions (an id)', wrap(columnList('--keep')))
-    .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
+    .addOption(
+      new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices([
+        'lz4',
+        'zstd',
+      ]),
+    )
     .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)
-    .action((options: { model: string; data: string; out: string; json: boolean; force: boolean; keep?: string[]; compression?: 'lz4' | 'zstd' }) => run(async () => (await import('./predict.js')).predictCommand(options, io)));
+    .action(
+      (options: {
+        model: string;
+        data: string;
+        out: string;
+        json: boolean;
+        force: boolean;
+        keep?: string[];
+        compression?: 'lz4' | 'zstd';
+      }) => run(async () => (await import('./predict.js')).predictCommand(options, io)),
+    );
 
   addDashboardOptions(
     addCsvDialectOptions(
@@ -181,43 +269,81 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--space <file>', 'search space JSON (default: learning rate, momentum, hidden units, batch size, layers, decay)')
     .option('--trials <n>', 'trials in all (at most 100,000)', wrap(integerFrom('--trials', 1, 100_000)), 20)
     .option('--parallel <n>', 'trials at once, each on a worker thread (default: one per core)', wrap(positiveInteger('--parallel')))
-    .addOption(new Option('--sampler <name>', 'how points are chosen: at random, on a grid, quasi-random, or by TPE (random for 10 trials, then where good trials were)').choices(['random', 'grid', 'quasi', 'tpe']).default('random'))
-    .addOption(new Option('--objective <metric>', 'what trials are scored by').choices(['val-accuracy', 'val-loss']).default('val-accuracy'))
+    .addOption(
+      new Option(
+        '--sampler <name>',
+        'how points are chosen: at random, on a grid, quasi-random, or by TPE (random for 10 trials, then where good trials were)',
+      )
+        .choices(['random', 'grid', 'quasi', 'tpe'])
+        .default('random'),
+    )
+    .addOption(
+      new Option('--objective <metric>', 'what trials are scored by').choices(['val-accuracy', 'val-loss']).default('val-accuracy'),
+    )
     .option('--rounds <n>', 'coarse-to-fine rounds', wrap(positiveInteger('--rounds')), 1)
     .addOption(new Option('--prune <rule>', 'early stopping of poor trials').choices(['asha', 'none']).default('asha'))
     .option('--eta <n>', "ASHA's reduction factor: keep the top 1/eta at each rung", wrap(positiveNumber('--eta')), 3)
     .option('--epochs <n>', 'most epochs a trial trains', wrap(positiveInteger('--epochs')), 9)
-    .option('--validation <fraction>', 'fraction of the training data held out for validation, in (0, 1)', wrap(numberIn('--validation', 0, 1, true)), 0.2)
+    .option(
+      '--validation <fraction>',
+      'fraction of the training data held out for validation, in (0, 1)',
+      wrap(numberIn('--validation', 0, 1, true)),
+      0.2,
+    )
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
     .addOption(fillMissingOption())
-    .option('--redis [url]', `run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://; without a URL, ${REDIS_URL_VARIABLES.join(' or ')} (which keeps a password out of ps)`)
+    .option(
+      '--redis [url]',
+      `run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://; without a URL, ${REDIS_URL_VARIABLES.join(' or ')} (which keeps a password out of ps)`,
+    )
     .option('--redis-password-file <file>', "the Redis password, the file's first line (instead of in the URL, where ps shows it)")
     .option('--json', 'print a summary as one JSON line', false)
     .action((options: TuneCommandOptions & { redis?: string | true; redisPasswordFile?: string }) =>
       run(async () => {
         const { redis, redisPasswordFile, ...rest } = options;
         const onRedis = redis !== undefined || redisPasswordFile !== undefined;
-        return (await import('./tune.js')).tuneCommand({ ...rest, ...(onRedis ? { redis: redisUrl(redis ?? true, redisPasswordFile) } : {}) }, io);
+        return (await import('./tune.js')).tuneCommand(
+          { ...rest, ...(onRedis ? { redis: redisUrl(redis ?? true, redisPasswordFile) } : {}) },
+          io,
+        );
       }),
     );
 
   program
     .command('worker')
     .description('train trials of studies run with tune --redis, on this machine, until stopped')
-    .option('--redis <url>', `the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://; default ${REDIS_URL_VARIABLES.join(', then ')} (which keeps a password out of ps)`)
+    .option(
+      '--redis <url>',
+      `the Redis server of the studies: redis://[:password@]host:port[/db] or rediss://; default ${REDIS_URL_VARIABLES.join(', then ')} (which keeps a password out of ps)`,
+    )
     .option('--redis-password-file <file>', "the Redis password, the file's first line (instead of in the URL, where ps shows it)")
     .option('--parallel <n>', 'trials at once, each on a worker thread', wrap(positiveInteger('--parallel')), 1)
-    .option('--data <file>', "the training file on this machine, when it is not at the path the study names")
-    .option('--stall-timeout <seconds>', "a worker silent this long (killed, its machine lost, stopped) has its trials taken by another, which resumes them from their last epoch: shorter notices a loss sooner, but a worker whose machine pauses longer (a busy host, a VM migrating) loses its trials to another meanwhile", wrap(positiveInteger('--stall-timeout')), 30)
-    .option('--redis-timeout <seconds>', 'stop when Redis cannot be reached this long (SIGTERM, or a second Ctrl-C, hands the running trials back and stops within seconds)', wrap(positiveInteger('--redis-timeout')), 300)
+    .option('--data <file>', 'the training file on this machine, when it is not at the path the study names')
+    .option(
+      '--stall-timeout <seconds>',
+      'a worker silent this long (killed, its machine lost, stopped) has its trials taken by another, which resumes them from their last epoch: shorter notices a loss sooner, but a worker whose machine pauses longer (a busy host, a VM migrating) loses its trials to another meanwhile',
+      wrap(positiveInteger('--stall-timeout')),
+      30,
+    )
+    .option(
+      '--redis-timeout <seconds>',
+      'stop when Redis cannot be reached this long (SIGTERM, or a second Ctrl-C, hands the running trials back and stops within seconds)',
+      wrap(positiveInteger('--redis-timeout')),
+      300,
+    )
     .action((options: Omit<WorkerCommandOptions, 'redis'> & { redis?: string; redisPasswordFile?: string }) =>
-      run(async () => (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand({ ...options, redis: redisUrl(options.redis, options.redisPasswordFile) }, io)),
+      run(async () =>
+        (await withQueueLibraries('rxgrad worker', () => import('./worker.js'))).workerCommand(
+          { ...options, redis: redisUrl(options.redis, options.redisPasswordFile) },
+          io,
+        ),
+      ),
     );
 
   program
     .command('prepare')
-    .description('convert a public dataset to Arrow files: fashion-mnist (from Debian\'s dataset-fashion-mnist)')
+    .description("convert a public dataset to Arrow files: fashion-mnist (from Debian's dataset-fashion-mnist)")
     .argument('<dataset>', 'fashion-mnist')
     .option('--out <dir>', 'output directory', 'data/fashion-mnist')
     .option('--source <dir>', 'where the IDX files are', FASHION_MNIST_SOURCE)
@@ -238,20 +364,36 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .argument('<in>', 'the dataset: .csv, .tsv (optionally .gz), .parquet or an Arrow IPC file')
     .argument('<out>', 'the file to write: .csv, .parquet, or an Arrow IPC file (any other name)')
     .option('--label <column>', 'label column (left out when the input has none)', 'label')
-    .option('--features <columns>', 'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)', wrap(columnList('--features')))
+    .option(
+      '--features <columns>',
+      'comma-separated feature columns, and only those and the label are written (default: every numeric column but the label; every other column goes across as text)',
+      wrap(columnList('--features')),
+    )
     .option('--drop <columns>', 'comma-separated columns to leave out', wrap(columnList('--drop')))
-    .addOption(new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices(['lz4', 'zstd']))
+    .addOption(
+      new Option('--compression <codec>', 'compress an Arrow output (uncompressed by default, which every reader reads)').choices([
+        'lz4',
+        'zstd',
+      ]),
+    )
     .option('--force', FORCE_HELP, false)
     .option('--json', 'print a summary as one JSON line', false)
-    .action((input: string, output: string, options: ConvertCommandOptions) => run(async () => (await import('./convert.js')).convertCommand(input, output, options, io)));
+    .action((input: string, output: string, options: ConvertCommandOptions) =>
+      run(async () => (await import('./convert.js')).convertCommand(input, output, options, io)),
+    );
 
   program
     .command('study')
     .description('show a finished or running study')
     .argument('<dir>', 'study directory')
-    .option('--clean-redis <url>', "remove what the study left in Redis (its jobs, checkpoints, rungs and decision log, by the id in its study.json): after a coordinator crashed; a finished study removes its own")
+    .option(
+      '--clean-redis <url>',
+      'remove what the study left in Redis (its jobs, checkpoints, rungs and decision log, by the id in its study.json): after a coordinator crashed; a finished study removes its own',
+    )
     .option('--json', 'print a summary as one JSON line', false)
-    .action((dir: string, options: { json: boolean; cleanRedis?: string }) => run(async () => (await import('./study.js')).studyCommand(dir, options, io)));
+    .action((dir: string, options: { json: boolean; cleanRedis?: string }) =>
+      run(async () => (await import('./study.js')).studyCommand(dir, options, io)),
+    );
 
   program
     .command('report')
@@ -260,7 +402,9 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--out <file>', 'the HTML file to write (default DIR/report.html)')
     .option('--force', FORCE_HELP, false)
     .option('--json', 'print where it was written as one JSON line', false)
-    .action((dir: string, options: { out?: string; json: boolean; force: boolean }) => run(async () => (await import('./report.js')).reportCommand(dir, options, io)));
+    .action((dir: string, options: { out?: string; json: boolean; force: boolean }) =>
+      run(async () => (await import('./report.js')).reportCommand(dir, options, io)),
+    );
 
   return program;
 }

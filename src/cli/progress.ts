@@ -1,5 +1,5 @@
-import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
 import { writeLine } from './io.js';
 
 /** Training progress on stderr: a live bar on a terminal, one line per epoch otherwise. */

@@ -16,8 +16,13 @@ export async function withQueueLibraries<T>(flag: string, load: () => Promise<T>
     return await load();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const missing = QUEUE_PACKAGES.find((name) => code === 'ERR_MODULE_NOT_FOUND' && new RegExp(`['"]${name}['"]`).test((error as Error).message));
-    if (missing) throw new UsageError(`${flag} needs the packages ${QUEUE_PACKAGES.join(' and ')} (${missing} is not installed): npm install ${QUEUE_PACKAGES.join(' ')}`);
+    const missing = QUEUE_PACKAGES.find(
+      (name) => code === 'ERR_MODULE_NOT_FOUND' && new RegExp(`['"]${name}['"]`).test((error as Error).message),
+    );
+    if (missing)
+      throw new UsageError(
+        `${flag} needs the packages ${QUEUE_PACKAGES.join(' and ')} (${missing} is not installed): npm install ${QUEUE_PACKAGES.join(' ')}`,
+      );
     throw error;
   }
 }

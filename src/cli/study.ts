@@ -1,6 +1,6 @@
 import { objectiveSetting } from '../tuning/objective.js';
-import { summarizeStudy, summaryJson } from '../tuning/studySummary.js';
 import { studyStore } from '../tuning/studyStore.js';
+import { summarizeStudy, summaryJson } from '../tuning/studySummary.js';
 import { type CliIo, writeLine } from './io.js';
 import { withQueueLibraries } from './queueLibraries.js';
 import { writeLeaderboard } from './tune.js';
@@ -25,7 +25,10 @@ export async function studyCommand(dir: string, options: { json: boolean; cleanR
   if (options.json) return writeLine(io.stdout, JSON.stringify({ ...summaryJson(summary), interrupted: running }));
   const sampler = typeof settings.sampler === 'object' ? settings.sampler.type : settings.sampler;
   const objective = objectiveSetting(settings);
-  writeLine(io.stdout, `study ${dir}: ${sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial, ${objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${objective.name}`);
+  writeLine(
+    io.stdout,
+    `study ${dir}: ${sampler} sampler, seed ${settings.seed}, pruning ${settings.prune}, up to ${settings.base.epochs} epochs a trial, ${objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${objective.name}`,
+  );
   if (running.length > 0) writeLine(io.stdout, `running or interrupted: ${running.join(', ')}`);
   writeLeaderboard(io.stdout, summary);
 }

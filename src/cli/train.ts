@@ -5,7 +5,7 @@ import { readConfigFile } from '../training/configSchema.js';
 import { type TrainFromFilesEvent, type TrainReport, trainFromFiles } from '../training/trainFromFiles.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import { type CliIo, configFromFlags, formatNumber, settingGiven, type TrainingFlags, UsageError, writeLine } from './io.js';
-import { trainingProgress, type TrainingProgressView } from './progress.js';
+import { type TrainingProgressView, trainingProgress } from './progress.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
 export interface TrainCommandOptions extends TrainingFlags {
@@ -32,7 +32,10 @@ export interface TrainCommandOptions extends TrainingFlags {
 async function configOf(options: TrainCommandOptions, given: (setting: string) => boolean): Promise<TrainingConfig> {
   const flags = configFromFlags(options);
   if (!options.config) return flags;
-  if (options.resume) throw new UsageError(`--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`);
+  if (options.resume)
+    throw new UsageError(
+      `--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`,
+    );
   const file = await readConfigFile(options.config, flags);
   return { ...flags, ...Object.fromEntries(Object.entries(file).filter(([setting]) => !given(setting))) };
 }
@@ -45,12 +48,13 @@ function showEvent(io: CliIo, options: TrainCommandOptions, progress: { view?: T
     else if (event.type === 'start') {
       progress.view = trainingProgress(io.stderr, event.epochs, event.stepsPerEpoch);
       progress.epochs = event.epochs;
-    }
-    else if (event.type === 'batch') progress.view?.step(event.epoch, event.loss);
+    } else if (event.type === 'batch') progress.view?.step(event.epoch, event.loss);
     else if (event.type === 'epoch') {
       progress.view?.epoch(
         `epoch ${event.epoch}/${progress.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
-          (event.validation ? `  ${judged} loss ${formatNumber(event.validation.loss)}  ${judged} accuracy ${formatNumber(event.validation.accuracy)}` : '') +
+          (event.validation
+            ? `  ${judged} loss ${formatNumber(event.validation.loss)}  ${judged} accuracy ${formatNumber(event.validation.accuracy)}`
+            : '') +
           `  ${event.seconds.toFixed(2)}s`,
       );
     }
@@ -59,18 +63,40 @@ function showEvent(io: CliIo, options: TrainCommandOptions, progress: { view?: T
 
 function writeReport(io: CliIo, options: TrainCommandOptions, report: TrainReport, layers: number): void {
   const monitor = options.monitor ?? 'loss';
-  writeLine(io.stdout, `trained ${layers} layers on ${report.examples} examples for ${report.epochs} epochs in ${report.seconds.toFixed(1)}s${report.stoppedEarly ? ` (stopped early: no better validation ${monitor} for ${options.earlyStopping} epochs)` : ''}`);
-  writeLine(io.stdout, `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`);
-  if (options.validation !== undefined) writeLine(io.stdout, `validation loss ${formatNumber(report.validationLoss ?? undefined)}  validation accuracy ${formatNumber(report.validationAccuracy ?? undefined)}`);
-  if (options.test) writeLine(io.stdout, `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}${options.keepBest ? ' (of the kept model)' : ''}`);
-  if (report.model) writeLine(io.stdout, `model saved to ${report.model}${report.bestEpoch !== undefined ? ` (epoch ${report.bestEpoch}, the best validation ${monitor})` : ''}`);
+  writeLine(
+    io.stdout,
+    `trained ${layers} layers on ${report.examples} examples for ${report.epochs} epochs in ${report.seconds.toFixed(1)}s${report.stoppedEarly ? ` (stopped early: no better validation ${monitor} for ${options.earlyStopping} epochs)` : ''}`,
+  );
+  writeLine(
+    io.stdout,
+    `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`,
+  );
+  if (options.validation !== undefined)
+    writeLine(
+      io.stdout,
+      `validation loss ${formatNumber(report.validationLoss ?? undefined)}  validation accuracy ${formatNumber(report.validationAccuracy ?? undefined)}`,
+    );
+  if (options.test)
+    writeLine(
+      io.stdout,
+      `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}${options.keepBest ? ' (of the kept model)' : ''}`,
+    );
+  if (report.model)
+    writeLine(
+      io.stdout,
+      `model saved to ${report.model}${report.bestEpoch !== undefined ? ` (epoch ${report.bestEpoch}, the best validation ${monitor})` : ''}`,
+    );
 }
 
 /**
  * `rxgrad train`: `trainFromFiles` with the command line's settings, a progress bar, and the
  * final metrics (`--json`: one line).
  */
-export async function trainCommand(options: TrainCommandOptions, io: CliIo, fromCommandLine: (option: string) => boolean = () => false): Promise<void> {
+export async function trainCommand(
+  options: TrainCommandOptions,
+  io: CliIo,
+  fromCommandLine: (option: string) => boolean = () => false,
+): Promise<void> {
   const given = settingGiven(fromCommandLine);
   const progress: { view?: TrainingProgressView; epochs?: number } = {};
   let end: Extract<TrainFromFilesEvent, { type: 'end' }> | undefined;

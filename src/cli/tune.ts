@@ -2,18 +2,18 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
-import { readSearchSpaceFile } from '../tuning/space.js';
 import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
-import { withQueueLibraries } from './queueLibraries.js';
-import { OBJECTIVES } from '../tuning/objective.js';
-import { runStudy, type StudyEvent, type StudySettings } from '../tuning/study.js';
-import { type StudySummary, summaryJson } from '../tuning/studySummary.js';
-import type { SamplerName } from '../tuning/samplers.js';
-import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
-import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData } from '../streams/readData.js';
+import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
+import { OBJECTIVES } from '../tuning/objective.js';
+import type { SamplerName } from '../tuning/samplers.js';
+import { readSearchSpaceFile } from '../tuning/space.js';
+import { runStudy, type StudyEvent, type StudySettings } from '../tuning/study.js';
+import { type StudySummary, summaryJson } from '../tuning/studySummary.js';
+import { type CliIo, formatNumber, writeDashboardAddress, writeLeftOutColumns, writeLine } from './io.js';
+import { withQueueLibraries } from './queueLibraries.js';
 
 /** Options of `rxgrad tune`. */
 export interface TuneCommandOptions {
@@ -58,7 +58,10 @@ export function writeLeaderboard(out: Writable, summary: StudySummary, rows = 10
   if (summary.leaderboard.length === 0) return;
   writeLine(out, 'rank  trial     epochs  val acc  val loss  parameters');
   summary.leaderboard.slice(0, rows).forEach((r, i) => {
-    writeLine(out, `${String(i + 1).padStart(4)}  ${r.id.padEnd(8)}  ${String(r.epochs).padStart(6)}  ${formatNumber(r.validationAccuracy ?? undefined)}  ${formatNumber(r.validationLoss ?? undefined).padStart(8)}  ${describeParams(r.params)}`);
+    writeLine(
+      out,
+      `${String(i + 1).padStart(4)}  ${r.id.padEnd(8)}  ${String(r.epochs).padStart(6)}  ${formatNumber(r.validationAccuracy ?? undefined)}  ${formatNumber(r.validationLoss ?? undefined).padStart(8)}  ${describeParams(r.params)}`,
+    );
   });
 }
 
@@ -92,7 +95,10 @@ function liveTable(stderr: Writable) {
         redraw();
         break;
       case 'epoch':
-        running.set(event.trial, `  ${event.trial}  epoch ${String(event.epoch).padStart(3)}  val acc ${formatNumber(event.validationAccuracy)}  val loss ${formatNumber(event.validationLoss)}`);
+        running.set(
+          event.trial,
+          `  ${event.trial}  epoch ${String(event.epoch).padStart(3)}  val acc ${formatNumber(event.validationAccuracy)}  val loss ${formatNumber(event.validationLoss)}`,
+        );
         redraw();
         break;
       case 'trial-end': {
@@ -112,9 +118,18 @@ function liveTable(stderr: Writable) {
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
   const space = await readSearchSpaceFile(options.space);
-  writeLeftOutColumns(io.stderr, await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }));
+  writeLeftOutColumns(
+    io.stderr,
+    await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }),
+  );
   const settings: StudySettings = {
-    data: { file: path.resolve(options.data), label: options.label, features: options.features, ...csvDialectOf(options), ...(options.fillMissing ? { fillMissing: options.fillMissing } : {}) },
+    data: {
+      file: path.resolve(options.data),
+      label: options.label,
+      features: options.features,
+      ...csvDialectOf(options),
+      ...(options.fillMissing ? { fillMissing: options.fillMissing } : {}),
+    },
     sampler: options.sampler,
     seed: options.seed,
     objective: { name: OBJECTIVES[options.objective].name, direction: OBJECTIVES[options.objective].direction },
@@ -138,10 +153,25 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
       const { openStudyPool } = await withQueueLibraries('--redis', () => import('../distributed/studyPool.js'));
       pool = await openStudyPool(options.redis, options.study, settings, { log: (line) => writeLine(io.stderr, line) });
     }
-    live = options.dashboard !== undefined ? await startStudyDashboard(options.study, { port: options.dashboard === true ? 0 : options.dashboard, ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}) }) : undefined;
+    live =
+      options.dashboard !== undefined
+        ? await startStudyDashboard(options.study, {
+            port: options.dashboard === true ? 0 : options.dashboard,
+            ...(options.dashboardHost !== undefined ? { host: options.dashboardHost } : {}),
+          })
+        : undefined;
     if (live) writeDashboardAddress(io.stderr, live.url, options.dashboardHost);
     await lastValueFrom(
-      runStudy({ dir: options.study, space, settings, trials: options.trials, rounds: options.rounds, parallel, resume: options.resume, ...(pool ? { pool } : {}) }).pipe(
+      runStudy({
+        dir: options.study,
+        space,
+        settings,
+        trials: options.trials,
+        rounds: options.rounds,
+        parallel,
+        resume: options.resume,
+        ...(pool ? { pool } : {}),
+      }).pipe(
         tap((event) => {
           show(event);
           live?.observe(event);
@@ -161,7 +191,11 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   const seconds = (performance.now() - started) / 1000;
   const bestConfig = path.join(options.study, 'best.json');
   const epochsTrained = result.leaderboard.reduce((n, r) => n + r.epochs, 0);
-  if (options.json) return writeLine(io.stdout, JSON.stringify({ ...summaryJson(result), bestConfig: result.best ? bestConfig : null, epochsTrained, seconds }));
+  if (options.json)
+    return writeLine(
+      io.stdout,
+      JSON.stringify({ ...summaryJson(result), bestConfig: result.best ? bestConfig : null, epochsTrained, seconds }),
+    );
   writeLeaderboard(io.stdout, result);
   if (result.best) writeLine(io.stdout, `best configuration written to ${bestConfig} (rxgrad train --config ${bestConfig})`);
   writeLine(io.stdout, `${seconds.toFixed(1)}s`);

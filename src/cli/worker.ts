@@ -20,11 +20,23 @@ export interface WorkerCommandOptions {
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<void> {
   const lock = (options.stallTimeout ?? 30) * 1000;
-  const worker = await startTrialWorker({ url: options.redis, parallel: options.parallel, data: options.data, lockDuration: lock, redisTimeout: (options.redisTimeout ?? 300) * 1000, log: (line) => writeLine(io.stderr, line) });
+  const worker = await startTrialWorker({
+    url: options.redis,
+    parallel: options.parallel,
+    data: options.data,
+    lockDuration: lock,
+    redisTimeout: (options.redisTimeout ?? 300) * 1000,
+    log: (line) => writeLine(io.stderr, line),
+  });
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     const now = signal === 'SIGTERM' || ++interrupts > 1;
-    writeLine(io.stderr, now ? `rxgrad worker: ${signal === 'SIGTERM' ? 'SIGTERM: ' : ''}handing the running trials back` : 'rxgrad worker: finishing the running trials (Ctrl-C again to hand them back now)');
+    writeLine(
+      io.stderr,
+      now
+        ? `rxgrad worker: ${signal === 'SIGTERM' ? 'SIGTERM: ' : ''}handing the running trials back`
+        : 'rxgrad worker: finishing the running trials (Ctrl-C again to hand them back now)',
+    );
     void worker.close(now);
   };
   process.on('SIGINT', onSignal);

@@ -23,7 +23,11 @@ export interface BabysitDashboard {
  * const live = await startBabysitDashboard('runs/a', { port: 0 }, (c) => controls.next(c));
  * babysit({ data, config, dir: 'runs/a', controls, onHistory: (h) => live.history(h) }).subscribe();
  */
-export async function startBabysitDashboard(dir: string, where: DashboardOptions, send: (control: BabysitControl) => void): Promise<BabysitDashboard> {
+export async function startBabysitDashboard(
+  dir: string,
+  where: DashboardOptions,
+  send: (control: BabysitControl) => void,
+): Promise<BabysitDashboard> {
   let latest: RunHistory | undefined;
   const dashboard = await startDashboard(
     {

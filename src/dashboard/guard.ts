@@ -32,13 +32,25 @@ const sameSecret = (given: string, token: string) => {
  * const guard = dashboardGuard({ token, port: 8080, hostNames: ['127.0.0.1', 'localhost', '[::1]'] });
  * const { status, reason } = guard.check(request);
  */
-export function dashboardGuard({ token, port, hostNames }: { readonly token: string; readonly port: number; readonly hostNames: readonly string[] }): DashboardGuard {
+export function dashboardGuard({
+  token,
+  port,
+  hostNames,
+}: {
+  readonly token: string;
+  readonly port: number;
+  readonly hostNames: readonly string[];
+}): DashboardGuard {
   const hosts = new Set(hostNames.flatMap((name) => [`${name}:${port}`, ...(port === 80 ? [name] : [])]));
   const refuse = (status: 403 | 415, reason: string, tokenless = false): GuardVerdict => ({ status, reason, tokenless });
   return {
     check(request) {
       const host = (request.headers.host ?? '').toLowerCase();
-      if (!hosts.has(host)) return refuse(403, `this dashboard answers only to ${[...hosts][0]} (and the machine's other names for itself); the request named '${host}'`);
+      if (!hosts.has(host))
+        return refuse(
+          403,
+          `this dashboard answers only to ${[...hosts][0]} (and the machine's other names for itself); the request named '${host}'`,
+        );
       const url = new URL(request.url ?? '/', 'http://localhost');
       const fromQuery = url.searchParams.get('token');
       const header = request.headers['x-rxgrad-token'];
@@ -47,7 +59,8 @@ export function dashboardGuard({ token, port, hostNames }: { readonly token: str
       if (!sameSecret(given, token)) return refuse(403, 'wrong token: open the address rxgrad printed (…/?token=…)');
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         const origin = request.headers.origin;
-        if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return refuse(403, `a control must come from this dashboard's own page, not from ${origin}`);
+        if (origin !== undefined && origin.toLowerCase() !== `http://${host}`)
+          return refuse(403, `a control must come from this dashboard's own page, not from ${origin}`);
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (type !== 'application/json') return refuse(415, `a control is sent as Content-Type: application/json, not '${type}'`);
       }

@@ -56,7 +56,9 @@ export const FINAL_STATE_MS = 3000;
 function acceptedHostNames(bound: string): string[] {
   const loopback = ['127.0.0.1', 'localhost', '[::1]'];
   if (WILDCARDS.has(bound)) {
-    const own = Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address)));
+    const own = Object.values(networkInterfaces()).flatMap((addresses) =>
+      (addresses ?? []).map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address)),
+    );
     return [...new Set([...loopback, ...own])];
   }
   const named = bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound;
@@ -99,7 +101,8 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
   // After end: the pages still open (each closes its event stream once it has the final state), and who waits for them.
   const closingPages = new Set<ServerResponse>();
   let pagesClosed: (() => void) | undefined;
-  const send = (response: ServerResponse, event: string, data: string) => response.write(`event: ${event}\ndata: ${data.replace(/\n/g, ' ')}\n\n`);
+  const send = (response: ServerResponse, event: string, data: string) =>
+    response.write(`event: ${event}\ndata: ${data.replace(/\n/g, ' ')}\n\n`);
   const reply = (response: ServerResponse, status: number, text: string, headers: OutgoingHttpHeaders = {}) => {
     response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...headers });
     response.end(text);
@@ -111,7 +114,11 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
     if (verdict.tokenless && request.method === 'GET' && url.pathname === '/') {
       // A reload, once the page took the token out of the address: the entry page finds it in this tab.
       const nonce = randomBytes(16).toString('base64');
-      response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': pagePolicy(nonce) });
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': pagePolicy(nonce),
+      });
       response.end(dashboardEntryPage(nonce));
       return;
     }
@@ -119,7 +126,11 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
     if (request.method === 'GET' && url.pathname === '/') {
       const nonce = randomBytes(16).toString('base64');
       const page = reportPage(source.title, await source.body(), { controls: source.control !== undefined, nonce });
-      response.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': pagePolicy(nonce) });
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': pagePolicy(nonce),
+      });
       response.end(page);
       return;
     }

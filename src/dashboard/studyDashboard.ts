@@ -24,7 +24,10 @@ export interface StudyDashboard {
 export async function startStudyDashboard(dir: string, where: DashboardOptions): Promise<StudyDashboard> {
   const running = new Map<string, string>();
   const body = async () => {
-    const now = running.size > 0 ? `<p class="summary" id="running">Running: ${[...running.entries()].map(([id, line]) => escapeHtml(`${id} ${line}`)).join('; ')}</p>` : '';
+    const now =
+      running.size > 0
+        ? `<p class="summary" id="running">Running: ${[...running.entries()].map(([id, line]) => escapeHtml(`${id} ${line}`)).join('; ')}</p>`
+        : '';
     try {
       return now + studyReportBody(await readStudyInput(dir));
     } catch {

@@ -17,7 +17,7 @@ export interface DataDigest {
  */
 export async function dataDigest(file: string): Promise<DataDigest> {
   const stat = await fs.stat(file);
-  if (!stat.isFile()) throw new DataError('not a regular file; a training file is read whole to check it is the study\'s', { file });
+  if (!stat.isFile()) throw new DataError("not a regular file; a training file is read whole to check it is the study's", { file });
   const { size } = stat;
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);

@@ -29,7 +29,12 @@ export const jobId = (study: string, trial: string) => `${study}.${trial}`;
  * @example
  * await removeStudyFromRedis(redis, queue, '9f2c61d0b8e4a7f3')
  */
-export async function removeStudyFromRedis(redis: Redis, queue: Queue, study: string, options: { readonly keep?: readonly string[] } = {}): Promise<{ readonly jobs: number; readonly keys: number }> {
+export async function removeStudyFromRedis(
+  redis: Redis,
+  queue: Queue,
+  study: string,
+  options: { readonly keep?: readonly string[] } = {},
+): Promise<{ readonly jobs: number; readonly keys: number }> {
   let jobs = 0;
   const prefix = `${study}.`;
   for (const state of ['completed', 'failed', 'wait', 'delayed', 'prioritized', 'waiting-children'] as const) {

@@ -53,16 +53,38 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
       if (!options.rungs.includes(epoch)) return 'continue';
       const recorded = ashaRecordedScore(score);
       const finite = Number.isFinite(score) ? '1' : '0';
-      return (await redis.eval(DECIDE, 3, keys.rung(epoch), keys.ashaLog, keys.attempt(trial), trial, String(recorded), String(options.eta), String(epoch), finite, String(-Number.MAX_VALUE), attempt === undefined ? '' : String(attempt))) as 'continue' | 'prune' | 'stale';
+      return (await redis.eval(
+        DECIDE,
+        3,
+        keys.rung(epoch),
+        keys.ashaLog,
+        keys.attempt(trial),
+        trial,
+        String(recorded),
+        String(options.eta),
+        String(epoch),
+        finite,
+        String(-Number.MAX_VALUE),
+        attempt === undefined ? '' : String(attempt),
+      )) as 'continue' | 'prune' | 'stale';
     },
     async log(): Promise<AshaLogEntry[]> {
       const entries = (await redis.xrange(keys.ashaLog, '-', '+')) as [string, string[]][];
       return entries.map(([, fields]) => {
-        const f = Object.fromEntries(fields.reduce<[string, string][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]!]]), []));
+        const f = Object.fromEntries(
+          fields.reduce<[string, string][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]!]]), []),
+        );
         const flat = JSON.parse(f.scores!) as string[];
         const scores = [];
         for (let i = 0; i < flat.length; i += 2) scores.push({ trial: flat[i]!, score: Number(flat[i + 1]) });
-        return { trial: f.trial!, epoch: Number(f.epoch), score: Number(f.score), decision: f.decision as 'continue' | 'prune', keep: Number(f.keep), scores };
+        return {
+          trial: f.trial!,
+          epoch: Number(f.epoch),
+          score: Number(f.score),
+          decision: f.decision as 'continue' | 'prune',
+          keep: Number(f.keep),
+          scores,
+        };
       });
     },
   };
@@ -78,6 +100,14 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
 export function decisionFollows(entry: AshaLogEntry, eta: number): boolean {
   // The log keeps the recorded score; a recorded -MAX_VALUE came from a score that was not finite.
   const reported = entry.score === -Number.MAX_VALUE ? Number.NaN : entry.score;
-  const expected = ashaDecision(entry.scores.map((s) => s.score), reported, eta);
-  return expected.keep === entry.keep && expected.decision === entry.decision && entry.scores.some((s) => s.trial === entry.trial && s.score === entry.score);
+  const expected = ashaDecision(
+    entry.scores.map((s) => s.score),
+    reported,
+    eta,
+  );
+  return (
+    expected.keep === entry.keep &&
+    expected.decision === entry.decision &&
+    entry.scores.some((s) => s.trial === entry.trial && s.score === entry.score)
+  );
 }

@@ -56,7 +56,19 @@ export function redisCheckpoints(redis: Redis, study: string) {
           if (isMissingFile(error) && tries < 10) continue;
           throw error;
         }
-        return (await redis.eval(PUT, 2, keys.checkpoint(trial), keys.attempt(trial), String(attempt), String(latest.epoch), model, weightsName, weights)) === 1;
+        return (
+          (await redis.eval(
+            PUT,
+            2,
+            keys.checkpoint(trial),
+            keys.attempt(trial),
+            String(attempt),
+            String(latest.epoch),
+            model,
+            weightsName,
+            weights,
+          )) === 1
+        );
       }
     },
     /** Writes a trial's checkpoint from Redis into `localDir` (as `epoch-NNNN/`); its epoch, or 0 when there is none. */
@@ -76,7 +88,11 @@ export function redisCheckpoints(redis: Redis, study: string) {
       }
       // Written as a model directory is (weights, then the model.json naming them, each renamed
       // into place), under a weights name of its own, never one read from Redis.
-      await writeModelDirectory(checkpointPath(localDir, epoch), (file) => `${JSON.stringify({ ...document, weights: file }, null, 2)}\n`, weights);
+      await writeModelDirectory(
+        checkpointPath(localDir, epoch),
+        (file) => `${JSON.stringify({ ...document, weights: file }, null, 2)}\n`,
+        weights,
+      );
       return epoch;
     },
     /** Removes a finished trial's checkpoint and attempt count. */

@@ -41,7 +41,13 @@ export async function openRedis(url: string, options: { readonly connectTimeout?
   try {
     // disconnectTimeout: a socket Redis does not close at once (BullMQ's blocking one, mid-BZPOPMIN)
     // is cut after 300 ms, not ioredis's 2 s, so that a stopped worker ends promptly.
-    redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: options.connectTimeout ?? 5000, disconnectTimeout: 300, retryStrategy: () => null });
+    redis = new Redis(url, {
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+      connectTimeout: options.connectTimeout ?? 5000,
+      disconnectTimeout: 300,
+      retryStrategy: () => null,
+    });
   } catch {
     // ioredis's own words are a TypeError naming the whole URL, password and all.
     throw new StudyError(`--redis ${redactRedisUrl(url)}: not a valid URL; percent-encode a password's / # : @ (as %2F %23 %3A %40)`);

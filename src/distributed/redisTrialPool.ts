@@ -1,20 +1,20 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../files/atomicFiles.js';
-import { redisAsha } from './redisAsha.js';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { StudyError } from '../errors.js';
-import { isProcessRunning } from '../files/atomicFiles.js';
+import { isProcessRunning, writeFileAtomic } from '../files/atomicFiles.js';
 import { portableObjective } from '../tuning/objective.js';
 import type { TrialEvent, TrialRecord, TrialSpec } from '../tuning/trial.js';
+import { redisAsha } from './redisAsha.js';
 import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.js';
 
 export type { TrialJobData };
+
 import { jobId, removeStudyFromRedis, studyKeys, TRIAL_QUEUE } from './keys.js';
-import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
+import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
 
 /** Where a finished study on Redis keeps ASHA's decision log (`AshaLogEntry[]`), in its folder. */
 export const ASHA_LOG_FILE = 'asha-log.json';
@@ -69,7 +69,10 @@ const RENEW_MS = 3_000;
  * runStudy({ ...options, pool });
  */
 export class RedisTrialPool {
-  private readonly listeners = new Map<string, { progress(data: unknown): void; completed(returnvalue: unknown): void; failed(reason: string): void }>();
+  private readonly listeners = new Map<
+    string,
+    { progress(data: unknown): void; completed(returnvalue: unknown): void; failed(reason: string): void }
+  >();
   /** What each awaited job was queued with, to queue it again if Redis loses it. */
   private readonly queued = new Map<string, TrialJobData>();
   private log: (line: string) => void = () => undefined;
@@ -110,7 +113,11 @@ export class RedisTrialPool {
    * Connects to Redis; the study it runs trials of is named by `attach` (runStudy calls it once
    * the study is open). `log` hears one line when Redis is lost and one when it is back.
    */
-  static async open(url: string, job: Omit<TrialJobData, 'spec' | 'study'>, options: { readonly log?: (line: string) => void } = {}): Promise<RedisTrialPool> {
+  static async open(
+    url: string,
+    job: Omit<TrialJobData, 'spec' | 'study'>,
+    options: { readonly log?: (line: string) => void } = {},
+  ): Promise<RedisTrialPool> {
     // Refused before connecting: the workers can only score an objective they know by name.
     portableObjective(job.objective);
     const redis = await openRedis(url);
@@ -142,7 +149,10 @@ export class RedisTrialPool {
       await this.queue.add('trial', data, { ...JOB_OPTIONS, jobId: id });
       again++;
     }
-    if (again > 0) this.log(`rxgrad: Redis had lost ${again} waited-for trial${again === 1 ? '' : 's'} (restarted without persistence?): queued again, each from its checkpoint where Redis still has one, else from the start`);
+    if (again > 0)
+      this.log(
+        `rxgrad: Redis had lost ${again} waited-for trial${again === 1 ? '' : 's'} (restarted without persistence?): queued again, each from its checkpoint where Redis still has one, else from the start`,
+      );
     return again;
   }
 
@@ -161,7 +171,10 @@ export class RedisTrialPool {
     const holder = taken === 'OK' ? null : await this.redis.get(key);
     // A claim left by a coordinator of this machine that is no longer running (killed) is taken over.
     if (holder !== null && isDeadLocalClaim(holder)) taken = await this.redis.set(key, this.claim, 'PX', CLAIM_MS);
-    if (taken !== 'OK') throw new StudyError(`${dir}: another coordinator is running this study on ${redactRedisUrl(this.url)} (${holder ?? 'unknown'}); one coordinator a study`);
+    if (taken !== 'OK')
+      throw new StudyError(
+        `${dir}: another coordinator is running this study on ${redactRedisUrl(this.url)} (${holder ?? 'unknown'}); one coordinator a study`,
+      );
     this.attached = id;
     this.dir = dir;
     this.renew = setInterval(() => void this.redis.set(key, this.claim, 'PX', CLAIM_MS).catch(() => undefined), RENEW_MS);
@@ -187,7 +200,13 @@ export class RedisTrialPool {
           void Job.fromId(this.queue, id)
             .then((job) => job?.remove())
             .catch(() => undefined)
-            .finally(() => subscriber.error(new StudyError(`${(error as Error).message}; nothing was written, and the trial stays pending: resume the study to run it again`)));
+            .finally(() =>
+              subscriber.error(
+                new StudyError(
+                  `${(error as Error).message}; nothing was written, and the trial stays pending: resume the study to run it again`,
+                ),
+              ),
+            );
           return;
         }
         subscriber.next({ type: 'end', record });
@@ -202,7 +221,11 @@ export class RedisTrialPool {
         failed: (reason) => {
           if (done) return;
           done = true;
-          subscriber.error(new StudyError(`trial ${spec.id} failed on every worker that took it (${reason}); it stays pending: resume the study to run it again`));
+          subscriber.error(
+            new StudyError(
+              `trial ${spec.id} failed on every worker that took it (${reason}); it stays pending: resume the study to run it again`,
+            ),
+          );
         },
       });
       (async () => {

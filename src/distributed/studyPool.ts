@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../files/atomicFiles.js';
-import { objectiveSetting } from '../tuning/objective.js';
-import { studyAsha, type StudySettings } from '../tuning/study.js';
-import { dataDigest } from './dataDigest.js';
 import { Queue } from 'bullmq';
 import { StudyError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomicFiles.js';
+import { objectiveSetting } from '../tuning/objective.js';
+import { type StudySettings, studyAsha } from '../tuning/study.js';
 import { readStudy, studyId } from '../tuning/studyStore.js';
+import { dataDigest } from './dataDigest.js';
 import { removeStudyFromRedis, studyKeys, TRIAL_QUEUE } from './keys.js';
 import { openRedis } from './redisConnection.js';
 import { isDeadLocalClaim, RedisTrialPool } from './redisTrialPool.js';
@@ -21,7 +21,12 @@ import { isDeadLocalClaim, RedisTrialPool } from './redisTrialPool.js';
  * await lastValueFrom(runStudy({ dir: 'studies/a', space, settings, trials: 40, pool }));
  * await pool.close();
  */
-export async function openStudyPool(redis: string, dir: string, settings: StudySettings, options: { readonly log?: (line: string) => void } = {}): Promise<RedisTrialPool> {
+export async function openStudyPool(
+  redis: string,
+  dir: string,
+  settings: StudySettings,
+  options: { readonly log?: (line: string) => void } = {},
+): Promise<RedisTrialPool> {
   const digest = await dataDigest(settings.data.file);
   const pool = await RedisTrialPool.open(redis, { digest, objective: objectiveSetting(settings), asha: studyAsha(settings) }, options);
   try {
@@ -43,14 +48,18 @@ export async function openStudyPool(redis: string, dir: string, settings: StudyS
  * @example
  * await cleanStudyRedis('redis://127.0.0.1:6379', 'studies/a') // { id: '9f2c…', jobs: 3, keys: 7 }
  */
-export async function cleanStudyRedis(url: string, dir: string): Promise<{ readonly id: string; readonly jobs: number; readonly keys: number }> {
+export async function cleanStudyRedis(
+  url: string,
+  dir: string,
+): Promise<{ readonly id: string; readonly jobs: number; readonly keys: number }> {
   const id = studyId(await readStudy(dir), dir);
   const redis = await openRedis(url);
   const connection = redis.duplicate();
   const queue = new Queue(TRIAL_QUEUE, { connection });
   try {
     const holder = await redis.get(studyKeys(id).coordinator);
-    if (holder !== null && !isDeadLocalClaim(holder)) throw new StudyError(`${dir}: a coordinator is running this study (${holder}); stop it before cleaning its Redis keys`);
+    if (holder !== null && !isDeadLocalClaim(holder))
+      throw new StudyError(`${dir}: a coordinator is running this study (${holder}); stop it before cleaning its Redis keys`);
     return { id, ...(await removeStudyFromRedis(redis, queue, id)) };
   } finally {
     await queue.close();

@@ -48,7 +48,11 @@ const isCount = (value: unknown): value is number => typeof value === 'number' &
 /** A metric as JSON carries it: a number, or null where it was NaN. */
 const isMetric = (value: unknown) => value === null || typeof value === 'number';
 const isCurvePoint = (value: unknown): value is CurvePoint =>
-  isObject(value) && isCount(value.epoch) && value.epoch >= 1 && ['trainLoss', 'validationLoss', 'validationAccuracy', 'seconds'].every((k) => isMetric(value[k])) && (value.objective === undefined || isMetric(value.objective));
+  isObject(value) &&
+  isCount(value.epoch) &&
+  value.epoch >= 1 &&
+  ['trainLoss', 'validationLoss', 'validationAccuracy', 'seconds'].every((k) => isMetric(value[k])) &&
+  (value.objective === undefined || isMetric(value.objective));
 
 /** The most weights a job's network may have (a gigabyte of float32): a job cannot make a worker allocate without bound. */
 const MAX_JOB_WEIGHTS = 2 ** 28;
@@ -75,25 +79,54 @@ export function trialJobOf(data: unknown): TrialJobData {
   if (!isObject(spec)) refuse(what, 'it has no trial spec');
   safeName(spec.id, 'trial id in a trial job');
   const file = isObject(spec.data) ? spec.data : refuse(what, `trial ${spec.id} names no data`);
-  if (typeof file.file !== 'string' || file.file === '' || typeof file.label !== 'string' || !Array.isArray(file.features) || !file.features.every((f) => typeof f === 'string')) {
+  if (
+    typeof file.file !== 'string' ||
+    file.file === '' ||
+    typeof file.label !== 'string' ||
+    !Array.isArray(file.features) ||
+    !file.features.every((f) => typeof f === 'string')
+  ) {
     refuse(what, `trial ${spec.id}: its data must name a file, a label and features`);
   }
-  if (file.classNames !== undefined && (!Array.isArray(file.classNames) || !file.classNames.every((c) => typeof c === 'string'))) refuse(what, `trial ${spec.id}: its class names must be text`);
+  if (file.classNames !== undefined && (!Array.isArray(file.classNames) || !file.classNames.every((c) => typeof c === 'string')))
+    refuse(what, `trial ${spec.id}: its class names must be text`);
   const config = isObject(spec.config) ? spec.config : refuse(what, `trial ${spec.id} has no configuration`);
-  for (const [key, rule] of Object.entries(TRAINING_CONFIG_RULES) as [keyof TrainingConfig, (typeof TRAINING_CONFIG_RULES)[keyof TrainingConfig]][]) {
+  for (const [key, rule] of Object.entries(TRAINING_CONFIG_RULES) as [
+    keyof TrainingConfig,
+    (typeof TRAINING_CONFIG_RULES)[keyof TrainingConfig],
+  ][]) {
     const value = config[key];
-    if (value !== undefined && (!rule.valid(value) || (key === 'hidden' && !Array.isArray(value)))) refuse(what, `trial ${spec.id}: its ${key} must be ${rule.expected}`);
+    if (value !== undefined && (!rule.valid(value) || (key === 'hidden' && !Array.isArray(value))))
+      refuse(what, `trial ${spec.id}: its ${key} must be ${rule.expected}`);
   }
-  if (!isCount(spec.inputSize) || spec.inputSize < 1 || !isCount(spec.classes) || spec.classes < 2) refuse(what, `trial ${spec.id}: its input size and classes must be positive integers`);
+  if (!isCount(spec.inputSize) || spec.inputSize < 1 || !isCount(spec.classes) || spec.classes < 2)
+    refuse(what, `trial ${spec.id}: its input size and classes must be positive integers`);
   const sizes = [spec.inputSize, ...((config.hidden as number[] | undefined) ?? []), spec.classes];
   const weights = sizes.slice(1).reduce((sum, units, i) => sum + (sizes[i]! + 1) * units, 0);
-  if (weights > MAX_JOB_WEIGHTS) refuse(what, `trial ${spec.id}: its network would have ${weights.toExponential(2)} weights, more than the ${MAX_JOB_WEIGHTS.toExponential(2)} a worker trains`);
+  if (weights > MAX_JOB_WEIGHTS)
+    refuse(
+      what,
+      `trial ${spec.id}: its network would have ${weights.toExponential(2)} weights, more than the ${MAX_JOB_WEIGHTS.toExponential(2)} a worker trains`,
+    );
   const digest = data.digest;
-  if (!isObject(digest) || !isCount(digest.size) || typeof digest.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(digest.sha256)) refuse(what, `trial ${spec.id}: its data digest must be a size and a SHA-256`);
+  if (!isObject(digest) || !isCount(digest.size) || typeof digest.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(digest.sha256))
+    refuse(what, `trial ${spec.id}: its data digest must be a size and a SHA-256`);
   const objective = data.objective;
-  if (!isObject(objective) || typeof objective.name !== 'string' || (objective.direction !== 'maximize' && objective.direction !== 'minimize')) refuse(what, `trial ${spec.id}: its objective must be a name and a direction`);
+  if (
+    !isObject(objective) ||
+    typeof objective.name !== 'string' ||
+    (objective.direction !== 'maximize' && objective.direction !== 'minimize')
+  )
+    refuse(what, `trial ${spec.id}: its objective must be a name and a direction`);
   const asha = data.asha;
-  if (asha !== undefined && (!isObject(asha) || !Array.isArray(asha.rungs) || !asha.rungs.every((r) => isCount(r) && r >= 1) || typeof asha.eta !== 'number' || !(asha.eta > 1))) {
+  if (
+    asha !== undefined &&
+    (!isObject(asha) ||
+      !Array.isArray(asha.rungs) ||
+      !asha.rungs.every((r) => isCount(r) && r >= 1) ||
+      typeof asha.eta !== 'number' ||
+      !(asha.eta > 1))
+  ) {
     refuse(what, `trial ${spec.id}: its ASHA rungs must be epochs and its eta above 1`);
   }
   return data as unknown as TrialJobData;
@@ -122,8 +155,10 @@ export function trialResultOf(returnvalue: unknown, trial: string): TrialRecord 
   if (record.id !== trial) refuse(what, `it is the record of ${JSON.stringify(String(record.id).slice(0, 80))}`);
   if (!['completed', 'pruned', 'failed'].includes(record.status as string)) refuse(what, 'its status is not completed, pruned or failed');
   if (!Array.isArray(record.curve) || !record.curve.every(isCurvePoint)) refuse(what, 'its curve is not a list of epochs');
-  if (!isCount(record.epochs) || !isCount(record.round) || !isCount(record.resumedFromEpoch) || !isMetric(record.seconds)) refuse(what, 'its epochs, round and seconds are not numbers');
-  if (!isObject(record.params) || !isObject(record.config) || !Array.isArray(record.unit)) refuse(what, 'it has no params, unit or configuration');
+  if (!isCount(record.epochs) || !isCount(record.round) || !isCount(record.resumedFromEpoch) || !isMetric(record.seconds))
+    refuse(what, 'its epochs, round and seconds are not numbers');
+  if (!isObject(record.params) || !isObject(record.config) || !Array.isArray(record.unit))
+    refuse(what, 'it has no params, unit or configuration');
   if (!isMetric(record.validationAccuracy) || !isMetric(record.validationLoss)) refuse(what, 'its validation metrics are not numbers');
   return record as unknown as TrialRecord;
 }

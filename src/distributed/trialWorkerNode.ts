@@ -3,12 +3,12 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { concatMap, lastValueFrom } from 'rxjs';
-import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
-import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
-import { portableObjective } from '../tuning/objective.js';
+import { StudyError } from '../errors.js';
 import { isProcessRunning } from '../files/atomicFiles.js';
 import { pathInside } from '../files/safePaths.js';
-import { StudyError } from '../errors.js';
+import { portableObjective } from '../tuning/objective.js';
+import type { CurvePoint, TrialRecord } from '../tuning/trial.js';
+import { TrialWorkerPool } from '../tuning/trialWorkerPool.js';
 import { type DataDigest, dataDigest } from './dataDigest.js';
 import { studyKeys, TRIAL_QUEUE } from './keys.js';
 import { redisAsha } from './redisAsha.js';
@@ -65,7 +65,8 @@ async function removeStaleWorkDirs(log: (line: string) => void): Promise<void> {
     return pid !== undefined && Number(pid) !== process.pid && !isProcessRunning(Number(pid));
   });
   for (const name of stale) await fs.rm(path.join(root, name), { recursive: true, force: true }).catch(() => undefined);
-  if (stale.length > 0) log(`rxgrad worker: removed ${stale.length} folder${stale.length === 1 ? '' : 's'} of workers no longer running from ${root}`);
+  if (stale.length > 0)
+    log(`rxgrad worker: removed ${stale.length} folder${stale.length === 1 ? '' : 's'} of workers no longer running from ${root}`);
 }
 
 /**
@@ -137,7 +138,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   const onLost = (error?: Error) => {
     if (downSince !== undefined || closing) return;
     downSince = Date.now();
-    log(`rxgrad worker: lost Redis at ${redactRedisUrl(options.url)}${error ? ` (${withoutSecrets(error.message, options.url)})` : ''}; retrying for up to ${Math.round(redisTimeout / 1000)} s`);
+    log(
+      `rxgrad worker: lost Redis at ${redactRedisUrl(options.url)}${error ? ` (${withoutSecrets(error.message, options.url)})` : ''}; retrying for up to ${Math.round(redisTimeout / 1000)} s`,
+    );
   };
   const onBack = () => {
     if (downSince === undefined) return;
@@ -148,7 +151,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     if (downSince === undefined && !reachable()) onLost();
     if (downSince !== undefined && reachable()) onBack();
     if (downSince !== undefined && Date.now() - downSince >= redisTimeout && !closing) {
-      outage = new StudyError(`cannot reach Redis at ${redactRedisUrl(options.url)} for ${Math.round((Date.now() - downSince) / 1000)} s (--redis-timeout): this worker stops`);
+      outage = new StudyError(
+        `cannot reach Redis at ${redactRedisUrl(options.url)} for ${Math.round((Date.now() - downSince) / 1000)} s (--redis-timeout): this worker stops`,
+      );
       void close(true);
     }
   }, 250);
@@ -173,7 +178,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     if ((await redis.exists(studyKeys(study).coordinator)) === 0) {
       if (!orphaned.has(study)) {
         orphaned.add(study);
-        log(`rxgrad worker: study ${study} has no coordinator running: its trials wait for one (rxgrad tune --resume), or rxgrad study DIR --clean-redis URL removes them`);
+        log(
+          `rxgrad worker: study ${study} has no coordinator running: its trials wait for one (rxgrad tune --resume), or rxgrad study DIR --clean-redis URL removes them`,
+        );
       }
       await job.moveToDelayed(Date.now() + ORPHAN_RETRY_MS, token);
       throw new DelayedError();
@@ -193,7 +200,9 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       const said = `${study} ${file}`;
       if (!refused.has(said)) {
         refused.add(said);
-        log(`rxgrad worker: ${file} is not the training file of study ${study} (${actual.size} bytes, SHA-256 ${actual.sha256.slice(0, 12)}…; the study's has ${digest.size} bytes, SHA-256 ${digest.sha256.slice(0, 12)}…): this worker leaves its trials to workers that have it; give the right file with --data`);
+        log(
+          `rxgrad worker: ${file} is not the training file of study ${study} (${actual.size} bytes, SHA-256 ${actual.sha256.slice(0, 12)}…; the study's has ${digest.size} bytes, SHA-256 ${digest.sha256.slice(0, 12)}…): this worker leaves its trials to workers that have it; give the right file with --data`,
+        );
       }
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
@@ -240,7 +249,13 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       // Stopped by a forced close: back to the queue now, without using an attempt, for another
       // worker to resume from the checkpoint of its last epoch (if Redis does not answer in time,
       // its lock expires and it comes back as stalled).
-      const handedBack = await Promise.race([job.moveToDelayed(Date.now(), token).then(() => true, () => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FORCED_STOP_MS - 500).unref())]);
+      const handedBack = await Promise.race([
+        job.moveToDelayed(Date.now(), token).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FORCED_STOP_MS - 500).unref()),
+      ]);
       log(`${spec.id}: ${handedBack ? 'handed back' : 'left for its lock to expire'} after epoch ${epochs}`);
       throw new DelayedError();
     } finally {
@@ -261,11 +276,16 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   // Every failed attempt is said, with its reason: each uses up one of the job's five.
   worker.on('failed', (job, error) => {
     if (!job || error instanceof DelayedError || error?.name === 'DelayedError') return;
-    log(`${String(job.id).split('.').slice(1).join('.').slice(0, 80)}: attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed: ${withoutSecrets(error.message, options.url)}`);
+    log(
+      `${String(job.id).split('.').slice(1).join('.').slice(0, 80)}: attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed: ${withoutSecrets(error.message, options.url)}`,
+    );
   });
   // Connection errors are told once per outage (onLost); other errors as they come.
-  const connectionError = (error: Error) => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|connect/i.test(error.message);
-  worker.on('error', (error) => (connectionError(error) ? onLost(error) : log(`rxgrad worker: ${withoutSecrets(error.message, options.url)}`)));
+  const connectionError = (error: Error) =>
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection is closed|connect/i.test(error.message);
+  worker.on('error', (error) =>
+    connectionError(error) ? onLost(error) : log(`rxgrad worker: ${withoutSecrets(error.message, options.url)}`),
+  );
   redis.on('error', (error: Error) => (connectionError(error) ? onLost(error) : undefined));
   workerConnection.on('error', (error: Error) => (connectionError(error) ? onLost(error) : undefined));
   await worker.waitUntilReady();

@@ -7,5 +7,5 @@
  * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective });
  */
 export { RedisTrialPool, type TrialJobData } from '../distributed/redisTrialPool.js';
-export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from '../distributed/trialWorkerNode.js';
 export { openStudyPool } from '../distributed/studyPool.js';
+export { startTrialWorker, type TrialWorkerHandle, type TrialWorkerOptions } from '../distributed/trialWorkerNode.js';

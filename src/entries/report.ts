@@ -6,8 +6,15 @@
  * import { writeReport } from 'rxgrad/report';
  * await writeReport('runs/a');
  */
-export { type ImportanceDimension, type ImportanceTrial, importanceCoordinate, importanceDimension, pedAnovaImportances } from '../report/importance.js';
-export { renderReport, writeReport } from '../report/writeReport.js';
+
+export { type BabysitDashboard, startBabysitDashboard } from '../dashboard/babysitDashboard.js';
 export { type Dashboard, type DashboardOptions, type DashboardSource, startDashboard } from '../dashboard/server.js';
 export { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
-export { type BabysitDashboard, startBabysitDashboard } from '../dashboard/babysitDashboard.js';
+export {
+  type ImportanceDimension,
+  type ImportanceTrial,
+  importanceCoordinate,
+  importanceDimension,
+  pedAnovaImportances,
+} from '../report/importance.js';
+export { renderReport, writeReport } from '../report/writeReport.js';

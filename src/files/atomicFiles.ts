@@ -54,7 +54,8 @@ export async function removeStaleTemporaries(target: string): Promise<void> {
   const prefix = `${path.basename(target)}.tmp-`;
   for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
     const match = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length)) : null;
-    if (match && Number(match[1]) !== process.pid && !isProcessRunning(Number(match[1]))) await fs.rm(path.join(folder, name), { force: true });
+    if (match && Number(match[1]) !== process.pid && !isProcessRunning(Number(match[1])))
+      await fs.rm(path.join(folder, name), { force: true });
   }
 }
 

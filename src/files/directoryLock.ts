@@ -85,7 +85,8 @@ export async function lockDirectory(dir: string, rules: LockRules): Promise<Dire
       const fd = openSync(file, 'wx');
       try {
         const text = Buffer.from(`${JSON.stringify(me)}\n`);
-        if (writeSync(fd, text) !== text.length) throw Object.assign(new Error(`${file}: the lock was not written whole`), { code: 'EIO', path: file });
+        if (writeSync(fd, text) !== text.length)
+          throw Object.assign(new Error(`${file}: the lock was not written whole`), { code: 'EIO', path: file });
       } catch (error) {
         closeSync(fd);
         rmSync(file, { force: true });
@@ -105,9 +106,13 @@ export async function lockDirectory(dir: string, rules: LockRules): Promise<Dire
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(file);
-    const stale = owner ? owner.host === me.host && owner.pid !== me.pid && !isProcessRunning(owner.pid) : Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 60_000;
+    const stale = owner
+      ? owner.host === me.host && owner.pid !== me.pid && !isProcessRunning(owner.pid)
+      : Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 60_000;
     if (!stale) {
-      const who = owner ? `process ${owner.pid} on ${owner.host} (since ${owner.since})` : 'another process (its lock file is being written)';
+      const who = owner
+        ? `process ${owner.pid} on ${owner.host} (since ${owner.since})`
+        : 'another process (its lock file is being written)';
       const elsewhere = owner && owner.host !== me.host ? `; if that process is gone, remove ${file}` : '';
       throw rules.refuse(`${dir}: ${rules.what} is in use by ${who}; ${rules.rule}${elsewhere}`);
     }

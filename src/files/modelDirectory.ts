@@ -22,7 +22,8 @@ export async function modelDirectoryProblem(dir: string): Promise<string | undef
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const foreign = entries.filter((e) => !(e.isFile() && MODEL_FILE.test(e.name))).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
   // A history.json is rxgrad's only when it says so: a user's file of that name is not replaced.
-  if (entries.some((e) => e.isFile() && e.name === 'history.json') && !(await isRunHistory(path.join(dir, 'history.json')))) foreign.push('history.json (not an rxgrad run history)');
+  if (entries.some((e) => e.isFile() && e.name === 'history.json') && !(await isRunHistory(path.join(dir, 'history.json'))))
+    foreign.push('history.json (not an rxgrad run history)');
   if (foreign.length === 0) return undefined;
   const shown = foreign.sort().slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} in all)` : '');
   return `holds files that are not part of an rxgrad model (${shown}); refusing to replace it: save to a new or empty directory`;

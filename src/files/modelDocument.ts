@@ -40,9 +40,12 @@ export function checkModelDocument(document: Json, where: string, floats: number
   (layers as Json[]).forEach((layer, i) => {
     if (!isObject(layer) || typeof layer.type !== 'string') fail(`'network.layers[${i}]' must be an object with a type`);
     const spec = layer as unknown as LayerSpec;
-    if (spec.type === 'dense' && (!isCount(spec.inputSize) || !isCount(spec.units) || typeof spec.bias !== 'boolean')) fail(`'network.layers[${i}]': a dense layer needs integer inputSize and units and a boolean bias`);
-    if (spec.type === 'batchNorm' && (!isCount(spec.size) || !(spec.epsilon > 0) || !(spec.momentum >= 0 && spec.momentum < 1))) fail(`'network.layers[${i}]': a batch norm layer needs an integer size, epsilon > 0 and momentum in [0, 1)`);
-    if (spec.type === 'activation' && (!isCount(spec.size) || typeof spec.fn !== 'string')) fail(`'network.layers[${i}]': an activation layer needs an integer size and a function name`);
+    if (spec.type === 'dense' && (!isCount(spec.inputSize) || !isCount(spec.units) || typeof spec.bias !== 'boolean'))
+      fail(`'network.layers[${i}]': a dense layer needs integer inputSize and units and a boolean bias`);
+    if (spec.type === 'batchNorm' && (!isCount(spec.size) || !(spec.epsilon > 0) || !(spec.momentum >= 0 && spec.momentum < 1)))
+      fail(`'network.layers[${i}]': a batch norm layer needs an integer size, epsilon > 0 and momentum in [0, 1)`);
+    if (spec.type === 'activation' && (!isCount(spec.size) || typeof spec.fn !== 'string'))
+      fail(`'network.layers[${i}]': an activation layer needs an integer size and a function name`);
   });
 
   const tensors = d.tensors;
@@ -50,13 +53,22 @@ export function checkModelDocument(document: Json, where: string, floats: number
   const ranges: [number, number, string][] = [];
   const names = new Set<string>();
   (tensors as Json[]).forEach((t, i) => {
-    if (!isObject(t) || typeof t.name !== 'string' || !['param', 'buffer', 'optimizer'].includes(t.group as string) || !isCount(t.length) || !isCount(t.offset)) {
-      fail(`'tensors[${i}]' must have a name, a group (param, buffer or optimizer) and non-negative integer length and offset, got ${JSON.stringify(t)}`);
+    if (
+      !isObject(t) ||
+      typeof t.name !== 'string' ||
+      !['param', 'buffer', 'optimizer'].includes(t.group as string) ||
+      !isCount(t.length) ||
+      !isCount(t.offset)
+    ) {
+      fail(
+        `'tensors[${i}]' must have a name, a group (param, buffer or optimizer) and non-negative integer length and offset, got ${JSON.stringify(t)}`,
+      );
     }
     const entry = t as unknown as TensorEntry;
     if (names.has(entry.name)) fail(`tensor '${entry.name}' is listed twice`);
     names.add(entry.name);
-    if (entry.offset + entry.length > floats) fail(`tensor '${entry.name}' (offset ${entry.offset}, ${entry.length} values) runs past the ${floats} values of the weights file`);
+    if (entry.offset + entry.length > floats)
+      fail(`tensor '${entry.name}' (offset ${entry.offset}, ${entry.length} values) runs past the ${floats} values of the weights file`);
     ranges.push([entry.offset, entry.offset + entry.length, entry.name]);
   });
   ranges.sort((a, b) => a[0] - b[0]);
@@ -66,11 +78,13 @@ export function checkModelDocument(document: Json, where: string, floats: number
 
   // From version 3 on, "none" says a model has no standardizer; a missing one is damage.
   const standardizer = d.standardizer;
-  if (standardizer === undefined && version >= 3) fail("'standardizer' is missing (expected the statistics, or \"none\")");
+  if (standardizer === undefined && version >= 3) fail('\'standardizer\' is missing (expected the statistics, or "none")');
   if (standardizer !== undefined && standardizer !== 'none') {
-    if (!isObject(standardizer) || !Array.isArray(standardizer.mean) || !Array.isArray(standardizer.std)) fail("'standardizer' must have mean and std arrays");
+    if (!isObject(standardizer) || !Array.isArray(standardizer.mean) || !Array.isArray(standardizer.std))
+      fail("'standardizer' must have mean and std arrays");
     const { mean, std } = standardizer as { mean: Json[]; std: Json[] };
-    if (mean.length !== inputSize || std.length !== inputSize) fail(`'standardizer' must have ${inputSize as number} means and deviations, one per input, got ${mean.length} and ${std.length}`);
+    if (mean.length !== inputSize || std.length !== inputSize)
+      fail(`'standardizer' must have ${inputSize as number} means and deviations, one per input, got ${mean.length} and ${std.length}`);
     const badMean = mean.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
     if (badMean >= 0) fail(`'standardizer.mean[${badMean}]' must be a finite number, got ${JSON.stringify(mean[badMean])}`);
     const badStd = std.findIndex((v) => typeof v !== 'number' || !(v > 0) || !Number.isFinite(v));
@@ -79,21 +93,37 @@ export function checkModelDocument(document: Json, where: string, floats: number
 
   if (d.columns !== undefined) {
     const c = d.columns;
-    if (!isObject(c) || typeof c.label !== 'string' || !Array.isArray(c.features) || !c.features.every((f) => typeof f === 'string')) fail("'columns' must have a label name and a list of feature names");
+    if (!isObject(c) || typeof c.label !== 'string' || !Array.isArray(c.features) || !c.features.every((f) => typeof f === 'string'))
+      fail("'columns' must have a label name and a list of feature names");
     const fill = (c as Record<string, Json>).fillMissing;
-    if (fill !== undefined && (!Array.isArray(fill) || !fill.every((v) => typeof v === 'number' && Number.isFinite(v)))) fail("'columns.fillMissing' must be a list of finite numbers, one per feature value");
+    if (fill !== undefined && (!Array.isArray(fill) || !fill.every((v) => typeof v === 'number' && Number.isFinite(v))))
+      fail("'columns.fillMissing' must be a list of finite numbers, one per feature value");
     const names = (c as Record<string, Json>).classNames;
-    if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || names.length !== classes || new Set(names).size !== names.length)) {
+    if (
+      names !== undefined &&
+      (!Array.isArray(names) ||
+        !names.every((n) => typeof n === 'string') ||
+        names.length !== classes ||
+        new Set(names).size !== names.length)
+    ) {
       fail(`'columns.classNames' must be ${classes as number} distinct names, one per class`);
     }
   }
   if (d.optimizer !== undefined) {
     const o = d.optimizer;
-    if (!isObject(o) || !isObject(o.config) || typeof o.config.type !== 'string' || !isCount(o.steps)) fail("'optimizer' must have a config with a type and an integer step count");
+    if (!isObject(o) || !isObject(o.config) || typeof o.config.type !== 'string' || !isCount(o.steps))
+      fail("'optimizer' must have a config with a type and an integer step count");
   }
   if (d.progress !== undefined) {
     const p = d.progress;
-    if (!isObject(p) || !isCount(p.epochsCompleted) || typeof p.seed !== 'number' || !isCount(p.batchSize) || p.batchSize < 1 || !isObject(p.schedule)) {
+    if (
+      !isObject(p) ||
+      !isCount(p.epochsCompleted) ||
+      typeof p.seed !== 'number' ||
+      !isCount(p.batchSize) ||
+      p.batchSize < 1 ||
+      !isObject(p.schedule)
+    ) {
       fail("'progress' must have integer epochsCompleted and batchSize, a seed and a schedule");
     }
   }
@@ -110,7 +140,8 @@ export function checkModelDocument(document: Json, where: string, floats: number
 export function checkFiniteWeights(weights: Float32Array, tensors: readonly TensorEntry[], where: string): void {
   for (const t of tensors) {
     for (let i = t.offset; i < t.offset + t.length; i++) {
-      if (!Number.isFinite(weights[i]!)) throw new ModelFormatError(where, `tensor '${t.name}' holds ${weights[i]} at index ${i - t.offset}`);
+      if (!Number.isFinite(weights[i]!))
+        throw new ModelFormatError(where, `tensor '${t.name}' holds ${weights[i]} at index ${i - t.offset}`);
     }
   }
 }

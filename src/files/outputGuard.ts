@@ -62,7 +62,8 @@ export async function outputProblem(out: string, rules: OutputRules): Promise<st
   for (const input of rules.inputs) {
     const real = await realTarget(input);
     const inputStat = await fs.stat(input).catch(() => undefined);
-    const sameFile = real === target || (stat !== undefined && inputStat !== undefined && stat.dev === inputStat.dev && stat.ino === inputStat.ino);
+    const sameFile =
+      real === target || (stat !== undefined && inputStat !== undefined && stat.dev === inputStat.dev && stat.ino === inputStat.ino);
     if (sameFile) return `is an input of this command (${input}); write the output to another file`;
     if (inputStat?.isDirectory() && isInside(target, real) && !allowed) {
       return `is inside ${input}, which this command reads; write the output elsewhere`;
@@ -73,7 +74,8 @@ export async function outputProblem(out: string, rules: OutputRules): Promise<st
     return `is inside ${owned.what} ${owned.dir}; rxgrad never writes another file there: write the output elsewhere`;
   }
   if (stat && !stat.isFile()) return 'exists and is not a regular file; give the path of a file to write';
-  if (stat && !rules.force && !(await rules.isOwnKind(out))) return `exists and is not ${rules.kind} written by rxgrad; pass --force to replace it, or write to another file`;
+  if (stat && !rules.force && !(await rules.isOwnKind(out)))
+    return `exists and is not ${rules.kind} written by rxgrad; pass --force to replace it, or write to another file`;
   return undefined;
 }
 

@@ -45,7 +45,9 @@ function shown(value: unknown): string {
  */
 export function safeName(value: unknown, what: string): string {
   if (!isSafeName(value)) {
-    throw new UnsafePathError(`refused ${what} ${shown(value)}: expected letters, digits, '_', '.' or '-' (at most 128, not starting with '.')`);
+    throw new UnsafePathError(
+      `refused ${what} ${shown(value)}: expected letters, digits, '_', '.' or '-' (at most 128, not starting with '.')`,
+    );
   }
   return value;
 }

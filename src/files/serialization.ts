@@ -1,16 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ModelFormatError } from '../errors.js';
-import { checkFiniteWeights, checkModelDocument, type TensorEntry } from './modelDocument.js';
-import { isWeightsFileName, writeModelDirectory } from './modelDirectory.js';
-import type { Backend } from '../model/backend.js';
 import { createBackend } from '../backends/createBackend.js';
+import { ModelFormatError } from '../errors.js';
+import type { Backend } from '../model/backend.js';
 import type { FloatArray } from '../model/matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer, OptimizerConfig } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
 import { Standardizer } from '../model/standardizer.js';
+import { isWeightsFileName, writeModelDirectory } from './modelDirectory.js';
+import { checkFiniteWeights, checkModelDocument, type TensorEntry } from './modelDocument.js';
 
 /** The format written by `saveModel`; bumped on any incompatible change. */
 export const MODEL_FORMAT_VERSION = 3;
@@ -124,16 +124,23 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
     throw new ModelFormatError(jsonPath, 'is not valid JSON', { cause });
   }
   if (document.format !== 'rxgrad-model' || ![1, 2, MODEL_FORMAT_VERSION].includes(document.version)) {
-    throw new ModelFormatError(jsonPath, `expected format 'rxgrad-model' version 1 to ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`);
+    throw new ModelFormatError(
+      jsonPath,
+      `expected format 'rxgrad-model' version 1 to ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`,
+    );
   }
   const weightsFile = document.version >= 3 ? document.weights : 'weights.bin';
   if (typeof weightsFile !== 'string' || !isWeightsFileName(weightsFile)) {
-    throw new ModelFormatError(jsonPath, `'weights' must name a weights file in the model directory (weights-<id>.bin), got ${JSON.stringify(weightsFile)}`);
+    throw new ModelFormatError(
+      jsonPath,
+      `'weights' must name a weights file in the model directory (weights-<id>.bin), got ${JSON.stringify(weightsFile)}`,
+    );
   }
   const bytes = await fs.readFile(path.join(dir, weightsFile)).catch((cause: unknown) => {
     throw new ModelFormatError(dir, `cannot read ${weightsFile} (${(cause as Error).message})`, { cause });
   });
-  if (bytes.byteLength % 4 !== 0) throw new ModelFormatError(dir, `${weightsFile} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new ModelFormatError(dir, `${weightsFile} is ${bytes.byteLength} bytes, not a whole number of float32 values`);
   const weights = fromLittleEndianBytes(bytes);
   checkModelDocument(document, jsonPath, weights.length);
   const expected = document.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0);
@@ -171,7 +178,9 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
       if (t.group === 'optimizer') slots.set(t.name, weights.slice(t.offset, t.offset + t.length));
     }
     for (const p of network.params) {
-      for (const [key, values] of slots) if (key.startsWith(`${p.name}.`) && values.length !== p.value.length) throw new ModelFormatError(dir, `optimizer tensor '${key}' has ${values.length} values, its parameter ${p.value.length}`);
+      for (const [key, values] of slots)
+        if (key.startsWith(`${p.name}.`) && values.length !== p.value.length)
+          throw new ModelFormatError(dir, `optimizer tensor '${key}' has ${values.length} values, its parameter ${p.value.length}`);
     }
     optimizer.restore({ steps: document.optimizer.steps, slots });
   }

@@ -1,5 +1,5 @@
-import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
 import type { Backend } from './backend.js';
+import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
 
 const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];

@@ -64,27 +64,80 @@ export interface Backend {
    * (or the unbiased one, n/(n − 1) times larger, when `unbiased`).
    */
   batchNormTrain(
-    z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
-    runningMean: FloatArray, runningVar: FloatArray, rows: number, size: number, epsilon: number, momentum: number, unbiased: boolean,
+    z: FloatArray,
+    out: FloatArray,
+    xhat: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    runningMean: FloatArray,
+    runningVar: FloatArray,
+    rows: number,
+    size: number,
+    epsilon: number,
+    momentum: number,
+    unbiased: boolean,
   ): void;
   /** Batch norm in inference: out = γ·(z − running mean)/√(running variance + ε) + β. */
-  batchNormInference(z: FloatArray, out: FloatArray, runningMean: FloatArray, runningVar: FloatArray, gamma: FloatArray, beta: FloatArray, rows: number, size: number, epsilon: number): void;
+  batchNormInference(
+    z: FloatArray,
+    out: FloatArray,
+    runningMean: FloatArray,
+    runningVar: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    rows: number,
+    size: number,
+    epsilon: number,
+  ): void;
   /** Batch norm's full backward pass (through μ and σ² as well): fills dx, dγ and dβ. */
-  batchNormBackward(dy: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): void;
+  batchNormBackward(
+    dy: FloatArray,
+    xhat: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    dx: FloatArray,
+    dgamma: FloatArray,
+    dbeta: FloatArray,
+    rows: number,
+    size: number,
+  ): void;
   /**
    * `batchNormTrain` followed by ReLU in one pass: out = max(γ·x̂ + β, 0), the same values as the
    * two ops one after the other.
    */
   batchNormReluTrain(
-    z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
-    runningMean: FloatArray, runningVar: FloatArray, rows: number, size: number, epsilon: number, momentum: number, unbiased: boolean,
+    z: FloatArray,
+    out: FloatArray,
+    xhat: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    runningMean: FloatArray,
+    runningVar: FloatArray,
+    rows: number,
+    size: number,
+    epsilon: number,
+    momentum: number,
+    unbiased: boolean,
   ): void;
   /**
    * The backward pass of a batch norm followed by ReLU: `da` is the gradient of the ReLU's output
    * `a`; the same values as `activationBackward('relu', …)` then `batchNormBackward`. `dx` may be
    * `da` itself.
    */
-  batchNormReluBackward(da: FloatArray, a: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, rows: number, size: number): void;
+  batchNormReluBackward(
+    da: FloatArray,
+    a: FloatArray,
+    xhat: FloatArray,
+    invStd: FloatArray,
+    gamma: FloatArray,
+    dx: FloatArray,
+    dgamma: FloatArray,
+    dbeta: FloatArray,
+    rows: number,
+    size: number,
+  ): void;
 
   /** out = f(x) element-wise over n values; NaN passes through. */
   activation(fn: ActivationName, x: FloatArray, out: FloatArray, n: number): void;
@@ -103,9 +156,25 @@ export interface Backend {
   /** W ← W − α·(dW + λW). */
   sgdStep(w: FloatArray, g: FloatArray, learningRate: number, weightDecay: number): void;
   /** v ← β·v + gradientWeight·(dW + λW); W ← W − α·v. */
-  momentumStep(w: FloatArray, g: FloatArray, velocity: FloatArray, learningRate: number, weightDecay: number, beta: number, gradientWeight: number): void;
+  momentumStep(
+    w: FloatArray,
+    g: FloatArray,
+    velocity: FloatArray,
+    learningRate: number,
+    weightDecay: number,
+    beta: number,
+    gradientWeight: number,
+  ): void;
   /** s ← β·s + (1 − β)·d², W ← W − α·d/(√s + ε), d = dW + λW. */
-  rmspropStep(w: FloatArray, g: FloatArray, meanSquare: FloatArray, learningRate: number, weightDecay: number, beta: number, epsilon: number): void;
+  rmspropStep(
+    w: FloatArray,
+    g: FloatArray,
+    meanSquare: FloatArray,
+    learningRate: number,
+    weightDecay: number,
+    beta: number,
+    epsilon: number,
+  ): void;
   /** One bias-corrected Adam step in place. */
   adamStep(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void;
   /**

@@ -85,7 +85,21 @@ export class BatchNorm implements Layer {
     }
     const xhat = ws.buffer(this, 'xhat', n * size);
     const invStd = ws.buffer(this, 'invStd', size);
-    this.backend.batchNormTrain(x.data, out, xhat, invStd, this.gamma.value, this.beta.value, this.runningMean, this.runningVar, n, size, epsilon, momentum, runningVariance === 'unbiased');
+    this.backend.batchNormTrain(
+      x.data,
+      out,
+      xhat,
+      invStd,
+      this.gamma.value,
+      this.beta.value,
+      this.runningMean,
+      this.runningVar,
+      n,
+      size,
+      epsilon,
+      momentum,
+      runningVariance === 'unbiased',
+    );
     ws.save<Saved>(this, { xhat, invStd, rows: n });
     return { rows: n, cols: size, data: out };
   }
@@ -108,7 +122,21 @@ export class BatchNorm implements Layer {
     const out = ws.buffer(relu, 'out', n * size);
     const xhat = ws.buffer(this, 'xhat', n * size);
     const invStd = ws.buffer(this, 'invStd', size);
-    this.backend.batchNormReluTrain(x.data, out, xhat, invStd, this.gamma.value, this.beta.value, this.runningMean, this.runningVar, n, size, epsilon, momentum, runningVariance === 'unbiased');
+    this.backend.batchNormReluTrain(
+      x.data,
+      out,
+      xhat,
+      invStd,
+      this.gamma.value,
+      this.beta.value,
+      this.runningMean,
+      this.runningVar,
+      n,
+      size,
+      epsilon,
+      momentum,
+      runningVariance === 'unbiased',
+    );
     ws.save<Saved>(this, { xhat, invStd, rows: n });
     ws.save(relu, out);
     return { rows: n, cols: size, data: out };

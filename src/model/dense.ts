@@ -30,17 +30,31 @@ export class Dense implements Layer {
   readonly weight: Param;
   readonly bias: Param | undefined;
 
-  constructor(options: DenseOptions, private readonly backend: Backend, rng: Random, name = 'dense') {
+  constructor(
+    options: DenseOptions,
+    private readonly backend: Backend,
+    rng: Random,
+    name = 'dense',
+  ) {
     const { inputSize, units, bias = true, init = 'he' } = options;
-    if (!Number.isInteger(inputSize) || inputSize < 1) throw new RangeError(`Dense: inputSize must be a positive integer, got ${inputSize}`);
+    if (!Number.isInteger(inputSize) || inputSize < 1)
+      throw new RangeError(`Dense: inputSize must be a positive integer, got ${inputSize}`);
     if (!Number.isInteger(units) || units < 1) throw new RangeError(`Dense: units must be a positive integer, got ${units}`);
     this.spec = { type: 'dense', inputSize, units, bias };
     this.inputSize = inputSize;
     this.outputSize = units;
     const { allocator } = backend;
-    this.weight = { name: `${name}.weight`, shape: [units, inputSize], value: allocator.alloc(inputSize * units), grad: allocator.alloc(inputSize * units), decay: true };
+    this.weight = {
+      name: `${name}.weight`,
+      shape: [units, inputSize],
+      value: allocator.alloc(inputSize * units),
+      grad: allocator.alloc(inputSize * units),
+      decay: true,
+    };
     initWeights(this.weight.value, inputSize, init, rng, units);
-    this.bias = bias ? { name: `${name}.bias`, shape: [units], value: allocator.alloc(units), grad: allocator.alloc(units), decay: false } : undefined;
+    this.bias = bias
+      ? { name: `${name}.bias`, shape: [units], value: allocator.alloc(units), grad: allocator.alloc(units), decay: false }
+      : undefined;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
   }
 

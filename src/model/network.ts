@@ -66,7 +66,9 @@ export class Network {
     if (layers.length === 0) throw new RangeError('Network: needs at least one layer');
     for (let i = 1; i < layers.length; i++) {
       if (layers[i]!.inputSize !== layers[i - 1]!.outputSize) {
-        throw new RangeError(`Network: layer ${i} expects ${layers[i]!.inputSize} inputs but layer ${i - 1} gives ${layers[i - 1]!.outputSize}`);
+        throw new RangeError(
+          `Network: layer ${i} expects ${layers[i]!.inputSize} inputs but layer ${i - 1} gives ${layers[i - 1]!.outputSize}`,
+        );
       }
     }
     this.inputSize = layers[0]!.inputSize;
@@ -77,7 +79,10 @@ export class Network {
       for (const [name, buffer] of layer.buffers) buffers.set(`${i}.${name}`, buffer);
     });
     this.buffers = buffers;
-    this.fusedRelu = layers.map((layer, i) => layer instanceof BatchNorm && layers[i + 1]?.spec.type === 'activation' && (layers[i + 1] as Activation).spec.fn === 'relu');
+    this.fusedRelu = layers.map(
+      (layer, i) =>
+        layer instanceof BatchNorm && layers[i + 1]?.spec.type === 'activation' && (layers[i + 1] as Activation).spec.fn === 'relu',
+    );
   }
 
   /**
@@ -175,13 +180,21 @@ export function createNetwork(options: NetworkOptions): Network {
  * @example
  * const copy = buildNetwork(net.spec, { seed: 0, backend: net.backend });
  */
-export function buildNetwork(spec: NetworkSpec, options: { readonly init?: InitName; readonly seed?: number | string; readonly backend: Backend }): Network {
+export function buildNetwork(
+  spec: NetworkSpec,
+  options: { readonly init?: InitName; readonly seed?: number | string; readonly backend: Backend },
+): Network {
   const { backend } = options;
   const rng = createRandom(options.seed ?? 0);
   const layers = spec.layers.map((layer, i): Layer => {
     switch (layer.type) {
       case 'dense':
-        return new Dense({ inputSize: layer.inputSize, units: layer.units, bias: layer.bias, init: options.init ?? 'he' }, backend, rng, String(i));
+        return new Dense(
+          { inputSize: layer.inputSize, units: layer.units, bias: layer.bias, init: options.init ?? 'he' },
+          backend,
+          rng,
+          String(i),
+        );
       case 'batchNorm':
         return new BatchNorm(layer, backend, String(i));
       case 'activation':

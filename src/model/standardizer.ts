@@ -107,24 +107,61 @@ const TILE = 8;
 function columnSums(x: ArrayLike<number>, rows: number, cols: number, out: Float64Array, mean: Float64Array | undefined): void {
   let j = 0;
   for (; j + TILE <= cols; j += TILE) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0,
+      s4 = 0,
+      s5 = 0,
+      s6 = 0,
+      s7 = 0;
     if (mean) {
-      const m0 = mean[j]!, m1 = mean[j + 1]!, m2 = mean[j + 2]!, m3 = mean[j + 3]!;
-      const m4 = mean[j + 4]!, m5 = mean[j + 5]!, m6 = mean[j + 6]!, m7 = mean[j + 7]!;
+      const m0 = mean[j]!,
+        m1 = mean[j + 1]!,
+        m2 = mean[j + 2]!,
+        m3 = mean[j + 3]!;
+      const m4 = mean[j + 4]!,
+        m5 = mean[j + 5]!,
+        m6 = mean[j + 6]!,
+        m7 = mean[j + 7]!;
       for (let k = j, end = rows * cols; k < end; k += cols) {
-        const d0 = x[k]! - m0, d1 = x[k + 1]! - m1, d2 = x[k + 2]! - m2, d3 = x[k + 3]! - m3;
-        const d4 = x[k + 4]! - m4, d5 = x[k + 5]! - m5, d6 = x[k + 6]! - m6, d7 = x[k + 7]! - m7;
-        s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
-        s4 += d4 * d4; s5 += d5 * d5; s6 += d6 * d6; s7 += d7 * d7;
+        const d0 = x[k]! - m0,
+          d1 = x[k + 1]! - m1,
+          d2 = x[k + 2]! - m2,
+          d3 = x[k + 3]! - m3;
+        const d4 = x[k + 4]! - m4,
+          d5 = x[k + 5]! - m5,
+          d6 = x[k + 6]! - m6,
+          d7 = x[k + 7]! - m7;
+        s0 += d0 * d0;
+        s1 += d1 * d1;
+        s2 += d2 * d2;
+        s3 += d3 * d3;
+        s4 += d4 * d4;
+        s5 += d5 * d5;
+        s6 += d6 * d6;
+        s7 += d7 * d7;
       }
     } else {
       for (let k = j, end = rows * cols; k < end; k += cols) {
-        s0 += x[k]!; s1 += x[k + 1]!; s2 += x[k + 2]!; s3 += x[k + 3]!;
-        s4 += x[k + 4]!; s5 += x[k + 5]!; s6 += x[k + 6]!; s7 += x[k + 7]!;
+        s0 += x[k]!;
+        s1 += x[k + 1]!;
+        s2 += x[k + 2]!;
+        s3 += x[k + 3]!;
+        s4 += x[k + 4]!;
+        s5 += x[k + 5]!;
+        s6 += x[k + 6]!;
+        s7 += x[k + 7]!;
       }
     }
-    out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
-    out[j + 4] = s4; out[j + 5] = s5; out[j + 6] = s6; out[j + 7] = s7;
+    out[j] = s0;
+    out[j + 1] = s1;
+    out[j + 2] = s2;
+    out[j + 3] = s3;
+    out[j + 4] = s4;
+    out[j + 5] = s5;
+    out[j + 6] = s6;
+    out[j + 7] = s7;
   }
   for (; j < cols; j++) {
     let sum = 0;

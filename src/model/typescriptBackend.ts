@@ -9,7 +9,18 @@ import { softmaxCrossEntropy, softmaxRows } from './softmaxCrossEntropy.js';
  * all three layouts, in 4×4 register tiles (sixteen running sums in locals, eight loads per
  * sixteen multiply-adds), with plain loops for the edges. Sums run in float64.
  */
-function stridedProduct(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, ai: number, ap: number, bp: number, bj: number): void {
+function stridedProduct(
+  a: FloatArray,
+  b: FloatArray,
+  out: FloatArray,
+  m: number,
+  k: number,
+  n: number,
+  ai: number,
+  ap: number,
+  bp: number,
+  bj: number,
+): void {
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
@@ -22,28 +33,70 @@ function stridedProduct(a: FloatArray, b: FloatArray, out: FloatArray, m: number
       const c1 = c0 + bj;
       const c2 = c1 + bj;
       const c3 = c2 + bj;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let p = 0; p < k; p++) {
         const pa = p * ap;
         const pb = p * bp;
-        const a0 = a[r0 + pa]!, a1 = a[r1 + pa]!, a2 = a[r2 + pa]!, a3 = a[r3 + pa]!;
-        const b0 = b[pb + c0]!, b1 = b[pb + c1]!, b2 = b[pb + c2]!, b3 = b[pb + c3]!;
-        s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
-        s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
-        s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
-        s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+        const a0 = a[r0 + pa]!,
+          a1 = a[r1 + pa]!,
+          a2 = a[r2 + pa]!,
+          a3 = a[r3 + pa]!;
+        const b0 = b[pb + c0]!,
+          b1 = b[pb + c1]!,
+          b2 = b[pb + c2]!,
+          b3 = b[pb + c3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+        s12 += a1 * b2;
+        s13 += a1 * b3;
+        s20 += a2 * b0;
+        s21 += a2 * b1;
+        s22 += a2 * b2;
+        s23 += a2 * b3;
+        s30 += a3 * b0;
+        s31 += a3 * b1;
+        s32 += a3 * b2;
+        s33 += a3 * b3;
       }
       let o = i * n + j;
-      out[o] = s00; out[o + 1] = s01; out[o + 2] = s02; out[o + 3] = s03;
+      out[o] = s00;
+      out[o + 1] = s01;
+      out[o + 2] = s02;
+      out[o + 3] = s03;
       o += n;
-      out[o] = s10; out[o + 1] = s11; out[o + 2] = s12; out[o + 3] = s13;
+      out[o] = s10;
+      out[o + 1] = s11;
+      out[o + 2] = s12;
+      out[o + 3] = s13;
       o += n;
-      out[o] = s20; out[o + 1] = s21; out[o + 2] = s22; out[o + 3] = s23;
+      out[o] = s20;
+      out[o + 1] = s21;
+      out[o + 2] = s22;
+      out[o + 3] = s23;
       o += n;
-      out[o] = s30; out[o + 1] = s31; out[o + 2] = s32; out[o + 3] = s33;
+      out[o] = s30;
+      out[o + 1] = s31;
+      out[o + 2] = s32;
+      out[o + 3] = s33;
     }
   }
   // The edges: rows below the last full tile, and columns right of it.
@@ -116,8 +169,19 @@ export function sumRows(g: FloatArray, out: FloatArray, rows: number, cols: numb
 }
 
 export function batchNormTrain(
-  z: FloatArray, out: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, beta: FloatArray,
-  runningMean: FloatArray, runningVar: FloatArray, n: number, size: number, epsilon: number, momentum: number, unbiased: boolean,
+  z: FloatArray,
+  out: FloatArray,
+  xhat: FloatArray,
+  invStd: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  runningMean: FloatArray,
+  runningVar: FloatArray,
+  n: number,
+  size: number,
+  epsilon: number,
+  momentum: number,
+  unbiased: boolean,
 ): void {
   for (let j = 0; j < size; j++) {
     let sum = 0;
@@ -144,7 +208,17 @@ export function batchNormTrain(
   }
 }
 
-export function batchNormInference(z: FloatArray, out: FloatArray, runningMean: FloatArray, runningVar: FloatArray, gamma: FloatArray, beta: FloatArray, n: number, size: number, epsilon: number): void {
+export function batchNormInference(
+  z: FloatArray,
+  out: FloatArray,
+  runningMean: FloatArray,
+  runningVar: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  n: number,
+  size: number,
+  epsilon: number,
+): void {
   for (let j = 0; j < size; j++) {
     const scale = gamma[j]! / Math.sqrt(runningVar[j]! + epsilon);
     const shift = beta[j]! - runningMean[j]! * scale;
@@ -152,7 +226,17 @@ export function batchNormInference(z: FloatArray, out: FloatArray, runningMean: 
   }
 }
 
-export function batchNormBackward(g: FloatArray, xhat: FloatArray, invStd: FloatArray, gamma: FloatArray, dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, n: number, size: number): void {
+export function batchNormBackward(
+  g: FloatArray,
+  xhat: FloatArray,
+  invStd: FloatArray,
+  gamma: FloatArray,
+  dx: FloatArray,
+  dgamma: FloatArray,
+  dbeta: FloatArray,
+  n: number,
+  size: number,
+): void {
   for (let j = 0; j < size; j++) {
     let sumDy = 0;
     let sumDyXhat = 0;
@@ -211,7 +295,15 @@ export function sgdStep(w: FloatArray, g: FloatArray, lr: number, wd: number): v
   for (let i = 0; i < w.length; i++) w[i]! -= lr * (g[i]! + wd * w[i]!);
 }
 
-export function momentumStep(w: FloatArray, g: FloatArray, v: FloatArray, lr: number, wd: number, beta: number, gradientWeight: number): void {
+export function momentumStep(
+  w: FloatArray,
+  g: FloatArray,
+  v: FloatArray,
+  lr: number,
+  wd: number,
+  beta: number,
+  gradientWeight: number,
+): void {
   for (let i = 0; i < w.length; i++) {
     v[i] = beta * v[i]! + gradientWeight * (g[i]! + wd * w[i]!);
     w[i]! -= lr * v[i]!;
@@ -244,7 +336,14 @@ function adamValues(w: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArra
   }
 }
 
-export function standardize(x: FloatArray | Uint8Array, out: FloatArray, mean: FloatArray, invStd: FloatArray, rows: number, cols: number): void {
+export function standardize(
+  x: FloatArray | Uint8Array,
+  out: FloatArray,
+  mean: FloatArray,
+  invStd: FloatArray,
+  rows: number,
+  cols: number,
+): void {
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     for (let j = 0; j < cols; j++) out[row + j] = (x[row + j]! - mean[j]!) * invStd[j]!;

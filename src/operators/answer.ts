@@ -20,5 +20,9 @@ export function fromAnswer<T>(answer: T | ObservableInput<T>): Observable<T> {
  * settled(onEpochEnd(metrics)).pipe(map(() => event));
  */
 export function settled(answer: unknown): Observable<void> {
-  return fromAnswer(answer).pipe(defaultIfEmpty(undefined), take(1), map(() => undefined));
+  return fromAnswer(answer).pipe(
+    defaultIfEmpty(undefined),
+    take(1),
+    map(() => undefined),
+  );
 }

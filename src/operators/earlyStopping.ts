@@ -17,7 +17,8 @@ export class EpochMonitor {
   sinceBest = 0;
 
   constructor(readonly monitor: Monitor = 'loss') {
-    if (monitor !== 'loss' && monitor !== 'accuracy') throw new RangeError(`EpochMonitor: monitor must be 'loss' or 'accuracy', got '${String(monitor)}'`);
+    if (monitor !== 'loss' && monitor !== 'accuracy')
+      throw new RangeError(`EpochMonitor: monitor must be 'loss' or 'accuracy', got '${String(monitor)}'`);
   }
 
   /** Takes an epoch's metrics; true when it is the best so far. Needs validation metrics. */
@@ -46,7 +47,8 @@ export class EpochMonitor {
  */
 export function earlyStopping(options: { readonly patience: number; readonly monitor?: Monitor }): OperatorFunction<FitEvent, FitEvent> {
   const { patience, monitor = 'loss' } = options;
-  if (!Number.isInteger(patience) || patience < 1) throw new RangeError(`earlyStopping: patience must be a positive integer, got ${patience}`);
+  if (!Number.isInteger(patience) || patience < 1)
+    throw new RangeError(`earlyStopping: patience must be a positive integer, got ${patience}`);
   return (source) =>
     defer(() => {
       const best = new EpochMonitor(monitor);

@@ -48,15 +48,13 @@ export function evaluate(network: Network, options: EvaluateOptions = {}): Opera
         totalLoss += pass.loss * size;
         correct += pass.correct;
       };
-      return source
-        .pipe(inferencePasses(network, options), loss())
-        .subscribe({
-          next: tally,
-          error: (error: unknown) => subscriber.error(error),
-          complete() {
-            subscriber.next({ examples, loss: totalLoss / examples, accuracy: correct / examples, confusion });
-            subscriber.complete();
-          },
-        });
+      return source.pipe(inferencePasses(network, options), loss()).subscribe({
+        next: tally,
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          subscriber.next({ examples, loss: totalLoss / examples, accuracy: correct / examples, confusion });
+          subscriber.complete();
+        },
+      });
     });
 }

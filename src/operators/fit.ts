@@ -88,7 +88,9 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
         );
         // No promise between epochs unless the hook returns one: under a TestScheduler, with
         // in-memory sources, a whole run completes in virtual time.
-        const evaluation$: Observable<Evaluation | undefined> = validation ? validation.pipe(evaluate(network, { standardizer: options.standardizer })) : of(undefined);
+        const evaluation$: Observable<Evaluation | undefined> = validation
+          ? validation.pipe(evaluate(network, { standardizer: options.standardizer }))
+          : of(undefined);
         const end$ = evaluation$.pipe(
           concatMap((evaluation) => {
             const metrics: EpochMetrics = {
@@ -96,7 +98,12 @@ export function fit(examples$: Observable<ExampleBlock | Example>, options: FitO
               trainLoss: totalLoss / examples,
               trainAccuracy: correct / examples,
               ...(evaluation ? { validation: evaluation } : {}),
-              learningRate: learningRateFor(optimizer.config.learningRate, options.schedule ?? { type: 'constant' }, epoch - 1, optimizer.steps),
+              learningRate: learningRateFor(
+                optimizer.config.learningRate,
+                options.schedule ?? { type: 'constant' },
+                epoch - 1,
+                optimizer.steps,
+              ),
               examples,
               steps,
               seconds: (performance.now() - started) / 1000,

@@ -12,7 +12,10 @@ import { normalize } from './normalize.js';
  * subscription. Buffers are recycled: each pass is consumed before the next.
  * @internal
  */
-export function inferencePasses(network: Network, options: { readonly standardizer?: Standardizer | undefined; readonly batchSize?: number }): OperatorFunction<ExampleBlock | Example, ForwardPass> {
+export function inferencePasses(
+  network: Network,
+  options: { readonly standardizer?: Standardizer | undefined; readonly batchSize?: number },
+): OperatorFunction<ExampleBlock | Example, ForwardPass> {
   return (source) =>
     defer(() => {
       const workspace = network.acquireWorkspace();

@@ -100,9 +100,12 @@ class RowStore {
  */
 export function miniBatches(options: MiniBatchOptions): OperatorFunction<ExampleBlock | Example, MiniBatch> {
   const { batchSize, shuffle = true, seed = 0, epoch = 1, shuffleBuffer = 16384, minLastBatch = 1, recycle = false } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`miniBatches: batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`miniBatches: epoch must be an integer ≥ 1 (1 for the first), got ${epoch}`);
-  if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 1) throw new RangeError(`miniBatches: shuffleBuffer must be a positive integer, got ${shuffleBuffer}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`miniBatches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(epoch) || epoch < 1)
+    throw new RangeError(`miniBatches: epoch must be an integer ≥ 1 (1 for the first), got ${epoch}`);
+  if (!Number.isInteger(shuffleBuffer) || shuffleBuffer < 1)
+    throw new RangeError(`miniBatches: shuffleBuffer must be a positive integer, got ${shuffleBuffer}`);
   return (source) =>
     new Observable<MiniBatch>((subscriber) => {
       // Seeded by the epochs before this one, as when epochs were counted from 0: the same orders.
@@ -167,7 +170,12 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
             if (isExampleBlock(item)) {
               const bytes = item.features instanceof Uint8Array;
               if (cols < 0) start(item.cols, bytes);
-              else if (item.cols !== cols) throw new DataError('example block has a different number of features', { row: item.firstRow, expected: `${cols}`, actual: `${item.cols}` });
+              else if (item.cols !== cols)
+                throw new DataError('example block has a different number of features', {
+                  row: item.firstRow,
+                  expected: `${cols}`,
+                  actual: `${item.cols}`,
+                });
               else if (bytes !== bytesSource) throw new DataError('example blocks mix bytes and floats', { row: item.firstRow });
               for (let first = 0; first < item.rows; first += STAGED_ROWS) {
                 const count = Math.min(STAGED_ROWS, item.rows - first);
@@ -179,13 +187,31 @@ export function miniBatches(options: MiniBatchOptions): OperatorFunction<Example
               const { features, label } = item;
               if (cols < 0) start(features.length, false);
               else if (bytesSource) throw new DataError('examples mix bytes and floats', { row: seen });
-              if (features.length !== cols) throw new DataError('example has a different number of features', { column: 'features', row: seen, expected: `${cols}`, actual: `${features.length}` });
+              if (features.length !== cols)
+                throw new DataError('example has a different number of features', {
+                  column: 'features',
+                  row: seen,
+                  expected: `${cols}`,
+                  actual: `${features.length}`,
+                });
               for (let k = 0; k < cols; k++) {
                 const v = features[k]!;
-                if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { column: `features[${k}]`, row: seen, expected: 'a finite number', actual: String(v) });
+                if (!Number.isFinite(v))
+                  throw new DataError('non-finite feature value', {
+                    column: `features[${k}]`,
+                    row: seen,
+                    expected: 'a finite number',
+                    actual: String(v),
+                  });
                 store!.data[staged * cols + k] = v;
               }
-              if (!Number.isInteger(label) || label < 0) throw new DataError('label is not a class index', { column: 'label', row: seen, expected: 'an integer ≥ 0', actual: String(label) });
+              if (!Number.isInteger(label) || label < 0)
+                throw new DataError('label is not a class index', {
+                  column: 'label',
+                  row: seen,
+                  expected: 'an integer ≥ 0',
+                  actual: String(label),
+                });
               take(staged, label);
               seen++;
             }

@@ -43,7 +43,8 @@ export function normalize(standardizer: Standardizer, options: NormalizeOptions 
       }
       return source.pipe(
         map((batch): MiniBatch => {
-          if (batch.x.cols !== cols) throw new RangeError(`normalize: the standardizer was fitted on ${cols} features, the batch has ${batch.x.cols}`);
+          if (batch.x.cols !== cols)
+            throw new RangeError(`normalize: the standardizer was fitted on ${cols} features, the batch has ${batch.x.cols}`);
           const rows = batch.x.rows;
           const out = recycle ? workspace.buffer(standardizer, 'normalized', rows * cols) : new Float32Array(rows * cols);
           backend.standardize(batch.x.data, out, mean, invStd, rows, cols);

@@ -34,12 +34,23 @@ export const DIVERGENCE_FACTOR = 100;
  * @example
  * batches$.pipe(forward(network), loss(), backward(), optimizerStep(adam, { type: 'inverse', decay: 0.1 }));
  */
-export function optimizerStep(optimizer: Optimizer, schedule: LearningRate = { type: 'constant' }): OperatorFunction<ScoredPass, StepMetrics> {
+export function optimizerStep(
+  optimizer: Optimizer,
+  schedule: LearningRate = { type: 'constant' },
+): OperatorFunction<ScoredPass, StepMetrics> {
   return map(({ batch, loss, correct, network }): StepMetrics => {
     const bound = DIVERGENCE_FACTOR * Math.log(Math.max(network.classes, Math.E));
     if (!Number.isFinite(loss) || loss > bound) throw new DivergedError(loss, batch.epoch, batch.index, bound);
     const learningRate = learningRateFor(optimizer.config.learningRate, schedule, batch.epoch - 1, optimizer.steps);
     optimizer.step(network.params, learningRate);
-    return { epoch: batch.epoch, batch: batch.index, step: optimizer.steps, size: batch.size, loss, accuracy: correct / batch.size, learningRate };
+    return {
+      epoch: batch.epoch,
+      batch: batch.index,
+      step: optimizer.steps,
+      size: batch.size,
+      loss,
+      accuracy: correct / batch.size,
+      learningRate,
+    };
   });
 }

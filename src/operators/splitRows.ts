@@ -1,4 +1,4 @@
-import { map, type OperatorFunction, filter } from 'rxjs';
+import { filter, map, type OperatorFunction } from 'rxjs';
 import type { ExampleBlock } from '../streams/examples.js';
 
 /** Options of `splitRows`. */
@@ -40,7 +40,8 @@ export function splitRows(options: SplitRowsOptions): OperatorFunction<ExampleBl
       map((block): ExampleBlock => {
         const keep: number[] = [];
         for (let i = 0; i < block.rows; i++) if (rowHash(seed, block.firstRow + i) < fraction === wanted) keep.push(i);
-        const features = block.features instanceof Uint8Array ? new Uint8Array(keep.length * block.cols) : new Float32Array(keep.length * block.cols);
+        const features =
+          block.features instanceof Uint8Array ? new Uint8Array(keep.length * block.cols) : new Float32Array(keep.length * block.cols);
         const labels = new Int32Array(keep.length);
         keep.forEach((row, k) => {
           features.set(block.features.subarray(row * block.cols, (row + 1) * block.cols), k * block.cols);

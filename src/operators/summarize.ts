@@ -45,7 +45,13 @@ export function summarize(): OperatorFunction<ExampleBlock | Example, DatasetSum
         error: (error: unknown) => subscriber.error(error),
         complete() {
           if (!accumulator) return subscriber.error(new RangeError('summarize: the dataset is empty'));
-          subscriber.next({ rows: accumulator.rows, cols: accumulator.size, classes: counts.length, classCounts: counts, standardizer: accumulator.finish() });
+          subscriber.next({
+            rows: accumulator.rows,
+            cols: accumulator.size,
+            classes: counts.length,
+            classCounts: counts,
+            standardizer: accumulator.finish(),
+          });
           subscriber.complete();
         },
       });

@@ -1,14 +1,14 @@
-import { concatMap, defer, filter, finalize, map, type ObservableInput, of, type OperatorFunction, pipe } from 'rxjs';
-import { settled } from './answer.js';
+import { concatMap, defer, filter, finalize, map, type ObservableInput, type OperatorFunction, of, pipe } from 'rxjs';
 import type { Workspace } from '../model/layer.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import type { LearningRate } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
-import type { MiniBatch } from './miniBatches.js';
+import { settled } from './answer.js';
 import { backward } from './backward.js';
 import { forward } from './forward.js';
 import { loss } from './loss.js';
+import type { MiniBatch } from './miniBatches.js';
 import { normalize } from './normalize.js';
 import { optimizerStep, type StepMetrics } from './optimizerStep.js';
 
@@ -51,7 +51,9 @@ export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBat
       // One workspace for the whole run: normalize writes each batch into it (the model's memory)
       // and forward and backward keep their buffers there.
       const workspace = options.workspace ?? network.acquireWorkspace();
-      const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer ? normalize(standardizer, { recycle: beforeStep === undefined, workspace }) : pipe();
+      const normalized: OperatorFunction<MiniBatch, MiniBatch> = standardizer
+        ? normalize(standardizer, { recycle: beforeStep === undefined, workspace })
+        : pipe();
       return source.pipe(
         trainable,
         gated,

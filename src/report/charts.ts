@@ -35,7 +35,12 @@ export function renderChart(spec: ChartSpec): string {
   const height = spec.height ?? 320;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
-    chart.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...spec.option } as echarts.EChartsOption);
+    chart.setOption({
+      animation: false,
+      color: PALETTE,
+      textStyle: { fontFamily: 'system-ui, sans-serif' },
+      ...spec.option,
+    } as echarts.EChartsOption);
     // ZRender numbers its instances (zr0-, zr1-…) in the ids and class names inside each SVG, and
     // counts hover classes across charts: both are named after the chart and renumbered in order
     // of appearance, so the same report is the same bytes however many charts came before.

@@ -15,7 +15,9 @@ import type { Distribution, ParamValue } from '../tuning/distributions.js';
  * A parameter as the importance sees it: a position on a grid of `cells` points (50 by default)
  * on its own scale, or one of n choices.
  */
-export type ImportanceDimension = { readonly name: string; readonly kind: 'numeric'; readonly cells?: number } | { readonly name: string; readonly kind: 'categorical'; readonly choices: number };
+export type ImportanceDimension =
+  | { readonly name: string; readonly kind: 'numeric'; readonly cells?: number }
+  | { readonly name: string; readonly kind: 'categorical'; readonly choices: number };
 
 /**
  * One finished trial: its coordinates (in the dimensions' order; see `importanceCoordinate`) and
@@ -180,7 +182,8 @@ function categoricalDensity(counts: readonly number[], priorWeight: number): num
   const density = new Array<number>(choices).fill(0);
   // Optuna's categorical kernels: each row the prior's share on every choice plus 1 on its own, normalised.
   const base = priorWeight / kernels;
-  for (const { c, i } of occupied) for (let j = 0; j < choices; j++) density[j]! += (c / total) * ((base + (i === j ? 1 : 0)) / (base * choices + 1));
+  for (const { c, i } of occupied)
+    for (let j = 0; j < choices; j++) density[j]! += (c / total) * ((base + (i === j ? 1 : 0)) / (base * choices + 1));
   for (let j = 0; j < choices; j++) density[j]! += (priorWeight / total) * (1 / choices);
   return density;
 }
@@ -193,7 +196,11 @@ function categoricalDensity(counts: readonly number[], priorWeight: number): num
  * @example
  * pedAnovaImportances(dimensions, trials) // { learningRate: 0.71, batchSize: 0.04, … }
  */
-export function pedAnovaImportances(dimensions: readonly ImportanceDimension[], trials: readonly ImportanceTrial[], options: PedAnovaOptions = {}): Record<string, number> {
+export function pedAnovaImportances(
+  dimensions: readonly ImportanceDimension[],
+  trials: readonly ImportanceTrial[],
+  options: PedAnovaOptions = {},
+): Record<string, number> {
   const { quantile = 0.1, steps = STEPS, priorWeight = 1 } = options;
   const even = Object.fromEntries(dimensions.map((d) => [d.name, 1 / dimensions.length]));
   if (trials.length <= 1) return even;
@@ -201,7 +208,9 @@ export function pedAnovaImportances(dimensions: readonly ImportanceDimension[], 
   const raw = dimensions.map((dimension, d) => {
     if (gridSize(dimension, steps) <= 1) return 0;
     const density = (set: readonly ImportanceTrial[]) =>
-      dimension.kind === 'categorical' ? categoricalDensity(gridCounts(set, d, dimension, steps), priorWeight) : scottGridDensity(gridCounts(set, d, dimension, steps), priorWeight);
+      dimension.kind === 'categorical'
+        ? categoricalDensity(gridCounts(set, d, dimension, steps), priorWeight)
+        : scottGridDensity(gridCounts(set, d, dimension, steps), priorWeight);
     return pearsonDivergence(density(top), density(trials));
   });
   const total = raw.reduce((a, b) => a + b, 0);

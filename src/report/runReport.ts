@@ -67,7 +67,14 @@ function controlLabel(control: Readonly<Record<string, unknown>>): string {
   return type;
 }
 
-function lineChart(id: string, title: string, yName: string, lines: readonly RunSeries[], scale: 'value' | 'log', controls: RunReportData['controls'] = []): ChartSpec {
+function lineChart(
+  id: string,
+  title: string,
+  yName: string,
+  lines: readonly RunSeries[],
+  scale: 'value' | 'log',
+  controls: RunReportData['controls'] = [],
+): ChartSpec {
   return {
     id,
     title,
@@ -86,7 +93,15 @@ function lineChart(id: string, title: string, yName: string, lines: readonly Run
         symbolSize: 4,
         lineStyle: { width: 2, type: s.abandoned ? 'dashed' : 'solid', opacity: s.abandoned ? 0.6 : 1 },
         ...(i === 0 && controls.length > 0
-          ? { markLine: { symbol: 'none', silent: true, label: { formatter: '{b}', fontSize: 10 }, lineStyle: { type: 'dotted', color: '#888' }, data: controls.map((c) => ({ xAxis: c.epoch, name: c.label })) } }
+          ? {
+              markLine: {
+                symbol: 'none',
+                silent: true,
+                label: { formatter: '{b}', fontSize: 10 },
+                lineStyle: { type: 'dotted', color: '#888' },
+                data: controls.map((c) => ({ xAxis: c.epoch, name: c.label })),
+              },
+            }
           : {}),
       })),
     },
@@ -111,7 +126,15 @@ function confusionChart(data: RunReportData): ChartSpec | undefined {
     option: {
       grid: { left: 80, right: 24, top: 24, bottom: 56 },
       xAxis: { type: 'category', data: [...names], name: 'predicted', nameLocation: 'middle', nameGap: 34, splitArea: { show: true } },
-      yAxis: { type: 'category', data: [...names], name: 'actual', nameLocation: 'middle', nameGap: 56, inverse: true, splitArea: { show: true } },
+      yAxis: {
+        type: 'category',
+        data: [...names],
+        name: 'actual',
+        nameLocation: 'middle',
+        nameGap: 56,
+        inverse: true,
+        splitArea: { show: true },
+      },
       visualMap: { min: 0, max: most, show: false, inRange: { color: ['#f4f7fb', '#2f6fb0'] } },
       series: [{ type: 'heatmap', data: cells, label: { show: names.length <= 20, fontSize: 10 } }],
     },
@@ -140,13 +163,18 @@ export function runReportBody(history: RunHistory): string {
     : 'No epoch recorded yet.';
   const layers = history.network.layers
     .map((l) => {
-      const fields = Object.entries(l).filter(([k]) => k !== 'type').map(([k, v]) => `${k} ${typeof v === 'number' ? readableNumber(v) : String(v)}`);
+      const fields = Object.entries(l)
+        .filter(([k]) => k !== 'type')
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? readableNumber(v) : String(v)}`);
       return `<li>${escapeHtml(l.type)}${fields.length ? ` (${escapeHtml(fields.join(', '))})` : ''}</li>`;
     })
     .join('');
   const config = Object.entries(history.config)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(k === 'lrDecay' && typeof v === 'object' ? scheduleText(v as Schedule) : typeof v === 'number' ? readableNumber(v) : typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(k === 'lrDecay' && typeof v === 'object' ? scheduleText(v as Schedule) : typeof v === 'number' ? readableNumber(v) : typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`,
+    )
     .join('');
   const data$ = Object.entries(history.data)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)

@@ -5,7 +5,7 @@ import type { SearchSpace } from '../tuning/space.js';
 import { type StudySettings, studyAsha } from '../tuning/study.js';
 import { summarizeStudy } from '../tuning/studySummary.js';
 import type { TrialRecord } from '../tuning/trial.js';
-import { axis, type AxisScale, type ChartSpec, GRID, numberLabels, PALETTE, renderChart } from './charts.js';
+import { type AxisScale, axis, type ChartSpec, GRID, numberLabels, PALETTE, renderChart } from './charts.js';
 import { escapeHtml, readableNumber } from './format.js';
 import { importanceCoordinate, importanceDimension, pedAnovaImportances } from './importance.js';
 
@@ -62,7 +62,12 @@ export interface CurveSeries {
 export interface StudyReportData {
   readonly objective: { readonly name: string; readonly direction: 'maximize' | 'minimize'; readonly label: string };
   /** Trials in order: the objective at their last epoch (non-failed only). */
-  readonly history: readonly { readonly trial: number; readonly id: string; readonly value: number; readonly status: TrialRecord['status'] }[];
+  readonly history: readonly {
+    readonly trial: number;
+    readonly id: string;
+    readonly value: number;
+    readonly status: TrialRecord['status'];
+  }[];
   /** The best value so far after each of those trials. */
   readonly bestSoFar: readonly (readonly [number, number])[];
   /** Curves drawn one by one: every trial's up to `curveLimit`, else the best `bestCurves`. */
@@ -99,7 +104,12 @@ export const IMPORTANCE_TRIALS = 10;
  * epochs, or, with ASHA (where few do), the highest rung that at least `IMPORTANCE_TRIALS` trials
  * reached, each scored at that rung; failing both, the level that most trials reached.
  */
-function importanceBasis(scored: readonly TrialRecord[], rungs: readonly number[], epochs: number, scoreAt: (point: TrialRecord['curve'][number]) => number | undefined) {
+function importanceBasis(
+  scored: readonly TrialRecord[],
+  rungs: readonly number[],
+  epochs: number,
+  scoreAt: (point: TrialRecord['curve'][number]) => number | undefined,
+) {
   const finished = scored.filter((r) => r.status === 'completed').map((record) => ({ record, score: scoreOf(record)! }));
   const levels = [
     { epoch: epochs, rung: false, trials: finished.filter((t) => Number.isFinite(t.score)) },
@@ -115,7 +125,10 @@ function importanceBasis(scored: readonly TrialRecord[], rungs: readonly number[
         }),
       })),
   ];
-  return levels.find((level) => level.trials.length >= IMPORTANCE_TRIALS) ?? levels.reduce((most, level) => (level.trials.length > most.trials.length ? level : most));
+  return (
+    levels.find((level) => level.trials.length >= IMPORTANCE_TRIALS) ??
+    levels.reduce((most, level) => (level.trials.length > most.trials.length ? level : most))
+  );
 }
 
 const percentile = (sorted: readonly number[], q: number) => {
@@ -135,7 +148,8 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
   const { curveLimit = 200, bestCurves = 20 } = options;
   const objective = objectiveSetting(input.settings);
   const label = objectiveLabel(objective);
-  const valueOf = (r: TrialRecord): number | null => r.objective?.value ?? (objective.name === 'val-loss' ? r.validationLoss : r.validationAccuracy);
+  const valueOf = (r: TrialRecord): number | null =>
+    r.objective?.value ?? (objective.name === 'val-loss' ? r.validationLoss : r.validationAccuracy);
   // Per epoch: a built-in metric, or what the study recorded for a custom objective (NaN, not drawn, where it recorded none).
   const perEpoch = curveValue(objective);
   const pointValue = (p: TrialRecord['curve'][number]) => perEpoch(p) ?? Number.NaN;
@@ -150,8 +164,14 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
     bestSoFar.push([h.trial, best]);
   }
 
-  const curveOf = (r: TrialRecord): CurveSeries => ({ id: r.id, status: r.status, points: r.curve.map((p) => [p.epoch, pointValue(p)] as const) });
-  const ranked = [...scored].sort((a, b) => (scoreOf(b) ?? -Infinity) - (scoreOf(a) ?? -Infinity) || b.epochs - a.epochs || a.id.localeCompare(b.id));
+  const curveOf = (r: TrialRecord): CurveSeries => ({
+    id: r.id,
+    status: r.status,
+    points: r.curve.map((p) => [p.epoch, pointValue(p)] as const),
+  });
+  const ranked = [...scored].sort(
+    (a, b) => (scoreOf(b) ?? -Infinity) - (scoreOf(a) ?? -Infinity) || b.epochs - a.epochs || a.id.localeCompare(b.id),
+  );
   const many = scored.length > curveLimit;
   const curves = (many ? ranked.slice(0, bestCurves) : scored).map(curveOf);
   let band: { epoch: number; p10: number; p50: number; p90: number }[] | undefined;
@@ -159,8 +179,12 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
     const epochs = Math.max(...scored.map((r) => r.curve.length));
     band = [];
     for (let e = 1; e <= epochs; e++) {
-      const values = scored.flatMap((r) => r.curve.filter((p) => p.epoch === e).map(pointValue)).filter(Number.isFinite).sort((a, b) => a - b);
-      if (values.length > 0) band.push({ epoch: e, p10: percentile(values, 0.1), p50: percentile(values, 0.5), p90: percentile(values, 0.9) });
+      const values = scored
+        .flatMap((r) => r.curve.filter((p) => p.epoch === e).map(pointValue))
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
+      if (values.length > 0)
+        band.push({ epoch: e, p10: percentile(values, 0.1), p50: percentile(values, 0.5), p90: percentile(values, 0.9) });
     }
   }
   const names = Object.keys(input.space).sort();
@@ -172,7 +196,13 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
     return value === undefined || !Number.isFinite(value) ? undefined : objective.direction === 'maximize' ? value : -value;
   });
   const dimensions = names.map((name) => importanceDimension(name, input.space[name]!));
-  const importances = pedAnovaImportances(dimensions, basis.trials.map(({ record, score }) => ({ unit: names.map((name) => importanceCoordinate(input.space[name]!, record.params[name]!)), score })));
+  const importances = pedAnovaImportances(
+    dimensions,
+    basis.trials.map(({ record, score }) => ({
+      unit: names.map((name) => importanceCoordinate(input.space[name]!, record.params[name]!)),
+      score,
+    })),
+  );
   const summary = summarizeStudy(records);
   return {
     objective: { ...objective, label },
@@ -184,7 +214,12 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
     axes,
     slices,
     importances,
-    importanceTrials: { count: basis.trials.length, epoch: basis.epoch, rung: basis.rung, enough: basis.trials.length >= IMPORTANCE_TRIALS },
+    importanceTrials: {
+      count: basis.trials.length,
+      epoch: basis.epoch,
+      rung: basis.rung,
+      enough: basis.trials.length >= IMPORTANCE_TRIALS,
+    },
     best: summary.best,
     leaderboard: summary.leaderboard,
   };
@@ -205,7 +240,15 @@ function historyChart(data: StudyReportData): ChartSpec {
       series: [
         { type: 'scatter', name: 'completed', data: point('completed'), symbolSize: 5 },
         { type: 'scatter', name: 'pruned', data: point('pruned'), symbolSize: 5, itemStyle: { color: '#aaa' } },
-        { type: 'line', name: 'best so far', step: 'end', data: data.bestSoFar.map((p) => [...p]), showSymbol: false, lineStyle: { width: 2 }, itemStyle: { color: PALETTE[1] } },
+        {
+          type: 'line',
+          name: 'best so far',
+          step: 'end',
+          data: data.bestSoFar.map((p) => [...p]),
+          showSymbol: false,
+          lineStyle: { width: 2 },
+          itemStyle: { color: PALETTE[1] },
+        },
       ],
     },
   };
@@ -220,22 +263,61 @@ function curvesChart(data: StudyReportData): ChartSpec {
     showSymbol: c.points.length <= 2,
     symbolSize: 3,
     silent: true,
-    lineStyle: c.status === 'pruned' ? { width: 1, type: 'dashed' as const, color: '#999', opacity: 0.7 } : { width: 1.5, color: PALETTE[i % PALETTE.length], opacity: 0.85 },
+    lineStyle:
+      c.status === 'pruned'
+        ? { width: 1, type: 'dashed' as const, color: '#999', opacity: 0.7 }
+        : { width: 1.5, color: PALETTE[i % PALETTE.length], opacity: 0.85 },
     itemStyle: { color: c.status === 'pruned' ? '#999' : PALETTE[0] },
   }));
   const band = data.band
     ? [
-        { type: 'line' as const, name: '10–90th percentile', data: data.band.map((b) => [b.epoch, b.p10]), stack: 'band', showSymbol: false, lineStyle: { opacity: 0 }, silent: true },
-        { type: 'line' as const, name: '10–90th percentile', data: data.band.map((b) => [b.epoch, b.p90 - b.p10]), stack: 'band', showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color: '#2f6fb0', opacity: 0.15 }, silent: true },
-        { type: 'line' as const, name: 'median', data: data.band.map((b) => [b.epoch, b.p50]), showSymbol: false, lineStyle: { width: 2, color: '#2f6fb0', type: 'dotted' as const } },
+        {
+          type: 'line' as const,
+          name: '10–90th percentile',
+          data: data.band.map((b) => [b.epoch, b.p10]),
+          stack: 'band',
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          silent: true,
+        },
+        {
+          type: 'line' as const,
+          name: '10–90th percentile',
+          data: data.band.map((b) => [b.epoch, b.p90 - b.p10]),
+          stack: 'band',
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          areaStyle: { color: '#2f6fb0', opacity: 0.15 },
+          silent: true,
+        },
+        {
+          type: 'line' as const,
+          name: 'median',
+          data: data.band.map((b) => [b.epoch, b.p50]),
+          showSymbol: false,
+          lineStyle: { width: 2, color: '#2f6fb0', type: 'dotted' as const },
+        },
       ]
     : [];
-  const rungs = data.rungs.length > 0 ? { markLine: { symbol: 'none', silent: true, label: { formatter: 'rung {c}', fontSize: 10 }, lineStyle: { type: 'dotted', color: '#d1603d' }, data: data.rungs.map((r) => ({ xAxis: r })) } } : {};
+  const rungs =
+    data.rungs.length > 0
+      ? {
+          markLine: {
+            symbol: 'none',
+            silent: true,
+            label: { formatter: 'rung {c}', fontSize: 10 },
+            lineStyle: { type: 'dotted', color: '#d1603d' },
+            data: data.rungs.map((r) => ({ xAxis: r })),
+          },
+        }
+      : {};
   const series = [...band, ...lines];
   if (series[0]) Object.assign(series[0], rungs);
   return {
     id: 'curves',
-    title: data.band ? `Learning curves: the best ${data.curves.length} trials, and the band of all` : 'Learning curves of every trial (pruned dashed)',
+    title: data.band
+      ? `Learning curves: the best ${data.curves.length} trials, and the band of all`
+      : 'Learning curves of every trial (pruned dashed)',
     caption: data.rungs.length > 0 ? `ASHA's rungs at epochs ${data.rungs.join(', ')}.` : undefined,
     xScale: 'value',
     yScale: 'value',
@@ -244,7 +326,10 @@ function curvesChart(data: StudyReportData): ChartSpec {
 }
 
 function sliceChart(data: StudyReportData, a: ParameterAxis): ChartSpec {
-  const x = a.scale === 'category' ? { type: 'category', data: [...a.categories!], name: a.label, nameLocation: 'middle', nameGap: 30 } : axis(a.label, a.scale as 'value' | 'log');
+  const x =
+    a.scale === 'category'
+      ? { type: 'category', data: [...a.categories!], name: a.label, nameLocation: 'middle', nameGap: 30 }
+      : axis(a.label, a.scale as 'value' | 'log');
   return {
     id: `slice-${a.name}`,
     title: `${data.objective.label} against ${a.label}`,
@@ -252,7 +337,12 @@ function sliceChart(data: StudyReportData, a: ParameterAxis): ChartSpec {
     yScale: 'value',
     width: 420,
     height: 280,
-    option: { grid: GRID, xAxis: x, yAxis: axis(data.objective.label), series: [{ type: 'scatter', data: data.slices[a.name]!.map((p) => [...p]), symbolSize: 5, itemStyle: { opacity: 0.7 } }] },
+    option: {
+      grid: GRID,
+      xAxis: x,
+      yAxis: axis(data.objective.label),
+      series: [{ type: 'scatter', data: data.slices[a.name]!.map((p) => [...p]), symbolSize: 5, itemStyle: { opacity: 0.7 } }],
+    },
   };
 }
 
@@ -276,8 +366,24 @@ function parallelChart(data: StudyReportData, records: readonly TrialRecord[]): 
     option: {
       parallel: { left: 60, right: 100, top: 48, bottom: 32 },
       parallelAxis: [...dims, { dim: dims.length, name: data.objective.label, type: 'value', scale: true, axisLabel: numberLabels }],
-      visualMap: { show: true, dimension: dims.length, min: Math.min(...values), max: Math.max(...values), right: 0, top: 'middle', calculable: false, inRange: { color: ['#d9e2ec', '#2f6fb0'] }, formatter: (v: number) => readableNumber(v) },
-      series: [{ type: 'parallel', lineStyle: { width: 1, opacity: 0.5 }, data: rows.map((r, i) => [...data.axes.map((a) => a.plotted(r.params[a.name]!)), values[i]!]) }],
+      visualMap: {
+        show: true,
+        dimension: dims.length,
+        min: Math.min(...values),
+        max: Math.max(...values),
+        right: 0,
+        top: 'middle',
+        calculable: false,
+        inRange: { color: ['#d9e2ec', '#2f6fb0'] },
+        formatter: (v: number) => readableNumber(v),
+      },
+      series: [
+        {
+          type: 'parallel',
+          lineStyle: { width: 1, opacity: 0.5 },
+          data: rows.map((r, i) => [...data.axes.map((a) => a.plotted(r.params[a.name]!)), values[i]!]),
+        },
+      ],
     },
   };
 }
@@ -285,7 +391,9 @@ function parallelChart(data: StudyReportData, records: readonly TrialRecord[]): 
 function importanceCaption({ count, epoch, rung, enough }: StudyReportData['importanceTrials']): string {
   const over = `Over the ${count} trials that reached epoch ${epoch}${rung ? ' (an ASHA rung: fewer trials reached the end), scored there' : ''}`;
   const what = "how differently the top 10% are spread than all of them, on a grid of each parameter's values; the importances sum to 1.";
-  return enough ? `${over}: ${what}` : `Too few trials to tell: ${count} reached epoch ${epoch}, and at least ${IMPORTANCE_TRIALS} are needed; these bars say little. (${what})`;
+  return enough
+    ? `${over}: ${what}`
+    : `Too few trials to tell: ${count} reached epoch ${epoch}, and at least ${IMPORTANCE_TRIALS} are needed; these bars say little. (${what})`;
 }
 
 function importanceChart(data: StudyReportData): ChartSpec {
@@ -301,7 +409,13 @@ function importanceChart(data: StudyReportData): ChartSpec {
       grid: { left: 110, right: 40, top: 16, bottom: 40 },
       xAxis: axis('importance', 'value', { min: 0, max: 1 }),
       yAxis: { type: 'category', data: entries.map(([name]) => name) },
-      series: [{ type: 'bar', data: entries.map(([, v]) => Number(v.toPrecision(4))), label: { show: true, position: 'right', formatter: (p: { value: number }) => readableNumber(p.value) } }],
+      series: [
+        {
+          type: 'bar',
+          data: entries.map(([, v]) => Number(v.toPrecision(4))),
+          label: { show: true, position: 'right', formatter: (p: { value: number }) => readableNumber(p.value) },
+        },
+      ],
     },
   };
 }
@@ -316,13 +430,21 @@ function roundsTable(input: StudyInput): string {
     if (d.type === 'choice') {
       const first = Math.floor(low * d.values.length);
       const last = Math.max(first, Math.ceil(high * d.values.length) - 1);
-      return d.values.slice(first, Math.min(last, d.values.length - 1) + 1).map(String).join(', ');
+      return d.values
+        .slice(first, Math.min(last, d.values.length - 1) + 1)
+        .map(String)
+        .join(', ');
     }
     const [a, b] = [valueAt(d, low), valueAt(d, Math.min(high, 1 - 1e-12))].map(Number);
     return `${readableNumber(Math.min(a!, b!))} – ${readableNumber(Math.max(a!, b!))}`;
   };
   const head = `<tr><th>round</th><th>trials</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>`;
-  const rows = input.rounds.map((r) => `<tr>${cell(r.round + 1)}${cell(r.count)}${names.map((n, d) => cell(rangeOf(n, r.box.low[d]!, r.box.high[d]!))).join('')}</tr>`).join('');
+  const rows = input.rounds
+    .map(
+      (r) =>
+        `<tr>${cell(r.round + 1)}${cell(r.count)}${names.map((n, d) => cell(rangeOf(n, r.box.low[d]!, r.box.high[d]!))).join('')}</tr>`,
+    )
+    .join('');
   return `<div><h2>Coarse-to-fine: each round's box</h2><table data-table="rounds">${head}${rows}</table></div>`;
 }
 
@@ -331,7 +453,10 @@ function bestTable(data: StudyReportData): string {
   const head = `<tr><th>rank</th><th>trial</th><th>status</th><th>epochs</th><th>${escapeHtml(data.objective.label)}</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>`;
   const rows = data.leaderboard
     .slice(0, 10)
-    .map((r, i) => `<tr>${cell(i + 1)}${cell(r.id)}${cell(r.status)}${cell(r.epochs)}${cell(r.objective?.value ?? r.validationAccuracy)}${names.map((n) => cell(r.params[n])).join('')}</tr>`)
+    .map(
+      (r, i) =>
+        `<tr>${cell(i + 1)}${cell(r.id)}${cell(r.status)}${cell(r.epochs)}${cell(r.objective?.value ?? r.validationAccuracy)}${names.map((n) => cell(r.params[n])).join('')}</tr>`,
+    )
     .join('');
   return `<div><h2>The best trials</h2><p>Ranked among the trials that trained the most epochs first (a trial pruned early is not compared with finished ones), then by the objective.</p><table data-table="best">${head}${rows}</table></div>`;
 }
@@ -350,7 +475,13 @@ export function studyReportBody(input: StudyInput, options: StudyReportOptions =
   const best = data.best;
   const sampler = typeof input.settings.sampler === 'object' ? input.settings.sampler.type : input.settings.sampler;
   const summary = `${counts.finished} trials: ${counts.completed} completed, ${counts.pruned} pruned, ${counts.failed} failed; ${sampler} sampler, ${input.settings.prune === 'asha' ? `ASHA (η ${input.settings.eta})` : 'no pruning'}, up to ${input.settings.base.epochs} epochs; ${data.objective.direction === 'maximize' ? 'maximizing' : 'minimizing'} ${data.objective.label}.${best ? ` Best: ${best.id}, ${readableNumber(best.objective.value)} after ${best.epochs} epochs.` : ''}`;
-  const charts = [historyChart(data), curvesChart(data), ...data.axes.map((a) => sliceChart(data, a)), parallelChart(data, input.records), importanceChart(data)];
+  const charts = [
+    historyChart(data),
+    curvesChart(data),
+    ...data.axes.map((a) => sliceChart(data, a)),
+    parallelChart(data, input.records),
+    importanceChart(data),
+  ];
   return [
     `<p class="summary">${escapeHtml(summary)}</p>`,
     `<section class="charts">${charts.map(renderChart).join('')}</section>`,

@@ -8,7 +8,7 @@ import { parseSearchSpace } from '../tuning/space.js';
 import { STUDY_FILE, studyStore } from '../tuning/studyStore.js';
 import { GENERATOR_META, reportPage } from './page.js';
 import { runReportBody } from './runReport.js';
-import { type StudyInput, studyReportBody, type StudyReportOptions } from './studyReport.js';
+import { type StudyInput, type StudyReportOptions, studyReportBody } from './studyReport.js';
 
 /** What a directory holds, for a report: a study, a run, or neither (with why). */
 export type ReportSource = { readonly kind: 'study'; readonly dir: string } | { readonly kind: 'run'; readonly dir: string };
@@ -22,13 +22,18 @@ export type ReportSource = { readonly kind: 'study'; readonly dir: string } | { 
  */
 export async function reportSource(dir: string): Promise<ReportSource> {
   const stat = await fs.stat(dir).catch(() => undefined);
-  if (!stat?.isDirectory()) throw new StudyError(`${dir}: no such directory (expected a study from rxgrad tune, or a run from train --save or babysit)`);
+  if (!stat?.isDirectory())
+    throw new StudyError(`${dir}: no such directory (expected a study from rxgrad tune, or a run from train --save or babysit)`);
   if (studyStore(dir).exists()) return { kind: 'study', dir };
   if (existsSync(path.join(dir, HISTORY_FILE))) return { kind: 'run', dir };
   if (existsSync(path.join(dir, 'model.json')) || existsSync(path.join(dir, 'epoch-0001'))) {
-    throw new StudyError(`${dir}: a model or run without a ${HISTORY_FILE}: it was saved by an older rxgrad, which kept no per-epoch history; train it again (or resume it) with this version to report on it`);
+    throw new StudyError(
+      `${dir}: a model or run without a ${HISTORY_FILE}: it was saved by an older rxgrad, which kept no per-epoch history; train it again (or resume it) with this version to report on it`,
+    );
   }
-  throw new StudyError(`${dir}: neither a study (no study.json) nor a run (no ${HISTORY_FILE}); give a directory written by rxgrad tune --study, train --save or babysit --dir`);
+  throw new StudyError(
+    `${dir}: neither a study (no study.json) nor a run (no ${HISTORY_FILE}); give a directory written by rxgrad tune --study, train --save or babysit --dir`,
+  );
 }
 
 /**
@@ -41,7 +46,10 @@ export async function readStudyInput(dir: string): Promise<StudyInput> {
   const store = studyStore(dir);
   const { space, settings } = await store.readStudy();
   const records = await store.readRecords();
-  if (records.length === 0) throw new StudyError(`${dir}: the study has no finished trial yet; report on it once one has finished (or watch it live with tune --dashboard)`);
+  if (records.length === 0)
+    throw new StudyError(
+      `${dir}: the study has no finished trial yet; report on it once one has finished (or watch it live with tune --dashboard)`,
+    );
   return { space: parseSearchSpace(space, path.join(dir, STUDY_FILE)), settings, records, rounds: await store.readRounds() };
 }
 
@@ -79,8 +87,18 @@ export async function isReportFile(file: string): Promise<boolean> {
  * @example
  * await writeReport('studies/digits', 'studies/digits/report.html');
  */
-export async function writeReport(dir: string, out = path.join(dir, 'report.html'), options: StudyReportOptions & { readonly force?: boolean | undefined } = {}): Promise<{ readonly file: string; readonly bytes: number }> {
-  const problem = await outputProblem(out, { kind: 'a report', inputs: [dir], isOwnKind: isReportFile, force: options.force, allowed: path.join(dir, 'report.html') });
+export async function writeReport(
+  dir: string,
+  out = path.join(dir, 'report.html'),
+  options: StudyReportOptions & { readonly force?: boolean | undefined } = {},
+): Promise<{ readonly file: string; readonly bytes: number }> {
+  const problem = await outputProblem(out, {
+    kind: 'a report',
+    inputs: [dir],
+    isOwnKind: isReportFile,
+    force: options.force,
+    allowed: path.join(dir, 'report.html'),
+  });
   if (problem) throw new UsageError(`--out ${out}: ${problem}`);
   const html = await renderReport(dir, options);
   await writeFileAtomic(out, html);

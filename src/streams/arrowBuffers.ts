@@ -28,7 +28,11 @@ function byteWidth(type: DataType): number | undefined {
  * @example
  * bufferLimits([new Float64()], [{ length: 100 }]) // [77, 864]: validity and values, with slack
  */
-export function bufferLimits(types: readonly DataType[], nodes: readonly { readonly length: number }[], variadicBufferCounts: readonly number[] = []): number[] | undefined {
+export function bufferLimits(
+  types: readonly DataType[],
+  nodes: readonly { readonly length: number }[],
+  variadicBufferCounts: readonly number[] = [],
+): number[] | undefined {
   const limits: number[] = [];
   let node = 0;
   let variadic = 0;

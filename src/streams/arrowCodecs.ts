@@ -1,4 +1,4 @@
-import { compressionRegistry, CompressionType } from 'apache-arrow';
+import { CompressionType, compressionRegistry } from 'apache-arrow';
 
 /**
  * The uncompressed length apache-arrow read just before the compressed bytes it hands a codec
@@ -12,7 +12,8 @@ function declaredLength(bytes: Uint8Array): number {
 
 /** Decoded output must be exactly what the buffer declared: anything else is a damaged file. */
 function exactly(decoded: Uint8Array, declared: number, codec: string): Uint8Array {
-  if (decoded.length !== declared) throw new Error(`a ${codec} buffer decompressed to ${decoded.length} bytes, its header says ${declared}`);
+  if (decoded.length !== declared)
+    throw new Error(`a ${codec} buffer decompressed to ${decoded.length} bytes, its header says ${declared}`);
   return decoded;
 }
 
@@ -33,7 +34,11 @@ let ready: Promise<void> | undefined;
 export function registerArrowCodecs(): Promise<void> {
   ready ??= (async () => {
     // Loaded on first use, so that importing rxgrad loads no codec.
-    const [{ decodeLz4Frame, encodeLz4Frame }, { ZSTDDecoder }, { compress: zstdCompress, init: initZstdEncoder }] = await Promise.all([import('./lz4Frame.js'), import('zstddec'), import('@bokuweb/zstd-wasm')]);
+    const [{ decodeLz4Frame, encodeLz4Frame }, { ZSTDDecoder }, { compress: zstdCompress, init: initZstdEncoder }] = await Promise.all([
+      import('./lz4Frame.js'),
+      import('zstddec'),
+      import('@bokuweb/zstd-wasm'),
+    ]);
     const zstd = new ZSTDDecoder();
     await Promise.all([zstd.init(), initZstdEncoder()]);
     compressionRegistry.set(CompressionType.LZ4_FRAME, {

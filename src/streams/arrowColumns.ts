@@ -1,5 +1,6 @@
-import { type ArrowCompression, compressionType, registerArrowCodecs } from './arrowCodecs.js';
 import {
+  type CompressionType,
+  compressionRegistry,
   type DataType,
   Field,
   FixedSizeList,
@@ -13,8 +14,6 @@ import {
   RecordBatch,
   RecordBatchFileWriter,
   RecordBatchStreamWriter,
-  compressionRegistry,
-  type CompressionType,
   Schema,
   Struct,
   Uint8,
@@ -27,9 +26,19 @@ import { AsyncByteQueue } from 'apache-arrow/io/stream';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import type { ArrayBufferViewInput } from 'apache-arrow/util/buffer';
 import { openTemporaryFile } from '../files/atomicFiles.js';
+import { type ArrowCompression, compressionType, registerArrowCodecs } from './arrowCodecs.js';
 
 /** The typed arrays an Arrow column can be made from. */
-export type ColumnValues = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array;
+export type ColumnValues =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array;
 
 /**
  * One column to write: plain numbers, or, with `listSize`, a fixed-size list of `listSize`
@@ -67,7 +76,12 @@ function rowsOf(column: ColumnData): number {
  * @example
  * const batch = arrowRecordBatch([{ name: 'label', values: Int32Array.of(1, 0) }], 0, 2);
  */
-export function arrowRecordBatch(columns: readonly ColumnData[], start: number, end: number, metadata?: ReadonlyMap<string, string>): RecordBatch {
+export function arrowRecordBatch(
+  columns: readonly ColumnData[],
+  start: number,
+  end: number,
+  metadata?: ReadonlyMap<string, string>,
+): RecordBatch {
   const length = end - start;
   const fields: Field[] = [];
   const children = columns.map((column) => {
@@ -114,7 +128,10 @@ class FileByteSink extends AsyncByteQueue {
  * 21's own writer puts the compressed length in that prefix, which pyarrow and rxgrad reject;
  * this is its method with the prefix corrected.
  */
-function compressBodyBuffers(type: CompressionType, buffers: ArrayBufferView[]): { byteLength: number; bufferRegions: BufferRegion[]; buffers: ArrayBufferView[] } {
+function compressBodyBuffers(
+  type: CompressionType,
+  buffers: ArrayBufferView[],
+): { byteLength: number; bufferRegions: BufferRegion[]; buffers: ArrayBufferView[] } {
   const codec = compressionRegistry.get(type);
   if (!codec?.encode) throw new Error(`no encoder registered for Arrow compression ${type}`);
   let offset = 0;
@@ -194,13 +211,15 @@ export async function writeArrowFile(
 ): Promise<void> {
   const rows = columns.length > 0 ? rowsOf(columns[0]!) : 0;
   for (const column of columns) {
-    if (rowsOf(column) !== rows) throw new RangeError(`writeArrowFile: column '${column.name}' has ${rowsOf(column)} rows, expected ${rows}`);
+    if (rowsOf(column) !== rows)
+      throw new RangeError(`writeArrowFile: column '${column.name}' has ${rowsOf(column)} rows, expected ${rows}`);
   }
   const batchRows = options.batchRows ?? 8192;
   const sink = await openArrowSink(path, options.format);
   try {
     // An empty table still gets one empty record batch, so that the file carries its schema.
-    for (let start = 0; start < Math.max(rows, 1); start += batchRows) sink.write(arrowRecordBatch(columns, start, Math.min(rows, start + batchRows)));
+    for (let start = 0; start < Math.max(rows, 1); start += batchRows)
+      sink.write(arrowRecordBatch(columns, start, Math.min(rows, start + batchRows)));
     await sink.close();
   } catch (error) {
     await sink.abort();

@@ -44,7 +44,13 @@ const text = (bytes: Uint8Array) => String.fromCharCode(...bytes);
  * word alone before Arrow 0.15), its flatbuffer length and the decoded message. Every length is
  * checked against `end` before anything is read or decoded.
  */
-async function readMessage(handle: FileHandle, file: string, at: number, end: number, where: string): Promise<{ prefix: number; length: number; message: Message } | undefined> {
+async function readMessage(
+  handle: FileHandle,
+  file: string,
+  at: number,
+  end: number,
+  where: string,
+): Promise<{ prefix: number; length: number; message: Message } | undefined> {
   const head = await readBytes(handle, at, Math.min(8, end - at));
   if (head.length < 4) throw new DataError(`${where}: truncated (no message length)`, { file });
   let prefix = 4;
@@ -56,7 +62,10 @@ async function readMessage(handle: FileHandle, file: string, at: number, end: nu
   }
   if (length === 0) return undefined;
   if (length < 0 || at + prefix + length > end) {
-    throw new DataError(`${where}: message length ${length} does not fit the ${end - at - prefix} bytes left`, { file, expected: 'a valid Arrow IPC file' });
+    throw new DataError(`${where}: message length ${length} does not fit the ${end - at - prefix} bytes left`, {
+      file,
+      expected: 'a valid Arrow IPC file',
+    });
   }
   let message: Message;
   const metadata = await readBytes(handle, at + prefix, length);
@@ -86,11 +95,18 @@ export async function checkFileFooter(handle: FileHandle, file: string): Promise
   if (text(head.subarray(0, 6)) !== MAGIC) return 'stream';
   const tail = await readBytes(handle, Math.max(0, size - TAIL), Math.min(TAIL, size));
   if (size < HEAD + TAIL || text(tail.subarray(4, 10)) !== MAGIC) {
-    throw new DataError('the Arrow file is truncated: it does not end with its footer', { file, expected: `'${MAGIC}' at the end`, actual: `${size} bytes` });
+    throw new DataError('the Arrow file is truncated: it does not end with its footer', {
+      file,
+      expected: `'${MAGIC}' at the end`,
+      actual: `${size} bytes`,
+    });
   }
   const footerLength = int32(tail, 0);
   if (footerLength <= 0 || footerLength > size - HEAD - TAIL) {
-    throw new DataError(`the Arrow file's footer length ${footerLength} does not fit the file`, { file, expected: `1 to ${size - HEAD - TAIL} bytes` });
+    throw new DataError(`the Arrow file's footer length ${footerLength} does not fit the file`, {
+      file,
+      expected: `1 to ${size - HEAD - TAIL} bytes`,
+    });
   }
   return 'file';
 }
@@ -101,22 +117,41 @@ export async function checkFileFooter(handle: FileHandle, file: string): Promise
  * on a corrupted file to one read per block (its reader otherwise re-reads a message that is not a
  * record batch forever).
  */
-export async function checkFileBlocks(handle: FileHandle, file: string, count: number, blockAt: (index: number) => FooterBlock | null): Promise<ArrowStructure> {
+export async function checkFileBlocks(
+  handle: FileHandle,
+  file: string,
+  count: number,
+  blockAt: (index: number) => FooterBlock | null,
+): Promise<ArrowStructure> {
   const { size } = await handle.stat();
   const tail = await readBytes(handle, size - TAIL, TAIL);
   const bodyEnd = size - TAIL - int32(tail, 0);
-  if (!Number.isSafeInteger(count) || count < 0 || count > bodyEnd / 8) throw new DataError(`the Arrow file's footer lists ${count} record batches, more than its ${size} bytes can hold`, { file });
+  if (!Number.isSafeInteger(count) || count < 0 || count > bodyEnd / 8)
+    throw new DataError(`the Arrow file's footer lists ${count} record batches, more than its ${size} bytes can hold`, { file });
   for (let i = 0; i < count; i++) {
     const where = `record batch ${i}`;
     const block = blockAt(i);
     const offset = Number(block?.offset);
     const body = Number(block?.bodyLength);
     const meta = block?.metaDataLength ?? Number.NaN;
-    if (!block || !Number.isSafeInteger(offset) || !Number.isSafeInteger(body) || !Number.isSafeInteger(meta) || offset < HEAD || meta <= 0 || body < 0 || offset + meta + body > bodyEnd) {
-      throw new DataError(`${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`, { file });
+    if (
+      !block ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(body) ||
+      !Number.isSafeInteger(meta) ||
+      offset < HEAD ||
+      meta <= 0 ||
+      body < 0 ||
+      offset + meta + body > bodyEnd
+    ) {
+      throw new DataError(
+        `${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`,
+        { file },
+      );
     }
     const read = await readMessage(handle, file, offset, offset + meta, where);
-    if (!read?.message.isRecordBatch()) throw new DataError(`${where}: the footer points at a message that is not a record batch`, { file });
+    if (!read?.message.isRecordBatch())
+      throw new DataError(`${where}: the footer points at a message that is not a record batch`, { file });
     if (bodyLengthOf(read.message, file, where) > body) throw new DataError(`${where}: its body is longer than its footer block`, { file });
   }
   return { format: 'file', size, recordBatches: count };
@@ -133,18 +168,34 @@ export async function checkFileBlocks(handle: FileHandle, file: string, count: n
 export function checkSchema(schema: Schema, file: string): void {
   const check = (field: Field | undefined, where: string): void => {
     const type = field?.type as DataType | undefined;
-    if (!field || !(type instanceof DataType)) throw new DataError(`the schema is damaged: ${where} has no type`, { file, expected: 'a valid Arrow schema' });
+    if (!field || !(type instanceof DataType))
+      throw new DataError(`the schema is damaged: ${where} has no type`, { file, expected: 'a valid Arrow schema' });
     if (DataType.isDictionary(type)) {
       const { indices, dictionary } = type as DataType & { indices?: DataType; dictionary?: DataType };
-      if (!(indices instanceof DataType) || !DataType.isInt(indices) || !(dictionary instanceof DataType)) throw new DataError(`the schema is damaged: ${where} is a dictionary without its index or value type`, { file, expected: 'a valid Arrow schema' });
+      if (!(indices instanceof DataType) || !DataType.isInt(indices) || !(dictionary instanceof DataType))
+        throw new DataError(`the schema is damaged: ${where} is a dictionary without its index or value type`, {
+          file,
+          expected: 'a valid Arrow schema',
+        });
       return;
     }
-    const nested = DataType.isList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type) || DataType.isUnion(type) || (type.typeId as number) === 21;
+    const nested =
+      DataType.isList(type) ||
+      DataType.isFixedSizeList(type) ||
+      DataType.isStruct(type) ||
+      DataType.isMap(type) ||
+      DataType.isUnion(type) ||
+      (type.typeId as number) === 21;
     const children = (type.children ?? []) as (Field | undefined)[];
-    if (nested && (!Array.isArray(type.children) || (children.length === 0 && !DataType.isStruct(type)))) throw new DataError(`the schema is damaged: ${where} (${String(type)}) has no child type`, { file, expected: 'a valid Arrow schema' });
+    if (nested && (!Array.isArray(type.children) || (children.length === 0 && !DataType.isStruct(type))))
+      throw new DataError(`the schema is damaged: ${where} (${String(type)}) has no child type`, {
+        file,
+        expected: 'a valid Arrow schema',
+      });
     children.forEach((child, i) => check(child, `${where}'s child ${i}`));
   };
-  if (!schema || !Array.isArray(schema.fields)) throw new DataError('the schema is damaged: it has no fields', { file, expected: 'a valid Arrow schema' });
+  if (!schema || !Array.isArray(schema.fields))
+    throw new DataError('the schema is damaged: it has no fields', { file, expected: 'a valid Arrow schema' });
   schema.fields.forEach((field, i) => check(field, `column ${i}${field?.name !== undefined ? ` '${field.name}'` : ''}`));
 }
 
@@ -160,36 +211,71 @@ interface BatchBuffers {
  * the body, and the uncompressed length it declares is no more than its column's type and the
  * batch's row count allow, so a damaged length can never make the codec allocate it.
  */
-async function checkCompressedBody(handle: FileHandle, file: string, where: string, bodyAt: number, body: number, types: readonly DataType[], header: BatchBuffers): Promise<void> {
+async function checkCompressedBody(
+  handle: FileHandle,
+  file: string,
+  where: string,
+  bodyAt: number,
+  body: number,
+  types: readonly DataType[],
+  header: BatchBuffers,
+): Promise<void> {
   const limits = bufferLimits(types, header.nodes, header.variadicBufferCounts);
-  if (limits && limits.length !== header.buffers.length) throw new DataError(`${where}: it has ${header.buffers.length} buffers, its columns' types ${limits.length}`, { file, expected: 'a valid Arrow IPC file' });
+  if (limits && limits.length !== header.buffers.length)
+    throw new DataError(`${where}: it has ${header.buffers.length} buffers, its columns' types ${limits.length}`, {
+      file,
+      expected: 'a valid Arrow IPC file',
+    });
   const bytes = await readBytes(handle, bodyAt, body);
   if (bytes.length < body) throw new DataError(`${where}: its body is truncated`, { file });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   header.buffers.forEach(({ offset, length }, i) => {
     if (length === 0) return;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 8 || offset + length > body) {
-      throw new DataError(`${where}: compressed buffer ${i} (offset ${offset}, ${length} bytes) lies outside its body of ${body} bytes`, { file, expected: 'a valid Arrow IPC file' });
+      throw new DataError(`${where}: compressed buffer ${i} (offset ${offset}, ${length} bytes) lies outside its body of ${body} bytes`, {
+        file,
+        expected: 'a valid Arrow IPC file',
+      });
     }
     const declared = Number(view.getBigInt64(offset, true));
     const limit = limits?.[i] ?? 2 ** 31 - 1;
     const size = declared === -1 ? length - 8 : declared;
     if (size < 0 || size > limit) {
-      throw new DataError(`${where}: buffer ${i} declares ${declared} uncompressed bytes, more than its column's type and ${header.nodes[0]?.length ?? 0} rows allow (${limit})`, { file, expected: 'a valid Arrow IPC file' });
+      throw new DataError(
+        `${where}: buffer ${i} declares ${declared} uncompressed bytes, more than its column's type and ${header.nodes[0]?.length ?? 0} rows allow (${limit})`,
+        { file, expected: 'a valid Arrow IPC file' },
+      );
     }
   });
 }
 
 /** Checks a record or dictionary batch message's compressed buffers (see `checkCompressedBody`); an uncompressed one needs nothing here. */
-async function checkBatchMessage(handle: FileHandle, file: string, message: Message, bodyAt: number, body: number, schema: Schema | undefined, where: string): Promise<void> {
+async function checkBatchMessage(
+  handle: FileHandle,
+  file: string,
+  message: Message,
+  bodyAt: number,
+  body: number,
+  schema: Schema | undefined,
+  where: string,
+): Promise<void> {
   type BatchHeader = BatchBuffers & { readonly compression: unknown };
   const dictionary = message.isDictionaryBatch() ? (message.header() as unknown as { id: number; data: BatchHeader }) : undefined;
   const batch = (dictionary ? dictionary.data : message.header()) as unknown as BatchHeader | null;
   if (batch?.compression == null) return;
   if (!schema) throw new DataError(`${where}: a batch before the schema`, { file, expected: 'a valid Arrow IPC file' });
   const value = dictionary ? schema.dictionaries.get(dictionary.id) : undefined;
-  if (dictionary && !value) throw new DataError(`${where}: a dictionary batch for dictionary ${dictionary.id}, which the schema does not have`, { file });
-  await checkCompressedBody(handle, file, dictionary ? `dictionary batch ${dictionary.id}` : where, bodyAt, body, value ? [value] : schema.fields.map((f) => f.type), batch);
+  if (dictionary && !value)
+    throw new DataError(`${where}: a dictionary batch for dictionary ${dictionary.id}, which the schema does not have`, { file });
+  await checkCompressedBody(
+    handle,
+    file,
+    dictionary ? `dictionary batch ${dictionary.id}` : where,
+    bodyAt,
+    body,
+    value ? [value] : schema.fields.map((f) => f.type),
+    batch,
+  );
 }
 
 /**
@@ -205,22 +291,42 @@ async function walkMessages(handle: FileHandle, file: string, start: number, end
   for (let index = 0; at < end; index++) {
     const read = await readMessage(handle, file, at, end, `message ${index}`).catch((cause: unknown) => {
       if (index > 0) throw cause;
-      throw new DataError('not an Arrow IPC file or stream', { file, expected: 'an Arrow IPC file (.arrow/.feather v2) or stream', actual: (cause as Error).message }, { cause });
+      throw new DataError(
+        'not an Arrow IPC file or stream',
+        { file, expected: 'an Arrow IPC file (.arrow/.feather v2) or stream', actual: (cause as Error).message },
+        { cause },
+      );
     });
     if (!read) {
       // An end-of-stream marker ends the stream; bytes after it mean a length word was damaged.
-      if (at + 8 < end) throw new DataError(`message ${index}: an end-of-stream marker with ${end - at - 8} bytes after it`, { file, expected: 'a complete Arrow IPC stream' });
+      if (at + 8 < end)
+        throw new DataError(`message ${index}: an end-of-stream marker with ${end - at - 8} bytes after it`, {
+          file,
+          expected: 'a complete Arrow IPC stream',
+        });
       break;
     }
     const body = bodyLengthOf(read.message, file, `message ${index}`);
     const bodyAt = at + read.prefix + read.length;
-    if (bodyAt + body > end) throw new DataError(`message ${index}: its body of ${body} bytes runs past the end of the ${start === 0 ? 'stream' : 'file'}`, { file, expected: 'a complete Arrow IPC stream' });
+    if (bodyAt + body > end)
+      throw new DataError(`message ${index}: its body of ${body} bytes runs past the end of the ${start === 0 ? 'stream' : 'file'}`, {
+        file,
+        expected: 'a complete Arrow IPC stream',
+      });
     const { message } = read;
     if (message.isSchema()) {
       schema = message.header() as Schema;
       checkSchema(schema, file);
     } else if (message.isRecordBatch() || message.isDictionaryBatch()) {
-      await checkBatchMessage(handle, file, message, bodyAt, body, schema, message.isRecordBatch() ? `record batch ${recordBatches}` : `message ${index}`);
+      await checkBatchMessage(
+        handle,
+        file,
+        message,
+        bodyAt,
+        body,
+        schema,
+        message.isRecordBatch() ? `record batch ${recordBatches}` : `message ${index}`,
+      );
       if (message.isRecordBatch()) recordBatches++;
     }
     at = bodyAt + body;
@@ -249,19 +355,41 @@ export async function checkFileMessages(handle: FileHandle, file: string): Promi
   }
   checkSchema(footer.schema, file);
   const blocks = [
-    ...Array.from({ length: footer.numDictionaries }, (_, i) => ({ block: footer.getDictionaryBatch(i), where: `dictionary block ${i}`, kind: 'dictionary' as const })),
-    ...Array.from({ length: footer.numRecordBatches }, (_, i) => ({ block: footer.getRecordBatch(i), where: `record batch ${i}`, kind: 'record' as const })),
+    ...Array.from({ length: footer.numDictionaries }, (_, i) => ({
+      block: footer.getDictionaryBatch(i),
+      where: `dictionary block ${i}`,
+      kind: 'dictionary' as const,
+    })),
+    ...Array.from({ length: footer.numRecordBatches }, (_, i) => ({
+      block: footer.getRecordBatch(i),
+      where: `record batch ${i}`,
+      kind: 'record' as const,
+    })),
   ];
-  if (blocks.length > bodyEnd / 8) throw new DataError(`the Arrow file's footer lists ${blocks.length} batches, more than its ${size} bytes can hold`, { file });
+  if (blocks.length > bodyEnd / 8)
+    throw new DataError(`the Arrow file's footer lists ${blocks.length} batches, more than its ${size} bytes can hold`, { file });
   for (const { block, where, kind } of blocks) {
     const offset = Number(block?.offset);
     const meta = block?.metaDataLength ?? Number.NaN;
     const body = Number(block?.bodyLength);
-    if (!block || !Number.isSafeInteger(offset) || !Number.isSafeInteger(body) || !Number.isSafeInteger(meta) || offset < HEAD || meta <= 0 || body < 0 || offset + meta + body > bodyEnd) {
-      throw new DataError(`${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`, { file });
+    if (
+      !block ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(body) ||
+      !Number.isSafeInteger(meta) ||
+      offset < HEAD ||
+      meta <= 0 ||
+      body < 0 ||
+      offset + meta + body > bodyEnd
+    ) {
+      throw new DataError(
+        `${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`,
+        { file },
+      );
     }
     const read = await readMessage(handle, file, offset, offset + meta, where);
-    if (!(kind === 'record' ? read?.message.isRecordBatch() : read?.message.isDictionaryBatch())) throw new DataError(`${where}: the footer points at a message that is not a ${kind} batch`, { file });
+    if (!(kind === 'record' ? read?.message.isRecordBatch() : read?.message.isDictionaryBatch()))
+      throw new DataError(`${where}: the footer points at a message that is not a ${kind} batch`, { file });
     const length = bodyLengthOf(read!.message, file, where);
     if (length > body) throw new DataError(`${where}: its body is longer than its footer block`, { file });
     await checkBatchMessage(handle, file, read!.message, offset + meta, length, footer.schema, where);

@@ -23,14 +23,16 @@ function schemaProblem(schema: FbSchema, bytes: number): string | undefined {
     if (!f) return `${where} is missing`;
     if (++visited > most) return `it holds more fields than its ${bytes} bytes can`;
     if (depth > MAX_DEPTH) return `${where} nests more than ${MAX_DEPTH} types deep`;
-    if (f.childrenLength() > most || f.customMetadataLength() > most) return `${where} lists more children or metadata than its ${bytes} bytes can hold`;
+    if (f.childrenLength() > most || f.customMetadataLength() > most)
+      return `${where} lists more children or metadata than its ${bytes} bytes can hold`;
     for (let i = 0; i < f.childrenLength(); i++) {
       const problem = field(f.children(i), depth + 1, `${where}'s child ${i}`);
       if (problem) return problem;
     }
     return undefined;
   };
-  if (schema.fieldsLength() > most || schema.customMetadataLength() > most) return `the schema lists more fields or metadata than its ${bytes} bytes can hold`;
+  if (schema.fieldsLength() > most || schema.customMetadataLength() > most)
+    return `the schema lists more fields or metadata than its ${bytes} bytes can hold`;
   for (let i = 0; i < schema.fieldsLength(); i++) {
     const problem = field(schema.fields(i), 1, `column ${i}`);
     if (problem) return problem;
@@ -41,7 +43,8 @@ function schemaProblem(schema: FbSchema, bytes: number): string | undefined {
 function batchProblem(batch: FbRecordBatch | null, bytes: number): string | undefined {
   if (!batch) return 'the batch header is missing';
   const most = Math.floor(bytes / 16);
-  if (batch.nodesLength() > most || batch.buffersLength() > most || batch.variadicBufferCountsLength() > most) return `the batch lists more nodes or buffers than its ${bytes} bytes can hold`;
+  if (batch.nodesLength() > most || batch.buffersLength() > most || batch.variadicBufferCountsLength() > most)
+    return `the batch lists more nodes or buffers than its ${bytes} bytes can hold`;
   return undefined;
 }
 
@@ -81,7 +84,8 @@ export function footerProblem(footer: Uint8Array): string | undefined {
   try {
     const table = FbFooter.getRootAsFooter(new ByteBuffer(footer));
     const most = Math.floor(footer.length / 24);
-    if (table.dictionariesLength() > most || table.recordBatchesLength() > most) return `the footer lists more blocks than its ${footer.length} bytes can hold`;
+    if (table.dictionariesLength() > most || table.recordBatchesLength() > most)
+      return `the footer lists more blocks than its ${footer.length} bytes can hold`;
     const schema = table.schema();
     return schema ? schemaProblem(schema, footer.length) : 'the footer has no schema';
   } catch (cause) {

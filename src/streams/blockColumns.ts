@@ -18,7 +18,15 @@ const TILE_ROWS = 256;
  * 46 ms, against 170 ms for tiles of 16 rows copied one value at a time; tiles of 8 to 128 rows
  * took 72-90 ms.
  */
-export function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], out: FeatureArray, rows: number, cols: number, file: string, firstRow: number): boolean {
+export function copyNumberColumns(
+  batch: RecordBatch,
+  fields: readonly Field[],
+  out: FeatureArray,
+  rows: number,
+  cols: number,
+  file: string,
+  firstRow: number,
+): boolean {
   if (fields.length !== cols) return false;
   const columns: Float64Array[] = [];
   const floats: boolean[] = [];
@@ -30,7 +38,13 @@ export function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], 
     const data = batch.data.children[position.get(field.name) ?? -1];
     if (!data || data.length !== rows || data.nullCount > 0 || !isNumeric(field.type)) return false;
     const values = data.values as unknown;
-    if (!ArrayBuffer.isView(values) || values instanceof BigInt64Array || values instanceof BigUint64Array || (DataType.isFloat(field.type) && field.type.precision === 0)) return false;
+    if (
+      !ArrayBuffer.isView(values) ||
+      values instanceof BigInt64Array ||
+      values instanceof BigUint64Array ||
+      (DataType.isFloat(field.type) && field.type.precision === 0)
+    )
+      return false;
     columns.push((values as Float64Array).subarray(data.offset, data.offset + rows));
     floats.push(values instanceof Float32Array || values instanceof Float64Array);
   }
@@ -50,7 +64,13 @@ export function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], 
   }
   if (bad) {
     const value = columns[bad.column]![bad.row];
-    throw new DataError('non-finite feature value', { file, column: fields[bad.column]!.name, row: firstRow + bad.row, expected: 'a finite number', actual: String(value) });
+    throw new DataError('non-finite feature value', {
+      file,
+      column: fields[bad.column]!.name,
+      row: firstRow + bad.row,
+      expected: 'a finite number',
+      actual: String(value),
+    });
   }
   return true;
 }
@@ -60,7 +80,13 @@ export function copyNumberColumns(batch: RecordBatch, fields: readonly Field[], 
  * the caller, on-stack replacement kept deoptimizing it). Returns, per column, a sum that is NaN
  * where the column may hold a non-finite value.
  */
-function transposeColumns(columns: readonly Float64Array[], floats: readonly boolean[], out: FeatureArray, rows: number, cols: number): Float64Array {
+function transposeColumns(
+  columns: readonly Float64Array[],
+  floats: readonly boolean[],
+  out: FeatureArray,
+  rows: number,
+  cols: number,
+): Float64Array {
   // v * 0 is NaN exactly when v is NaN or ±Infinity: one sum per column says whether to look.
   const seen = new Float64Array(cols);
   const c2 = 2 * cols;
@@ -108,7 +134,17 @@ function transposeColumns(columns: readonly Float64Array[], floats: readonly boo
 }
 
 /** Copies one column into the row-major features; returns how many values per row it filled. */
-export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureArray, colOffset: number, cols: number, rows: number, file: string, firstRow: number, fill?: readonly number[]): number {
+export function copyColumn(
+  chunks: readonly Data[],
+  field: Field,
+  out: FeatureArray,
+  colOffset: number,
+  cols: number,
+  rows: number,
+  file: string,
+  firstRow: number,
+  fill?: readonly number[],
+): number {
   const width = featureWidth(field)!;
   let row = 0;
   for (const data of chunks) {
@@ -124,13 +160,26 @@ export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureAr
         }
         const raw = values[data.offset + i]!;
         const v = isHalf ? float16ToNumber(raw as number) : Number(raw);
-        if (!Number.isFinite(v)) throw new DataError('non-finite feature value', { file, column: field.name, row: firstRow + row + i, expected: 'a finite number', actual: String(v) });
+        if (!Number.isFinite(v))
+          throw new DataError('non-finite feature value', {
+            file,
+            column: field.name,
+            row: firstRow + row + i,
+            expected: 'a finite number',
+            actual: String(v),
+          });
         out[at] = v;
       }
       row += data.length;
       continue;
     }
-    if (data.nullCount > 0) throw new DataError('null value in a feature column', { file, column: field.name, row: firstRow + row + firstNull(data), expected: fill ? 'a number (a list column cannot be filled)' : 'a number (or --fill-missing mean|zero)' });
+    if (data.nullCount > 0)
+      throw new DataError('null value in a feature column', {
+        file,
+        column: field.name,
+        row: firstRow + row + firstNull(data),
+        expected: fill ? 'a number (a list column cannot be filled)' : 'a number (or --fill-missing mean|zero)',
+      });
     let values: ArrayLike<number | bigint>;
     let start: number;
     if (width === 1) {
@@ -138,14 +187,25 @@ export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureAr
       start = data.offset;
     } else {
       const child = data.children[0]!;
-      if (child.nullCount > 0) throw new DataError('null value inside a list column', { file, column: field.name, row: firstRow + row, expected: 'a number' });
+      if (child.nullCount > 0)
+        throw new DataError('null value inside a list column', { file, column: field.name, row: firstRow + row, expected: 'a number' });
       values = child.values as ArrayLike<number | bigint>;
       start = child.offset + data.offset * width;
     }
-    const isFloat16 = DataType.isFloat(field.type) ? field.type.precision === 0 : DataType.isFixedSizeList(field.type) && DataType.isFloat(field.type.children[0]!.type) && field.type.children[0]!.type.precision === 0;
+    const isFloat16 = DataType.isFloat(field.type)
+      ? field.type.precision === 0
+      : DataType.isFixedSizeList(field.type) &&
+        DataType.isFloat(field.type.children[0]!.type) &&
+        field.type.children[0]!.type.precision === 0;
     // The common case of one list column of 8- to 32-bit integers (pixels): a typed-array copy,
     // and no finiteness check, since integers are always finite.
-    if (width === cols && !isFloat16 && ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array) && !(values instanceof Float32Array || values instanceof Float64Array)) {
+    if (
+      width === cols &&
+      !isFloat16 &&
+      ArrayBuffer.isView(values) &&
+      !(values instanceof BigInt64Array || values instanceof BigUint64Array) &&
+      !(values instanceof Float32Array || values instanceof Float64Array)
+    ) {
       out.set((values as Uint8Array).subarray(start, start + data.length * width), row * cols);
       row += data.length;
       continue;
@@ -158,7 +218,14 @@ export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureAr
       let at = row * cols + colOffset;
       for (let i = 0; i < data.length; i++, at += cols) {
         const v = typed[start + i]!;
-        if (float && !Number.isFinite(v)) throw new DataError('non-finite feature value', { file, column: field.name, row: firstRow + row + i, expected: 'a finite number', actual: String(v) });
+        if (float && !Number.isFinite(v))
+          throw new DataError('non-finite feature value', {
+            file,
+            column: field.name,
+            row: firstRow + row + i,
+            expected: 'a finite number',
+            actual: String(v),
+          });
         out[at] = v;
       }
       row += data.length;
@@ -171,7 +238,13 @@ export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureAr
         const raw = values[source + k]!;
         const v = isFloat16 ? float16ToNumber(raw as number) : Number(raw);
         if (!Number.isFinite(v)) {
-          throw new DataError('non-finite feature value', { file, column: width === 1 ? field.name : `${field.name}[${k}]`, row: firstRow + row + i, expected: 'a finite number', actual: String(v) });
+          throw new DataError('non-finite feature value', {
+            file,
+            column: width === 1 ? field.name : `${field.name}[${k}]`,
+            row: firstRow + row + i,
+            expected: 'a finite number',
+            actual: String(v),
+          });
         }
         out[base + k] = v;
       }
@@ -183,10 +256,17 @@ export function copyColumn(chunks: readonly Data[], field: Field, out: FeatureAr
 }
 
 /** Class names to class indices, by `classNames`; a name not among them is a DataError naming its row. */
-export function copyTextLabels(column: { get(i: number): unknown; length: number }, out: Int32Array, layout: ArrowLayout, firstRow: number, classNames: readonly string[] | undefined): void {
+export function copyTextLabels(
+  column: { get(i: number): unknown; length: number },
+  out: Int32Array,
+  layout: ArrowLayout,
+  firstRow: number,
+  classNames: readonly string[] | undefined,
+): void {
   const file = layout.file;
   const columnName = layout.label!;
-  if (!classNames) throw new DataError('the labels are text: give the class names (readArrow(file, { classNames }))', { file, column: columnName });
+  if (!classNames)
+    throw new DataError('the labels are text: give the class names (readArrow(file, { classNames }))', { file, column: columnName });
   const index = new Map(classNames.map((name, i) => [name, i]));
   for (let i = 0; i < column.length; i++) {
     const value = column.get(i);
@@ -207,7 +287,8 @@ export function copyLabels(chunks: readonly Data[], out: Int32Array, layout: Arr
   const file = layout.file;
   let row = 0;
   for (const data of chunks) {
-    if (data.nullCount > 0) throw new DataError('missing label', { file, column, row: firstRow + row + firstNull(data), expected: 'a class index' });
+    if (data.nullCount > 0)
+      throw new DataError('missing label', { file, column, row: firstRow + row + firstNull(data), expected: 'a class index' });
     const values = data.values as ArrayLike<number | bigint>;
     // Half floats arrive as their 16 raw bits.
     const half = DataType.isFloat(data.type) && data.type.precision === 0;
@@ -215,7 +296,14 @@ export function copyLabels(chunks: readonly Data[], out: Int32Array, layout: Arr
       const raw = values[data.offset + i]!;
       const v = half ? float16ToNumber(raw as number) : Number(raw);
       const problem = classIndexProblem(v, limits);
-      if (problem) throw new DataError(problem.problem, { file, column, row: firstRow + row + i, actual: String(half ? v : raw), expected: problem.expected });
+      if (problem)
+        throw new DataError(problem.problem, {
+          file,
+          column,
+          row: firstRow + row + i,
+          actual: String(half ? v : raw),
+          expected: problem.expected,
+        });
       out[row + i] = v;
     }
     row += data.length;

@@ -57,10 +57,20 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
   const labelField = schema.fields.find((f) => f.name === labelName);
   if (!options.unlabelled) {
     if (!labelField) {
-      throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}'`, actual: `columns ${names.join(', ')}` });
+      throw new DataError('missing label column', {
+        file,
+        column: labelName,
+        expected: `a column named '${labelName}'`,
+        actual: `columns ${names.join(', ')}`,
+      });
     }
     if (!isNumeric(labelField.type) && !isText(labelField.type)) {
-      throw new DataError('the label column is neither numbers nor text', { file, column: labelName, expected: 'integer class indices or class names', actual: describeType(labelField.type) });
+      throw new DataError('the label column is neither numbers nor text', {
+        file,
+        column: labelName,
+        expected: 'integer class indices or class names',
+        actual: describeType(labelField.type),
+      });
     }
   }
   let features: Field[];
@@ -71,17 +81,31 @@ export function resolveLayout(file: string, schema: Schema, options: ArrowColumn
       const field = schema.fields.find((f) => f.name === name);
       if (!field) throw new DataError('missing feature column', { file, column: name, actual: `columns ${names.join(', ')}` });
       if (featureWidth(field) === undefined) {
-        throw new DataError('a feature column is not numeric', { file, column: name, expected: 'numbers or a fixed-size list of numbers', actual: describeType(field.type) });
+        throw new DataError('a feature column is not numeric', {
+          file,
+          column: name,
+          expected: 'numbers or a fixed-size list of numbers',
+          actual: describeType(field.type),
+        });
       }
       return field;
     });
   } else {
-    index = pandasIndexColumns(names.filter((n) => n !== labelName), schema.metadata.get(PANDAS_METADATA_KEY));
+    index = pandasIndexColumns(
+      names.filter((n) => n !== labelName),
+      schema.metadata.get(PANDAS_METADATA_KEY),
+    );
     features = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) !== undefined && !index.includes(f.name));
-    ignored = schema.fields.filter((f) => f.name !== labelName && featureWidth(f) === undefined).map((f) => `${f.name} (${kindOf(f.type)})`);
+    ignored = schema.fields
+      .filter((f) => f.name !== labelName && featureWidth(f) === undefined)
+      .map((f) => `${f.name} (${kindOf(f.type)})`);
   }
   if (features.length === 0) {
-    throw new DataError('no numeric feature columns', { file, expected: 'numeric columns or a fixed-size list of numbers besides the label', actual: `columns ${names.join(', ')}` });
+    throw new DataError('no numeric feature columns', {
+      file,
+      expected: 'numeric columns or a fixed-size list of numbers besides the label',
+      actual: `columns ${names.join(', ')}`,
+    });
   }
   return {
     file,
@@ -106,7 +130,8 @@ function classNamesOf(file: string, schema: Schema): { classNames?: readonly str
   } catch {
     names = undefined;
   }
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new DataError(`the schema metadata '${CLASS_NAMES_KEY}' is not a list of class names`, { file });
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
+    throw new DataError(`the schema metadata '${CLASS_NAMES_KEY}' is not a list of class names`, { file });
   return { classNames: names as string[] };
 }
 

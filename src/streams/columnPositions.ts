@@ -12,7 +12,8 @@ export function columnPositions(file: string, names: readonly string[], expected
   const positions = new Map<string, number>();
   names.forEach((name, i) => {
     const first = positions.get(name);
-    if (first !== undefined) throw new DataError('two columns have the same name', { file, column: name, expected, actual: `columns ${first + 1} and ${i + 1}` });
+    if (first !== undefined)
+      throw new DataError('two columns have the same name', { file, column: name, expected, actual: `columns ${first + 1} and ${i + 1}` });
     positions.set(name, i);
   });
   return positions;

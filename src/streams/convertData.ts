@@ -1,12 +1,12 @@
-import { fileHead, outputProblem } from '../files/outputGuard.js';
 import { lastValueFrom, type Observable, reduce } from 'rxjs';
+import { UsageError } from '../errors.js';
+import { fileHead, outputProblem } from '../files/outputGuard.js';
+import type { ArrowCompression } from './arrowCodecs.js';
 import { arrowRecordBatch, type ColumnData, openArrowSink } from './arrowColumns.js';
+import { type ArrowLayout, CLASS_NAMES_KEY } from './columnLayout.js';
 import { openCsvSink } from './csvSink.js';
 import type { ExampleBlock } from './examples.js';
-import { type ArrowLayout, CLASS_NAMES_KEY } from './columnLayout.js';
 import { csvDialectOf, csvTextColumns, inferClassNames, inspectData, isCsvFile, isParquetFile, readData } from './readData.js';
-import { UsageError } from '../errors.js';
-import type { ArrowCompression } from './arrowCodecs.js';
 
 /** Options of `convertData` (and `rxgrad convert`). */
 export interface ConvertOptions {
@@ -73,20 +73,41 @@ export async function convertData(input: string, output: string, given: ConvertO
   const problem = await outputProblem(output, { kind: 'a dataset', inputs: [input], isOwnKind: isDatasetFile, force: options.force });
   if (problem) throw new UsageError(`${output}: ${problem}`);
   const toCsv = isCsvFile(output);
-  if (options.compression && (toCsv || isParquetFile(output))) throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
+  if (options.compression && (toCsv || isParquetFile(output)))
+    throw new UsageError(`--compression ${options.compression}: ${output} is ${toCsv ? 'CSV' : 'Parquet'}; compression is for Arrow files`);
   const fileOptions = csvDialectOf(options);
   const probe = await inspectData(input, { ...fileOptions, label: options.label, features: options.features, unlabelled: true });
   const labelled = probe.label !== undefined;
   // When labels become class names is the rule every command follows (inferClassNames).
-  const classNames = labelled ? (await inferClassNames(input, { ...fileOptions, label: options.label, features: options.features })).names : probe.classNames;
+  const classNames = labelled
+    ? (await inferClassNames(input, { ...fileOptions, label: options.label, features: options.features })).names
+    : probe.classNames;
   // Every column goes across: numbers as features, the rest (an id, a note, pandas' index) as text,
   // unless --features chooses the features or --drop leaves columns out.
   const drop = new Set(options.drop ?? []);
   const text = isCsvFile(input) && !options.features ? await csvTextColumns(input, { ...fileOptions, label: options.label }) : [];
-  const features = options.features ?? (await inspectData(input, { ...fileOptions, label: options.label, unlabelled: true })).features.filter((name) => !text.includes(name));
-  const layout = await inspectData(input, { ...fileOptions, label: options.label, features: features.filter((name) => !drop.has(name)), unlabelled: !labelled, ...(classNames ? { classNames } : {}) });
-  const carried = (layout.columns ?? []).filter((name) => name !== layout.label && !layout.features.includes(name) && !drop.has(name) && !options.features);
-  const blocks$ = readData(input, { ...fileOptions, label: options.label, features: layout.features, unlabelled: !labelled, keepBytes: !toCsv, keep: carried, ...(classNames ? { classNames } : {}) });
+  const features =
+    options.features ??
+    (await inspectData(input, { ...fileOptions, label: options.label, unlabelled: true })).features.filter((name) => !text.includes(name));
+  const layout = await inspectData(input, {
+    ...fileOptions,
+    label: options.label,
+    features: features.filter((name) => !drop.has(name)),
+    unlabelled: !labelled,
+    ...(classNames ? { classNames } : {}),
+  });
+  const carried = (layout.columns ?? []).filter(
+    (name) => name !== layout.label && !layout.features.includes(name) && !drop.has(name) && !options.features,
+  );
+  const blocks$ = readData(input, {
+    ...fileOptions,
+    label: options.label,
+    features: layout.features,
+    unlabelled: !labelled,
+    keepBytes: !toCsv,
+    keep: carried,
+    ...(classNames ? { classNames } : {}),
+  });
   const metadata = classNames ? new Map([[CLASS_NAMES_KEY, JSON.stringify(classNames)]]) : undefined;
   const columnsOf = (block: ExampleBlock): ColumnData[] => [
     ...carried.map((name, k) => ({ name, values: block.kept![k]! })),
@@ -98,7 +119,10 @@ export async function convertData(input: string, output: string, given: ConvertO
     const sink = await openCsvSink(output, [...carried, ...csvFeatureNames(layout), ...(labelled ? [layout.label!] : [])]);
     rows = await writeThrough(sink, blocks$, (block) => {
       for (let i = 0; i < block.rows; i++) {
-        const cells = [...carried.map((_, k) => block.kept![k]![i]!), ...Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v))];
+        const cells = [
+          ...carried.map((_, k) => block.kept![k]![i]!),
+          ...Array.from(block.features.subarray(i * block.cols, (i + 1) * block.cols), (v) => String(v)),
+        ];
         if (labelled) cells.push(classNames ? classNames[block.labels[i]!]! : String(block.labels[i]));
         sink.row(cells);
       }
@@ -115,7 +139,11 @@ export async function convertData(input: string, output: string, given: ConvertO
 }
 
 /** Writes every block through `write`, then closes the sink; on any error (a full disk mid-write included) aborts it (nothing is left). Resolves to the rows written. */
-async function writeThrough(sink: { close(): Promise<void>; abort(): Promise<void> }, blocks$: Observable<ExampleBlock>, write: (block: ExampleBlock) => void): Promise<number> {
+async function writeThrough(
+  sink: { close(): Promise<void>; abort(): Promise<void> },
+  blocks$: Observable<ExampleBlock>,
+  write: (block: ExampleBlock) => void,
+): Promise<number> {
   try {
     // A write that throws ends the stream as its error: the read stops, and nothing is thrown where no one catches it.
     const rows = await lastValueFrom(blocks$.pipe(reduce((n, block) => (write(block), n + block.rows), 0)), { defaultValue: 0 });

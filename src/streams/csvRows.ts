@@ -59,8 +59,15 @@ export const MAX_FIELD_BYTES = 1 << 20;
  * @example
  * await forEachCsvRow(createReadStream('iris.csv'), 'iris.csv', ',', (row) => console.log(row.texts()));
  */
-export async function forEachCsvRow(source: Readable, file: string, delimiter: string, onRow: (row: CsvRow) => boolean | void, maxFieldBytes = MAX_FIELD_BYTES): Promise<void> {
-  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f) throw new DataError(`the delimiter must be one ASCII character, not '${delimiter}'`, { file });
+export async function forEachCsvRow(
+  source: Readable,
+  file: string,
+  delimiter: string,
+  onRow: (row: CsvRow) => boolean | void,
+  maxFieldBytes = MAX_FIELD_BYTES,
+): Promise<void> {
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f)
+    throw new DataError(`the delimiter must be one ASCII character, not '${delimiter}'`, { file });
   const tokenizer = new CsvTokenizer(file, delimiter.charCodeAt(0), onRow, maxFieldBytes);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -165,12 +172,17 @@ class CsvTokenizer implements CsvRow {
             }
             break;
           }
-          if (p - start > this.maxFieldBytes) throw this.invalid(`a field longer than ${this.maxFieldBytes} bytes, the most rxgrad reads (it begins ${this.preview(start, p, escaped)})`, opened);
+          if (p - start > this.maxFieldBytes)
+            throw this.invalid(
+              `a field longer than ${this.maxFieldBytes} bytes, the most rxgrad reads (it begins ${this.preview(start, p, escaped)})`,
+              opened,
+            );
           if (p + 1 >= length && !last) break; // the closing quote, or what follows it, is in the next chunk
           if (p >= length) throw this.invalid('a quoted field is not closed', opened);
           end = p++;
           while (p < length && (buffer[p] === SPACE || (trimTab && buffer[p] === TAB))) p++;
-          if (p < length && buffer[p] !== delimiter && buffer[p] !== LF && buffer[p] !== CR) throw this.invalid('a closing quote is followed by text instead of a delimiter or a line end', lines + 1);
+          if (p < length && buffer[p] !== delimiter && buffer[p] !== LF && buffer[p] !== CR)
+            throw this.invalid('a closing quote is followed by text instead of a delimiter or a line end', lines + 1);
         } else {
           start = p;
           while (p < length) {
@@ -182,7 +194,11 @@ class CsvTokenizer implements CsvRow {
           end = p;
           while (end > start && (buffer[end - 1] === SPACE || (trimTab && buffer[end - 1] === TAB))) end--;
         }
-        if (end - start > this.maxFieldBytes) throw this.invalid(`a field longer than ${this.maxFieldBytes} bytes, the most rxgrad reads (it begins ${this.preview(start, end, escaped)})`, lines + 1);
+        if (end - start > this.maxFieldBytes)
+          throw this.invalid(
+            `a field longer than ${this.maxFieldBytes} bytes, the most rxgrad reads (it begins ${this.preview(start, end, escaped)})`,
+            lines + 1,
+          );
         if (p >= length && !last) break;
         this.field(start, end, escaped);
         if (p >= length) {
@@ -212,7 +228,11 @@ class CsvTokenizer implements CsvRow {
       if (this.fields === 1 && this.ends[0] === this.starts[0] && !this.escaped[0] && buffer[this.starts[0]! - 1] !== QUOTE) continue; // an empty line
       if (this.width < 0) this.width = this.fields;
       else if (this.fields !== this.width) {
-        throw new DataError('a row with a different number of fields than the header', { file: this.file, line: this.line, expected: 'every row as wide as the header' });
+        throw new DataError('a row with a different number of fields than the header', {
+          file: this.file,
+          line: this.line,
+          expected: 'every row as wide as the header',
+        });
       }
       if (this.onRow(this) === false) this.stopped = true;
     }
@@ -266,7 +286,10 @@ class CsvTokenizer implements CsvRow {
         text = STRICT_UTF8.decode(buffer.subarray(start, end));
       } catch {
         // Decoding anyway would turn every such byte into U+FFFD: Latin-1 labels collapse into a few classes.
-        throw new DataError(`field ${j + 1} is not valid UTF-8 (it begins ${this.preview(start, end)}); save the file as UTF-8 (pandas: encoding='utf-8')`, { file: this.file, line: this.line });
+        throw new DataError(
+          `field ${j + 1} is not valid UTF-8 (it begins ${this.preview(start, end)}); save the file as UTF-8 (pandas: encoding='utf-8')`,
+          { file: this.file, line: this.line },
+        );
       }
     }
     return this.escaped[j] ? text.replaceAll('""', '"') : text;

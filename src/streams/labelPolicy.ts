@@ -32,9 +32,16 @@ export interface LabelProblem {
 export function classIndexProblem(value: number, limits: LabelLimits): LabelProblem | undefined {
   if (!Number.isInteger(value)) return { problem: 'the label is not a whole number', expected: 'an integer class index' };
   if (value < 0) return { problem: 'the label is negative', expected: 'a class index ≥ 0' };
-  if (limits.classes !== undefined) return value >= limits.classes ? { problem: 'the label is out of range', expected: `a class index below ${limits.classes}` } : undefined;
+  if (limits.classes !== undefined)
+    return value >= limits.classes
+      ? { problem: 'the label is out of range', expected: `a class index below ${limits.classes}` }
+      : undefined;
   const maxClasses = limits.maxClasses ?? DEFAULT_MAX_CLASSES;
-  if (value >= maxClasses) return { problem: `the label implies more than ${maxClasses} classes`, expected: `a class index below ${maxClasses} (raise maxClasses for more classes)` };
+  if (value >= maxClasses)
+    return {
+      problem: `the label implies more than ${maxClasses} classes`,
+      expected: `a class index below ${maxClasses} (raise maxClasses for more classes)`,
+    };
   return undefined;
 }
 
@@ -45,5 +52,8 @@ export function classIndexProblem(value: number, limits: LabelLimits): LabelProb
  * unknownClassProblem(['cat', 'dog']) // { problem: 'the label is not one of the classes', expected: 'one of cat, dog' }
  */
 export function unknownClassProblem(classNames: readonly string[]): LabelProblem {
-  return { problem: 'the label is not one of the classes', expected: `one of ${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''}` };
+  return {
+    problem: 'the label is not one of the classes',
+    expected: `one of ${classNames.slice(0, 10).join(', ')}${classNames.length > 10 ? ', …' : ''}`,
+  };
 }

@@ -112,7 +112,9 @@ export const inspectParquet: typeof ReadParquet.inspectParquet = lazyAsync(async
  * @example
  * const { train, test } = await prepareFashionMnist('data/fashion-mnist');
  */
-export const prepareFashionMnist: typeof PrepareFashionMnist.prepareFashionMnist = lazyAsync(async () => (await import('./prepareFashionMnist.js')).prepareFashionMnist);
+export const prepareFashionMnist: typeof PrepareFashionMnist.prepareFashionMnist = lazyAsync(
+  async () => (await import('./prepareFashionMnist.js')).prepareFashionMnist,
+);
 
 /**
  * Converts a data file (CSV, Parquet, Arrow) to Arrow or CSV, carrying every column (see `streams/convertData.ts`).
@@ -129,6 +131,7 @@ export const convertData: typeof ConvertData.convertData = lazyAsync(async () =>
  * @example
  * readArrow('new.arrow', { unlabelled: true }).pipe(predict(network, { standardizer }), writePredictions('pred.csv')).subscribe();
  */
-export const writePredictions: typeof WritePredictions.writePredictions = (...args) => (source) =>
-  defer(() => import('./writePredictions.js')).pipe(switchMap(({ writePredictions: write }) => source.pipe(write(...args))));
-
+export const writePredictions: typeof WritePredictions.writePredictions =
+  (...args) =>
+  (source) =>
+    defer(() => import('./writePredictions.js')).pipe(switchMap(({ writePredictions: write }) => source.pipe(write(...args))));

@@ -86,7 +86,10 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Uint8Arra
         literals += byte;
       } while (byte === 255);
     }
-    if (literals > end - ip || literals > outEnd - op) throw new Lz4Error(literals > end - ip ? 'literals run past the end of their block' : 'the frame decodes to more bytes than declared');
+    if (literals > end - ip || literals > outEnd - op)
+      throw new Lz4Error(
+        literals > end - ip ? 'literals run past the end of their block' : 'the frame decodes to more bytes than declared',
+      );
     if (literals > 64) {
       out.set(src.subarray(ip, ip + literals), op);
     } else {

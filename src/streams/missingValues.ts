@@ -16,7 +16,13 @@ export type MissingValueStrategy = 'mean' | 'zero';
  * const fillMissing = await missingValueFill('train.csv', { label: 'label' }, 'mean');
  * readData('train.csv', { label: 'label', fillMissing });
  */
-export async function missingValueFill(file: string, options: ReadDataOptions, strategy: MissingValueStrategy, cols: number, rows: OperatorFunction<ExampleBlock, ExampleBlock> = pipe()): Promise<number[]> {
+export async function missingValueFill(
+  file: string,
+  options: ReadDataOptions,
+  strategy: MissingValueStrategy,
+  cols: number,
+  rows: OperatorFunction<ExampleBlock, ExampleBlock> = pipe(),
+): Promise<number[]> {
   if (strategy === 'zero') return new Array<number>(cols).fill(0);
   const nan = new Array<number>(cols).fill(Number.NaN);
   const { sums, counts } = await lastValueFrom(

@@ -16,7 +16,12 @@ const ROW_GROUP_ROWS = 65_536;
  * @example
  * const rows = await writeParquetFile('out.parquet', readCsv('in.csv'), (block) => arrowRecordBatch(columnsOf(block), 0, block.rows));
  */
-export async function writeParquetFile<T extends { readonly rows: number } = ExampleBlock>(path: string, blocks$: Observable<T>, toBatch: (block: T) => RecordBatch, metadata?: ReadonlyMap<string, string>): Promise<number> {
+export async function writeParquetFile<T extends { readonly rows: number } = ExampleBlock>(
+  path: string,
+  blocks$: Observable<T>,
+  toBatch: (block: T) => RecordBatch,
+  metadata?: ReadonlyMap<string, string>,
+): Promise<number> {
   let rows = 0;
   let subscription: { unsubscribe(): void } | undefined;
   const batches = new ReadableStream({

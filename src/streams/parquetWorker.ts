@@ -13,7 +13,10 @@ const port = parentPort!;
 let parquet: ParquetFile | undefined;
 
 const reply = (message: ParquetReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-const failure = (error: unknown): ParquetReply => ({ type: 'error', message: (error instanceof Error ? error.message : String(error)).split('\n', 1)[0]!.slice(0, 160) });
+const failure = (error: unknown): ParquetReply => ({
+  type: 'error',
+  message: (error instanceof Error ? error.message : String(error)).split('\n', 1)[0]!.slice(0, 160),
+});
 
 const close = () => {
   parquet?.free();
@@ -41,7 +44,11 @@ async function answer(request: ParquetRequest): Promise<void> {
       reply({ type: 'opened', groupRows, keyValues });
     } else {
       const { group, limit, batchSize } = request;
-      const table = await parquet!.read(group === undefined ? { limit: 0 } : { rowGroups: [group], ...(limit !== undefined ? { limit } : {}), ...(batchSize !== undefined ? { batchSize } : {}) });
+      const table = await parquet!.read(
+        group === undefined
+          ? { limit: 0 }
+          : { rowGroups: [group], ...(limit !== undefined ? { limit } : {}), ...(batchSize !== undefined ? { batchSize } : {}) },
+      );
       const ipc = table.intoIPCStream();
       reply({ type: 'ipc', ipc }, [ipc.buffer as ArrayBuffer]);
     }

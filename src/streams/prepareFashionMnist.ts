@@ -9,7 +9,11 @@ import { FASHION_MNIST_SOURCE } from './fashionMnistSource.js';
 export { FASHION_MNIST_SOURCE };
 
 /** Reads an IDX file (optionally gzipped) as a stream of records of `recordSize` bytes, `perChunk` at a time. */
-async function* idxRecords(file: string, expectedMagic: number, perChunk: number): AsyncGenerator<{ records: Uint8Array; count: number; recordSize: number }> {
+async function* idxRecords(
+  file: string,
+  expectedMagic: number,
+  perChunk: number,
+): AsyncGenerator<{ records: Uint8Array; count: number; recordSize: number }> {
   const input = createReadStream(file);
   const stream = file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
   let pending: Buffer = Buffer.alloc(0);
@@ -20,7 +24,12 @@ async function* idxRecords(file: string, expectedMagic: number, perChunk: number
     if (!header) {
       if (pending.length < 8) continue;
       const magic = pending.readUInt32BE(0);
-      if (magic !== expectedMagic) throw new DataError('not the expected IDX file', { file, expected: `magic 0x${expectedMagic.toString(16).padStart(8, '0')}`, actual: `0x${magic.toString(16).padStart(8, '0')}` });
+      if (magic !== expectedMagic)
+        throw new DataError('not the expected IDX file', {
+          file,
+          expected: `magic 0x${expectedMagic.toString(16).padStart(8, '0')}`,
+          actual: `0x${magic.toString(16).padStart(8, '0')}`,
+        });
       const dims = magic & 0xff;
       if (pending.length < 4 + 4 * dims) continue;
       const shape = Array.from({ length: dims }, (_, d) => pending.readUInt32BE(4 + 4 * d));
@@ -36,7 +45,12 @@ async function* idxRecords(file: string, expectedMagic: number, perChunk: number
   }
   if (!header) throw new DataError('truncated IDX header', { file });
   const left = header.count - emitted;
-  if (pending.length !== left * header.recordSize) throw new DataError('IDX file length does not match its header', { file, expected: `${left * header.recordSize} more bytes`, actual: `${pending.length}` });
+  if (pending.length !== left * header.recordSize)
+    throw new DataError('IDX file length does not match its header', {
+      file,
+      expected: `${left * header.recordSize} more bytes`,
+      actual: `${pending.length}`,
+    });
   if (left > 0) yield { records: new Uint8Array(pending), count: left, recordSize: header.recordSize };
 }
 
@@ -54,7 +68,16 @@ async function convert(images: string, labels: string, out: string, batchRows: n
       const next = await labelChunks.next();
       if (next.done || next.value.count !== chunk.count) throw new DataError('images and labels differ in length', { file: labels });
       const label = BigInt64Array.from(next.value.records, (v) => BigInt(v));
-      sink.write(arrowRecordBatch([{ name: 'pixels', values: chunk.records, listSize: chunk.recordSize }, { name: 'label', values: label }], 0, chunk.count));
+      sink.write(
+        arrowRecordBatch(
+          [
+            { name: 'pixels', values: chunk.records, listSize: chunk.recordSize },
+            { name: 'label', values: label },
+          ],
+          0,
+          chunk.count,
+        ),
+      );
       rows += chunk.count;
     }
     if (!(await labelChunks.next()).done) throw new DataError('labels outnumber images', { file: labels });
@@ -73,13 +96,33 @@ async function convert(images: string, labels: string, out: string, batchRows: n
  * @example
  * await prepareFashionMnist('data/fashion-mnist'); // { train: 60000, test: 10000 }
  */
-export async function prepareFashionMnist(outDir: string, sourceDir = FASHION_MNIST_SOURCE, batchRows = 8192): Promise<{ train: number; test: number }> {
+export async function prepareFashionMnist(
+  outDir: string,
+  sourceDir = FASHION_MNIST_SOURCE,
+  batchRows = 8192,
+): Promise<{ train: number; test: number }> {
   const file = (name: string) => path.join(sourceDir, name);
-  for (const name of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
-    if (!existsSync(file(name))) throw new DataError('Fashion-MNIST IDX file not found (apt-get install dataset-fashion-mnist)', { file: file(name) });
+  for (const name of [
+    'train-images-idx3-ubyte.gz',
+    'train-labels-idx1-ubyte.gz',
+    't10k-images-idx3-ubyte.gz',
+    't10k-labels-idx1-ubyte.gz',
+  ]) {
+    if (!existsSync(file(name)))
+      throw new DataError('Fashion-MNIST IDX file not found (apt-get install dataset-fashion-mnist)', { file: file(name) });
   }
   await fs.mkdir(outDir, { recursive: true });
-  const train = await convert(file('train-images-idx3-ubyte.gz'), file('train-labels-idx1-ubyte.gz'), path.join(outDir, 'train.arrow'), batchRows);
-  const test = await convert(file('t10k-images-idx3-ubyte.gz'), file('t10k-labels-idx1-ubyte.gz'), path.join(outDir, 'test.arrow'), batchRows);
+  const train = await convert(
+    file('train-images-idx3-ubyte.gz'),
+    file('train-labels-idx1-ubyte.gz'),
+    path.join(outDir, 'train.arrow'),
+    batchRows,
+  );
+  const test = await convert(
+    file('t10k-images-idx3-ubyte.gz'),
+    file('t10k-labels-idx1-ubyte.gz'),
+    path.join(outDir, 'test.arrow'),
+    batchRows,
+  );
   return { train, test };
 }

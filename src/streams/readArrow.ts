@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { type AsyncRecordBatchFileReader, RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
-import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkFileMessages, checkSchema, checkStream } from './arrowStructure.js';
 import { registerArrowCodecs } from './arrowCodecs.js';
-import { readIntoReusedBodies } from './reusedBodies.js';
+import { type ArrowStructure, checkFileBlocks, checkFileFooter, checkFileMessages, checkSchema, checkStream } from './arrowStructure.js';
 import { type ArrowColumnOptions, type ArrowLayout, resolveLayout } from './columnLayout.js';
 import type { ExampleBlock } from './examples.js';
 import { type ReadArrowOptions, type RecordBatchSource, recordBatchBlocks } from './recordBatchBlocks.js';
+import { readIntoReusedBodies } from './reusedBodies.js';
 
 /**
  * Replays a dataset from an Arrow IPC file (file or stream format), one `ExampleBlock` per record
@@ -109,6 +109,10 @@ async function openArrow(file: string) {
   } catch (cause) {
     await handle.close().catch(() => undefined);
     if (cause instanceof DataError) throw cause;
-    throw new DataError('not an Arrow IPC file or stream', { file, expected: 'an Arrow IPC file (.arrow/.feather v2) or stream', actual: (cause as Error).message }, { cause });
+    throw new DataError(
+      'not an Arrow IPC file or stream',
+      { file, expected: 'an Arrow IPC file (.arrow/.feather v2) or stream', actual: (cause as Error).message },
+      { cause },
+    );
   }
 }

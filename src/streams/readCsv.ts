@@ -1,15 +1,14 @@
-import { pandasIndexColumns } from './indexColumns.js';
-import { createReadStream } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { defer, Observable, switchMap } from 'rxjs';
 import { DataError } from '../errors.js';
 import { labelKey } from '../model/decimal.js';
-import { type CsvRow, forEachCsvRow } from './csvRows.js';
-import type { ExampleBlock } from './examples.js';
 import type { ArrowLayout } from './columnLayout.js';
 import { columnPositions } from './columnPositions.js';
+import { type CsvRow, forEachCsvRow } from './csvRows.js';
+import type { ExampleBlock } from './examples.js';
+import { pandasIndexColumns } from './indexColumns.js';
 import { classIndexProblem, DEFAULT_MAX_CLASSES, unknownClassProblem } from './labelPolicy.js';
 
 /** Options of `readCsv` and `inspectCsv`. */
@@ -43,7 +42,6 @@ export interface CsvOptions {
   readonly fillMissing?: readonly number[] | undefined;
 }
 
-
 /** The delimiter of a file: the option, or by extension. */
 function delimiterOf(file: string, delimiter: string | undefined): string {
   return delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
@@ -74,7 +72,8 @@ async function csvRows(file: string, options: CsvOptions, onRow: (row: CsvRow) =
 function csvError(cause: unknown, file: string): DataError {
   if (cause instanceof DataError) return cause;
   const code = (cause as NodeJS.ErrnoException).code;
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') return new DataError(`not a valid gzip file: ${(cause as Error).message}`, { file }, { cause });
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR')
+    return new DataError(`not a valid gzip file: ${(cause as Error).message}`, { file }, { cause });
   return new DataError(`cannot read the file: ${(cause as Error).message}`, { file }, { cause });
 }
 
@@ -87,26 +86,59 @@ function columnsShown(header: readonly string[]): string {
 }
 
 /** Which columns of a header hold the label and the features. */
-function layoutOf(file: string, header: readonly string[], options: CsvOptions, notNumbers: ReadonlyMap<number, string> = new Map()): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
+function layoutOf(
+  file: string,
+  header: readonly string[],
+  options: CsvOptions,
+  notNumbers: ReadonlyMap<number, string> = new Map(),
+): ArrowLayout & { labelIndex: number; featureIndexes: number[] } {
   const positions = columnPositions(file, header, 'every column named once in the header');
   const labelName = options.label ?? 'label';
   const labelIndex = positions.get(labelName) ?? -1;
   if (labelIndex < 0 && !options.unlabelled) {
-    throw new DataError('missing label column', { file, column: labelName, expected: `a column named '${labelName}' in the header`, actual: columnsShown(header) });
+    throw new DataError('missing label column', {
+      file,
+      column: labelName,
+      expected: `a column named '${labelName}' in the header`,
+      actual: columnsShown(header),
+    });
   }
   const index = options.features ? [] : pandasIndexColumns(header.filter((_, i) => i !== labelIndex));
   const names = options.features ?? header.filter((name, i) => i !== labelIndex && !index.includes(name) && !notNumbers.has(i));
-  const ignored = options.features ? [] : [...notNumbers].filter(([i]) => i !== labelIndex && !index.includes(header[i]!)).map(([i, kind]) => `${header[i]} (${kind})`);
+  const ignored = options.features
+    ? []
+    : [...notNumbers].filter(([i]) => i !== labelIndex && !index.includes(header[i]!)).map(([i, kind]) => `${header[i]} (${kind})`);
   const featureIndexes = names.map((name) => {
     const index = positions.get(name);
-    if (index === undefined) throw new DataError('missing feature column', { file, column: name, expected: 'a column of that name in the header', actual: columnsShown(header) });
+    if (index === undefined)
+      throw new DataError('missing feature column', {
+        file,
+        column: name,
+        expected: 'a column of that name in the header',
+        actual: columnsShown(header),
+      });
     return index;
   });
   if (featureIndexes.length === 0) {
     const hint = [...notNumbers.values()].includes(DECIMAL_COMMA) ? ` (--decimal ',' reads 3,14 as a number)` : '';
-    throw new DataError('no feature columns', { file, expected: `at least one column of numbers besides the label${hint}`, ...(ignored.length > 0 ? { actual: `not numbers: ${ignored.join(', ')}` } : {}) });
+    throw new DataError('no feature columns', {
+      file,
+      expected: `at least one column of numbers besides the label${hint}`,
+      ...(ignored.length > 0 ? { actual: `not numbers: ${ignored.join(', ')}` } : {}),
+    });
   }
-  return { file, label: labelIndex < 0 ? undefined : labelName, features: names, cols: names.length, types: names.map(() => 'csv number'), ...(ignored.length > 0 ? { ignored } : {}), ...(index.length > 0 ? { indexColumns: index } : {}), columns: header, labelIndex, featureIndexes };
+  return {
+    file,
+    label: labelIndex < 0 ? undefined : labelName,
+    features: names,
+    cols: names.length,
+    types: names.map(() => 'csv number'),
+    ...(ignored.length > 0 ? { ignored } : {}),
+    ...(index.length > 0 ? { indexColumns: index } : {}),
+    columns: header,
+    labelIndex,
+    featureIndexes,
+  };
 }
 
 /**
@@ -207,13 +239,25 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
     let kept: string[][] = [];
     const flush = () => {
       if (rows === 0) return;
-      const block: ExampleBlock = { features: features.slice(0, rows * layout!.cols), labels: labels.slice(0, rows), rows, cols: layout!.cols, firstRow, ...(options.keep ? { kept } : {}) };
+      const block: ExampleBlock = {
+        features: features.slice(0, rows * layout!.cols),
+        labels: labels.slice(0, rows),
+        rows,
+        cols: layout!.cols,
+        firstRow,
+        ...(options.keep ? { kept } : {}),
+      };
       kept = keptIndexes.map(() => []);
       firstRow += rows;
       rows = 0;
       subscriber.next(block);
     };
-    const at = (row: CsvRow, column: string, index: number) => ({ file, line: row.line, column, actual: row.empty(index) ? 'an empty cell' : row.quoted(index) });
+    const at = (row: CsvRow, column: string, index: number) => ({
+      file,
+      line: row.line,
+      column,
+      actual: row.empty(index) ? 'an empty cell' : row.quoted(index),
+    });
     const onRow = (row: CsvRow): boolean => {
       if (stopped) return false;
       if (!layout) {
@@ -242,8 +286,13 @@ export function readCsv(file: string, options: CsvOptions = {}): Observable<Exam
           features[base + j] = fill[j]!;
         } else {
           // An empty cell is a missing value (fill it); anything else is a column that is not a feature.
-          const advice = row.empty(index) ? 'fill empty cells with --fill-missing mean|zero (fillMissing), or choose the feature columns with --features' : 'choose the feature columns with --features, or features: [...]';
-          throw new DataError('the feature is not a finite number', { ...at(row, layout.features[j]!, index), expected: `a number (${advice})` });
+          const advice = row.empty(index)
+            ? 'fill empty cells with --fill-missing mean|zero (fillMissing), or choose the feature columns with --features'
+            : 'choose the feature columns with --features, or features: [...]';
+          throw new DataError('the feature is not a finite number', {
+            ...at(row, layout.features[j]!, index),
+            expected: `a number (${advice})`,
+          });
         }
       }
       if (labelIndex >= 0 && !options.unlabelled && classIndex) {
@@ -310,10 +359,16 @@ export async function inspectCsvLabels(file: string, options: CsvOptions = {}): 
       labelIndex = layoutOf(file, row.texts(), options).labelIndex;
       return labelIndex >= 0;
     }
-    if (row.empty(labelIndex)) throw new DataError('missing label', { file, line: row.line, column: options.label ?? 'label', expected: 'a class' });
+    if (row.empty(labelIndex))
+      throw new DataError('missing label', { file, line: row.line, column: options.label ?? 'label', expected: 'a class' });
     // Equal numbers are one class, however written (1, 01, 1.0).
     seen.add(labelKey(row.text(labelIndex)));
-    if (seen.size > maxClasses) throw new DataError(`more than ${maxClasses} distinct labels`, { file, column: options.label ?? 'label', expected: `at most ${maxClasses} classes (raise maxClasses for more)` });
+    if (seen.size > maxClasses)
+      throw new DataError(`more than ${maxClasses} distinct labels`, {
+        file,
+        column: options.label ?? 'label',
+        expected: `at most ${maxClasses} classes (raise maxClasses for more)`,
+      });
   });
   if (labelIndex < 0) return { numeric: true, names: [] };
   const names = [...seen];

@@ -1,11 +1,12 @@
 import type { Observable } from 'rxjs';
-import type { ExampleBlock } from './examples.js';
 import type { ArrowLayout } from './columnLayout.js';
+import type { ExampleBlock } from './examples.js';
 import { inspectArrow, readArrow } from './readArrow.js';
+import { type CsvLabels, csvTextColumns, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
 import type { ReadArrowOptions } from './recordBatchBlocks.js';
-import { csvTextColumns, type CsvLabels, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
 
 export { csvTextColumns };
+
 import { inspectParquet, readParquet } from './readParquet.js';
 
 /** How a CSV file is written: its field delimiter and decimal mark (see `readCsv`). */
@@ -24,7 +25,10 @@ export interface CsvDialect {
  * readData(file, { label, ...csvDialectOf(options) });
  */
 export function csvDialectOf(options: CsvDialect): CsvDialect {
-  return { ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), ...(options.decimal !== undefined ? { decimal: options.decimal } : {}) };
+  return {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    ...(options.decimal !== undefined ? { decimal: options.decimal } : {}),
+  };
 }
 
 /** Options of `readData`: those of `readArrow`, and a CSV file's dialect. */

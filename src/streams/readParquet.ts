@@ -1,13 +1,13 @@
-import { PANDAS_METADATA_KEY } from './indexColumns.js';
 import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { type RecordBatch, Schema, type Table, tableFromIPC } from 'apache-arrow';
 import type { Observable } from 'rxjs';
 import { DataError } from '../errors.js';
-import type { ExampleBlock } from './examples.js';
-import { type ArrowColumnOptions, type ArrowLayout, CLASS_NAMES_KEY, resolveLayout } from './columnLayout.js';
-import type { ParquetReply, ParquetRequest } from './parquetProtocol.js';
 import { workerScript } from '../workerScript.js';
-import { Worker } from 'node:worker_threads';
+import { type ArrowColumnOptions, type ArrowLayout, CLASS_NAMES_KEY, resolveLayout } from './columnLayout.js';
+import type { ExampleBlock } from './examples.js';
+import { PANDAS_METADATA_KEY } from './indexColumns.js';
+import type { ParquetReply, ParquetRequest } from './parquetProtocol.js';
 import { type ReadArrowOptions, recordBatchBlocks } from './recordBatchBlocks.js';
 
 /** Healthy decoder threads no read is using: kept (unreferenced, so they never hold the process open) for the next reads. */
@@ -52,7 +52,10 @@ class ParquetThread {
   }
 
   /** Sends one request and waits for its reply; `where` names what is read, for errors. */
-  async ask(request: Exclude<ParquetRequest, { type: 'close' }>, where: string): Promise<ParquetReply & { readonly type: 'opened' | 'ipc' }> {
+  async ask(
+    request: Exclude<ParquetRequest, { type: 'close' }>,
+    where: string,
+  ): Promise<ParquetReply & { readonly type: 'opened' | 'ipc' }> {
     const reply = await new Promise<ParquetReply>((resolve, reject) => {
       if (this.ended) return reject(this.ended);
       this.waiting = { resolve, reject };
@@ -61,7 +64,11 @@ class ParquetThread {
       const detail = `${cause.name === 'RuntimeError' ? 'the decoder stopped: ' : ''}${String(cause.message).split('\n', 1)[0]!.slice(0, 160)}`;
       throw new DataError(`${where}: the Parquet data is damaged (${detail})`, { file: this.file }, { cause });
     });
-    if (reply.type === 'error') throw new DataError(request.type === 'open' ? 'not a Parquet file' : `${where}: the Parquet data is damaged (${reply.message})`, { file: this.file, ...(request.type === 'open' ? { expected: 'a Parquet file (.parquet)', actual: reply.message } : {}) });
+    if (reply.type === 'error')
+      throw new DataError(request.type === 'open' ? 'not a Parquet file' : `${where}: the Parquet data is damaged (${reply.message})`, {
+        file: this.file,
+        ...(request.type === 'open' ? { expected: 'a Parquet file (.parquet)', actual: reply.message } : {}),
+      });
     return reply;
   }
 
@@ -105,10 +112,18 @@ async function openParquet(file: string): Promise<OpenParquet> {
       if (!Number.isSafeInteger(rows) || rows < 0) throw new DataError(`row group ${group}: its metadata gives ${rows} rows`, { file });
     }
     // The schema, in Arrow's terms: the first row group's, or an empty read's for a file without rows.
-    const first = tableFromIPC(await ipcOf(thread, groupRows.length > 0 ? { type: 'read', group: 0, limit: 1 } : { type: 'read', group: undefined }, groupRows.length > 0 ? 'row group 0' : 'its schema'));
+    const first = tableFromIPC(
+      await ipcOf(
+        thread,
+        groupRows.length > 0 ? { type: 'read', group: 0, limit: 1 } : { type: 'read', group: undefined },
+        groupRows.length > 0 ? 'row group 0' : 'its schema',
+      ),
+    );
     // Class names written by rxgrad travel in the file's key-value metadata, and so do pandas' notes on the DataFrame (its index).
     const keyValues = new Map(opened.keyValues);
-    const carried = [CLASS_NAMES_KEY, PANDAS_METADATA_KEY].flatMap((key) => (keyValues.has(key) ? [[key, keyValues.get(key)!] as const] : []));
+    const carried = [CLASS_NAMES_KEY, PANDAS_METADATA_KEY].flatMap((key) =>
+      keyValues.has(key) ? [[key, keyValues.get(key)!] as const] : [],
+    );
     const schema = carried.length === 0 ? first.schema : new Schema(first.schema.fields, new Map([...first.schema.metadata, ...carried]));
     return { thread, groupRows, schema };
   } catch (error) {
@@ -151,9 +166,14 @@ export function readParquet(file: string, options: ReadArrowOptions = {}): Obser
             try {
               table = tableFromIPC(ipc);
             } catch (cause) {
-              throw new DataError(`${where}: the Parquet data is damaged (${String((cause as Error).message).slice(0, 160)})`, { file }, { cause });
+              throw new DataError(
+                `${where}: the Parquet data is damaged (${String((cause as Error).message).slice(0, 160)})`,
+                { file },
+                { cause },
+              );
             }
-            if (table.numRows !== expected) throw new DataError(`row group ${group} holds ${table.numRows} rows, its metadata says ${expected}`, { file });
+            if (table.numRows !== expected)
+              throw new DataError(`row group ${group} holds ${table.numRows} rows, its metadata says ${expected}`, { file });
             // One row group, one batch (its rows at most one batch's worth).
             yield* table.batches;
           }

@@ -62,7 +62,12 @@ export interface RecordBatchSource {
  * @example
  * recordBatchBlocks(file, () => openArrowBatches(file), { label: 'digit' }).subscribe((block) => console.log(block.rows));
  */
-export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchSource>, options: ReadArrowOptions, pace?: BlockPace): Observable<ExampleBlock> {
+export function recordBatchBlocks(
+  file: string,
+  open: () => Promise<RecordBatchSource>,
+  options: ReadArrowOptions,
+  pace?: BlockPace,
+): Observable<ExampleBlock> {
   return new Observable<ExampleBlock>((subscriber) => {
     let opened: RecordBatchSource | undefined;
     let reused: ReusedArrays | undefined;
@@ -115,7 +120,11 @@ export function recordBatchBlocks(file: string, open: () => Promise<RecordBatchS
         return;
       }
       if (source.declared !== undefined && index !== source.declared) {
-        throw new DataError(`the file holds ${source.declared} record batches, but only ${index} could be read`, { file, expected: `${source.declared} record batches`, actual: `${index}` });
+        throw new DataError(`the file holds ${source.declared} record batches, but only ${index} could be read`, {
+          file,
+          expected: `${source.declared} record batches`,
+          actual: `${index}`,
+        });
       }
       if (firstRow === 0) throw new DataError('the dataset has no rows', { file, expected: 'at least one row' });
       subscriber.complete();
@@ -200,12 +209,19 @@ function checkBufferLengths(batch: RecordBatch): void {
   const check = (data: Data, name: string): void => {
     const end = data.offset + data.length;
     const values = data.values as ArrayLike<unknown> | undefined;
-    if ((DataType.isInt(data.type) || DataType.isFloat(data.type) || DataType.isDictionary(data.type)) && values && values.length < end * (data.stride ?? 1)) {
+    if (
+      (DataType.isInt(data.type) || DataType.isFloat(data.type) || DataType.isDictionary(data.type)) &&
+      values &&
+      values.length < end * (data.stride ?? 1)
+    ) {
       throw new DataError(`column '${name}' holds ${values.length} values for ${end} rows (a damaged buffer)`);
     }
-    if (DataType.isUtf8(data.type) && data.valueOffsets && data.valueOffsets.length < end + 1) throw new DataError(`column '${name}' holds ${data.valueOffsets.length} offsets for ${end} rows (a damaged buffer)`);
-    if ((DataType.isUtf8View(data.type) || DataType.isBinaryView(data.type)) && values && values.length < end * 16) throw new DataError(`column '${name}' holds ${values.length / 16} views for ${end} rows (a damaged buffer)`);
-    if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length * 8 < end) throw new DataError(`column '${name}' has a validity bitmap of ${data.nullBitmap.length} bytes for ${end} rows (a damaged buffer)`);
+    if (DataType.isUtf8(data.type) && data.valueOffsets && data.valueOffsets.length < end + 1)
+      throw new DataError(`column '${name}' holds ${data.valueOffsets.length} offsets for ${end} rows (a damaged buffer)`);
+    if ((DataType.isUtf8View(data.type) || DataType.isBinaryView(data.type)) && values && values.length < end * 16)
+      throw new DataError(`column '${name}' holds ${values.length / 16} views for ${end} rows (a damaged buffer)`);
+    if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length * 8 < end)
+      throw new DataError(`column '${name}' has a validity bitmap of ${data.nullBitmap.length} bytes for ${end} rows (a damaged buffer)`);
     for (const child of data.children) check(child, name);
   };
   batch.schema.fields.forEach((field, i) => {
@@ -217,7 +233,13 @@ function checkBufferLengths(batch: RecordBatch): void {
 /** Any failure while reading or decoding a record batch, as a `DataError` naming the file and the batch. */
 function asDataError(cause: unknown, file: string, index: number): DataError {
   if (cause instanceof DataError) {
-    return cause.message.startsWith(file) || cause.file !== undefined ? cause : new DataError(`record batch ${index}: ${cause.message}`, { file }, { cause });
+    return cause.message.startsWith(file) || cause.file !== undefined
+      ? cause
+      : new DataError(`record batch ${index}: ${cause.message}`, { file }, { cause });
   }
-  return new DataError(`record batch ${index} cannot be read: ${(cause as Error)?.message ?? String(cause)}`, { file, expected: 'a valid Arrow IPC file' }, { cause });
+  return new DataError(
+    `record batch ${index} cannot be read: ${(cause as Error)?.message ?? String(cause)}`,
+    { file, expected: 'a valid Arrow IPC file' },
+    { cause },
+  );
 }

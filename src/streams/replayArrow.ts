@@ -28,14 +28,22 @@ export interface ReplayPace {
 export function replayArrow(file: string, options: ReadArrowOptions & ReplayPace = {}): Observable<ExampleBlock> {
   const delay = paceOf(options, 'replayArrow');
   const scheduler = options.scheduler ?? asyncScheduler;
-  return recordBatchBlocks(file, () => openArrowBatches(file), options, (block, stop) =>
-    new Promise<void>((resolve) => {
-      const action = scheduler.schedule(() => resolve(), delay(block.rows));
-      stop.addEventListener('abort', () => {
-        action.unsubscribe();
-        resolve();
-      }, { once: true });
-    }),
+  return recordBatchBlocks(
+    file,
+    () => openArrowBatches(file),
+    options,
+    (block, stop) =>
+      new Promise<void>((resolve) => {
+        const action = scheduler.schedule(() => resolve(), delay(block.rows));
+        stop.addEventListener(
+          'abort',
+          () => {
+            action.unsubscribe();
+            resolve();
+          },
+          { once: true },
+        );
+      }),
   );
 }
 
@@ -47,7 +55,8 @@ export function paceOf(pace: ReplayPace, owner: string): (rows: number) => numbe
   const { interval, rowsPerSecond } = pace;
   if (interval !== undefined && rowsPerSecond !== undefined) throw new RangeError(`${owner}: give interval or rowsPerSecond, not both`);
   if (rowsPerSecond !== undefined) {
-    if (!(rowsPerSecond > 0) || rowsPerSecond === Infinity) throw new RangeError(`${owner}: rowsPerSecond must be a positive number, got ${rowsPerSecond}`);
+    if (!(rowsPerSecond > 0) || rowsPerSecond === Infinity)
+      throw new RangeError(`${owner}: rowsPerSecond must be a positive number, got ${rowsPerSecond}`);
     return (rows) => (rows / rowsPerSecond) * 1000;
   }
   const every = interval ?? 1;

@@ -1,5 +1,5 @@
-import { MessageHeader, type RecordBatchReader } from 'apache-arrow';
 import type { FileHandle } from 'node:fs/promises';
+import { MessageHeader, type RecordBatchReader } from 'apache-arrow';
 import { giveBackArray, takeArray } from '../model/spareArrays.js';
 
 /** The parts of apache-arrow 21's file reader that `readIntoReusedBodies` takes over. */
@@ -33,7 +33,15 @@ export function readIntoReusedBodies(reader: RecordBatchReader, handle: FileHand
   const file = impl?._handle;
   const messages = impl?._reader;
   const { readMessage, readMessageBody } = messages ?? {};
-  if (!file || !messages || typeof readMessage !== 'function' || typeof readMessageBody !== 'function' || typeof file.position !== 'number' || typeof file.size !== 'number') return undefined;
+  if (
+    !file ||
+    !messages ||
+    typeof readMessage !== 'function' ||
+    typeof readMessageBody !== 'function' ||
+    typeof file.position !== 'number' ||
+    typeof file.size !== 'number'
+  )
+    return undefined;
   let lastHeader: unknown;
   messages.readMessage = async (...args: unknown[]) => {
     const message = (await readMessage.apply(messages, args)) as { headerType?: unknown } | null;
@@ -44,7 +52,8 @@ export function readIntoReusedBodies(reader: RecordBatchReader, handle: FileHand
   let turn = 0;
   let reading = 0;
   messages.readMessageBody = async (bodyLength: number): Promise<Uint8Array> => {
-    if (lastHeader !== MessageHeader.RecordBatch || bodyLength <= 0) return (await readMessageBody.call(messages, bodyLength)) as Uint8Array;
+    if (lastHeader !== MessageHeader.RecordBatch || bodyLength <= 0)
+      return (await readMessageBody.call(messages, bodyLength)) as Uint8Array;
     if (file._pending) await file._pending;
     const start = file.position as number;
     const end = Math.min(file.size as number, start + Math.max(0, bodyLength));

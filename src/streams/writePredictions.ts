@@ -1,10 +1,22 @@
-import { catchError, concatWith, defer, finalize, from, ignoreElements, type OperatorFunction, Subject, switchMap, tap, throwError } from 'rxjs';
+import {
+  catchError,
+  concatWith,
+  defer,
+  finalize,
+  from,
+  ignoreElements,
+  type OperatorFunction,
+  Subject,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
 import { openTemporaryFile } from '../files/atomicFiles.js';
 import { fileHead, fileTail } from '../files/outputGuard.js';
-import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import type { ArrowCompression } from './arrowCodecs.js';
-import { csvCell } from './csvSink.js';
+import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
 import { CLASS_NAMES_KEY } from './columnLayout.js';
+import { csvCell } from './csvSink.js';
 import type { Predictions } from './predictions.js';
 
 /** What `writePredictions` wrote. */
@@ -25,7 +37,13 @@ interface PredictionSink {
  * class index, or with class names the class's name, a label as the data holds it, with its index
  * in `prediction_index`), `probabilities`.
  */
-function predictionBatch(predictions: Predictions, firstRow: number, keep: readonly string[], classNames: readonly string[] | undefined, metadata: ReadonlyMap<string, string>) {
+function predictionBatch(
+  predictions: Predictions,
+  firstRow: number,
+  keep: readonly string[],
+  classNames: readonly string[] | undefined,
+  metadata: ReadonlyMap<string, string>,
+) {
   const row = new Int32Array(predictions.rows);
   for (let i = 0; i < row.length; i++) row[i] = firstRow + i;
   const columns = [
@@ -42,7 +60,13 @@ function predictionBatch(predictions: Predictions, firstRow: number, keep: reado
   return arrowRecordBatch(columns, 0, predictions.rows, metadata);
 }
 
-async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], classNames: readonly string[] | undefined, compression: ArrowCompression | undefined): Promise<PredictionSink> {
+async function arrowSink(
+  path: string,
+  metadata: ReadonlyMap<string, string>,
+  keep: readonly string[],
+  classNames: readonly string[] | undefined,
+  compression: ArrowCompression | undefined,
+): Promise<PredictionSink> {
   const sink = await openArrowSink(path, 'file', compression);
   return {
     write: (predictions, firstRow) => sink.write(predictionBatch(predictions, firstRow, keep, classNames, metadata)),
@@ -52,10 +76,20 @@ async function arrowSink(path: string, metadata: ReadonlyMap<string, string>, ke
 }
 
 /** Parquet (`.parquet`), the same columns as Arrow's, the metadata in the file's key-value metadata; parquet-wasm loads only here. */
-async function parquetSink(path: string, metadata: ReadonlyMap<string, string>, keep: readonly string[], classNames: readonly string[] | undefined): Promise<PredictionSink> {
+async function parquetSink(
+  path: string,
+  metadata: ReadonlyMap<string, string>,
+  keep: readonly string[],
+  classNames: readonly string[] | undefined,
+): Promise<PredictionSink> {
   const { writeParquetFile } = await import('./parquetSink.js');
   const blocks = new Subject<{ readonly rows: number; readonly predictions: Predictions; readonly firstRow: number }>();
-  const written = writeParquetFile(path, blocks, (block) => predictionBatch(block.predictions, block.firstRow, keep, classNames, new Map()), metadata);
+  const written = writeParquetFile(
+    path,
+    blocks,
+    (block) => predictionBatch(block.predictions, block.firstRow, keep, classNames, new Map()),
+    metadata,
+  );
   // Until close or abort, a failure waits for one of them to report it.
   written.catch(() => undefined);
   return {
@@ -93,7 +127,9 @@ async function csvSink(path: string, classNames: readonly string[] | undefined, 
     write(predictions, firstRow) {
       const { rows, classes, predicted, probabilities } = predictions;
       const probabilityColumns = Array.from({ length: classes }, (_, c) => (classNames ? csvCell(`p_${classNames[c]}`) : `p${c}`));
-      let text = header ? '' : `row,${keep.map((name) => `${csvCell(name)},`).join('')}prediction,${classNames ? 'prediction_index,' : ''}${probabilityColumns.join(',')}\n`;
+      let text = header
+        ? ''
+        : `row,${keep.map((name) => `${csvCell(name)},`).join('')}prediction,${classNames ? 'prediction_index,' : ''}${probabilityColumns.join(',')}\n`;
       header = true;
       for (let i = 0; i < rows; i++) {
         const predictedClass = classNames ? `${csvCell(classNames[predicted[i]!]!)},${predicted[i]}` : String(predicted[i]);
@@ -140,15 +176,29 @@ export function writePredictions(
       if (options.classNames) metadata.set(CLASS_NAMES_KEY, JSON.stringify(options.classNames));
       const keep = options.keep ?? [];
       const format = predictionFormat(path);
-      if (!format) return throwError(() => new RangeError(`writePredictions: ${path}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file`));
-      if (options.compression && format !== 'arrow') return throwError(() => new RangeError(`writePredictions: ${path} is ${format === 'csv' ? 'CSV' : 'Parquet'}; compression is for Arrow files`));
-      const opening = format === 'csv' ? csvSink(path, options.classNames, keep) : format === 'parquet' ? parquetSink(path, metadata, keep, options.classNames) : arrowSink(path, metadata, keep, options.classNames, options.compression);
+      if (!format)
+        return throwError(
+          () => new RangeError(`writePredictions: ${path}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file`),
+        );
+      if (options.compression && format !== 'arrow')
+        return throwError(
+          () => new RangeError(`writePredictions: ${path} is ${format === 'csv' ? 'CSV' : 'Parquet'}; compression is for Arrow files`),
+        );
+      const opening =
+        format === 'csv'
+          ? csvSink(path, options.classNames, keep)
+          : format === 'parquet'
+            ? parquetSink(path, metadata, keep, options.classNames)
+            : arrowSink(path, metadata, keep, options.classNames, options.compression);
       let rows = 0;
       let settled = false;
       const abort = () => {
         if (settled) return Promise.resolve();
         settled = true;
-        return opening.then((sink) => sink.abort(), () => undefined);
+        return opening.then(
+          (sink) => sink.abort(),
+          () => undefined,
+        );
       };
       return from(opening).pipe(
         switchMap((sink) =>

@@ -25,7 +25,13 @@ import type { BabysitState, BabysitStore } from '../training/babysitLoop.js';
  * @example
  * const blocks = exampleBlocks({ rows: 10, cols: 3, classes: 2, blockRows: 4, seed: 1 }); // 3 blocks: 4, 4, 2 rows
  */
-export function exampleBlocks(options: { readonly rows: number; readonly cols: number; readonly classes: number; readonly blockRows?: number; readonly seed?: number | string }): ExampleBlock[] {
+export function exampleBlocks(options: {
+  readonly rows: number;
+  readonly cols: number;
+  readonly classes: number;
+  readonly blockRows?: number;
+  readonly seed?: number | string;
+}): ExampleBlock[] {
   const { rows, cols, classes, blockRows = rows, seed = 0 } = options;
   const rng = createRandom(`examples:${seed}`);
   const blocks: ExampleBlock[] = [];
@@ -57,9 +63,19 @@ export function blockOf(rows: readonly (readonly number[])[], labels: readonly n
  * @example
  * const batch = miniBatchOf([[1, 2], [3, 4]], [0, 1], { epoch: 1, index: 0 });
  */
-export function miniBatchOf(rows: readonly (readonly number[])[], labels: readonly number[], at: { readonly epoch?: number; readonly index?: number } = {}): MiniBatch {
+export function miniBatchOf(
+  rows: readonly (readonly number[])[],
+  labels: readonly number[],
+  at: { readonly epoch?: number; readonly index?: number } = {},
+): MiniBatch {
   const block = blockOf(rows, labels);
-  return { x: { rows: block.rows, cols: block.cols, data: block.features }, labels: block.labels, size: block.rows, epoch: at.epoch ?? 1, index: at.index ?? 0 };
+  return {
+    x: { rows: block.rows, cols: block.cols, data: block.features },
+    labels: block.labels,
+    size: block.rows,
+    epoch: at.epoch ?? 1,
+    index: at.index ?? 0,
+  };
 }
 
 /**
@@ -69,8 +85,21 @@ export function miniBatchOf(rows: readonly (readonly number[])[], labels: readon
  * @example
  * const network = tinyNetwork({ inputSize: 3, classes: 2 });
  */
-export function tinyNetwork(options: { readonly inputSize: number; readonly classes: number; readonly hidden?: readonly number[]; readonly batchNorm?: boolean; readonly seed?: number }): Network {
-  return createNetwork({ inputSize: options.inputSize, classes: options.classes, hidden: options.hidden ?? [4], batchNorm: options.batchNorm ?? false, seed: options.seed ?? 0, backend: float64Backend });
+export function tinyNetwork(options: {
+  readonly inputSize: number;
+  readonly classes: number;
+  readonly hidden?: readonly number[];
+  readonly batchNorm?: boolean;
+  readonly seed?: number;
+}): Network {
+  return createNetwork({
+    inputSize: options.inputSize,
+    classes: options.classes,
+    hidden: options.hidden ?? [4],
+    batchNorm: options.batchNorm ?? false,
+    seed: options.seed ?? 0,
+    backend: float64Backend,
+  });
 }
 
 /**
@@ -85,7 +114,12 @@ export function tinyNetwork(options: { readonly inputSize: number; readonly clas
  */
 export function memoryDataset(blocks: readonly ExampleBlock[], pace: ReplayPace = {}): Observable<ExampleBlock> {
   const paced = pace.interval !== undefined || pace.rowsPerSecond !== undefined || pace.scheduler !== undefined;
-  return paced ? replay(defer(() => from(blocks)), pace) : defer(() => from(blocks));
+  return paced
+    ? replay(
+        defer(() => from(blocks)),
+        pace,
+      )
+    : defer(() => from(blocks));
 }
 
 /**
@@ -204,7 +238,8 @@ export function stepsDiffer(actual: readonly StepMetrics[], expected: readonly S
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    if (a.epoch !== e.epoch || a.batch !== e.batch || a.size !== e.size) return `step ${i}: epoch ${a.epoch} batch ${a.batch} size ${a.size}, expected epoch ${e.epoch} batch ${e.batch} size ${e.size}`;
+    if (a.epoch !== e.epoch || a.batch !== e.batch || a.size !== e.size)
+      return `step ${i}: epoch ${a.epoch} batch ${a.batch} size ${a.size}, expected epoch ${e.epoch} batch ${e.batch} size ${e.size}`;
     if (!close(a.loss, e.loss)) return `step ${i}: loss ${a.loss}, expected ${e.loss}`;
     if (!close(a.accuracy, e.accuracy)) return `step ${i}: accuracy ${a.accuracy}, expected ${e.accuracy}`;
   }

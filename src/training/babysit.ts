@@ -1,22 +1,22 @@
-import { checkTrainable } from './trainableData.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
-import { readRunHistory, type RunHistory, RunHistoryWriter } from './runHistory.js';
-import { UsageError } from '../errors.js';
-import { checkResume, type RunSettings } from './resumeRule.js';
 import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
+import { UsageError } from '../errors.js';
+import { type DataColumns, loadModel } from '../files/serialization.js';
 import type { Backend } from '../model/backend.js';
-import { typescriptBackend } from '../model/typescriptBackend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
-import { type DataColumns, loadModel } from '../files/serialization.js';
+import { typescriptBackend } from '../model/typescriptBackend.js';
 import { summarize } from '../operators/summarize.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
-import { type BabysitControl, type BabysitEvent, babysitLoop, type BabysitState, type BabysitStore } from './babysitLoop.js';
+import { type BabysitControl, type BabysitEvent, type BabysitState, type BabysitStore, babysitLoop } from './babysitLoop.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
+import { checkResume, type RunSettings } from './resumeRule.js';
+import { type RunHistory, RunHistoryWriter, readRunHistory } from './runHistory.js';
+import { checkTrainable } from './trainableData.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 export type { BabysitControl, BabysitEvent } from './babysitLoop.js';
@@ -79,14 +79,20 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const label = options.columns?.label ?? 'label';
     const schedule = scheduleOf(config);
     const keep = options.keep ?? 20;
-    if (keep !== 'all' && !(Number.isInteger(keep) && keep >= 1)) throw new RangeError(`babysit: keep must be a whole number ≥ 1 or 'all', got ${keep}`);
+    if (keep !== 'all' && !(Number.isInteger(keep) && keep >= 1))
+      throw new RangeError(`babysit: keep must be a whole number ≥ 1 or 'all', got ${keep}`);
     let best: { epoch: number; loss: number } | undefined;
     const rolledBackTo = new Set<number>();
     // The kernels' backend, decided once the network's shape is known (see `threads`).
     let backend: Backend | undefined;
     const backendFor = (inputSize: number, classes: number): Backend => {
       const threads = options.threads ?? 1;
-      backend ??= createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize, hidden: config.hidden, classes, batchSize: config.batchSize }) : threadsWithin(threads) });
+      backend ??= createBackend({
+        threads:
+          threads === 'auto'
+            ? autoThreads({ inputSize, hidden: config.hidden, classes, batchSize: config.batchSize })
+            : threadsWithin(threads),
+      });
       return backend;
     };
     const restore = async (epoch: number): Promise<BabysitState> => {
@@ -96,7 +102,13 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         backendFor(network.inputSize, network.classes);
       }
       const saved = await loadModel(checkpointPath(dir, epoch), backend);
-      return { network: saved.network, optimizer: saved.optimizer!, standardizer: saved.standardizer, columns: saved.columns ?? { label, features: options.columns?.features ?? [] }, epoch: saved.progress?.epochsCompleted ?? epoch };
+      return {
+        network: saved.network,
+        optimizer: saved.optimizer!,
+        standardizer: saved.standardizer,
+        columns: saved.columns ?? { label, features: options.columns?.features ?? [] },
+        epoch: saved.progress?.epochsCompleted ?? epoch,
+      };
     };
     const start = async (): Promise<BabysitState> => {
       const newest = options.resume ? await latestCheckpoint(dir) : undefined;
@@ -104,16 +116,58 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       const { names: classNames } = await inferClassNames(options.data, { ...fileOptions, label, features: options.columns?.features });
       const named = classNames ? { classNames } : {};
       const layout = await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named });
-      const fillMissing = options.fillMissing ? await missingValueFill(options.data, { ...fileOptions, label, features: layout.features, ...named }, options.fillMissing, layout.cols) : undefined;
+      const fillMissing = options.fillMissing
+        ? await missingValueFill(
+            options.data,
+            { ...fileOptions, label, features: layout.features, ...named },
+            options.fillMissing,
+            layout.cols,
+          )
+        : undefined;
       const filled = fillMissing ? { fillMissing } : {};
-      const summary = await lastValueFrom(readData(options.data, { ...fileOptions, label, features: layout.features, ...named, ...filled, recycle: true, keepBytes: true }).pipe(summarize()));
+      const summary = await lastValueFrom(
+        readData(options.data, {
+          ...fileOptions,
+          label,
+          features: layout.features,
+          ...named,
+          ...filled,
+          recycle: true,
+          keepBytes: true,
+        }).pipe(summarize()),
+      );
       checkTrainable(summary, { file: options.data, column: label }, classNames);
-      const network = createNetwork({ inputSize: summary.cols, classes: Math.max(2, classNames?.length ?? summary.classes), hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)) });
-      return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend), standardizer: options.normalize === false ? undefined : summary.standardizer, columns: { label, features: layout.features, ...named, ...filled }, epoch: 0 };
+      const network = createNetwork({
+        inputSize: summary.cols,
+        classes: Math.max(2, classNames?.length ?? summary.classes),
+        hidden: config.hidden,
+        activation: config.activation,
+        batchNorm: config.batchNorm,
+        seed: config.seed,
+        backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)),
+      });
+      return {
+        network,
+        optimizer: createOptimizer(optimizerConfigOf(config), network.backend),
+        standardizer: options.normalize === false ? undefined : summary.standardizer,
+        columns: { label, features: layout.features, ...named, ...filled },
+        epoch: 0,
+      };
     };
     const store: BabysitStore = {
       save: async ({ network, optimizer, standardizer, columns }, epoch) => {
-        const saved = await saveCheckpoint(dir, epoch, { network, optimizer, standardizer, columns, progress: { epochsCompleted: epoch, seed: config.seed, batchSize: config.batchSize, schedule } }, { keep: 'all' });
+        const saved = await saveCheckpoint(
+          dir,
+          epoch,
+          {
+            network,
+            optimizer,
+            standardizer,
+            columns,
+            progress: { epochsCompleted: epoch, seed: config.seed, batchSize: config.batchSize, schedule },
+          },
+          { keep: 'all' },
+        );
         if (keep !== 'all') await pruneCheckpoints(dir, keep, [...(best ? [best.epoch] : []), ...rolledBackTo]);
         return saved;
       },
@@ -125,7 +179,16 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const read =
       (file: string) =>
       ({ columns, network }: BabysitState) =>
-        readData(file, { ...fileOptions, label: columns!.label, features: columns!.features, classes: network.classes, ...(columns!.classNames ? { classNames: columns!.classNames } : {}), ...(columns!.fillMissing ? { fillMissing: columns!.fillMissing } : {}), recycle: true, keepBytes: true });
+        readData(file, {
+          ...fileOptions,
+          label: columns!.label,
+          features: columns!.features,
+          classes: network.classes,
+          ...(columns!.classNames ? { classNames: columns!.classNames } : {}),
+          ...(columns!.fillMissing ? { fillMissing: columns!.fillMissing } : {}),
+          recycle: true,
+          keepBytes: true,
+        });
     // The run's history (for `rxgrad report`) sits beside the checkpoints. It is written in the
     // background, in order, so that no event waits for it; the run ends once it is on disk.
     let writer: RunHistoryWriter | undefined;
@@ -134,7 +197,13 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
     const begin = start().then(async (state) => {
       writer = await RunHistoryWriter.open(
         dir,
-        { kind: 'babysit', config, network: state.network.spec, data: { train: options.data, ...(options.validation ? { validation: options.validation } : {}) }, ...(state.columns?.classNames ? { classNames: state.columns.classNames } : {}) },
+        {
+          kind: 'babysit',
+          config,
+          network: state.network.spec,
+          data: { train: options.data, ...(options.validation ? { validation: options.validation } : {}) },
+          ...(state.columns?.classNames ? { classNames: state.columns.classNames } : {}),
+        },
         options.resume ? { resumeFrom: state.epoch } : {},
       );
       training = state.epoch;
@@ -145,7 +214,8 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       if (!history) return;
       if (event.type === 'epoch') {
         training = event.epoch;
-        if (event.validation && Number.isFinite(event.validation.loss) && event.validation.loss < (best?.loss ?? Infinity)) best = { epoch: event.epoch, loss: event.validation.loss };
+        if (event.validation && Number.isFinite(event.validation.loss) && event.validation.loss < (best?.loss ?? Infinity))
+          best = { epoch: event.epoch, loss: event.validation.loss };
         history.epoch(event);
       } else if (event.type === 'rolled-back') {
         training = event.epoch;
@@ -161,7 +231,14 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       });
     };
     return concat(
-      babysitLoop({ train: read(options.data), validation: options.validation ? read(options.validation) : undefined, start: begin, config, store, controls: options.controls }).pipe(tap(note)),
+      babysitLoop({
+        train: read(options.data),
+        validation: options.validation ? read(options.validation) : undefined,
+        start: begin,
+        config,
+        store,
+        controls: options.controls,
+      }).pipe(tap(note)),
       defer(() => saving).pipe(ignoreElements()),
     );
   });
@@ -176,19 +253,35 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
  * @example
  * const config = await babysitConfig('runs/a', { config, normalize: true, label: 'label' }, { resume: true, given: (s) => s === 'learningRate' });
  */
-export async function babysitConfig(dir: string, asked: RunSettings, { resume = false, given = () => false }: { resume?: boolean; given?: (setting: string) => boolean } = {}): Promise<TrainingConfig> {
+export async function babysitConfig(
+  dir: string,
+  asked: RunSettings,
+  { resume = false, given = () => false }: { resume?: boolean; given?: (setting: string) => boolean } = {},
+): Promise<TrainingConfig> {
   const existing = await listCheckpoints(dir);
   if (!resume && existing.length > 0) {
-    throw new UsageError(`--dir ${dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`);
+    throw new UsageError(
+      `--dir ${dir} already holds a run (checkpoints of epochs ${existing[0]!.epoch} to ${existing.at(-1)!.epoch}); pass --resume to continue it, or choose another directory`,
+    );
   }
   const newest = existing.at(-1);
   if (!resume || !newest) return asked.config;
   const saved = await loadModel(newest.path);
-  if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
-  checkResume(asked, { ...saved, optimizer: saved.optimizer, progress: saved.progress }, given, `the run in ${dir} (epoch ${newest.epoch})`);
+  if (!saved.optimizer || !saved.progress)
+    throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
+  checkResume(
+    asked,
+    { ...saved, optimizer: saved.optimizer, progress: saved.progress },
+    given,
+    `the run in ${dir} (epoch ${newest.epoch})`,
+  );
   const history = await readRunHistory(dir).catch(() => undefined);
   const setByHand = history ? [...history.controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value : undefined;
-  const rate = given('learningRate') ? asked.config.learningRate : typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate);
+  const rate = given('learningRate')
+    ? asked.config.learningRate
+    : typeof setByHand === 'number'
+      ? setByHand
+      : (history?.config.learningRate ?? saved.optimizer.config.learningRate);
   const optimizer = saved.optimizer.config;
   return {
     ...(history?.config ?? asked.config),

@@ -1,7 +1,7 @@
-import { parseDecimal } from '../model/decimal.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Observable, share } from 'rxjs';
+import { parseDecimal } from '../model/decimal.js';
 import type { BabysitControl } from './babysitLoop.js';
 
 /** One control of a babysat run: the word typed for it, its button, and its argument if it takes one. */
@@ -30,11 +30,21 @@ export interface ControlSpec {
  * BABYSIT_CONTROLS.map((c) => c.word) // ['lr', 'pause', 'resume', 'stop', 'rollback']
  */
 export const BABYSIT_CONTROLS: readonly ControlSpec[] = [
-  { type: 'learningRate', word: 'lr', button: 'Set', argument: { field: 'value', label: 'learning rate', valid: (v) => v > 0 && Number.isFinite(v), expected: 'a positive number' } },
+  {
+    type: 'learningRate',
+    word: 'lr',
+    button: 'Set',
+    argument: { field: 'value', label: 'learning rate', valid: (v) => v > 0 && Number.isFinite(v), expected: 'a positive number' },
+  },
   { type: 'pause', word: 'pause', button: 'Pause' },
   { type: 'resume', word: 'resume', button: 'Resume' },
   { type: 'stop', word: 'stop', button: 'Stop' },
-  { type: 'rollback', word: 'rollback', button: 'Roll back', argument: { field: 'epoch', label: 'rollback to epoch', valid: (v) => Number.isInteger(v) && v >= 1, expected: 'an epoch number ≥ 1' } },
+  {
+    type: 'rollback',
+    word: 'rollback',
+    button: 'Roll back',
+    argument: { field: 'epoch', label: 'rollback to epoch', valid: (v) => Number.isInteger(v) && v >= 1, expected: 'an epoch number ≥ 1' },
+  },
 ];
 
 /** The line that lists the controls, as typed. */
@@ -43,7 +53,8 @@ export const CONTROL_HELP = `commands: ${BABYSIT_CONTROLS.map((c) => (c.argument
 function build(spec: ControlSpec, argument: unknown): BabysitControl | string {
   if (!spec.argument) return { type: spec.type } as BabysitControl;
   const value = typeof argument === 'number' ? argument : typeof argument === 'string' ? parseDecimal(argument) : NaN;
-  if (!spec.argument.valid(value)) return `${spec.word} needs ${spec.argument.expected}, got '${argument === undefined ? '' : String(argument)}'`;
+  if (!spec.argument.valid(value))
+    return `${spec.word} needs ${spec.argument.expected}, got '${argument === undefined ? '' : String(argument)}'`;
   return { type: spec.type, [spec.argument.field]: value } as BabysitControl;
 }
 

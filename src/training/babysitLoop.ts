@@ -1,17 +1,40 @@
-import { asapScheduler, catchError, concat, defer, EMPTY, endWith, filter, finalize, map, merge, mergeMap, type Observable, type ObservableInput, of, type SchedulerLike, scheduled, Subject, switchMap, take, takeUntil, takeWhile, throwError } from 'rxjs';
+import {
+  asapScheduler,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  endWith,
+  filter,
+  finalize,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  type ObservableInput,
+  of,
+  type SchedulerLike,
+  Subject,
+  scheduled,
+  switchMap,
+  take,
+  takeUntil,
+  takeWhile,
+  throwError,
+} from 'rxjs';
 import { DivergedError } from '../errors.js';
 import type { DataColumns } from '../files/serialization.js';
 import type { Network } from '../model/network.js';
 import type { Optimizer } from '../model/optimizers/optimizer.js';
 import { learningRateAt } from '../model/schedule.js';
 import type { Standardizer } from '../model/standardizer.js';
-import type { Evaluation } from '../operators/evaluate.js';
 import { fromAnswer } from '../operators/answer.js';
+import type { Evaluation } from '../operators/evaluate.js';
 import type { FitEvent } from '../operators/fit.js';
-import { trainRun } from './trainRun.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
 import type { Example, ExampleBlock } from '../streams/examples.js';
 import { scheduleOf, type TrainingConfig } from './trainingConfig.js';
+import { trainRun } from './trainRun.js';
 
 /** What you can do to a run while it trains. */
 export type BabysitControl =
@@ -51,7 +74,14 @@ export type BabysitEvent =
    * checkpoint (`rollbackTo`, a `rolled-back` event follows) and pauses, with the learning rate
    * back on its schedule; `message` says so.
    */
-  | { readonly type: 'diverged'; readonly loss: number; readonly epoch: number; readonly step: number; readonly rollbackTo: number; readonly message: string }
+  | {
+      readonly type: 'diverged';
+      readonly loss: number;
+      readonly epoch: number;
+      readonly step: number;
+      readonly rollbackTo: number;
+      readonly message: string;
+    }
   | { readonly type: 'end'; readonly epochs: number; readonly stopped: boolean };
 
 /** The state a babysat run trains: what a checkpoint holds. */
@@ -167,12 +197,20 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
   // handler of a step that a resume released) is carried out at once, not queued behind them.
   const control$ = (options.controls ?? EMPTY).pipe(
     mergeMap((control): Observable<BabysitEvent> => {
-      if (control.type === 'learningRate' && !(control.value > 0)) return throwError(() => new RangeError(`babysit: learning rate must be positive, got ${control.value}`));
+      if (control.type === 'learningRate' && !(control.value > 0))
+        return throwError(() => new RangeError(`babysit: learning rate must be positive, got ${control.value}`));
       if (control.type === 'rollback' && !store.has(control.epoch)) {
-        return of({ type: 'refused', control, reason: `no checkpoint for epoch ${control.epoch}${store.name !== undefined ? ` in ${store.name}` : ''}` });
+        return of({
+          type: 'refused',
+          control,
+          reason: `no checkpoint for epoch ${control.epoch}${store.name !== undefined ? ` in ${store.name}` : ''}`,
+        });
       }
       const event: BabysitEvent = { type: 'control', control, afterStep: optimizerNow?.steps ?? 0 };
-      return concat(of(event), defer(() => (carryOut(control), EMPTY)));
+      return concat(
+        of(event),
+        defer(() => (carryOut(control), EMPTY)),
+      );
     }),
   );
 
@@ -197,14 +235,24 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
             ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
             validation,
             beforeStep: gate,
-            checkpoint: ({ metrics }) => fromAnswer(store.save({ ...state, epoch: metrics.epoch }, metrics.epoch)).pipe(map((where) => (saved = where))),
+            checkpoint: ({ metrics }) =>
+              fromAnswer(store.save({ ...state, epoch: metrics.epoch }, metrics.epoch)).pipe(map((where) => (saved = where))),
           }).pipe(
             filter((event): event is FitEvent => event.type !== 'end'),
             takeUntil(interrupt),
             map((event): BabysitEvent => {
               if (event.type === 'batch') return event;
               completed = event.epoch;
-              return { type: 'epoch', epoch: event.epoch, trainLoss: event.trainLoss, trainAccuracy: event.trainAccuracy, validation: event.validation, learningRate: event.learningRate, seconds: event.seconds, checkpoint: saved };
+              return {
+                type: 'epoch',
+                epoch: event.epoch,
+                trainLoss: event.trainLoss,
+                trainAccuracy: event.trainAccuracy,
+                validation: event.validation,
+                learningRate: event.learningRate,
+                seconds: event.seconds,
+                checkpoint: saved,
+              };
             }),
             // A run someone is watching (it takes controls) does not end when a learning rate sent
             // to it diverges: it goes back to its last checkpoint and waits, paused, to be resumed.
@@ -214,8 +262,15 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
               override = undefined;
               rollbackTo = completed;
               paused = true;
-              const message = `${error.message.replace(/; lower the learning rate$/, '')}: rolled back to epoch ${completed} and paused${changed ? ", the learning rate back on its schedule" : ''}; set a lower learning rate, then resume`;
-              return of<BabysitEvent>({ type: 'diverged', loss: error.loss, epoch: error.epoch, step: error.step, rollbackTo: completed, message });
+              const message = `${error.message.replace(/; lower the learning rate$/, '')}: rolled back to epoch ${completed} and paused${changed ? ', the learning rate back on its schedule' : ''}; set a lower learning rate, then resume`;
+              return of<BabysitEvent>({
+                type: 'diverged',
+                loss: error.loss,
+                epoch: error.epoch,
+                step: error.step,
+                rollbackTo: completed,
+                message,
+              });
             }),
           );
     const next = (): Observable<BabysitEvent> => {
@@ -226,7 +281,9 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
       return fromAnswer(store.restore(target)).pipe(
         switchMap((restored) =>
           fromAnswer(store.setAsideAfter(target)).pipe(
-            switchMap((aside) => concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target, ...(aside ? { setAside: aside } : {}) }), segment(restored))),
+            switchMap((aside) =>
+              concat(of<BabysitEvent>({ type: 'rolled-back', epoch: target, ...(aside ? { setAside: aside } : {}) }), segment(restored)),
+            ),
           ),
         ),
       );

@@ -60,7 +60,12 @@ export async function latestCheckpoint(dir: string): Promise<Checkpoint | undefi
  * @example
  * await saveCheckpoint('runs/a', 3, { network, optimizer, progress }, { keep: 'all' });
  */
-export async function saveCheckpoint(dir: string, epoch: number, bundle: ModelBundle, options: { readonly keep: 'all' | number }): Promise<string> {
+export async function saveCheckpoint(
+  dir: string,
+  epoch: number,
+  bundle: ModelBundle,
+  options: { readonly keep: 'all' | number },
+): Promise<string> {
   const target = checkpointPath(dir, epoch);
   await saveModel(target, bundle);
   if (options.keep !== 'all') {

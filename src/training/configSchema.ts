@@ -23,17 +23,33 @@ const isNumberIn = (low: number, high: number) => (v: unknown) => typeof v === '
  * TRAINING_CONFIG_RULES.learningRate.flag // '--lr'
  */
 export const TRAINING_CONFIG_RULES: { readonly [K in keyof TrainingConfig]-?: SettingRule } = {
-  hidden: { valid: (v) => (Array.isArray(v) && v.every(isPositiveInteger)) || typeof v === 'string', expected: 'a list of positive integers, e.g. [64, 32] (or "64,32")', flag: '--hidden' },
-  activation: { valid: (v) => ['relu', 'tanh', 'sigmoid', 'linear'].includes(v as string), expected: 'one of relu, tanh, sigmoid, linear', flag: '--activation' },
+  hidden: {
+    valid: (v) => (Array.isArray(v) && v.every(isPositiveInteger)) || typeof v === 'string',
+    expected: 'a list of positive integers, e.g. [64, 32] (or "64,32")',
+    flag: '--hidden',
+  },
+  activation: {
+    valid: (v) => ['relu', 'tanh', 'sigmoid', 'linear'].includes(v as string),
+    expected: 'one of relu, tanh, sigmoid, linear',
+    flag: '--activation',
+  },
   batchNorm: { valid: (v) => typeof v === 'boolean', expected: 'true or false', flag: '--no-batch-norm' },
-  optimizer: { valid: (v) => ['sgd', 'momentum', 'rmsprop', 'adam'].includes(v as string), expected: 'one of sgd, momentum, rmsprop, adam', flag: '--optimizer' },
+  optimizer: {
+    valid: (v) => ['sgd', 'momentum', 'rmsprop', 'adam'].includes(v as string),
+    expected: 'one of sgd, momentum, rmsprop, adam',
+    flag: '--optimizer',
+  },
   learningRate: { valid: (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), expected: 'a positive number', flag: '--lr' },
   momentum: { valid: isNumberIn(0, 1), expected: 'a number in [0, 1)', flag: '--momentum' },
   momentumConvention: { valid: (v) => v === 'ewa' || v === 'pytorch', expected: "'ewa' or 'pytorch'", flag: '--momentum-convention' },
   beta2: { valid: isNumberIn(0, 1), expected: 'a number in [0, 1)' },
   epsilon: { valid: (v) => typeof v === 'number' && v > 0, expected: 'a positive number' },
   weightDecay: { valid: isNumberIn(0, Infinity), expected: 'a number ≥ 0', flag: '--weight-decay' },
-  lrDecay: { valid: (v) => scheduleSetting(v) !== undefined, expected: "a number ≥ 0 (inverse-time decay), a schedule such as \"step:10:0.5\", or one as a run's history.json writes it", flag: '--lr-decay' },
+  lrDecay: {
+    valid: (v) => scheduleSetting(v) !== undefined,
+    expected: 'a number ≥ 0 (inverse-time decay), a schedule such as "step:10:0.5", or one as a run\'s history.json writes it',
+    flag: '--lr-decay',
+  },
   batchSize: { valid: isPositiveInteger, expected: 'a positive integer', flag: '--batch-size' },
   epochs: { valid: isPositiveInteger, expected: 'a positive integer', flag: '--epochs' },
   seed: { valid: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, expected: 'an integer ≥ 0', flag: '--seed' },
@@ -64,7 +80,8 @@ function hiddenOf(text: string, file: string): number[] {
   if (text.trim() === '' || text.trim() === 'none') return [];
   return text.split(',').map((part) => {
     const units = Number(part.trim());
-    if (!isPositiveInteger(units)) throw new UsageError(`--config ${file}: 'hidden' must be ${TRAINING_CONFIG_RULES.hidden.expected}, got ${JSON.stringify(text)}`);
+    if (!isPositiveInteger(units))
+      throw new UsageError(`--config ${file}: 'hidden' must be ${TRAINING_CONFIG_RULES.hidden.expected}, got ${JSON.stringify(text)}`);
     return units;
   });
 }
@@ -89,13 +106,20 @@ export async function readConfigFile(file: string, base: TrainingConfig): Promis
   const given = json as Record<string, unknown>;
   const rules: Readonly<Record<string, SettingRule>> = { ...TRAINING_CONFIG_RULES, ...FILE_EXTRAS };
   const unknown = Object.keys(given).find((key) => !(key in rules));
-  if (unknown !== undefined) throw new UsageError(`--config ${file}: unknown setting '${unknown}'; expected ${Object.keys(rules).join(', ')}`);
+  if (unknown !== undefined)
+    throw new UsageError(`--config ${file}: unknown setting '${unknown}'; expected ${Object.keys(rules).join(', ')}`);
   const config: Record<string, unknown> = {};
   for (const [key, rule] of Object.entries(rules)) {
     const value = given[key];
     if (value === undefined || value === null) continue;
     if (!rule.valid(value)) throw new UsageError(`--config ${file}: '${key}' must be ${rule.expected}, got ${JSON.stringify(value)}`);
-    if (key in TRAINING_CONFIG_RULES) config[key] = key === 'lrDecay' ? lrDecayOf(scheduleSetting(value)) : key === 'hidden' && typeof value === 'string' ? hiddenOf(value, file) : value;
+    if (key in TRAINING_CONFIG_RULES)
+      config[key] =
+        key === 'lrDecay'
+          ? lrDecayOf(scheduleSetting(value))
+          : key === 'hidden' && typeof value === 'string'
+            ? hiddenOf(value, file)
+            : value;
   }
   const units = given.hiddenUnits as number | undefined;
   const layers = given.layers as number | undefined;

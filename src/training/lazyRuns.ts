@@ -11,7 +11,9 @@ import type * as TrainFromFiles from './trainFromFiles.js';
  * @example
  * trainFromFiles({ data: 'data/digits-train.arrow', test: 'data/digits-test.arrow', config: DEFAULT_TRAINING_CONFIG }).subscribe((e) => console.log(e.type));
  */
-export const trainFromFiles: typeof TrainFromFiles.trainFromFiles = lazyObservable(async () => (await import('./trainFromFiles.js')).trainFromFiles);
+export const trainFromFiles: typeof TrainFromFiles.trainFromFiles = lazyObservable(
+  async () => (await import('./trainFromFiles.js')).trainFromFiles,
+);
 
 /**
  * Babysit one model on a file: train, checkpoint, take controls, resume (see `training/babysit.ts`).

@@ -36,14 +36,23 @@ function fixedOnResume(asked: RunSettings, saved: SavedRun): readonly FixedSetti
   const optimizer = saved.optimizer.config;
   const beta = optimizer.type === 'adam' ? optimizer.beta1 : optimizer.type === 'sgd' ? undefined : optimizer.beta;
   const schedule = (s: Schedule) => scheduleText(s.type === 'inverse' && s.decay === 0 ? { type: 'constant' } : s);
-  const row = (name: keyof TrainingConfig, savedText: string, askedText: string): FixedSetting => ({ name, flag: TRAINING_CONFIG_RULES[name].flag ?? name, saved: savedText, asked: askedText });
+  const row = (name: keyof TrainingConfig, savedText: string, askedText: string): FixedSetting => ({
+    name,
+    flag: TRAINING_CONFIG_RULES[name].flag ?? name,
+    saved: savedText,
+    asked: askedText,
+  });
   return [
     row('hidden', JSON.stringify(dense.slice(0, -1).map((l) => (l.type === 'dense' ? l.units : 0))), JSON.stringify(config.hidden)),
     row('activation', spec.layers.find((l) => l.type === 'activation')?.fn ?? config.activation, config.activation),
     row('batchNorm', String(spec.layers.some((l) => l.type === 'batchNorm')), String(config.batchNorm)),
     row('optimizer', optimizer.type, config.optimizer),
     row('momentum', optimizer.type === 'sgd' ? 'none (sgd)' : String(beta ?? 0.9), String(config.momentum)),
-    row('momentumConvention', optimizer.type === 'momentum' ? (optimizer.convention ?? 'ewa') : `none (${optimizer.type})`, config.momentumConvention ?? 'ewa'),
+    row(
+      'momentumConvention',
+      optimizer.type === 'momentum' ? (optimizer.convention ?? 'ewa') : `none (${optimizer.type})`,
+      config.momentumConvention ?? 'ewa',
+    ),
     row('weightDecay', String(optimizer.weightDecay ?? 0), String(config.weightDecay)),
     row('lrDecay', schedule(saved.progress.schedule ?? { type: 'constant' }), schedule(scheduleOf(config))),
     row('batchSize', String(saved.progress.batchSize), String(config.batchSize)),
@@ -65,6 +74,8 @@ function fixedOnResume(asked: RunSettings, saved: SavedRun): readonly FixedSetti
 export function checkResume(asked: RunSettings, saved: SavedRun, given: (setting: string) => boolean, where: string): void {
   const changed = fixedOnResume(asked, saved).filter((row) => given(row.name) && row.saved !== row.asked);
   if (changed.length === 0) return;
-  const list = changed.map((row) => `${row.flag} cannot change when resuming: ${where} has ${row.name} ${row.saved}, this run asks for ${row.asked}`);
+  const list = changed.map(
+    (row) => `${row.flag} cannot change when resuming: ${where} has ${row.name} ${row.saved}, this run asks for ${row.asked}`,
+  );
   throw new UsageError(`${list.join('; ')} (on a resume only the learning rate, --lr, changes the run; leave the others out)`);
 }

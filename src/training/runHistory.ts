@@ -79,7 +79,11 @@ export class RunHistoryWriter {
     private readonly document: Mutable<RunHistory> & { epochs: HistoryEpoch[]; branches: HistoryBranch[]; controls: HistoryControl[] },
   ) {}
 
-  static async open(dir: string, base: Pick<RunHistory, 'kind' | 'config' | 'network' | 'data' | 'classNames'>, options: { readonly resumeFrom?: number } = {}): Promise<RunHistoryWriter> {
+  static async open(
+    dir: string,
+    base: Pick<RunHistory, 'kind' | 'config' | 'network' | 'data' | 'classNames'>,
+    options: { readonly resumeFrom?: number } = {},
+  ): Promise<RunHistoryWriter> {
     const file = path.join(dir, HISTORY_FILE);
     const existing = options.resumeFrom !== undefined ? await readRunHistory(dir).catch(() => undefined) : undefined;
     if (existing) {
@@ -88,10 +92,23 @@ export class RunHistoryWriter {
       // The run keeps the settings it started with; a resume at another learning rate is a change at that epoch.
       const controls = [...existing.controls];
       const rate = [...controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value ?? existing.config.learningRate;
-      if (base.config.learningRate !== rate) controls.push({ branch, epoch: options.resumeFrom! + 1, afterStep: 0, control: { type: 'learningRate', value: base.config.learningRate, resumed: true } });
+      if (base.config.learningRate !== rate)
+        controls.push({
+          branch,
+          epoch: options.resumeFrom! + 1,
+          afterStep: 0,
+          control: { type: 'learningRate', value: base.config.learningRate, resumed: true },
+        });
       return new RunHistoryWriter(file, { ...existing, data: base.data, epochs, branches: [...existing.branches], controls });
     }
-    return new RunHistoryWriter(file, { format: HISTORY_FORMAT, version: HISTORY_VERSION, ...base, epochs: [], branches: [{ id: 0, from: 0 }], controls: [] });
+    return new RunHistoryWriter(file, {
+      format: HISTORY_FORMAT,
+      version: HISTORY_VERSION,
+      ...base,
+      epochs: [],
+      branches: [{ id: 0, from: 0 }],
+      controls: [],
+    });
   }
 
   private get branch(): number {
@@ -99,9 +116,27 @@ export class RunHistoryWriter {
   }
 
   /** An epoch as `fit` reports it; its evaluation (on the `judged` set) gives the newest confusion matrix. */
-  epoch(m: { readonly epoch: number; readonly trainLoss: number; readonly trainAccuracy: number; readonly validation?: Evaluation | undefined; readonly learningRate: number; readonly seconds: number }, judged: 'validation' | 'test' = 'validation'): void {
+  epoch(
+    m: {
+      readonly epoch: number;
+      readonly trainLoss: number;
+      readonly trainAccuracy: number;
+      readonly validation?: Evaluation | undefined;
+      readonly learningRate: number;
+      readonly seconds: number;
+    },
+    judged: 'validation' | 'test' = 'validation',
+  ): void {
     const { epoch, trainLoss, trainAccuracy, validation, learningRate, seconds } = m;
-    this.document.epochs.push({ epoch, branch: this.branch, trainLoss, trainAccuracy, ...(validation ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy } : {}), learningRate, seconds });
+    this.document.epochs.push({
+      epoch,
+      branch: this.branch,
+      trainLoss,
+      trainAccuracy,
+      ...(validation ? { validationLoss: validation.loss, validationAccuracy: validation.accuracy } : {}),
+      learningRate,
+      seconds,
+    });
     if (validation) this.confusion(judged, epoch, validation.confusion);
   }
 
@@ -142,9 +177,16 @@ export async function readRunHistory(dir: string): Promise<RunHistory> {
   } catch (cause) {
     throw new ModelFormatError(file, `not valid JSON (${(cause as Error).message})`);
   }
-  if (document?.format !== HISTORY_FORMAT) throw new ModelFormatError(file, `not an rxgrad run history (expected format "${HISTORY_FORMAT}")`);
-  if (document.version !== HISTORY_VERSION) throw new ModelFormatError(file, `history format version ${String(document.version)}; this rxgrad reads version ${HISTORY_VERSION}`);
-  if (!Array.isArray(document.epochs) || !Array.isArray(document.branches) || typeof document.config !== 'object' || typeof document.network !== 'object') {
+  if (document?.format !== HISTORY_FORMAT)
+    throw new ModelFormatError(file, `not an rxgrad run history (expected format "${HISTORY_FORMAT}")`);
+  if (document.version !== HISTORY_VERSION)
+    throw new ModelFormatError(file, `history format version ${String(document.version)}; this rxgrad reads version ${HISTORY_VERSION}`);
+  if (
+    !Array.isArray(document.epochs) ||
+    !Array.isArray(document.branches) ||
+    typeof document.config !== 'object' ||
+    typeof document.network !== 'object'
+  ) {
     throw new ModelFormatError(file, 'a run history needs its epochs, branches, configuration and network');
   }
   return document as RunHistory;

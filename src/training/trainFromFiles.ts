@@ -1,5 +1,3 @@
-import { lockDirectory } from '../files/directoryLock.js';
-import { checkTrainable } from './trainableData.js';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -7,6 +5,7 @@ import { concat, defer, finalize, lastValueFrom, mergeMap, Observable, of, type 
 import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import { DataError, UsageError } from '../errors.js';
+import { lockDirectory } from '../files/directoryLock.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
 import { createNetwork } from '../model/network.js';
@@ -21,8 +20,9 @@ import { leftOutColumns } from '../streams/leftOutColumns.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type CsvDialect, csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { checkResume } from './resumeRule.js';
-import { type TrainRunOptions, trainRun } from './trainRun.js';
+import { checkTrainable } from './trainableData.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
+import { type TrainRunOptions, trainRun } from './trainRun.js';
 
 /** Options of `trainFromFiles`: the files, the run's configuration, and what the run does about itself. */
 export interface TrainFromFilesOptions extends CsvDialect {
@@ -80,7 +80,14 @@ export interface TrainReport {
 /** What `trainFromFiles` emits: notices about the data, a start, `fit`'s events, and an end with the report. */
 export type TrainFromFilesEvent =
   | { readonly type: 'notice'; readonly message: string }
-  | { readonly type: 'start'; readonly rows: number; readonly epochs: number; readonly stepsPerEpoch: number; readonly layers: number; readonly threads: number }
+  | {
+      readonly type: 'start';
+      readonly rows: number;
+      readonly epochs: number;
+      readonly stepsPerEpoch: number;
+      readonly layers: number;
+      readonly threads: number;
+    }
   | FitEvent
   | { readonly type: 'end'; readonly report: TrainReport; readonly layers: number };
 
@@ -88,7 +95,9 @@ export type TrainFromFilesEvent =
 export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
   // Types are compared within one format only: a CSV column is a number whatever Arrow type it was.
   const comparable = !train.types.includes('csv number') && !test.types.includes('csv number');
-  const same = train.features.length === test.features.length && train.features.every((name, i) => name === test.features[i] && (!comparable || train.types[i] === test.types[i]));
+  const same =
+    train.features.length === test.features.length &&
+    train.features.every((name, i) => name === test.features[i] && (!comparable || train.types[i] === test.types[i]));
   if (!same || train.cols !== test.cols) {
     throw new DataError("the test set's feature columns do not match the training set's", {
       file: test.file,
@@ -108,7 +117,9 @@ async function checkOptions(options: TrainFromFilesOptions, save: string | undef
   const problem = save ? await modelDirectoryProblem(save) : undefined;
   if (problem) throw new UsageError(`--save ${save}: ${problem}`);
   if ((options.earlyStopping !== undefined || options.keepBest) && options.validation === undefined && !options.test) {
-    throw new UsageError(`${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`);
+    throw new UsageError(
+      `${options.earlyStopping !== undefined ? '--early-stopping' : '--keep-best'} needs validation data: give --validation FRACTION (or --test FILE)`,
+    );
   }
   if (options.keepBest && !save) throw new UsageError('--keep-best keeps the best epoch in the model saved with --save: give --save DIR');
 }
@@ -154,11 +165,22 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   const events = await prepareRun(options, notice, { started, given, label, normalize, save });
   // One process saves to a directory at a time (two runs would delete each other's weights): the
   // lock is taken once the data has passed its checks, before anything is written.
-  const lock = save ? await lockDirectory(save, { name: 'save.lock', what: 'the model directory', rule: 'one process saves to a directory at a time', refuse: (message) => new UsageError(`--save ${message}`) }) : undefined;
+  const lock = save
+    ? await lockDirectory(save, {
+        name: 'save.lock',
+        what: 'the model directory',
+        rule: 'one process saves to a directory at a time',
+        refuse: (message) => new UsageError(`--save ${message}`),
+      })
+    : undefined;
   return events.pipe(finalize(() => lock?.release()));
 }
 
-async function prepareRun(options: TrainFromFilesOptions, notice: (message: string) => void, settled: { started: number; given: (setting: string) => boolean; label: string; normalize: boolean; save: string | undefined }): Promise<Observable<TrainFromFilesEvent>> {
+async function prepareRun(
+  options: TrainFromFilesOptions,
+  notice: (message: string) => void,
+  settled: { started: number; given: (setting: string) => boolean; label: string; normalize: boolean; save: string | undefined },
+): Promise<Observable<TrainFromFilesEvent>> {
   const { config, resume } = options;
   const { started, given, label, normalize, save } = settled;
   const dialect = csvDialectOf(options);
@@ -168,43 +190,77 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
     const inferred = await inferClassNames(options.data, { ...dialect, label, features: options.features });
     classNames = inferred.names;
     const names = inferred.names;
-    if (names && inferred.renumbered) notice(`the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`);
+    if (names && inferred.renumbered)
+      notice(
+        `the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`,
+      );
   }
   const named = { ...dialect, label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, named);
   // Missing values are filled as the model being resumed fills them, or by fillMissing (its values kept in the model).
-  if (resume && options.fillMissing && !saved?.fillMissing) throw new UsageError(`--fill-missing cannot change when resuming: the model in ${resume} was trained without it`);
+  if (resume && options.fillMissing && !saved?.fillMissing)
+    throw new UsageError(`--fill-missing cannot change when resuming: the model in ${resume} was trained without it`);
   // The means are the training rows' only: a validation split's rows are left out, as they are when it is judged.
-  const fitted = options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
-  const fillMissing = saved?.fillMissing ?? (options.fillMissing ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted) : undefined);
+  const fitted =
+    options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
+  const fillMissing =
+    saved?.fillMissing ??
+    (options.fillMissing
+      ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted)
+      : undefined);
   leftOutColumns(layout).forEach(notice);
   const rows = () => readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true });
   const summary = await lastValueFrom(rows().pipe(summarize()));
   // With a validation split, the standardizer and the count of examples trained on are the training part's, as in a study.
-  const trained = options.validation !== undefined ? await lastValueFrom(rows().pipe(splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }), summarize())) : summary;
+  const trained =
+    options.validation !== undefined
+      ? await lastValueFrom(rows().pipe(splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }), summarize()))
+      : summary;
   if (!resume) checkTrainable(summary, { file: options.data, column: label }, classNames);
   const missing = summary.classCounts.findIndex((count) => count === 0);
   if (!resume && !classNames && missing >= 0) {
-    throw new DataError(`no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`, {
-      file: options.data,
-      column: label,
-      expected: 'every class from 0 up to the largest label (renumber them, or use a CSV file, whose labels may be any names)',
-    });
+    throw new DataError(
+      `no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`,
+      {
+        file: options.data,
+        column: label,
+        expected: 'every class from 0 up to the largest label (renumber them, or use a CSV file, whose labels may be any names)',
+      },
+    );
   }
   const testLayout = options.test ? await inspectData(options.test, { ...dialect, label, features: layout.features }) : undefined;
   if (testLayout) checkSameColumns(layout, testLayout);
 
   const classes = Math.max(2, classNames?.length ?? summary.classes);
   const threads = options.threads ?? 'auto';
-  const backend = createBackend({ threads: threads === 'auto' ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize }) : threadsWithin(threads, availableParallelism(), notice) });
+  const backend = createBackend({
+    threads:
+      threads === 'auto'
+        ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize })
+        : threadsWithin(threads, availableParallelism(), notice),
+  });
   const columns: DataColumns = { label, features: layout.features, ...(classNames ? { classNames } : {}) };
-  const run = resume ? await resumed(options, resume, backend, layout, given, { label, normalize }) : fresh(config, backend, layout.cols, classes, normalize ? trained.standardizer : undefined, columns);
+  const run = resume
+    ? await resumed(options, resume, backend, layout, given, { label, normalize })
+    : fresh(config, backend, layout.cols, classes, normalize ? trained.standardizer : undefined, columns);
   const runColumns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };
   const network = run.network;
   if (summary.classes > network.classes) {
-    throw new DataError('label is out of range for the model being resumed', { file: options.data, column: label, expected: `labels below ${network.classes}` });
+    throw new DataError('label is out of range for the model being resumed', {
+      file: options.data,
+      column: label,
+      expected: `labels below ${network.classes}`,
+    });
   }
-  const readOptions = { ...dialect, label: runColumns.label, features: runColumns.features, classes: network.classes, ...(runColumns.classNames ? { classNames: runColumns.classNames } : {}), ...(fillMissing ? { fillMissing } : {}), recycle: true };
+  const readOptions = {
+    ...dialect,
+    label: runColumns.label,
+    features: runColumns.features,
+    classes: network.classes,
+    ...(runColumns.classNames ? { classNames: runColumns.classNames } : {}),
+    ...(fillMissing ? { fillMissing } : {}),
+    recycle: true,
+  };
   // The test file is checked whole before any epoch, so a bad row fails the command before training.
   if (options.test) await lastValueFrom(readData(options.test, readOptions).pipe(summarize()));
   const test = options.test ? readData(options.test, { ...readOptions, keepBytes: true }) : undefined;
@@ -231,13 +287,24 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
       kind: 'train',
       config: { ...config, learningRate: run.optimizer.config.learningRate, batchSize: run.batchSize, seed: run.seed },
       network: network.spec,
-      data: { train: options.data, ...(validating ? { validation: `a seeded ${options.validation} of the training file` } : {}), ...(options.test ? { test: options.test } : {}) },
+      data: {
+        train: options.data,
+        ...(validating ? { validation: `a seeded ${options.validation} of the training file` } : {}),
+        ...(options.test ? { test: options.test } : {}),
+      },
       ...(runColumns.classNames ? { classNames: runColumns.classNames } : {}),
     },
     judged: validating ? 'validation' : 'test',
   };
   const layers = network.layers.length;
-  const start: TrainFromFilesEvent = { type: 'start', rows: trained.rows, epochs: config.epochs, stepsPerEpoch: Math.ceil(trained.rows / run.batchSize), layers, threads: backend.threads ?? 1 };
+  const start: TrainFromFilesEvent = {
+    type: 'start',
+    rows: trained.rows,
+    epochs: config.epochs,
+    stepsPerEpoch: Math.ceil(trained.rows / run.batchSize),
+    layers,
+    threads: backend.threads ?? 1,
+  };
   return concat(
     of(start),
     trainRun(validating ? split('train') : whole(), runOptions).pipe(
@@ -251,7 +318,11 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
             const kept = options.keepBest && save ? await loadModel(save, network.backend) : { network, standardizer: run.standardizer };
             testEvaluation = await lastValueFrom(test.pipe(evaluate(kept.network, { standardizer: kept.standardizer })));
             if (history && testEvaluation) {
-              history.confusion('test', best && options.keepBest ? best.epoch : (last?.epoch ?? run.initialEpoch), testEvaluation.confusion);
+              history.confusion(
+                'test',
+                best && options.keepBest ? best.epoch : (last?.epoch ?? run.initialEpoch),
+                testEvaluation.confusion,
+              );
               await history.save();
             }
           }
@@ -261,7 +332,9 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
             classes: network.classes,
             trainLoss: last?.trainLoss ?? null,
             trainAccuracy: last?.trainAccuracy ?? null,
-            ...(validating ? { validationLoss: last?.validation?.loss ?? null, validationAccuracy: last?.validation?.accuracy ?? null } : {}),
+            ...(validating
+              ? { validationLoss: last?.validation?.loss ?? null, validationAccuracy: last?.validation?.accuracy ?? null }
+              : {}),
             testLoss: testEvaluation?.loss ?? null,
             testAccuracy: testEvaluation?.accuracy ?? null,
             ...(stoppedEarly ? { stoppedEarly: true as const } : {}),
@@ -280,23 +353,66 @@ async function prepareRun(options: TrainFromFilesOptions, notice: (message: stri
 type Backend = ReturnType<typeof createBackend>;
 
 /** A new run: a network of the configuration's shape, its optimizer and schedule. */
-function fresh(config: TrainingConfig, backend: Backend, inputSize: number, classes: number, standardizer: TrainRunOptions['standardizer'], columns: DataColumns) {
-  const network = createNetwork({ inputSize, classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend });
+function fresh(
+  config: TrainingConfig,
+  backend: Backend,
+  inputSize: number,
+  classes: number,
+  standardizer: TrainRunOptions['standardizer'],
+  columns: DataColumns,
+) {
+  const network = createNetwork({
+    inputSize,
+    classes,
+    hidden: config.hidden,
+    activation: config.activation,
+    batchNorm: config.batchNorm,
+    seed: config.seed,
+    backend,
+  });
   const optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
-  return { network, optimizer, standardizer, schedule: scheduleOf(config), columns, initialEpoch: 0, seed: config.seed, batchSize: config.batchSize };
+  return {
+    network,
+    optimizer,
+    standardizer,
+    schedule: scheduleOf(config),
+    columns,
+    initialEpoch: 0,
+    seed: config.seed,
+    batchSize: config.batchSize,
+  };
 }
 
 /** A saved run continued: its network, optimizer state, schedule, shuffle seed and batch size, so that it matches an uninterrupted run. */
-async function resumed(options: TrainFromFilesOptions, dir: string, backend: Backend, layout: ArrowLayout, given: (setting: string) => boolean, data: { label: string; normalize: boolean }) {
+async function resumed(
+  options: TrainFromFilesOptions,
+  dir: string,
+  backend: Backend,
+  layout: ArrowLayout,
+  given: (setting: string) => boolean,
+  data: { label: string; normalize: boolean },
+) {
   const { config } = options;
   const saved = await loadModel(dir, backend);
   if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${dir}: the model was saved without optimizer state or progress`);
   const progress = saved.progress;
-  checkResume({ config, ...data, features: options.features }, { ...saved, optimizer: saved.optimizer, progress }, given, `the model in ${dir}`);
+  checkResume(
+    { config, ...data, features: options.features },
+    { ...saved, optimizer: saved.optimizer, progress },
+    given,
+    `the model in ${dir}`,
+  );
   const done = progress.epochsCompleted;
-  if (done >= config.epochs) throw new UsageError(`--resume ${dir}: the model has already trained ${done} epochs and --epochs asks for ${config.epochs} in all; give --epochs above ${done} to train more`);
+  if (done >= config.epochs)
+    throw new UsageError(
+      `--resume ${dir}: the model has already trained ${done} epochs and --epochs asks for ${config.epochs} in all; give --epochs above ${done} to train more`,
+    );
   if (saved.network.inputSize !== layout.cols) {
-    throw new DataError('the data does not fit the model being resumed', { file: options.data, expected: `${saved.network.inputSize} features`, actual: `${layout.cols}` });
+    throw new DataError('the data does not fit the model being resumed', {
+      file: options.data,
+      expected: `${saved.network.inputSize} features`,
+      actual: `${layout.cols}`,
+    });
   }
   // A new learning rate is the run's initial rate from here on (the schedule scales it as before); the moments carry over.
   let optimizer = saved.optimizer;
@@ -305,5 +421,14 @@ async function resumed(options: TrainFromFilesOptions, dir: string, backend: Bac
     optimizer.restore(saved.optimizer.state());
   }
   const columns = saved.columns ?? { label: data.label, features: layout.features };
-  return { network: saved.network, optimizer, standardizer: saved.standardizer, schedule: progress.schedule, columns, initialEpoch: done, seed: progress.seed, batchSize: progress.batchSize };
+  return {
+    network: saved.network,
+    optimizer,
+    standardizer: saved.standardizer,
+    schedule: progress.schedule,
+    columns,
+    initialEpoch: done,
+    seed: progress.seed,
+    batchSize: progress.batchSize,
+  };
 }

@@ -1,10 +1,10 @@
 import { concat, defer, EMPTY, from, ignoreElements, type Observable, of, takeWhile, tap } from 'rxjs';
-import { fromAnswer } from '../operators/answer.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type DataColumns, saveModel } from '../files/serialization.js';
 import type { LearningRate, Schedule } from '../model/schedule.js';
+import { fromAnswer } from '../operators/answer.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
-import { type EpochMetrics, fit, type FitEvent, type FitOptions } from '../operators/fit.js';
+import { type EpochMetrics, type FitEvent, type FitOptions, fit } from '../operators/fit.js';
+import type { Example, ExampleBlock } from '../streams/examples.js';
 import { type RunHistory, RunHistoryWriter } from './runHistory.js';
 
 /** Options of `trainRun`: `fit`'s, and what a run keeps of itself. */
@@ -50,7 +50,12 @@ export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedu
 /** A run after one epoch, as `trainRun` hands it to a `checkpoint` hook. */
 export interface RunCheckpoint extends Pick<TrainRunOptions, 'network' | 'optimizer' | 'standardizer'> {
   readonly metrics: EpochMetrics;
-  readonly progress: { readonly epochsCompleted: number; readonly seed: number; readonly batchSize: number; readonly schedule: LearningRate };
+  readonly progress: {
+    readonly epochsCompleted: number;
+    readonly seed: number;
+    readonly batchSize: number;
+    readonly schedule: LearningRate;
+  };
   readonly continues: boolean;
 }
 
@@ -86,7 +91,10 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
   }
   if (options.keepBest && !options.save) throw new RangeError('trainRun: keepBest keeps the best epoch in the saved model: give save');
   const schedule = options.schedule ?? { type: 'constant' };
-  if (typeof schedule === 'function' && options.save && !options.checkpoint) throw new RangeError('trainRun: a learning-rate function cannot be saved with the model: give a Schedule, or keep epochs with checkpoint');
+  if (typeof schedule === 'function' && options.save && !options.checkpoint)
+    throw new RangeError(
+      'trainRun: a learning-rate function cannot be saved with the model: give a Schedule, or keep epochs with checkpoint',
+    );
   const { save, keepBest, earlyStopping, seed, batchSize, network, optimizer, standardizer } = options;
   return defer(() => {
     const monitor = new EpochMonitor(options.monitor ?? 'loss');
@@ -98,10 +106,20 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
     // run completes in virtual time (babysitLoop's marble tests), as fit's own hooks do.
     const keep = (metrics: EpochMetrics, improved: boolean): Observable<unknown> => {
       const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule };
-      if (options.checkpoint) return fromAnswer(options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn }));
+      if (options.checkpoint)
+        return fromAnswer(options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn }));
       if (!save || (keepBest && !improved)) return EMPTY;
       const notes = keepBest ? { notes: { bestEpoch: metrics.epoch, monitor: `validation ${monitor.monitor}` } } : {};
-      return from(saveModel(save, { network, standardizer, columns: options.columns, optimizer, progress: { ...progress, schedule: schedule as Schedule }, ...notes }));
+      return from(
+        saveModel(save, {
+          network,
+          standardizer,
+          columns: options.columns,
+          optimizer,
+          progress: { ...progress, schedule: schedule as Schedule },
+          ...notes,
+        }),
+      );
     };
     const onEpochEnd = (metrics: EpochMetrics): Observable<unknown> => {
       const improved = options.validation ? monitor.observe(metrics) : true;
@@ -112,9 +130,24 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
         history.epoch(metrics, options.judged ?? 'validation');
         return from(history.save());
       });
-      return concat(decided, defer(() => keep(metrics, improved)), recorded).pipe(ignoreElements());
+      return concat(
+        decided,
+        defer(() => keep(metrics, improved)),
+        recorded,
+      ).pipe(ignoreElements());
     };
-    const { save: _s, columns: _c, keepBest: _k, monitor: _m, earlyStopping: _e, history: _h, judged: _j, continueAfter: _a, checkpoint: _p, ...fitOptions } = options;
+    const {
+      save: _s,
+      columns: _c,
+      keepBest: _k,
+      monitor: _m,
+      earlyStopping: _e,
+      history: _h,
+      judged: _j,
+      continueAfter: _a,
+      checkpoint: _p,
+      ...fitOptions
+    } = options;
     const open$ =
       save && options.history
         ? defer(async () => {

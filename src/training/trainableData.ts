@@ -10,14 +10,25 @@ import type { DatasetSummary } from '../operators/summarize.js';
  * @example
  * checkTrainable(summary, { file: 'train.csv', column: 'species' }); // throws DataError on one class
  */
-export function checkTrainable(summary: DatasetSummary, where: { readonly file: string; readonly column: string; readonly what?: string }, classNames?: readonly string[]): void {
+export function checkTrainable(
+  summary: DatasetSummary,
+  where: { readonly file: string; readonly column: string; readonly what?: string },
+  classNames?: readonly string[],
+): void {
   const rows = where.what ? `${where.what} have` : 'the file has';
   if (summary.rows < 2) {
-    throw new DataError(`${rows} ${summary.rows === 0 ? 'no rows' : 'one row'}: training needs at least two (a mini-batch of one has no batch statistics)`, { file: where.file });
+    throw new DataError(
+      `${rows} ${summary.rows === 0 ? 'no rows' : 'one row'}: training needs at least two (a mini-batch of one has no batch statistics)`,
+      { file: where.file },
+    );
   }
   const present = summary.classCounts.flatMap((count, label) => (count > 0 ? [label] : []));
   if (present.length < 2) {
-    const only = present[0] === undefined ? '' : ` (${classNames?.[present[0]] !== undefined ? JSON.stringify(classNames[present[0]]) : present[0]})`;
-    throw new DataError(`every row has the same label${only}: a classifier needs rows of at least two classes to learn from`, { file: where.file, column: where.column });
+    const only =
+      present[0] === undefined ? '' : ` (${classNames?.[present[0]] !== undefined ? JSON.stringify(classNames[present[0]]) : present[0]})`;
+    throw new DataError(`every row has the same label${only}: a classifier needs rows of at least two classes to learn from`, {
+      file: where.file,
+      column: where.column,
+    });
   }
 }

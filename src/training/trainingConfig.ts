@@ -59,9 +59,19 @@ export function optimizerConfigOf(config: TrainingConfig): OptimizerConfig {
     case 'sgd':
       return { type: 'sgd', ...base };
     case 'momentum':
-      return { type: 'momentum', ...base, ...(beta !== undefined ? { beta } : {}), ...(config.momentumConvention ? { convention: config.momentumConvention } : {}) };
+      return {
+        type: 'momentum',
+        ...base,
+        ...(beta !== undefined ? { beta } : {}),
+        ...(config.momentumConvention ? { convention: config.momentumConvention } : {}),
+      };
     case 'rmsprop':
-      return { type: 'rmsprop', ...base, ...(beta !== undefined ? { beta } : {}), ...(config.epsilon !== undefined ? { epsilon: config.epsilon } : {}) };
+      return {
+        type: 'rmsprop',
+        ...base,
+        ...(beta !== undefined ? { beta } : {}),
+        ...(config.epsilon !== undefined ? { epsilon: config.epsilon } : {}),
+      };
     case 'adam':
       return {
         type: 'adam',

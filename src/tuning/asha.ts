@@ -1,4 +1,4 @@
-import { map, type OperatorFunction, defer } from 'rxjs';
+import { defer, map, type OperatorFunction } from 'rxjs';
 
 /** Options of the asynchronous successive-halving pruner. */
 export interface AshaOptions {
@@ -61,7 +61,11 @@ export function ashaRecordedScore(score: number): number {
  * @example
  * ashaDecision([0.9, 0.7, 0.8], 0.8, 3) // { decision: 'prune', keep: 1 }
  */
-export function ashaDecision(recorded: readonly number[], score: number, eta: number): { readonly decision: 'continue' | 'prune'; readonly keep: number } {
+export function ashaDecision(
+  recorded: readonly number[],
+  score: number,
+  eta: number,
+): { readonly decision: 'continue' | 'prune'; readonly keep: number } {
   // Diverged trials (recorded as -MAX_VALUE) do not count in n: four NaNs must not let a poor score through.
   const sorted = recorded.filter((s) => Number.isFinite(s) && s > -Number.MAX_VALUE).sort((a, b) => b - a);
   const keep = Math.max(1, Math.floor(sorted.length / eta));

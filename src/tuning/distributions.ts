@@ -24,7 +24,8 @@ export type Distribution =
 export type ParamValue = number | string | boolean;
 
 function bounds(kind: string, low: number, high: number): void {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) throw new SearchSpaceError(`${kind}: bounds must be finite numbers, got [${low}, ${high}]`);
+  if (!Number.isFinite(low) || !Number.isFinite(high))
+    throw new SearchSpaceError(`${kind}: bounds must be finite numbers, got [${low}, ${high}]`);
   if (!(low < high)) throw new SearchSpaceError(`${kind}: bounds are in the wrong order or equal: low ${low} must be below high ${high}`);
 }
 
@@ -60,7 +61,8 @@ export function logUniform(low: number, high: number): Distribution {
  */
 export function oneMinusLogUniform(low: number, high: number): Distribution {
   bounds('oneMinusLogUniform', low, high);
-  if (low < 0 || high >= 1) throw new SearchSpaceError(`oneMinusLogUniform: needs 0 ≤ low < high < 1 (1 − β on a log scale cannot reach 0), got [${low}, ${high}]`);
+  if (low < 0 || high >= 1)
+    throw new SearchSpaceError(`oneMinusLogUniform: needs 0 ≤ low < high < 1 (1 − β on a log scale cannot reach 0), got [${low}, ${high}]`);
   return { type: 'oneMinusLogUniform', low, high };
 }
 
@@ -71,7 +73,8 @@ export function oneMinusLogUniform(low: number, high: number): Distribution {
  * intUniform(1, 4) // number of layers
  */
 export function intUniform(low: number, high: number): Distribution {
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new SearchSpaceError(`intUniform: bounds must be integers, got [${low}, ${high}]`);
+  if (!Number.isInteger(low) || !Number.isInteger(high))
+    throw new SearchSpaceError(`intUniform: bounds must be integers, got [${low}, ${high}]`);
   bounds('intUniform', low, high);
   return { type: 'intUniform', low, high };
 }
@@ -83,7 +86,8 @@ export function intUniform(low: number, high: number): Distribution {
  * intLogUniform(16, 512) // hidden units
  */
 export function intLogUniform(low: number, high: number): Distribution {
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new SearchSpaceError(`intLogUniform: bounds must be integers, got [${low}, ${high}]`);
+  if (!Number.isInteger(low) || !Number.isInteger(high))
+    throw new SearchSpaceError(`intLogUniform: bounds must be integers, got [${low}, ${high}]`);
   bounds('intLogUniform', low, high);
   if (low <= 0) throw new SearchSpaceError(`intLogUniform: a log scale needs positive bounds, got [${low}, ${high}] (it includes 0)`);
   return { type: 'intLogUniform', low, high };
@@ -98,7 +102,8 @@ export function intLogUniform(low: number, high: number): Distribution {
 export function choice(values: readonly ParamValue[]): Distribution {
   if (!Array.isArray(values) || values.length === 0) throw new SearchSpaceError('choice: needs at least one value');
   for (const v of values) {
-    if (!['number', 'string', 'boolean'].includes(typeof v)) throw new SearchSpaceError(`choice: values must be numbers, strings or booleans, got ${JSON.stringify(v)}`);
+    if (!['number', 'string', 'boolean'].includes(typeof v))
+      throw new SearchSpaceError(`choice: values must be numbers, strings or booleans, got ${JSON.stringify(v)}`);
   }
   return { type: 'choice', values: [...values] };
 }

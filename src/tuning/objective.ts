@@ -25,7 +25,9 @@ export const DEFAULT_OBJECTIVE = { name: 'val-accuracy', direction: 'maximize' }
  * @example
  * objectiveSetting(settings).direction // 'maximize'
  */
-export function objectiveSetting(settings: { readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined }): { readonly name: string; readonly direction: 'maximize' | 'minimize' } {
+export function objectiveSetting(settings: {
+  readonly objective?: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined;
+}): { readonly name: string; readonly direction: 'maximize' | 'minimize' } {
   return settings.objective ?? DEFAULT_OBJECTIVE;
 }
 
@@ -60,16 +62,25 @@ const isBuiltIn = (name: string): name is keyof typeof OBJECTIVES => Object.hasO
  * own, its function, which must carry the same name and direction.
  * @internal
  */
-export function objectiveOf(setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined, custom: StudyObjective | undefined): ScoredObjective {
+export function objectiveOf(
+  setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' } | undefined,
+  custom: StudyObjective | undefined,
+): ScoredObjective {
   const name = setting?.name ?? custom?.name ?? DEFAULT_OBJECTIVE.name;
   const known = (OBJECTIVES as Record<string, StudyObjective | undefined>)[name];
   const chosen = custom ?? known;
-  if (!chosen) throw new SearchSpaceError(`objective '${name}': not a built-in objective (val-accuracy, val-loss); pass its function as the objective option`);
+  if (!chosen)
+    throw new SearchSpaceError(
+      `objective '${name}': not a built-in objective (val-accuracy, val-loss); pass its function as the objective option`,
+    );
   const direction = setting?.direction ?? chosen.direction;
   if (chosen.name !== name || chosen.direction !== direction) {
-    throw new SearchSpaceError(`objective: the settings name '${name}' (${direction}) but the function given is '${chosen.name}' (${chosen.direction})`);
+    throw new SearchSpaceError(
+      `objective: the settings name '${name}' (${direction}) but the function given is '${chosen.name}' (${chosen.direction})`,
+    );
   }
-  if (direction !== 'maximize' && direction !== 'minimize') throw new SearchSpaceError(`objective '${name}': direction must be 'maximize' or 'minimize', got '${String(direction)}'`);
+  if (direction !== 'maximize' && direction !== 'minimize')
+    throw new SearchSpaceError(`objective '${name}': direction must be 'maximize' or 'minimize', got '${String(direction)}'`);
   const value = (point: CurvePoint) => chosen.value({ loss: point.validationLoss, accuracy: point.validationAccuracy });
   const builtIn = isBuiltIn(name) && chosen.value === OBJECTIVES[name].value;
   const record = (point: CurvePoint): ObjectiveRecord => ({ name, direction, value: value(point) });
@@ -98,7 +109,9 @@ export function objectiveOf(setting: { readonly name: string; readonly direction
  */
 export function portableObjective(setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' }): ScoredObjective {
   if (!isBuiltIn(setting.name)) {
-    throw new SearchSpaceError(`objective '${setting.name}' is a function of this process and cannot be scored by workers on other machines: a study on Redis is scored by val-accuracy or val-loss`);
+    throw new SearchSpaceError(
+      `objective '${setting.name}' is a function of this process and cannot be scored by workers on other machines: a study on Redis is scored by val-accuracy or val-loss`,
+    );
   }
   return objectiveOf(setting, undefined);
 }
@@ -110,7 +123,10 @@ export function portableObjective(setting: { readonly name: string; readonly dir
  * @example
  * curveValue({ name: 'val-loss', direction: 'minimize' })(record.curve[0]) // 0.41
  */
-export function curveValue(setting: { readonly name: string; readonly direction: 'maximize' | 'minimize' }): (point: CurvePoint) => number | undefined {
+export function curveValue(setting: {
+  readonly name: string;
+  readonly direction: 'maximize' | 'minimize';
+}): (point: CurvePoint) => number | undefined {
   if (isBuiltIn(setting.name)) {
     const metric = OBJECTIVES[setting.name].value;
     return (p) => metric({ loss: p.validationLoss, accuracy: p.validationAccuracy });

@@ -44,7 +44,12 @@ function radicalInverse(index: number, base: number): number {
  * @example
  * samplePoints('quasi', 10, 2, { seed: 1 })
  */
-export function samplePoints(sampler: SamplerName, count: number, dims: number, options: { seed: number | string; offset?: number; box?: UnitBox }): number[][] {
+export function samplePoints(
+  sampler: SamplerName,
+  count: number,
+  dims: number,
+  options: { seed: number | string; offset?: number; box?: UnitBox },
+): number[][] {
   const { seed, offset = 0 } = options;
   const box = options.box ?? fullBox(dims);
   let unit: number[][];
@@ -60,7 +65,9 @@ export function samplePoints(sampler: SamplerName, count: number, dims: number, 
       if (dims > PRIMES.length) throw new RangeError(`quasi sampler: at most ${PRIMES.length} dimensions, got ${dims}`);
       const rng = createRandom(`quasi:${seed}`);
       const shift = Array.from({ length: dims }, () => rng.next());
-      unit = Array.from({ length: count }, (_, i) => Array.from({ length: dims }, (_, d) => (radicalInverse(offset + i + 1, PRIMES[d]!) + shift[d]!) % 1));
+      unit = Array.from({ length: count }, (_, i) =>
+        Array.from({ length: dims }, (_, d) => (radicalInverse(offset + i + 1, PRIMES[d]!) + shift[d]!) % 1),
+      );
       break;
     }
     case 'grid': {
@@ -98,7 +105,10 @@ export function samplePoints(sampler: SamplerName, count: number, dims: number, 
  * @example
  * const box = zoomBox(finished.map((t) => ({ unit: t.unit, score: t.accuracy })), { keep: 0.25 });
  */
-export function zoomBox(trials: readonly { unit: readonly number[]; score: number }[], options: { keep?: number; margin?: number } = {}): UnitBox {
+export function zoomBox(
+  trials: readonly { unit: readonly number[]; score: number }[],
+  options: { keep?: number; margin?: number } = {},
+): UnitBox {
   const { keep = 0.25, margin = 0.05 } = options;
   const ranked = trials.filter((t) => Number.isFinite(t.score)).sort((a, b) => b.score - a.score);
   if (ranked.length === 0) throw new RangeError('zoomBox: no finished trial with a score');

@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { choice, type Distribution, intLogUniform, intUniform, logUniform, oneMinusLogUniform, type ParamValue, SearchSpaceError, uniform } from './distributions.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
+import {
+  choice,
+  type Distribution,
+  intLogUniform,
+  intUniform,
+  logUniform,
+  oneMinusLogUniform,
+  type ParamValue,
+  SearchSpaceError,
+  uniform,
+} from './distributions.js';
 
 /** Hyperparameter names and their distributions. Names are those of `TrainingConfig` (see `configFromParams`). */
 export type SearchSpace = Readonly<Record<string, Distribution>>;
@@ -10,7 +20,20 @@ export type SearchSpace = Readonly<Record<string, Distribution>>;
 export type Params = Readonly<Record<string, ParamValue>>;
 
 /** The names a space may use, i.e. what a trial knows how to apply. */
-export const TUNABLE = ['learningRate', 'momentum', 'hiddenUnits', 'layers', 'batchSize', 'lrDecay', 'weightDecay', 'optimizer', 'activation', 'beta2', 'epsilon', 'batchNorm'] as const;
+export const TUNABLE = [
+  'learningRate',
+  'momentum',
+  'hiddenUnits',
+  'layers',
+  'batchSize',
+  'lrDecay',
+  'weightDecay',
+  'optimizer',
+  'activation',
+  'beta2',
+  'epsilon',
+  'batchNorm',
+] as const;
 
 /**
  * The default space, in the usual order of importance: the learning rate first; then momentum β,
@@ -59,10 +82,15 @@ function pair(kind: string, args: unknown): [number, number] {
  * checkSpace({ learningRate: logUniform(1e-4, 1) });
  */
 export function checkSpace(space: SearchSpace, source = 'search space'): void {
-  if (typeof space !== 'object' || space === null || Object.keys(space).length === 0) throw new SearchSpaceError(`${source}: names no parameters`);
+  if (typeof space !== 'object' || space === null || Object.keys(space).length === 0)
+    throw new SearchSpaceError(`${source}: names no parameters`);
   for (const [name, d] of Object.entries(space)) {
-    if (!(TUNABLE as readonly string[]).includes(name)) throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
-    if (typeof d !== 'object' || d === null || !(d.type in factories)) throw new SearchSpaceError(`${source}: '${name}' is not a distribution (use uniform, logUniform, oneMinusLogUniform, intUniform, intLogUniform or choice)`);
+    if (!(TUNABLE as readonly string[]).includes(name))
+      throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
+    if (typeof d !== 'object' || d === null || !(d.type in factories))
+      throw new SearchSpaceError(
+        `${source}: '${name}' is not a distribution (use uniform, logUniform, oneMinusLogUniform, intUniform, intLogUniform or choice)`,
+      );
   }
 }
 
@@ -74,16 +102,21 @@ export function checkSpace(space: SearchSpace, source = 'search space'): void {
  * parseSearchSpace(JSON.parse(await readFile('space.json', 'utf8')))
  */
 export function parseSearchSpace(json: unknown, source = 'search space'): SearchSpace {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SearchSpaceError(`${source}: expected an object of parameter names to distributions`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new SearchSpaceError(`${source}: expected an object of parameter names to distributions`);
   const space: Record<string, Distribution> = {};
   for (const [name, spec] of Object.entries(json)) {
-    if (!(TUNABLE as readonly string[]).includes(name)) throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
+    if (!(TUNABLE as readonly string[]).includes(name))
+      throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
     if (typeof spec !== 'object' || spec === null || Object.keys(spec).length !== 1) {
       throw new SearchSpaceError(`${source}: '${name}' must be an object with one distribution, e.g. { "logUniform": [0.0001, 1] }`);
     }
     const [kind, args] = Object.entries(spec)[0]!;
     const factory = factories[kind];
-    if (!factory) throw new SearchSpaceError(`${source}: '${name}' uses unknown distribution '${kind}'; expected one of ${Object.keys(factories).join(', ')}`);
+    if (!factory)
+      throw new SearchSpaceError(
+        `${source}: '${name}' uses unknown distribution '${kind}'; expected one of ${Object.keys(factories).join(', ')}`,
+      );
     try {
       space[name] = factory(args);
     } catch (error) {
@@ -114,7 +147,8 @@ export function spaceToJSON(space: SearchSpace): Record<string, Record<string, u
  * configFromParams({ learningRate: 0.01, hiddenUnits: 128, layers: 2 }, DEFAULT_TRAINING_CONFIG).hidden // [128, 128]
  */
 export function configFromParams(params: Params, base: TrainingConfig): TrainingConfig {
-  const num = (name: string, fallback: number | undefined): number | undefined => (params[name] === undefined ? fallback : Number(params[name]));
+  const num = (name: string, fallback: number | undefined): number | undefined =>
+    params[name] === undefined ? fallback : Number(params[name]);
   const units = num('hiddenUnits', base.hidden[0] ?? 64)!;
   const layers = num('layers', base.hidden.length)!;
   const hidden = params.hiddenUnits !== undefined || params.layers !== undefined ? new Array<number>(layers).fill(units) : base.hidden;

@@ -1,28 +1,29 @@
-import { checkTrainable } from '../training/trainableData.js';
-import type { ResourceLimits } from 'node:worker_threads';
 import { existsSync, rmdirSync } from 'node:fs';
+import type { ResourceLimits } from 'node:worker_threads';
 import { catchError, concat, concatMap, defer, finalize, from, lastValueFrom, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { SearchSpaceError, StudyError } from '../errors.js';
+import { checkTrainable } from '../training/trainableData.js';
 
 export { StudyError };
+
 import { createRandom } from '../model/random.js';
 import { splitRows } from '../operators/splitRows.js';
 import { type DatasetSummary, summarize } from '../operators/summarize.js';
 import type { ArrowLayout } from '../streams/columnLayout.js';
-import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
-import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
-import { objectiveOf, objectiveSetting, type ScoredObjective, scoreOf, type StudyObjective } from './objective.js';
-import type { TpeSettings } from './tpe.js';
-import { studySampler, trialId } from './studySampler.js';
-import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
-import { newStudyId, type PlannedTrial, type RoundRecord, type StudyStore, studyId, studyStore } from './studyStore.js';
-import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
+import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { checkpointNotes, latestCheckpoint } from '../training/checkpoints.js';
-import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
-import { TrialWorkerPool } from './trialWorkerPool.js';
+import { type AshaOptions, AshaPruner, ashaRungs } from './asha.js';
+import { objectiveOf, objectiveSetting, type ScoredObjective, type StudyObjective, scoreOf } from './objective.js';
+import { fullBox, type SamplerName, type UnitBox, zoomBox } from './samplers.js';
+import { checkSpace, configFromParams, type Params, type SearchSpace, spaceToJSON } from './space.js';
+import { studySampler, trialId } from './studySampler.js';
+import { newStudyId, type PlannedTrial, type RoundRecord, type StudyStore, studyId, studyStore } from './studyStore.js';
 import { type StudySummary, summarizeStudy } from './studySummary.js';
+import type { TpeSettings } from './tpe.js';
+import { type CurvePoint, runTrial, type TrialEvent, type TrialRecord, type TrialSpec } from './trial.js';
+import { TrialWorkerPool } from './trialWorkerPool.js';
 
 /** What fixes a study: changing any of it makes a different study. */
 export interface StudySettings {
@@ -126,7 +127,6 @@ export type StudyEvent =
   | { readonly type: 'trial-end'; readonly record: TrialRecord }
   | { readonly type: 'done'; readonly summary: StudySummary };
 
-
 /**
  * Trials per round. Rounds already begun keep their size; the remaining trials are shared by the
  * rounds not begun yet, or, when every round has begun, added to the last one (extending a study).
@@ -204,16 +204,23 @@ export const MAX_TRIALS = 100_000;
 /** Refuses options a study cannot run with; the objective the study is scored by. */
 function checkStudyOptions(options: StudyOptions): ScoredObjective {
   const { trials, rounds = 1, parallel = 1 } = options;
-  if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS) throw new RangeError(`runStudy: trials must be an integer from 1 to ${MAX_TRIALS.toLocaleString('en')}, got ${trials}`);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials) throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
+  if (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)
+    throw new RangeError(`runStudy: trials must be an integer from 1 to ${MAX_TRIALS.toLocaleString('en')}, got ${trials}`);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > trials)
+    throw new RangeError(`runStudy: rounds must be an integer in [1, trials], got ${rounds}`);
   if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`runStudy: parallel must be a positive integer, got ${parallel}`);
   checkSpace(options.space);
   const objective = objectiveOf(options.settings.objective, options.objective);
   // A pool elsewhere scores each epoch (for ASHA) where the trial runs: by a built-in objective only, and the study's.
   const scoredBy = options.pool?.objective;
-  if (scoredBy && !objective.builtIn) throw new SearchSpaceError(`objective '${objective.name}': a function of this process cannot be scored by the pool's workers on other machines; use val-accuracy or val-loss, or run the study on this machine's threads`);
+  if (scoredBy && !objective.builtIn)
+    throw new SearchSpaceError(
+      `objective '${objective.name}': a function of this process cannot be scored by the pool's workers on other machines; use val-accuracy or val-loss, or run the study on this machine's threads`,
+    );
   if (scoredBy && (scoredBy.name !== objective.name || scoredBy.direction !== objective.direction)) {
-    throw new SearchSpaceError(`objective: the study is scored by ${objective.name} (${objective.direction}), its pool's workers by ${scoredBy.name} (${scoredBy.direction})`);
+    throw new SearchSpaceError(
+      `objective: the study is scored by ${objective.name} (${objective.direction}), its pool's workers by ${scoredBy.name} (${scoredBy.direction})`,
+    );
   }
   return objective;
 }
@@ -239,22 +246,40 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
   await options.pool?.attach?.({ id, dir: options.dir });
   const fileOptions = csvDialectOf(settings.data);
   // Class names as train decides them (text labels, or numbers that are not 0…K−1): one label policy for every command.
-  const { names: classNames } = await inferClassNames(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features });
+  const { names: classNames } = await inferClassNames(settings.data.file, {
+    ...fileOptions,
+    label: settings.data.label,
+    features: settings.data.features,
+  });
   const named = classNames ? { classNames } : {};
-  const layout = await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: settings.data.features, ...named });
+  const layout = await inspectData(settings.data.file, {
+    ...fileOptions,
+    label: settings.data.label,
+    features: settings.data.features,
+    ...named,
+  });
   const trainPart = () => splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' });
   const columns = { ...fileOptions, label: settings.data.label, features: layout.features, ...named };
   // The fill is the training part's, as the standardizer is: the validation rows do not shape it.
-  const fillMissing = settings.data.fillMissing ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart()) : undefined;
-  const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(trainPart());
+  const fillMissing = settings.data.fillMissing
+    ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart())
+    : undefined;
+  const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(
+    trainPart(),
+  );
   const summary = await lastValueFrom(train$.pipe(summarize()));
-  checkTrainable(summary, { file: settings.data.file, column: settings.data.label, what: 'the training rows (the file less its validation part)' }, classNames);
+  checkTrainable(
+    summary,
+    { file: settings.data.file, column: settings.data.label, what: 'the training rows (the file less its validation part)' },
+    classNames,
+  );
   const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
   // A trial killed between writing its record and removing its checkpoint is finished: tidy up.
   for (const id of records.keys()) await store.removeCheckpoints(id);
   const asha = studyAsha(settings);
   const pruner = asha ? new AshaPruner(asha) : undefined;
-  for (const record of records.values()) for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
+  for (const record of records.values())
+    for (const point of record.curve) pruner?.replay({ trial: record.id, epoch: point.epoch, score: objective.score(point) });
   // Interrupted trials reported their rungs too: their checkpoints hold those points.
   for (const id of await store.checkpointed()) {
     if (records.has(id)) continue;
@@ -274,7 +299,14 @@ function trialSpec(t: PlannedTrial, study: OpenStudy, settings: StudySettings): 
     params: t.params,
     unit: t.unit,
     config: { ...configFromParams(t.params, settings.base), seed: createRandom(`${settings.seed}:${t.id}`).int(2 ** 31 - 1) },
-    data: { file: settings.data.file, label: settings.data.label, features: study.layout.features, ...csvDialectOf(settings.data), ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}), ...(study.classNames ? { classNames: study.classNames } : {}) },
+    data: {
+      file: settings.data.file,
+      label: settings.data.label,
+      features: study.layout.features,
+      ...csvDialectOf(settings.data),
+      ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}),
+      ...(study.classNames ? { classNames: study.classNames } : {}),
+    },
     validation: { fraction: settings.validationFraction, seed: settings.seed },
     standardizer: study.summary.standardizer.toJSON(),
     inputSize: study.layout.cols,
@@ -289,14 +321,26 @@ function studyRounds(study: OpenStudy, options: StudyOptions): Observable<StudyE
   const { store, records, pruner, objective } = study;
   const isolation = options.isolation ?? (parallel > 1 ? 'worker' : 'inline');
   const counts = trialCounts(trials, rounds, new Map([...study.begun].map(([r, record]) => [r, record.count])));
-  const sampler = studySampler(settings.sampler, { space: options.space, seed: settings.seed, records, suggested: study.suggested, store, trials });
-  const decide = (trial: string, point: CurvePoint) => (pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true);
+  const sampler = studySampler(settings.sampler, {
+    space: options.space,
+    seed: settings.seed,
+    records,
+    suggested: study.suggested,
+    store,
+    trials,
+  });
+  const decide = (trial: string, point: CurvePoint) =>
+    pruner ? pruner.report({ trial, epoch: point.epoch, score: objective.score(point) }).decision === 'continue' : true;
   const external = options.pool;
   const threads = external ? undefined : isolation === 'worker' ? new TrialWorkerPool(parallel, options.workerResourceLimits) : undefined;
-  const run = (spec: TrialSpec): Observable<TrialEvent> => (external ? external.run(spec, decide) : threads ? threads.run(spec, decide) : runTrial(spec, decide));
+  const run = (spec: TrialSpec): Observable<TrialEvent> =>
+    external ? external.run(spec, decide) : threads ? threads.run(spec, decide) : runTrial(spec, decide);
   const finish = async (t: PlannedTrial, finished: TrialRecord): Promise<StudyEvent> => {
     // A record comes back from a thread or another machine: it is written only as the trial it ran.
-    if (finished.id !== t.id) throw new StudyError(`trial ${t.id}: its runner returned the record of ${JSON.stringify(String(finished.id).slice(0, 80))}; refused, nothing was written`);
+    if (finished.id !== t.id)
+      throw new StudyError(
+        `trial ${t.id}: its runner returned the record of ${JSON.stringify(String(finished.id).slice(0, 80))}; refused, nothing was written`,
+      );
     const record = objective.finish(finished);
     await store.writeRecord(record);
     records.set(t.id, record);
@@ -309,13 +353,20 @@ function studyRounds(study: OpenStudy, options: StudyOptions): Observable<StudyE
       concatMap((resumed) =>
         concat(
           of<StudyEvent>({ type: 'trial-start', trial: t.id, params: t.params, resumed }),
-          run(trialSpec(t, study, settings)).pipe(concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record))))),
+          run(trialSpec(t, study, settings)).pipe(
+            concatMap((event) => (event.type === 'epoch' ? of<StudyEvent>(event) : defer(() => finish(t, event.record)))),
+          ),
         ),
       ),
     );
   const round$ = (round: number) =>
     defer(async () => {
-      const box = await beginRound(store, { round, count: counts[round]!, begun: study.begun.get(round) }, Object.keys(options.space).length, [...records.values()]);
+      const box = await beginRound(
+        store,
+        { round, count: counts[round]!, begun: study.begun.get(round) },
+        Object.keys(options.space).length,
+        [...records.values()],
+      );
       const size = sampler.beginRound(round, counts[round]!, box);
       const pending = Array.from({ length: size }, (_, index) => index).filter((index) => !records.has(trialId(round, index)));
       const trials$ = from(pending).pipe(mergeMap((index) => defer(() => sampler.trial(round, index)).pipe(concatMap(trial$)), parallel));
@@ -348,11 +399,15 @@ async function openStudyDir(store: StudyStore, space: SearchSpace, settings: Stu
   await store.removeTemporaries();
   const existingSettings = { ...existing.settings, objective: objectiveSetting(existing.settings) };
   if (JSON.stringify(existing.space) !== JSON.stringify(document.space)) {
-    throw new StudyError(`${store.dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`);
+    throw new StudyError(
+      `${store.dir}: the study belongs to a different search space (${JSON.stringify(existing.space)}); nothing was changed`,
+    );
   }
   for (const key of Object.keys(document.settings) as (keyof StudySettings)[]) {
     if (JSON.stringify(existingSettings[key]) !== JSON.stringify(document.settings[key])) {
-      throw new StudyError(`${store.dir}: the study was run with a different ${key} (${JSON.stringify(existingSettings[key])}, now ${JSON.stringify(document.settings[key])}); nothing was changed`);
+      throw new StudyError(
+        `${store.dir}: the study was run with a different ${key} (${JSON.stringify(existingSettings[key])}, now ${JSON.stringify(document.settings[key])}); nothing was changed`,
+      );
     }
   }
   if (!resume) throw new StudyError(`${store.dir}: a study already exists there; pass --resume to continue or extend it`);
@@ -363,7 +418,12 @@ async function openStudyDir(store: StudyStore, space: SearchSpace, settings: Stu
  * Begins (or re-enters) a round: its box is chosen once, from the trials of earlier rounds, and
  * stored with its size, so a resumed or extended study samples the same points.
  */
-async function beginRound(store: StudyStore, round: { round: number; count: number; begun: RoundRecord | undefined }, dims: number, records: readonly TrialRecord[]): Promise<UnitBox> {
+async function beginRound(
+  store: StudyStore,
+  round: { round: number; count: number; begun: RoundRecord | undefined },
+  dims: number,
+  records: readonly TrialRecord[],
+): Promise<UnitBox> {
   let box = round.begun?.box;
   if (!box) {
     const earlier = records.filter((r) => r.round < round.round && r.status !== 'failed' && scoreOf(r) !== null);
@@ -378,7 +438,18 @@ async function beginRound(store: StudyStore, round: { round: number; count: numb
  * epochs it was measured at, and under `measured` what it scored and by which objective.
  */
 function bestDocument(best: NonNullable<StudySummary['best']>) {
-  return { ...best.config, epochs: best.epochs, measured: { trial: best.id, epochs: best.epochs, objective: best.objective.name, direction: best.objective.direction, value: best.objective.value, validationAccuracy: best.validationAccuracy } };
+  return {
+    ...best.config,
+    epochs: best.epochs,
+    measured: {
+      trial: best.id,
+      epochs: best.epochs,
+      objective: best.objective.name,
+      direction: best.objective.direction,
+      value: best.objective.value,
+      validationAccuracy: best.validationAccuracy,
+    },
+  };
 }
 
 /** Removes the temporaries of writes a kill interrupted (`*.tmp-*`) from a study's folders. */

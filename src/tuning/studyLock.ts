@@ -16,5 +16,10 @@ export type StudyLock = DirectoryLock;
  * try { … } finally { lock.release(); }
  */
 export function lockStudy(dir: string): Promise<StudyLock> {
-  return lockDirectory(dir, { name: LOCK_FILE, what: 'the study', rule: 'one process runs a study at a time', refuse: (message) => new StudyError(message) });
+  return lockDirectory(dir, {
+    name: LOCK_FILE,
+    what: 'the study',
+    rule: 'one process runs a study at a time',
+    refuse: (message) => new StudyError(message),
+  });
 }

@@ -5,7 +5,7 @@ import { scoreOf } from './objective.js';
 import { fullBox, type SamplerName, samplePoints, type UnitBox } from './samplers.js';
 import type { Params, SearchSpace } from './space.js';
 import type { PlannedTrial, StudyStore } from './studyStore.js';
-import { suggestTpe, type TpeObservation, tpeDimensions, type TpeSettings, tpeSettingsOf } from './tpe.js';
+import { suggestTpe, type TpeObservation, type TpeSettings, tpeDimensions, tpeSettingsOf } from './tpe.js';
 import type { TrialRecord } from './trial.js';
 
 /**
@@ -38,7 +38,11 @@ export const trialId = (round: number, index: number) => `r${round}-${String(ind
 
 /** Configurations compare by their parameters, whatever their order. */
 export function stableKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  return JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((k) => [k, params[k]]),
+  );
 }
 
 /**
@@ -53,7 +57,8 @@ export function studySampler(name: SamplerName | 'tpe' | TpeSettings, context: S
   return tpe ? tpeSampler(tpe, context) : plannedSampler(name as SamplerName, context);
 }
 
-const paramsAt = (space: SearchSpace, names: readonly string[], unit: readonly number[]): Params => Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
+const paramsAt = (space: SearchSpace, names: readonly string[], unit: readonly number[]): Params =>
+  Object.fromEntries(names.map((name, d) => [name, valueAt(space[name]!, unit[d]!)]));
 
 /**
  * Random, grid or quasi-random points, laid out for a round when it begins. Every round is laid
@@ -116,7 +121,14 @@ export function tpeSampler(settings: TpeSettings, context: StudySamplerContext):
         ...[...records.values()]
           .filter((r) => r.status !== 'failed' && scoreOf(r) !== null)
           .sort((a, b) => a.id.localeCompare(b.id))
-          .map((r): TpeObservation => ({ unit: r.unit, state: r.status === 'completed' ? 'completed' : 'pruned', score: scoreOf(r)!, epochs: r.epochs })),
+          .map(
+            (r): TpeObservation => ({
+              unit: r.unit,
+              state: r.status === 'completed' ? 'completed' : 'pruned',
+              score: scoreOf(r)!,
+              epochs: r.epochs,
+            }),
+          ),
         ...[...suggested.values()].map((t): TpeObservation => ({ unit: t.unit, state: 'running', score: -Infinity, epochs: 0 })),
       ];
       let planned: PlannedTrial | undefined;
@@ -127,7 +139,10 @@ export function tpeSampler(settings: TpeSettings, context: StudySamplerContext):
         const params = paramsAt(space, names, unit);
         if (!tried.has(stableKey(params))) planned = { id, round, params, unit };
       }
-      if (!planned) throw new StudyError(`${store.dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${context.trials} trials`);
+      if (!planned)
+        throw new StudyError(
+          `${store.dir}: TPE found no configuration that was not tried already for ${id}; the space may be too small for ${context.trials} trials`,
+        );
       tried.add(stableKey(planned.params));
       suggested.set(id, planned);
       await store.writeSuggestion(planned);

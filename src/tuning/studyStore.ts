@@ -6,8 +6,8 @@ import { writeFileAtomic } from '../files/atomicFiles.js';
 import { isSafeName, pathInside, safeName } from '../files/safePaths.js';
 import type { UnitBox } from './samplers.js';
 import type { Params } from './space.js';
-import { lockStudy, type StudyLock } from './studyLock.js';
 import type { StudySettings } from './study.js';
+import { lockStudy, type StudyLock } from './studyLock.js';
 import type { TrialRecord } from './trial.js';
 
 /**
@@ -74,7 +74,10 @@ export function newStudyId(): string {
  */
 export function studyId(document: StudyDocument, dir: string): string {
   if (document.id !== undefined) {
-    if (!/^[0-9a-f]{16}$/.test(document.id)) throw new StudyError(`${path.join(dir, STUDY_FILE)}: its id ${JSON.stringify(String(document.id).slice(0, 40))} is not 16 hex digits; the study was not changed`);
+    if (!/^[0-9a-f]{16}$/.test(document.id))
+      throw new StudyError(
+        `${path.join(dir, STUDY_FILE)}: its id ${JSON.stringify(String(document.id).slice(0, 40))} is not 16 hex digits; the study was not changed`,
+      );
     return document.id;
   }
   return createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
@@ -121,7 +124,8 @@ function readJson(file: string, text: string): unknown {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isNumberList = (value: unknown): value is number[] => Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v));
+const isNumberList = (value: unknown): value is number[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v));
 const writeJson = (file: string, value: unknown) => writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 
 async function jsonFiles(folder: string): Promise<string[]> {
@@ -140,7 +144,8 @@ export function studyStore(dir: string): StudyStore {
   const file = (...parts: string[]) => path.join(dir, ...parts);
   // A trial id may come from a worker on another machine or a file: it names a path only through
   // pathInside, which refuses anything that would leave the study's folders.
-  const trialFile = (folder: 'trials' | 'suggestions', id: unknown) => pathInside(file(folder), `${safeName(id, 'trial id')}.json`, 'trial id');
+  const trialFile = (folder: 'trials' | 'suggestions', id: unknown) =>
+    pathInside(file(folder), `${safeName(id, 'trial id')}.json`, 'trial id');
   const checkpointsOf = (trial: string) => pathInside(file('checkpoints'), trial, 'trial id');
   const suggestionFile = (id: string) => trialFile('suggestions', id);
   return {
@@ -155,7 +160,8 @@ export function studyStore(dir: string): StudyStore {
         throw new StudyError(`${dir}: not a study directory (no ${STUDY_FILE})`);
       }
       const document = readJson(where, text);
-      if (!isObject(document) || document.format !== 'rxgrad-study' || !isObject(document.settings)) throw new StudyError(`${where}: not an rxgrad study`);
+      if (!isObject(document) || document.format !== 'rxgrad-study' || !isObject(document.settings))
+        throw new StudyError(`${where}: not an rxgrad study`);
       return document as unknown as StudyDocument;
     },
     async create(document) {
@@ -166,7 +172,8 @@ export function studyStore(dir: string): StudyStore {
     async removeTemporaries() {
       for (const folder of [dir, file('trials'), file('rounds'), file('suggestions')]) {
         if (!existsSync(folder)) continue;
-        for (const name of await fs.readdir(folder)) if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
+        for (const name of await fs.readdir(folder))
+          if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
       }
     },
     async readRecords() {
@@ -174,10 +181,16 @@ export function studyStore(dir: string): StudyStore {
         (await jsonFiles(file('trials'))).map(async (n) => {
           const where = file('trials', n);
           const record = readJson(where, await fs.readFile(where, 'utf8'));
-          if (!isObject(record) || typeof record.id !== 'string' || !['completed', 'pruned', 'failed'].includes(record.status as string) || !Array.isArray(record.curve)) {
+          if (
+            !isObject(record) ||
+            typeof record.id !== 'string' ||
+            !['completed', 'pruned', 'failed'].includes(record.status as string) ||
+            !Array.isArray(record.curve)
+          ) {
             throw new StudyError(`${where}: not a trial record (expected an id, a status and a curve)`);
           }
-          if (!isSafeName(record.id) || `${record.id}.json` !== n) throw new StudyError(`${where}: not a trial record (its id ${JSON.stringify(record.id.slice(0, 80))} is not its file's name)`);
+          if (!isSafeName(record.id) || `${record.id}.json` !== n)
+            throw new StudyError(`${where}: not a trial record (its id ${JSON.stringify(record.id.slice(0, 80))} is not its file's name)`);
           return record as unknown as TrialRecord;
         }),
       );
@@ -197,9 +210,11 @@ export function studyStore(dir: string): StudyStore {
         const where = file('rounds', name);
         const round = readJson(where, await fs.readFile(where, 'utf8'));
         const count = isObject(round) ? round.count : undefined;
-        if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw new StudyError(`${where}: not a round record (expected a positive integer count)`);
+        if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+          throw new StudyError(`${where}: not a round record (expected a positive integer count)`);
         const box = (round as Record<string, unknown>).box;
-        if (!isObject(box) || !isNumberList(box.low) || !isNumberList(box.high) || box.low.length !== box.high.length) throw new StudyError(`${where}: not a round record (expected a box)`);
+        if (!isObject(box) || !isNumberList(box.low) || !isNumberList(box.high) || box.low.length !== box.high.length)
+          throw new StudyError(`${where}: not a round record (expected a box)`);
         rounds.push({ round: Number(match[1]), count, box: { low: box.low, high: box.high } });
       }
       return rounds.sort((a, b) => a.round - b.round);

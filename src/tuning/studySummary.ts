@@ -44,7 +44,9 @@ export function summaryJson(summary: StudySummary) {
     completed: summary.completed,
     pruned: summary.pruned,
     failed: summary.failed,
-    best: best ? { id: best.id, params: best.params, validationAccuracy: best.validationAccuracy, epochs: best.epochs, objective: best.objective } : null,
+    best: best
+      ? { id: best.id, params: best.params, validationAccuracy: best.validationAccuracy, epochs: best.epochs, objective: best.objective }
+      : null,
   };
 }
 
@@ -65,7 +67,16 @@ export function summarizeStudy(records: readonly TrialRecord[]): StudySummary {
     completed: records.filter((r) => r.status === 'completed').length,
     pruned: records.filter((r) => r.status === 'pruned').length,
     failed: records.filter((r) => r.status === 'failed').length,
-    best: top ? { id: top.id, params: top.params, validationAccuracy: top.validationAccuracy!, config: top.config, epochs: top.epochs, objective: top.objective ?? { ...DEFAULT_OBJECTIVE, value: top.validationAccuracy! } } : null,
+    best: top
+      ? {
+          id: top.id,
+          params: top.params,
+          validationAccuracy: top.validationAccuracy!,
+          config: top.config,
+          epochs: top.epochs,
+          objective: top.objective ?? { ...DEFAULT_OBJECTIVE, value: top.validationAccuracy! },
+        }
+      : null,
     leaderboard,
   };
 }

@@ -30,11 +30,16 @@ export interface TpeSettings {
  * @example
  * runStudy({ ...options, settings: { ...settings, sampler: tpe({ startupTrials: 5 }) } });
  */
-export function tpe(options: { readonly startupTrials?: number; readonly candidates?: number; readonly priorWeight?: number } = {}): TpeSettings {
+export function tpe(
+  options: { readonly startupTrials?: number; readonly candidates?: number; readonly priorWeight?: number } = {},
+): TpeSettings {
   const { startupTrials = 10, candidates = 24, priorWeight = 1 } = options;
-  if (!Number.isInteger(startupTrials) || startupTrials < 1) throw new RangeError(`tpe: startupTrials must be a positive integer, got ${startupTrials}`);
-  if (!Number.isInteger(candidates) || candidates < 1) throw new RangeError(`tpe: candidates must be a positive integer, got ${candidates}`);
-  if (!(priorWeight > 0) || !Number.isFinite(priorWeight)) throw new RangeError(`tpe: priorWeight must be a positive number, got ${priorWeight}`);
+  if (!Number.isInteger(startupTrials) || startupTrials < 1)
+    throw new RangeError(`tpe: startupTrials must be a positive integer, got ${startupTrials}`);
+  if (!Number.isInteger(candidates) || candidates < 1)
+    throw new RangeError(`tpe: candidates must be a positive integer, got ${candidates}`);
+  if (!(priorWeight > 0) || !Number.isFinite(priorWeight))
+    throw new RangeError(`tpe: priorWeight must be a positive number, got ${priorWeight}`);
   return { type: 'tpe', startupTrials, candidates, priorWeight };
 }
 
@@ -112,7 +117,9 @@ export function defaultWeights(n: number): number[] {
 export function splitTrials(trials: readonly TpeObservation[], goodCount: number): { good: TpeObservation[]; bad: TpeObservation[] } {
   const indexed = trials.map((trial, index) => ({ trial, index }));
   const completed = indexed.filter((t) => t.trial.state === 'completed').sort((a, b) => b.trial.score - a.trial.score || a.index - b.index);
-  const pruned = indexed.filter((t) => t.trial.state === 'pruned').sort((a, b) => b.trial.epochs - a.trial.epochs || b.trial.score - a.trial.score || a.index - b.index);
+  const pruned = indexed
+    .filter((t) => t.trial.state === 'pruned')
+    .sort((a, b) => b.trial.epochs - a.trial.epochs || b.trial.score - a.trial.score || a.index - b.index);
   const ranked = [...completed, ...pruned];
   const good = new Set(ranked.slice(0, goodCount).map((t) => t.index));
   return {
@@ -243,7 +250,13 @@ export function tpeDimensions(distributions: readonly Distribution[]): TpeDimens
  * @example
  * const unit = suggestTpe(tpeDimensions(distributions), history, fullBox(2), createRandom('t7'));
  */
-export function suggestTpe(dimensions: readonly TpeDimension[], history: readonly TpeObservation[], box: UnitBox, rng: Random, options: TpeOptions = {}): number[] | undefined {
+export function suggestTpe(
+  dimensions: readonly TpeDimension[],
+  history: readonly TpeObservation[],
+  box: UnitBox,
+  rng: Random,
+  options: TpeOptions = {},
+): number[] | undefined {
   const { startupTrials = 10, candidates = 24, gamma = defaultGamma, priorWeight = 1 } = options;
   const finished = history.filter((t) => t.state !== 'running').length;
   if (finished < startupTrials || finished === 0) return undefined;
@@ -274,8 +287,18 @@ export function suggestTpe(dimensions: readonly TpeDimension[], history: readonl
       return (best + 0.5) / choices;
     }
     const inside = (u: number) => Math.min(Math.max(u, low), high);
-    const l = parzenEstimator(good.map((t) => inside(t.unit[d]!)), low, high, priorWeight);
-    const g = parzenEstimator(bad.map((t) => inside(t.unit[d]!)), low, high, priorWeight);
+    const l = parzenEstimator(
+      good.map((t) => inside(t.unit[d]!)),
+      low,
+      high,
+      priorWeight,
+    );
+    const g = parzenEstimator(
+      bad.map((t) => inside(t.unit[d]!)),
+      low,
+      high,
+      priorWeight,
+    );
     let best = sampleFrom(l, rng);
     let bestScore = logDensity(l, best) - logDensity(g, best);
     for (let c = 1; c < candidates; c++) {

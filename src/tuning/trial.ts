@@ -1,17 +1,17 @@
-import type { ObjectiveRecord } from './objective.js';
 import { catchError, concatWith, defer, EMPTY, filter, from, map, type Observable, of, switchMap, throwError } from 'rxjs';
-import { ModelFormatError, systemErrorCause } from '../errors.js';
 import { createBackend } from '../backends/createBackend.js';
+import { ModelFormatError, systemErrorCause } from '../errors.js';
+import { loadModel } from '../files/serialization.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
-import { loadModel } from '../files/serialization.js';
-import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { Standardizer } from '../model/standardizer.js';
-import { trainRun } from '../training/trainRun.js';
 import { splitRows } from '../operators/splitRows.js';
 import { csvDialectOf, readData } from '../streams/readData.js';
-import type { Params } from './space.js';
+import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
+import { trainRun } from '../training/trainRun.js';
+import type { ObjectiveRecord } from './objective.js';
+import type { Params } from './space.js';
 
 /** Everything a trial needs, as plain data (it crosses to a worker thread). */
 export interface TrialSpec {
@@ -77,7 +77,9 @@ export interface TrialRecord {
 }
 
 /** What a running trial reports. */
-export type TrialEvent = ({ readonly type: 'epoch'; readonly trial: string } & CurvePoint) | { readonly type: 'end'; readonly record: TrialRecord };
+export type TrialEvent =
+  | ({ readonly type: 'epoch'; readonly trial: string } & CurvePoint)
+  | { readonly type: 'end'; readonly record: TrialRecord };
 
 /** Asked after every epoch whether the trial should go on (the pruner's say). */
 export type ContinueDecider = (trial: string, point: CurvePoint) => boolean | Promise<boolean>;
@@ -88,12 +90,32 @@ export type ContinueDecider = (trial: string, point: CurvePoint) => boolean | Pr
  * @example
  * failedRecord(spec, new Error('disk full'), curve, 0, 12.5).status // 'failed'
  */
-export function failedRecord(spec: TrialSpec, error: unknown, curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number): TrialRecord {
-  return recordOf(spec, 'failed', curve, resumedFromEpoch, seconds, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+export function failedRecord(
+  spec: TrialSpec,
+  error: unknown,
+  curve: readonly CurvePoint[],
+  resumedFromEpoch: number,
+  seconds: number,
+): TrialRecord {
+  return recordOf(
+    spec,
+    'failed',
+    curve,
+    resumedFromEpoch,
+    seconds,
+    error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  );
 }
 
 /** A trial's record from its curve: the last point's metrics, and the error of a failed one. */
-function recordOf(spec: TrialSpec, status: TrialRecord['status'], curve: readonly CurvePoint[], resumedFromEpoch: number, seconds: number, error?: string): TrialRecord {
+function recordOf(
+  spec: TrialSpec,
+  status: TrialRecord['status'],
+  curve: readonly CurvePoint[],
+  resumedFromEpoch: number,
+  seconds: number,
+  error?: string,
+): TrialRecord {
   const last = curve.at(-1);
   return {
     id: spec.id,
@@ -147,13 +169,30 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
         if (saved.notes?.decision === 'prune') goOn = false;
         return { network: saved.network, optimizer: saved.optimizer ?? createOptimizer(optimizerConfigOf(config), saved.network.backend) };
       }
-      const network = createNetwork({ inputSize: spec.inputSize, classes: spec.classes, hidden: config.hidden, activation: config.activation, batchNorm: config.batchNorm, seed: config.seed, backend: createBackend() });
+      const network = createNetwork({
+        inputSize: spec.inputSize,
+        classes: spec.classes,
+        hidden: config.hidden,
+        activation: config.activation,
+        batchNorm: config.batchNorm,
+        seed: config.seed,
+        backend: createBackend(),
+      });
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend) };
     };
     const standardizer = spec.standardizer ? Standardizer.fromJSON(spec.standardizer) : undefined;
     const fileOptions = csvDialectOf(spec.data);
     const read = (part: 'train' | 'validation') =>
-      readData(spec.data.file, { ...fileOptions, label: spec.data.label, features: spec.data.features, classes: spec.classes, ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}), ...(spec.data.classNames ? { classNames: spec.data.classNames } : {}), recycle: true, keepBytes: true }).pipe(splitRows({ ...spec.validation, part }));
+      readData(spec.data.file, {
+        ...fileOptions,
+        label: spec.data.label,
+        features: spec.data.features,
+        classes: spec.classes,
+        ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}),
+        ...(spec.data.classNames ? { classNames: spec.data.classNames } : {}),
+        recycle: true,
+        keepBytes: true,
+      }).pipe(splitRows({ ...spec.validation, part }));
     const schedule = scheduleOf(config);
     const finished = (): TrialRecord => recordOf(spec, goOn ? 'completed' : 'pruned', curve, resumedFromEpoch, elapsed());
     return from(prepare()).pipe(
@@ -171,12 +210,30 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
               seed: config.seed,
               validation: read('validation'),
               continueAfter: async (m) => {
-                curve.push({ epoch: m.epoch, trainLoss: m.trainLoss, validationLoss: m.validation!.loss, validationAccuracy: m.validation!.accuracy, seconds: m.seconds });
+                curve.push({
+                  epoch: m.epoch,
+                  trainLoss: m.trainLoss,
+                  validationLoss: m.validation!.loss,
+                  validationAccuracy: m.validation!.accuracy,
+                  seconds: m.seconds,
+                });
                 goOn = await decide(spec.id, curve.at(-1)!);
                 return goOn;
               },
               // The pruner's decision is kept with the checkpoint it was taken at.
-              checkpoint: ({ progress, continues }) => saveCheckpoint(spec.checkpointDir, progress.epochsCompleted, { network, optimizer, standardizer, progress: { ...progress, schedule }, notes: { curve, decision: continues ? 'continue' : 'prune' } }, { keep: 2 }).then(() => undefined),
+              checkpoint: ({ progress, continues }) =>
+                saveCheckpoint(
+                  spec.checkpointDir,
+                  progress.epochsCompleted,
+                  {
+                    network,
+                    optimizer,
+                    standardizer,
+                    progress: { ...progress, schedule },
+                    notes: { curve, decision: continues ? 'continue' : 'prune' },
+                  },
+                  { keep: 2 },
+                ).then(() => undefined),
             }),
       ),
       // A pruned trial ends after its epoch: trainRun starts no further epoch and reads no more of the file.
@@ -187,7 +244,9 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       // the environment (a full disk, an I/O error) is not the trial's: it stays pending and the
       // error goes on to the study.
       catchError((error: unknown) =>
-        isEnvironmental(error) ? throwError(() => error) : of<TrialEvent>({ type: 'end', record: failedRecord(spec, error, curve, resumedFromEpoch, elapsed()) }),
+        isEnvironmental(error)
+          ? throwError(() => error)
+          : of<TrialEvent>({ type: 'end', record: failedRecord(spec, error, curve, resumedFromEpoch, elapsed()) }),
       ),
     );
   });

@@ -2,7 +2,10 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import type { CurvePoint, TrialEvent, TrialSpec } from './trial.js';
 
 /** What the study's thread sends a trial worker: a trial to run, ASHA's answer after an epoch, or a cancel. */
-export type ToTrialWorker = { readonly type: 'run'; readonly spec: TrialSpec } | { readonly type: 'decision'; readonly trial: string; readonly goOn: boolean } | { readonly type: 'cancel'; readonly trial: string };
+export type ToTrialWorker =
+  | { readonly type: 'run'; readonly spec: TrialSpec }
+  | { readonly type: 'decision'; readonly trial: string; readonly goOn: boolean }
+  | { readonly type: 'cancel'; readonly trial: string };
 
 /** An OS error as it crosses the thread boundary: what the study needs to tell an environmental failure. */
 export interface WorkerError {

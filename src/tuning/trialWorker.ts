@@ -25,7 +25,11 @@ port.on('message', (message: ToTrialWorker) => {
           // An environmental failure (a full disk): the trial stays pending; the study stops.
           error: (error: NodeJS.ErrnoException) => {
             running.delete(spec.id);
-            fromTrialWorker(port, { type: 'error', trial: spec.id, error: { name: error.name, message: error.message, code: error.code, syscall: error.syscall, path: error.path } });
+            fromTrialWorker(port, {
+              type: 'error',
+              trial: spec.id,
+              error: { name: error.name, message: error.message, code: error.code, syscall: error.syscall, path: error.path },
+            });
           },
           complete: () => running.delete(spec.id),
         }),

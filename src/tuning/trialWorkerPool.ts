@@ -63,7 +63,17 @@ export class TrialWorkerPool {
             );
           } else if (message.type === 'event') {
             const { event } = message;
-            if (event.type === 'epoch') curve = [...curve, { epoch: event.epoch, trainLoss: event.trainLoss, validationLoss: event.validationLoss, validationAccuracy: event.validationAccuracy, seconds: event.seconds }];
+            if (event.type === 'epoch')
+              curve = [
+                ...curve,
+                {
+                  epoch: event.epoch,
+                  trainLoss: event.trainLoss,
+                  validationLoss: event.validationLoss,
+                  validationAccuracy: event.validationAccuracy,
+                  seconds: event.seconds,
+                },
+              ];
             subscriber.next(event);
             if (event.type === 'end') {
               done = true;
@@ -86,7 +96,9 @@ export class TrialWorkerPool {
             subscriber.next({ type: 'end', record: failedRecord(spec, `worker crashed: ${reason}`, curve, 0, 0) });
             subscriber.complete();
           } else {
-            subscriber.error(new StudyError(`trial ${spec.id}: its worker thread ${reason}; the trial stays pending: resume the study to run it`));
+            subscriber.error(
+              new StudyError(`trial ${spec.id}: its worker thread ${reason}; the trial stays pending: resume the study to run it`),
+            );
           }
         };
         toTrialWorker(free.worker, { type: 'run', spec });
@@ -125,7 +137,10 @@ export class TrialWorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerScript('trialWorker.js', import.meta.url), this.resourceLimits ? { resourceLimits: this.resourceLimits } : {});
+    const worker = new Worker(
+      workerScript('trialWorker.js', import.meta.url),
+      this.resourceLimits ? { resourceLimits: this.resourceLimits } : {},
+    );
     const slot: Slot = { worker, trial: undefined, onMessage: undefined, onCrash: undefined };
     slot.worker.on('message', (message: FromTrialWorker) => slot.onMessage?.(message));
     const crash = (reason: string, outOfMemory = false) => {

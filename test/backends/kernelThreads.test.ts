@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createWasmBackend, type WasmBackend } from '../../src/backends/wasmBackend.js';
 import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
-import { createWasmBackend, type WasmBackend } from '../../src/backends/wasmBackend.js';
 import { randomArray } from '../helpers/gradcheck.js';
 import { productCases } from '../helpers/products.js';
 
@@ -29,7 +29,11 @@ describe('kernels split across threads', () => {
   });
 
   // Row counts that are not multiples of the threads × 4-row tiles, and large enough to be split.
-  for (const [threads, m, k, n] of [[2, 37, 300, 100], [2, 128, 784, 256], [3, 61, 130, 257]] as const) {
+  for (const [threads, m, k, n] of [
+    [2, 37, 300, 100],
+    [2, 128, 784, 256],
+    [3, 61, 130, 257],
+  ] as const) {
     it(`${threads} threads compute ${m}×${k}×${n} bit for bit as one thread does, in all three transpose cases`, () => {
       const one = backend(1);
       const many = backend(threads);

@@ -30,7 +30,12 @@ type Place = 'resident' | 'outside';
 function operands(backend: Backend, place: Place) {
   const float64 = backend.allocator.alloc(1) instanceof Float64Array;
   return (values: ArrayLike<number>): FloatArray => {
-    const array = place === 'resident' ? backend.allocator.alloc(values.length) : float64 ? new Float64Array(values.length) : new Float32Array(values.length);
+    const array =
+      place === 'resident'
+        ? backend.allocator.alloc(values.length)
+        : float64
+          ? new Float64Array(values.length)
+          : new Float32Array(values.length);
     array.set(values);
     return array;
   };
@@ -58,7 +63,15 @@ for (const [name, backend] of backends) {
       const make = operands(backend, place);
       const tolerance = name === 'typescript float64' ? 1e-12 : 1e-5;
 
-      for (const [m, k, n] of [[1, 1, 1], [5, 9, 13], [17, 33, 10], [37, 300, 100], [128, 784, 256], [61, 130, 257], [102, 600, 70]] as const) {
+      for (const [m, k, n] of [
+        [1, 1, 1],
+        [5, 9, 13],
+        [17, 33, 10],
+        [37, 300, 100],
+        [128, 784, 256],
+        [61, 130, 257],
+        [102, 600, 70],
+      ] as const) {
         it(`matmul, matmulTransposeA and matmulTransposeB on ${m}×${k}×${n} (to ${tolerance} of Σ|a·b|)`, () => {
           for (const [op, aLength, bLength] of productCases(m, k, n)) {
             const a = exact(randomArray(aLength, `${op}a${m}`));
@@ -92,14 +105,27 @@ for (const [name, backend] of backends) {
         expect(worst(actual, sums)).toBeLessThan(tolerance);
       });
 
-      for (const [rows, size] of [[7, 5], [128, 9], [5, 37], [64, 20], [128, 256]] as const) {
+      for (const [rows, size] of [
+        [7, 5],
+        [128, 9],
+        [5, 37],
+        [64, 20],
+        [128, 256],
+      ] as const) {
         it(`batch norm with ReLU in one pass, ${rows}×${size}: the same values as batch norm, then ReLU`, () => {
           const z = exact(randomArray(rows * size, `fz${rows}`, 3));
           const gamma = exact(randomArray(size, 'fg', 1).map((v) => v + 1.5));
           // Shifted down, so that about half the outputs are cut to 0.
           const beta = exact(randomArray(size, 'fb').map((v) => v - 0.3));
           const da = exact(randomArray(rows * size, `fda${rows}`));
-          const state = () => [make(new Float64Array(rows * size)), make(new Float64Array(rows * size)), make(new Float64Array(size)), make(new Float64Array(size)), make(new Float64Array(size).fill(1))] as const;
+          const state = () =>
+            [
+              make(new Float64Array(rows * size)),
+              make(new Float64Array(rows * size)),
+              make(new Float64Array(size)),
+              make(new Float64Array(size)),
+              make(new Float64Array(size).fill(1)),
+            ] as const;
           const grads = () => [make(new Float64Array(rows * size)), make(new Float64Array(size)), make(new Float64Array(size))] as const;
           const g = make(gamma);
 
@@ -113,14 +139,37 @@ for (const [name, backend] of backends) {
           backend.batchNormBackward(masked, xhat, invStd, g, dx, dgamma, dbeta, rows, size);
 
           const [fusedA, fusedXhat, fusedInvStd, fusedMean, fusedVariance] = state();
-          backend.batchNormReluTrain(make(z), fusedA, fusedXhat, fusedInvStd, g, make(beta), fusedMean, fusedVariance, rows, size, 1e-5, 0.9, false);
+          backend.batchNormReluTrain(
+            make(z),
+            fusedA,
+            fusedXhat,
+            fusedInvStd,
+            g,
+            make(beta),
+            fusedMean,
+            fusedVariance,
+            rows,
+            size,
+            1e-5,
+            0.9,
+            false,
+          );
           const [fusedDx, fusedDgamma, fusedDbeta] = grads();
           backend.batchNormReluBackward(make(da), fusedA, fusedXhat, fusedInvStd, g, fusedDx, fusedDgamma, fusedDbeta, rows, size);
 
           const cut = Array.from(a).filter((v) => v === 0).length / (rows * size);
           expect(cut).toBeGreaterThan(0.2);
           expect(cut).toBeLessThan(0.8);
-          for (const [key, fused, separate] of [['a', fusedA, a], ['xhat', fusedXhat, xhat], ['invStd', fusedInvStd, invStd], ['mean', fusedMean, mean], ['variance', fusedVariance, variance], ['dx', fusedDx, dx], ['dgamma', fusedDgamma, dgamma], ['dbeta', fusedDbeta, dbeta]] as const) {
+          for (const [key, fused, separate] of [
+            ['a', fusedA, a],
+            ['xhat', fusedXhat, xhat],
+            ['invStd', fusedInvStd, invStd],
+            ['mean', fusedMean, mean],
+            ['variance', fusedVariance, variance],
+            ['dx', fusedDx, dx],
+            ['dgamma', fusedDgamma, dgamma],
+            ['dbeta', fusedDbeta, dbeta],
+          ] as const) {
             expect(Array.from(fused), key).toEqual(Array.from(separate));
           }
           // dx may be the gradient's own array.
@@ -130,7 +179,14 @@ for (const [name, backend] of backends) {
         });
       }
 
-      for (const [rows, size] of [[2, 3], [7, 5], [128, 9], [5, 37], [64, 20], [128, 256]] as const) {
+      for (const [rows, size] of [
+        [2, 3],
+        [7, 5],
+        [128, 9],
+        [5, 37],
+        [64, 20],
+        [128, 256],
+      ] as const) {
         for (const unbiased of [false, true]) {
           it(`batch norm ${rows}×${size} (${unbiased ? 'unbiased' : 'biased'} running variance): training, inference and backward`, () => {
             const z = exact(randomArray(rows * size, `bnz${rows}`, 3));
@@ -140,7 +196,13 @@ for (const [name, backend] of backends) {
             const start = exact(randomArray(size, 'bnrm'));
             const startVar = exact(randomArray(size, 'bnrv').map((v) => v + 1.2));
             const run = (b: Backend, mk: (v: ArrayLike<number>) => FloatArray) => {
-              const [out, xhat, invStd, mean, variance] = [mk(new Float64Array(rows * size)), mk(new Float64Array(rows * size)), mk(new Float64Array(size)), mk(start), mk(startVar)];
+              const [out, xhat, invStd, mean, variance] = [
+                mk(new Float64Array(rows * size)),
+                mk(new Float64Array(rows * size)),
+                mk(new Float64Array(size)),
+                mk(start),
+                mk(startVar),
+              ];
               const g = mk(gamma);
               b.batchNormTrain(mk(z), out, xhat, invStd, g, mk(beta), mean, variance, rows, size, 1e-5, 0.9, unbiased);
               const inference = mk(new Float64Array(rows * size));
@@ -153,7 +215,8 @@ for (const [name, backend] of backends) {
             const actual = run(backend, make);
             // WebAssembly sums over the batch in float32 where the TypeScript backend sums in float64.
             const bound = name === 'typescript float64' ? 1e-12 : 1e-4;
-            for (const key of ['out', 'xhat', 'invStd', 'mean', 'variance', 'inference', 'dgamma', 'dbeta'] as const) expect(worst(actual[key], expected[key]), key).toBeLessThan(bound);
+            for (const key of ['out', 'xhat', 'invStd', 'mean', 'variance', 'inference', 'dgamma', 'dbeta'] as const)
+              expect(worst(actual[key], expected[key]), key).toBeLessThan(bound);
             if (rows > 2) expect(worst(actual.dx, expected.dx), 'dx').toBeLessThan(bound);
             else {
               // With two rows x̂ = ±1 and dx is 0 but for round-off: bound it on the scale of |dy|·γ/σ.
@@ -216,13 +279,26 @@ for (const [name, backend] of backends) {
           const steps = 5;
           const run = (b: Backend, mk: (v: ArrayLike<number>) => FloatArray) => {
             const ws = [mk(w0), mk(w0), mk(w0), mk(w0)];
-            const [velocity, meanSquare, m, v] = [mk(new Float64Array(size)), mk(new Float64Array(size)), mk(new Float64Array(size)), mk(new Float64Array(size))];
+            const [velocity, meanSquare, m, v] = [
+              mk(new Float64Array(size)),
+              mk(new Float64Array(size)),
+              mk(new Float64Array(size)),
+              mk(new Float64Array(size)),
+            ];
             for (let t = 1; t <= steps; t++) {
               const g = mk(exact(randomArray(size, `opt-g${t}`)));
               b.sgdStep(ws[0]!, g, 0.1, 0.01);
               b.momentumStep(ws[1]!, g, velocity, 0.1, 0.01, 0.9, 0.1);
               b.rmspropStep(ws[2]!, g, meanSquare, 0.01, 0.01, 0.9, 1e-8);
-              const hyper: AdamHyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, correction1: 1 - 0.9 ** t, correction2: 1 - 0.999 ** t, weightDecay: 0.1 };
+              const hyper: AdamHyper = {
+                learningRate: 0.01,
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+                correction1: 1 - 0.9 ** t,
+                correction2: 1 - 0.999 ** t,
+                weightDecay: 0.1,
+              };
               b.adamStep(ws[3]!, g, m, v, hyper);
             }
             return ws;
@@ -239,7 +315,9 @@ for (const [name, backend] of backends) {
               moved = Math.max(moved, Math.abs(w[i]! - w0[i]!));
             }
             expect(moved, ['sgd', 'momentum', 'rmsprop', 'adam'][which]).toBeGreaterThan(0);
-            expect(error / reach[which]!, ['sgd', 'momentum', 'rmsprop', 'adam'][which]).toBeLessThan(name === 'typescript float64' ? 1e-12 : 1e-5);
+            expect(error / reach[which]!, ['sgd', 'momentum', 'rmsprop', 'adam'][which]).toBeLessThan(
+              name === 'typescript float64' ? 1e-12 : 1e-5,
+            );
           });
         });
       }
@@ -248,12 +326,28 @@ for (const [name, backend] of backends) {
         // Lengths off multiples of 4 and, together, past the 65,536 above which threads share the pass.
         const sizes = [5, 1030, 3, 70_001, 8, 1];
         const decays = [0.1, 0, 0.05, 0.1, 0, 0];
-        const state = () => sizes.map((size, k) => ({ w: make(exact(randomArray(size, `many-w${k}`))), m: make(new Float64Array(size)), v: make(new Float64Array(size)) }));
+        const state = () =>
+          sizes.map((size, k) => ({
+            w: make(exact(randomArray(size, `many-w${k}`))),
+            m: make(new Float64Array(size)),
+            v: make(new Float64Array(size)),
+          }));
         const [one, each] = [state(), state()];
         for (let t = 1; t <= 3; t++) {
           const grads = sizes.map((size, k) => make(exact(randomArray(size, `many-g${k}-${t}`))));
-          const hyper: AdamHyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, correction1: 1 - 0.9 ** t, correction2: 1 - 0.999 ** t, weightDecay: 99 };
-          backend.adamSteps(one.map((s, k) => ({ ...s, g: grads[k]!, weightDecay: decays[k]! })), hyper);
+          const hyper: AdamHyper = {
+            learningRate: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+            correction1: 1 - 0.9 ** t,
+            correction2: 1 - 0.999 ** t,
+            weightDecay: 99,
+          };
+          backend.adamSteps(
+            one.map((s, k) => ({ ...s, g: grads[k]!, weightDecay: decays[k]! })),
+            hyper,
+          );
           each.forEach((s, k) => backend.adamStep(s.w, grads[k]!, s.m, s.v, { ...hyper, weightDecay: decays[k]! }));
         }
         one.forEach((s, k) => {

@@ -1,15 +1,13 @@
-import { availableParallelism } from 'node:os';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { cli, lastJson } from '../helpers/cli.js';
 import { writeColumnsLayout, writeListLayout } from '../helpers/arrowFiles.js';
+import { cli, lastJson } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
-
-
 
 const run = (...argv: string[]) => cli(argv);
 
@@ -45,7 +43,8 @@ describe('rxgrad CLI', () => {
     expect(hits / 359).toBe(report.testAccuracy);
     // .parquet is Parquet (it was Arrow IPC under that name), the same columns; a second run replaces it.
     const parquet = path.join(dir, 'pred.parquet');
-    for (let run2 = 0; run2 < 2; run2++) expect((await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', parquet)).code).toBe(0);
+    for (let run2 = 0; run2 < 2; run2++)
+      expect((await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', parquet)).code).toBe(0);
     expect(readFileSync(parquet).subarray(0, 4).toString()).toBe('PAR1');
     const { ParquetFile } = await import('parquet-wasm');
     const { openAsBlob } = await import('node:fs');
@@ -53,7 +52,10 @@ describe('rxgrad CLI', () => {
     expect(fromParquet.schema.fields.map((f) => f.name)).toEqual(['row', 'prediction', 'probabilities']);
     expect(Array.from(fromParquet.getChild('prediction')!.toArray() as Int32Array)).toEqual(Array.from(predictions));
     // Any other extension is refused before anything is read.
-    expect(await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', path.join(dir, 'pred.txt'))).toMatchObject({ code: 2, stderr: `rxgrad: --out ${path.join(dir, 'pred.txt')}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file\n` });
+    expect(await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', path.join(dir, 'pred.txt'))).toMatchObject({
+      code: 2,
+      stderr: `rxgrad: --out ${path.join(dir, 'pred.txt')}: write predictions to a .csv, .parquet or Arrow (.arrow, .feather, .ipc) file\n`,
+    });
     expect(leftovers(dir)).toEqual([]);
   });
 
@@ -75,7 +77,20 @@ describe('rxgrad CLI', () => {
     const noise = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 7));
     const label = BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 2 === 0 ? 1 : 0));
     const file = await writeColumnsLayout(dir, { a, noise, label, id: Float64Array.from({ length: n }, (_, i) => i) });
-    const result = await run('train', '--data', file, '--features', 'a,noise', '--hidden', 'none', '--lr', '0.1', '--epochs', '30', '--json');
+    const result = await run(
+      'train',
+      '--data',
+      file,
+      '--features',
+      'a,noise',
+      '--hidden',
+      'none',
+      '--lr',
+      '0.1',
+      '--epochs',
+      '30',
+      '--json',
+    );
     expect(result.code).toBe(0);
     expect(lastJson(result.stdout).trainAccuracy).toBeGreaterThan(0.9);
   });
@@ -91,8 +106,14 @@ describe('rxgrad CLI', () => {
       // Text in a file named .arrow (a .csv is read as CSV).
       const text = path.join(dir, 'data.arrow');
       writeFileSync(text, 'a,label\n1,0\n');
-      expect(await run('train', '--data', text)).toMatchObject({ code: 1, stderr: expect.stringMatching(/data.arrow: not an Arrow IPC file or stream/) });
-      expect(await run('train', '--data', DIGITS_TRAIN, '--label', 'digit')).toMatchObject({ code: 1, stderr: expect.stringMatching(/column 'digit': missing label column/) });
+      expect(await run('train', '--data', text)).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/data.arrow: not an Arrow IPC file or stream/),
+      });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--label', 'digit')).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/column 'digit': missing label column/),
+      });
     });
 
     it('a test set whose columns do not match, or whose labels are out of range', async () => {
@@ -112,14 +133,22 @@ describe('rxgrad CLI', () => {
       const test = await writeListLayout(dir, 30, { classes: 5, name: 'test.arrow' });
       const outOfRange = await run('train', '--data', train, '--test', test, '--epochs', '1');
       expect(outOfRange.code).toBe(1);
-      expect(outOfRange.stderr).toMatch(/test.arrow, column 'label', row 3: the label is out of range \(expected a class index below 3, got 3\)/);
+      expect(outOfRange.stderr).toMatch(
+        /test.arrow, column 'label', row 3: the label is out of range \(expected a class index below 3, got 3\)/,
+      );
       expect(outOfRange.stderr).not.toMatch(/epoch 1\/1/);
     });
 
     it('bad flags exit with 2', async () => {
-      expect(await run('train', '--data', DIGITS_TRAIN, '--batch-size', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--batch-size must be a positive integer, got '0'/) });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--batch-size', '0')).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--batch-size must be a positive integer, got '0'/),
+      });
       expect(await run('train', '--data', DIGITS_TRAIN, '--hidden', '64,x')).toMatchObject({ code: 2 });
-      expect(await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'lbfgs')).toMatchObject({ code: 2, stderr: expect.stringMatching(/Allowed choices are adam, sgd, momentum, rmsprop/) });
+      expect(await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'lbfgs')).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/Allowed choices are adam, sgd, momentum, rmsprop/),
+      });
       expect(await run('train')).toMatchObject({ code: 2, stderr: expect.stringMatching(/required option '--data <file>' not specified/) });
       expect(await run('frobnicate')).toMatchObject({ code: 2 });
     });
@@ -128,11 +157,14 @@ describe('rxgrad CLI', () => {
       const dir = tempDir();
       const model = path.join(dir, 'model');
       expect((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', model)).code).toBe(0);
-      const weightsOf = () => readFileSync(path.join(model, (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { weights: string }).weights));
+      const weightsOf = () =>
+        readFileSync(path.join(model, (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { weights: string }).weights));
       const before = weightsOf();
       const diverged = await run('train', '--data', DIGITS_TRAIN, '--save', model, '--optimizer', 'sgd', '--lr', '1e30', '--no-batch-norm');
       expect(diverged.code).toBe(1);
-      expect(diverged.stderr).toMatch(/rxgrad: training diverged: the loss became (NaN|Infinity) at epoch 1, step \d+; lower the learning rate/);
+      expect(diverged.stderr).toMatch(
+        /rxgrad: training diverged: the loss became (NaN|Infinity) at epoch 1, step \d+; lower the learning rate/,
+      );
       expect(weightsOf().equals(before)).toBe(true);
       expect(leftovers(dir)).toEqual([]);
     });
@@ -144,7 +176,9 @@ describe('rxgrad CLI', () => {
       const index = readFileSync(path.join(model, 'model.json'), 'utf8');
       const diverged = await run('train', '--data', DIGITS_TRAIN, '--save', model, '--lr', '1e6', '--epochs', '5');
       expect(diverged.code).toBe(1);
-      expect(diverged.stderr).toMatch(/rxgrad: training diverged: the loss became [\d.e+]+ \(above 230, 100 times the loss of guessing\) at epoch \d+, step \d+; lower the learning rate/);
+      expect(diverged.stderr).toMatch(
+        /rxgrad: training diverged: the loss became [\d.e+]+ \(above 230, 100 times the loss of guessing\) at epoch \d+, step \d+; lower the learning rate/,
+      );
       expect(readFileSync(path.join(model, 'model.json'), 'utf8')).toBe(index);
     });
 
@@ -173,7 +207,20 @@ describe('rxgrad CLI', () => {
 
   it('trains with momentum in either convention', async () => {
     const ewa = await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--lr', '0.1', '--epochs', '2', '--json');
-    const pytorch = await run('train', '--data', DIGITS_TRAIN, '--optimizer', 'momentum', '--momentum-convention', 'pytorch', '--lr', '0.01', '--epochs', '2', '--json');
+    const pytorch = await run(
+      'train',
+      '--data',
+      DIGITS_TRAIN,
+      '--optimizer',
+      'momentum',
+      '--momentum-convention',
+      'pytorch',
+      '--lr',
+      '0.01',
+      '--epochs',
+      '2',
+      '--json',
+    );
     expect([ewa.code, pytorch.code]).toEqual([0, 0]);
     // The same effective step size (α_pytorch = α_ewa·(1 − β)): the same run up to round-off.
     expect(lastJson(pytorch.stdout).trainLoss).toBeCloseTo(lastJson(ewa.stdout).trainLoss as number, 4);
@@ -181,7 +228,20 @@ describe('rxgrad CLI', () => {
 
   it('trains with --threads 2 to exactly the result of one thread', async () => {
     // Layers wide enough (64→256→256) that their products are split between the threads.
-    const args = ['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--hidden', '256,256', '--batch-size', '128', '--epochs', '2', '--json'];
+    const args = [
+      'train',
+      '--data',
+      DIGITS_TRAIN,
+      '--test',
+      DIGITS_TEST,
+      '--hidden',
+      '256,256',
+      '--batch-size',
+      '128',
+      '--epochs',
+      '2',
+      '--json',
+    ];
     const one = await run(...args, '--threads', '1');
     const two = await run(...args, '--threads', '2');
     // Without --threads: 'auto', which gives this network every core (its largest product is 17 MFLOP).
@@ -196,7 +256,10 @@ describe('rxgrad CLI', () => {
     expect([oneThreads, twoThreads, autoThreadCount]).toEqual(wasm ? [1, 2, availableParallelism()] : [1, 1, 1]);
     // The digits network is too small to gain from a second thread: 'auto' keeps it on one.
     expect(lastJson((await run('train', '--data', DIGITS_TRAIN, '--epochs', '1', '--json')).stdout).threads).toBe(1);
-    expect(await run('train', '--data', DIGITS_TRAIN, '--threads', '0')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--threads must be a positive integer or 'auto', got '0'/) });
+    expect(await run('train', '--data', DIGITS_TRAIN, '--threads', '0')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--threads must be a positive integer or 'auto', got '0'/),
+    });
   });
 
   it('every command has --help', async () => {
@@ -213,7 +276,9 @@ describe('rxgrad CLI', () => {
     const bin = path.resolve('dist/cli/main.js');
     const { stdout } = await run(process.execPath, [bin, 'train', '--data', DIGITS_TRAIN, '--epochs', '2', '--json']);
     expect(lastJson(stdout)).toMatchObject({ epochs: 2, examples: 1438 });
-    const failure = await run(process.execPath, [bin, 'evaluate', '--model', '/nonexistent', '--data', DIGITS_TEST]).catch((e: { code: number; stderr: string }) => e);
+    const failure = await run(process.execPath, [bin, 'evaluate', '--model', '/nonexistent', '--data', DIGITS_TEST]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/^rxgrad: \/nonexistent: cannot read model.json/) });
   });
 });
@@ -253,7 +318,10 @@ describe('rxgrad train --save', () => {
     writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     mkdirSync(path.join(dir, 'data'));
     writeFileSync(path.join(dir, 'data', 'x.csv'), '1,2');
-    for (const [target, cwd] of [[dir, undefined], ['.', dir]] as const) {
+    for (const [target, cwd] of [
+      [dir, undefined],
+      ['.', dir],
+    ] as const) {
       const before = process.cwd();
       if (cwd) process.chdir(cwd);
       const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', target]).finally(() => process.chdir(before));
@@ -268,7 +336,11 @@ describe('rxgrad train --save', () => {
     const dir = path.join(tempDir(), 'model');
     expect((await cli(['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--epochs', '2', '--save', dir])).code).toBe(0);
     expect((await cli(['train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--epochs', '3', '--resume', dir])).code).toBe(0);
-    const history = JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')) as { kind: string; epochs: { epoch: number; validationAccuracy: number }[]; confusion: { set: string; epoch: number; matrix: number[][] } };
+    const history = JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8')) as {
+      kind: string;
+      epochs: { epoch: number; validationAccuracy: number }[];
+      confusion: { set: string; epoch: number; matrix: number[][] };
+    };
     expect(history.kind).toBe('train');
     expect(history.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(history.confusion).toMatchObject({ set: 'test', epoch: 3 });
@@ -296,15 +368,23 @@ describe('operating-system errors', () => {
     const index = readFileSync(path.join(dir, 'model.json'), 'utf8');
     const write = fsp.writeFile.bind(fsp);
     const spy = vi.spyOn(fsp, 'writeFile').mockImplementation(async (file, data, options) => {
-      if (String(file).includes('weights-')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+      if (String(file).includes('weights-'))
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 });
       return write(file, data, options);
     });
     try {
       const result = await cli(['train', '--data', DIGITS_TRAIN, '--epochs', '1', '--save', dir]);
       expect(result.code).toBe(1);
-      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('rxgrad:'));
+      const lines = result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('rxgrad:'));
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^rxgrad: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/weights-[0-9a-f]+\\.bin: no space left on the device \\(ENOSPC in write\\)$`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^rxgrad: ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/weights-[0-9a-f]+\\.bin: no space left on the device \\(ENOSPC in write\\)$`,
+        ),
+      );
       expect(result.stderr).not.toMatch(/unexpected error|at .*\.ts:\d+/);
     } finally {
       spy.mockRestore();

@@ -10,7 +10,8 @@ import { DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
 const SPECIES = path.resolve('test/fixtures/csv/species-train.csv');
 const PARQUET = path.resolve('test/fixtures/parquet/blobs-train.parquet');
 const FEATURES = 'sepal,petal,stem,leaf';
-const rowsOf = async (file: string, options = {}) => (await lastValueFrom(readData(file, options).pipe(toArray()))).reduce((n, b) => n + b.rows, 0);
+const rowsOf = async (file: string, options = {}) =>
+  (await lastValueFrom(readData(file, options).pipe(toArray()))).reduce((n, b) => n + b.rows, 0);
 
 describe('rxgrad convert', () => {
   it('--compression lz4|zstd writes compressed Arrow that reads back the same; uncompressed by default; refused for CSV', async () => {
@@ -23,7 +24,8 @@ describe('rxgrad convert', () => {
       for (let at = 8; at + 8 < bytes.length; ) {
         const length = view.getInt32(at + 4, true);
         const message = Message.decode(bytes.subarray(at + 8, at + 8 + length));
-        if (message.isRecordBatch()) return (message.header() as unknown as { compression: { type: number } | null }).compression?.type ?? null;
+        if (message.isRecordBatch())
+          return (message.header() as unknown as { compression: { type: number } | null }).compression?.type ?? null;
         at += 8 + length + Number(message.bodyLength);
       }
       return undefined;
@@ -31,9 +33,13 @@ describe('rxgrad convert', () => {
     const plain = path.join(dir, 'plain.arrow');
     expect((await cli(['convert', DIGITS_TRAIN, plain])).code).toBe(0);
     expect(codecOf(plain)).toBeNull();
-    const flat = async (file: string) => (await lastValueFrom(readData(file).pipe(toArray()))).flatMap((b) => [...Array.from(b.features), ...Array.from(b.labels)]);
+    const flat = async (file: string) =>
+      (await lastValueFrom(readData(file).pipe(toArray()))).flatMap((b) => [...Array.from(b.features), ...Array.from(b.labels)]);
     const expected = await flat(plain);
-    for (const [codec, type] of [['lz4', 0], ['zstd', 1]] as const) {
+    for (const [codec, type] of [
+      ['lz4', 0],
+      ['zstd', 1],
+    ] as const) {
       const out = path.join(dir, `${codec}.arrow`);
       const converted = await cli(['convert', DIGITS_TRAIN, out, '--compression', codec]);
       expect(converted.code, converted.stderr).toBe(0);
@@ -46,8 +52,14 @@ describe('rxgrad convert', () => {
     const predictions = path.join(dir, 'predictions.arrow');
     expect((await cli(['predict', '--model', model, '--data', DIGITS_TRAIN, '--out', predictions, '--compression', 'zstd'])).code).toBe(0);
     expect(codecOf(predictions)).toBe(1);
-    expect(tableFromIPC(await (await import('../../src/streams/arrowCodecs.js')).registerArrowCodecs().then(() => readFileSync(predictions))).numRows).toBe(1438);
-    expect(await cli(['convert', DIGITS_TRAIN, path.join(dir, 'x.csv'), '--compression', 'lz4'])).toMatchObject({ code: 2, stderr: expect.stringContaining('compression is for Arrow files') });
+    expect(
+      tableFromIPC(await (await import('../../src/streams/arrowCodecs.js')).registerArrowCodecs().then(() => readFileSync(predictions)))
+        .numRows,
+    ).toBe(1438);
+    expect(await cli(['convert', DIGITS_TRAIN, path.join(dir, 'x.csv'), '--compression', 'lz4'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('compression is for Arrow files'),
+    });
   });
 
   it('carries every column: a text id goes across as text, --drop leaves it out, and predict --keep carries it on', async () => {
@@ -57,8 +69,19 @@ describe('rxgrad convert', () => {
     const converted = await cli(['convert', csv, arrow]);
     expect(converted.code, converted.stderr).toBe(0);
     const table = tableFromIPC(readFileSync(arrow));
-    expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['id: Utf8', 'sepal: Float32', 'petal: Float32', 'stem: Float32', 'leaf: Float32', 'label: Int32']);
-    const ids = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
+      'id: Utf8',
+      'sepal: Float32',
+      'petal: Float32',
+      'stem: Float32',
+      'leaf: Float32',
+      'label: Int32',
+    ]);
+    const ids = readFileSync(csv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]);
     expect(table.getChild('id')!.toArray()).toEqual(ids);
     // And back to CSV, the id first as it was.
     const back = path.join(dir, 'back.csv');
@@ -88,10 +111,16 @@ describe('rxgrad convert', () => {
     expect(JSON.parse(table.schema.metadata.get('rxgrad.classNames')!)).toEqual(['setosa', 'versicolor', 'virginica']);
     const model = path.join(dir, 'model');
     expect((await cli(['train', '--data', arrow, '--label', 'species', '--epochs', '2', '--save', model])).code).toBe(0);
-    expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(
+      (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames,
+    ).toEqual(['setosa', 'versicolor', 'virginica']);
     const back = path.join(dir, 'back.csv');
     expect((await cli(['convert', arrow, back, '--label', 'species'])).code).toBe(0);
-    const original = readFileSync(SPECIES, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1));
+    const original = readFileSync(SPECIES, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').at(-1));
     const lines = readFileSync(back, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('sepal,petal,stem,leaf,species');
     expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(original);
@@ -123,20 +152,40 @@ describe('rxgrad convert', () => {
     expect(converted.code, converted.stderr).toBe(0);
     expect(lastJson(converted.stdout)).toMatchObject({ rows: 240 });
     const [fromCsv, fromParquet] = await Promise.all(
-      [SPECIES, parquet].map((file) => lastValueFrom(readData(file, { label: 'species', features: FEATURES.split(','), classNames: ['setosa', 'versicolor', 'virginica'] }).pipe(toArray()))),
+      [SPECIES, parquet].map((file) =>
+        lastValueFrom(
+          readData(file, { label: 'species', features: FEATURES.split(','), classNames: ['setosa', 'versicolor', 'virginica'] }).pipe(
+            toArray(),
+          ),
+        ),
+      ),
     );
     const flat = (blocks: typeof fromCsv) => [blocks!.flatMap((b) => Array.from(b.features)), blocks!.flatMap((b) => Array.from(b.labels))];
     expect(flat(fromParquet)).toEqual(flat(fromCsv));
     const back = path.join(dir, 'back.csv');
     expect((await cli(['convert', parquet, back, '--label', 'species'])).code).toBe(0);
-    expect(readFileSync(back, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1))).toEqual(readFileSync(SPECIES, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').at(-1)));
+    expect(
+      readFileSync(back, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').at(-1)),
+    ).toEqual(
+      readFileSync(SPECIES, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').at(-1)),
+    );
     expect(leftovers(dir)).toEqual([]);
   });
 
   it("predict's Arrow output names its model and classes in the schema metadata", async () => {
     const dir = tempDir();
     const model = path.join(dir, 'model');
-    expect((await cli(['train', '--data', SPECIES, '--label', 'species', '--features', FEATURES, '--epochs', '2', '--save', model])).code).toBe(0);
+    expect(
+      (await cli(['train', '--data', SPECIES, '--label', 'species', '--features', FEATURES, '--epochs', '2', '--save', model])).code,
+    ).toBe(0);
     const out = path.join(dir, 'p.arrow');
     expect((await cli(['predict', '--model', model, '--data', SPECIES, '--out', out])).code).toBe(0);
     const metadata = tableFromIPC(readFileSync(out)).schema.metadata;
@@ -158,16 +207,39 @@ describe('Arrow and Parquet label columns of text', () => {
       const dir = tempDir();
       const file = path.join(dir, 'flowers.arrow');
       const label = encoding === 'utf8' ? vectorFromArray(labels, new Utf8()) : vectorFromArray(labels);
-      const table = makeTable({ x: makeData({ type: new F64(), length: n, data: x }), y: makeData({ type: new F64(), length: n, data: y }), flower: label.data[0]! } as never);
+      const table = makeTable({
+        x: makeData({ type: new F64(), length: n, data: x }),
+        y: makeData({ type: new F64(), length: n, data: y }),
+        flower: label.data[0]!,
+      } as never);
       writeFileSync(file, tableToIPC(table as never, 'file'));
       const model = path.join(dir, 'model');
-      const trained = await cli(['train', '--data', file, '--label', 'flower', '--epochs', '20', '--lr', '0.01', '--save', model, '--json']);
+      const trained = await cli([
+        'train',
+        '--data',
+        file,
+        '--label',
+        'flower',
+        '--epochs',
+        '20',
+        '--lr',
+        '0.01',
+        '--save',
+        model,
+        '--json',
+      ]);
       expect(trained.code, `${encoding}: ${trained.stderr}`).toBe(0);
       expect(lastJson(trained.stdout).trainAccuracy, encoding).toBeGreaterThan(0.9);
-      expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames).toEqual(names);
+      expect(
+        (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { classNames: string[] } }).columns.classNames,
+      ).toEqual(names);
       const out = path.join(dir, 'p.csv');
       expect((await cli(['predict', '--model', model, '--data', file, '--out', out])).code).toBe(0);
-      const predicted = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+      const predicted = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]);
       expect(predicted.filter((p, i) => p === labels[i]).length / n, encoding).toBeGreaterThan(0.9);
     }
   });

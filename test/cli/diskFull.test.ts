@@ -19,7 +19,11 @@ beforeAll(async () => {
 afterAll(() => disk?.unmount());
 
 /** What a command left on the small disk, but the filler. */
-const left = (dir = disk.dir) => readdirSync(dir, { recursive: true }).map(String).filter((n) => n !== '.filler').sort();
+const left = (dir = disk.dir) =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => n !== '.filler')
+    .sort();
 
 /** Runs `argv` on a disk with about `leave` bytes free: exit 1, one line naming `names` and the cause, no stack. */
 async function full(argv: string[], names: RegExp, leave = 16 * 1024) {
@@ -27,7 +31,9 @@ async function full(argv: string[], names: RegExp, leave = 16 * 1024) {
   try {
     const result = await cli(argv);
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^rxgrad: ${names.source}: no space left on the device \\(ENOSPC in \\w+\\)$`));
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^rxgrad: ${names.source}: no space left on the device \\(ENOSPC in \\w+\\)$`),
+    );
     expect(result.stderr).not.toMatch(/\n\s+at |a file:/);
   } finally {
     disk.free();

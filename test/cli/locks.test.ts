@@ -17,7 +17,11 @@ describe('train --save DIR', () => {
     await until('the first run to hold the directory', () => existsSync(path.join(dir, 'save.lock')));
     const second = rxgrad(['train', '--data', DIGITS_TRAIN, '--epochs', '2', '--save', dir]);
     expect(await second.exited).toBe(2);
-    expect(second.out.stderr.trim()).toMatch(new RegExp(`^rxgrad: --save ${dir}: the model directory is in use by process ${first.child.pid} on \\S+ \\(since [^)]+\\); one process saves to a directory at a time$`));
+    expect(second.out.stderr.trim()).toMatch(
+      new RegExp(
+        `^rxgrad: --save ${dir}: the model directory is in use by process ${first.child.pid} on \\S+ \\(since [^)]+\\); one process saves to a directory at a time$`,
+      ),
+    );
     expect(await first.exited, first.out.stderr).toBe(0);
     expect(existsSync(path.join(dir, 'save.lock'))).toBe(false);
     const saved = await loadModel(dir);

@@ -17,11 +17,18 @@ describe('what rxgrad tells you to do', () => {
     writeFileSync(file, 'a,b,label\n1,2,0\n3,,1\n5,6,0\nx,7,1\n');
     const empty = await cli(['train', '--data', file, '--epochs', '1']);
     expect(empty.code).toBe(1);
-    expect(empty.stderr).toMatch(/line 3, column 'b': the feature is not a finite number \(expected a number \(fill empty cells with --fill-missing mean\|zero \(fillMissing\), or choose the feature columns with --features\), got an empty cell\)/);
+    expect(empty.stderr).toMatch(
+      /line 3, column 'b': the feature is not a finite number \(expected a number \(fill empty cells with --fill-missing mean\|zero \(fillMissing\), or choose the feature columns with --features\), got an empty cell\)/,
+    );
     writeFileSync(file, 'a,b,label\n1,2,0\nx,7,1\n');
-    expect((await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1'])).stderr).toMatch(/line 3, column 'a': .*choose the feature columns with --features.*got 'x'/);
+    expect((await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1'])).stderr).toMatch(
+      /line 3, column 'a': .*choose the feature columns with --features.*got 'x'/,
+    );
     // Chosen by default, a column of text is left out, and the note says so.
-    expect(await cli(['train', '--data', file, '--epochs', '1'])).toMatchObject({ code: 0, stderr: expect.stringContaining('not numeric, so not used as features: a (text) (choose the features with --features)') });
+    expect(await cli(['train', '--data', file, '--epochs', '1'])).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('not numeric, so not used as features: a (text) (choose the features with --features)'),
+    });
   });
 
   it('an empty column list names the flag it was given to', async () => {
@@ -31,7 +38,10 @@ describe('what rxgrad tells you to do', () => {
       ['--features', ['train', '--data', DIGITS_TRAIN, '--features', ' , ']],
       ['--drop', ['convert', DIGITS_TEST, path.join(tempDir(), 'x.csv'), '--drop', '']],
     ] as const) {
-      expect(await cli([...argv])).toMatchObject({ code: 2, stderr: expect.stringContaining(`rxgrad: ${flag} needs at least one column name`) });
+      expect(await cli([...argv])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(`rxgrad: ${flag} needs at least one column name`),
+      });
     }
   });
 
@@ -40,11 +50,16 @@ describe('what rxgrad tells you to do', () => {
     expect((await cli(['babysit', '--data', DIGITS_TRAIN, '--dir', run, '--epochs', '2'])).code).toBe(0);
     const evaluated = await cli(['evaluate', '--model', run, '--data', DIGITS_TEST, '--json']);
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect(evaluated.stderr).toContain(`rxgrad: --model ${run}: a run folder; using its newest checkpoint, ${path.join(run, 'epoch-0002')} (epoch 2)`);
+    expect(evaluated.stderr).toContain(
+      `rxgrad: --model ${run}: a run folder; using its newest checkpoint, ${path.join(run, 'epoch-0002')} (epoch 2)`,
+    );
     expect(lastJson(evaluated.stdout).examples).toBe(359);
     const empty = path.join(tempDir(), 'empty');
     mkdirSync(empty);
-    expect(await cli(['evaluate', '--model', empty, '--data', DIGITS_TEST])).toMatchObject({ code: 1, stderr: `rxgrad: ${empty}: no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder\n` });
+    expect(await cli(['evaluate', '--model', empty, '--data', DIGITS_TEST])).toMatchObject({
+      code: 1,
+      stderr: `rxgrad: ${empty}: no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder\n`,
+    });
   });
 
   it('with --validation, the summary counts the rows trained on, and the standardizer is theirs alone, as in a study', async () => {
@@ -52,7 +67,12 @@ describe('what rxgrad tells you to do', () => {
     const model = path.join(tempDir(), 'model');
     const result = await cli(['train', '--data', wine, '--validation', '0.2', '--seed', '4', '--epochs', '1', '--save', model, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    const trainPart = await lastValueFrom(readData(wine, { classNames: ['class_0', 'class_1', 'class_2'] }).pipe(splitRows({ fraction: 0.2, seed: 4, part: 'train' }), summarize()));
+    const trainPart = await lastValueFrom(
+      readData(wine, { classNames: ['class_0', 'class_1', 'class_2'] }).pipe(
+        splitRows({ fraction: 0.2, seed: 4, part: 'train' }),
+        summarize(),
+      ),
+    );
     expect(trainPart.rows).toBeLessThan(178);
     expect(lastJson(result.stdout).examples).toBe(trainPart.rows);
     const text = await cli(['train', '--data', wine, '--validation', '0.2', '--seed', '4', '--epochs', '1']);

@@ -10,7 +10,12 @@ import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 // without --force: each refusal is one line, exit 2, and changes nothing.
 
 const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => [path.relative(dir, path.join(e.parentPath, e.name)), digest(path.join(e.parentPath, e.name))]));
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [path.relative(dir, path.join(e.parentPath, e.name)), digest(path.join(e.parentPath, e.name))]),
+  );
 let dir: string;
 let model: string;
 beforeAll(async () => {
@@ -21,7 +26,8 @@ beforeAll(async () => {
 
 /** Runs a command that must be refused: exit 2, one line naming --out and why, nothing changed in `watched`. */
 async function refused(argv: string[], why: RegExp, watched: string[]) {
-  const state = () => watched.map((w) => (existsSync(w) ? JSON.stringify(readdirSync(w, { withFileTypes: true }).length ? snapshot(w) : {}) : 'missing'));
+  const state = () =>
+    watched.map((w) => (existsSync(w) ? JSON.stringify(readdirSync(w, { withFileTypes: true }).length ? snapshot(w) : {}) : 'missing'));
   const before = state();
   const result = await cli(argv);
   expect(result.code, result.stderr).toBe(2);
@@ -39,10 +45,19 @@ describe('predict --out', () => {
     symlinkSync(input, path.join(data, 'link.arrow'));
     linkSync(input, path.join(data, 'hard.arrow'));
     for (const out of [input, path.join(data, 'link.arrow'), path.join(data, 'hard.arrow')]) {
-      for (const force of [[], ['--force']]) await refused(['predict', '--model', model, '--data', input, '--out', out, ...force], /^rxgrad: --out .*: is an input of this command/, [data, model]);
+      for (const force of [[], ['--force']])
+        await refused(
+          ['predict', '--model', model, '--data', input, '--out', out, ...force],
+          /^rxgrad: --out .*: is an input of this command/,
+          [data, model],
+        );
     }
     for (const out of ['model.json', 'predictions.csv', 'history.json']) {
-      await refused(['predict', '--model', model, '--data', input, '--out', path.join(model, out), '--force'], /is inside .*model.*; write the output elsewhere|is inside the model directory/, [data, model]);
+      await refused(
+        ['predict', '--model', model, '--data', input, '--out', path.join(model, out), '--force'],
+        /is inside .*model.*; write the output elsewhere|is inside the model directory/,
+        [data, model],
+      );
     }
     expect(digest(input)).toBe(digest(DIGITS_TEST));
   });
@@ -56,7 +71,11 @@ describe('predict --out', () => {
     }
     const notes = path.join(out, 'notes.csv');
     writeFileSync(notes, 'id,comment\n1,keep me\n');
-    await refused(['predict', '--model', model, '--data', DIGITS_TEST, '--out', notes], /--out .*notes\.csv: exists and is not a predictions file written by rxgrad; pass --force to replace it/, [out]);
+    await refused(
+      ['predict', '--model', model, '--data', DIGITS_TEST, '--out', notes],
+      /--out .*notes\.csv: exists and is not a predictions file written by rxgrad; pass --force to replace it/,
+      [out],
+    );
     expect((await cli(['predict', '--model', model, '--data', DIGITS_TEST, '--out', notes, '--force'])).code).toBe(0);
     expect(readFileSync(notes, 'utf8')).toMatch(/^row,prediction,/);
   });
@@ -66,7 +85,8 @@ describe('report --out', () => {
   it('writes DIR/report.html and replaces its own report, never a model file, even with --force', async () => {
     expect((await cli(['report', model])).code).toBe(0);
     expect((await cli(['report', model])).code).toBe(0);
-    for (const out of ['model.json', 'history.json', 'other.html']) await refused(['report', model, '--out', path.join(model, out), '--force'], /is inside/, [model]);
+    for (const out of ['model.json', 'history.json', 'other.html'])
+      await refused(['report', model, '--out', path.join(model, out), '--force'], /is inside/, [model]);
     expect(existsSync(path.join(model, 'report.html'))).toBe(true);
   });
 

@@ -23,7 +23,14 @@ describe('what a CSV says', () => {
   it('a hexadecimal, binary or octal cell is not a number', async () => {
     for (const cell of ['0x10', '0b11', '0o7', 'Infinity']) {
       const file = path.join(tempDir(), 'hex.csv');
-      writeFileSync(file, csv([['1', '2', '0'], ['3', cell, '1'], ['5', '6', '0']]));
+      writeFileSync(
+        file,
+        csv([
+          ['1', '2', '0'],
+          ['3', cell, '1'],
+          ['5', '6', '0'],
+        ]),
+      );
       const result = await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`hex\\.csv, line 3, column 'b': the feature is not a finite number .*got '${cell}'`));
@@ -38,13 +45,21 @@ describe('what a CSV says', () => {
     writeFileSync(file, Buffer.from(csv(Array.from({ length: 20 }, (_, i) => [...features(i), labels[i % labels.length]!])), 'latin1'));
     const result = await cli(['train', '--data', file, '--epochs', '1']);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/latin1\.csv, line 2: field 3 is not valid UTF-8 \(it begins 'caf\uFFFD'\); save the file as UTF-8/);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /latin1\.csv, line 2: field 3 is not valid UTF-8 \(it begins 'caf\uFFFD'\); save the file as UTF-8/,
+    );
   });
 });
 
 describe('numbers on the command line', () => {
   it('are decimals: --lr 0x10 and --batch-size 0b11 are refused', async () => {
-    expect(await cli(['train', '--data', DIGITS_TRAIN, '--lr', '0x10'])).toMatchObject({ code: 2, stderr: "rxgrad: --lr must be a positive number, got '0x10'\n" });
-    expect(await cli(['train', '--data', DIGITS_TRAIN, '--batch-size', '0b11'])).toMatchObject({ code: 2, stderr: "rxgrad: --batch-size must be a positive integer, got '0b11'\n" });
+    expect(await cli(['train', '--data', DIGITS_TRAIN, '--lr', '0x10'])).toMatchObject({
+      code: 2,
+      stderr: "rxgrad: --lr must be a positive number, got '0x10'\n",
+    });
+    expect(await cli(['train', '--data', DIGITS_TRAIN, '--batch-size', '0b11'])).toMatchObject({
+      code: 2,
+      stderr: "rxgrad: --batch-size must be a positive integer, got '0b11'\n",
+    });
   });
 });

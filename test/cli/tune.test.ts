@@ -2,16 +2,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, lastJson } from '../helpers/cli.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
+import { cli, lastJson } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 /** Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none). */
 function checkpointEpochs(dir: string): number {
-  const complete = existsSync(dir) ? readdirSync(dir).filter((name) => /^epoch-\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json'))).sort() : [];
+  const complete = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => /^epoch-\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json')))
+        .sort()
+    : [];
   const latest = complete.at(-1);
   if (latest === undefined) return 0;
-  return (JSON.parse(readFileSync(path.join(dir, latest, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress.epochsCompleted;
+  return (JSON.parse(readFileSync(path.join(dir, latest, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress
+    .epochsCompleted;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,7 +28,22 @@ describe('rxgrad tune', () => {
     const study = path.join(dir, 'study');
     const space = path.join(dir, 'space.json');
     writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e-3, 1e-1] }, hiddenUnits: { intLogUniform: [16, 64] } }));
-    const tuned = await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study, '--trials', '6', '--parallel', '1', '--epochs', '3', '--json');
+    const tuned = await run(
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--space',
+      space,
+      '--study',
+      study,
+      '--trials',
+      '6',
+      '--parallel',
+      '1',
+      '--epochs',
+      '3',
+      '--json',
+    );
     expect(tuned.code).toBe(0);
     const result = lastJson(tuned.stdout);
     expect(result).toMatchObject({ finished: 6, failed: 0 });
@@ -35,7 +55,18 @@ describe('rxgrad tune', () => {
     expect(lastJson(shown.stdout)).toMatchObject({ finished: 6, best: result.best });
     expect((await run('study', study)).stdout).toMatch(/rank {2}trial/);
 
-    const trained = await run('train', '--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--config', path.join(study, 'best.json'), '--epochs', '2', '--json');
+    const trained = await run(
+      'train',
+      '--data',
+      DIGITS_TRAIN,
+      '--test',
+      DIGITS_TEST,
+      '--config',
+      path.join(study, 'best.json'),
+      '--epochs',
+      '2',
+      '--json',
+    );
     expect(trained.code).toBe(0);
     expect(lastJson(trained.stdout).epochs).toBe(2);
   });
@@ -43,11 +74,32 @@ describe('rxgrad tune', () => {
   it('--sampler tpe --objective val-loss: the study minimizes validation loss, and best.json trains what was measured', async () => {
     const dir = tempDir();
     const study = path.join(dir, 'study');
-    const tuned = await run('tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--parallel', '2', '--epochs', '3', '--sampler', 'tpe', '--objective', 'val-loss', '--json');
+    const tuned = await run(
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '12',
+      '--parallel',
+      '2',
+      '--epochs',
+      '3',
+      '--sampler',
+      'tpe',
+      '--objective',
+      'val-loss',
+      '--json',
+    );
     expect(tuned.code).toBe(0);
-    const result = lastJson(tuned.stdout) as { best: { id: string; epochs: number; objective: { name: string; direction: string; value: number } } };
+    const result = lastJson(tuned.stdout) as {
+      best: { id: string; epochs: number; objective: { name: string; direction: string; value: number } };
+    };
     expect(result.best.objective).toMatchObject({ name: 'val-loss', direction: 'minimize' });
-    const records = readdirSync(path.join(study, 'trials')).map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);
+    const records = readdirSync(path.join(study, 'trials')).map(
+      (n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord,
+    );
     expect(records).toHaveLength(12);
     // The best is the lowest validation loss among the trials that trained the most epochs.
     const most = Math.max(...records.map((r) => r.epochs));
@@ -73,15 +125,37 @@ describe('rxgrad tune', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/space.json: 'learningRate': logUniform: a log scale needs positive bounds/);
     writeFileSync(space, '{"learningRate": ');
-    expect(await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({ code: 2, stderr: expect.stringMatching(/space.json: not valid JSON/) });
+    expect(await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--study', study)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/space.json: not valid JSON/),
+    });
     expect(existsSync(study)).toBe(false);
-    expect(await run('study', path.join(dir, 'nothing'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/not a study directory/) });
+    expect(await run('study', path.join(dir, 'nothing'))).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/not a study directory/),
+    });
   });
 
   it('after SIGKILL, --resume repeats no finished trial, loses none, and continues the interrupted ones from their checkpoints', async () => {
     const dir = tempDir();
     const study = path.join(dir, 'study');
-    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '6', '--parallel', '2', '--prune', 'none', '--epochs', '8', '--seed', '4'];
+    const args = [
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '6',
+      '--parallel',
+      '2',
+      '--prune',
+      'none',
+      '--epochs',
+      '8',
+      '--seed',
+      '4',
+    ];
     const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { stdio: 'ignore' });
     const trialsDir = path.join(study, 'trials');
     const checkpoints = path.join(study, 'checkpoints');
@@ -90,7 +164,9 @@ describe('rxgrad tune', () => {
     while (Date.now() < deadline) {
       // Records only: a temporary being written is not a finished trial yet.
       const finished = existsSync(trialsDir) ? readdirSync(trialsDir).filter((name) => name.endsWith('.json')).length : 0;
-      const running = existsSync(checkpoints) ? readdirSync(checkpoints).filter((id) => [1, 2, 3, 4, 5].includes(checkpointEpochs(path.join(checkpoints, id)))) : [];
+      const running = existsSync(checkpoints)
+        ? readdirSync(checkpoints).filter((id) => [1, 2, 3, 4, 5].includes(checkpointEpochs(path.join(checkpoints, id))))
+        : [];
       if (finished >= 1 && running.length >= 1) break;
       await sleep(20);
     }
@@ -98,7 +174,11 @@ describe('rxgrad tune', () => {
     await new Promise((resolve) => child.on('exit', resolve));
 
     // Finished records only: a write the kill interrupted leaves a temporary, which the resume removes.
-    const before = new Map(readdirSync(trialsDir).filter((name) => name.endsWith('.json')).map((name) => [name, readFileSync(path.join(trialsDir, name), 'utf8')]));
+    const before = new Map(
+      readdirSync(trialsDir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => [name, readFileSync(path.join(trialsDir, name), 'utf8')]),
+    );
     expect(before.size).toBeGreaterThanOrEqual(1);
     expect(before.size).toBeLessThan(6);
     const interrupted = new Map(
@@ -115,7 +195,9 @@ describe('rxgrad tune', () => {
     const after = readdirSync(trialsDir);
     expect(after).toHaveLength(6);
     for (const [name, text] of before) expect(readFileSync(path.join(trialsDir, name), 'utf8')).toBe(text);
-    expect(resumed.stderr).not.toMatch(new RegExp([...before.keys()].map((n) => `${n.replace('.json', '')}  (starting|completed)`).join('|')));
+    expect(resumed.stderr).not.toMatch(
+      new RegExp([...before.keys()].map((n) => `${n.replace('.json', '')}  (starting|completed)`).join('|')),
+    );
     for (const [id, epochs] of interrupted) {
       const record = JSON.parse(readFileSync(path.join(trialsDir, `${id}.json`), 'utf8')) as TrialRecord;
       expect(record.resumedFromEpoch, `${id}: ${JSON.stringify(record)}`).toBe(epochs);

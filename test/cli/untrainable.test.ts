@@ -10,7 +10,11 @@ const rows = (labels: string[]) => `a,b,label\n${labels.map((label, i) => `${i},
 
 describe('data no classifier can learn from', () => {
   const cases: [string, string, RegExp][] = [
-    ['one class (numbers)', rows(['0', '0', '0', '0']), /one\.csv, column 'label': every row has the same label \(0\): a classifier needs rows of at least two classes/],
+    [
+      'one class (numbers)',
+      rows(['0', '0', '0', '0']),
+      /one\.csv, column 'label': every row has the same label \(0\): a classifier needs rows of at least two classes/,
+    ],
     ['one class (names)', rows(['cat', 'cat', 'cat']), /every row has the same label \("cat"\)/],
     ['one row', rows(['0']), /the file has one row: training needs at least two/],
   ];

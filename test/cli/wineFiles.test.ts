@@ -13,8 +13,20 @@ import { tempDir } from '../helpers/files.js';
 
 const WINE = path.resolve('test/fixtures/wine');
 const CANONICAL = path.join(WINE, 'pandas.csv');
-const FILES = ['pandas.feather', 'pandas.parquet', 'polars.arrow', 'polars-lz4.arrow', 'polars-stream.arrows', 'polars-categorical.arrow', 'polars.parquet', 'extra-columns.csv', 'extra-columns.parquet', 'extra-columns.feather'];
-const NOTE = 'rxgrad: not numeric, so not used as features: vineyard (text), organic (True/False), harvested (dates) (choose the features with --features)';
+const FILES = [
+  'pandas.feather',
+  'pandas.parquet',
+  'polars.arrow',
+  'polars-lz4.arrow',
+  'polars-stream.arrows',
+  'polars-categorical.arrow',
+  'polars.parquet',
+  'extra-columns.csv',
+  'extra-columns.parquet',
+  'extra-columns.feather',
+];
+const NOTE =
+  'rxgrad: not numeric, so not used as features: vineyard (text), organic (True/False), harvested (dates) (choose the features with --features)';
 
 const trained = async (file: string): Promise<Record<string, unknown>> => {
   const result = await cli(['train', '--data', file, '--epochs', '2', '--seed', '1', '--hidden', '16', '--json']);
@@ -24,10 +36,29 @@ const trained = async (file: string): Promise<Record<string, unknown>> => {
 
 const tuned = async (file: string) => {
   const study = path.join(tempDir(), 'study');
-  const result = await cli(['tune', '--data', file, '--study', study, '--trials', '2', '--epochs', '2', '--prune', 'none', '--parallel', '1', '--seed', '5', '--json']);
+  const result = await cli([
+    'tune',
+    '--data',
+    file,
+    '--study',
+    study,
+    '--trials',
+    '2',
+    '--epochs',
+    '2',
+    '--prune',
+    'none',
+    '--parallel',
+    '1',
+    '--seed',
+    '5',
+    '--json',
+  ]);
   expect(result.code, result.stderr).toBe(0);
   expect(lastJson(result.stdout)).toMatchObject({ finished: 2, completed: 2, failed: 0 });
-  const records = readdirSync(path.join(study, 'trials')).sort().map((name) => JSON.parse(readFileSync(path.join(study, 'trials', name), 'utf8')) as TrialRecord);
+  const records = readdirSync(path.join(study, 'trials'))
+    .sort()
+    .map((name) => JSON.parse(readFileSync(path.join(study, 'trials', name), 'utf8')) as TrialRecord);
   return records.map((record) => [record.config, record.validationLoss]);
 };
 

@@ -76,12 +76,28 @@ const reboundPage = `<!doctype html><body><script>
 describe('a dashboard nobody else can steer (in Chromium)', () => {
   it('a page from another origin, and a DNS-rebinding page, neither read nor steer a babysat run', async () => {
     const dir = path.join(tempDir(), 'run');
-    const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '2000', '--hidden', '16', '--lr', '0.001', '--dashboard', '--json']);
+    const run = await startDashboardRun([
+      'babysit',
+      '--data',
+      DIGITS_TRAIN,
+      '--dir',
+      dir,
+      '--epochs',
+      '2000',
+      '--hidden',
+      '16',
+      '--lr',
+      '0.001',
+      '--dashboard',
+      '--json',
+    ]);
     started.runs.push(run);
     // The user's own tab, open on the printed address (the attacks below run in the same browser).
     const own = await browser().newPage();
     await own.goto(run.url);
-    await until('an epoch on the page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')));
+    await until('an epoch on the page', async () =>
+      /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')),
+    );
 
     const attacker = await browser().newPage();
     await attacker.goto(await servePage(csrfPage(run.origin)));
@@ -92,7 +108,11 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     const rebound = await browser().newPage();
     await rebound.setRequestInterception(true);
     // The attacker's server answers the first load; after that the name points at the dashboard.
-    rebound.on('request', (request) => (request.url() === `http://evil.example:${port}/` ? request.respond({ status: 200, contentType: 'text/html', body: reboundPage }) : request.continue()));
+    rebound.on('request', (request) =>
+      request.url() === `http://evil.example:${port}/`
+        ? request.respond({ status: 200, contentType: 'text/html', body: reboundPage })
+        : request.continue(),
+    );
     await rebound.goto(`http://evil.example:${port}/`);
     await rebound.waitForFunction(() => document.title.startsWith('done'), { timeout: 30_000 });
     expect(JSON.parse((await rebound.title()).slice(5))).toEqual({ body: 403, read: false, control: 403, events: 403 });
@@ -132,7 +152,9 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     };
     // The report of a run whose directory, classes and features are all markup.
     const model = path.join(root, '<img src=x onerror=alert(2)>');
-    execFileSync(process.execPath, [CLI, 'train', '--data', csv, '--test', csv, '--save', model, '--epochs', '3', '--hidden', '4'], { stdio: 'ignore' });
+    execFileSync(process.execPath, [CLI, 'train', '--data', csv, '--test', csv, '--save', model, '--epochs', '3', '--hidden', '4'], {
+      stdio: 'ignore',
+    });
     execFileSync(process.execPath, [CLI, 'report', model, '--out', path.join(root, 'report.html')], { stdio: 'ignore' });
     const report = await watch();
     await report.goto(pathToFileURL(path.join(root, 'report.html')).href, { waitUntil: 'load' });
@@ -142,11 +164,26 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     expect(await report.$eval('body', (b) => b.textContent)).toContain('<img src=x onerror=alert(2)>');
     expect(await report.$$('img')).toHaveLength(0);
     // And the live dashboard of a babysat run on the same file.
-    const run = await startDashboardRun(['babysit', '--data', csv, '--test', csv, '--dir', path.join(root, '</script><script>alert(3)</script>'), '--epochs', '400', '--hidden', '4', '--dashboard']);
+    const run = await startDashboardRun([
+      'babysit',
+      '--data',
+      csv,
+      '--test',
+      csv,
+      '--dir',
+      path.join(root, '</script><script>alert(3)</script>'),
+      '--epochs',
+      '400',
+      '--hidden',
+      '4',
+      '--dashboard',
+    ]);
     started.runs.push(run);
     const live = await watch();
     await live.goto(run.url);
-    await until('the confusion matrix on the page', async () => (await live.$$eval('svg text', (t) => t.map((e) => e.textContent))).includes(names[0]!));
+    await until('the confusion matrix on the page', async () =>
+      (await live.$$eval('svg text', (t) => t.map((e) => e.textContent))).includes(names[0]!),
+    );
     expect(await live.title()).toContain('</script><script>alert(3)</script>');
     expect(await live.$$('#report img')).toHaveLength(0);
     run.child.stdin!.write('stop\n');
@@ -158,12 +195,26 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
 describe('the dashboard token and other local servers', () => {
   it('never reaches a server on another port of this machine that the same browser visits', async () => {
     const dir = path.join(tempDir(), 'run');
-    const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '2000', '--hidden', '16', '--dashboard', '--json']);
+    const run = await startDashboardRun([
+      'babysit',
+      '--data',
+      DIGITS_TRAIN,
+      '--dir',
+      dir,
+      '--epochs',
+      '2000',
+      '--hidden',
+      '16',
+      '--dashboard',
+      '--json',
+    ]);
     started.runs.push(run);
     const token = new URL(run.url).searchParams.get('token')!;
     const own = await browser().newPage();
     await own.goto(run.url);
-    await until('an epoch on the page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')));
+    await until('an epoch on the page', async () =>
+      /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '')),
+    );
     // Another local server (a notebook, a dev server): it records every request the browser sends it.
     const seen: string[] = [];
     const other = createServer((request, response) => {
@@ -179,7 +230,9 @@ describe('the dashboard token and other local servers', () => {
     // And the dashboard's own page still works after a reload, from the token its tab kept.
     await own.bringToFront();
     await own.reload();
-    await until('the reloaded page', async () => /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '').catch(() => '')));
+    await until('the reloaded page', async () =>
+      /epochs? recorded/.test(await own.$eval('#report .summary', (e) => e.textContent ?? '').catch(() => '')),
+    );
     expect(own.url()).toBe(`${run.origin}/`);
     run.child.stdin!.write('stop\n');
     expect(await run.exited).toBe(0);

@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
-import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FINAL_STATE_MS, startDashboard } from '../../src/dashboard/server.js';
 import { useBrowser } from '../helpers/browser.js';
-import { startDashboardRun, historyOf, until } from '../helpers/dashboardRun.js';
+import { historyOf, startDashboardRun, until } from '../helpers/dashboardRun.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const browser = useBrowser();
@@ -13,7 +13,19 @@ const browser = useBrowser();
 describe('the babysit dashboard in a real browser', () => {
   it('shows epochs as they arrive; pause, resume and stop from the page steer the run', async () => {
     const dir = path.join(tempDir(), 'run');
-    const run = await startDashboardRun(['babysit', '--data', DIGITS_TRAIN, '--dir', dir, '--epochs', '400', '--hidden', '16', '--dashboard', '--json']);
+    const run = await startDashboardRun([
+      'babysit',
+      '--data',
+      DIGITS_TRAIN,
+      '--dir',
+      dir,
+      '--epochs',
+      '400',
+      '--hidden',
+      '16',
+      '--dashboard',
+      '--json',
+    ]);
     const epochsIn = () => historyOf(dir).epochs.length;
     try {
       const page = await browser().newPage();
@@ -24,7 +36,11 @@ describe('the babysit dashboard in a real browser', () => {
       const summary = () => page.$eval('#report .summary', (e) => e.textContent ?? '');
       // An epoch arrives and the page redraws itself with it.
       await until('an epoch on the page', async () => /epochs? recorded/.test(await summary()));
-      expect(await page.$$eval('figure.chart', (f) => f.map((e) => (e as HTMLElement).dataset.chart))).toEqual(['loss', 'accuracy', 'learning-rate']);
+      expect(await page.$$eval('figure.chart', (f) => f.map((e) => (e as HTMLElement).dataset.chart))).toEqual([
+        'loss',
+        'accuracy',
+        'learning-rate',
+      ]);
       await page.click('button[data-control="pause"]');
       // The run's own events say it paused and resumed, each after the step it reached: the same
       // step, so no step was taken in between (no timing involved).
@@ -50,7 +66,10 @@ describe('the babysit dashboard in a real browser', () => {
 });
 
 /** A request as curl sends it: any Host, any headers (fetch would not let a test set Host). */
-function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (response) => {
       let body = '';
@@ -69,7 +88,9 @@ describe('startDashboard', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    await expect(startDashboard({ title: 't', body: () => '' }, { port })).rejects.toThrow(`--dashboard ${port}: port ${port} on 127.0.0.1 is in use`);
+    await expect(startDashboard({ title: 't', body: () => '' }, { port })).rejects.toThrow(
+      `--dashboard ${port}: port ${port} on 127.0.0.1 is in use`,
+    );
     blocker.close();
     let calls = 0;
     const dashboard = await startDashboard({
@@ -85,7 +106,15 @@ describe('startDashboard', () => {
     const response = await fetch(`${dashboard.origin}/body`, { headers: { 'x-rxgrad-token': token } });
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('cannot draw');
-    expect((await fetch(`${dashboard.origin}/control`, { method: 'POST', body: '{}', headers: { 'x-rxgrad-token': token, 'content-type': 'application/json' } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${dashboard.origin}/control`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'x-rxgrad-token': token, 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(404);
     expect(calls).toBe(1);
     await dashboard.close();
   });
@@ -108,18 +137,47 @@ describe('startDashboard', () => {
       expect(tokenless.status, path).toBe(path === '/' ? 200 : 403);
       expect(tokenless.body, path).not.toContain('the run');
       expect((await rawRequest(`${origin}${path}?token=${token.replace(/.$/, token.endsWith('A') ? 'B' : 'A')}`)).status, path).toBe(403);
-      expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: `evil.example:${new URL(origin).port}` } })).status, path).toBe(403);
-      expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: 'evil.example' } })).body, path).not.toContain('the run');
+      expect(
+        (await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: `evil.example:${new URL(origin).port}` } })).status,
+        path,
+      ).toBe(403);
+      expect((await rawRequest(`${origin}${path}?token=${token}`, { headers: { host: 'evil.example' } })).body, path).not.toContain(
+        'the run',
+      );
     }
     expect((await rawRequest(`${origin}/body?token=${token}`)).body).toBe('<p>the run</p>');
-    expect((await rawRequest(`${origin}/body?token=${token}`, { headers: { host: `localhost:${new URL(origin).port}` } })).status).toBe(200);
+    expect((await rawRequest(`${origin}/body?token=${token}`, { headers: { host: `localhost:${new URL(origin).port}` } })).status).toBe(
+      200,
+    );
     // Controls: without the token, as text/plain (a 'simple' cross-site request), from another origin.
-    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: lr })).status).toBe(403);
-    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, 'content-type': 'text/plain' }, body: lr })).status).toBe(415);
-    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, body: lr })).status).toBe(415);
-    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin: 'http://evil.example' }, body: lr })).status).toBe(403);
+    expect(
+      (await rawRequest(`${origin}/control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: lr })).status,
+    ).toBe(403);
+    expect(
+      (await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, 'content-type': 'text/plain' }, body: lr })).status,
+    ).toBe(415);
+    expect(
+      (
+        await rawRequest(`${origin}/control`, {
+          method: 'POST',
+          headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' },
+          body: lr,
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin: 'http://evil.example' }, body: lr })).status,
+    ).toBe(403);
     expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin: 'null' }, body: lr })).status).toBe(403);
-    expect((await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, host: `evil.example:${new URL(origin).port}`, origin: `http://evil.example:${new URL(origin).port}` }, body: lr })).status).toBe(403);
+    expect(
+      (
+        await rawRequest(`${origin}/control`, {
+          method: 'POST',
+          headers: { ...json, host: `evil.example:${new URL(origin).port}`, origin: `http://evil.example:${new URL(origin).port}` },
+          body: lr,
+        })
+      ).status,
+    ).toBe(403);
     expect(controls).toEqual([]);
     const sent = await rawRequest(`${origin}/control`, { method: 'POST', headers: { ...json, origin }, body: lr });
     expect([sent.status, sent.body]).toEqual([200, 'sent']);
@@ -142,11 +200,15 @@ describe('startDashboard', () => {
     const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers['content-security-policy'] as string)![1]!;
     expect(page.body).toContain(`<script nonce="${nonce}">`);
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
-    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline\'; script');
+    expect(page.headers['content-security-policy']).not.toContain("unsafe-inline'; script");
     expect(page.body.match(/<script/g)).toHaveLength(1);
-    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(dashboard.url)).headers['content-security-policy'] as string)![1]).not.toBe(nonce);
+    expect(/script-src 'nonce-([^']+)'/.exec((await rawRequest(dashboard.url)).headers['content-security-policy'] as string)![1]).not.toBe(
+      nonce,
+    );
     // A cookie of the old kind is no credential.
-    expect((await rawRequest(`${origin}/body`, { headers: { cookie: `rxgrad-dashboard-${new URL(origin).port}=${token}` } })).status).toBe(403);
+    expect((await rawRequest(`${origin}/body`, { headers: { cookie: `rxgrad-dashboard-${new URL(origin).port}=${token}` } })).status).toBe(
+      403,
+    );
     await dashboard.close();
   });
 
@@ -195,7 +257,22 @@ describe('startDashboard', () => {
 describe('the tune dashboard', () => {
   it('says in the page and in the terminal that the study has ended and where its report is, the page showing the final state', async () => {
     const study = path.join(tempDir(), 'study');
-    const run = await startDashboardRun(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--parallel', '1', '--prune', 'none', '--dashboard']);
+    const run = await startDashboardRun([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '3',
+      '--epochs',
+      '2',
+      '--parallel',
+      '1',
+      '--prune',
+      'none',
+      '--dashboard',
+    ]);
     try {
       const page = await browser().newPage();
       await page.goto(run.url);
@@ -217,7 +294,21 @@ describe('the tune dashboard', () => {
 
   it('serves the study as it runs and tells the page when trials finish', async () => {
     const study = path.join(tempDir(), 'study');
-    const run = await startDashboardRun(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '3', '--parallel', '1', '--dashboard', '0']);
+    const run = await startDashboardRun([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '12',
+      '--epochs',
+      '3',
+      '--parallel',
+      '1',
+      '--dashboard',
+      '0',
+    ]);
     const token = { 'x-rxgrad-token': new URL(run.url).searchParams.get('token')! };
     const url = run.origin;
     try {
@@ -233,7 +324,9 @@ describe('the tune dashboard', () => {
         return done || /event: update\ndata: r0-\d{3}/.test(seen);
       });
       expect(seen).toMatch(/event: update\ndata: r0-\d{3}/);
-      await until('the study on the page', async () => (await (await fetch(`${url}/body`, { headers: token })).text()).includes('data-chart="history"'));
+      await until('the study on the page', async () =>
+        (await (await fetch(`${url}/body`, { headers: token })).text()).includes('data-chart="history"'),
+      );
       await reader.cancel();
       expect(await run.exited).toBe(0);
     } finally {

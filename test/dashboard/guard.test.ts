@@ -4,7 +4,8 @@ import { dashboardGuard } from '../../src/dashboard/guard.js';
 
 const TOKEN = 'a'.repeat(43);
 const guard = dashboardGuard({ token: TOKEN, port: 8080, hostNames: ['127.0.0.1'] });
-const request = (url: string, headers: Record<string, string> = {}) => ({ url, method: 'GET', headers: { host: '127.0.0.1:8080', ...headers } }) as unknown as IncomingMessage;
+const request = (url: string, headers: Record<string, string> = {}) =>
+  ({ url, method: 'GET', headers: { host: '127.0.0.1:8080', ...headers } }) as unknown as IncomingMessage;
 
 describe('dashboardGuard', () => {
   it("the address's token wins over a stale one a tab still sends (a new run on the same port)", () => {

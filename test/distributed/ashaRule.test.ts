@@ -3,15 +3,15 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studyKeys } from '../../src/distributed/keys.js';
 import { decisionFollows, redisAsha } from '../../src/distributed/redisAsha.js';
 import { redisCheckpoints } from '../../src/distributed/redisCheckpoints.js';
-import { studyKeys } from '../../src/distributed/keys.js';
 import { loadModel, saveModel } from '../../src/files/serialization.js';
 import { createNetwork } from '../../src/model/network.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { AshaPruner, ashaDecision, type EpochReport } from '../../src/tuning/asha.js';
 import { studyAsha } from '../../src/tuning/study.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { tempDir } from '../helpers/files.js';
 import { startRedis } from '../helpers/redis.js';
 
@@ -33,7 +33,7 @@ afterAll(async () => {
  */
 function randomReports(seed: string, rungs: readonly number[]): EpochReport[] {
   const random = seedrandom(seed);
-  const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
   const trials = Array.from({ length: 2 + Math.floor(random() * 8) }, (_, i) => `t${i}`);
   const scores = [0.1, 0.25, 0.5, 0.5, 0.75, 0.9, -0.3, Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   const epochs = [...rungs, ...rungs, 2, 5, 7];
@@ -73,7 +73,8 @@ describe('one ASHA rule', () => {
       for (const [i, report] of reports.entries()) {
         const expected = local.report(report).decision;
         const actual = await remote.decide(report.trial, report.epoch, report.score);
-        if (actual !== expected) throw new Error(`sequence ${s}, report ${i} (${JSON.stringify(report)}): Redis says ${actual}, the local pruner ${expected}`);
+        if (actual !== expected)
+          throw new Error(`sequence ${s}, report ${i} (${JSON.stringify(report)}): Redis says ${actual}, the local pruner ${expected}`);
         compared++;
         if (expected === 'prune') pruned++;
       }
@@ -121,7 +122,9 @@ describe('checkpoints in Redis', () => {
   it('a download is written as a model directory, under a weights name of its own', async () => {
     const store = redisCheckpoints(client, 'downloads');
     const from = tempDir();
-    await saveModel(path.join(from, 'epoch-0002'), { network: createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 1, backend: typescriptBackend }) });
+    await saveModel(path.join(from, 'epoch-0002'), {
+      network: createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 1, backend: typescriptBackend }),
+    });
     const attempt = await store.begin('t0');
     expect(await store.upload('t0', attempt, from)).toBe(true);
     // A weights name in Redis that points elsewhere is not followed.
@@ -140,7 +143,17 @@ describe('checkpoints in Redis', () => {
 
   it('a damaged checkpoint in Redis is an error naming the trial, and writes nothing', async () => {
     const store = redisCheckpoints(client, 'damaged');
-    await client.hset(studyKeys('damaged').checkpoint('t1'), 'epoch', '3', 'model', '{not json', 'weightsName', 'weights.bin', 'weights', Buffer.alloc(8));
+    await client.hset(
+      studyKeys('damaged').checkpoint('t1'),
+      'epoch',
+      '3',
+      'model',
+      '{not json',
+      'weightsName',
+      'weights.bin',
+      'weights',
+      Buffer.alloc(8),
+    );
     const to = path.join(tempDir(), 'trial');
     await expect(store.download('t1', to)).rejects.toThrow(/trial t1: the checkpoint in Redis .* is damaged/);
     await expect(fs.readdir(to)).rejects.toThrow(/ENOENT/);

@@ -29,11 +29,48 @@ describe('a study on Redis under faults', () => {
       const root = tempDir();
       const workers = [processes.rxgrad(['worker', '--redis', url]), processes.rxgrad(['worker', '--redis', url])];
       const big = path.join(root, 'big');
-      const main = processes.rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', big, '--trials', '24', '--epochs', '6', '--prune', 'none', '--parallel', '2', '--seed', '1', '--redis', url, '--json']);
+      const main = processes.rxgrad([
+        'tune',
+        '--data',
+        DIGITS_TRAIN,
+        '--study',
+        big,
+        '--trials',
+        '24',
+        '--epochs',
+        '6',
+        '--prune',
+        'none',
+        '--parallel',
+        '2',
+        '--seed',
+        '1',
+        '--redis',
+        url,
+        '--json',
+      ]);
 
       // Beside it, a study killed mid-trial, deleted, and made again with another space.
       const other = path.join(root, 'other');
-      const doomed = processes.rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', other, '--trials', '4', '--epochs', '40', '--prune', 'none', '--parallel', '2', '--seed', '7', '--redis', url]);
+      const doomed = processes.rxgrad([
+        'tune',
+        '--data',
+        DIGITS_TRAIN,
+        '--study',
+        other,
+        '--trials',
+        '4',
+        '--epochs',
+        '40',
+        '--prune',
+        'none',
+        '--parallel',
+        '2',
+        '--seed',
+        '7',
+        '--redis',
+        url,
+      ]);
       const doomedId = await studyIdOf(other);
 
       await until('2 records', () => count(big) >= 2);
@@ -44,7 +81,26 @@ describe('a study on Redis under faults', () => {
       rmSync(other, { recursive: true, force: true });
       const space = path.join(root, 'space.json');
       writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [0.002, 0.02] }, batchSize: { choice: [32, 64] } }));
-      const again = processes.rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', other, '--space', space, '--trials', '4', '--epochs', '3', '--prune', 'none', '--seed', '8', '--redis', url, '--json']);
+      const again = processes.rxgrad([
+        'tune',
+        '--data',
+        DIGITS_TRAIN,
+        '--study',
+        other,
+        '--space',
+        space,
+        '--trials',
+        '4',
+        '--epochs',
+        '3',
+        '--prune',
+        'none',
+        '--seed',
+        '8',
+        '--redis',
+        url,
+        '--json',
+      ]);
 
       await until('6 records', () => count(big) >= 6);
       // Stopped for longer than its 2 s lock: its trials go to others; woken, it cannot write over them.

@@ -27,7 +27,10 @@ describe('Redis credentials', () => {
     const worker = processes.rxgrad(['worker', '--redis', bare(), '--redis-password-file', secretFile]);
     await until('the worker ready', () => worker.out.stderr.includes('taking trials'));
     const study = path.join(tempDir(), 'study');
-    const coordinator = processes.rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', '--json'], { RXGRAD_REDIS_URL: server.url });
+    const coordinator = processes.rxgrad(
+      ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', '--json'],
+      { RXGRAD_REDIS_URL: server.url },
+    );
     await until('the coordinator running', () => worker.out.stderr.includes('r0-000'));
     for (const child of [worker.child, coordinator.child]) expect(cmdline(child.pid!)).not.toContain('w0rd');
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
@@ -44,13 +47,20 @@ describe('Redis credentials', () => {
 
   it('a URL with an unencoded / # : in its password, or none at all, is one line saying what to do (exit 2)', async () => {
     const raw = `redis://:${PASSWORD}@127.0.0.1:${server.port}`;
-    for (const args of [['worker', '--redis', raw], ['tune', '--data', DIGITS_TRAIN, '--study', path.join(tempDir(), 's'), '--redis', raw]]) {
+    for (const args of [
+      ['worker', '--redis', raw],
+      ['tune', '--data', DIGITS_TRAIN, '--study', path.join(tempDir(), 's'), '--redis', raw],
+    ]) {
       const run = processes.rxgrad(args);
       expect(await run.exited).toBe(2);
-      expect(run.out.stderr).toBe("rxgrad: --redis: not a valid URL; percent-encode a password's / # : @ (as %2F %23 %3A %40), or give the password with --redis-password-file\n");
+      expect(run.out.stderr).toBe(
+        "rxgrad: --redis: not a valid URL; percent-encode a password's / # : @ (as %2F %23 %3A %40), or give the password with --redis-password-file\n",
+      );
     }
     const missing = processes.rxgrad(['worker'], { RXGRAD_REDIS_URL: '', REDIS_URL: '' });
     expect(await missing.exited).toBe(2);
-    expect(missing.out.stderr).toBe('rxgrad: --redis needs a URL: give one (redis://[:password@]host:port[/db]), or set RXGRAD_REDIS_URL or REDIS_URL, which keeps a password out of ps\n');
+    expect(missing.out.stderr).toBe(
+      'rxgrad: --redis needs a URL: give one (redis://[:password@]host:port[/db]), or set RXGRAD_REDIS_URL or REDIS_URL, which keeps a password out of ps\n',
+    );
   }, 60_000);
 });

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { dataDigest } from '../../src/distributed/dataDigest.js';
 import { TRIAL_QUEUE } from '../../src/distributed/keys.js';
 import type { TrialJobData } from '../../src/distributed/trialJobs.js';
-import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 import { studyRecords, until, useRedis } from '../helpers/redis.js';
 
@@ -56,10 +56,14 @@ describe('a queued job that names paths outside the worker’s folder', () => {
     const queue = new Queue(TRIAL_QUEUE, { connection });
     const up = '../'.repeat(12);
     const jobs = [
-      await queue.add('trial', await handMadeJob(`${up}${path.dirname(target).slice(1)}`, 'victim'), { jobId: 'attack-study', attempts: 5 }),
+      await queue.add('trial', await handMadeJob(`${up}${path.dirname(target).slice(1)}`, 'victim'), {
+        jobId: 'attack-study',
+        attempts: 5,
+      }),
       await queue.add('trial', await handMadeJob('3f1c9a0b2d4e6f70', `${up}${target.slice(1)}`), { jobId: 'attack-trial', attempts: 5 }),
     ];
-    for (const job of jobs) await until(`job ${job.id} to be refused`, async () => (await Job.fromId(queue, job.id!))?.failedReason !== undefined);
+    for (const job of jobs)
+      await until(`job ${job.id} to be refused`, async () => (await Job.fromId(queue, job.id!))?.failedReason !== undefined);
     for (const job of jobs) {
       const failed = (await Job.fromId(queue, job.id!))!;
       expect(failed.failedReason).toMatch(/^refused (study name|trial id) in a trial job "(\.\.\/)+/);
@@ -67,12 +71,31 @@ describe('a queued job that names paths outside the worker’s folder', () => {
       expect(failed.attemptsMade).toBe(1);
     }
     expect(readdirSync(target)).toEqual(['keep.txt']);
-    expect(worker.out.stderr).toMatch(/rxgrad worker: job attack-study: refused study name in a trial job ".*": expected .*; this worker goes on/);
-    expect(worker.out.stderr).toMatch(/rxgrad worker: job attack-trial: refused trial id in a trial job ".*": expected .*; this worker goes on/);
+    expect(worker.out.stderr).toMatch(
+      /rxgrad worker: job attack-study: refused study name in a trial job ".*": expected .*; this worker goes on/,
+    );
+    expect(worker.out.stderr).toMatch(
+      /rxgrad worker: job attack-trial: refused trial id in a trial job ".*": expected .*; this worker goes on/,
+    );
     expect(worker.child.exitCode).toBeNull();
     // The same worker then trains a study's trials.
     const study = path.join(tempDir(), 'study');
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '2',
+      '--epochs',
+      '1',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     expect(studyRecords(study).map((r) => r.status)).toEqual(['completed', 'completed']);
     worker.child.kill('SIGINT');
@@ -91,14 +114,43 @@ describe('a rogue worker’s result', () => {
     const connection = new Redis(server().url, { maxRetriesPerRequest: null });
     const rogue = new Worker<TrialJobData, TrialRecord>(
       TRIAL_QUEUE,
-      async (job) => ({ id: '../../victim', round: 0, params: {}, unit: [], config: job.data.spec.config, status: 'completed', curve: [], epochs: 0, validationAccuracy: 1, validationLoss: 0, resumedFromEpoch: 0, seconds: 0 }),
+      async (job) => ({
+        id: '../../victim',
+        round: 0,
+        params: {},
+        unit: [],
+        config: job.data.spec.config,
+        status: 'completed',
+        curve: [],
+        epochs: 0,
+        validationAccuracy: 1,
+        validationLoss: 0,
+        resumedFromEpoch: 0,
+        seconds: 0,
+      }),
       { connection },
     );
     await rogue.waitUntilReady();
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', server().url]);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '1',
+      '--epochs',
+      '1',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+    ]);
     expect(await coordinator.exited, coordinator.out.stderr + coordinator.out.stdout).toBe(1);
     const lines = coordinator.out.stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/refused the result of trial r0-000: it is the record of "\.\.\/\.\.\/victim"; nothing was written, and the trial stays pending: resume the study to run it again/);
+    expect(lines.at(-1)).toMatch(
+      /refused the result of trial r0-000: it is the record of "\.\.\/\.\.\/victim"; nothing was written, and the trial stays pending: resume the study to run it again/,
+    );
     expect(coordinator.out.stderr).not.toMatch(/\n\s+at /);
     await rogue.close();
     connection.disconnect();
@@ -106,7 +158,22 @@ describe('a rogue worker’s result', () => {
     expect(readdirSync(path.join(study, 'trials'))).toEqual([]);
     expect(existsSync(path.join(dir, 'victim.json'))).toBe(false);
     const honest = rxgrad(['worker', '--redis', server().url]);
-    const resumed = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '1', '--prune', 'none', '--redis', server().url, '--resume']);
+    const resumed = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '1',
+      '--epochs',
+      '1',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+      '--resume',
+    ]);
     expect(await resumed.exited, resumed.out.stderr).toBe(0);
     expect(studyRecords(study).map((r) => [r.id, r.status])).toEqual([['r0-000', 'completed']]);
     honest.child.kill('SIGINT');

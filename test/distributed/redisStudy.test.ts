@@ -10,7 +10,7 @@ import { RedisTrialPool } from '../../src/distributed/redisTrialPool.js';
 import { objectiveOf } from '../../src/tuning/objective.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import { ashaLogOf, startRedis, studyIdOf, studyRecords as records, until, useRedis } from '../helpers/redis.js';
+import { ashaLogOf, studyRecords as records, startRedis, studyIdOf, until, useRedis } from '../helpers/redis.js';
 
 const { redis: server, rxgrad } = useRedis();
 
@@ -18,7 +18,22 @@ describe('a study on Redis', () => {
   it('a coordinator and two worker processes finish a 24-trial ASHA study: every trial recorded once, every decision consistent with its logged scores', async () => {
     const study = path.join(tempDir(), 'study');
     const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '24', '--epochs', '9', '--objective', 'val-loss', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '24',
+      '--epochs',
+      '9',
+      '--objective',
+      'val-loss',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.id)).toEqual(Array.from({ length: 24 }, (_, i) => `r0-${String(i).padStart(3, '0')}`));
@@ -33,7 +48,8 @@ describe('a study on Redis', () => {
     for (const entry of log) expect(decisionFollows(entry, 3)).toBe(true);
     // The workers scored by the study's objective (val-loss, minimized), as the objective module scores it.
     const scored = objectiveOf({ name: 'val-loss', direction: 'minimize' }, undefined);
-    for (const entry of log) expect(entry.score).toBe(scored.score(done.find((r) => r.id === entry.trial)!.curve.find((p) => p.epoch === entry.epoch)!));
+    for (const entry of log)
+      expect(entry.score).toBe(scored.score(done.find((r) => r.id === entry.trial)!.curve.find((p) => p.epoch === entry.epoch)!));
     for (const r of done) expect(r.status === 'pruned').toBe(log.some((e) => e.trial === r.id && e.decision === 'prune'));
     // A finished study leaves nothing in Redis: no key under its id, no job.
     const id = await studyIdOf(study);
@@ -41,7 +57,10 @@ describe('a study on Redis', () => {
     expect((await client.keys('bull:rxgrad-trials:*')).filter((key) => key.includes(id))).toEqual([]);
     client.disconnect();
     // The study directory is what a local study writes: rxgrad study and report read it.
-    expect(JSON.parse(readFileSync(path.join(study, 'data.json'), 'utf8'))).toEqual({ file: DIGITS_TRAIN, ...(await dataDigest(DIGITS_TRAIN)) });
+    expect(JSON.parse(readFileSync(path.join(study, 'data.json'), 'utf8'))).toEqual({
+      file: DIGITS_TRAIN,
+      ...(await dataDigest(DIGITS_TRAIN)),
+    });
     for (const w of workers) w.child.kill('SIGINT');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
   }, 180_000);
@@ -49,7 +68,24 @@ describe('a study on Redis', () => {
   it('a worker SIGKILLed mid-trial: another worker resumes its trial from the checkpoint in Redis', async () => {
     const study = path.join(tempDir(), 'study');
     const first = rxgrad(['worker', '--redis', server().url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '40', '--prune', 'none', '--parallel', '1', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '2',
+      '--epochs',
+      '40',
+      '--prune',
+      'none',
+      '--parallel',
+      '1',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     const client = new Redis(server().url);
     const key = studyKeys(await studyIdOf(study)).checkpoint('r0-000');
     await until('a checkpoint of epoch 3 in Redis', async () => Number((await client.hget(key, 'epoch')) ?? 0) >= 3);
@@ -77,7 +113,22 @@ describe('a study on Redis', () => {
   it('a worker whose training file differs leaves the trials to one that has it, says so once, and goes on', async () => {
     const study = path.join(tempDir(), 'study');
     const wrong = rxgrad(['worker', '--redis', server().url, '--data', DIGITS_TEST]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '3', '--epochs', '2', '--prune', 'none', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '3',
+      '--epochs',
+      '2',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     await until('the wrong worker to refuse', () => /is not the training file of study/.test(wrong.out.stderr));
     // Refusing a job does not stop the worker: a job that names another file is not its to end.
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -86,7 +137,11 @@ describe('a study on Redis', () => {
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     expect(records(study).map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
     expect(records(study).every((r) => right.out.stderr.includes(`worker ${r.worker}: taking trials`))).toBe(true);
-    expect(wrong.out.stderr.match(/digits-test\.arrow is not the training file of study \w+ .* this worker leaves its trials to workers that have it; give the right file with --data/g)).toHaveLength(1);
+    expect(
+      wrong.out.stderr.match(
+        /digits-test\.arrow is not the training file of study \w+ .* this worker leaves its trials to workers that have it; give the right file with --data/g,
+      ),
+    ).toHaveLength(1);
     expect(wrong.child.exitCode).toBeNull();
     for (const worker of [wrong, right]) worker.child.kill('SIGINT');
     expect(await Promise.all([wrong.exited, right.exited])).toEqual([0, 0]);
@@ -105,7 +160,9 @@ describe('a study on Redis', () => {
     await second.attach({ id: 'fedcba9876543210', dir: study });
     await second.close();
     // A metric of this process's own cannot be scored by workers elsewhere: refused before anything is queued.
-    await expect(RedisTrialPool.open(server().url, { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(/objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/);
+    await expect(RedisTrialPool.open(server().url, { digest, objective: { name: 'error-rate', direction: 'minimize' } })).rejects.toThrow(
+      /objective 'error-rate' is a function of this process and cannot be scored by workers on other machines/,
+    );
     await pool.close();
     const again = await RedisTrialPool.open(server().url, options);
     await again.attach({ id, dir: study });
@@ -132,13 +189,33 @@ describe('a trial that fails on Redis', () => {
     const space = path.join(dir, 'space.json');
     writeFileSync(space, JSON.stringify({ learningRate: { logUniform: [1e4, 1e6] }, batchNorm: { choice: [false] } }));
     const worker = rxgrad(['worker', '--redis', server().url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--space', space, '--trials', '2', '--epochs', '3', '--prune', 'none', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--space',
+      space,
+      '--trials',
+      '2',
+      '--epochs',
+      '3',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
     const done = records(study);
     expect(done.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(done[0]!.error).toMatch(/Diverged/);
     // Each trial was taken once: attempt 1, no retry.
-    expect(worker.out.stderr.match(/r0-00\d: starting \(attempt \d+\)/g)!.sort()).toEqual(['r0-000: starting (attempt 1)', 'r0-001: starting (attempt 1)']);
+    expect(worker.out.stderr.match(/r0-00\d: starting \(attempt \d+\)/g)!.sort()).toEqual([
+      'r0-000: starting (attempt 1)',
+      'r0-001: starting (attempt 1)',
+    ]);
     worker.child.kill('SIGINT');
     await worker.exited;
   }, 120_000);
@@ -151,7 +228,25 @@ describe('Redis connections', () => {
       const env = { NODE_EXTRA_CA_CERTS: secure.certificate };
       const study = path.join(tempDir(), 'study');
       const worker = rxgrad(['worker', '--redis', secure.url], env);
-      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '2', '--epochs', '1', '--prune', 'none', '--redis', secure.url, '--json'], env);
+      const coordinator = rxgrad(
+        [
+          'tune',
+          '--data',
+          DIGITS_TRAIN,
+          '--study',
+          study,
+          '--trials',
+          '2',
+          '--epochs',
+          '1',
+          '--prune',
+          'none',
+          '--redis',
+          secure.url,
+          '--json',
+        ],
+        env,
+      );
       expect(await coordinator.exited, coordinator.out.stderr).toBe(0);
       expect(records(study).map((r) => r.status)).toEqual(['completed', 'completed']);
       expect(worker.out.stderr).toMatch(/taking trials from rediss:\/\/127\.0\.0\.1:\d+/);
@@ -166,9 +261,21 @@ describe('Redis connections', () => {
     const locked = await startRedis({ password: 'right-horse-battery' });
     try {
       const url = locked.url.replace('right-horse-battery', 'hunter2-wrong');
-      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', path.join(tempDir(), 'study'), '--trials', '2', '--redis', url]);
+      const coordinator = rxgrad([
+        'tune',
+        '--data',
+        DIGITS_TRAIN,
+        '--study',
+        path.join(tempDir(), 'study'),
+        '--trials',
+        '2',
+        '--redis',
+        url,
+      ]);
       expect(await coordinator.exited).toBe(1);
-      expect(coordinator.out.stderr).toMatch(/redis redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: cannot connect: .*(WRONGPASS|invalid).*check the password/);
+      expect(coordinator.out.stderr).toMatch(
+        /redis redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: cannot connect: .*(WRONGPASS|invalid).*check the password/,
+      );
       expect(coordinator.out.stderr).not.toContain('hunter2-wrong');
       const worker = rxgrad(['worker', '--redis', url]);
       expect(await worker.exited).toBe(1);
@@ -184,7 +291,22 @@ describe('a study on Redis, interrupted', () => {
   it('the coordinator SIGKILLed and resumed: finished trials are collected, none is run or sampled twice', async () => {
     const study = path.join(tempDir(), 'study');
     const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
-    const args = ['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '12', '--epochs', '9', '--parallel', '4', '--redis', server().url, '--json'];
+    const args = [
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '12',
+      '--epochs',
+      '9',
+      '--parallel',
+      '4',
+      '--redis',
+      server().url,
+      '--json',
+    ];
     const first = rxgrad(args);
     await until('three finished trials', () => {
       try {
@@ -211,7 +333,24 @@ describe('a study on Redis, interrupted', () => {
   it('Redis stopped and restarted mid-study (append-only persistence): the study finishes, every trial recorded once', async () => {
     const study = path.join(tempDir(), 'study');
     const workers = [rxgrad(['worker', '--redis', server().url]), rxgrad(['worker', '--redis', server().url])];
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '8', '--epochs', '12', '--prune', 'none', '--parallel', '2', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '8',
+      '--epochs',
+      '12',
+      '--prune',
+      'none',
+      '--parallel',
+      '2',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     await until('a finished trial', () => {
       try {
         return records(study).length >= 1;
@@ -231,7 +370,8 @@ describe('a study on Redis, interrupted', () => {
     const lines = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).length;
     expect([lines(coordinator.out.stderr, /lost Redis at/), lines(coordinator.out.stderr, /Redis is back after/)]).toEqual([1, 1]);
     for (const w of workers) expect([lines(w.out.stderr, /lost Redis at/), lines(w.out.stderr, /Redis is back after/)]).toEqual([1, 1]);
-    for (const text of [coordinator.out.stderr, ...workers.map((w) => w.out.stderr)]) expect(text).not.toMatch(/ioredis|Unhandled error|ECONNREFUSED.*\n.*ECONNREFUSED/);
+    for (const text of [coordinator.out.stderr, ...workers.map((w) => w.out.stderr)])
+      expect(text).not.toMatch(/ioredis|Unhandled error|ECONNREFUSED.*\n.*ECONNREFUSED/);
     for (const w of workers) w.child.kill('SIGINT');
     await Promise.all(workers.map((w) => w.exited));
   }, 180_000);
@@ -243,7 +383,24 @@ describe('a Redis that restarts empty', () => {
     try {
       const study = path.join(tempDir(), 'study');
       const workers = [rxgrad(['worker', '--redis', empty.url]), rxgrad(['worker', '--redis', empty.url])];
-      const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '6', '--epochs', '12', '--prune', 'none', '--parallel', '2', '--redis', empty.url, '--json']);
+      const coordinator = rxgrad([
+        'tune',
+        '--data',
+        DIGITS_TRAIN,
+        '--study',
+        study,
+        '--trials',
+        '6',
+        '--epochs',
+        '12',
+        '--prune',
+        'none',
+        '--parallel',
+        '2',
+        '--redis',
+        empty.url,
+        '--json',
+      ]);
       await until('a finished trial', () => {
         try {
           return records(study).length >= 1;
@@ -274,7 +431,12 @@ async function saveLocalCheckpoint(dir: string, epoch: number, seed = 1): Promis
   const { createNetwork } = await import('../../src/model/network.js');
   const { float64Backend } = await import('../../src/model/typescriptBackend.js');
   const network = createNetwork({ inputSize: 2, classes: 2, hidden: [2], seed, backend: float64Backend });
-  await saveCheckpoint(dir, epoch, { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } }, { keep: 2 });
+  await saveCheckpoint(
+    dir,
+    epoch,
+    { network, progress: { epochsCompleted: epoch, seed: 0, batchSize: 4, schedule: { type: 'constant' } } },
+    { keep: 2 },
+  );
 }
 
 describe('checkpoints in Redis', () => {
@@ -282,7 +444,22 @@ describe('checkpoints in Redis', () => {
     const { redisCheckpoints } = await import('../../src/distributed/redisCheckpoints.js');
     const study = path.join(tempDir(), 'study');
     const worker = rxgrad(['worker', '--redis', server().url]);
-    const coordinator = rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '60', '--prune', 'none', '--redis', server().url, '--json']);
+    const coordinator = rxgrad([
+      'tune',
+      '--data',
+      DIGITS_TRAIN,
+      '--study',
+      study,
+      '--trials',
+      '1',
+      '--epochs',
+      '60',
+      '--prune',
+      'none',
+      '--redis',
+      server().url,
+      '--json',
+    ]);
     const client = new Redis(server().url);
     const id = await studyIdOf(study);
     const store = redisCheckpoints(client, id);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { reportTrialProgress, type TrialJob, type TrialJobData, trialJobOf, trialProgressOf, trialResultOf } from '../../src/distributed/trialJobs.js';
-import type { CurvePoint, TrialRecord } from '../../src/tuning/trial.js';
+import {
+  reportTrialProgress,
+  type TrialJob,
+  type TrialJobData,
+  trialJobOf,
+  trialProgressOf,
+  trialResultOf,
+} from '../../src/distributed/trialJobs.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
+import type { CurvePoint, TrialRecord } from '../../src/tuning/trial.js';
 
 const job: TrialJobData = {
   study: '3f1c9a0b2d4e6f70',
@@ -22,7 +29,20 @@ const job: TrialJobData = {
   objective: { name: 'val-accuracy', direction: 'maximize' },
   asha: { rungs: [1, 3], eta: 3 },
 };
-const record: TrialRecord = { id: 'r0-003', round: 0, params: { learningRate: 0.01 }, unit: [0.5], config: job.spec.config, status: 'completed', curve: [{ epoch: 1, trainLoss: 0.5, validationLoss: 0.4, validationAccuracy: 0.8, seconds: 1 }], epochs: 1, validationAccuracy: 0.8, validationLoss: 0.4, resumedFromEpoch: 0, seconds: 1.2 };
+const record: TrialRecord = {
+  id: 'r0-003',
+  round: 0,
+  params: { learningRate: 0.01 },
+  unit: [0.5],
+  config: job.spec.config,
+  status: 'completed',
+  curve: [{ epoch: 1, trainLoss: 0.5, validationLoss: 0.4, validationAccuracy: 0.8, seconds: 1 }],
+  epochs: 1,
+  validationAccuracy: 0.8,
+  validationLoss: 0.4,
+  resumedFromEpoch: 0,
+  seconds: 1.2,
+};
 const edit = (change: (copy: Record<string, any>) => void) => {
   const copy = JSON.parse(JSON.stringify(job)) as Record<string, any>;
   change(copy);
@@ -30,10 +50,13 @@ const edit = (change: (copy: Record<string, any>) => void) => {
 };
 
 describe('the trial queue protocol, one type for both sides', () => {
-  it("what a worker reports as progress reads back as the same epoch; other progress is not one", async () => {
+  it('what a worker reports as progress reads back as the same epoch; other progress is not one', async () => {
     const point: CurvePoint = { epoch: 2, trainLoss: 0.4, validationLoss: 0.3, validationAccuracy: 0.9, seconds: 1.5 };
     const sent: unknown[] = [];
-    await reportTrialProgress({ updateProgress: async (data: unknown) => void sent.push(JSON.parse(JSON.stringify(data))) } as unknown as TrialJob, point);
+    await reportTrialProgress(
+      { updateProgress: async (data: unknown) => void sent.push(JSON.parse(JSON.stringify(data))) } as unknown as TrialJob,
+      point,
+    );
     expect(trialProgressOf(sent[0])).toEqual(point);
     expect(trialProgressOf(50)).toBeUndefined();
     expect(trialProgressOf({ epoch: '2' })).toBeUndefined();
@@ -46,7 +69,9 @@ describe('the trial queue protocol, one type for both sides', () => {
   });
 
   it("refuses a worker's result that is another trial's record, or not a record", () => {
-    expect(() => trialResultOf({ ...record, id: '../../../victim' }, 'r0-003')).toThrow(/refused the result of trial r0-003: it is the record of "\.\.\/\.\.\/\.\.\/victim"/);
+    expect(() => trialResultOf({ ...record, id: '../../../victim' }, 'r0-003')).toThrow(
+      /refused the result of trial r0-003: it is the record of "\.\.\/\.\.\/\.\.\/victim"/,
+    );
     expect(() => trialResultOf({ ...record, id: 'r0-004' }, 'r0-003')).toThrow(/it is the record of "r0-004"/);
     expect(() => trialResultOf('not json', 'r0-003')).toThrow(/it is not JSON/);
     expect(() => trialResultOf(null, 'r0-003')).toThrow(/it is not a trial record/);

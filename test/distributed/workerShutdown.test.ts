@@ -27,7 +27,24 @@ const seconds = (since: number) => (Date.now() - since) / 1000;
 /** A study of one long trial on Redis, and the epoch its checkpoint in Redis has reached. */
 async function longTrial(url: string) {
   const study = path.join(tempDir(), 'study');
-  const coordinator = processes.rxgrad(['tune', '--data', DIGITS_TRAIN, '--study', study, '--trials', '1', '--epochs', '400', '--prune', 'none', '--parallel', '1', '--redis', url, '--json']);
+  const coordinator = processes.rxgrad([
+    'tune',
+    '--data',
+    DIGITS_TRAIN,
+    '--study',
+    study,
+    '--trials',
+    '1',
+    '--epochs',
+    '400',
+    '--prune',
+    'none',
+    '--parallel',
+    '1',
+    '--redis',
+    url,
+    '--json',
+  ]);
   const client = new Redis(url);
   client.on('error', () => undefined);
   clients.push(client);
@@ -56,7 +73,11 @@ describe('stopping a worker', () => {
       expect(seconds(stoppedAt)).toBeLessThan(5);
       expect(first.out.stderr).toMatch(/r0-000: handed back after epoch \d+/);
       const second = worker(server.url);
-      await until('the trial resumed on the second worker', () => /r0-000: resuming from the checkpoint of epoch \d+/.test(second.out.stderr), 20_000);
+      await until(
+        'the trial resumed on the second worker',
+        () => /r0-000: resuming from the checkpoint of epoch \d+/.test(second.out.stderr),
+        20_000,
+      );
       // Well within the 30 s lock: it came back because it was handed back.
       expect(seconds(stoppedAt)).toBeLessThan(15);
       trial.client.disconnect();
@@ -94,7 +115,9 @@ describe('stopping a worker', () => {
     const downAt = Date.now();
     expect(await hasty.exited).toBe(1);
     expect(seconds(downAt)).toBeLessThan(8);
-    expect(hasty.out.stderr).toMatch(/rxgrad: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ for [2-4] s \(--redis-timeout\): this worker stops\n$/);
+    expect(hasty.out.stderr).toMatch(
+      /rxgrad: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ for [2-4] s \(--redis-timeout\): this worker stops\n$/,
+    );
     await server.restart();
     await until('the patient worker back', () => /Redis is back after \d+\.\d s/.test(patient.out.stderr), 20_000);
     expect(patient.child.exitCode).toBeNull();

@@ -20,7 +20,8 @@ describe('a model directory being replaced', () => {
     const json = readFileSync(path.join(dir, 'model.json'), 'utf8');
     const write = fsp.writeFile.bind(fsp);
     vi.spyOn(fsp, 'writeFile').mockImplementation(async (file, data, options) => {
-      if (/weights-[0-9a-f]+\.bin/.test(String(file))) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      if (/weights-[0-9a-f]+\.bin/.test(String(file)))
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       return write(file, data, options);
     });
     const other = createNetwork({ inputSize: 4, classes: 3, hidden: [7], seed: 2, backend: typescriptBackend });
@@ -53,7 +54,8 @@ describe('a model directory being replaced', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 60_000;
     const names = readdirSync(dir).join();
-    const changed = () => readdirSync(root).length > 1 || readdirSync(dir).join() !== names || readFileSync(path.join(dir, 'model.json'), 'utf8') !== json;
+    const changed = () =>
+      readdirSync(root).length > 1 || readdirSync(dir).join() !== names || readFileSync(path.join(dir, 'model.json'), 'utf8') !== json;
     while (!output.includes('ready') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     while (!changed() && !output.includes('saved') && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     child.kill('SIGKILL');

@@ -19,7 +19,12 @@ async function savedModel(withStandardizer = true) {
   for (const p of network.params) p.grad.fill(0.1);
   optimizer.step(network.params, 0.01);
   const standardizer = withStandardizer ? new Standardizer(Float64Array.of(1, 2, 3), Float64Array.of(1, 2, 3)) : undefined;
-  await saveModel(dir, { network, optimizer, standardizer, progress: { epochsCompleted: 1, seed: 0, batchSize: 8, schedule: { type: 'constant' } } });
+  await saveModel(dir, {
+    network,
+    optimizer,
+    standardizer,
+    progress: { epochsCompleted: 1, seed: 0, batchSize: 8, schedule: { type: 'constant' } },
+  });
   const jsonPath = path.join(dir, 'model.json');
   const original = JSON.parse(readFileSync(jsonPath, 'utf8')) as Doc;
   const load = (edit: (doc: Doc) => void) => {

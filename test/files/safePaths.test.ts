@@ -6,7 +6,25 @@ import { isSafeName, pathInside, safeName } from '../../src/files/safePaths.js';
 describe('names that cross a process boundary', () => {
   it('a safe name is one file or folder name of letters, digits, _, . and -', () => {
     for (const name of ['r0-003', 'a', '3f1c9a0b2d4e6f70', 'epoch-0001', 'a.b_c', 'x'.repeat(128)]) expect(isSafeName(name)).toBe(true);
-    for (const name of ['', '.', '..', '../x', 'a/b', 'a\\b', '/etc', '.hidden', 'x'.repeat(129), 'a b', 'a\0b', 'é', 3, null, undefined, ['r0-000']]) expect(isSafeName(name)).toBe(false);
+    for (const name of [
+      '',
+      '.',
+      '..',
+      '../x',
+      'a/b',
+      'a\\b',
+      '/etc',
+      '.hidden',
+      'x'.repeat(129),
+      'a b',
+      'a\0b',
+      'é',
+      3,
+      null,
+      undefined,
+      ['r0-000'],
+    ])
+      expect(isSafeName(name)).toBe(false);
   });
 
   it('pathInside refuses anything that would leave its root, naming what it was, and cuts a long value short', () => {

@@ -1,17 +1,18 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createBackend } from '../../src/backends/createBackend.js';
 import { ModelFormatError } from '../../src/errors.js';
+import { loadModel, saveModel } from '../../src/files/serialization.js';
 import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
-import { loadModel, saveModel } from '../../src/files/serialization.js';
 import { Standardizer } from '../../src/model/standardizer.js';
-import { leftovers, tempDir } from '../helpers/files.js';
-import { createBackend } from '../../src/backends/createBackend.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
+import { leftovers, tempDir } from '../helpers/files.js';
 
 /** The weights file a saved model's model.json names. */
-const weightsFile = (dir: string): string => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weights: string }).weights;
+const weightsFile = (dir: string): string =>
+  (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { weights: string }).weights;
 
 function trainedBundle() {
   const network = createNetwork({ inputSize: 4, classes: 3, hidden: [5], seed: 3, backend: createBackend() });
@@ -28,7 +29,10 @@ describe('saveModel / loadModel', () => {
   it('round-trips weights, running statistics, standardizer, columns and optimizer state', async () => {
     const dir = path.join(tempDir(), 'model');
     const bundle = trainedBundle();
-    await saveModel(dir, { ...bundle, progress: { epochsCompleted: 2, seed: 5, batchSize: 16, schedule: { type: 'step', every: 3, gamma: 0.5 } } });
+    await saveModel(dir, {
+      ...bundle,
+      progress: { epochsCompleted: 2, seed: 5, batchSize: 16, schedule: { type: 'step', every: 3, gamma: 0.5 } },
+    });
     const [index, weights] = readdirSync(dir).sort();
     expect(index).toBe('model.json');
     expect(weights).toBe(weightsFile(dir));
@@ -61,7 +65,8 @@ describe('saveModel / loadModel', () => {
       const layer = document.network.layers[Number(t.name.split('.')[0])];
       if (layer.type !== 'dense' || !t.name.includes('.weight')) continue;
       const current = floats.slice(t.offset, t.offset + t.length);
-      for (let i = 0; i < layer.inputSize; i++) for (let j = 0; j < layer.units; j++) floats[t.offset + i * layer.units + j] = current[j * layer.inputSize + i]!;
+      for (let i = 0; i < layer.inputSize; i++)
+        for (let j = 0; j < layer.units; j++) floats[t.offset + i * layer.units + j] = current[j * layer.inputSize + i]!;
       transposed++;
     }
     expect(transposed).toBe(6); // two dense weights, each with Adam's two moments

@@ -4,16 +4,32 @@ import { Field, Float64, Int64, makeData, RecordBatch, RecordBatchFileWriter, Sc
 import { type ColumnData, writeArrowFile } from '../../src/streams/arrowColumns.js';
 
 /** Writes `rows` examples with 3 features in the fixed-size-list layout, label = row % classes. */
-export async function writeListLayout(dir: string, rows: number, options: { batchRows?: number; classes?: number; name?: string; format?: 'file' | 'stream' } = {}) {
+export async function writeListLayout(
+  dir: string,
+  rows: number,
+  options: { batchRows?: number; classes?: number; name?: string; format?: 'file' | 'stream' } = {},
+) {
   const file = path.join(dir, options.name ?? 'list.arrow');
   const features = Float32Array.from({ length: rows * 3 }, (_, i) => i / 10);
   const labels = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % (options.classes ?? 3)));
-  await writeArrowFile(file, [{ name: 'x', values: features, listSize: 3 }, { name: 'label', values: labels }], { batchRows: options.batchRows ?? 1000, format: options.format ?? 'file' });
+  await writeArrowFile(
+    file,
+    [
+      { name: 'x', values: features, listSize: 3 },
+      { name: 'label', values: labels },
+    ],
+    { batchRows: options.batchRows ?? 1000, format: options.format ?? 'file' },
+  );
   return file;
 }
 
 /** Writes a pandas-like table: float64 columns a, b, c and an int64 label. */
-export async function writeColumnsLayout(dir: string, columns: Record<string, Float64Array | BigInt64Array | Int32Array>, name = 'columns.arrow', batchRows = 1000) {
+export async function writeColumnsLayout(
+  dir: string,
+  columns: Record<string, Float64Array | BigInt64Array | Int32Array>,
+  name = 'columns.arrow',
+  batchRows = 1000,
+) {
   const file = path.join(dir, name);
   const data: ColumnData[] = Object.entries(columns).map(([n, values]) => ({ name: n, values }));
   await writeArrowFile(file, data, { batchRows });
@@ -35,7 +51,10 @@ export function writeWithStringColumn(dir: string) {
 /** Writes a float64 column `a` with a null at the given row. */
 export function writeWithNull(dir: string, nullRow: number, rows = 4) {
   const file = path.join(dir, 'nulls.arrow');
-  const a = vectorFromArray(Array.from({ length: rows }, (_, i) => (i === nullRow ? null : i)), new Float64());
+  const a = vectorFromArray(
+    Array.from({ length: rows }, (_, i) => (i === nullRow ? null : i)),
+    new Float64(),
+  );
   const label = makeData({ type: new Int64(), length: rows, data: new BigInt64Array(rows) });
   const schema = new Schema([new Field('a', new Float64(), true), new Field('label', new Int64())]);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, children: [a.data[0]!, label] }));

@@ -1,6 +1,6 @@
-import { miniBatchOf } from '../../src/testing/index.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
 import type { MiniBatch } from '../../src/operators/miniBatches.js';
+import type { ExampleBlock } from '../../src/streams/examples.js';
+import { miniBatchOf } from '../../src/testing/index.js';
 
 /** A block of `rows` examples with `cols` features where feature j of row r is r·10 + j and label = r. */
 export function block(firstRow: number, rows: number, cols = 2): ExampleBlock {

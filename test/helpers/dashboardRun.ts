@@ -14,7 +14,10 @@ export async function until(what: string, condition: () => boolean | Promise<boo
 }
 
 /** The epochs a run's history.json holds so far (0 before it exists). */
-export function historyOf(dir: string): { epochs: { epoch: number; learningRate: number }[]; controls: { control: Record<string, unknown> }[] } {
+export function historyOf(dir: string): {
+  epochs: { epoch: number; learningRate: number }[];
+  controls: { control: Record<string, unknown> }[];
+} {
   try {
     return JSON.parse(readFileSync(path.join(dir, 'history.json'), 'utf8'));
   } catch {

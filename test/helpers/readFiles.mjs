@@ -14,7 +14,16 @@ for await (const file of createInterface({ input: process.stdin })) {
     const rows = await lastValueFrom(readData(file, options).pipe(reduce((n, block) => n + block.rows, 0)));
     result = { file, rows };
   } catch (error) {
-    result = { file, name: error?.name, error: String(error?.stack ?? error).split('\n').slice(0, 4).join(' | '), message: String(error?.message), dataError: error instanceof DataError };
+    result = {
+      file,
+      name: error?.name,
+      error: String(error?.stack ?? error)
+        .split('\n')
+        .slice(0, 4)
+        .join(' | '),
+      message: String(error?.message),
+      dataError: error instanceof DataError,
+    };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

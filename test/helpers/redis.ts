@@ -30,12 +30,55 @@ export async function startRedis(options: { readonly password?: string; readonly
   // With TLS: a self-signed certificate for 127.0.0.1, which clients trust through NODE_EXTRA_CA_CERTS.
   const certificate = path.join(dir, 'redis.crt');
   if (options.tls) {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'redis.key'), '-out', certificate], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'redis.key'),
+        '-out',
+        certificate,
+      ],
+      { stdio: 'ignore' },
+    );
   }
   const listen = options.tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certificate, '--tls-key-file', path.join(dir, 'redis.key'), '--tls-ca-cert-file', certificate, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        certificate,
+        '--tls-key-file',
+        path.join(dir, 'redis.key'),
+        '--tls-ca-cert-file',
+        certificate,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
-  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.persistence === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always']), ...(options.password ? ['--requirepass', options.password] : [])];
+  const args = [
+    ...listen,
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    ...(options.persistence === false ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always']),
+    ...(options.password ? ['--requirepass', options.password] : []),
+  ];
   let server: ChildProcess | undefined;
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   const url = `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
@@ -46,7 +89,13 @@ export async function startRedis(options: { readonly password?: string; readonly
     for (;;) {
       const client = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...tls });
       client.on('error', () => undefined);
-      const ok = await client.connect().then(() => client.ping()).then(() => true, () => false);
+      const ok = await client
+        .connect()
+        .then(() => client.ping())
+        .then(
+          () => true,
+          () => false,
+        );
       client.disconnect();
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
@@ -130,5 +179,5 @@ export async function studyIdOf(dir: string): Promise<string> {
 }
 
 /** A finished study's ASHA decision log, which the coordinator moved from Redis to its folder. */
-export const ashaLogOf = (dir: string): AshaLogEntry[] => JSON.parse(readFileSync(path.join(dir, 'asha-log.json'), 'utf8')) as AshaLogEntry[];
-
+export const ashaLogOf = (dir: string): AshaLogEntry[] =>
+  JSON.parse(readFileSync(path.join(dir, 'asha-log.json'), 'utf8')) as AshaLogEntry[];

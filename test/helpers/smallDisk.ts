@@ -13,7 +13,9 @@ export function smallDisk(kilobytes: number) {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (error) {
-    throw new Error(`could not mount a ${kilobytes} KiB tmpfs on ${dir} (the disk-full tests run as root, as CI does): ${String((error as { stderr?: unknown }).stderr ?? error)}`);
+    throw new Error(
+      `could not mount a ${kilobytes} KiB tmpfs on ${dir} (the disk-full tests run as root, as CI does): ${String((error as { stderr?: unknown }).stderr ?? error)}`,
+    );
   }
   const filler = path.join(dir, '.filler');
   return {

@@ -16,7 +16,10 @@ function allowedImports(): Record<string, readonly string[]> {
   const rows = table.split('\n').filter((line) => line.startsWith('|') && !/^\|\s*(-|part of)/.test(line));
   return Object.fromEntries(
     rows.map((row) => {
-      const [part, , imports] = row.split('|').slice(1, 4).map((cell) => cell.trim());
+      const [part, , imports] = row
+        .split('|')
+        .slice(1, 4)
+        .map((cell) => cell.trim());
       return [part!, imports === 'nothing' ? [] : imports!.split(',').map((name) => name.trim())];
     }),
   );
@@ -40,7 +43,9 @@ function sources(dir: string): string[] {
 /** Every module specifier a file imports or re-exports, statically or dynamically. */
 function importsOf(text: string): string[] {
   const found = new Set<string>();
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) {
+  for (const match of text.matchAll(
+    /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g,
+  )) {
     found.add((match[1] ?? match[2] ?? match[3])!);
   }
   return [...found];
@@ -60,7 +65,11 @@ describe('the folder map', () => {
     expect(files.length).toBeGreaterThan(40);
     expect(ALLOWED.model).toEqual(['errors', 'seedrandom']);
     expect(ALLOWED.cli).toEqual(['*']);
-    expect(importsOf("import { a } from './a.js';\nexport { b } from '../b.js';\nconst c = await import('node:fs');\nimport type { D } from 'rxjs';")).toEqual(['./a.js', '../b.js', 'node:fs', 'rxjs']);
+    expect(
+      importsOf(
+        "import { a } from './a.js';\nexport { b } from '../b.js';\nconst c = await import('node:fs');\nimport type { D } from 'rxjs';",
+      ),
+    ).toEqual(['./a.js', '../b.js', 'node:fs', 'rxjs']);
   });
 
   it('names every part of src/, and nothing that is not there', () => {
@@ -84,7 +93,8 @@ describe('the folder map', () => {
       if (allowed.includes('*')) continue;
       for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
         const to = targetOf(file, specifier);
-        if (to !== from && !allowed.includes(to)) violations.push(`${path.relative(SRC, file)} imports '${specifier}' (${from} may import ${allowed.join(', ') || 'nothing'})`);
+        if (to !== from && !allowed.includes(to))
+          violations.push(`${path.relative(SRC, file)} imports '${specifier}' (${from} may import ${allowed.join(', ') || 'nothing'})`);
       }
     }
     expect(violations).toEqual([]);

@@ -9,7 +9,11 @@ const HEAVY = ['echarts', 'zrender', 'bullmq', 'ioredis', 'parquet-wasm'];
 /** The packages a fresh Node resolves while importing these compiled modules of rxgrad. */
 function packagesLoadedBy(...modules: string[]): Set<string> {
   const program = modules.map((m) => `await import(${JSON.stringify(path.join(root, 'dist', m))});`).join(' ');
-  const run = spawnSync(process.execPath, ['--import', path.join(root, 'test/helpers/moduleLog.mjs'), '--input-type=module', '-e', program], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', path.join(root, 'test/helpers/moduleLog.mjs'), '--input-type=module', '-e', program],
+    { cwd: root, encoding: 'utf8' },
+  );
   expect(run.status, run.stderr).toBe(0);
   return new Set([...run.stderr.matchAll(/^resolved (\S+)$/gm)].map((m) => m[1]!));
 }
@@ -29,7 +33,9 @@ describe('the root import stays light', () => {
     const file = path.join(root, 'data/digits-test.arrow');
     const viaRoot = await lastValueFrom(root_.readArrow(file).pipe(toArray()));
     const viaModule = await lastValueFrom(direct.readArrow(file).pipe(toArray()));
-    expect(viaRoot.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)])).toEqual(viaModule.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)]));
+    expect(viaRoot.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)])).toEqual(
+      viaModule.map((b) => [b.rows, Array.from(b.features.subarray(0, 64)), Array.from(b.labels)]),
+    );
     expect(await root_.inspectData(file)).toEqual(await direct.inspectArrow(file));
     // An error in the loaded function reaches the caller as it would from the module.
     await expect(lastValueFrom(root_.readData(path.join(root, 'no-such-file.arrow')))).rejects.toThrow(/no such file/);
@@ -37,7 +43,11 @@ describe('the root import stays light', () => {
   });
 
   it('rxgrad --version loads the flag parser and nothing else', () => {
-    const run = spawnSync(process.execPath, ['--import', path.join(root, 'test/helpers/moduleLog.mjs'), path.join(root, 'dist/cli/main.js'), '--version'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', path.join(root, 'test/helpers/moduleLog.mjs'), path.join(root, 'dist/cli/main.js'), '--version'],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect([...new Set([...run.stderr.matchAll(/resolved (\S+?)(?=resolved|\s|$)/g)].map((m) => m[1]))]).toEqual(['commander']);

@@ -4,7 +4,8 @@ import { labelKey, parseDecimal } from '../../src/model/decimal.js';
 describe('decimal numbers', () => {
   it('reads what a person or a CSV writer writes as a number, as Number() does, and nothing else', () => {
     for (const text of ['0', '-0', '+7', '007', '3.25', '.5', '5.', '1e-5', '2E+3', ' 4 ']) expect(parseDecimal(text)).toBe(Number(text));
-    for (const text of ['', ' ', '0x10', '0b11', '0o7', 'Infinity', '-Infinity', 'NaN', '1e', '1.2.3', '1_000', '٣']) expect(parseDecimal(text)).toBeNaN();
+    for (const text of ['', ' ', '0x10', '0b11', '0o7', 'Infinity', '-Infinity', 'NaN', '1e', '1.2.3', '1_000', '٣'])
+      expect(parseDecimal(text)).toBeNaN();
   });
 
   it('makes equal numbers one class, however written, and leaves names as they are', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Activation } from '../../src/model/activation.js';
-import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { BatchNorm } from '../../src/model/batchNorm.js';
 import { Dense } from '../../src/model/dense.js';
 import { type Layer, type PassContext, Workspace } from '../../src/model/layer.js';
 import type { Matrix } from '../../src/model/matrix.js';
 import { createRandom } from '../../src/model/random.js';
+import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { expectGradient, randomArray } from '../helpers/gradcheck.js';
 
 const train = (): PassContext => ({ mode: 'train', workspace: new Workspace(float64Backend) });
@@ -44,7 +44,9 @@ describe('Dense', () => {
 
   it('has no bias when asked, and rejects bad sizes when built', () => {
     expect(new Dense({ inputSize: 3, units: 2, bias: false }, float64Backend, createRandom(0)).params).toHaveLength(1);
-    expect(() => new Dense({ inputSize: 0, units: 2 }, float64Backend, createRandom(0))).toThrow(/inputSize must be a positive integer, got 0/);
+    expect(() => new Dense({ inputSize: 0, units: 2 }, float64Backend, createRandom(0))).toThrow(
+      /inputSize must be a positive integer, got 0/,
+    );
   });
 
   it('draws He initial weights with variance 2/fanIn', () => {
@@ -80,7 +82,11 @@ describe('BatchNorm', () => {
 
   it('updates running statistics as the EWA computed by hand and uses them in inference', () => {
     const bn = new BatchNorm({ size: 1, momentum: 0.9, epsilon: 1e-5 }, float64Backend);
-    const batches = [[1, 3], [2, 6], [0, 10]];
+    const batches = [
+      [1, 3],
+      [2, 6],
+      [0, 10],
+    ];
     let mean = 0;
     let variance = 1;
     for (const b of batches) {
@@ -92,7 +98,10 @@ describe('BatchNorm', () => {
     }
     expect(bn.runningMean[0]).toBeCloseTo(mean, 12);
     expect(bn.runningVar[0]).toBeCloseTo(variance, 12);
-    const inference = bn.forward({ rows: 2, cols: 1, data: Float64Array.of(1, 3) }, { mode: 'inference', workspace: new Workspace(float64Backend) });
+    const inference = bn.forward(
+      { rows: 2, cols: 1, data: Float64Array.of(1, 3) },
+      { mode: 'inference', workspace: new Workspace(float64Backend) },
+    );
     expect(inference.data[0]).toBeCloseTo((1 - mean) / Math.sqrt(variance + 1e-5), 10);
     expect(inference.data[1]).toBeCloseTo((3 - mean) / Math.sqrt(variance + 1e-5), 10);
     // Training mode on the same batch normalizes with the batch's own statistics instead.
@@ -124,7 +133,9 @@ describe('Activation', () => {
     const x: Matrix = { rows: 1, cols: 3, data: Float64Array.of(-2, 0, 3) };
     expect(Array.from(new Activation({ size: 3, fn: 'relu' }, float64Backend).forward(x, ctx).data)).toEqual([0, 0, 3]);
     expect(new Activation({ size: 3, fn: 'sigmoid' }, float64Backend).forward(x, ctx).data[1]).toBe(0.5);
-    expect(new Activation({ size: 3, fn: 'sigmoid' }, float64Backend).forward({ rows: 1, cols: 1, data: Float64Array.of(-800) }, ctx).data[0]).toBe(0);
+    expect(
+      new Activation({ size: 3, fn: 'sigmoid' }, float64Backend).forward({ rows: 1, cols: 1, data: Float64Array.of(-800) }, ctx).data[0],
+    ).toBe(0);
     expect(new Activation({ size: 3, fn: 'tanh' }, float64Backend).forward(x, ctx).data[2]).toBeCloseTo(Math.tanh(3), 15);
     expect(() => new Activation({ size: 3, fn: 'gelu' as never }, float64Backend)).toThrow(/unknown activation 'gelu'/);
   });
@@ -133,7 +144,10 @@ describe('Activation', () => {
 describe('NaN propagation', () => {
   it('relu and dense pass NaN on instead of hiding it', () => {
     const ctx = train();
-    const relu = new Activation({ size: 2, fn: 'relu' }, float64Backend).forward({ rows: 1, cols: 2, data: Float64Array.of(Number.NaN, -1) }, ctx);
+    const relu = new Activation({ size: 2, fn: 'relu' }, float64Backend).forward(
+      { rows: 1, cols: 2, data: Float64Array.of(Number.NaN, -1) },
+      ctx,
+    );
     expect(relu.data[0]).toBeNaN();
     const dense = new Dense({ inputSize: 2, units: 1 }, float64Backend, createRandom(0));
     dense.weight.value[0] = Number.NaN;

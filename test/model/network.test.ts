@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { float64Backend } from '../../src/model/typescriptBackend.js';
+import { createBackend } from '../../src/backends/createBackend.js';
 import { Workspace } from '../../src/model/layer.js';
 import type { Matrix } from '../../src/model/matrix.js';
 import { buildNetwork, createNetwork } from '../../src/model/network.js';
 import { Sgd } from '../../src/model/optimizers/sgd.js';
 import { softmaxCrossEntropy } from '../../src/model/softmaxCrossEntropy.js';
+import { float64Backend, typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { expectGradient, randomArray } from '../helpers/gradcheck.js';
-import { createBackend } from '../../src/backends/createBackend.js';
-import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 describe('Network', () => {
   for (const activation of ['relu', 'tanh', 'sigmoid'] as const) {
@@ -47,7 +46,12 @@ describe('Network', () => {
         let g: Matrix | undefined = { rows, cols: 4, data: dLogits };
         if (fused) g = net.backward(g, ctx, true);
         else for (let i = net.layers.length - 1; i >= 0 && g; i--) g = net.layers[i]!.backward(g, ctx, true);
-        return { logits: Array.from(logits.data), dx: Array.from(g!.data), grads: net.params.map((p) => Array.from(p.grad)), buffers: [...net.buffers.values()].map((b) => Array.from(b)) };
+        return {
+          logits: Array.from(logits.data),
+          dx: Array.from(g!.data),
+          grads: net.params.map((p) => Array.from(p.grad)),
+          buffers: [...net.buffers.values()].map((b) => Array.from(b)),
+        };
       };
       const fused = run(build(), true);
       const separate = run(build(), false);
@@ -62,7 +66,8 @@ describe('Network', () => {
     expect(net.params.map((p) => p.name)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     const x = { rows: 3, cols: 3, data: randomArray(9, 'nobn') };
     const labels = [3, 0, 1];
-    const lossOf = () => softmaxCrossEntropy(net.forward(x, { mode: 'train', workspace: new Workspace(float64Backend) }), labels, new Float64Array(12)).loss;
+    const lossOf = () =>
+      softmaxCrossEntropy(net.forward(x, { mode: 'train', workspace: new Workspace(float64Backend) }), labels, new Float64Array(12)).loss;
     const ctx = { mode: 'train' as const, workspace: new Workspace(float64Backend) };
     const dLogits = new Float64Array(12);
     softmaxCrossEntropy(net.forward(x, ctx), labels, new Float64Array(12), dLogits);
@@ -122,7 +127,17 @@ describe('Network', () => {
   it('rejects architectures that do not fit when built', () => {
     expect(() => createNetwork({ inputSize: 4, classes: 1, backend: createBackend() })).toThrow(/classes must be an integer ≥ 2, got 1/);
     expect(() =>
-      buildNetwork({ inputSize: 4, classes: 2, layers: [{ type: 'dense', inputSize: 4, units: 3, bias: true }, { type: 'dense', inputSize: 5, units: 2, bias: true }] }, { backend: float64Backend }),
+      buildNetwork(
+        {
+          inputSize: 4,
+          classes: 2,
+          layers: [
+            { type: 'dense', inputSize: 4, units: 3, bias: true },
+            { type: 'dense', inputSize: 5, units: 2, bias: true },
+          ],
+        },
+        { backend: float64Backend },
+      ),
     ).toThrow(/layer 1 expects 5 inputs but layer 0 gives 3/);
   });
 });

@@ -6,8 +6,7 @@ import { Momentum } from '../../src/model/optimizers/momentum.js';
 import type { Optimizer, OptimizerConfig } from '../../src/model/optimizers/optimizer.js';
 import { RmsProp } from '../../src/model/optimizers/rmsprop.js';
 import { Sgd } from '../../src/model/optimizers/sgd.js';
-import { typescriptBackend } from '../../src/model/typescriptBackend.js';
-import { float64Backend } from '../../src/model/typescriptBackend.js';
+import { float64Backend, typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 function param(values: number[], decay = true, name = 'w'): Param {
   return { name, shape: [values.length], value: Float64Array.from(values), grad: new Float64Array(values.length), decay };
@@ -130,7 +129,11 @@ describe('optimizers', () => {
 
   it('rejects bad hyperparameters when built', () => {
     expect(() => createOptimizer({ type: 'adam', learningRate: 0 }, typescriptBackend)).toThrow(/learningRate must be positive, got 0/);
-    expect(() => createOptimizer({ type: 'momentum', learningRate: 0.1, beta: 1 }, typescriptBackend)).toThrow(/beta must be in \[0, 1\), got 1/);
-    expect(() => createOptimizer({ type: 'nesterov', learningRate: 0.1 } as never, typescriptBackend)).toThrow(/unknown optimizer 'nesterov'/);
+    expect(() => createOptimizer({ type: 'momentum', learningRate: 0.1, beta: 1 }, typescriptBackend)).toThrow(
+      /beta must be in \[0, 1\), got 1/,
+    );
+    expect(() => createOptimizer({ type: 'nesterov', learningRate: 0.1 } as never, typescriptBackend)).toThrow(
+      /unknown optimizer 'nesterov'/,
+    );
   });
 });

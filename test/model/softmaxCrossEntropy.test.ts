@@ -70,7 +70,9 @@ describe('softmaxCrossEntropy', () => {
   });
 
   it('rejects a label that is not a class index', () => {
-    expect(() => softmaxCrossEntropy({ rows: 1, cols: 3, data: new Float64Array(3) }, [3], new Float64Array(3))).toThrow(/label 3 at row 0 is not a class index in \[0, 3\)/);
+    expect(() => softmaxCrossEntropy({ rows: 1, cols: 3, data: new Float64Array(3) }, [3], new Float64Array(3))).toThrow(
+      /label 3 at row 0 is not a class index in \[0, 3\)/,
+    );
     expect(() => softmaxCrossEntropy({ rows: 1, cols: 3, data: new Float64Array(3) }, [-1], new Float64Array(3))).toThrow(/label -1/);
   });
 

@@ -9,7 +9,13 @@ describe('StandardizerAccumulator', () => {
     const rows = 101;
     const data = randomArray(rows * cols, 'std', 50).map((v, i) => v + (i % cols) * 1000);
     const acc = new StandardizerAccumulator(cols);
-    for (const [start, end] of [[0, 1], [1, 40], [40, 41], [41, 101]] as const) acc.add(data.subarray(start * cols, end * cols), end - start);
+    for (const [start, end] of [
+      [0, 1],
+      [1, 40],
+      [40, 41],
+      [41, 101],
+    ] as const)
+      acc.add(data.subarray(start * cols, end * cols), end - start);
     const s = acc.finish();
     for (let j = 0; j < cols; j++) {
       const column = Array.from({ length: rows }, (_, i) => data[i * cols + j]!);
@@ -47,7 +53,11 @@ describe('StandardizerAccumulator', () => {
     const floats = Float32Array.from(randomArray(57 * cols, 'tiles', 30).map((v, i) => v + (i % cols) * 0.37));
     const bytes = Uint8Array.from({ length: 57 * cols }, (_, i) => (i * 131 + (i % 7) * 17) % 256);
     for (const data of [floats, bytes]) {
-      const blocks = [[0, 5], [5, 38], [38, 57]].map(([start, end]) => ({ x: data.subarray(start! * cols, end! * cols), rows: end! - start! }));
+      const blocks = [
+        [0, 5],
+        [5, 38],
+        [38, 57],
+      ].map(([start, end]) => ({ x: data.subarray(start! * cols, end! * cols), rows: end! - start! }));
       const acc = new StandardizerAccumulator(cols);
       for (const { x, rows } of blocks) acc.add(x, rows);
       const s = acc.finish();

@@ -25,7 +25,12 @@ describe('earlyStopping', () => {
   it('ends after the epoch that exhausts the patience, and unsubscribes from the run', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-c-d-e-|', { a: epoch(1, 1), b: epoch(2, 0.9), c: epoch(3, 0.95), d: epoch(4, 0.97), e: epoch(5, 0.5) });
-      expectObservable(source.pipe(earlyStopping({ patience: 2 }), map((e) => String(e.type === 'epoch' ? e.epoch : 0)))).toBe('-1-2-3-(4|)');
+      expectObservable(
+        source.pipe(
+          earlyStopping({ patience: 2 }),
+          map((e) => String(e.type === 'epoch' ? e.epoch : 0)),
+        ),
+      ).toBe('-1-2-3-(4|)');
       expectSubscriptions(source.subscriptions).toBe('^------!');
     });
   });
@@ -34,8 +39,18 @@ describe('earlyStopping', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const op = earlyStopping({ patience: 1, monitor: 'accuracy' });
       const source = cold('-a-b-c-|', { a: epoch(1, 1, 0.5), b: epoch(2, 1, 0.6), c: epoch(3, 1, 0.6) });
-      expectObservable(source.pipe(op, map((e) => String(e.type === 'epoch' ? e.epoch : 0)))).toBe('-1-2-(3|)');
-      expectObservable(source.pipe(op, map((e) => String(e.type === 'epoch' ? e.epoch : 0)))).toBe('-1-2-(3|)');
+      expectObservable(
+        source.pipe(
+          op,
+          map((e) => String(e.type === 'epoch' ? e.epoch : 0)),
+        ),
+      ).toBe('-1-2-(3|)');
+      expectObservable(
+        source.pipe(
+          op,
+          map((e) => String(e.type === 'epoch' ? e.epoch : 0)),
+        ),
+      ).toBe('-1-2-(3|)');
       expectObservable(cold<FitEvent>('-#').pipe(op)).toBe('-#');
       expectObservable(cold<FitEvent>('-|').pipe(op)).toBe('-|');
     });

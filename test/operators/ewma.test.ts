@@ -14,14 +14,24 @@ describe('ewma', () => {
       const source = cold('-a-b-c-|', { a: 10, b: 20, c: 30 });
       // Raw v: 1, 2.9, 5.61; corrected by 1 − 0.9ᵗ: 10, 15.263…, 20.701…
       const round = (x: number) => Math.round(x * 1e6) / 1e6;
-      expectObservable(source.pipe(ewma({ beta: 0.9 }), map((s) => round(s.mean)))).toBe('-x-y-z-|', { x: 10, y: round(2.9 / 0.19), z: round(5.61 / 0.271) });
+      expectObservable(
+        source.pipe(
+          ewma({ beta: 0.9 }),
+          map((s) => round(s.mean)),
+        ),
+      ).toBe('-x-y-z-|', { x: 10, y: round(2.9 / 0.19), z: round(5.61 / 0.271) });
       expectSubscriptions(source.subscriptions).toBe('^------!');
     });
   });
 
   it('without bias correction starts from zero', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-|', { a: 10 }).pipe(ewma({ beta: 0.9, biasCorrection: false }), map((s) => Math.round(s.mean * 1e9) / 1e9))).toBe('-x-|', { x: 1 });
+      expectObservable(
+        cold('-a-|', { a: 10 }).pipe(
+          ewma({ beta: 0.9, biasCorrection: false }),
+          map((s) => Math.round(s.mean * 1e9) / 1e9),
+        ),
+      ).toBe('-x-|', { x: 1 });
     });
   });
 
@@ -29,7 +39,12 @@ describe('ewma', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-b-|', { a: 4, b: 6 });
       // t = 2: deviation 6 − 4 = 2; squares = 0.9·0 + 0.1·4 = 0.4; corrected /0.19
-      expectObservable(source.pipe(ewma({ beta: 0.9 }), map((s) => Math.round(s.variance * 1e9) / 1e9))).toBe('-x-y-|', { x: 0, y: Math.round((0.4 / 0.19) * 1e9) / 1e9 });
+      expectObservable(
+        source.pipe(
+          ewma({ beta: 0.9 }),
+          map((s) => Math.round(s.variance * 1e9) / 1e9),
+        ),
+      ).toBe('-x-y-|', { x: 0, y: Math.round((0.4 / 0.19) * 1e9) / 1e9 });
     });
   });
 
@@ -39,7 +54,13 @@ describe('ewma', () => {
       expectObservable(cold<number>('|').pipe(ewma())).toBe('|');
       expectObservable(cold<number>('-#').pipe(ewma())).toBe('-#');
       const source = cold('-a-a-a-|', { a: 1 });
-      expectObservable(source.pipe(ewma(), map((s) => s.count)), '^--!').toBe('-x-', { x: 1 });
+      expectObservable(
+        source.pipe(
+          ewma(),
+          map((s) => s.count),
+        ),
+        '^--!',
+      ).toBe('-x-', { x: 1 });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
     expect(() => ewma({ beta: 1 })).toThrow(/beta must be in \[0, 1\), got 1/);

@@ -1,19 +1,19 @@
+import path from 'node:path';
 import { from, lastValueFrom, map, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createNetwork, type Network } from '../../src/model/network.js';
+import { createBackend } from '../../src/backends/createBackend.js';
 import { createWasmBackend } from '../../src/backends/wasmBackend.js';
+import { loadModel, saveModel } from '../../src/files/serialization.js';
+import { createNetwork, type Network } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import type { Optimizer } from '../../src/model/optimizers/optimizer.js';
-import { loadModel, saveModel } from '../../src/files/serialization.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { evaluate } from '../../src/operators/evaluate.js';
 import { type EpochMetrics, type FitEvent, fit } from '../../src/operators/fit.js';
 import { summarize } from '../../src/operators/summarize.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
 import { readArrow } from '../../src/streams/readArrow.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
-import path from 'node:path';
-import { createBackend } from '../../src/backends/createBackend.js';
-import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 const summary = () => lastValueFrom(readArrow(DIGITS_TRAIN).pipe(summarize()));
 const epochsOf = (events: FitEvent[]) => events.filter((e): e is FitEvent & { type: 'epoch' } => e.type === 'epoch');
@@ -28,12 +28,24 @@ const weights = (network: Network) => network.params.map((p) => Array.from(p.val
 describe('trainEpoch', () => {
   it('emits one step per mini-batch, dropping a lone last example under batch norm', async () => {
     const { network, optimizer } = model();
-    const steps = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network, optimizer, epoch: 1, batchSize: 479 }), toArray()));
+    const steps = await lastValueFrom(
+      readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network, optimizer, epoch: 1, batchSize: 479 }), toArray()),
+    );
     // 1438 = 3·479 + 1: the single leftover example is dropped.
     expect(steps.map((s) => s.size)).toEqual([479, 479, 479]);
     expect(steps.map((s) => s.step)).toEqual([1, 2, 3]);
     const noBatchNorm = createNetwork({ inputSize: 64, classes: 10, batchNorm: false, backend: createBackend() });
-    const kept = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(trainEpoch({ network: noBatchNorm, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend), epoch: 1, batchSize: 479 }), toArray()));
+    const kept = await lastValueFrom(
+      readArrow(DIGITS_TRAIN).pipe(
+        trainEpoch({
+          network: noBatchNorm,
+          optimizer: createOptimizer({ type: 'sgd', learningRate: 0.01 }, typescriptBackend),
+          epoch: 1,
+          batchSize: 479,
+        }),
+        toArray(),
+      ),
+    );
     expect(kept.map((s) => s.size)).toEqual([479, 479, 479, 1]);
   });
 });
@@ -43,7 +55,9 @@ describe('fit', () => {
     const { standardizer } = await summary();
     const { network, optimizer } = model();
     const events = await lastValueFrom(
-      fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 8, batchSize: 64, validation: readArrow(DIGITS_TEST) }).pipe(toArray()),
+      fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 8, batchSize: 64, validation: readArrow(DIGITS_TEST) }).pipe(
+        toArray(),
+      ),
     );
     const epochs = epochsOf(events);
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -71,7 +85,9 @@ describe('fit', () => {
   it('resumed from a saved checkpoint, ends exactly where an uninterrupted run does', async () => {
     const { standardizer } = await summary();
     const straight = model(5);
-    await lastValueFrom(fit(readArrow(DIGITS_TRAIN), { ...straight, standardizer, epochs: 4, seed: 5, schedule: { type: 'inverse', decay: 0.5 } }));
+    await lastValueFrom(
+      fit(readArrow(DIGITS_TRAIN), { ...straight, standardizer, epochs: 4, seed: 5, schedule: { type: 'inverse', decay: 0.5 } }),
+    );
 
     const dir = path.join(tempDir(), 'checkpoint');
     const first = model(5);
@@ -82,7 +98,12 @@ describe('fit', () => {
         epochs: 2,
         seed: 5,
         schedule: { type: 'inverse', decay: 0.5 },
-        onEpochEnd: (m: EpochMetrics) => saveModel(dir, { ...first, standardizer, progress: { epochsCompleted: m.epoch, seed: 5, batchSize: 64, schedule: { type: 'inverse', decay: 0.5 } } }),
+        onEpochEnd: (m: EpochMetrics) =>
+          saveModel(dir, {
+            ...first,
+            standardizer,
+            progress: { epochsCompleted: m.epoch, seed: 5, batchSize: 64, schedule: { type: 'inverse', decay: 0.5 } },
+          }),
       }),
     );
     const saved = await loadModel(dir);
@@ -107,7 +128,13 @@ describe('fit', () => {
     const live = new Subject<{ features: number[]; label: number }>();
     const seen: FitEvent[] = [];
     const done = lastValueFrom(
-      fit(live, { network, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }, typescriptBackend), epochs: 1, batchSize: 4, shuffle: false }).pipe(
+      fit(live, {
+        network,
+        optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }, typescriptBackend),
+        epochs: 1,
+        batchSize: 4,
+        shuffle: false,
+      }).pipe(
         tap((e) => seen.push(e)),
         toArray(),
       ),
@@ -139,14 +166,22 @@ describe('fit', () => {
       }).pipe(map((e) => order.push(e.type === 'batch' ? `step ${e.epoch}` : `epoch ${e.epoch}`))),
     );
     expect(order).toEqual(['step 1', 'step 1', 'saved 1', 'epoch 1', 'step 2', 'step 2', 'saved 2', 'epoch 2']);
-    await expect(lastValueFrom(fit(readArrow(DIGITS_TRAIN), { network, optimizer, epochs: 2, onEpochEnd: () => Promise.reject(new Error('disk full')) }))).rejects.toThrow('disk full');
+    await expect(
+      lastValueFrom(
+        fit(readArrow(DIGITS_TRAIN), { network, optimizer, epochs: 2, onEpochEnd: () => Promise.reject(new Error('disk full')) }),
+      ),
+    ).rejects.toThrow('disk full');
   });
 
   it('passes data errors through and rejects bad options when built', async () => {
     const { network, optimizer } = model();
-    await expect(lastValueFrom(fit(readArrow('/missing.arrow'), { network, optimizer, epochs: 1 }))).rejects.toThrow(/missing.arrow: cannot open the file/);
+    await expect(lastValueFrom(fit(readArrow('/missing.arrow'), { network, optimizer, epochs: 1 }))).rejects.toThrow(
+      /missing.arrow: cannot open the file/,
+    );
     expect(() => fit(from([]), { network, optimizer, epochs: 0 })).toThrow(/epochs must be a positive integer, got 0/);
-    expect(() => fit(from([]), { network, optimizer, epochs: 2, initialEpoch: 3 })).toThrow(/initialEpoch must be an integer in \[0, 2\], got 3/);
+    expect(() => fit(from([]), { network, optimizer, epochs: 2, initialEpoch: 3 })).toThrow(
+      /initialEpoch must be an integer in \[0, 2\], got 3/,
+    );
   });
 
   it('reports epoch metrics that agree with its batch events', async () => {
@@ -165,7 +200,13 @@ describe('fit', () => {
 describe('workspaces on a WebAssembly backend', () => {
   it('are reused by runs that follow each other, so memory that cannot be freed does not grow', async () => {
     // Explicitly WebAssembly, also when RXGRAD_KERNELS=typescript makes it not the default.
-    const network = createNetwork({ inputSize: 64, classes: 10, hidden: [32], seed: 1, backend: createWasmBackend({ memoryBytes: 16 * 1024 * 1024 })! });
+    const network = createNetwork({
+      inputSize: 64,
+      classes: 10,
+      hidden: [32],
+      seed: 1,
+      backend: createWasmBackend({ memoryBytes: 16 * 1024 * 1024 })!,
+    });
     const used = () => network.backend.allocator.bytesUsed?.() ?? Number.NaN;
     const { standardizer } = await summary();
     const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01 }, network.backend);
@@ -174,7 +215,9 @@ describe('workspaces on a WebAssembly backend', () => {
     const afterFirst = used();
     expect(afterFirst).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) {
-      await lastValueFrom(fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 2, validation: readArrow(DIGITS_TEST) }));
+      await lastValueFrom(
+        fit(readArrow(DIGITS_TRAIN), { network, optimizer, standardizer, epochs: 2, validation: readArrow(DIGITS_TEST) }),
+      );
       await lastValueFrom(readArrow(DIGITS_TEST).pipe(evaluate(network, { standardizer })));
     }
     expect(used()).toBe(afterFirst);
@@ -187,7 +230,15 @@ describe('training on bytes', () => {
     for (const withStandardizer of [true, false]) {
       const run = async (keepBytes: boolean) => {
         const { network, optimizer } = model(6);
-        await lastValueFrom(fit(readArrow(DIGITS_TRAIN, { keepBytes, recycle: true }), { network, optimizer, standardizer: withStandardizer ? standardizer : undefined, epochs: 2, seed: 6 }));
+        await lastValueFrom(
+          fit(readArrow(DIGITS_TRAIN, { keepBytes, recycle: true }), {
+            network,
+            optimizer,
+            standardizer: withStandardizer ? standardizer : undefined,
+            epochs: 2,
+            seed: 6,
+          }),
+        );
         return weights(network);
       };
       expect(await run(true)).toEqual(await run(false));

@@ -17,9 +17,15 @@ describe('fit on virtual time', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const train = cold('-a-b|', { a: block(0, 4), b: block(4, 4) });
       const validation = cold('-v|', { v: block(8, 4) });
-      const events = fit(train, { network, optimizer, epochs: 3, batchSize: 4, shuffle: false, validation, onEpochEnd: (m) => void saved.push(m.epoch) }).pipe(
-        map((e: FitEvent) => (e.type === 'batch' ? 'b' : ['x', 'y', 'z'][e.epoch - 1]!)),
-      );
+      const events = fit(train, {
+        network,
+        optimizer,
+        epochs: 3,
+        batchSize: 4,
+        shuffle: false,
+        validation,
+        onEpochEnd: (m) => void saved.push(m.epoch),
+      }).pipe(map((e: FitEvent) => (e.type === 'batch' ? 'b' : ['x', 'y', 'z'][e.epoch - 1]!)));
       // Each epoch replays the training source (batches at frames 1 and 3 of it), then the
       // validation source (two frames), then emits its epoch event and starts the next.
       expectObservable(events).toBe('-b-b--xb-b--yb-b--(z|)');

@@ -1,11 +1,10 @@
-import { lastValueFrom, map, Subject, toArray } from 'rxjs';
+import { from, lastValueFrom, map, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { type MiniBatch, miniBatches } from '../../src/operators/miniBatches.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import { block } from '../helpers/blocks.js';
-import { from } from 'rxjs';
 
 const labelsOf = (b: MiniBatch) => Array.from(b.labels).join(',');
 
@@ -20,7 +19,11 @@ describe('miniBatches', () => {
       const source = cold(' -a--b--|', { a: block(0, 3), b: block(3, 2) });
       const subs = '       ^------!';
       const expected = '   -x--y--(z|)';
-      expectObservable(source.pipe(miniBatches({ batchSize: 2, shuffle: false }), map(labelsOf))).toBe(expected, { x: '0,1', y: '2,3', z: '4' });
+      expectObservable(source.pipe(miniBatches({ batchSize: 2, shuffle: false }), map(labelsOf))).toBe(expected, {
+        x: '0,1',
+        y: '2,3',
+        z: '4',
+      });
       expectSubscriptions(source.subscriptions).toBe(subs);
     });
   });
@@ -35,7 +38,10 @@ describe('miniBatches', () => {
   it('drops a last batch smaller than minLastBatch', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-----|', { a: block(0, 5) });
-      expectObservable(source.pipe(miniBatches({ batchSize: 2, shuffle: false, minLastBatch: 2 }), map(labelsOf))).toBe('-(xy)--|', { x: '0,1', y: '2,3' });
+      expectObservable(source.pipe(miniBatches({ batchSize: 2, shuffle: false, minLastBatch: 2 }), map(labelsOf))).toBe('-(xy)--|', {
+        x: '0,1',
+        y: '2,3',
+      });
     });
   });
 
@@ -62,7 +68,13 @@ describe('miniBatches', () => {
 
   it('shuffles reproducibly per seed and epoch, each epoch a permutation', async () => {
     const run = (seed: number, epoch: number) =>
-      lastValueFrom(from([block(0, 30), block(30, 20)]).pipe(miniBatches({ batchSize: 8, seed, epoch }), map((b) => Array.from(b.labels)), toArray()));
+      lastValueFrom(
+        from([block(0, 30), block(30, 20)]).pipe(
+          miniBatches({ batchSize: 8, seed, epoch }),
+          map((b) => Array.from(b.labels)),
+          toArray(),
+        ),
+      );
     const a = await run(1, 1);
     expect(await run(1, 1)).toEqual(a);
     expect(a.map((b) => b.length)).toEqual([8, 8, 8, 8, 8, 8, 2]);
@@ -76,14 +88,20 @@ describe('miniBatches', () => {
   it('keeps features with their labels while shuffling', async () => {
     const batches = await lastValueFrom(from([block(0, 20, 3)]).pipe(miniBatches({ batchSize: 6, seed: 4, shuffleBuffer: 5 }), toArray()));
     for (const b of batches) {
-      for (let i = 0; i < b.size; i++) expect(Array.from(b.x.data.subarray(i * 3, i * 3 + 3))).toEqual([0, 1, 2].map((j) => b.labels[i]! * 10 + j));
+      for (let i = 0; i < b.size; i++)
+        expect(Array.from(b.x.data.subarray(i * 3, i * 3 + 3))).toEqual([0, 1, 2].map((j) => b.labels[i]! * 10 + j));
     }
     expect(batches.flatMap((b) => Array.from(b.labels)).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('keeps byte features with their labels whatever the row width and alignment', async () => {
     // Rows of any width, and a block that starts at an odd byte offset.
-    for (const [cols, offset] of [[3, 0], [4, 0], [8, 0], [4, 1]] as const) {
+    for (const [cols, offset] of [
+      [3, 0],
+      [4, 0],
+      [8, 0],
+      [4, 1],
+    ] as const) {
       const rows = 40;
       const buffer = new Uint8Array(offset + rows * cols);
       const features = buffer.subarray(offset);
@@ -106,7 +124,14 @@ describe('miniBatches', () => {
     const bits = new Uint32Array(source.features.buffer);
     bits[5] = 0x7fa00001; // a signalling NaN with a payload, in row 2
     const batches = await lastValueFrom(from([source]).pipe(miniBatches({ batchSize: 4, seed: 1, shuffleBuffer: 5 }), toArray()));
-    const row2 = batches.flatMap((b) => Array.from({ length: b.size }, (_, i) => ({ label: b.labels[i]!, bits: Array.from(new Uint32Array(b.x.data.buffer, b.x.data.byteOffset + i * 8, 2)) }))).find((r) => r.label === 2)!;
+    const row2 = batches
+      .flatMap((b) =>
+        Array.from({ length: b.size }, (_, i) => ({
+          label: b.labels[i]!,
+          bits: Array.from(new Uint32Array(b.x.data.buffer, b.x.data.byteOffset + i * 8, 2)),
+        })),
+      )
+      .find((r) => r.label === 2)!;
     expect(row2.bits).toEqual([bits[4], 0x7fa00001]);
   });
 
@@ -125,7 +150,13 @@ describe('miniBatches', () => {
 
   it('with recycle, reuses two buffers so a batch is intact until the next is emitted', async () => {
     const held: Float32Array[] = [];
-    await lastValueFrom(from([block(0, 8)]).pipe(miniBatches({ batchSize: 2, shuffle: false, recycle: true }), map((b) => held.push(b.x.data as Float32Array)), toArray()));
+    await lastValueFrom(
+      from([block(0, 8)]).pipe(
+        miniBatches({ batchSize: 2, shuffle: false, recycle: true }),
+        map((b) => held.push(b.x.data as Float32Array)),
+        toArray(),
+      ),
+    );
     expect(held[0]).toBe(held[2]);
     expect(held[1]).toBe(held[3]);
     expect(held[0]).not.toBe(held[1]);
@@ -135,7 +166,13 @@ describe('miniBatches', () => {
     const epoch = (offset: number, epochNumber: number) => {
       const source = block(0, 45, 3);
       source.features.forEach((v, k) => (source.features[k] = v + offset));
-      return lastValueFrom(from([source]).pipe(miniBatches({ batchSize: 8, seed: 3, epoch: epochNumber, shuffleBuffer: 16, recycle: true }), map((b) => ({ labels: Array.from(b.labels), x: Array.from(b.x.data) })), toArray()));
+      return lastValueFrom(
+        from([source]).pipe(
+          miniBatches({ batchSize: 8, seed: 3, epoch: epochNumber, shuffleBuffer: 16, recycle: true }),
+          map((b) => ({ labels: Array.from(b.labels), x: Array.from(b.x.data) })),
+          toArray(),
+        ),
+      );
     };
     await epoch(0, 1);
     const second = await epoch(5000, 2);

@@ -1,8 +1,8 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MiniBatch } from '../../src/operators/miniBatches.js';
 import { Standardizer } from '../../src/model/standardizer.js';
+import type { MiniBatch } from '../../src/operators/miniBatches.js';
 import { normalize } from '../../src/operators/normalize.js';
 import { batchOf } from '../helpers/blocks.js';
 
@@ -16,7 +16,13 @@ describe('normalize', () => {
 
   it('standardizes each batch with the fitted statistics, leaving the input untouched', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const a = batchOf([[1, 10], [5, 0]], [0, 1]);
+      const a = batchOf(
+        [
+          [1, 10],
+          [5, 0],
+        ],
+        [0, 1],
+      );
       const source = cold('-a-a-|', { a });
       expectObservable(source.pipe(normalize(standardizer), map(values))).toBe('-x-x-|', { x: '0,0,2,-2' });
       expectSubscriptions(source.subscriptions).toBe('^----!');
@@ -40,8 +46,18 @@ describe('normalize', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-a-|', { a: batchOf([[1, 10]], [0]) });
       // Both subscriptions run side by side: pushes alternate between them.
-      expectObservable(source.pipe(normalize(standardizer), map((b) => seen.push(b.x.data)))).toBe('-x-y-|', { x: 1, y: 3 });
-      expectObservable(source.pipe(normalize(standardizer, { recycle: true }), map((b) => seen.push(b.x.data)))).toBe('-x-y-|', { x: 2, y: 4 });
+      expectObservable(
+        source.pipe(
+          normalize(standardizer),
+          map((b) => seen.push(b.x.data)),
+        ),
+      ).toBe('-x-y-|', { x: 1, y: 3 });
+      expectObservable(
+        source.pipe(
+          normalize(standardizer, { recycle: true }),
+          map((b) => seen.push(b.x.data)),
+        ),
+      ).toBe('-x-y-|', { x: 2, y: 4 });
     });
     expect(seen[0]).not.toBe(seen[2]);
     expect(seen[1]).toBe(seen[3]);
@@ -50,7 +66,11 @@ describe('normalize', () => {
   it('errors when the batch has a different number of features', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-|', { a: batchOf([[1, 2, 3]], [0]) });
-      expectObservable(source.pipe(normalize(standardizer))).toBe('-#', undefined, new RangeError('normalize: the standardizer was fitted on 2 features, the batch has 3'));
+      expectObservable(source.pipe(normalize(standardizer))).toBe(
+        '-#',
+        undefined,
+        new RangeError('normalize: the standardizer was fitted on 2 features, the batch has 3'),
+      );
     });
   });
 });

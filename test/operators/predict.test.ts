@@ -1,14 +1,13 @@
-import { map } from 'rxjs';
+import { lastValueFrom, map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createNetwork } from '../../src/model/network.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
-import { predict } from '../../src/operators/predict.js';
-import { block } from '../helpers/blocks.js';
 import { createBackend } from '../../src/backends/createBackend.js';
-import { lastValueFrom, of } from 'rxjs';
 import { Dense } from '../../src/model/dense.js';
+import { createNetwork } from '../../src/model/network.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
+import { predict } from '../../src/operators/predict.js';
+import type { ExampleBlock } from '../../src/streams/examples.js';
+import { block } from '../helpers/blocks.js';
 
 describe('predict', () => {
   let scheduler: TestScheduler;
@@ -22,7 +21,9 @@ describe('predict', () => {
       const source = cold('-a-----|', { a: block(0, 5) });
       const check = map((p: { rows: number; probabilities: Float32Array; predicted: Int32Array; classes: number }) => {
         const sums = Array.from({ length: p.rows }, (_, i) => p.probabilities.subarray(i * 3, i * 3 + 3).reduce((a, b) => a + b));
-        const argmaxOk = Array.from(p.predicted).every((c, i) => p.probabilities[i * 3 + c] === Math.max(...p.probabilities.subarray(i * 3, i * 3 + 3)));
+        const argmaxOk = Array.from(p.predicted).every(
+          (c, i) => p.probabilities[i * 3 + c] === Math.max(...p.probabilities.subarray(i * 3, i * 3 + 3)),
+        );
         return `${p.rows}:${sums.every((s) => Math.abs(s - 1) < 1e-6)}:${argmaxOk}`;
       });
       expectObservable(source.pipe(predict(network, { batchSize: 2 }), check)).toBe('-(xx)--(y|)', { x: '2:true:true', y: '1:true:true' });
@@ -32,7 +33,12 @@ describe('predict', () => {
   it('ignores labels, so unlabelled blocks (label −1) work', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const unlabelled = { ...block(0, 2), labels: Int32Array.of(-1, -1) };
-      expectObservable(cold('-a-|', { a: unlabelled }).pipe(predict(network), map((p) => p.rows))).toBe('---(x|)', { x: 2 });
+      expectObservable(
+        cold('-a-|', { a: unlabelled }).pipe(
+          predict(network),
+          map((p) => p.rows),
+        ),
+      ).toBe('---(x|)', { x: 2 });
     });
   });
 
@@ -42,7 +48,10 @@ describe('predict', () => {
     });
   });
 
-  for (const [name, backend] of [['typescript', typescriptBackend], ['default', createBackend()]] as const) {
+  for (const [name, backend] of [
+    ['typescript', typescriptBackend],
+    ['default', createBackend()],
+  ] as const) {
     it(`gives finite probabilities for logits of ±1e4 (${name} backend)`, async () => {
       // One dense layer whose logits are ±1e4·x: without the row maximum subtracted, e^10000 is Infinity.
       const net = createNetwork({ inputSize: 1, classes: 3, hidden: [], batchNorm: false, backend });

@@ -5,7 +5,9 @@ import { block } from '../helpers/blocks.js';
 
 describe('splitRows', () => {
   const rowsOf = async (part: 'train' | 'validation', seed = 1) =>
-    (await lastValueFrom(from([block(0, 500), block(500, 500)]).pipe(splitRows({ fraction: 0.2, seed, part }), toArray()))).flatMap((b) => Array.from(b.labels));
+    (await lastValueFrom(from([block(0, 500), block(500, 500)]).pipe(splitRows({ fraction: 0.2, seed, part }), toArray()))).flatMap((b) =>
+      Array.from(b.labels),
+    );
 
   it('splits rows into complementary, stable parts of about the asked fraction', async () => {
     const train = await rowsOf('train');

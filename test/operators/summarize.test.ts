@@ -1,12 +1,11 @@
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleBlock } from '../../src/streams/examples.js';
 import { summarize } from '../../src/operators/summarize.js';
+import type { ExampleBlock } from '../../src/streams/examples.js';
 import { readArrow } from '../../src/streams/readArrow.js';
 import { block } from '../helpers/blocks.js';
 import { DIGITS_TRAIN } from '../helpers/files.js';
-import { map } from 'rxjs';
 
 describe('summarize', () => {
   let scheduler: TestScheduler;
@@ -17,13 +16,22 @@ describe('summarize', () => {
   it('emits once, on completion, the rows, classes and feature statistics', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold('-a-b-|', { a: block(0, 2), b: block(2, 2) });
-      expectObservable(source.pipe(summarize(), map((s) => `${s.rows}/${s.cols}/${s.classes}/${s.standardizer.mean[0]}`))).toBe('-----(x|)', { x: '4/2/4/15' });
+      expectObservable(
+        source.pipe(
+          summarize(),
+          map((s) => `${s.rows}/${s.cols}/${s.classes}/${s.standardizer.mean[0]}`),
+        ),
+      ).toBe('-----(x|)', { x: '4/2/4/15' });
     });
   });
 
   it('errors on an empty dataset and passes upstream errors on', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold<ExampleBlock>('--|').pipe(summarize())).toBe('--#', undefined, new RangeError('summarize: the dataset is empty'));
+      expectObservable(cold<ExampleBlock>('--|').pipe(summarize())).toBe(
+        '--#',
+        undefined,
+        new RangeError('summarize: the dataset is empty'),
+      );
       expectObservable(cold<ExampleBlock>('-#').pipe(summarize())).toBe('-#');
     });
   });

@@ -1,13 +1,13 @@
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createBackend } from '../../src/backends/createBackend.js';
 import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
+import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
 import type { ExampleBlock } from '../../src/streams/examples.js';
 import { block } from '../helpers/blocks.js';
-import { createBackend } from '../../src/backends/createBackend.js';
-import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 
 describe('trainEpoch', () => {
   let scheduler: TestScheduler;
@@ -23,7 +23,12 @@ describe('trainEpoch', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a--b--|', { a: block(0, 5), b: block(5, 4) });
       const op = trainEpoch({ ...setup(), epoch: 2, batchSize: 4, shuffle: false });
-      expectObservable(source.pipe(op, map((s) => `${s.epoch}:${s.batch}:${s.step}:${s.size}`))).toBe('-x--y--|', { x: '2:0:1:4', y: '2:1:2:4' });
+      expectObservable(
+        source.pipe(
+          op,
+          map((s) => `${s.epoch}:${s.batch}:${s.step}:${s.size}`),
+        ),
+      ).toBe('-x--y--|', { x: '2:0:1:4', y: '2:1:2:4' });
       expectSubscriptions(source.subscriptions).toBe('^------!');
     });
   });
@@ -33,7 +38,13 @@ describe('trainEpoch', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       expectObservable(cold<ExampleBlock>('-#').pipe(trainEpoch({ ...model, epoch: 1 }))).toBe('-#');
       const source = cold('-a-a-a-|', { a: block(0, 4) });
-      expectObservable(source.pipe(trainEpoch({ ...model, epoch: 1, batchSize: 4, shuffle: false }), map((s) => s.step)), '^--!').toBe('-x-', { x: 1 });
+      expectObservable(
+        source.pipe(
+          trainEpoch({ ...model, epoch: 1, batchSize: 4, shuffle: false }),
+          map((s) => s.step),
+        ),
+        '^--!',
+      ).toBe('-x-', { x: 1 });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
     expect(model.optimizer.steps).toBe(1);

@@ -1,8 +1,18 @@
+import {
+  type BabysitControl,
+  babysitLoop,
+  backward,
+  createOptimizer,
+  DEFAULT_TRAINING_CONFIG,
+  fit,
+  forward,
+  loss,
+  optimizerStep,
+} from 'rxgrad';
+import { exampleBlocks, memoryBabysitStore, memoryCheckpoints, memoryDataset, miniBatchOf, replay, tinyNetwork } from 'rxgrad/testing';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';
-import { type BabysitControl, babysitLoop, backward, createOptimizer, DEFAULT_TRAINING_CONFIG, fit, forward, loss, optimizerStep } from 'rxgrad';
-import { exampleBlocks, memoryBabysitStore, memoryCheckpoints, memoryDataset, miniBatchOf, replay, tinyNetwork } from 'rxgrad/testing';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -10,8 +20,30 @@ it('one step per batch, and an error passed on', () => {
   scheduler().run(({ cold, expectObservable }) => {
     const network = tinyNetwork({ inputSize: 2, classes: 2 });
     const sgd = createOptimizer({ type: 'sgd', learningRate: 0.1 }, network.backend);
-    const batches = cold('-a-b-#', { a: miniBatchOf([[0, 1], [1, 0]], [1, 0]), b: miniBatchOf([[1, 1], [0, 0]], [0, 1], { index: 1 }) });
-    const steps = batches.pipe(forward(network), loss(), backward(), optimizerStep(sgd), map((s) => s.step));
+    const batches = cold('-a-b-#', {
+      a: miniBatchOf(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        [1, 0],
+      ),
+      b: miniBatchOf(
+        [
+          [1, 1],
+          [0, 0],
+        ],
+        [0, 1],
+        { index: 1 },
+      ),
+    });
+    const steps = batches.pipe(
+      forward(network),
+      loss(),
+      backward(),
+      optimizerStep(sgd),
+      map((s) => s.step),
+    );
     expectObservable(steps).toBe('-1-2-#', { 1: 1, 2: 2 });
   });
 });

@@ -65,7 +65,18 @@ describe('the report in a real browser', () => {
     const out = path.join(study, 'report.html');
     execFileSync(process.execPath, [CLI, 'report', study, '--out', out], { stdio: 'ignore' });
     const { charts, screenshot } = await chartsOf(out);
-    expect(charts.map((c) => c.id)).toEqual(['history', 'curves', 'slice-batchSize', 'slice-hiddenUnits', 'slice-layers', 'slice-learningRate', 'slice-lrDecay', 'slice-momentum', 'parallel', 'importances']);
+    expect(charts.map((c) => c.id)).toEqual([
+      'history',
+      'curves',
+      'slice-batchSize',
+      'slice-hiddenUnits',
+      'slice-layers',
+      'slice-learningRate',
+      'slice-lrDecay',
+      'slice-momentum',
+      'parallel',
+      'importances',
+    ]);
     for (const chart of charts) {
       expect(chart.width, chart.id).toBeGreaterThan(200);
       expect(chart.height, chart.id).toBeGreaterThan(100);
@@ -84,7 +95,9 @@ describe('the report in a real browser', () => {
     expect(byId.get('slice-lrDecay')!.x).toBe('value');
     expect(byId.get('curves')!.texts).toEqual(expect.arrayContaining(['rung 1', 'rung 3']));
     // Readable ticks everywhere: no float noise such as 0.00009999999999999999.
-    for (const chart of charts) for (const text of chart.texts.filter((t) => /^-?[\d.]+(e-?\d+)?$/.test(t))) expect(significantDigits(text), `${chart.id}: ${text}`).toBeLessThanOrEqual(4);
+    for (const chart of charts)
+      for (const text of chart.texts.filter((t) => /^-?[\d.]+(e-?\d+)?$/.test(t)))
+        expect(significantDigits(text), `${chart.id}: ${text}`).toBeLessThanOrEqual(4);
     // The screenshot is not blank: a PNG of the page is far larger than one of an empty page.
     const blankPage = await browser().newPage();
     await blankPage.setViewport({ width: 1400, height: 1000 });

@@ -1,8 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/model/random.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ImportanceDimension, type ImportanceTrial, importanceCoordinate, importanceDimension, pearsonDivergence, pedAnovaImportances, scottGridDensity, topTrials } from '../../src/report/importance.js';
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../src/model/random.js';
+import {
+  type ImportanceDimension,
+  type ImportanceTrial,
+  importanceCoordinate,
+  importanceDimension,
+  pearsonDivergence,
+  pedAnovaImportances,
+  scottGridDensity,
+  topTrials,
+} from '../../src/report/importance.js';
 import { parseSearchSpace } from '../../src/tuning/space.js';
 
 /** The normal mass over [a, b] by Simpson's rule on the density: independent of the erf used in the code. */
@@ -29,7 +38,9 @@ describe('PED-ANOVA', () => {
       { mu: 3, s: sigma, w: 1 / 5 },
       { mu: 2, s: 5, w: 1 / 5 },
     ];
-    const byHand = [0, 1, 2, 3, 4].map((i) => kernels.reduce((p, k) => p + (k.w * normalMass(i - 0.5, i + 0.5, k.mu, k.s)) / normalMass(-0.5, 4.5, k.mu, k.s), 0));
+    const byHand = [0, 1, 2, 3, 4].map((i) =>
+      kernels.reduce((p, k) => p + (k.w * normalMass(i - 0.5, i + 0.5, k.mu, k.s)) / normalMass(-0.5, 4.5, k.mu, k.s), 0),
+    );
     const density = scottGridDensity([0, 2, 1, 1, 0]);
     density.forEach((p, i) => expect(p).toBeCloseTo(byHand[i]!, 6));
     expect(density.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
@@ -56,13 +67,22 @@ describe('PED-ANOVA', () => {
     const dimensions = names.map((name) => importanceDimension(name, space[name]!));
     expect(dimensions.map((d) => (d.kind === 'numeric' ? d.cells : d.choices))).toEqual([50, 50, 3, 9, 4]);
     for (const study of reference.cases) {
-      const trials = study.trials.map((t) => ({ unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)), score: -t.value }));
+      const trials = study.trials.map((t) => ({
+        unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)),
+        score: -t.value,
+      }));
       const importances = pedAnovaImportances(dimensions, trials);
-      for (const name of names) expect(Math.abs(importances[name]! - study.importances[name]!), `${study.name}: ${name}`).toBeLessThan(1e-7);
+      for (const name of names)
+        expect(Math.abs(importances[name]! - study.importances[name]!), `${study.name}: ${name}`).toBeLessThan(1e-7);
     }
     // Where layers decide, layers comes second of five, as in Optuna (0.333), not fourth.
     const layersCase = reference.cases.find((c) => c.name === 'layers')!;
-    const ranked = Object.entries(pedAnovaImportances(dimensions, layersCase.trials.map((t) => ({ unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)), score: -t.value })))).sort((a, b) => b[1] - a[1]);
+    const ranked = Object.entries(
+      pedAnovaImportances(
+        dimensions,
+        layersCase.trials.map((t) => ({ unit: names.map((name) => importanceCoordinate(space[name]!, t.params[name]!)), score: -t.value })),
+      ),
+    ).sort((a, b) => b[1] - a[1]);
     expect(ranked.map(([name]) => name).slice(0, 2)).toEqual(['learningRate', 'layers']);
   });
 
@@ -94,7 +114,10 @@ describe('PED-ANOVA', () => {
     const units = [0, 0.25, 0.5, 0.75, 1, 0, 0.25, 0.5, 0.75, 1];
     const scores = [1, 2, 3, 9, 10, 0, 1, 2, 3, 4];
     const trials = units.map((u, i) => ({ unit: [u, 0.5], score: scores[i]! }));
-    const dims: ImportanceDimension[] = [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }];
+    const dims: ImportanceDimension[] = [
+      { name: 'a', kind: 'numeric' },
+      { name: 'b', kind: 'numeric' },
+    ];
     const top = scottGridDensity([0, 0, 0, 1, 1]);
     const all = scottGridDensity([2, 2, 2, 2, 2]);
     const divergence = all.reduce((sum, q, i) => sum + q * ((top[i]! + 1e-12) / (q + 1e-12) - 1) ** 2, 0);
@@ -109,6 +132,14 @@ describe('PED-ANOVA', () => {
   });
 
   it('shares evenly when there are too few trials to tell', () => {
-    expect(pedAnovaImportances([{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }], [{ unit: [0, 0], score: 1 }])).toEqual({ a: 0.5, b: 0.5 });
+    expect(
+      pedAnovaImportances(
+        [
+          { name: 'a', kind: 'numeric' },
+          { name: 'b', kind: 'numeric' },
+        ],
+        [{ unit: [0, 0], score: 1 }],
+      ),
+    ).toEqual({ a: 0.5, b: 0.5 });
   });
 });

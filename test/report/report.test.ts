@@ -1,21 +1,26 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readableNumber } from '../../src/report/format.js';
-import { runReportData } from '../../src/report/runReport.js';
 import { importanceCoordinate, importanceDimension, pedAnovaImportances } from '../../src/report/importance.js';
+import { runReportData } from '../../src/report/runReport.js';
 import { parameterAxis, studyReportBody, studyReportData } from '../../src/report/studyReport.js';
-import type { TrialRecord } from '../../src/tuning/trial.js';
 import { readStudyInput, renderReport, reportSource, writeReport } from '../../src/report/writeReport.js';
+import { babysit } from '../../src/training/babysit.js';
 import { readRunHistory } from '../../src/training/runHistory.js';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, intLogUniform, logUniform, oneMinusLogUniform } from '../../src/tuning/distributions.js';
 import { runStudy } from '../../src/tuning/study.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
-import { babysit } from '../../src/training/babysit.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
-const space = { learningRate: logUniform(1e-3, 1e-1), momentum: oneMinusLogUniform(0.8, 0.999), hiddenUnits: intLogUniform(8, 32), batchSize: choice([64, 128]) };
+const space = {
+  learningRate: logUniform(1e-3, 1e-1),
+  momentum: oneMinusLogUniform(0.8, 0.999),
+  hiddenUnits: intLogUniform(8, 32),
+  batchSize: choice([64, 128]),
+};
 let study: string;
 let run: string;
 
@@ -25,13 +30,29 @@ beforeAll(async () => {
     runStudy({
       dir: study,
       space,
-      settings: { data: { file: DIGITS_TRAIN, label: 'label' }, sampler: 'random', seed: 3, prune: 'asha', eta: 3, minEpochs: 1, validationFraction: 0.2, base: { ...DEFAULT_TRAINING_CONFIG, epochs: 3 } },
+      settings: {
+        data: { file: DIGITS_TRAIN, label: 'label' },
+        sampler: 'random',
+        seed: 3,
+        prune: 'asha',
+        eta: 3,
+        minEpochs: 1,
+        validationFraction: 0.2,
+        base: { ...DEFAULT_TRAINING_CONFIG, epochs: 3 },
+      },
       trials: 9,
       rounds: 2,
     }).pipe(toArray()),
   );
   run = path.join(tempDir(), 'run');
-  await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TRAIN, config: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 3 }, dir: run }).pipe(toArray()));
+  await lastValueFrom(
+    babysit({
+      data: DIGITS_TRAIN,
+      validation: DIGITS_TRAIN,
+      config: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 3 },
+      dir: run,
+    }).pipe(toArray()),
+  );
 }, 120_000);
 
 describe('the report data', () => {
@@ -44,10 +65,14 @@ describe('the report data', () => {
     let best = -Infinity;
     expect(data.bestSoFar).toEqual(records.map((r, i) => [i + 1, (best = Math.max(best, r.validationAccuracy!))]));
     expect(data.curves.map((c) => c.points)).toEqual(records.map((r) => r.curve.map((p) => [p.epoch, p.validationAccuracy])));
-    expect(data.curves.filter((c) => c.status === 'pruned').map((c) => c.id)).toEqual(records.filter((r) => r.status === 'pruned').map((r) => r.id));
+    expect(data.curves.filter((c) => c.status === 'pruned').map((c) => c.id)).toEqual(
+      records.filter((r) => r.status === 'pruned').map((r) => r.id),
+    );
     expect(data.rungs).toEqual([1]);
     // Slices on each parameter's own scale: 1 − β for momentum, the choice's name for batch size.
-    expect(data.slices.momentum).toEqual(records.map((r) => [Number((1 - (r.params.momentum as number)).toPrecision(12)), r.validationAccuracy]));
+    expect(data.slices.momentum).toEqual(
+      records.map((r) => [Number((1 - (r.params.momentum as number)).toPrecision(12)), r.validationAccuracy]),
+    );
     expect(data.slices.batchSize).toEqual(records.map((r) => [String(r.params.batchSize), r.validationAccuracy]));
     expect(data.axes.map((a) => [a.name, a.label, a.scale])).toEqual([
       ['batchSize', 'batchSize', 'category'],
@@ -70,16 +95,39 @@ describe('the report data', () => {
     const records = Array.from({ length: 40 }, (_, i): TrialRecord => {
       const epochs = i < 4 ? 9 : i < 13 ? 3 : 1;
       const accuracy = (epoch: number) => 0.5 + 0.01 * epoch + (i % 5) * 0.02 + (i % 3 === 0 ? 0.1 : 0);
-      const curve = Array.from({ length: epochs }, (_, e) => ({ ...template.curve[0]!, epoch: e + 1, validationAccuracy: accuracy(e + 1) }));
+      const curve = Array.from({ length: epochs }, (_, e) => ({
+        ...template.curve[0]!,
+        epoch: e + 1,
+        validationAccuracy: accuracy(e + 1),
+      }));
       const params = { learningRate: 10 ** (-3 + (i % 7) / 3), momentum: 0.9, hiddenUnits: 8 + (i % 3) * 8, batchSize: i % 2 ? 64 : 128 };
-      return { ...template, id: `r0-${String(i).padStart(3, '0')}`, params, status: epochs === 9 ? 'completed' : 'pruned', curve, epochs, validationAccuracy: accuracy(epochs), objective: { name: 'val-accuracy', direction: 'maximize', value: accuracy(epochs) } };
+      return {
+        ...template,
+        id: `r0-${String(i).padStart(3, '0')}`,
+        params,
+        status: epochs === 9 ? 'completed' : 'pruned',
+        curve,
+        epochs,
+        validationAccuracy: accuracy(epochs),
+        objective: { name: 'val-accuracy', direction: 'maximize', value: accuracy(epochs) },
+      };
     });
     const data = studyReportData({ ...input, settings, records });
     expect(data.rungs).toEqual([1, 3]);
     expect(data.importanceTrials).toEqual({ count: 13, epoch: 3, rung: true, enough: true });
     const names = Object.keys(input.space).sort();
-    const atRung = records.filter((r) => r.epochs >= 3).map((r) => ({ unit: names.map((name) => importanceCoordinate(input.space[name]!, r.params[name]!)), score: r.curve[2]!.validationAccuracy }));
-    expect(data.importances).toEqual(pedAnovaImportances(names.map((name) => importanceDimension(name, input.space[name]!)), atRung));
+    const atRung = records
+      .filter((r) => r.epochs >= 3)
+      .map((r) => ({
+        unit: names.map((name) => importanceCoordinate(input.space[name]!, r.params[name]!)),
+        score: r.curve[2]!.validationAccuracy,
+      }));
+    expect(data.importances).toEqual(
+      pedAnovaImportances(
+        names.map((name) => importanceDimension(name, input.space[name]!)),
+        atRung,
+      ),
+    );
     expect(studyReportBody({ ...input, settings, records })).toContain('Over the 13 trials that reached epoch 3 (an ASHA rung');
   });
 
@@ -110,7 +158,17 @@ describe('rxgrad report', () => {
     const a = await renderReport(study);
     const b = await renderReport(study);
     expect(a).toBe(b);
-    for (const id of ['history', 'curves', 'slice-learningRate', 'slice-momentum', 'slice-batchSize', 'slice-hiddenUnits', 'parallel', 'importances']) expect(a).toContain(`data-chart="${id}"`);
+    for (const id of [
+      'history',
+      'curves',
+      'slice-learningRate',
+      'slice-momentum',
+      'slice-batchSize',
+      'slice-hiddenUnits',
+      'parallel',
+      'importances',
+    ])
+      expect(a).toContain(`data-chart="${id}"`);
     expect(a).toContain('data-chart="slice-learningRate" data-x-scale="log"');
     expect(a).toContain('data-chart="slice-momentum" data-x-scale="log"');
     expect(a).toContain('data-chart="slice-batchSize" data-x-scale="category"');
@@ -133,7 +191,23 @@ describe('rxgrad report', () => {
     writeFileSync(path.join(old, 'model.json'), '{}');
     await expect(reportSource(old)).rejects.toThrow(/saved by an older rxgrad, which kept no per-epoch history/);
     const empty = path.join(dir, 'empty-study');
-    await lastValueFrom(runStudy({ dir: empty, space, settings: { data: { file: DIGITS_TRAIN, label: 'label' }, sampler: 'random', seed: 0, prune: 'none', eta: 3, minEpochs: 1, validationFraction: 0.2, base: { ...DEFAULT_TRAINING_CONFIG, epochs: 1 } }, trials: 1 }).pipe(toArray()));
+    await lastValueFrom(
+      runStudy({
+        dir: empty,
+        space,
+        settings: {
+          data: { file: DIGITS_TRAIN, label: 'label' },
+          sampler: 'random',
+          seed: 0,
+          prune: 'none',
+          eta: 3,
+          minEpochs: 1,
+          validationFraction: 0.2,
+          base: { ...DEFAULT_TRAINING_CONFIG, epochs: 1 },
+        },
+        trials: 1,
+      }).pipe(toArray()),
+    );
     // Remove its one record: a study with no finished trial.
     const trials = path.join(empty, 'trials');
     for (const n of readdirSync(trials)) writeFileSync(path.join(trials, n), '');

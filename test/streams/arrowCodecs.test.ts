@@ -1,4 +1,4 @@
-import { compressionRegistry, CompressionType } from 'apache-arrow';
+import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { registerArrowCodecs } from '../../src/streams/arrowCodecs.js';
 
@@ -11,7 +11,10 @@ function prefixed(compressed: Uint8Array, declared: number): Uint8Array {
 }
 
 describe('registerArrowCodecs', () => {
-  for (const [name, type] of [['LZ4', CompressionType.LZ4_FRAME], ['ZSTD', CompressionType.ZSTD]] as const) {
+  for (const [name, type] of [
+    ['LZ4', CompressionType.LZ4_FRAME],
+    ['ZSTD', CompressionType.ZSTD],
+  ] as const) {
     it(`${name}: a buffer decodes only to exactly the length its prefix declares`, async () => {
       await registerArrowCodecs();
       const codec = compressionRegistry.get(type)!;
@@ -20,7 +23,10 @@ describe('registerArrowCodecs', () => {
       expect(Array.from(codec.decode!(prefixed(compressed, 100)))).toEqual(Array.from(data));
       // Shorter than declared (the rest of the column would be read from nothing) or longer: damaged.
       for (const declared of [120, 80]) {
-        const message = name === 'LZ4' ? `^a LZ4 buffer cannot be decoded to the ${declared} bytes its header says: ` : `^a ZSTD buffer decompressed to \\d+ bytes, its header says ${declared}$`;
+        const message =
+          name === 'LZ4'
+            ? `^a LZ4 buffer cannot be decoded to the ${declared} bytes its header says: `
+            : `^a ZSTD buffer decompressed to \\d+ bytes, its header says ${declared}$`;
         expect(() => codec.decode!(prefixed(compressed, declared)), `declared ${declared}`).toThrow(new RegExp(message));
       }
     });

@@ -35,12 +35,48 @@ describe('forEachCsvRow', () => {
   });
 
   it('parses decimal numbers to exactly what Number() reads from the text, and nothing else as a number', async () => {
-    const cells = ['0', '-0', '7', '+7', '007', '3.25', '-0.1', '.5', '5.', '123456789012345', '1234567890.12345', '0.1234567890123456789', '1e-5', '2E3', '0x1F', ' 4 ', '', '-', '.', '1.2.3', 'nan', 'Infinity', '1,5', '0b11', '0o7', '-Infinity', '1e', '.123456789012345', '-.000000000000001', '12345678.9012345'];
+    const cells = [
+      '0',
+      '-0',
+      '7',
+      '+7',
+      '007',
+      '3.25',
+      '-0.1',
+      '.5',
+      '5.',
+      '123456789012345',
+      '1234567890.12345',
+      '0.1234567890123456789',
+      '1e-5',
+      '2E3',
+      '0x1F',
+      ' 4 ',
+      '',
+      '-',
+      '.',
+      '1.2.3',
+      'nan',
+      'Infinity',
+      '1,5',
+      '0b11',
+      '0o7',
+      '-Infinity',
+      '1e',
+      '.123456789012345',
+      '-.000000000000001',
+      '12345678.9012345',
+    ];
     const values: number[][] = [];
-    await forEachCsvRow(Readable.from([Buffer.from(`${cells.map((_, i) => `c${i}`).join(';')}\n${cells.join(';')}\n`)]), 'x.csv', ';', (row) => {
-      values.push(Array.from({ length: row.count }, (_, j) => row.number(j, '.')));
-      values.push(Array.from({ length: row.count }, (_, j) => row.number(j, ',')));
-    });
+    await forEachCsvRow(
+      Readable.from([Buffer.from(`${cells.map((_, i) => `c${i}`).join(';')}\n${cells.join(';')}\n`)]),
+      'x.csv',
+      ';',
+      (row) => {
+        values.push(Array.from({ length: row.count }, (_, j) => row.number(j, '.')));
+        values.push(Array.from({ length: row.count }, (_, j) => row.number(j, ',')));
+      },
+    );
     const trimmed = cells.map((c) => c.trim());
     // Number() reads these too (as 31, 3, 7 and infinities): in data they are not numbers.
     const notDecimal = new Set(['0x1F', '0b11', '0o7', 'Infinity', '-Infinity']);
@@ -63,7 +99,10 @@ describe('forEachCsvRow', () => {
       ['a,b\n1,2"\n', /line 2: not a valid CSV file: a quote inside an unquoted field/, 2],
     ];
     for (const [text, message, line] of cases) {
-      const error = await rowsOf(text, 2).then(() => undefined, (e: unknown) => e);
+      const error = await rowsOf(text, 2).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, text).toBeInstanceOf(DataError);
       expect((error as Error).message, text).toMatch(message);
       expect(error, text).toMatchObject({ line });
@@ -83,7 +122,10 @@ describe('forEachCsvRow on long fields', () => {
     };
     const long = 'ab"c'.repeat(limit / 4);
     for (const size of [7, 100, 1 << 16]) {
-      expect(await read(`id,note\n1,${'x'.repeat(limit)}\n2,"${long.replaceAll('"', '""').slice(0, limit)}"\n`, size), `chunks of ${size}`).toEqual([
+      expect(
+        await read(`id,note\n1,${'x'.repeat(limit)}\n2,"${long.replaceAll('"', '""').slice(0, limit)}"\n`, size),
+        `chunks of ${size}`,
+      ).toEqual([
         ['id', 'note'],
         ['1', 'x'.repeat(limit)],
         ['2', long.replaceAll('"', '""').slice(0, limit).replaceAll('""', '"')],
@@ -91,7 +133,9 @@ describe('forEachCsvRow on long fields', () => {
       for (const text of [`id,note\n1,2\n3,${'y'.repeat(limit + 1)}\n`, `id,note\n1,2\n3,"${'y'.repeat(3 * limit)}`]) {
         const error = await read(text, size).catch((e: unknown) => e as DataError);
         expect(error).toBeInstanceOf(DataError);
-        expect((error as DataError).message).toBe(`x.csv, line 3: not a valid CSV file: a field longer than ${limit} bytes, the most rxgrad reads (it begins '${'y'.repeat(80)}…')`);
+        expect((error as DataError).message).toBe(
+          `x.csv, line 3: not a valid CSV file: a field longer than ${limit} bytes, the most rxgrad reads (it begins '${'y'.repeat(80)}…')`,
+        );
       }
     }
   });

@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pandasIndexColumns } from '../../src/streams/indexColumns.js';
 import { inspectData } from '../../src/streams/readData.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
-import { readFileSync } from 'node:fs';
 
 // Written by pandas 3.0 and pyarrow 25 (test/fixtures/pandas/make_fixtures.py); rows 0-29 of the
 // index are class 0, so a model that took the index as a feature would learn the label from it.
@@ -43,7 +43,11 @@ describe("pandas' row index", () => {
     const model = path.join(tempDir(), 'model');
     const result = await cli(['train', '--data', fixture('indexed.csv'), '--hidden', 'none', '--epochs', '2', '--save', model]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr.split('\n').filter((l) => l.includes('row index'))).toEqual([`rxgrad: pandas' row index, so not used as features: "" (the unnamed first column) (choose the features with --features)`]);
-    expect((JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { features: string[] } }).columns.features).toEqual(['x', 'y']);
+    expect(result.stderr.split('\n').filter((l) => l.includes('row index'))).toEqual([
+      `rxgrad: pandas' row index, so not used as features: "" (the unnamed first column) (choose the features with --features)`,
+    ]);
+    expect(
+      (JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { columns: { features: string[] } }).columns.features,
+    ).toEqual(['x', 'y']);
   });
 });

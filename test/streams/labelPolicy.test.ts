@@ -31,7 +31,9 @@ describe('one label policy for Arrow, Parquet and CSV', () => {
     expect(classIndexProblem(3, { classes: 3 })?.problem).toBe('the label is out of range');
     expect(classIndexProblem(DEFAULT_MAX_CLASSES, {})?.problem).toBe(`the label implies more than ${DEFAULT_MAX_CLASSES} classes`);
     expect(classIndexProblem(DEFAULT_MAX_CLASSES, { classes: DEFAULT_MAX_CLASSES + 1 })).toBeUndefined();
-    expect(unknownClassProblem(Array.from({ length: 12 }, (_, i) => `c${i}`)).expected).toBe('one of c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, …');
+    expect(unknownClassProblem(Array.from({ length: 12 }, (_, i) => `c${i}`)).expected).toBe(
+      'one of c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, …',
+    );
   });
 
   const cases: [string, number[], Record<string, unknown>, RegExp][] = [

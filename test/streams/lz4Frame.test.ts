@@ -48,10 +48,19 @@ describe('LZ4 frames', () => {
   it('checks the block and content checksums and the content size a frame carries', () => {
     const data = sample('text', 5000);
     // A frame with block checksums, content checksum and content size, built by hand around stored blocks.
-    const header = Uint8Array.of(0x04, 0x22, 0x4d, 0x18, 0x40 | 0x10 | 0x08 | 0x04, 0x40, ...new Uint8Array(new BigUint64Array([BigInt(data.length)]).buffer));
+    const header = Uint8Array.of(
+      0x04,
+      0x22,
+      0x4d,
+      0x18,
+      0x40 | 0x10 | 0x08 | 0x04,
+      0x40,
+      ...new Uint8Array(new BigUint64Array([BigInt(data.length)]).buffer),
+    );
     const hc = (xxh32(header, 4, header.length) >>> 8) & 0xff;
     const word = (v: number) => new Uint8Array(new Uint32Array([v >>> 0]).buffer);
-    const frame = (blockSum: number, contentSum: number) => Uint8Array.from([...header, hc, ...word(data.length | 0x80000000), ...data, ...word(blockSum), ...word(0), ...word(contentSum)]);
+    const frame = (blockSum: number, contentSum: number) =>
+      Uint8Array.from([...header, hc, ...word(data.length | 0x80000000), ...data, ...word(blockSum), ...word(0), ...word(contentSum)]);
     const good = frame(xxh32(data), xxh32(data));
     expect(Buffer.from(decodeLz4Frame(good, data.length)).equals(Buffer.from(data))).toBe(true);
     expect(() => decodeLz4Frame(frame(xxh32(data) ^ 1, xxh32(data)), data.length)).toThrow('a block checksum does not match');
@@ -67,7 +76,8 @@ describe('LZ4 frames', () => {
     let refused = 0;
     for (let trial = 0; trial < 3000; trial++) {
       const damaged = trial % 3 === 0 ? frame.subarray(0, Math.floor(rng.next() * frame.length)) : frame.slice();
-      if (trial % 3 !== 0) for (let k = 0; k < 1 + (trial % 4); k++) damaged[Math.floor(rng.next() * damaged.length)] = Math.floor(rng.next() * 256);
+      if (trial % 3 !== 0)
+        for (let k = 0; k < 1 + (trial % 4); k++) damaged[Math.floor(rng.next() * damaged.length)] = Math.floor(rng.next() * 256);
       try {
         expect(decodeLz4Frame(damaged, data.length)).toHaveLength(data.length);
       } catch (error) {

@@ -40,25 +40,34 @@ describe('prepareFashionMnist', () => {
     expect(leftovers(out)).toEqual([]);
   });
 
-  it('is the CLI\'s prepare command, with --json', async () => {
+  it("is the CLI's prepare command, with --json", async () => {
     const source = tempDir();
     const out = path.join(tempDir(), 'fashion');
     fakeFashion(source, 12, 3);
     const result = await cli(['prepare', 'fashion-mnist', '--source', source, '--out', out, '--json']);
     expect(result.code).toBe(0);
-    expect(lastJson(result.stdout)).toEqual({ trainRows: 12, testRows: 3, train: path.join(out, 'train.arrow'), test: path.join(out, 'test.arrow') });
+    expect(lastJson(result.stdout)).toEqual({
+      trainRows: 12,
+      testRows: 3,
+      train: path.join(out, 'train.arrow'),
+      test: path.join(out, 'test.arrow'),
+    });
     expect((await cli(['prepare', 'mnist'])).code).toBe(2);
   });
 
   it('names a missing or malformed file and leaves no output behind', async () => {
     const source = tempDir();
     const out = path.join(tempDir(), 'fashion');
-    await expect(prepareFashionMnist(out, source)).rejects.toThrow(/train-images-idx3-ubyte.gz: Fashion-MNIST IDX file not found \(apt-get install dataset-fashion-mnist\)/);
+    await expect(prepareFashionMnist(out, source)).rejects.toThrow(
+      /train-images-idx3-ubyte.gz: Fashion-MNIST IDX file not found \(apt-get install dataset-fashion-mnist\)/,
+    );
     fakeFashion(source, 4, 2);
     idx(path.join(source, 'train-labels-idx1-ubyte.gz'), 0x803, [4], new Uint8Array(4));
     const error = await prepareFashionMnist(out, source).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataError);
-    expect((error as Error).message).toMatch(/train-labels-idx1-ubyte.gz: not the expected IDX file \(expected magic 0x00000801, got 0x00000803\)/);
+    expect((error as Error).message).toMatch(
+      /train-labels-idx1-ubyte.gz: not the expected IDX file \(expected magic 0x00000801, got 0x00000803\)/,
+    );
     expect(leftovers(out)).toEqual([]);
   });
 });

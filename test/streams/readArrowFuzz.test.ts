@@ -6,8 +6,8 @@ import { lastValueFrom, reduce } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { createRandom, type Random } from '../../src/model/random.js';
-import { readArrow } from '../../src/streams/readArrow.js';
 import { writeArrowFile } from '../../src/streams/arrowColumns.js';
+import { readArrow } from '../../src/streams/readArrow.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const ROWS = 1438;
@@ -84,10 +84,15 @@ function corrupt(original: Uint8Array, rng: Random): { bytes: Uint8Array; what: 
 }
 
 /** Reads a file to the end, within the time bound: the rows read, or the error. */
-async function outcome(file: string, options: Parameters<typeof readArrow>[1] = {}): Promise<{ rows?: number; error?: unknown; ms: number }> {
+async function outcome(
+  file: string,
+  options: Parameters<typeof readArrow>[1] = {},
+): Promise<{ rows?: number; error?: unknown; ms: number }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result within ${TIME_BOUND_MS} ms`)), TIME_BOUND_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no result within ${TIME_BOUND_MS} ms`)), TIME_BOUND_MS)),
+  );
   try {
     const rows = await Promise.race([lastValueFrom(readArrow(file, options).pipe(reduce((n, block) => n + block.rows, 0))), timeout]);
     return { rows, ms: performance.now() - started };
@@ -105,11 +110,25 @@ describe('readArrow on corrupted files', () => {
       let original: Uint8Array = readFileSync(DIGITS_TRAIN);
       if (format === 'stream') {
         // The same data as a stream, in record batches of 256 rows.
-        const blocks = await lastValueFrom(readArrow(DIGITS_TRAIN).pipe(reduce((all, b) => [...all, { features: Float32Array.from(b.features), labels: Int32Array.from(b.labels) }], [] as { features: Float32Array; labels: Int32Array }[])));
+        const blocks = await lastValueFrom(
+          readArrow(DIGITS_TRAIN).pipe(
+            reduce(
+              (all, b) => [...all, { features: Float32Array.from(b.features), labels: Int32Array.from(b.labels) }],
+              [] as { features: Float32Array; labels: Int32Array }[],
+            ),
+          ),
+        );
         const features = Float32Array.from(blocks.flatMap((b) => Array.from(b.features)));
         const labels = Int32Array.from(blocks.flatMap((b) => Array.from(b.labels)));
         const streamFile = path.join(dir, 'digits.arrows');
-        await writeArrowFile(streamFile, [{ name: 'pixels', values: features, listSize: 64 }, { name: 'label', values: labels }], { batchRows: 256, format: 'stream' });
+        await writeArrowFile(
+          streamFile,
+          [
+            { name: 'pixels', values: features, listSize: 64 },
+            { name: 'label', values: labels },
+          ],
+          { batchRows: 256, format: 'stream' },
+        );
         original = readFileSync(streamFile);
       }
       const rng = createRandom(`fuzz:${format}`);
@@ -124,7 +143,17 @@ describe('readArrow on corrupted files', () => {
         slowest = Math.max(slowest, result.ms);
         if (result.rows === ROWS) tally.rows++;
         else if (result.error instanceof DataError && result.error.message.includes(file)) tally.dataErrors++;
-        else failures.push(`case ${c} (${what}): ${result.rows !== undefined ? `${result.rows} rows` : String((result.error as Error)?.stack ?? result.error).split('\n').slice(0, 3).join(' | ')}`);
+        else
+          failures.push(
+            `case ${c} (${what}): ${
+              result.rows !== undefined
+                ? `${result.rows} rows`
+                : String((result.error as Error)?.stack ?? result.error)
+                    .split('\n')
+                    .slice(0, 3)
+                    .join(' | ')
+            }`,
+          );
       }
       expect(failures).toEqual([]);
       expect(tally.rows + tally.dataErrors).toBe(CASES_PER_FORMAT);
@@ -159,7 +188,17 @@ describe('readArrow on corrupted compressed files', () => {
         writeFileSync(file, bytes);
         const result = await outcome(file, options);
         if (result.error instanceof DataError && result.error.message.includes(file)) dataErrors++;
-        else if (result.rows !== 300) failures.push(`case ${c} (${what}): ${result.rows !== undefined ? `${result.rows} rows` : String((result.error as Error)?.stack ?? result.error).split('\n').slice(0, 3).join(' | ')}`);
+        else if (result.rows !== 300)
+          failures.push(
+            `case ${c} (${what}): ${
+              result.rows !== undefined
+                ? `${result.rows} rows`
+                : String((result.error as Error)?.stack ?? result.error)
+                    .split('\n')
+                    .slice(0, 3)
+                    .join(' | ')
+            }`,
+          );
       }
       expect(failures).toEqual([]);
       expect(dataErrors).toBeGreaterThan(20);
@@ -189,7 +228,13 @@ describe('readArrow on corrupted compressed files', () => {
         const file = path.join(dir, `flip-${at}.arrow`);
         writeFileSync(file, bytes);
         const result = await outcome(file, options);
-        if (!(result.rows === 300 || (result.error instanceof DataError && result.error.message.includes(file)))) failures.push(`${name} byte ${at}: ${String((result.error as Error)?.stack ?? result.rows).split('\n').slice(0, 2).join(' | ')}`);
+        if (!(result.rows === 300 || (result.error instanceof DataError && result.error.message.includes(file))))
+          failures.push(
+            `${name} byte ${at}: ${String((result.error as Error)?.stack ?? result.rows)
+              .split('\n')
+              .slice(0, 2)
+              .join(' | ')}`,
+          );
       }
       expect(failures).toEqual([]);
     }
@@ -218,7 +263,9 @@ describe('readArrow on corrupted compressed files', () => {
     writeFileSync(file, original);
     const result = await outcome(file);
     expect(result.error).toBeInstanceOf(DataError);
-    expect((result.error as Error).message).toMatch(/record batch 0: buffer \d+ declares 1099511627776 uncompressed bytes, more than its column's type and 100 rows allow/);
+    expect((result.error as Error).message).toMatch(
+      /record batch 0: buffer \d+ declares 1099511627776 uncompressed bytes, more than its column's type and 100 rows allow/,
+    );
   });
 
   it('a compressed values buffer that declares 0 bytes is a DataError, not a column of zeros (as pyarrow refuses it)', async () => {
@@ -245,7 +292,9 @@ describe('readArrow on corrupted compressed files', () => {
       writeFileSync(file, bytes);
       const result = await outcome(file);
       expect(result.error, `the buffer at ${place}`).toBeInstanceOf(DataError);
-      expect((result.error as Error).message).toMatch(/zero\.arrows: record batch 0: column '\w+' holds 0 (values|offsets) for 100 rows \(a damaged buffer\)/);
+      expect((result.error as Error).message).toMatch(
+        /zero\.arrows: record batch 0: column '\w+' holds 0 (values|offsets) for 100 rows \(a damaged buffer\)/,
+      );
     }
   });
 });

@@ -17,7 +17,9 @@ describe('readArrow labels', () => {
       const file = await writeColumnsLayout(tempDir(), { a: Float64Array.of(1, 2, 3), label: Int32Array.of(0, huge, 1) });
       const error = await read(file).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DataError);
-      expect((error as DataError).message).toBe(`${file}, column 'label', row 1: the label implies more than 10000 classes (expected a class index below 10000 (raise maxClasses for more classes), got ${huge})`);
+      expect((error as DataError).message).toBe(
+        `${file}, column 'label', row 1: the label implies more than 10000 classes (expected a class index below 10000 (raise maxClasses for more classes), got ${huge})`,
+      );
       await expect(lastValueFrom(readArrow(file).pipe(summarize()))).rejects.toThrow(/the label implies more than 10000 classes/);
     });
   }
@@ -33,7 +35,12 @@ describe('readArrow labels', () => {
     const label = makeData({ type: new Float16(), length: 3, data: Uint16Array.of(0x0000, 0x3c00, 0x4000) });
     const a = makeData({ type: new Float64(), length: 3, data: Float64Array.of(1, 2, 3) });
     const schema = new Schema([new Field('a', new Float64()), new Field('label', new Float16())]);
-    writeFileSync(file, RecordBatchFileWriter.writeAll([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 3, children: [a, label] }))]).toUint8Array(true));
+    writeFileSync(
+      file,
+      RecordBatchFileWriter.writeAll([
+        new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 3, children: [a, label] })),
+      ]).toUint8Array(true),
+    );
     const [block] = await read(file);
     expect(Array.from(block!.labels)).toEqual([0, 1, 2]);
     expect((await lastValueFrom(readArrow(file).pipe(summarize()))).classes).toBe(3);

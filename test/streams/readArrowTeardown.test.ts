@@ -28,7 +28,11 @@ describe('readArrow teardown', () => {
     const file = await writeListLayout(tempDir(), 1_000, { batchRows: 100 });
     const handles = watchHandles();
     const blocks: number[] = [];
-    await new Promise<void>((resolve, reject) => readArrow(file).pipe(take(3)).subscribe({ next: (b) => blocks.push(b.firstRow), error: reject, complete: resolve }));
+    await new Promise<void>((resolve, reject) =>
+      readArrow(file)
+        .pipe(take(3))
+        .subscribe({ next: (b) => blocks.push(b.firstRow), error: reject, complete: resolve }),
+    );
     expect(blocks).toEqual([0, 100, 200]);
     await sleep(50);
     expect(handles[0]!.closed).toBe(true);

@@ -11,7 +11,11 @@ import { tempDir } from '../helpers/files.js';
 const TRAIN = path.resolve('test/fixtures/csv/blobs-train.csv');
 const FEATURES = ['sepal', 'petal', 'stem', 'leaf'];
 const read = (file: string, options = {}) => lastValueFrom(readCsv(file, options).pipe(toArray()));
-const errorOf = (file: string, options = {}) => read(file, options).then(() => undefined, (e: unknown) => e as DataError);
+const errorOf = (file: string, options = {}) =>
+  read(file, options).then(
+    () => undefined,
+    (e: unknown) => e as DataError,
+  );
 const csv = (text: string, name = 'data.csv') => {
   const file = path.join(tempDir(), name);
   writeFileSync(file, text);
@@ -19,10 +23,18 @@ const csv = (text: string, name = 'data.csv') => {
 };
 
 describe('readCsv', () => {
-  it("reads a file pandas wrote (to_csv), in blocks, with the features asked for", async () => {
+  it('reads a file pandas wrote (to_csv), in blocks, with the features asked for', async () => {
     const blocks = await read(TRAIN, { features: FEATURES, blockRows: 100 });
-    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([[100, 0, 4], [100, 100, 4], [40, 200, 4]]);
-    const lines = readFileSync(TRAIN, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([
+      [100, 0, 4],
+      [100, 100, 4],
+      [40, 200, 4],
+    ]);
+    const lines = readFileSync(TRAIN, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const first = blocks[0]!;
     expect(Array.from(first.features.subarray(0, 4))).toEqual(lines[0]!.slice(1, 5).map((v) => Math.fround(Number(v))));
     expect(Array.from(blocks.flatMap((b) => Array.from(b.labels)))).toEqual(lines.map((l) => Number(l[5])));
@@ -40,7 +52,9 @@ describe('readCsv', () => {
     expect((await inspectCsv(csv('a,b,label\n1,,0\n2,3,1\n'))).features).toEqual(['a', 'b']);
     const error = await errorOf(TRAIN, { features: ['id', ...FEATURES] });
     expect(error).toBeInstanceOf(DataError);
-    expect(error!.message).toBe(`${TRAIN}, line 2, column 'id': the feature is not a finite number (expected a number (choose the feature columns with --features, or features: [...]), got 'plant-0000')`);
+    expect(error!.message).toBe(
+      `${TRAIN}, line 2, column 'id': the feature is not a finite number (expected a number (choose the feature columns with --features, or features: [...]), got 'plant-0000')`,
+    );
   });
 
   it(`decides from the first ${CSV_SAMPLE_ROWS} rows: a later text cell is an error naming its line`, async () => {
@@ -49,13 +63,26 @@ describe('readCsv', () => {
     const error = await errorOf(csv(`a,b,label\n${rows.map((r) => `${r.split(',')[0]},${r}`).join('\n')}\n1,oops,0\n`));
     expect(error!.message).toMatch(new RegExp(`line ${CSV_SAMPLE_ROWS + 2}, column 'b': the feature is not a finite number .*got 'oops'`));
     // One row fewer, and the column is text: left out.
-    expect((await inspectCsv(csv(`a,b,label\n${rows.slice(1).map((r) => `${r.split(',')[0]},${r}`).join('\n')}\n1,oops,0\n`))).ignored).toEqual(['b (text)']);
+    expect(
+      (
+        await inspectCsv(
+          csv(
+            `a,b,label\n${rows
+              .slice(1)
+              .map((r) => `${r.split(',')[0]},${r}`)
+              .join('\n')}\n1,oops,0\n`,
+          ),
+        )
+      ).ignored,
+    ).toEqual(['b (text)']);
   });
 
-  it("names numbers written with a decimal comma, and the flag that reads them", async () => {
+  it('names numbers written with a decimal comma, and the flag that reads them', async () => {
     const file = csv('a;b;label\n1,5;2,25;0\n');
     const error = await errorOf(file, { delimiter: ';' });
-    expect(error!.message).toBe(`${file}: no feature columns (expected at least one column of numbers besides the label (--decimal ',' reads 3,14 as a number), got not numbers: a (decimal comma), b (decimal comma))`);
+    expect(error!.message).toBe(
+      `${file}: no feature columns (expected at least one column of numbers besides the label (--decimal ',' reads 3,14 as a number), got not numbers: a (decimal comma), b (decimal comma))`,
+    );
     expect(Array.from((await read(file, { delimiter: ';', decimal: ',' }))[0]!.features)).toEqual([1.5, 2.25]);
   });
 
@@ -69,8 +96,14 @@ describe('readCsv', () => {
       ['a,b,label\n1,2,\n', /line 2, column 'label': the label is not a whole number .*got an empty cell/],
       ['a,b,label\n1,2,20000\n', /line 2, column 'label': the label implies more than 10000 classes/],
       ['a,b\n1,2\n', /missing label column/],
-      ['a,b,a,label\n1,2,3,0\n', /data.csv, column 'a': two columns have the same name \(expected every column named once in the header, got columns 1 and 3\)/],
-      [`${Array.from({ length: 40 }, (_, j) => `c${j}`).join(',')}\n`, /missing label column .*got columns c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, … \(40 in all\)\)$/],
+      [
+        'a,b,a,label\n1,2,3,0\n',
+        /data.csv, column 'a': two columns have the same name \(expected every column named once in the header, got columns 1 and 3\)/,
+      ],
+      [
+        `${Array.from({ length: 40 }, (_, j) => `c${j}`).join(',')}\n`,
+        /missing label column .*got columns c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, … \(40 in all\)\)$/,
+      ],
       ['', /the file is empty: no header row/],
       ['a,b,label\n', /the dataset has no rows/],
     ];

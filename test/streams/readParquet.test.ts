@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { lastValueFrom, tap, toArray } from 'rxjs';
 import { Worker } from 'node:worker_threads';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { readCsv } from '../../src/streams/readCsv.js';
@@ -18,7 +18,11 @@ const FEATURES = ['sepal', 'petal', 'stem', 'leaf'];
 describe('readParquet', () => {
   it('reads a file another Parquet writer made, row group by row group, as the same rows as its CSV source', async () => {
     const blocks = await lastValueFrom(readParquet(PARQUET, { features: FEATURES }).pipe(toArray()));
-    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([[100, 0, 4], [100, 100, 4], [40, 200, 4]]);
+    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([
+      [100, 0, 4],
+      [100, 100, 4],
+      [40, 200, 4],
+    ]);
     const fromCsv = await lastValueFrom(readCsv(CSV, { features: FEATURES, blockRows: 100 }).pipe(toArray()));
     blocks.forEach((b, i) => {
       expect(Array.from(b.features)).toEqual(Array.from(fromCsv[i]!.features));
@@ -31,14 +35,22 @@ describe('readParquet', () => {
     const events: string[] = [];
     // Row groups are decoded on the reader's worker thread: what it is asked, and when, is seen here.
     const realPost = Worker.prototype.postMessage;
-    const read = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+    const read = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (
+      this: Worker,
+      ...args: Parameters<Worker['postMessage']>
+    ) {
       const request = args[0] as { type?: string; group?: number; limit?: number };
       // The one-row read of the first group is the schema; the others are the rows.
       if (request?.type === 'read' && request.group !== undefined && request.limit === undefined) events.push(`read ${request.group}`);
       return realPost.apply(this, args);
     });
     try {
-      await lastValueFrom(readParquet(PARQUET, { features: FEATURES }).pipe(tap((b) => events.push(`block ${b.firstRow}`)), toArray()));
+      await lastValueFrom(
+        readParquet(PARQUET, { features: FEATURES }).pipe(
+          tap((b) => events.push(`block ${b.firstRow}`)),
+          toArray(),
+        ),
+      );
     } finally {
       read.mockRestore();
     }

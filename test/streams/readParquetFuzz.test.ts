@@ -49,7 +49,8 @@ function damage(original: Buffer, starts: readonly number[], rng: Random): { byt
     }
     case 3: {
       const flips = 1 + rng.int(4);
-      for (let f = 0; f < flips; f++) bytes[footerStart + rng.int(footerStart < original.length - 8 ? original.length - 8 - footerStart : 1)]! ^= 1 << rng.int(8);
+      for (let f = 0; f < flips; f++)
+        bytes[footerStart + rng.int(footerStart < original.length - 8 ? original.length - 8 - footerStart : 1)]! ^= 1 << rng.int(8);
       return { bytes, what: `${flips} bit flips in the footer` };
     }
     case 4: {
@@ -80,12 +81,17 @@ async function readAll(files: readonly string[], options: object): Promise<Outco
   let lines: AsyncIterator<string> | undefined;
   for (const file of files) {
     if (!child) {
-      child = spawn(process.execPath, [path.resolve('test/helpers/readFiles.mjs'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'ignore'] });
+      child = spawn(process.execPath, [path.resolve('test/helpers/readFiles.mjs'), JSON.stringify(options)], {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
       lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     }
     child.stdin!.write(`${file}\n`);
     let timer: NodeJS.Timeout | undefined;
-    const line = await Promise.race([lines!.next(), new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), TIME_BOUND_MS)))]);
+    const line = await Promise.race([
+      lines!.next(),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), TIME_BOUND_MS))),
+    ]);
     clearTimeout(timer);
     if (line === 'timeout' || line.done) {
       outcomes.push({ hung: line === 'timeout', error: line === 'timeout' ? 'hung' : 'the process died' });
@@ -114,8 +120,15 @@ describe('readParquet on damaged files', () => {
         writeFileSync(file, bytes);
         return { file, what };
       });
-      const outcomes = await readAll(cases.map((c) => c.file), { label: 'label' });
-      const failures = outcomes.flatMap((o, c) => (o.rows === 300 || (o.dataError && o.message?.includes(cases[c]!.file)) ? [] : [`case ${c} (${cases[c]!.what}): ${o.rows !== undefined ? `${o.rows} rows` : o.error}`]));
+      const outcomes = await readAll(
+        cases.map((c) => c.file),
+        { label: 'label' },
+      );
+      const failures = outcomes.flatMap((o, c) =>
+        o.rows === 300 || (o.dataError && o.message?.includes(cases[c]!.file))
+          ? []
+          : [`case ${c} (${cases[c]!.what}): ${o.rows !== undefined ? `${o.rows} rows` : o.error}`],
+      );
       expect(failures).toEqual([]);
       const dataErrors = outcomes.filter((o) => o.dataError);
       // The damage reaches the decoder: most copies end in an error naming a row group or the footer.

@@ -1,4 +1,4 @@
-import { Float64, Int32, makeData, RecordBatch, Schema, Field, Struct, tableFromArrays } from 'apache-arrow';
+import { Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, tableFromArrays } from 'apache-arrow';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
@@ -49,7 +49,10 @@ describe('recordBatchBlocks, the one record-batch engine', () => {
   it('turns each record batch into a block, counting rows across batches and skipping empty ones', async () => {
     const { open, closed } = memorySource([3, 0, 2]);
     const blocks = await lastValueFrom(recordBatchBlocks('mem', open, {}).pipe(toArray()));
-    expect(blocks.map((b) => [b.firstRow, b.rows, b.cols])).toEqual([[0, 3, 1], [3, 2, 1]]);
+    expect(blocks.map((b) => [b.firstRow, b.rows, b.cols])).toEqual([
+      [0, 3, 1],
+      [3, 2, 1],
+    ]);
     expect(blocks.flatMap((b) => Array.from(b.features))).toEqual([0, 1, 2, 3, 4]);
     expect(blocks.flatMap((b) => Array.from(b.labels))).toEqual([0, 1, 2, 0, 1]);
     expect(closed()).toBe(1);
@@ -57,7 +60,12 @@ describe('recordBatchBlocks, the one record-batch engine', () => {
 
   it('reads one record batch ahead of the block going downstream, and no further', async () => {
     const { open, events } = memorySource([2, 2, 2, 2]);
-    await lastValueFrom(recordBatchBlocks('mem', open, {}).pipe(tap((b) => events.push(`block ${b.firstRow}`)), toArray()));
+    await lastValueFrom(
+      recordBatchBlocks('mem', open, {}).pipe(
+        tap((b) => events.push(`block ${b.firstRow}`)),
+        toArray(),
+      ),
+    );
     expect(events).toEqual(['read 0', 'read 1', 'block 0', 'read 2', 'block 2', 'read 3', 'block 4', 'block 6']);
   });
 
@@ -76,11 +84,15 @@ describe('recordBatchBlocks, the one record-batch engine', () => {
     expect((error as DataError).message).toMatch(/^mem\.arrow: record batch 1 cannot be read: bad bytes/);
     expect(failing.closed()).toBeGreaterThanOrEqual(1);
     const short = memorySource([2, 2], { declared: 3 });
-    await expect(lastValueFrom(recordBatchBlocks('mem.arrow', short.open, {}))).rejects.toThrow(/the file holds 3 record batches, but only 2 could be read/);
+    await expect(lastValueFrom(recordBatchBlocks('mem.arrow', short.open, {}))).rejects.toThrow(
+      /the file holds 3 record batches, but only 2 could be read/,
+    );
   });
 
   it('a source with no rows is an error, not an empty dataset', async () => {
-    await expect(lastValueFrom(recordBatchBlocks('mem.arrow', memorySource([0]).open, {}))).rejects.toThrow(/mem\.arrow: the dataset has no rows/);
+    await expect(lastValueFrom(recordBatchBlocks('mem.arrow', memorySource([0]).open, {}))).rejects.toThrow(
+      /mem\.arrow: the dataset has no rows/,
+    );
   });
 
   it('reuses one pair of arrays with recycle, allocating only when a batch is larger', async () => {

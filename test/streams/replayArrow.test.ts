@@ -24,7 +24,10 @@ describe('replayArrow', () => {
     const scheduler = new VirtualTimeScheduler();
     const seen: { firstRow: number; at: number }[] = [];
     let done = false;
-    replayArrow(file, { rowsPerSecond: 1000, scheduler }).subscribe({ next: (b) => seen.push({ firstRow: b.firstRow, at: scheduler.now() }), complete: () => (done = true) });
+    replayArrow(file, { rowsPerSecond: 1000, scheduler }).subscribe({
+      next: (b) => seen.push({ firstRow: b.firstRow, at: scheduler.now() }),
+      complete: () => (done = true),
+    });
     for (let flushed = 0; flushed < 4; flushed++) {
       // The next block waits for virtual time: nothing more is emitted until the clock moves.
       await until(() => scheduler.actions.length > 0);
@@ -35,8 +38,15 @@ describe('replayArrow', () => {
     }
     await until(() => done);
     // 10 rows at 1,000 rows a second: 10 ms a block.
-    expect(seen).toEqual([{ firstRow: 0, at: 10 }, { firstRow: 10, at: 20 }, { firstRow: 20, at: 30 }, { firstRow: 30, at: 40 }]);
-    expect(await lastValueFrom(replayArrow(file, { interval: 0 }).pipe(toArray()))).toEqual(await lastValueFrom(readArrow(file).pipe(toArray())));
+    expect(seen).toEqual([
+      { firstRow: 0, at: 10 },
+      { firstRow: 10, at: 20 },
+      { firstRow: 20, at: 30 },
+      { firstRow: 30, at: 40 },
+    ]);
+    expect(await lastValueFrom(replayArrow(file, { interval: 0 }).pipe(toArray()))).toEqual(
+      await lastValueFrom(readArrow(file).pipe(toArray())),
+    );
   });
 
   it('unsubscribing while a block waits cancels the wait and closes the file', async () => {

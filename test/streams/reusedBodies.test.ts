@@ -1,10 +1,23 @@
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Dictionary, Field, Float32, Int32, makeData, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
+import {
+  Dictionary,
+  Field,
+  Float32,
+  Int32,
+  makeData,
+  RecordBatch,
+  RecordBatchReader,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { readArrow } from '../../src/streams/readArrow.js';
 import { takeArray } from '../../src/model/spareArrays.js';
+import { readArrow } from '../../src/streams/readArrow.js';
 import { readIntoReusedBodies } from '../../src/streams/reusedBodies.js';
 import { writeListLayout } from '../helpers/arrowFiles.js';
 import { tempDir } from '../helpers/files.js';
@@ -24,7 +37,10 @@ function writeDictionaryStream(file: string, batches: number, rows: number) {
   const schema = new Schema([new Field('x', new Float32()), new Field('label', labelType)]);
   const words = WORDS;
   // One dictionary for every batch: the writer sends it once, before the first batch.
-  const labels = vectorFromArray(Array.from({ length: batches * rows }, (_, r) => words[classOf(r, rows)]!), labelType);
+  const labels = vectorFromArray(
+    Array.from({ length: batches * rows }, (_, r) => words[classOf(r, rows)]!),
+    labelType,
+  );
   const all = Array.from({ length: batches }, (_, b) => {
     const x = makeData({ type: new Float32(), length: rows, data: Float32Array.from({ length: rows }, (_, i) => b * rows + i) });
     const label = labels.slice(b * rows, (b + 1) * rows).data[0]!;

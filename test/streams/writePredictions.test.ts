@@ -3,8 +3,8 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Predictions } from '../../src/streams/predictions.js';
 import { openArrowSink } from '../../src/streams/arrowColumns.js';
+import type { Predictions } from '../../src/streams/predictions.js';
 import { writePredictions } from '../../src/streams/writePredictions.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 
@@ -35,8 +35,17 @@ describe('writePredictions', () => {
     const arrow = path.join(dir, 'pred.arrow');
     await lastValueFrom(of(predictions(3, 0)).pipe(writePredictions(arrow, { classNames })));
     const table = tableFromIPC(readFileSync(arrow));
-    expect(table.schema.fields.map(String)).toEqual(['row: Int32', 'prediction: Utf8', 'prediction_index: Int32', 'probabilities: FixedSizeList[2]<Float32>']);
-    expect(table.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([['2', 0], ['7', 1], ['2', 0]]);
+    expect(table.schema.fields.map(String)).toEqual([
+      'row: Int32',
+      'prediction: Utf8',
+      'prediction_index: Int32',
+      'probabilities: FixedSizeList[2]<Float32>',
+    ]);
+    expect(table.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([
+      ['2', 0],
+      ['7', 1],
+      ['2', 0],
+    ]);
     expect(JSON.parse(table.schema.metadata.get('rxgrad.classNames')!)).toEqual(classNames);
     const parquet = path.join(dir, 'pred.parquet');
     await lastValueFrom(of(predictions(3, 0)).pipe(writePredictions(parquet, { classNames })));
@@ -44,13 +53,24 @@ describe('writePredictions', () => {
     const { openAsBlob } = await import('node:fs');
     const read = tableFromIPC((await (await ParquetFile.fromFile(await openAsBlob(parquet))).read()).intoIPCStream());
     expect(read.schema.fields.map((f) => f.name)).toEqual(['row', 'prediction', 'prediction_index', 'probabilities']);
-    expect(read.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([['2', 0], ['7', 1], ['2', 0]]);
+    expect(read.toArray().map((row) => [row.prediction, row.prediction_index])).toEqual([
+      ['2', 0],
+      ['7', 1],
+      ['2', 0],
+    ]);
   });
 
   it('leaves nothing behind when the source errors', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'pred.arrow');
-    await expect(lastValueFrom(concat(of(predictions(3, 0)), throwError(() => new Error('boom'))).pipe(writePredictions(out)))).rejects.toThrow('boom');
+    await expect(
+      lastValueFrom(
+        concat(
+          of(predictions(3, 0)),
+          throwError(() => new Error('boom')),
+        ).pipe(writePredictions(out)),
+      ),
+    ).rejects.toThrow('boom');
     // The error arrives only once the temporary file is gone: nothing to wait for.
     expect(existsSync(out)).toBe(false);
     expect(leftovers(dir)).toEqual([]);
@@ -80,7 +100,8 @@ describe('writePredictions', () => {
       subscription.unsubscribe();
       // Cleanup is asynchronous (the file must close first); wait for it, a bounded time.
       const deadline = Date.now() + 5_000;
-      while ((readdirSync(dir).length > 0 || (when === 'before the file opens' && Date.now() < deadline - 4_900)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      while ((readdirSync(dir).length > 0 || (when === 'before the file opens' && Date.now() < deadline - 4_900)) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       expect(readdirSync(dir)).toEqual([]);
       expect(source.observed).toBe(false);
     });

@@ -5,7 +5,17 @@ import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { float64Backend } from '../../src/model/typescriptBackend.js';
 import { type FitEvent, fit } from '../../src/operators/fit.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
-import { blockOf, exampleBlocks, memoryBabysitStore, memoryCheckpoints, memoryDataset, miniBatchOf, replay, stepsDiffer, tinyNetwork } from '../../src/testing/index.js';
+import {
+  blockOf,
+  exampleBlocks,
+  memoryBabysitStore,
+  memoryCheckpoints,
+  memoryDataset,
+  miniBatchOf,
+  replay,
+  stepsDiffer,
+  tinyNetwork,
+} from '../../src/testing/index.js';
 import { type BabysitControl, type BabysitEvent, babysitLoop } from '../../src/training/babysitLoop.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { AshaPruner } from '../../src/tuning/asha.js';
@@ -15,11 +25,23 @@ const marbles = () => new TestScheduler((actual, expected) => expect(actual).toE
 describe('rxgrad/testing', () => {
   it('exampleBlocks and blockOf make the blocks readArrow would, the same for a seed', () => {
     const blocks = exampleBlocks({ rows: 10, cols: 3, classes: 2, blockRows: 4, seed: 1 });
-    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([[4, 0, 3], [4, 4, 3], [2, 8, 3]]);
+    expect(blocks.map((b) => [b.rows, b.firstRow, b.cols])).toEqual([
+      [4, 0, 3],
+      [4, 4, 3],
+      [2, 8, 3],
+    ]);
     expect(exampleBlocks({ rows: 10, cols: 3, classes: 2, blockRows: 4, seed: 1 })).toEqual(blocks);
     expect(exampleBlocks({ rows: 10, cols: 3, classes: 2, blockRows: 4, seed: 2 })).not.toEqual(blocks);
     expect(blocks.every((b) => Array.from(b.labels).every((l) => l === 0 || l === 1))).toBe(true);
-    expect(blockOf([[0, 1], [1, 0]], [1, 0])).toMatchObject({ rows: 2, cols: 2, firstRow: 0 });
+    expect(
+      blockOf(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        [1, 0],
+      ),
+    ).toMatchObject({ rows: 2, cols: 2, firstRow: 0 });
     expect(miniBatchOf([[1, 2]], [0], { epoch: 2, index: 3 })).toMatchObject({ size: 1, epoch: 2, index: 3 });
     expect(() => blockOf([[1], [1, 2]], [0, 1])).toThrow(/same number of features/);
   });
@@ -43,7 +65,9 @@ describe('rxgrad/testing', () => {
       expectObservable(replay(cold('a 9ms b|'), { interval: 2 })).toBe('--a 9ms (b|)');
       // By rows: a block of 4 rows at 2,000 rows a second waits 2 ms, one of 8 rows 4 ms.
       const [four, eight] = [blockOf([[0], [1], [2], [3]], [0, 1, 0, 1]), exampleBlocks({ rows: 8, cols: 1, classes: 2 })[0]!];
-      expectObservable(replay(cold('(ab|)', { a: four, b: eight }), { rowsPerSecond: 2000 }).pipe(map((b) => String(b.rows)))).toBe('--4---(8|)');
+      expectObservable(replay(cold('(ab|)', { a: four, b: eight }), { rowsPerSecond: 2000 }).pipe(map((b) => String(b.rows)))).toBe(
+        '--4---(8|)',
+      );
       expectObservable(memoryDataset([four, eight], { rowsPerSecond: 2000 }).pipe(map((b) => String(b.rows)))).toBe('--4---(8|)');
     });
     expect(() => replay(memoryDataset([]), { interval: 1, rowsPerSecond: 1 })).toThrow(/not both/);
@@ -59,7 +83,11 @@ describe('rxgrad/testing', () => {
       const train = memoryDataset(exampleBlocks({ rows: 8, cols: 3, classes: 2, blockRows: 4, seed: 7 }), { interval: 2 });
       const config = { ...DEFAULT_TRAINING_CONFIG, epochs: 6, batchSize: 4, learningRate: 0.01 };
       // After epoch 3 (frame 12): back to epoch 1; after the new epoch 2, a lower rate; a stop during epoch 6.
-      const controls = hot<BabysitControl>('13ms r 4ms l 11ms s', { r: { type: 'rollback', epoch: 1 }, l: { type: 'learningRate', value: 0.001 }, s: { type: 'stop' } });
+      const controls = hot<BabysitControl>('13ms r 4ms l 11ms s', {
+        r: { type: 'rollback', epoch: 1 },
+        l: { type: 'learningRate', value: 0.001 },
+        s: { type: 'stop' },
+      });
       const run$ = babysitLoop({ train, start: { network, optimizer, epoch: 0 }, config, store, controls, shuffle: false });
       const epochs$ = run$.pipe(
         filter((e) => e.type !== 'batch'),
@@ -81,7 +109,7 @@ describe('rxgrad/testing', () => {
     expect(events.find((e) => e.type === 'rolled-back')).toEqual({ type: 'rolled-back', epoch: 1, setAside: 'memory:abandoned-1' });
   });
 
-  it('ASHA pruning of three fits, decided in each one\'s checkpoint hook, in virtual time', () => {
+  it("ASHA pruning of three fits, decided in each one's checkpoint hook, in virtual time", () => {
     const pruner = new AshaPruner({ minEpochs: 1, maxEpochs: 4, eta: 3 });
     const decisions: string[] = [];
     marbles().run(({ expectObservable }) => {
@@ -111,7 +139,12 @@ describe('rxgrad/testing', () => {
       // Three trials report their rung-1 results at frames 2, 4 and 6 (a block every 1, 2, 3 frames);
       // the pruned ones stop there, the survivor trains its four epochs by frame 8.
       const study = merge(trial('a', 0.5, 1), trial('b', 1e-4, 2), trial('c', 0.3, 3));
-      expectObservable(study.pipe(toArray(), map((names) => names.join(' ')))).toBe('8ms (x|)', { x: 'a1 b1 a2 c1 a3 a4' });
+      expectObservable(
+        study.pipe(
+          toArray(),
+          map((names) => names.join(' ')),
+        ),
+      ).toBe('8ms (x|)', { x: 'a1 b1 a2 c1 a3 a4' });
     });
     expect(decisions).toEqual(['a@1:continue', 'b@1:prune', 'c@1:prune', 'a@3:continue']);
   });
@@ -122,7 +155,15 @@ describe('rxgrad/testing', () => {
       const network = tinyNetwork({ inputSize: 3, classes: 2 });
       store = memoryCheckpoints(network);
       const data = memoryDataset(exampleBlocks({ rows: 8, cols: 3, classes: 2, blockRows: 4 }), { interval: 1 });
-      const events = fit(data, { network, optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }, network.backend), epochs: 3, batchSize: 4, shuffle: false, validation: data, onEpochEnd: store.save });
+      const events = fit(data, {
+        network,
+        optimizer: createOptimizer({ type: 'sgd', learningRate: 0.1 }, network.backend),
+        epochs: 3,
+        batchSize: 4,
+        shuffle: false,
+        validation: data,
+        onEpochEnd: store.save,
+      });
       // Blocks arrive one a frame; each epoch trains on two batches, then validates (two frames).
       expectObservable(events.pipe(map((e: FitEvent) => (e.type === 'batch' ? 'b' : String(e.epoch))))).toBe('-bb-1bb-2bb-(3|)');
     });
@@ -134,11 +175,21 @@ describe('rxgrad/testing', () => {
     const run = async () => {
       const network = tinyNetwork({ inputSize: 3, classes: 2, seed: 5 });
       const optimizer = createOptimizer({ type: 'adam', learningRate: 0.01 }, float64Backend);
-      return lastValueFrom(memoryDataset(exampleBlocks({ rows: 32, cols: 3, classes: 2, blockRows: 8 })).pipe(trainEpoch({ network, optimizer, epoch: 1, batchSize: 8 }), toArray()));
+      return lastValueFrom(
+        memoryDataset(exampleBlocks({ rows: 32, cols: 3, classes: 2, blockRows: 8 })).pipe(
+          trainEpoch({ network, optimizer, epoch: 1, batchSize: 8 }),
+          toArray(),
+        ),
+      );
     };
     const [a, b] = [await run(), await run()];
     expect(stepsDiffer(a, b)).toBeUndefined();
-    expect(stepsDiffer(a, b.map((s, i) => (i === 2 ? { ...s, loss: s.loss * 1.01 } : s)))).toMatch(/^step 2: loss /);
+    expect(
+      stepsDiffer(
+        a,
+        b.map((s, i) => (i === 2 ? { ...s, loss: s.loss * 1.01 } : s)),
+      ),
+    ).toMatch(/^step 2: loss /);
     expect(stepsDiffer(a, b.slice(1))).toBe('4 steps, expected 3');
   });
 });
@@ -146,9 +197,23 @@ describe('rxgrad/testing', () => {
 describe('the rxgrad/testing subpath', () => {
   it('resolves from the package, and stays out of the root API', async () => {
     const { execFileSync } = await import('node:child_process');
-    const script = "const m = await import('rxgrad/testing'); const r = await import('rxgrad'); console.log(JSON.stringify([Object.keys(m).sort(), 'memoryDataset' in r]));";
-    const [names, inRoot] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as [string[], boolean];
-    expect(names).toEqual(['blockOf', 'exampleBlocks', 'memoryBabysitStore', 'memoryCheckpoints', 'memoryDataset', 'miniBatchOf', 'replay', 'stepsDiffer', 'tinyNetwork']);
+    const script =
+      "const m = await import('rxgrad/testing'); const r = await import('rxgrad'); console.log(JSON.stringify([Object.keys(m).sort(), 'memoryDataset' in r]));";
+    const [names, inRoot] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as [
+      string[],
+      boolean,
+    ];
+    expect(names).toEqual([
+      'blockOf',
+      'exampleBlocks',
+      'memoryBabysitStore',
+      'memoryCheckpoints',
+      'memoryDataset',
+      'miniBatchOf',
+      'replay',
+      'stepsDiffer',
+      'tinyNetwork',
+    ]);
     expect(inRoot).toBe(false);
   });
 });

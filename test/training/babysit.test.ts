@@ -1,9 +1,9 @@
-import { readRunHistory } from '../../src/training/runHistory.js';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type BabysitControl, type BabysitEvent, babysit } from '../../src/training/babysit.js';
+import { readRunHistory } from '../../src/training/runHistory.js';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/training/trainingConfig.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
@@ -26,7 +26,10 @@ describe('babysit', () => {
   it('gives the same run on any number of kernel threads, fresh and resumed', async () => {
     const wide: TrainingConfig = { ...config, hidden: [256, 256], epochs: 2 };
     const metrics = async (threads: number | 'auto', resume = false, dir = path.join(tempDir(), 'run')) =>
-      only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: wide, dir, threads, resume }).pipe(toArray())), 'epoch').map((e) => [e.epoch, e.trainLoss, e.validation?.loss]);
+      only(
+        await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: wide, dir, threads, resume }).pipe(toArray())),
+        'epoch',
+      ).map((e) => [e.epoch, e.trainLoss, e.validation?.loss]);
     const one = await metrics(1);
     expect(one).toHaveLength(2);
     expect(await metrics(2)).toEqual(one);
@@ -37,7 +40,13 @@ describe('babysit', () => {
     await metrics(1, false, first);
     await metrics(1, false, second);
     const more: TrainingConfig = { ...wide, epochs: 3 };
-    const resumed = async (threads: number, dir: string) => only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: more, dir, threads, resume: true }).pipe(toArray())), 'epoch').map((e) => [e.epoch, e.trainLoss]);
+    const resumed = async (threads: number, dir: string) =>
+      only(
+        await lastValueFrom(
+          babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: more, dir, threads, resume: true }).pipe(toArray()),
+        ),
+        'epoch',
+      ).map((e) => [e.epoch, e.trainLoss]);
     const onOne = await resumed(1, first);
     expect(onOne.map(([epoch]) => epoch)).toEqual([3]);
     expect(await resumed(2, second)).toEqual(onOne);
@@ -103,7 +112,9 @@ describe('babysit', () => {
     // The abandoned epoch 2 is kept apart; the directory holds the chosen branch, which a resume continues.
     expect(readdirSync(dir).sort()).toEqual(['abandoned-1', 'epoch-0001', 'epoch-0002', 'epoch-0003', 'history.json']);
     expect(readdirSync(path.join(dir, 'abandoned-1'))).toEqual(['epoch-0002']);
-    expect(only(events, 'refused')).toEqual([{ type: 'refused', control: { type: 'rollback', epoch: 7 }, reason: `no checkpoint for epoch 7 in ${dir}` }]);
+    expect(only(events, 'refused')).toEqual([
+      { type: 'refused', control: { type: 'rollback', epoch: 7 }, reason: `no checkpoint for epoch 7 in ${dir}` },
+    ]);
     const epochs = only(events, 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 2, 3]);
     // Epoch 2 retrained from epoch 1's checkpoint reproduces the first epoch 2 bit for bit.
@@ -111,8 +122,16 @@ describe('babysit', () => {
     // The history keeps the abandoned epoch as a branch of its own, not overwritten.
     const history = await readRunHistory(dir);
     expect(history.kind).toBe('babysit');
-    expect(history.branches).toEqual([{ id: 0, from: 0 }, { id: 1, from: 1, setAside: path.join(dir, 'abandoned-1') }]);
-    expect(history.epochs.map((e) => [e.branch, e.epoch])).toEqual([[0, 1], [0, 2], [1, 2], [1, 3]]);
+    expect(history.branches).toEqual([
+      { id: 0, from: 0 },
+      { id: 1, from: 1, setAside: path.join(dir, 'abandoned-1') },
+    ]);
+    expect(history.epochs.map((e) => [e.branch, e.epoch])).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [1, 3],
+    ]);
     expect(history.epochs.map((e) => e.trainLoss)).toEqual(epochs.map((e) => e.trainLoss));
     expect(history.controls.map((c) => [c.branch, c.epoch, c.control.type])).toEqual([[0, 3, 'rollback']]);
   });
@@ -140,7 +159,9 @@ describe('babysit', () => {
     const diverged = only(seen, 'diverged');
     expect(diverged).toHaveLength(1);
     expect(diverged[0]).toMatchObject({ epoch: 2, rollbackTo: 1 });
-    expect(diverged[0]!.message).toMatch(/^training diverged: .* at epoch 2, step \d+: rolled back to epoch 1 and paused, the learning rate back on its schedule; set a lower learning rate, then resume$/);
+    expect(diverged[0]!.message).toMatch(
+      /^training diverged: .* at epoch 2, step \d+: rolled back to epoch 1 and paused, the learning rate back on its schedule; set a lower learning rate, then resume$/,
+    );
     expect(only(seen, 'rolled-back').map((e) => e.epoch)).toEqual([1]);
     // Paused: no step after the rollback until it is resumed.
     const after = seen.slice(seen.findIndex((e) => e.type === 'rolled-back'));
@@ -153,10 +174,20 @@ describe('babysit', () => {
   });
 
   it('resumes from its newest checkpoint exactly where an uninterrupted run would be', async () => {
-    const straight = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir: path.join(tempDir(), 'a') }).pipe(filter((e) => e.type === 'epoch'), toArray()));
+    const straight = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config, dir: path.join(tempDir(), 'a') }).pipe(
+        filter((e) => e.type === 'epoch'),
+        toArray(),
+      ),
+    );
     const dir = path.join(tempDir(), 'b');
     await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...config, epochs: 1 }, dir }).pipe(toArray()));
-    const resumed = await lastValueFrom(babysit({ data: DIGITS_TRAIN, config, dir, resume: true }).pipe(filter((e) => e.type === 'epoch'), toArray()));
+    const resumed = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, config, dir, resume: true }).pipe(
+        filter((e) => e.type === 'epoch'),
+        toArray(),
+      ),
+    );
     expect(resumed.map((e) => (e as Of<'epoch'>).epoch)).toEqual([2, 3]);
     expect((resumed.at(-1) as Of<'epoch'>).trainLoss).toBe((straight.at(-1) as Of<'epoch'>).trainLoss);
     // The resumed run continues the history: epochs 1, 2, 3, as an uninterrupted run records them.
@@ -168,13 +199,20 @@ describe('babysit', () => {
   it('trains any schedule a configuration names, and records it', async () => {
     const dir = path.join(tempDir(), 'step');
     const schedule = { type: 'step', every: 1, gamma: 0.5 } as const;
-    const epochs = only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...config, lrDecay: schedule }, dir }).pipe(toArray())), 'epoch');
+    const epochs = only(
+      await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...config, lrDecay: schedule }, dir }).pipe(toArray())),
+      'epoch',
+    );
     expect(epochs.map((e) => e.learningRate)).toEqual([0.01, 0.005, 0.0025]);
     expect((await readRunHistory(dir)).config.lrDecay).toEqual(schedule);
   });
   it('keeps the newest checkpoints, the best epoch and every epoch rolled back to (keep)', async () => {
     const dir = path.join(tempDir(), 'run');
-    const events = await lastValueFrom(babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: { ...config, epochs: 6, learningRate: 0.5 }, dir, keep: 2 }).pipe(toArray()));
+    const events = await lastValueFrom(
+      babysit({ data: DIGITS_TRAIN, validation: DIGITS_TEST, config: { ...config, epochs: 6, learningRate: 0.5 }, dir, keep: 2 }).pipe(
+        toArray(),
+      ),
+    );
     const epochs = only(events, 'epoch');
     const best = epochs.reduce((a, b) => (b.validation!.loss < a.validation!.loss ? b : a));
     const expected = new Set([best.epoch, 5, 6]);

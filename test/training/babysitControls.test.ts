@@ -2,7 +2,14 @@ import { PassThrough } from 'node:stream';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { reportPage } from '../../src/report/page.js';
-import { BABYSIT_CONTROLS, CONTROL_HELP, controlFromJson, controlLines, controlText, parseControlLine } from '../../src/training/babysitControls.js';
+import {
+  BABYSIT_CONTROLS,
+  CONTROL_HELP,
+  controlFromJson,
+  controlLines,
+  controlText,
+  parseControlLine,
+} from '../../src/training/babysitControls.js';
 
 describe('the babysit controls, declared once', () => {
   it('parses typed lines, and says what a bad one lacks', () => {
@@ -27,7 +34,9 @@ describe('the babysit controls, declared once', () => {
     }
     expect(controlFromJson({ type: 'rollback', epoch: 0 })).toBe("rollback needs an epoch number ≥ 1, got '0'");
     expect(controlFromJson({ type: 'learningRate', value: '0.1' })).toEqual({ type: 'learningRate', value: 0.1 });
-    expect(controlFromJson({ type: 'dance' })).toMatch(/^unknown control 'dance'; expected one of learningRate, pause, resume, stop, rollback$/);
+    expect(controlFromJson({ type: 'dance' })).toMatch(
+      /^unknown control 'dance'; expected one of learningRate, pause, resume, stop, rollback$/,
+    );
   });
 
   it('gives the dashboard page a button for every control, with an input for its argument', () => {

@@ -67,7 +67,10 @@ describe('ashaPrune', () => {
 describe('AshaPruner keep counts', () => {
   // With 11 results on record, the 12th is kept exactly when it ranks in the top ⌊12/η⌋: 4 at
   // η = 3 and 3 at η = 4 (keeping the top half instead would keep 6).
-  for (const [eta, kept] of [[3, 4], [4, 3]] as const) {
+  for (const [eta, kept] of [
+    [3, 4],
+    [4, 3],
+  ] as const) {
     it(`keeps the top ${kept} of 12 at η = ${eta}`, () => {
       const continues = Array.from({ length: 12 }, (_, i) => {
         const rank = i + 1;
@@ -88,7 +91,10 @@ describe('ASHA and diverged trials', () => {
     for (const trial of ['a', 'b', 'c', 'd']) expect(asha.report({ trial, epoch: 1, score: Number.NaN }).decision).toBe('prune');
     expect(asha.report({ trial: 'e', epoch: 1, score: 0.9 }).decision).toBe('continue');
     expect(asha.report({ trial: 'f', epoch: 1, score: 0.1 }).decision).toBe('prune');
-    expect(ashaDecision([-Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, 0.9, 0.1], 0.1, 3)).toEqual({ decision: 'prune', keep: 1 });
+    expect(ashaDecision([-Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, -Number.MAX_VALUE, 0.9, 0.1], 0.1, 3)).toEqual({
+      decision: 'prune',
+      keep: 1,
+    });
     // Finite scores alone decide as before.
     expect(ashaDecision([0.9, 0.7, 0.8, 0.6, 0.5, 0.4], 0.8, 3)).toEqual({ decision: 'continue', keep: 2 });
   });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/model/random.js';
-import { choice, intLogUniform, intUniform, logUniform, oneMinusLogUniform, SearchSpaceError, uniform, unitOf, valueAt } from '../../src/tuning/distributions.js';
+import {
+  choice,
+  intLogUniform,
+  intUniform,
+  logUniform,
+  oneMinusLogUniform,
+  SearchSpaceError,
+  uniform,
+  unitOf,
+  valueAt,
+} from '../../src/tuning/distributions.js';
 import { defaultSearchSpace, parseSearchSpace, spaceToJSON } from '../../src/tuning/space.js';
 
 const draws = (d: Parameters<typeof valueAt>[0], n = 40_000, seed = 1) => {
@@ -12,7 +22,13 @@ const fraction = (values: number[], low: number, high: number) => values.filter(
 describe('distributions', () => {
   it('logUniform(1e-4, 1) puts a quarter of its draws in each decade', () => {
     const values = draws(logUniform(1e-4, 1));
-    for (const [low, high] of [[1e-4, 1e-3], [1e-3, 1e-2], [1e-2, 1e-1], [1e-1, 1]] as const) expect(fraction(values, low, high)).toBeCloseTo(0.25, 1);
+    for (const [low, high] of [
+      [1e-4, 1e-3],
+      [1e-3, 1e-2],
+      [1e-2, 1e-1],
+      [1e-1, 1],
+    ] as const)
+      expect(fraction(values, low, high)).toBeCloseTo(0.25, 1);
     // Uniform would put 90% in [0.1, 1]: the log scale is what makes small rates reachable.
     expect(fraction(values, 1e-4, 1e-3)).toBeGreaterThan(0.24);
     expect(Math.min(...values)).toBeGreaterThanOrEqual(1e-4);
@@ -31,7 +47,13 @@ describe('distributions', () => {
     for (const k of [1, 2, 3, 4]) expect(ints.filter((v) => v === k).length / ints.length).toBeCloseTo(0.25, 1);
     const units = draws(intLogUniform(16, 255));
     expect(units.every(Number.isInteger)).toBe(true);
-    for (const [low, high] of [[16, 32], [32, 64], [64, 128], [128, 256]] as const) expect(fraction(units, low, high)).toBeCloseTo(0.25, 1);
+    for (const [low, high] of [
+      [16, 32],
+      [32, 64],
+      [64, 128],
+      [128, 256],
+    ] as const)
+      expect(fraction(units, low, high)).toBeCloseTo(0.25, 1);
     const picks = draws(choice([32, 64, 128]));
     expect(new Set(picks)).toEqual(new Set([32, 64, 128]));
     expect(picks.filter((v) => v === 64).length / picks.length).toBeCloseTo(1 / 3, 1);
@@ -58,7 +80,11 @@ describe('distributions', () => {
 
 describe('search spaces', () => {
   it('parses the JSON form and writes it back', () => {
-    const json = { learningRate: { logUniform: [1e-4, 1] }, momentum: { oneMinusLogUniform: [0.9, 0.999] }, batchSize: { choice: [32, 64] } };
+    const json = {
+      learningRate: { logUniform: [1e-4, 1] },
+      momentum: { oneMinusLogUniform: [0.9, 0.999] },
+      batchSize: { choice: [32, 64] },
+    };
     const space = parseSearchSpace(json);
     expect(space.learningRate).toEqual({ type: 'logUniform', low: 1e-4, high: 1 });
     expect(spaceToJSON(space)).toEqual(json);
@@ -66,9 +92,15 @@ describe('search spaces', () => {
   });
 
   it('names the parameter and the problem', () => {
-    expect(() => parseSearchSpace({ learningRate: { gaussian: [0, 1] } }, 'space.json')).toThrow(/space.json: 'learningRate' uses unknown distribution 'gaussian'/);
-    expect(() => parseSearchSpace({ learningRate: { logUniform: [1, 1e-4] } })).toThrow(/'learningRate': logUniform: bounds are in the wrong order/);
-    expect(() => parseSearchSpace({ learningRate: { logUniform: [0, 1] } })).toThrow(/'learningRate': logUniform: a log scale needs positive bounds/);
+    expect(() => parseSearchSpace({ learningRate: { gaussian: [0, 1] } }, 'space.json')).toThrow(
+      /space.json: 'learningRate' uses unknown distribution 'gaussian'/,
+    );
+    expect(() => parseSearchSpace({ learningRate: { logUniform: [1, 1e-4] } })).toThrow(
+      /'learningRate': logUniform: bounds are in the wrong order/,
+    );
+    expect(() => parseSearchSpace({ learningRate: { logUniform: [0, 1] } })).toThrow(
+      /'learningRate': logUniform: a log scale needs positive bounds/,
+    );
     expect(() => parseSearchSpace({ dropout: { uniform: [0, 1] } })).toThrow(/unknown parameter 'dropout'/);
     expect(() => parseSearchSpace([])).toThrow(/expected an object/);
     expect(() => parseSearchSpace({ layers: { intUniform: [1] } })).toThrow(/'layers': intUniform: expected \[low, high\], got \[1\]/);

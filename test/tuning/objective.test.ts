@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { objectiveOf, scoreOf } from '../../src/tuning/objective.js';
 import type { CurvePoint, TrialRecord } from '../../src/tuning/trial.js';
 
-const record = (objective: TrialRecord['objective'], validationAccuracy: number | null = 0.5) => ({ id: 'r0-000', status: 'completed', curve: [], epochs: 1, validationAccuracy, objective }) as unknown as TrialRecord;
+const record = (objective: TrialRecord['objective'], validationAccuracy: number | null = 0.5) =>
+  ({ id: 'r0-000', status: 'completed', curve: [], epochs: 1, validationAccuracy, objective }) as unknown as TrialRecord;
 
 describe('a trial’s score', () => {
   it('is its objective, higher better: a minimized one negated', () => {
@@ -14,7 +15,8 @@ describe('a trial’s score', () => {
 
   it('of a diverged trial (NaN or infinite) is the worst there is, in either direction: never the best', () => {
     for (const direction of ['maximize', 'minimize'] as const) {
-      for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(scoreOf(record({ name: 'val-loss', direction, value }))).toBe(-Infinity);
+      for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+        expect(scoreOf(record({ name: 'val-loss', direction, value }))).toBe(-Infinity);
     }
   });
 

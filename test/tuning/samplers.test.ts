@@ -39,7 +39,10 @@ describe('samplers', () => {
 
 describe('coarse-to-fine', () => {
   it('shrinks the box around the best trials', () => {
-    const trials = samplePoints('random', 40, 2, { seed: 9 }).map((unit) => ({ unit, score: -((unit[0]! - 0.7) ** 2) - (unit[1]! - 0.2) ** 2 }));
+    const trials = samplePoints('random', 40, 2, { seed: 9 }).map((unit) => ({
+      unit,
+      score: -((unit[0]! - 0.7) ** 2) - (unit[1]! - 0.2) ** 2,
+    }));
     const box = zoomBox(trials, { keep: 0.25, margin: 0.02 });
     expect(box.low[0]).toBeGreaterThan(0.3);
     expect(box.high[0]).toBeLessThan(1);

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, intUniform, logUniform } from '../../src/tuning/distributions.js';
 import type { SearchSpace } from '../../src/tuning/space.js';
 import { runStudy, StudyError, type StudyEvent, type StudySettings } from '../../src/tuning/study.js';
 import { readTrialRecords } from '../../src/tuning/studyStore.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const settings = (overrides: Partial<StudySettings> = {}): StudySettings => ({
@@ -34,7 +34,9 @@ describe('runStudy', () => {
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(8);
     const records = await readTrialRecords(dir);
     expect(records.map((r) => r.id)).toEqual(['r0-000', 'r0-001', 'r0-002', 'r0-003']);
-    expect(records.every((r) => r.curve.length === 2 && r.resumedFromEpoch === 0 && r.validationAccuracy! > 0 && r.validationAccuracy! <= 1)).toBe(true);
+    expect(
+      records.every((r) => r.curve.length === 2 && r.resumedFromEpoch === 0 && r.validationAccuracy! > 0 && r.validationAccuracy! <= 1),
+    ).toBe(true);
     const best = JSON.parse(readFileSync(path.join(dir, 'best.json'), 'utf8'));
     expect(best.learningRate).toBe(summary.best!.params.learningRate);
     expect(existsSync(path.join(dir, 'checkpoints', 'r0-000'))).toBe(false);
@@ -95,7 +97,7 @@ describe('runStudy', () => {
     expect(record!.error).toMatch(/DivergedError: training diverged: the loss became (NaN|Infinity)/);
   });
 
-  it('zooms the second round into the box around the first round\'s best trials', async () => {
+  it("zooms the second round into the box around the first round's best trials", async () => {
     const dir = path.join(tempDir(), 'study');
     const events = await run(dir, { learningRate: logUniform(1e-4, 1), batchSize: choice([32, 64, 128, 256]) }, 8, { rounds: 2 });
     const rounds = events.filter((e): e is Extract<StudyEvent, { type: 'round' }> => e.type === 'round');
@@ -109,7 +111,14 @@ describe('runStudy', () => {
 
   it('prunes with ASHA, so trials train fewer epochs than the budget allows', async () => {
     const dir = path.join(tempDir(), 'study');
-    const events = await lastValueFrom(runStudy({ dir, space: small, settings: settings({ prune: 'asha', base: { ...DEFAULT_TRAINING_CONFIG, hidden: [16], epochs: 4 } }), trials: 6 }).pipe(toArray()));
+    const events = await lastValueFrom(
+      runStudy({
+        dir,
+        space: small,
+        settings: settings({ prune: 'asha', base: { ...DEFAULT_TRAINING_CONFIG, hidden: [16], epochs: 4 } }),
+        trials: 6,
+      }).pipe(toArray()),
+    );
     const summary = done(events);
     expect(summary.pruned).toBeGreaterThan(0);
     expect(summary.pruned + summary.completed).toBe(6);
@@ -120,7 +129,10 @@ describe('runStudy', () => {
   it('records a trial whose worker crashes as failed, replaces the worker and goes on', async () => {
     const dir = path.join(tempDir(), 'study');
     // A heap far too small for a trial: every worker dies of it.
-    const events = await run(dir, small, 3, { parallel: 2, workerResourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 } });
+    const events = await run(dir, small, 3, {
+      parallel: 2,
+      workerResourceLimits: { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 },
+    });
     expect(done(events)).toMatchObject({ finished: 3, failed: 3, best: null });
     const records = await readTrialRecords(dir);
     expect(records.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);

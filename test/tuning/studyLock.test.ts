@@ -18,7 +18,9 @@ describe('lockStudy', () => {
     expect(owner).toMatchObject({ pid: process.pid, host: hostname() });
     const second = lockStudy(dir);
     await expect(second).rejects.toBeInstanceOf(StudyError);
-    await expect(lockStudy(dir)).rejects.toThrow(new RegExp(`the study is in use by process ${process.pid} on ${hostname()} \\(since .*\\); one process runs a study at a time`));
+    await expect(lockStudy(dir)).rejects.toThrow(
+      new RegExp(`the study is in use by process ${process.pid} on ${hostname()} \\(since .*\\); one process runs a study at a time`),
+    );
     lock.release();
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     (await lockStudy(dir)).release();
@@ -40,7 +42,11 @@ describe('lockStudy', () => {
   it('refuses a lock held on another host, saying how to clear it', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', since: '2026-01-01T00:00:00.000Z' }));
-    await expect(lockStudy(dir)).rejects.toThrow(new RegExp(`in use by process 1 on elsewhere .*; if that process is gone, remove ${path.join(dir, LOCK_FILE).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await expect(lockStudy(dir)).rejects.toThrow(
+      new RegExp(
+        `in use by process 1 on elsewhere .*; if that process is gone, remove ${path.join(dir, LOCK_FILE).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+      ),
+    );
   });
 
   it('release leaves a lock that is no longer its own', async () => {

@@ -9,7 +9,17 @@ const space = defaultSearchSpace();
 const dims = Object.keys(space).length;
 const context = () => {
   const written: PlannedTrial[] = [];
-  return { written, context: { space, seed: 3, records: new Map<string, TrialRecord>(), suggested: new Map<string, PlannedTrial>(), store: { dir: 'memory', writeSuggestion: async (t: PlannedTrial) => void written.push(t) }, trials: 20 } };
+  return {
+    written,
+    context: {
+      space,
+      seed: 3,
+      records: new Map<string, TrialRecord>(),
+      suggested: new Map<string, PlannedTrial>(),
+      store: { dir: 'memory', writeSuggestion: async (t: PlannedTrial) => void written.push(t) },
+      trials: 20,
+    },
+  };
 };
 
 describe('study samplers behind one interface', () => {

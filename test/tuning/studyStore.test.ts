@@ -3,11 +3,11 @@ import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { readStudyInput, renderReport } from '../../src/report/writeReport.js';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, logUniform } from '../../src/tuning/distributions.js';
 import { runStudy, type StudySettings } from '../../src/tuning/study.js';
 import { studyStore } from '../../src/tuning/studyStore.js';
 import type { TrialRecord } from '../../src/tuning/trial.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const settings: StudySettings = {
@@ -36,7 +36,15 @@ describe('the study store', () => {
     await store.writeSuggestion({ id: 'r0-001', round: 0, params: { a: 2 }, unit: [0.1] });
     mkdirSync(store.checkpointDir('r0-000'), { recursive: true });
     expect(await store.checkpointed()).toEqual(['r0-000']);
-    const record = { id: 'r0-000', round: 0, params: { a: 1 }, unit: [0.5], status: 'completed', epochs: 1, curve: [] } as unknown as TrialRecord;
+    const record = {
+      id: 'r0-000',
+      round: 0,
+      params: { a: 1 },
+      unit: [0.5],
+      status: 'completed',
+      epochs: 1,
+      curve: [],
+    } as unknown as TrialRecord;
     await store.writeRecord(record);
     // A finished trial's checkpoints and suggestion go with its record.
     expect(await store.checkpointed()).toEqual([]);
@@ -50,9 +58,21 @@ describe('the study store', () => {
     await store.create({ space: {}, settings });
     mkdirSync(path.join(store.dir, 'rounds'));
     const damaged: [string, string, RegExp][] = [
-      ['rounds/0.json', '{"round": 0, "count": 0, "box": {"low": [], "high": []}}', /rounds\/0\.json: not a round record \(expected a positive integer count\)/],
-      ['rounds/0.json', '{"round": 0, "count": 3, "box": {"low": [0, 0], "high": [1]}}', /rounds\/0\.json: not a round record \(expected a box\)/],
-      ['rounds/0.json', '{"round": 0, "count": 3, "box": {"low": ["0"], "high": [1]}}', /rounds\/0\.json: not a round record \(expected a box\)/],
+      [
+        'rounds/0.json',
+        '{"round": 0, "count": 0, "box": {"low": [], "high": []}}',
+        /rounds\/0\.json: not a round record \(expected a positive integer count\)/,
+      ],
+      [
+        'rounds/0.json',
+        '{"round": 0, "count": 3, "box": {"low": [0, 0], "high": [1]}}',
+        /rounds\/0\.json: not a round record \(expected a box\)/,
+      ],
+      [
+        'rounds/0.json',
+        '{"round": 0, "count": 3, "box": {"low": ["0"], "high": [1]}}',
+        /rounds\/0\.json: not a round record \(expected a box\)/,
+      ],
       ['rounds/0.json', '{"round": 0, ', /rounds\/0\.json: not valid JSON/],
     ];
     for (const [file, text, message] of damaged) {
@@ -91,10 +111,15 @@ describe('the study store, given trial ids from outside', () => {
     expect(readdirSync(victim)).toEqual(['keep.txt']);
     // Files that name another trial (or a path) are not records or suggestions this study wrote.
     mkdirSync(path.join(store.dir, 'suggestions'), { recursive: true });
-    writeFileSync(path.join(store.dir, 'suggestions', 'r0-000.json'), JSON.stringify({ id: '../../../victim/keep', round: 0, params: {}, unit: [] }));
+    writeFileSync(
+      path.join(store.dir, 'suggestions', 'r0-000.json'),
+      JSON.stringify({ id: '../../../victim/keep', round: 0, params: {}, unit: [] }),
+    );
     await expect(store.readSuggestions()).rejects.toThrow(/refused trial id/);
     writeFileSync(path.join(store.dir, 'trials', 'r0-001.json'), JSON.stringify({ id: 'r0-002', status: 'completed', curve: [] }));
-    await expect(store.readRecords()).rejects.toThrow(/trials\/r0-001\.json: not a trial record \(its id "r0-002" is not its file's name\)/);
+    await expect(store.readRecords()).rejects.toThrow(
+      /trials\/r0-001\.json: not a trial record \(its id "r0-002" is not its file's name\)/,
+    );
     // A folder under checkpoints/ that is not a trial's name is not a trial.
     mkdirSync(path.join(store.dir, 'checkpoints', '.hidden'), { recursive: true });
     mkdirSync(path.join(store.dir, 'checkpoints', 'r0-004'));

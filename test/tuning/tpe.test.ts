@@ -16,7 +16,16 @@ import {
 
 /** Made by test/fixtures/tpe/optuna_reference.py with Optuna 3.1 (Debian's python3-optuna). */
 const optuna = JSON.parse(readFileSync('test/fixtures/tpe/optuna.json', 'utf8')) as {
-  numeric: { low: number; high: number; observations: number[]; mus: number[]; sigmas: number[]; weights: number[]; at: number[]; logPdf: number[] }[];
+  numeric: {
+    low: number;
+    high: number;
+    observations: number[];
+    mus: number[];
+    sigmas: number[];
+    weights: number[];
+    at: number[];
+    logPdf: number[];
+  }[];
   categorical: { choices: number; observations: number[]; probabilities: number[] }[];
   split: { losses: [number, number][]; below: number[]; above: number[] };
   gamma: Record<string, number>;
@@ -50,7 +59,11 @@ describe('TPE density estimates', () => {
       closeTo(estimator.mus, c.mus, 12);
       closeTo(estimator.sigmas, c.sigmas, 12);
       closeTo(estimator.weights, c.weights, 12);
-      closeTo(c.at.map((x) => logDensity(estimator, x)), c.logPdf, 5);
+      closeTo(
+        c.at.map((x) => logDensity(estimator, x)),
+        c.logPdf,
+        5,
+      );
     }
   });
 
@@ -60,10 +73,14 @@ describe('TPE density estimates', () => {
     closeTo(defaultWeights(30), optuna.weights, 12);
   });
 
-  it("splits trials as Optuna does: completed by score, then pruned by epochs reached and score, running ones always bad", () => {
+  it('splits trials as Optuna does: completed by score, then pruned by epochs reached and score, running ones always bad', () => {
     // Optuna's (step, loss) pairs: step −∞ is completed, −s pruned after s steps, +∞ running.
     const trials: TpeObservation[] = optuna.split.losses.map(([step, loss]) =>
-      step === -Infinity ? { unit: [0], state: 'completed', score: -loss, epochs: 9 } : step === Infinity ? { unit: [0], state: 'running', score: -Infinity, epochs: 0 } : { unit: [0], state: 'pruned', score: -loss, epochs: -step },
+      step === -Infinity
+        ? { unit: [0], state: 'completed', score: -loss, epochs: 9 }
+        : step === Infinity
+          ? { unit: [0], state: 'running', score: -Infinity, epochs: 0 }
+          : { unit: [0], state: 'pruned', score: -loss, epochs: -step },
     );
     const tagged = trials.map((t, i) => ({ ...t, unit: [i] }));
     const { good, bad } = splitTrials(tagged, 4);
@@ -94,7 +111,14 @@ describe('suggestTpe', () => {
   it('samples at random (undefined) until the start-up trials have finished, then near the good trials', () => {
     expect(suggestTpe(numeric, history.slice(0, 9), fullBox(1), createRandom(1))).toBeUndefined();
     // Running trials do not count as finished.
-    expect(suggestTpe(numeric, [...history.slice(0, 9), { unit: [0.5], state: 'running', score: -Infinity, epochs: 0 }], fullBox(1), createRandom(1))).toBeUndefined();
+    expect(
+      suggestTpe(
+        numeric,
+        [...history.slice(0, 9), { unit: [0.5], state: 'running', score: -Infinity, epochs: 0 }],
+        fullBox(1),
+        createRandom(1),
+      ),
+    ).toBeUndefined();
     const suggestions = Array.from({ length: 20 }, (_, seed) => suggestTpe(numeric, history, fullBox(1), createRandom(seed))![0]!);
     const median = [...suggestions].sort((a, b) => a - b)[10]!;
     expect(Math.abs(median - 0.8)).toBeLessThan(0.1);
@@ -102,7 +126,9 @@ describe('suggestTpe', () => {
   });
 
   it('is reproducible for a seed and history', () => {
-    expect(suggestTpe(numeric, history, fullBox(1), createRandom('t'))).toEqual(suggestTpe(numeric, history, fullBox(1), createRandom('t')));
+    expect(suggestTpe(numeric, history, fullBox(1), createRandom('t'))).toEqual(
+      suggestTpe(numeric, history, fullBox(1), createRandom('t')),
+    );
   });
 
   it('counts γ over finished trials only, as Optuna does: running ones are all bad, never make the good group larger', () => {
@@ -135,7 +161,12 @@ describe('suggestTpe', () => {
     }
     // Choice 2 of 4 was the good one; its cell's middle (2.5/4) comes back most often.
     const categorical = [{ kind: 'categorical' as const, choices: 4 }];
-    const trials: TpeObservation[] = Array.from({ length: 12 }, (_, i) => ({ unit: [((i % 4) + 0.5) / 4], state: 'completed', score: i % 4 === 2 ? 1 : 0, epochs: 9 }));
+    const trials: TpeObservation[] = Array.from({ length: 12 }, (_, i) => ({
+      unit: [((i % 4) + 0.5) / 4],
+      state: 'completed',
+      score: i % 4 === 2 ? 1 : 0,
+      epochs: 9,
+    }));
     const picks = Array.from({ length: 20 }, (_, seed) => suggestTpe(categorical, trials, fullBox(1), createRandom(seed))![0]);
     expect(picks.filter((u) => u === 2.5 / 4).length).toBeGreaterThan(15);
   });

@@ -1,19 +1,19 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EMPTY, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { SearchSpaceError } from '../../src/errors.js';
+import { studyReportData } from '../../src/report/studyReport.js';
+import { readStudyInput } from '../../src/report/writeReport.js';
+import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, logUniform, oneMinusLogUniform } from '../../src/tuning/distributions.js';
+import { curveValue, OBJECTIVES, objectiveOf, portableObjective } from '../../src/tuning/objective.js';
 import type { SearchSpace } from '../../src/tuning/space.js';
 import { runStudy, type StudyEvent, type StudySettings } from '../../src/tuning/study.js';
-import { summarizeStudy } from '../../src/tuning/studySummary.js';
 import { readTrialRecords } from '../../src/tuning/studyStore.js';
-import type { TrialRecord } from '../../src/tuning/trial.js';
+import { summarizeStudy } from '../../src/tuning/studySummary.js';
 import { tpe } from '../../src/tuning/tpe.js';
-import { curveValue, OBJECTIVES, objectiveOf, portableObjective } from '../../src/tuning/objective.js';
-import { readStudyInput } from '../../src/report/writeReport.js';
-import { studyReportData } from '../../src/report/studyReport.js';
-import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const settings = (overrides: Partial<StudySettings> = {}): StudySettings => ({
@@ -27,7 +27,11 @@ const settings = (overrides: Partial<StudySettings> = {}): StudySettings => ({
   base: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 1 },
   ...overrides,
 });
-const space: SearchSpace = { learningRate: logUniform(1e-4, 1), momentum: oneMinusLogUniform(0.8, 0.999), batchSize: choice([32, 64, 128]) };
+const space: SearchSpace = {
+  learningRate: logUniform(1e-4, 1),
+  momentum: oneMinusLogUniform(0.8, 0.999),
+  batchSize: choice([32, 64, 128]),
+};
 const study = (dir: string, trials: number, extra: Partial<Parameters<typeof runStudy>[0]> = {}) =>
   lastValueFrom(runStudy({ dir, space, settings: settings(), trials, ...extra }).pipe(toArray()));
 const paramsOf = (records: TrialRecord[]) => records.map((r) => r.params);
@@ -68,10 +72,14 @@ describe('a TPE study', () => {
         error: reject,
       });
     });
-    const started = events.find((e): e is Extract<StudyEvent, { type: 'trial-start' }> => e.type === 'trial-start' && e.trial === 'r0-004')!;
+    const started = events.find(
+      (e): e is Extract<StudyEvent, { type: 'trial-start' }> => e.type === 'trial-start' && e.trial === 'r0-004',
+    )!;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(JSON.parse(readFileSync(path.join(dir, 'suggestions', 'r0-004.json'), 'utf8')).params).toEqual(started.params);
-    const resumed = await lastValueFrom(runStudy({ dir, space, settings: settings(), trials: 8, parallel: 2, resume: true }).pipe(toArray()));
+    const resumed = await lastValueFrom(
+      runStudy({ dir, space, settings: settings(), trials: 8, parallel: 2, resume: true }).pipe(toArray()),
+    );
     const records = await readTrialRecords(dir);
     expect(records.find((r) => r.id === 'r0-004')!.params).toEqual(started.params);
     // Two workers: every configuration distinct, each trial recorded once.
@@ -82,7 +90,14 @@ describe('a TPE study', () => {
 
   it('records the objective and its direction; val-loss is minimized', async () => {
     const dir = path.join(tempDir(), 'study');
-    const events = await lastValueFrom(runStudy({ dir, space, settings: settings({ sampler: 'random', objective: { name: 'val-loss', direction: 'minimize' } }), trials: 4 }).pipe(toArray()));
+    const events = await lastValueFrom(
+      runStudy({
+        dir,
+        space,
+        settings: settings({ sampler: 'random', objective: { name: 'val-loss', direction: 'minimize' } }),
+        trials: 4,
+      }).pipe(toArray()),
+    );
     const records = await readTrialRecords(dir);
     for (const r of records) expect(r.objective).toEqual({ name: 'val-loss', direction: 'minimize', value: r.validationLoss });
     const summary = (events.at(-1) as Extract<StudyEvent, { type: 'done' }>).summary;
@@ -90,11 +105,19 @@ describe('a TPE study', () => {
     const best = JSON.parse(readFileSync(path.join(dir, 'best.json'), 'utf8'));
     expect(best.measured).toMatchObject({ trial: summary.best!.id, objective: 'val-loss', direction: 'minimize', epochs: 1 });
     // A study's objective is part of it: resuming with another one is refused.
-    await expect(lastValueFrom(runStudy({ dir, space, settings: settings({ sampler: 'random' }), trials: 4, resume: true }))).rejects.toThrow(/different objective/);
+    await expect(
+      lastValueFrom(runStudy({ dir, space, settings: settings({ sampler: 'random' }), trials: 4, resume: true })),
+    ).rejects.toThrow(/different objective/);
     // A metric of one's own, by name and function.
     const own = path.join(tempDir(), 'own');
     await lastValueFrom(
-      runStudy({ dir: own, space, settings: settings({ sampler: 'random', objective: { name: 'error-rate', direction: 'minimize' } }), trials: 2, objective: { name: 'error-rate', direction: 'minimize', value: (v) => 1 - v.accuracy } }).pipe(toArray()),
+      runStudy({
+        dir: own,
+        space,
+        settings: settings({ sampler: 'random', objective: { name: 'error-rate', direction: 'minimize' } }),
+        trials: 2,
+        objective: { name: 'error-rate', direction: 'minimize', value: (v) => 1 - v.accuracy },
+      }).pipe(toArray()),
     );
     for (const r of await readTrialRecords(own)) expect(r.objective!.value).toBeCloseTo(1 - r.validationAccuracy!, 12);
   }, 120_000);
@@ -102,7 +125,11 @@ describe('a TPE study', () => {
   it('a custom objective is recorded at every epoch, and the report draws it, not accuracy under its name', async () => {
     const dir = path.join(tempDir(), 'own');
     const errorRate = { name: 'error-rate', direction: 'minimize', value: (v: { accuracy: number }) => 1 - v.accuracy } as const;
-    const own = settings({ sampler: 'random', objective: { name: 'error-rate', direction: 'minimize' }, base: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 2 } });
+    const own = settings({
+      sampler: 'random',
+      objective: { name: 'error-rate', direction: 'minimize' },
+      base: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 2 },
+    });
     await lastValueFrom(runStudy({ dir, space, settings: own, trials: 2, objective: errorRate }).pipe(toArray()));
     const input = await readStudyInput(dir);
     for (const r of input.records) for (const p of r.curve) expect(p.objective).toBeCloseTo(1 - p.validationAccuracy, 12);
@@ -112,11 +139,22 @@ describe('a TPE study', () => {
     expect(data.curves.flatMap((c) => c.points.map((p) => p[1]))).not.toContain(input.records[0]!.curve[0]!.validationAccuracy);
   }, 120_000);
 
-  it('a pool whose workers score elsewhere takes only a built-in objective, the study\'s', () => {
+  it("a pool whose workers score elsewhere takes only a built-in objective, the study's", () => {
     const pool = { objective: { name: 'val-accuracy', direction: 'maximize' as const }, run: () => EMPTY };
     const errorRate = { name: 'error-rate', direction: 'minimize', value: (v: { accuracy: number }) => 1 - v.accuracy } as const;
-    expect(() => runStudy({ dir: tempDir(), space, settings: settings({ objective: { name: 'error-rate', direction: 'minimize' } }), trials: 2, objective: errorRate, pool })).toThrow(/'error-rate': a function of this process cannot be scored by the pool's workers on other machines/);
-    expect(() => runStudy({ dir: tempDir(), space, settings: settings({ objective: { name: 'val-loss', direction: 'minimize' } }), trials: 2, pool })).toThrow(/scored by val-loss \(minimize\), its pool's workers by val-accuracy \(maximize\)/);
+    expect(() =>
+      runStudy({
+        dir: tempDir(),
+        space,
+        settings: settings({ objective: { name: 'error-rate', direction: 'minimize' } }),
+        trials: 2,
+        objective: errorRate,
+        pool,
+      }),
+    ).toThrow(/'error-rate': a function of this process cannot be scored by the pool's workers on other machines/);
+    expect(() =>
+      runStudy({ dir: tempDir(), space, settings: settings({ objective: { name: 'val-loss', direction: 'minimize' } }), trials: 2, pool }),
+    ).toThrow(/scored by val-loss \(minimize\), its pool's workers by val-accuracy \(maximize\)/);
     expect(() => runStudy({ dir: tempDir(), space, settings: settings(), trials: 2, pool })).not.toThrow();
   });
 
@@ -132,8 +170,12 @@ describe('a TPE study', () => {
   });
 
   it('refuses an unknown parameter in a space built in code', () => {
-    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(SearchSpaceError);
-    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(/unknown parameter 'dropout'/);
+    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
+      SearchSpaceError,
+    );
+    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
+      /unknown parameter 'dropout'/,
+    );
   });
 });
 
@@ -145,7 +187,13 @@ describe('the best trial', () => {
     unit: [0.5],
     config: { ...DEFAULT_TRAINING_CONFIG, epochs: 9 },
     status,
-    curve: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1, validationLoss: 1, validationAccuracy: accuracy, seconds: 1 })),
+    curve: Array.from({ length: epochs }, (_, i) => ({
+      epoch: i + 1,
+      trainLoss: 1,
+      validationLoss: 1,
+      validationAccuracy: accuracy,
+      seconds: 1,
+    })),
     epochs,
     validationAccuracy: accuracy,
     validationLoss: 1,
@@ -155,7 +203,12 @@ describe('the best trial', () => {
 
   it('is chosen among the trials at the highest rung reached, by the objective measured there', () => {
     // A 3-epoch trial pruned at 0.99 is not the best of a study whose survivors trained 9 epochs.
-    const summary = summarizeStudy([record('a', 'pruned', 3, 0.99), record('b', 'completed', 9, 0.95), record('c', 'completed', 9, 0.96), record('d', 'failed', 9, 1)]);
+    const summary = summarizeStudy([
+      record('a', 'pruned', 3, 0.99),
+      record('b', 'completed', 9, 0.95),
+      record('c', 'completed', 9, 0.96),
+      record('d', 'failed', 9, 1),
+    ]);
     expect(summary.best).toMatchObject({ id: 'c', epochs: 9, objective: { name: 'val-accuracy', direction: 'maximize', value: 0.96 } });
     expect(summary.leaderboard.map((r) => r.id)).toEqual(['c', 'b', 'a']);
     // When every trial was pruned, the ones that got furthest compete.

@@ -70,7 +70,13 @@ describe('trial faults', () => {
       validationFraction: 0.2,
       base: { ...DEFAULT_TRAINING_CONFIG, hidden: [8], epochs: 3 },
     };
-    const options = { dir, space: { learningRate: logUniform(1e-3, 1e-1), batchSize: choice([64, 128]) }, settings, trials: 3, isolation: 'inline' as const };
+    const options = {
+      dir,
+      space: { learningRate: logUniform(1e-3, 1e-1), batchSize: choice([64, 128]) },
+      settings,
+      trials: 3,
+      isolation: 'inline' as const,
+    };
     const write = fsp.writeFile.bind(fsp);
     let checkpointWrites = 0;
     vi.spyOn(fsp, 'writeFile').mockImplementation(async (file, data, opts) => {
@@ -85,7 +91,12 @@ describe('trial faults', () => {
     const recorded = await readTrialRecords(dir);
     expect(recorded.every((r) => r.status !== 'failed')).toBe(true);
     expect(recorded.length).toBeLessThan(3);
-    const ended = await lastValueFrom(runStudy({ ...options, resume: true }).pipe(filter((e) => e.type === 'done'), toArray()));
+    const ended = await lastValueFrom(
+      runStudy({ ...options, resume: true }).pipe(
+        filter((e) => e.type === 'done'),
+        toArray(),
+      ),
+    );
     expect(ended).toHaveLength(1);
     const all = await readTrialRecords(dir);
     expect(all.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
@@ -100,19 +111,24 @@ describe('a trial whose worker thread dies', () => {
       const spec = await specOf(20);
       const events: TrialEvent[] = [];
       const error = await new Promise<unknown>((resolve) => {
-        pool.run(spec, () => true).subscribe({
-          next: (event) => {
-            events.push(event);
-            // Kill the worker thread from outside once the trial is under way.
-            if (events.length === 1) void (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker.terminate();
-          },
-          error: resolve,
-          complete: () => resolve(undefined),
-        });
+        pool
+          .run(spec, () => true)
+          .subscribe({
+            next: (event) => {
+              events.push(event);
+              // Kill the worker thread from outside once the trial is under way.
+              if (events.length === 1)
+                void (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker.terminate();
+            },
+            error: resolve,
+            complete: () => resolve(undefined),
+          });
       });
       expect(events.some((e) => e.type === 'end')).toBe(false);
       expect((error as Error).name).toBe('StudyError');
-      expect((error as Error).message).toMatch(/trial r0-000: its worker thread exited with code 1; the trial stays pending: resume the study to run it/);
+      expect((error as Error).message).toMatch(
+        /trial r0-000: its worker thread exited with code 1; the trial stays pending: resume the study to run it/,
+      );
     } finally {
       await pool.close();
     }

@@ -1,5 +1,5 @@
-import type { Param } from '../layer.js';
 import type { AdamTensor, Backend } from '../backend.js';
+import type { Param } from '../layer.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
@@ -35,12 +35,26 @@ export class Adam extends SlotOptimizer {
     const t = this.steps;
     if (params !== this.tensorsOf || this.slotsVersion !== this.tensorsVersion) {
       const decay = this.config.weightDecay ?? 0;
-      this.tensors = params.map((param) => ({ w: param.value, g: param.grad, m: this.slot(param, 'm'), v: this.slot(param, 'v'), weightDecay: param.decay ? decay : 0 }));
+      this.tensors = params.map((param) => ({
+        w: param.value,
+        g: param.grad,
+        m: this.slot(param, 'm'),
+        v: this.slot(param, 'v'),
+        weightDecay: param.decay ? decay : 0,
+      }));
       this.tensorsOf = params;
       this.tensorsVersion = this.slotsVersion;
     }
     const { beta1, beta2, epsilon } = this;
-    this.backend.adamSteps(this.tensors, { learningRate, beta1, beta2, epsilon, correction1: 1 - beta1 ** t, correction2: 1 - beta2 ** t, weightDecay: 0 });
+    this.backend.adamSteps(this.tensors, {
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      correction1: 1 - beta1 ** t,
+      correction2: 1 - beta2 ** t,
+      weightDecay: 0,
+    });
   }
 
   protected update(param: Param, lr: number, wd: number, t: number): void {

@@ -23,6 +23,8 @@ export function createOptimizer(config: OptimizerConfig, backend: Backend): Opti
     case 'adam':
       return new Adam(config, backend);
     default:
-      throw new RangeError(`createOptimizer: unknown optimizer '${(config as { type: string }).type}'; expected sgd, momentum, rmsprop or adam`);
+      throw new RangeError(
+        `createOptimizer: unknown optimizer '${(config as { type: string }).type}'; expected sgd, momentum, rmsprop or adam`,
+      );
   }
 }

@@ -1,5 +1,5 @@
-import type { Param } from '../layer.js';
 import type { Backend } from '../backend.js';
+import type { Param } from '../layer.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
@@ -27,7 +27,8 @@ export class Momentum extends SlotOptimizer {
   constructor(config: OptimizerBase & { readonly beta?: number; readonly convention?: MomentumConvention }, backend: Backend) {
     const beta = checkBeta('momentum', 'beta', config.beta ?? 0.9);
     const convention = config.convention ?? 'ewa';
-    if (convention !== 'ewa' && convention !== 'pytorch') throw new RangeError(`momentum: convention must be 'ewa' or 'pytorch', got '${String(convention)}'`);
+    if (convention !== 'ewa' && convention !== 'pytorch')
+      throw new RangeError(`momentum: convention must be 'ewa' or 'pytorch', got '${String(convention)}'`);
     super({ ...config, type: 'momentum', beta, convention }, backend);
     this.beta = beta;
     this.gradientWeight = convention === 'ewa' ? 1 - beta : 1;

@@ -1,5 +1,5 @@
-import type { Param } from '../layer.js';
 import type { Backend } from '../backend.js';
+import type { Param } from '../layer.js';
 import type { FloatArray } from '../matrix.js';
 
 /** Settings shared by every optimizer. */
@@ -117,4 +117,3 @@ export function checkBeta(owner: string, name: string, beta: number): number {
   if (!(beta >= 0 && beta < 1)) throw new RangeError(`${owner}: ${name} must be in [0, 1), got ${beta}`);
   return beta;
 }
-

@@ -1,5 +1,5 @@
-import type { Param } from '../layer.js';
 import type { Backend } from '../backend.js';
+import type { Param } from '../layer.js';
 import { checkBeta, type OptimizerBase, SlotOptimizer } from './optimizer.js';
 
 /**
