@@ -268,7 +268,7 @@ const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 const sd = (values) => Math.sqrt(values.reduce((sum, v) => sum + (v - mean(values)) ** 2, 0) / (values.length - 1));
 
 /** The epochs of seeds 1 … ACCURACY_SEEDS − 1, to go with seed 0's in `run.epochs`. */
-function otherSeeds(runSeed) {
+function _otherSeeds(runSeed) {
   return Array.from({ length: ACCURACY_SEEDS - 1 }, (_, i) => runSeed(i + 1).epochs);
 }
 

@@ -327,6 +327,6 @@ if (results.peer.length > 0) {
 }
 const out = path.join(root, 'bench/results');
 mkdirSync(out, { recursive: true });
-writeFileSync(path.join(out, 'tuning.json'), `${JSON.stringify(results, (k, v) => (v === Infinity ? null : v), 2)}\n`);
+writeFileSync(path.join(out, 'tuning.json'), `${JSON.stringify(results, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
 writeFileSync(path.join(out, 'tuning.md'), `${lines.join('\n')}\n`);
 process.stdout.write(`${lines.join('\n')}\n`);

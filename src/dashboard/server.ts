@@ -209,7 +209,10 @@ export async function startDashboard(source: DashboardSource, options: Dashboard
       if (closingPages.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, FINAL_STATE_MS);
-          pagesClosed = () => (clearTimeout(timer), resolve());
+          pagesClosed = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
       }
       await new Promise<void>((resolve) => {

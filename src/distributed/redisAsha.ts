@@ -71,9 +71,8 @@ export function redisAsha(redis: Redis, study: string, options: { readonly rungs
     async log(): Promise<AshaLogEntry[]> {
       const entries = (await redis.xrange(keys.ashaLog, '-', '+')) as [string, string[]][];
       return entries.map(([, fields]) => {
-        const f = Object.fromEntries(
-          fields.reduce<[string, string][]>((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, fields[i + 1]!]]), []),
-        );
+        const f: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
         const flat = JSON.parse(f.scores!) as string[];
         const scores = [];
         for (let i = 0; i < flat.length; i += 2) scores.push({ trial: flat[i]!, score: Number(flat[i + 1]) });

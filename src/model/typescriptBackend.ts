@@ -260,6 +260,7 @@ export function activation(fn: ActivationName, z: FloatArray, out: FloatArray, n
   switch (fn) {
     case 'relu':
       // Written so that NaN passes through (as in PyTorch) instead of becoming 0.
+      // biome-ignore lint/complexity/useMathMinMax: the reference maps NaN to NaN and -0 to 0 exactly as the kernels do
       for (let i = 0; i < n; i++) out[i] = z[i]! <= 0 ? 0 : z[i]!;
       break;
     case 'tanh':

@@ -121,7 +121,8 @@ export function scottGridDensity(counts: readonly number[], priorWeight = 1): nu
   const mean = occupied.reduce((sum, x) => sum + x.i * x.c, 0) / n;
   const sigmaHat = Math.sqrt(occupied.reduce((sum, x) => sum + (x.i - mean) ** 2 * x.c, 0) / Math.max(1, n - 1));
   const cumulative: number[] = [];
-  occupied.reduce((sum, x) => (cumulative.push(sum + x.c), sum + x.c), 0);
+  let running = 0;
+  for (const x of occupied) cumulative.push((running += x.c));
   // numpy's searchsorted: the first index whose cumulative count is ≥ (left) or > (right) the target.
   const q25 = cumulative.findIndex((c) => c >= Math.floor(n / 4));
   const q75Raw = cumulative.findIndex((c) => c > Math.floor((n * 3) / 4));

@@ -148,15 +148,15 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
   const { curveLimit = 200, bestCurves = 20 } = options;
   const objective = objectiveSetting(input.settings);
   const label = objectiveLabel(objective);
-  const valueOf = (r: TrialRecord): number | null =>
+  const objectiveOf = (r: TrialRecord): number | null =>
     r.objective?.value ?? (objective.name === 'val-loss' ? r.validationLoss : r.validationAccuracy);
   // Per epoch: a built-in metric, or what the study recorded for a custom objective (NaN, not drawn, where it recorded none).
   const perEpoch = curveValue(objective);
   const pointValue = (p: TrialRecord['curve'][number]) => perEpoch(p) ?? Number.NaN;
   const records = [...input.records].sort((a, b) => a.id.localeCompare(b.id));
-  const scored = records.filter((r) => r.status !== 'failed' && valueOf(r) !== null && Number.isFinite(valueOf(r)!));
+  const scored = records.filter((r) => r.status !== 'failed' && objectiveOf(r) !== null && Number.isFinite(objectiveOf(r)!));
   const better = (a: number, b: number) => (objective.direction === 'maximize' ? a > b : a < b);
-  const history = scored.map((r, i) => ({ trial: i + 1, id: r.id, value: valueOf(r)!, status: r.status }));
+  const history = scored.map((r, i) => ({ trial: i + 1, id: r.id, value: objectiveOf(r)!, status: r.status }));
   const bestSoFar: [number, number][] = [];
   let best: number | undefined;
   for (const h of history) {
@@ -189,7 +189,7 @@ export function studyReportData(input: StudyInput, options: StudyReportOptions =
   }
   const names = Object.keys(input.space).sort();
   const axes = names.map((name) => parameterAxis(name, input.space[name]!));
-  const slices = Object.fromEntries(axes.map((a) => [a.name, scored.map((r) => [a.plotted(r.params[a.name]!), valueOf(r)!] as const)]));
+  const slices = Object.fromEntries(axes.map((a) => [a.name, scored.map((r) => [a.plotted(r.params[a.name]!), objectiveOf(r)!] as const)]));
   const rungs = studyAsha(input.settings)?.rungs ?? [];
   const basis = importanceBasis(scored, rungs, input.settings.base.epochs, (p) => {
     const value = perEpoch(p);

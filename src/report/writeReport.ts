@@ -75,7 +75,7 @@ export async function renderReport(dir: string, options: StudyReportOptions = {}
  */
 export async function isReportFile(file: string): Promise<boolean> {
   const head = await fileHead(file, 4096).catch(() => undefined);
-  return head !== undefined && head.toString('utf8').includes(GENERATOR_META);
+  return head?.toString('utf8').includes(GENERATOR_META) ?? false;
 }
 
 /**

@@ -146,7 +146,15 @@ async function writeThrough(
 ): Promise<number> {
   try {
     // A write that throws ends the stream as its error: the read stops, and nothing is thrown where no one catches it.
-    const rows = await lastValueFrom(blocks$.pipe(reduce((n, block) => (write(block), n + block.rows), 0)), { defaultValue: 0 });
+    const rows = await lastValueFrom(
+      blocks$.pipe(
+        reduce((n, block) => {
+          write(block);
+          return n + block.rows;
+        }, 0),
+      ),
+      { defaultValue: 0 },
+    );
     await sink.close();
     return rows;
   } catch (error) {

@@ -63,7 +63,7 @@ export async function forEachCsvRow(
   source: Readable,
   file: string,
   delimiter: string,
-  onRow: (row: CsvRow) => boolean | void,
+  onRow: (row: CsvRow) => boolean | undefined,
   maxFieldBytes = MAX_FIELD_BYTES,
 ): Promise<void> {
   if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f)
@@ -99,7 +99,7 @@ class CsvTokenizer implements CsvRow {
   constructor(
     private readonly file: string,
     private readonly delimiter: number,
-    private readonly onRow: (row: CsvRow) => boolean | void,
+    private readonly onRow: (row: CsvRow) => boolean | undefined,
     private readonly maxFieldBytes: number,
   ) {}
 

@@ -61,7 +61,7 @@ async function open(file: string): Promise<Readable> {
 }
 
 /** Every row of a CSV file, the header first, until `onRow` returns false; errors as DataErrors. */
-async function csvRows(file: string, options: CsvOptions, onRow: (row: CsvRow) => boolean | void): Promise<void> {
+async function csvRows(file: string, options: CsvOptions, onRow: (row: CsvRow) => boolean | undefined): Promise<void> {
   try {
     await forEachCsvRow(await open(file), file, delimiterOf(file, options.delimiter), onRow, options.maxFieldBytes);
   } catch (cause) {

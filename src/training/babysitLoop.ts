@@ -209,7 +209,10 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
       const event: BabysitEvent = { type: 'control', control, afterStep: optimizerNow?.steps ?? 0 };
       return concat(
         of(event),
-        defer(() => (carryOut(control), EMPTY)),
+        defer(() => {
+          carryOut(control);
+          return EMPTY;
+        }),
       );
     }),
   );

@@ -217,7 +217,7 @@ async function prepareRun(
       ? await lastValueFrom(rows().pipe(splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }), summarize()))
       : summary;
   if (!resume) checkTrainable(summary, { file: options.data, column: label }, classNames);
-  const missing = summary.classCounts.findIndex((count) => count === 0);
+  const missing = summary.classCounts.indexOf(0);
   if (!resume && !classNames && missing >= 0) {
     throw new DataError(
       `no row has label ${missing}, though labels go up to ${summary.classes - 1}: labels must be class indices 0 to K−1`,

@@ -44,7 +44,7 @@ export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedu
    * keeps checkpoints with its learning curve): given the run as it is after the epoch, and
    * whether it goes on.
    */
-  readonly checkpoint?: ((run: RunCheckpoint) => void | PromiseLike<unknown> | Observable<unknown>) | undefined;
+  readonly checkpoint?: ((run: RunCheckpoint) => undefined | PromiseLike<unknown> | Observable<unknown>) | undefined;
 }
 
 /** A run after one epoch, as `trainRun` hands it to a `checkpoint` hook. */

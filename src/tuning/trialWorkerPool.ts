@@ -126,9 +126,9 @@ export class TrialWorkerPool {
 
   private acquire(start: (slot: Slot) => void): void {
     const free = this.slots.find((slot) => slot.trial === undefined && slot.onMessage === undefined);
-    if (free) return start(free);
-    if (this.slots.length < this.size) return start(this.spawn());
-    this.waiting.push(start);
+    if (free) start(free);
+    else if (this.slots.length < this.size) start(this.spawn());
+    else this.waiting.push(start);
   }
 
   private release(slot: Slot): void {

@@ -106,7 +106,7 @@ describe('the command line has no traps', () => {
     );
     expect(refused.code).toBe(2);
     for (const line of [
-      '--batch-size cannot change when resuming: the model in ' + model + ' has batchSize 64, this run asks for 32',
+      `--batch-size cannot change when resuming: the model in ${model} has batchSize 64, this run asks for 32`,
       'seed 0, this run asks for 3',
       'lrDecay none, this run asks for step:1:0.5',
       'weightDecay 0, this run asks for 0.01',

@@ -121,7 +121,14 @@ describe('startDashboard', () => {
 
   it('serves only requests with its token, a Host of its own, and controls sent as JSON from its own origin', async () => {
     const controls: unknown[] = [];
-    const dashboard = await startDashboard({ title: 't', body: () => '<p>the run</p>', control: (c) => (controls.push(c), 'sent') });
+    const dashboard = await startDashboard({
+      title: 't',
+      body: () => '<p>the run</p>',
+      control: (c) => {
+        controls.push(c);
+        return 'sent';
+      },
+    });
     const token = new URL(dashboard.url).searchParams.get('token')!;
     const { origin } = dashboard;
     const json = { 'content-type': 'application/json', 'x-rxgrad-token': token };

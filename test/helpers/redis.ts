@@ -110,7 +110,17 @@ export async function startRedis(options: { readonly password?: string; readonly
     await exited;
   };
   await start();
-  return { url, port, dir, certificate, stop, restart: async () => (await stop(), await start()) };
+  return {
+    url,
+    port,
+    dir,
+    certificate,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
 }
 
 const CLI = path.resolve('dist/cli/main.js');

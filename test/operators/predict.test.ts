@@ -2,7 +2,7 @@ import { lastValueFrom, map, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backends/createBackend.js';
-import { Dense } from '../../src/model/dense.js';
+import type { Dense } from '../../src/model/dense.js';
 import { createNetwork } from '../../src/model/network.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { predict } from '../../src/operators/predict.js';

@@ -91,7 +91,10 @@ describe('rxgrad/testing', () => {
       const run$ = babysitLoop({ train, start: { network, optimizer, epoch: 0 }, config, store, controls, shuffle: false });
       const epochs$ = run$.pipe(
         filter((e) => e.type !== 'batch'),
-        map((e) => (events.push(e), e.type === 'epoch' ? String(e.epoch) : e.type[0]!)),
+        map((e) => {
+          events.push(e);
+          return e.type === 'epoch' ? String(e.epoch) : e.type[0]!;
+        }),
       );
       // c: control, r: rolled back, e: end. The rollback interrupts epoch 4; the new branch's epochs end at 17, 21, 25, 29.
       expectObservable(epochs$).toBe('4ms 1 3ms 2 3ms 3 (cr) 2 c 2ms 3 3ms 4 3ms 5 (ce|)');

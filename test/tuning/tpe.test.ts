@@ -134,7 +134,10 @@ describe('suggestTpe', () => {
   it('counts γ over finished trials only, as Optuna does: running ones are all bad, never make the good group larger', () => {
     const running: TpeObservation[] = Array.from({ length: 15 }, () => ({ unit: [0.5], state: 'running', score: -Infinity, epochs: 0 }));
     const asked: number[] = [];
-    const gamma = (n: number) => (asked.push(n), defaultGamma(n));
+    const gamma = (n: number) => {
+      asked.push(n);
+      return defaultGamma(n);
+    };
     const suggested = suggestTpe(numeric, [...history, ...running], fullBox(1), createRandom('g'), { gamma });
     expect(asked).toEqual([10]);
     // γ(10) = 1 good trial (0.75 or 0.85, the nearest 0.8); with γ(25) = 3 the suggestion would differ.

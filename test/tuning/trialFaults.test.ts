@@ -43,7 +43,14 @@ describe('trial faults', () => {
     expect(pruned.record).toMatchObject({ status: 'pruned', epochs: 1 });
     // As if killed before its record was written: the checkpoint is still there.
     let asked = 0;
-    const resumed = await endOf(lastValueFrom(runTrial(first, () => (++asked, true)).pipe(toArray())));
+    const resumed = await endOf(
+      lastValueFrom(
+        runTrial(first, () => {
+          asked++;
+          return true;
+        }).pipe(toArray()),
+      ),
+    );
     expect(resumed.record).toMatchObject({ status: 'pruned', epochs: 1, resumedFromEpoch: 1 });
     expect(resumed.epochs).toBe(0);
     expect(asked).toBe(0);
