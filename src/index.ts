@@ -113,11 +113,12 @@ export {
   type DataSource,
 } from './training/babysitLoop.js';
 export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
-export { readConfigFile, type SettingRule, TRAINING_CONFIG_RULES } from './training/configSchema.js';
+export { readConfigFile } from './training/configSchema.js';
 export { babysit, babysitConfig, trainFromFiles } from './training/lazyRuns.js';
-export { checkResume, type RunSettings, type SavedRun } from './training/resumeRule.js';
+export { type ResumeOptions, type RunSettings, resumeConfig, type SavedRun } from './training/resumeConfig.js';
 // A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
 export { type HistoryEpoch, type RunHistory, readRunHistory } from './training/runHistory.js';
+export { CONFIG_SETTINGS, DATA_SETTINGS, type Setting, type SettingKey } from './training/settings.js';
 export type { TrainFromFilesEvent, TrainFromFilesOptions, TrainReport } from './training/trainFromFiles.js';
 export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
 export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';

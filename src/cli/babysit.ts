@@ -4,11 +4,11 @@ import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysit, babysitConfig } from '../training/babysit.js';
 import { CONTROL_HELP, controlLines, controlText } from '../training/babysitControls.js';
+import type { SettingKey } from '../training/settings.js';
 import {
   type CliIo,
   configFromFlags,
   formatNumber,
-  settingGiven,
   type TrainingFlags,
   writeDashboardAddress,
   writeLeftOutColumns,
@@ -59,10 +59,16 @@ function showEvent(progress: TrainingProgressView, epochs: number) {
 export async function babysitCommand(
   options: BabysitCommandOptions,
   io: CliIo,
-  given: (option: string) => boolean = () => false,
+  given: (setting: SettingKey) => boolean = () => false,
 ): Promise<void> {
-  const asked = { config: configFromFlags(options), normalize: options.normalize, label: options.label, features: options.features };
-  const config = await babysitConfig(options.dir, asked, { resume: options.resume, given: settingGiven(given) });
+  const asked = {
+    config: configFromFlags(options),
+    normalize: options.normalize,
+    label: options.label,
+    features: options.features,
+    fillMissing: options.fillMissing,
+  };
+  const config = await babysitConfig(options.dir, asked, { resume: options.resume, given });
   const columns = { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) };
   const layout = await inspectData(options.data, columns);
   writeLeftOutColumns(io.stderr, layout);

@@ -4,17 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { RxgradError, systemErrorCause } from '../errors.js';
 import { parseDecimal } from '../model/decimal.js';
-import { parseSchedule } from '../model/schedule.js';
 import { FASHION_MNIST_SOURCE } from '../streams/fashionMnistSource.js';
 import type { BabysitCommandOptions } from './babysit.js';
 import type { ConvertCommandOptions } from './convert.js';
 import {
   type CliIo,
   columnList,
-  hiddenSizes,
   integerFrom,
   nonNegativeInteger,
-  nonNegativeNumber,
   numberIn,
   positiveInteger,
   positiveNumber,
@@ -24,6 +21,7 @@ import {
 } from './io.js';
 import { withQueueLibraries } from './queueLibraries.js';
 import { REDIS_URL_VARIABLES, redisUrl } from './redisUrl.js';
+import { addSettingOptions, settingOption, settingsOf, wrap } from './settingOptions.js';
 import type { TrainCommandOptions } from './train.js';
 import type { TuneCommandOptions } from './tune.js';
 import type { WorkerCommandOptions } from './worker.js';
@@ -53,16 +51,6 @@ function delimiterOf(text: string): string {
   return delimiter;
 }
 
-function wrap<T>(parse: (text: string) => T) {
-  return (text: string): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      throw new CommanderError(2, 'rxgrad.invalidArgument', (error as Error).message);
-    }
-  };
-}
-
 /** A CSV file's dialect: --delimiter and --decimal. */
 function addCsvDialectOptions(command: Command): Command {
   return command
@@ -73,14 +61,6 @@ function addCsvDialectOptions(command: Command): Command {
         ',',
       ]),
     );
-}
-
-/** --fill-missing mean|zero, of train, babysit and tune. */
-function fillMissingOption(): Option {
-  return new Option(
-    '--fill-missing <strategy>',
-    "fill missing feature values (nulls, empty CSV cells) with each feature's mean over the training rows, or with zero; the model keeps the values, and predict and evaluate fill the same way (default: a missing value is an error)",
-  ).choices(['mean', 'zero']);
 }
 
 /** --dashboard [port] and --dashboard-host, serving a live view of `what`. */
@@ -97,34 +77,9 @@ function addDashboardOptions(command: Command, what: string): Command {
     );
 }
 
-/** The data, model and optimizer options that train and babysit share. */
+/** The settings that train and babysit share, one option for each row of the settings table, and the CSV dialect. */
 function addTrainingOptions(command: Command): Command {
-  return addCsvDialectOptions(
-    command
-      .option('--label <column>', 'label column', 'label')
-      .option(
-        '--features <columns>',
-        'comma-separated feature columns (default: every other numeric column)',
-        wrap(columnList('--features')),
-      ),
-  )
-    .option('--hidden <sizes>', "hidden layer sizes, e.g. 64,32 ('none' for softmax regression)", wrap(hiddenSizes), [64, 32])
-    .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid', 'linear']).default('relu'))
-    .option('--no-batch-norm', 'no batch normalization (dense layers get biases)')
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd', 'momentum', 'rmsprop']).default('adam'))
-    .option('--lr <rate>', 'learning rate', wrap(positiveNumber('--lr')), 0.001)
-    .option('--lr-decay <schedule>', 'inverse:DECAY (or DECAY), exponential:RATE, step:EVERY:GAMMA', wrap(parseSchedule))
-    .option('--momentum <beta>', "β of momentum, RMSprop's β, or Adam's β1, in [0, 1)", wrap(numberIn('--momentum', 0, 1)))
-    .addOption(
-      new Option('--momentum-convention <form>', "momentum's velocity: ewa v = βv + (1 − β)g, or pytorch v = βv + g")
-        .choices(['ewa', 'pytorch'])
-        .default('ewa'),
-    )
-    .option('--weight-decay <lambda>', 'L2 weight decay on weight matrices', wrap(nonNegativeNumber('--weight-decay')), 0)
-    .option('--batch-size <n>', 'mini-batch size', wrap(positiveInteger('--batch-size')), 64)
-    .option('--epochs <n>', 'epochs to train (in total, when resuming)', wrap(positiveInteger('--epochs')), 20)
-    .option('--seed <n>', 'seed for initial weights and shuffling', wrap(nonNegativeInteger('--seed')), 0)
-    .option('--no-normalize', 'feed features as they are, without standardizing them');
+  return addCsvDialectOptions(addSettingOptions(command));
 }
 
 function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Command {
@@ -170,13 +125,12 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
         .default('loss'),
     )
     .option('--keep-best', "save the best epoch's model (by the validation metric) instead of the last one's", false)
-    .addOption(fillMissingOption())
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: TrainCommandOptions, command: Command) =>
       run(async () => {
-        const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+        const { values, given } = settingsOf(command);
         // Each command's modules load when it runs: `rxgrad --version` loads none of them.
-        return (await import('./train.js')).trainCommand(options, io, given);
+        return (await import('./train.js')).trainCommand({ ...options, ...values }, io, given);
       }),
     );
 
@@ -195,7 +149,6 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
         )
         .option('--test <file>', 'data evaluated after every epoch')
         .option('--resume', 'continue from the newest checkpoint in --dir', false)
-        .addOption(fillMissingOption())
         .option(
           '--threads <n|auto>',
           "threads for the matrix products and Adam: a number, or 'auto' (every core when the network is large enough to gain); the results are the same",
@@ -207,7 +160,10 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
   )
     .option('--json', 'print the final metrics as one JSON line on stdout', false)
     .action((options: BabysitCommandOptions, command: Command) =>
-      run(async () => (await import('./babysit.js')).babysitCommand(options, io, (name) => command.getOptionValueSource(name) === 'cli')),
+      run(async () => {
+        const { values, given } = settingsOf(command);
+        return (await import('./babysit.js')).babysitCommand({ ...options, ...values }, io, given);
+      }),
     );
 
   addCsvDialectOptions(
@@ -261,8 +217,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
         .description('search hyperparameters: random (or grid, quasi-random, TPE) trials, coarse-to-fine rounds, ASHA pruning, in parallel')
         .requiredOption('--data <file>', 'training data; a seeded validation split is carved from it')
         .requiredOption('--study <dir>', 'study directory: settings, one record per finished trial, checkpoints')
-        .option('--label <column>', 'label column', 'label')
-        .option('--features <columns>', 'comma-separated feature columns', wrap(columnList('--features'))),
+        .addOption(settingOption('label'))
+        .addOption(settingOption('features')),
     ),
     'the study',
   )
@@ -292,7 +248,7 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     )
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
-    .addOption(fillMissingOption())
+    .addOption(settingOption('fillMissing'))
     .option(
       '--redis [url]',
       `run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://; without a URL, ${REDIS_URL_VARIABLES.join(' or ')} (which keeps a password out of ps)`,

@@ -2,9 +2,10 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { Monitor } from '../operators/earlyStopping.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { readConfigFile } from '../training/configSchema.js';
+import type { SettingKey } from '../training/settings.js';
 import { type TrainFromFilesEvent, type TrainReport, trainFromFiles } from '../training/trainFromFiles.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
-import { type CliIo, configFromFlags, formatNumber, settingGiven, type TrainingFlags, UsageError, writeLine } from './io.js';
+import { type CliIo, configFromFlags, formatNumber, type TrainingFlags, UsageError, writeLine } from './io.js';
 import { type TrainingProgressView, trainingProgress } from './progress.js';
 
 /** Options of `rxgrad train`, as parsed from the command line. */
@@ -29,7 +30,7 @@ export interface TrainCommandOptions extends TrainingFlags {
 }
 
 /** The run's configuration: the flags, and a `--config` file's settings for every flag not given on the command line. */
-async function configOf(options: TrainCommandOptions, given: (setting: string) => boolean): Promise<TrainingConfig> {
+async function configOf(options: TrainCommandOptions, given: (setting: SettingKey) => boolean): Promise<TrainingConfig> {
   const flags = configFromFlags(options);
   if (!options.config) return flags;
   if (options.resume)
@@ -37,7 +38,7 @@ async function configOf(options: TrainCommandOptions, given: (setting: string) =
       `--config cannot be given with --resume: the run in ${options.resume} keeps its settings (give --lr to change the learning rate)`,
     );
   const file = await readConfigFile(options.config, flags);
-  return { ...flags, ...Object.fromEntries(Object.entries(file).filter(([setting]) => !given(setting))) };
+  return { ...flags, ...Object.fromEntries(Object.entries(file).filter(([setting]) => !given(setting as SettingKey))) };
 }
 
 /** Prints what the run does as it does it: notices, a progress bar (or a line an epoch), and epochs. */
@@ -95,9 +96,8 @@ function writeReport(io: CliIo, options: TrainCommandOptions, report: TrainRepor
 export async function trainCommand(
   options: TrainCommandOptions,
   io: CliIo,
-  fromCommandLine: (option: string) => boolean = () => false,
+  given: (setting: SettingKey) => boolean = () => false,
 ): Promise<void> {
-  const given = settingGiven(fromCommandLine);
   const progress: { view?: TrainingProgressView; epochs?: number } = {};
   let end: Extract<TrainFromFilesEvent, { type: 'end' }> | undefined;
   try {

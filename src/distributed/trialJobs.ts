@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { StudyError } from '../errors.js';
 import { safeName } from '../files/safePaths.js';
-import { TRAINING_CONFIG_RULES } from '../training/configSchema.js';
+import { CONFIG_SETTINGS } from '../training/settings.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import type { CurvePoint, TrialRecord, TrialSpec } from '../tuning/trial.js';
 import type { DataDigest } from './dataDigest.js';
@@ -91,10 +91,7 @@ export function trialJobOf(data: unknown): TrialJobData {
   if (file.classNames !== undefined && (!Array.isArray(file.classNames) || !file.classNames.every((c) => typeof c === 'string')))
     refuse(what, `trial ${spec.id}: its class names must be text`);
   const config = isObject(spec.config) ? spec.config : refuse(what, `trial ${spec.id} has no configuration`);
-  for (const [key, rule] of Object.entries(TRAINING_CONFIG_RULES) as [
-    keyof TrainingConfig,
-    (typeof TRAINING_CONFIG_RULES)[keyof TrainingConfig],
-  ][]) {
+  for (const [key, rule] of Object.entries(CONFIG_SETTINGS) as [keyof TrainingConfig, (typeof CONFIG_SETTINGS)[keyof TrainingConfig]][]) {
     const value = config[key];
     if (value !== undefined && (!rule.valid(value) || (key === 'hidden' && !Array.isArray(value))))
       refuse(what, `trial ${spec.id}: its ${key} must be ${rule.expected}`);

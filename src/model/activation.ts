@@ -2,7 +2,8 @@ import type { Backend } from './backend.js';
 import type { ActivationName, Layer, LayerSpec, Param, PassContext } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
 
-const ACTIVATIONS: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+/** Every activation's name (the settings' `--activation` choices). */
+export const ACTIVATION_NAMES: readonly ActivationName[] = ['relu', 'tanh', 'sigmoid', 'linear'];
 
 /**
  * An element-wise activation: relu max(0, z), tanh, sigmoid 1/(1 + e^−z), or linear (identity).
@@ -22,8 +23,8 @@ export class Activation implements Layer {
     options: { readonly size: number; readonly fn: ActivationName },
     private readonly backend: Backend,
   ) {
-    if (!ACTIVATIONS.includes(options.fn)) {
-      throw new RangeError(`Activation: unknown activation '${options.fn}'; expected one of ${ACTIVATIONS.join(', ')}`);
+    if (!ACTIVATION_NAMES.includes(options.fn)) {
+      throw new RangeError(`Activation: unknown activation '${options.fn}'; expected one of ${ACTIVATION_NAMES.join(', ')}`);
     }
     this.spec = { type: 'activation', size: options.size, fn: options.fn };
     this.inputSize = options.size;
@@ -49,5 +50,5 @@ export class Activation implements Layer {
 
 /** @internal used by `Network` to validate names early. */
 export function isActivationName(name: string): name is ActivationName {
-  return (ACTIVATIONS as readonly string[]).includes(name);
+  return (ACTIVATION_NAMES as readonly string[]).includes(name);
 }

@@ -117,3 +117,15 @@ export function checked(schedule: Schedule): Schedule {
   }
   return schedule;
 }
+
+/**
+ * The `lrDecay` setting of a schedule, as a study writes it: inverse-time decay as its number, no
+ * decay as 0, any other schedule whole (`scheduleOf`'s inverse).
+ *
+ * @example
+ * lrDecayOf({ type: 'inverse', decay: 0.1 }) // 0.1
+ */
+export function lrDecayOf(schedule: Schedule | undefined): number | Schedule {
+  if (schedule === undefined || schedule.type === 'constant') return 0;
+  return schedule.type === 'inverse' ? schedule.decay : schedule;
+}

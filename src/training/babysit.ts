@@ -14,8 +14,9 @@ import { type MissingValueStrategy, missingValueFill } from '../streams/missingV
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, type BabysitState, type BabysitStore, babysitLoop } from './babysitLoop.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
-import { checkResume, type RunSettings } from './resumeRule.js';
+import { type RunSettings, resumeConfig } from './resumeConfig.js';
 import { type RunHistory, RunHistoryWriter, readRunHistory } from './runHistory.js';
+import type { SettingKey } from './settings.js';
 import { checkTrainable } from './trainableData.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
@@ -247,7 +248,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
 /**
  * The configuration a babysat run in `dir` goes on with. A new run (no `resume`) is `asked` as it
  * is, and refused when `dir` already holds checkpoints. A resumed run keeps the settings of its
- * newest checkpoint (`checkResume` refuses any setting `given` differently), the learning rate
+ * newest checkpoint (`resumeConfig` refuses any setting `given` differently), the learning rate
  * it was last set to unless one is given, and `asked.config.epochs`.
  *
  * @example
@@ -256,7 +257,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
 export async function babysitConfig(
   dir: string,
   asked: RunSettings,
-  { resume = false, given = () => false }: { resume?: boolean; given?: (setting: string) => boolean } = {},
+  { resume = false, given = () => false }: { resume?: boolean; given?: (setting: SettingKey) => boolean } = {},
 ): Promise<TrainingConfig> {
   const existing = await listCheckpoints(dir);
   if (!resume && existing.length > 0) {
@@ -269,28 +270,16 @@ export async function babysitConfig(
   const saved = await loadModel(newest.path);
   if (!saved.optimizer || !saved.progress)
     throw new UsageError(`--resume: the checkpoint ${newest.path} was saved without optimizer state or progress`);
-  checkResume(
-    asked,
-    { ...saved, optimizer: saved.optimizer, progress: saved.progress },
-    given,
-    `the run in ${dir} (epoch ${newest.epoch})`,
-  );
+  // The rate the run was last set to: its last `lr` control, else the one it started with.
   const history = await readRunHistory(dir).catch(() => undefined);
   const setByHand = history ? [...history.controls].reverse().find((c) => c.control.type === 'learningRate')?.control.value : undefined;
-  const rate = given('learningRate')
-    ? asked.config.learningRate
-    : typeof setByHand === 'number'
-      ? setByHand
-      : (history?.config.learningRate ?? saved.optimizer.config.learningRate);
-  const optimizer = saved.optimizer.config;
-  return {
-    ...(history?.config ?? asked.config),
-    optimizer: optimizer.type,
-    weightDecay: optimizer.weightDecay ?? 0,
-    lrDecay: saved.progress.schedule,
-    batchSize: saved.progress.batchSize,
-    seed: saved.progress.seed,
-    learningRate: rate,
-    epochs: asked.config.epochs,
-  };
+  return resumeConfig(
+    asked,
+    { ...saved, optimizer: saved.optimizer, progress: saved.progress },
+    {
+      given,
+      where: `the run in ${dir} (epoch ${newest.epoch})`,
+      learningRate: typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate),
+    },
+  );
 }

@@ -19,7 +19,8 @@ import type { ArrowLayout } from '../streams/columnLayout.js';
 import { leftOutColumns } from '../streams/leftOutColumns.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type CsvDialect, csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
-import { checkResume } from './resumeRule.js';
+import { resumeConfig } from './resumeConfig.js';
+import type { SettingKey } from './settings.js';
 import { checkTrainable } from './trainableData.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 import { type TrainRunOptions, trainRun } from './trainRun.js';
@@ -42,11 +43,11 @@ export interface TrainFromFilesOptions extends CsvDialect {
   /** A model directory saved by a run, continued from its last epoch up to `config.epochs`. */
   readonly resume?: string | undefined;
   /**
-   * The settings the caller chose rather than left to their defaults (`TrainingConfig` keys, and
-   * normalize, label, features). A resume refuses any of them that differs from the saved run;
-   * a chosen `learningRate` is the resumed run's new initial rate.
+   * The settings the caller chose rather than left to their defaults (keys of the settings table:
+   * `TrainingConfig`'s, and normalize, label, features). A resume refuses any of them that differs
+   * from the saved run; a chosen `learningRate` is the resumed run's new initial rate.
    */
-  readonly given?: ((setting: string) => boolean) | undefined;
+  readonly given?: ((setting: SettingKey) => boolean) | undefined;
   /** Kernel threads, or 'auto' (default): every core when the network is large enough to gain. */
   readonly threads?: number | 'auto' | undefined;
   /** Hold out this fraction of the training file (seeded) and judge the epochs on it. */
@@ -179,7 +180,7 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
 async function prepareRun(
   options: TrainFromFilesOptions,
   notice: (message: string) => void,
-  settled: { started: number; given: (setting: string) => boolean; label: string; normalize: boolean; save: string | undefined },
+  settled: { started: number; given: (setting: SettingKey) => boolean; label: string; normalize: boolean; save: string | undefined },
 ): Promise<Observable<TrainFromFilesEvent>> {
   const { config, resume } = options;
   const { started, given, label, normalize, save } = settled;
@@ -197,9 +198,8 @@ async function prepareRun(
   }
   const named = { ...dialect, label, features: options.features, ...(classNames ? { classNames } : {}) };
   const layout = await inspectData(options.data, named);
-  // Missing values are filled as the model being resumed fills them, or by fillMissing (its values kept in the model).
-  if (resume && options.fillMissing && !saved?.fillMissing)
-    throw new UsageError(`--fill-missing cannot change when resuming: the model in ${resume} was trained without it`);
+  // Missing values are filled as the model being resumed fills them (resumeConfig refuses to start
+  // filling them on a resume), or by fillMissing (its values kept in the model).
   // The means are the training rows' only: a validation split's rows are left out, as they are when it is judged.
   const fitted =
     options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
@@ -285,7 +285,7 @@ async function prepareRun(
     earlyStopping: options.earlyStopping,
     history: {
       kind: 'train',
-      config: { ...config, learningRate: run.optimizer.config.learningRate, batchSize: run.batchSize, seed: run.seed },
+      config: run.config,
       network: network.spec,
       data: {
         train: options.data,
@@ -372,6 +372,7 @@ function fresh(
   });
   const optimizer = createOptimizer(optimizerConfigOf(config), network.backend);
   return {
+    config,
     network,
     optimizer,
     standardizer,
@@ -389,18 +390,16 @@ async function resumed(
   dir: string,
   backend: Backend,
   layout: ArrowLayout,
-  given: (setting: string) => boolean,
+  given: (setting: SettingKey) => boolean,
   data: { label: string; normalize: boolean },
 ) {
-  const { config } = options;
   const saved = await loadModel(dir, backend);
   if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${dir}: the model was saved without optimizer state or progress`);
   const progress = saved.progress;
-  checkResume(
-    { config, ...data, features: options.features },
+  const config = resumeConfig(
+    { config: options.config, ...data, features: options.features, fillMissing: options.fillMissing },
     { ...saved, optimizer: saved.optimizer, progress },
-    given,
-    `the model in ${dir}`,
+    { given: (setting) => (setting === 'fillMissing' ? options.fillMissing !== undefined : given(setting)), where: `the model in ${dir}` },
   );
   const done = progress.epochsCompleted;
   if (done >= config.epochs)
@@ -416,12 +415,13 @@ async function resumed(
   }
   // A new learning rate is the run's initial rate from here on (the schedule scales it as before); the moments carry over.
   let optimizer = saved.optimizer;
-  if (given('learningRate') && config.learningRate !== optimizer.config.learningRate) {
+  if (config.learningRate !== optimizer.config.learningRate) {
     optimizer = createOptimizer({ ...optimizer.config, learningRate: config.learningRate }, backend);
     optimizer.restore(saved.optimizer.state());
   }
   const columns = saved.columns ?? { label: data.label, features: layout.features };
   return {
+    config,
     network: saved.network,
     optimizer,
     standardizer: saved.standardizer,

@@ -32,19 +32,7 @@ export interface TrainingConfig {
   readonly seed: number;
 }
 
-/** The defaults of `rxgrad train`. */
-export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
-  hidden: [64, 32],
-  activation: 'relu',
-  batchNorm: true,
-  optimizer: 'adam',
-  learningRate: 0.001,
-  weightDecay: 0,
-  lrDecay: 0,
-  batchSize: 64,
-  epochs: 20,
-  seed: 0,
-};
+export { DEFAULT_TRAINING_CONFIG } from './settings.js';
 
 /**
  * The optimizer a configuration asks for.
@@ -98,14 +86,4 @@ export function scheduleOf(config: TrainingConfig): Schedule {
   return decay > 0 ? { type: 'inverse', decay } : { type: 'constant' };
 }
 
-/**
- * The `lrDecay` setting of a schedule, as a study writes it: inverse-time decay as its number, no
- * decay as 0, any other schedule whole (`scheduleOf`'s inverse).
- *
- * @example
- * lrDecayOf({ type: 'inverse', decay: 0.1 }) // 0.1
- */
-export function lrDecayOf(schedule: Schedule | undefined): number | Schedule {
-  if (schedule === undefined || schedule.type === 'constant') return 0;
-  return schedule.type === 'inverse' ? schedule.decay : schedule;
-}
+export { lrDecayOf } from '../model/schedule.js';

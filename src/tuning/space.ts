@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { CONFIG_SETTINGS, type Setting } from '../training/settings.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';
 import {
   choice,
@@ -19,21 +20,15 @@ export type SearchSpace = Readonly<Record<string, Distribution>>;
 /** One sampled configuration. */
 export type Params = Readonly<Record<string, ParamValue>>;
 
-/** The names a space may use, i.e. what a trial knows how to apply. */
-export const TUNABLE = [
-  'learningRate',
-  'momentum',
-  'hiddenUnits',
-  'layers',
-  'batchSize',
-  'lrDecay',
-  'weightDecay',
-  'optimizer',
-  'activation',
-  'beta2',
-  'epsilon',
-  'batchNorm',
-] as const;
+/** The names a space may use, i.e. what a trial knows how to apply: each setting's search-space names (see `CONFIG_SETTINGS`). */
+export const TUNABLE: readonly string[] = Object.values(CONFIG_SETTINGS).flatMap((setting) => setting.tunable ?? []);
+
+/** The setting each search-space name sets, but `hiddenUnits` and `layers`, which set `hidden` together. */
+const TUNED_SETTING = new Map(
+  (Object.entries(CONFIG_SETTINGS) as [keyof TrainingConfig, Setting<unknown>][]).flatMap(([key, setting]) =>
+    key === 'hidden' ? [] : (setting.tunable ?? []).map((name) => [name, { key, setting }] as const),
+  ),
+);
 
 /**
  * The default space, in the usual order of importance: the learning rate first; then momentum β,
@@ -85,7 +80,7 @@ export function checkSpace(space: SearchSpace, source = 'search space'): void {
   if (typeof space !== 'object' || space === null || Object.keys(space).length === 0)
     throw new SearchSpaceError(`${source}: names no parameters`);
   for (const [name, d] of Object.entries(space)) {
-    if (!(TUNABLE as readonly string[]).includes(name))
+    if (!TUNABLE.includes(name))
       throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
     if (typeof d !== 'object' || d === null || !(d.type in factories))
       throw new SearchSpaceError(
@@ -106,7 +101,7 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
     throw new SearchSpaceError(`${source}: expected an object of parameter names to distributions`);
   const space: Record<string, Distribution> = {};
   for (const [name, spec] of Object.entries(json)) {
-    if (!(TUNABLE as readonly string[]).includes(name))
+    if (!TUNABLE.includes(name))
       throw new SearchSpaceError(`${source}: unknown parameter '${name}'; expected one of ${TUNABLE.join(', ')}`);
     if (typeof spec !== 'object' || spec === null || Object.keys(spec).length !== 1) {
       throw new SearchSpaceError(`${source}: '${name}' must be an object with one distribution, e.g. { "logUniform": [0.0001, 1] }`);
@@ -140,8 +135,9 @@ export function spaceToJSON(space: SearchSpace): Record<string, Record<string, u
 }
 
 /**
- * Applies sampled hyperparameters to a base configuration. `hiddenUnits` and `layers` together
- * set `hidden` (that many layers of that many units).
+ * Applies sampled hyperparameters to a base configuration, each to the setting whose row names it
+ * (`CONFIG_SETTINGS`); `hiddenUnits` and `layers` together set `hidden` (that many layers of that
+ * many units).
  *
  * @example
  * configFromParams({ learningRate: 0.01, hiddenUnits: 128, layers: 2 }, DEFAULT_TRAINING_CONFIG).hidden // [128, 128]
@@ -152,21 +148,13 @@ export function configFromParams(params: Params, base: TrainingConfig): Training
   const units = num('hiddenUnits', base.hidden[0] ?? 64)!;
   const layers = num('layers', base.hidden.length)!;
   const hidden = params.hiddenUnits !== undefined || params.layers !== undefined ? new Array<number>(layers).fill(units) : base.hidden;
-  const pick = <T extends ParamValue>(name: string, fallback: T): T => (params[name] === undefined ? fallback : (params[name] as T));
-  return {
-    ...base,
-    hidden,
-    activation: pick('activation', base.activation),
-    batchNorm: pick('batchNorm', base.batchNorm),
-    optimizer: pick('optimizer', base.optimizer),
-    learningRate: num('learningRate', base.learningRate)!,
-    momentum: num('momentum', base.momentum),
-    beta2: num('beta2', base.beta2),
-    epsilon: num('epsilon', base.epsilon),
-    weightDecay: num('weightDecay', base.weightDecay)!,
-    lrDecay: params.lrDecay === undefined ? base.lrDecay : Number(params.lrDecay),
-    batchSize: num('batchSize', base.batchSize)!,
-  };
+  const config: Record<string, unknown> = { ...base, hidden };
+  for (const [name, value] of Object.entries(params)) {
+    const tuned = TUNED_SETTING.get(name);
+    // A number a JSON space wrote as text ("32") is the number; a name (relu) or a switch stays as it is.
+    if (tuned) config[tuned.key] = typeof value === 'string' && !tuned.setting.valid(value) ? Number(value) : value;
+  }
+  return config as unknown as TrainingConfig;
 }
 
 /**

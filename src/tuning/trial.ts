@@ -8,6 +8,8 @@ import { Standardizer } from '../model/standardizer.js';
 import { splitRows } from '../operators/splitRows.js';
 import { csvDialectOf, readData } from '../streams/readData.js';
 import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
+import { resumeConfig } from '../training/resumeConfig.js';
+import { CONFIG_SETTINGS } from '../training/settings.js';
 import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
 import { trainRun } from '../training/trainRun.js';
 import type { ObjectiveRecord } from './objective.js';
@@ -162,6 +164,16 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
           throw error;
         });
         if (!saved) continue;
+        // A checkpoint of another configuration (not this trial's) is refused, naming what differs.
+        if (saved.optimizer && saved.progress)
+          resumeConfig(
+            { config, normalize: spec.standardizer !== undefined, label: spec.data.label },
+            { ...saved, optimizer: saved.optimizer, progress: saved.progress },
+            {
+              given: (key) => key in CONFIG_SETTINGS,
+              where: `trial ${spec.id}'s checkpoint ${checkpoint.path}`,
+            },
+          );
         curve.push(...((saved.notes?.curve as CurvePoint[] | undefined) ?? []));
         resumedFromEpoch = saved.progress?.epochsCompleted ?? 0;
         // The pruner's decision is saved with the checkpoint it was taken at: a trial killed after

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/files/serialization.js';
 import { splitRows } from '../../src/operators/splitRows.js';
 import { readData } from '../../src/streams/readData.js';
-import { readConfigFile, TRAINING_CONFIG_RULES } from '../../src/training/configSchema.js';
+import { readConfigFile } from '../../src/training/configSchema.js';
+import { CONFIG_SETTINGS } from '../../src/training/settings.js';
 import { type TrainFromFilesEvent, trainFromFiles } from '../../src/training/trainFromFiles.js';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../../src/training/trainingConfig.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
@@ -97,7 +98,7 @@ describe('trainFromFiles --fill-missing', () => {
 
 describe('the configuration schema', () => {
   it('declares every TrainingConfig setting, and a config file is checked against it', async () => {
-    for (const key of Object.keys(DEFAULT_TRAINING_CONFIG)) expect(TRAINING_CONFIG_RULES).toHaveProperty(key);
+    for (const key of Object.keys(DEFAULT_TRAINING_CONFIG)) expect(CONFIG_SETTINGS).toHaveProperty(key);
     const file = (settings: object) => {
       const name = path.join(tempDir(), 'config.json');
       writeFileSync(name, JSON.stringify(settings));

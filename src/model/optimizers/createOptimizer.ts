@@ -1,9 +1,12 @@
 import type { Backend } from '../backend.js';
 import { Adam } from './adam.js';
 import { Momentum } from './momentum.js';
-import type { Optimizer, OptimizerConfig } from './optimizer.js';
+import type { Optimizer, OptimizerConfig, OptimizerName } from './optimizer.js';
 import { RmsProp } from './rmsprop.js';
 import { Sgd } from './sgd.js';
+
+/** Every optimizer's name (the settings' `--optimizer` choices). */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'momentum', 'rmsprop'];
 
 /**
  * Builds an optimizer from its configuration (as stored in a saved model or a config file). The
@@ -24,7 +27,7 @@ export function createOptimizer(config: OptimizerConfig, backend: Backend): Opti
       return new Adam(config, backend);
     default:
       throw new RangeError(
-        `createOptimizer: unknown optimizer '${(config as { type: string }).type}'; expected sgd, momentum, rmsprop or adam`,
+        `createOptimizer: unknown optimizer '${(config as { type: string }).type}'; expected one of ${OPTIMIZER_NAMES.join(', ')}`,
       );
   }
 }
