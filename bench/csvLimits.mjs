@@ -11,7 +11,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, reduce } from 'rxjs';
-import { inspectCsv, readCsv } from '../dist/index.js';
+import { inspectCsv } from '../dist/entries/advanced.js';
+import { readCsv } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const work = path.join(root, 'bench/.data');

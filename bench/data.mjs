@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, reduce } from 'rxjs';
-import { prepareFashionMnist, readData } from '../dist/index.js';
+import { prepareFashionMnist } from '../dist/entries/advanced.js';
+import { readData } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);

@@ -15,18 +15,8 @@ import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import {
-  createBackend,
-  createNetwork,
-  createOptimizer,
-  evaluate,
-  miniBatches,
-  normalize,
-  prepareFashionMnist,
-  readArrow,
-  summarize,
-  trainEpoch,
-} from '../dist/index.js';
+import { prepareFashionMnist, trainEpoch } from '../dist/entries/advanced.js';
+import { createBackend, createNetwork, createOptimizer, evaluate, miniBatches, normalize, readArrow, summarize } from '../dist/index.js';
 import { findTorchPython } from './torchPython.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));

@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWasmBackend, typescriptBackend } from '../dist/index.js';
+import { createWasmBackend } from '../dist/entries/advanced.js';
+import { typescriptBackend } from '../dist/index.js';
 import { findTorchPython } from './torchPython.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));

@@ -8,8 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spaceToJSON } from '../dist/entries/advanced.js';
 import { pedAnovaImportances, writeReport } from '../dist/entries/report.js';
-import { DEFAULT_TRAINING_CONFIG, defaultSearchSpace, spaceToJSON } from '../dist/index.js';
+import { DEFAULT_TRAINING_CONFIG, defaultSearchSpace } from '../dist/index.js';
 import { createRandom } from '../dist/model/random.js';
 import { valueAt } from '../dist/tuning/distributions.js';
 

@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { inspectArrow, prepareFashionMnist, readArrow, splitRows, writeArrowFile } from '../dist/index.js';
+import { inspectArrow, prepareFashionMnist } from '../dist/entries/advanced.js';
+import { readArrow, splitRows, writeArrowFile } from '../dist/index.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);

@@ -1,15 +1,15 @@
 /**
- * rxgrad: train neural networks as RxJS pipelines over Apache Arrow data. This is the public API:
- * sources and sinks, operators, model builders, backends, optimizers and schedules, one-run
- * training, tuning, and errors. Internals (workspaces, allocators, kernel threads) are not exported.
+ * rxgrad: train neural networks as RxJS pipelines over Apache Arrow data. The root is what a
+ * pipeline is composed of: sources and sinks, operators, model builders, backends, one run
+ * (`fit`, `trainRun`, `trainFromFiles`, `babysit`), studies, and errors. What lies beneath (layer
+ * and optimizer classes, the settings table, samplers, TPE, ASHA) is in `rxgrad/advanced`;
+ * reports in `rxgrad/report`, studies on Redis in `rxgrad/distributed`.
  *
  * @example
  * import { createBackend, createNetwork, createOptimizer, fit, readArrow } from 'rxgrad';
  */
 
-export { autoThreads, type StepShape } from './backends/autoThreads.js';
 export { createBackend } from './backends/createBackend.js';
-export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from './backends/wasmBackend.js';
 export {
   DataError,
   type DataErrorContext,
@@ -22,37 +22,24 @@ export {
   UsageError,
 } from './errors.js';
 // Saved models and one run.
-export {
-  type DataColumns,
-  loadModel,
-  MODEL_FORMAT_VERSION,
-  type ModelBundle,
-  saveModel,
-  type TrainingProgress,
-} from './files/serialization.js';
+export { type DataColumns, loadModel, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
 // The model.
-export { Activation } from './model/activation.js';
 // Backends.
 export type { AdamHyper, Backend, LossResult } from './model/backend.js';
-export { BatchNorm, type BatchNormOptions } from './model/batchNorm.js';
-export { Dense, type DenseOptions } from './model/dense.js';
 export type { InitName } from './model/init.js';
 export type { ActivationName, Layer, LayerSpec, Mode, Param, PassContext } from './model/layer.js';
 export type { FloatArray, Matrix } from './model/matrix.js';
 export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
 // Optimizers and schedules.
-export { Adam } from './model/optimizers/adam.js';
 export { createOptimizer } from './model/optimizers/createOptimizer.js';
-export { Momentum, type MomentumConvention } from './model/optimizers/momentum.js';
+export type { MomentumConvention } from './model/optimizers/momentum.js';
 export type { Optimizer, OptimizerBase, OptimizerConfig, OptimizerName, OptimizerState } from './model/optimizers/optimizer.js';
-export { RmsProp } from './model/optimizers/rmsprop.js';
-export { Sgd } from './model/optimizers/sgd.js';
-export { type LearningRate, learningRateAt, parseSchedule, type Schedule } from './model/schedule.js';
+export { type LearningRate, parseSchedule, type Schedule } from './model/schedule.js';
 export { Standardizer } from './model/standardizer.js';
 export { float64Backend, typescriptBackend } from './model/typescriptBackend.js';
 // Operators.
 export { backward } from './operators/backward.js';
-export { EpochMonitor, earlyStopping, type Monitor } from './operators/earlyStopping.js';
+export { earlyStopping, type Monitor } from './operators/earlyStopping.js';
 export { type EvaluateOptions, type Evaluation, evaluate } from './operators/evaluate.js';
 export { type EwmaOptions, type EwmaValue, ewma } from './operators/ewma.js';
 export { type EpochMetrics, type FitEvent, type FitOptions, fit } from './operators/fit.js';
@@ -64,8 +51,6 @@ export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';
 export { type PredictOptions, predict } from './operators/predict.js';
 export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
 export { type DatasetSummary, summarize } from './operators/summarize.js';
-export { type TrainEpochOptions, trainEpoch } from './operators/trainEpoch.js';
-export { type TrainStepsOptions, trainSteps } from './operators/trainSteps.js';
 export type { ColumnData, ColumnValues } from './streams/arrowColumns.js';
 // Sources and sinks.
 export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
@@ -76,11 +61,7 @@ export type { Example, ExampleBlock } from './streams/examples.js';
 // of it. Each is the function of the module named, called once its module has loaded.
 export {
   convertData,
-  inspectArrow,
   inspectData,
-  inspectLabels,
-  inspectParquet,
-  prepareFashionMnist,
   readArrow,
   readData,
   readParquet,
@@ -89,20 +70,12 @@ export {
   writePredictions,
 } from './streams/lazyStreams.js';
 export type { Predictions } from './streams/predictions.js';
-export { type CsvOptions, inspectCsv, readCsv } from './streams/readCsv.js';
+export { type CsvOptions, readCsv } from './streams/readCsv.js';
 export type { ReadDataOptions } from './streams/readData.js';
 export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
 export type { ReplayPace } from './streams/replayArrow.js';
 export type { WrittenPredictions } from './streams/writePredictions.js';
 export type { BabysitOptions } from './training/babysit.js';
-export {
-  BABYSIT_CONTROLS,
-  type ControlSpec,
-  controlFromJson,
-  controlLines,
-  controlText,
-  parseControlLine,
-} from './training/babysitControls.js';
 export {
   type BabysitControl,
   type BabysitEvent,
@@ -112,18 +85,13 @@ export {
   babysitLoop,
   type DataSource,
 } from './training/babysitLoop.js';
-export { type Checkpoint, latestCheckpoint, listCheckpoints } from './training/checkpoints.js';
-export { readConfigFile } from './training/configSchema.js';
-export { babysit, babysitConfig, trainFromFiles } from './training/lazyRuns.js';
-export { type ResumeOptions, type RunSettings, resumeConfig, type SavedRun } from './training/resumeConfig.js';
+export { babysit, trainFromFiles } from './training/lazyRuns.js';
 // A run's history (reports and dashboards are in `rxgrad/report`, Redis studies in `rxgrad/distributed`).
 export { type HistoryEpoch, type RunHistory, readRunHistory } from './training/runHistory.js';
-export { CONFIG_SETTINGS, DATA_SETTINGS, type Setting, type SettingKey } from './training/settings.js';
 export type { TrainFromFilesEvent, TrainFromFilesOptions, TrainReport } from './training/trainFromFiles.js';
 export { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './training/trainingConfig.js';
 export { type RunCheckpoint, type TrainRunEnd, type TrainRunEvent, type TrainRunOptions, trainRun } from './training/trainRun.js';
 // Tuning.
-export { type AshaOptions, AshaPruner, ashaPrune, ashaRungs, type EpochReport, type PruneDecision } from './tuning/asha.js';
 export {
   choice,
   type Distribution,
@@ -135,20 +103,10 @@ export {
   uniform,
 } from './tuning/distributions.js';
 export { runStudy } from './tuning/lazyStudy.js';
-export { OBJECTIVES, type ObjectiveRecord, type StudyObjective } from './tuning/objective.js';
-export { fullBox, type SamplerName, samplePoints, type UnitBox, zoomBox } from './tuning/samplers.js';
-export {
-  checkSpace,
-  defaultSearchSpace,
-  type Params,
-  parseSearchSpace,
-  readSearchSpaceFile,
-  type SearchSpace,
-  spaceToJSON,
-} from './tuning/space.js';
+export type { ObjectiveRecord, StudyObjective } from './tuning/objective.js';
+export { defaultSearchSpace, type Params, parseSearchSpace, type SearchSpace } from './tuning/space.js';
 export type { StudyEvent, StudyOptions, StudySettings, TrialPool } from './tuning/study.js';
-export { plannedSampler, type StudySampler, type StudySamplerContext, studySampler, tpeSampler } from './tuning/studySampler.js';
 export { readStudy, readTrialRecords } from './tuning/studyStore.js';
-export { type StudySummary, summarizeStudy, summaryJson } from './tuning/studySummary.js';
-export { suggestTpe, type TpeDimension, type TpeObservation, type TpeSettings, tpe, tpeDimensions } from './tuning/tpe.js';
+export { type StudySummary, summarizeStudy } from './tuning/studySummary.js';
+export { type TpeSettings, tpe } from './tuning/tpe.js';
 export type { CurvePoint, TrialRecord } from './tuning/trial.js';

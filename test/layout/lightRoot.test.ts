@@ -19,10 +19,11 @@ function packagesLoadedBy(...modules: string[]): Set<string> {
 }
 
 describe('the root import stays light', () => {
-  it("import 'rxgrad' loads no chart, queue, Redis, Parquet or Arrow library; the subpaths that need them do", () => {
+  it("import 'rxgrad' (and 'rxgrad/advanced') loads no chart, queue, Redis, Parquet or Arrow library; the subpaths that need them do", () => {
     const rootPackages = packagesLoadedBy('index.js');
     expect([...rootPackages].sort()).toEqual(['rxjs', 'seedrandom']);
     expect(HEAVY.filter((name) => rootPackages.has(name))).toEqual([]);
+    expect([...packagesLoadedBy('entries/advanced.js')].sort()).toEqual(['rxjs', 'seedrandom']);
     const subpaths = packagesLoadedBy('entries/report.js', 'entries/distributed.js');
     expect(['echarts', 'bullmq', 'ioredis'].filter((name) => !subpaths.has(name))).toEqual([]);
   });
@@ -39,7 +40,7 @@ describe('the root import stays light', () => {
     expect(await root_.inspectData(file)).toEqual(await direct.inspectArrow(file));
     // An error in the loaded function reaches the caller as it would from the module.
     await expect(lastValueFrom(root_.readData(path.join(root, 'no-such-file.arrow')))).rejects.toThrow(/no such file/);
-    await expect(root_.inspectArrow(path.join(root, 'no-such-file.arrow'))).rejects.toThrow(/no such file/);
+    await expect(root_.inspectData(path.join(root, 'no-such-file.arrow'))).rejects.toThrow(/no such file/);
   });
 
   it('rxgrad --version loads the flag parser and nothing else', () => {

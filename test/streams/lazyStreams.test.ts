@@ -1,13 +1,15 @@
 import path from 'node:path';
 import { lastValueFrom, reduce } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import * as advanced from '../../src/entries/advanced.js';
 import * as root from '../../src/index.js';
 import * as arrow from '../../src/streams/readArrow.js';
 import * as data from '../../src/streams/readData.js';
 import * as parquet from '../../src/streams/readParquet.js';
 
-// The root's readers load their modules on first use (streams/lazyStreams.ts): each must be the
-// function it stands for, for every format, not another that happens to share its signature.
+// The root's readers (and rxgrad/advanced's inspectors) load their modules on first use
+// (streams/lazyStreams.ts): each must be the function it stands for, for every format, not another
+// that happens to share its signature.
 
 const WINE = path.resolve('test/fixtures/wine');
 const FILES = ['pandas.csv', 'pandas.parquet', 'polars.arrow'].map((name) => path.join(WINE, name));
@@ -20,19 +22,19 @@ describe("the root's lazy readers", () => {
       const layout = await root.inspectData(file);
       expect(layout, file).toEqual(await data.inspectData(file));
       expect(layout.features, file).toHaveLength(13);
-      expect(await root.inspectLabels(file), file).toEqual({ numeric: false, names: classNames });
+      expect(await advanced.inspectLabels(file), file).toEqual({ numeric: false, names: classNames });
       expect(await rows(root.readData(file, { classNames })), file).toBe(178);
     }
   });
 
   it('the Arrow and Parquet readers are their own modules', async () => {
     const [, parquetFile, arrowFile] = FILES as [string, string, string];
-    expect(await root.inspectArrow(arrowFile)).toEqual(await arrow.inspectArrow(arrowFile));
-    expect(await root.inspectParquet(parquetFile)).toEqual(await parquet.inspectParquet(parquetFile));
+    expect(await advanced.inspectArrow(arrowFile)).toEqual(await arrow.inspectArrow(arrowFile));
+    expect(await advanced.inspectParquet(parquetFile)).toEqual(await parquet.inspectParquet(parquetFile));
     expect(await rows(root.readArrow(arrowFile, { classNames }))).toBe(178);
     expect(await rows(root.readParquet(parquetFile, { classNames }))).toBe(178);
     // Each refuses the other's format, as the module it stands for does.
-    await expect(root.inspectArrow(parquetFile)).rejects.toThrow();
-    await expect(root.inspectParquet(arrowFile)).rejects.toThrow();
+    await expect(advanced.inspectArrow(parquetFile)).rejects.toThrow();
+    await expect(advanced.inspectParquet(arrowFile)).rejects.toThrow();
   });
 });
