@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { DataError, ModelFormatError } from '../errors.js';
+import { hasModel, MODEL_FILES } from '../files/modelLayout.js';
 import { loadModel, type ModelBundle } from '../files/serialization.js';
 import { type CsvDialect, csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { latestCheckpoint } from '../training/checkpoints.js';
@@ -11,12 +11,12 @@ import { latestCheckpoint } from '../training/checkpoints.js';
  */
 async function modelDirectoryOf(dir: string, notice: (line: string) => void): Promise<string> {
   // A model directory, or no directory at all (loadModel says what is missing).
-  if (!existsSync(dir) || existsSync(path.join(dir, 'model.json'))) return dir;
+  if (!existsSync(dir) || hasModel(dir)) return dir;
   const newest = await latestCheckpoint(dir);
   if (!newest)
     throw new ModelFormatError(
       dir,
-      'no model here (no model.json, no epoch checkpoint): give a directory written by train --save, or a babysit run folder',
+      `no model here (no ${MODEL_FILES.index}, no epoch checkpoint): give a directory written by train --save, or a babysit run folder`,
     );
   notice(
     `--model ${dir}: a run folder; using its newest checkpoint, ${newest.path} (epoch ${newest.epoch}); give --model ${newest.path} or another epoch's to choose`,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RUN_FILES } from '../files/runLayout.js';
 import { writeReport } from '../report/writeReport.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -9,7 +10,7 @@ export async function reportCommand(
   io: CliIo,
 ): Promise<void> {
   const started = performance.now();
-  const { file, bytes } = await writeReport(dir, options.out ?? path.join(dir, 'report.html'), { force: options.force });
+  const { file, bytes } = await writeReport(dir, options.out ?? path.join(dir, RUN_FILES.report), { force: options.force });
   const seconds = (performance.now() - started) / 1000;
   if (options.json) writeLine(io.stdout, JSON.stringify({ report: file, bytes, seconds }));
   else

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { lastValueFrom, tap } from 'rxjs';
 import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
+import { studyPath } from '../files/studyLayout.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData } from '../streams/readData.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
@@ -189,7 +190,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
   }
   const result = summary!;
   const seconds = (performance.now() - started) / 1000;
-  const bestConfig = path.join(options.study, 'best.json');
+  const bestConfig = studyPath(options.study, 'best');
   const epochsTrained = result.leaderboard.reduce((n, r) => n + r.epochs, 0);
   if (options.json)
     return writeLine(

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { writeModelDirectory } from '../files/modelDirectory.js';
+import { MODEL_FILES, modelIndexFile } from '../files/modelLayout.js';
 import { checkpointPath, latestCheckpoint } from '../training/checkpoints.js';
 import { studyKeys } from './keys.js';
 
@@ -49,8 +50,8 @@ export function redisCheckpoints(redis: Redis, study: string) {
         let weights: Buffer;
         let weightsName: string;
         try {
-          model = await fs.readFile(path.join(latest.path, 'model.json'), 'utf8');
-          weightsName = (JSON.parse(model) as { weights?: string }).weights ?? 'weights.bin';
+          model = await fs.readFile(modelIndexFile(latest.path), 'utf8');
+          weightsName = (JSON.parse(model) as { weights?: string }).weights ?? MODEL_FILES.legacyWeights;
           weights = await fs.readFile(path.join(latest.path, weightsName));
         } catch (error) {
           if (isMissingFile(error) && tries < 10) continue;

@@ -12,12 +12,13 @@ import { type TrialJobData, trialProgressOf, trialResultOf } from './trialJobs.j
 
 export type { TrialJobData };
 
+import { STUDY_FILES } from '../files/studyLayout.js';
 import { jobId, removeStudyFromRedis, studyKeys, TRIAL_QUEUE } from './keys.js';
 import { redisCheckpoints } from './redisCheckpoints.js';
 import { openRedis, redactRedisUrl, withoutSecrets } from './redisConnection.js';
 
 /** Where a finished study on Redis keeps ASHA's decision log (`AshaLogEntry[]`), in its folder. */
-export const ASHA_LOG_FILE = 'asha-log.json';
+export const ASHA_LOG_FILE = STUDY_FILES.ashaLog;
 
 /**
  * Redis lost and found again, told in one line each (ioredis would print every failed retry, with

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { StudyError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
+import { studyPath } from '../files/studyLayout.js';
 import { objectiveSetting } from '../tuning/objective.js';
 import { type StudySettings, studyAsha } from '../tuning/study.js';
 import { readStudy, studyId } from '../tuning/studyStore.js';
@@ -31,7 +31,7 @@ export async function openStudyPool(
   const pool = await RedisTrialPool.open(redis, { digest, objective: objectiveSetting(settings), asha: studyAsha(settings) }, options);
   try {
     await fs.mkdir(dir, { recursive: true });
-    await writeFileAtomic(path.join(dir, 'data.json'), `${JSON.stringify({ file: settings.data.file, ...digest }, null, 2)}\n`);
+    await writeFileAtomic(studyPath(dir, 'data'), `${JSON.stringify({ file: settings.data.file, ...digest }, null, 2)}\n`);
   } catch (error) {
     await pool.close();
     throw error;

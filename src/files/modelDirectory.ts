@@ -3,9 +3,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeFileAtomic } from './atomicFiles.js';
+import { MODEL_FILES, modelIndexFile } from './modelLayout.js';
+import { RUN_FILES } from './runLayout.js';
 
-/** The names rxgrad writes in a model directory: its index, its weights, the run's history, and their temporaries. */
-const MODEL_FILE = /^(model\.json|history\.json|report\.html|save\.lock|weights(-[0-9a-f]{8,})?\.bin)(\.tmp-[0-9]+-[0-9a-f]+)?$/;
+const escaped = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The names rxgrad writes in a model directory: its index, its weights, the run's history and report, and their temporaries. */
+const MODEL_FILE = new RegExp(
+  `^(${[MODEL_FILES.index, RUN_FILES.history, RUN_FILES.report, MODEL_FILES.lock].map(escaped).join('|')}|weights(-[0-9a-f]{8,})?\\.bin)(\\.tmp-[0-9]+-[0-9a-f]+)?$`,
+);
 const TEMPORARY = /\.tmp-[0-9]+-[0-9a-f]+$/;
 
 /**
@@ -22,8 +27,8 @@ export async function modelDirectoryProblem(dir: string): Promise<string | undef
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const foreign = entries.filter((e) => !(e.isFile() && MODEL_FILE.test(e.name))).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
   // A history.json is rxgrad's only when it says so: a user's file of that name is not replaced.
-  if (entries.some((e) => e.isFile() && e.name === 'history.json') && !(await isRunHistory(path.join(dir, 'history.json'))))
-    foreign.push('history.json (not an rxgrad run history)');
+  if (entries.some((e) => e.isFile() && e.name === RUN_FILES.history) && !(await isRunHistory(path.join(dir, RUN_FILES.history))))
+    foreign.push(`${RUN_FILES.history} (not an rxgrad run history)`);
   if (foreign.length === 0) return undefined;
   const shown = foreign.sort().slice(0, 5).join(', ') + (foreign.length > 5 ? `, … (${foreign.length} in all)` : '');
   return `holds files that are not part of an rxgrad model (${shown}); refusing to replace it: save to a new or empty directory`;
@@ -56,13 +61,13 @@ export async function writeModelDirectory(dir: string, index: (weightsFile: stri
   const weightsFile = `weights-${randomBytes(6).toString('hex')}.bin`;
   await writeFileAtomic(path.join(dir, weightsFile), weights);
   try {
-    await writeFileAtomic(path.join(dir, 'model.json'), index(weightsFile));
+    await writeFileAtomic(modelIndexFile(dir), index(weightsFile));
   } catch (error) {
     await fs.rm(path.join(dir, weightsFile), { force: true });
     throw error;
   }
   for (const name of await fs.readdir(dir)) {
-    if (name === weightsFile || name === 'model.json') continue;
+    if (name === weightsFile || name === MODEL_FILES.index) continue;
     if (TEMPORARY.test(name) || isWeightsFileName(name)) await fs.rm(path.join(dir, name), { force: true });
   }
 }

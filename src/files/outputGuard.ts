@@ -1,12 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { MODEL_FILES } from './modelLayout.js';
+import { RUN_FILES } from './runLayout.js';
 import { isInside } from './safePaths.js';
+import { STUDY_FILES } from './studyLayout.js';
 
 /** What makes a directory one that rxgrad owns: a model (or checkpoint), a run, a study. */
 const OWNED_DIRECTORIES: readonly (readonly [file: string, what: string])[] = [
-  ['study.json', 'the study directory'],
-  ['model.json', 'the model directory'],
-  ['history.json', 'the run directory'],
+  [STUDY_FILES.settings, 'the study directory'],
+  [MODEL_FILES.index, 'the model directory'],
+  [RUN_FILES.history, 'the run directory'],
 ];
 
 /** What an output may replace, and what it may never be. */

@@ -11,6 +11,7 @@ import type { Schedule } from '../model/schedule.js';
 import { Standardizer } from '../model/standardizer.js';
 import { isWeightsFileName, writeModelDirectory } from './modelDirectory.js';
 import { checkFiniteWeights, checkModelDocument, type TensorEntry } from './modelDocument.js';
+import { MODEL_FILES, modelIndexFile } from './modelLayout.js';
 
 /** The format written by `saveModel`; bumped on any incompatible change. */
 export const MODEL_FORMAT_VERSION = 3;
@@ -113,9 +114,9 @@ export async function saveModel(dir: string, bundle: ModelBundle): Promise<void>
  * const { network, standardizer } = await loadModel('models/digits');
  */
 export async function loadModel(dir: string, backend: Backend = createBackend()): Promise<ModelBundle> {
-  const jsonPath = path.join(dir, 'model.json');
+  const jsonPath = modelIndexFile(dir);
   const text = await fs.readFile(jsonPath, 'utf8').catch((cause: unknown) => {
-    throw new ModelFormatError(dir, `cannot read model.json (${(cause as Error).message})`, { cause });
+    throw new ModelFormatError(dir, `cannot read ${MODEL_FILES.index} (${(cause as Error).message})`, { cause });
   });
   let document: ModelDocument;
   try {
@@ -129,7 +130,7 @@ export async function loadModel(dir: string, backend: Backend = createBackend())
       `expected format 'rxgrad-model' version 1 to ${MODEL_FORMAT_VERSION}, got '${document.format}' version ${document.version}`,
     );
   }
-  const weightsFile = document.version >= 3 ? document.weights : 'weights.bin';
+  const weightsFile = document.version >= 3 ? document.weights : MODEL_FILES.legacyWeights;
   if (typeof weightsFile !== 'string' || !isWeightsFileName(weightsFile)) {
     throw new ModelFormatError(
       jsonPath,
@@ -228,4 +229,16 @@ function denseWeightsFromVersion1(document: ModelDocument, weights: Float32Array
       }
     }
   });
+}
+
+/**
+ * What a saved model says of its data columns, read from its index without loading its weights;
+ * undefined when it says nothing (or there is no model).
+ *
+ * @example
+ * const columns = await readSavedColumns('models/digits'); // { label: 'label', features: [...] }
+ */
+export async function readSavedColumns(dir: string): Promise<DataColumns | undefined> {
+  const text = await fs.readFile(modelIndexFile(dir), 'utf8').catch(() => '{}');
+  return (JSON.parse(text) as { columns?: DataColumns }).columns;
 }

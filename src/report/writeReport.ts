@@ -2,7 +2,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { StudyError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
+import { hasModel } from '../files/modelLayout.js';
 import { fileHead, outputProblem } from '../files/outputGuard.js';
+import { RUN_FILES } from '../files/runLayout.js';
+import { STUDY_FILES } from '../files/studyLayout.js';
+import { listCheckpoints } from '../training/checkpoints.js';
 import { HISTORY_FILE, readRunHistory } from '../training/runHistory.js';
 import { parseSearchSpace } from '../tuning/space.js';
 import { STUDY_FILE, studyStore } from '../tuning/studyStore.js';
@@ -26,13 +30,13 @@ export async function reportSource(dir: string): Promise<ReportSource> {
     throw new StudyError(`${dir}: no such directory (expected a study from rxgrad tune, or a run from train --save or babysit)`);
   if (studyStore(dir).exists()) return { kind: 'study', dir };
   if (existsSync(path.join(dir, HISTORY_FILE))) return { kind: 'run', dir };
-  if (existsSync(path.join(dir, 'model.json')) || existsSync(path.join(dir, 'epoch-0001'))) {
+  if (hasModel(dir) || (await listCheckpoints(dir)).length > 0) {
     throw new StudyError(
       `${dir}: a model or run without a ${HISTORY_FILE}: it was saved by an older rxgrad, which kept no per-epoch history; train it again (or resume it) with this version to report on it`,
     );
   }
   throw new StudyError(
-    `${dir}: neither a study (no study.json) nor a run (no ${HISTORY_FILE}); give a directory written by rxgrad tune --study, train --save or babysit --dir`,
+    `${dir}: neither a study (no ${STUDY_FILES.settings}) nor a run (no ${HISTORY_FILE}); give a directory written by rxgrad tune --study, train --save or babysit --dir`,
   );
 }
 
@@ -89,7 +93,7 @@ export async function isReportFile(file: string): Promise<boolean> {
  */
 export async function writeReport(
   dir: string,
-  out = path.join(dir, 'report.html'),
+  out = path.join(dir, RUN_FILES.report),
   options: StudyReportOptions & { readonly force?: boolean | undefined } = {},
 ): Promise<{ readonly file: string; readonly bytes: number }> {
   const problem = await outputProblem(out, {
@@ -97,7 +101,7 @@ export async function writeReport(
     inputs: [dir],
     isOwnKind: isReportFile,
     force: options.force,
-    allowed: path.join(dir, 'report.html'),
+    allowed: path.join(dir, RUN_FILES.report),
   });
   if (problem) throw new UsageError(`--out ${out}: ${problem}`);
   const html = await renderReport(dir, options);

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { concat, defer, ignoreElements, lastValueFrom, type Observable, tap } from 'rxjs';
 import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import { UsageError } from '../errors.js';
+import { hasModel } from '../files/modelLayout.js';
 import { type DataColumns, loadModel } from '../files/serialization.js';
 import type { Backend } from '../model/backend.js';
 import { createNetwork } from '../model/network.js';
@@ -172,7 +171,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         if (keep !== 'all') await pruneCheckpoints(dir, keep, [...(best ? [best.epoch] : []), ...rolledBackTo]);
         return saved;
       },
-      has: (epoch) => existsSync(path.join(checkpointPath(dir, epoch), 'model.json')),
+      has: (epoch) => hasModel(checkpointPath(dir, epoch)),
       restore,
       name: dir,
       setAsideAfter: (epoch) => setAsideAfter(dir, epoch),

@@ -1,21 +1,10 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { hasModel, modelIndexFile } from '../files/modelLayout.js';
+import { checkpointEpoch, checkpointPath } from '../files/runLayout.js';
 import { type ModelBundle, saveModel } from '../files/serialization.js';
 
-/** Checkpoint folders are named by the epochs completed: `epoch-0003/` after the third. */
-const EPOCH_FOLDER = /^epoch-(\d{4,})$/;
-/** Tuning trials named them `0003/` before rxgrad 0.2; such studies still resume. */
-const LEGACY_FOLDER = /^(\d{4})$/;
-
-/**
- * The folder of the checkpoint saved after `epoch` epochs.
- *
- * @example
- * checkpointPath('runs/a', 3); // 'runs/a/epoch-0003'
- */
-export function checkpointPath(dir: string, epoch: number): string {
-  return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}`);
-}
+export { checkpointPath };
 
 /** A complete checkpoint: where it is and the epochs completed when it was saved. */
 export interface Checkpoint {
@@ -34,8 +23,8 @@ export async function listCheckpoints(dir: string): Promise<Checkpoint[]> {
   if (!existsSync(dir)) return [];
   return (await fs.readdir(dir))
     .map((name) => {
-      const match = EPOCH_FOLDER.exec(name) ?? LEGACY_FOLDER.exec(name);
-      return match && existsSync(path.join(dir, name, 'model.json')) ? { path: path.join(dir, name), epoch: Number(match[1]) } : undefined;
+      const epoch = checkpointEpoch(name);
+      return epoch !== undefined && hasModel(path.join(dir, name)) ? { path: path.join(dir, name), epoch } : undefined;
     })
     .filter((c): c is Checkpoint => c !== undefined)
     .sort((a, b) => a.epoch - b.epoch);
@@ -103,7 +92,7 @@ export async function pruneCheckpoints(dir: string, newest: number, protect: Ite
  */
 export async function checkpointNotes(checkpoint: string): Promise<Readonly<Record<string, unknown>> | undefined> {
   try {
-    const document = JSON.parse(await fs.readFile(path.join(checkpoint, 'model.json'), 'utf8')) as { notes?: unknown };
+    const document = JSON.parse(await fs.readFile(modelIndexFile(checkpoint), 'utf8')) as { notes?: unknown };
     return typeof document.notes === 'object' && document.notes !== null ? (document.notes as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

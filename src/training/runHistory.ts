@@ -2,12 +2,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
+import { RUN_FILES } from '../files/runLayout.js';
 import type { NetworkSpec } from '../model/network.js';
 import type { Evaluation } from '../operators/evaluate.js';
 import type { TrainingConfig } from './trainingConfig.js';
 
 /** The file a run's history is kept in, next to its model (`train --save DIR`) or checkpoints (`babysit --dir DIR`). */
-export const HISTORY_FILE = 'history.json';
+export const HISTORY_FILE = RUN_FILES.history;
 export const HISTORY_FORMAT = 'rxgrad-run-history';
 export const HISTORY_VERSION = 1;
 

@@ -1,13 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { concat, defer, finalize, lastValueFrom, mergeMap, Observable, of, type Subscription } from 'rxjs';
 import { autoThreads, threadsWithin } from '../backends/autoThreads.js';
 import { createBackend } from '../backends/createBackend.js';
 import { DataError, UsageError } from '../errors.js';
 import { lockDirectory } from '../files/directoryLock.js';
 import { modelDirectoryProblem } from '../files/modelDirectory.js';
-import { type DataColumns, loadModel } from '../files/serialization.js';
+import { MODEL_FILES } from '../files/modelLayout.js';
+import { type DataColumns, loadModel, readSavedColumns } from '../files/serialization.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import type { Monitor } from '../operators/earlyStopping.js';
@@ -108,11 +107,6 @@ export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
   }
 }
 
-/** What a saved model directory says of its data columns, without loading its weights. */
-async function savedColumns(dir: string): Promise<DataColumns | undefined> {
-  return (JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8').catch(() => '{}')) as { columns?: DataColumns }).columns;
-}
-
 /** Refusals that need no data: each names the option to change. */
 async function checkOptions(options: TrainFromFilesOptions, save: string | undefined): Promise<void> {
   const problem = save ? await modelDirectoryProblem(save) : undefined;
@@ -168,7 +162,7 @@ async function prepare(options: TrainFromFilesOptions, notice: (message: string)
   // lock is taken once the data has passed its checks, before anything is written.
   const lock = save
     ? await lockDirectory(save, {
-        name: 'save.lock',
+        name: MODEL_FILES.lock,
         what: 'the model directory',
         rule: 'one process saves to a directory at a time',
         refuse: (message) => new UsageError(`--save ${message}`),
@@ -185,7 +179,7 @@ async function prepareRun(
   const { config, resume } = options;
   const { started, given, label, normalize, save } = settled;
   const dialect = csvDialectOf(options);
-  const saved = resume ? await savedColumns(resume) : undefined;
+  const saved = resume ? await readSavedColumns(resume) : undefined;
   let classNames = saved?.classNames;
   if (!resume) {
     const inferred = await inferClassNames(options.data, { ...dialect, label, features: options.features });

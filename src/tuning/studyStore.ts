@@ -4,6 +4,7 @@ import path from 'node:path';
 import { StudyError } from '../errors.js';
 import { writeFileAtomic } from '../files/atomicFiles.js';
 import { isSafeName, pathInside, safeName } from '../files/safePaths.js';
+import { STUDY_FILES } from '../files/studyLayout.js';
 import type { UnitBox } from './samplers.js';
 import type { Params } from './space.js';
 import type { StudySettings } from './study.js';
@@ -26,7 +27,7 @@ import type { TrialRecord } from './trial.js';
  * Every read checks what it reads and names the file when it is not what rxgrad wrote; every
  * write goes to a temporary file renamed into place.
  */
-export const STUDY_FILE = 'study.json';
+export const STUDY_FILE = STUDY_FILES.settings;
 
 /** A coarse-to-fine round as `rounds/R.json` records it. */
 export interface RoundRecord {
@@ -144,10 +145,10 @@ export function studyStore(dir: string): StudyStore {
   const file = (...parts: string[]) => path.join(dir, ...parts);
   // A trial id may come from a worker on another machine or a file: it names a path only through
   // pathInside, which refuses anything that would leave the study's folders.
-  const trialFile = (folder: 'trials' | 'suggestions', id: unknown) =>
+  const trialFile = (folder: typeof STUDY_FILES.trials | typeof STUDY_FILES.suggestions, id: unknown) =>
     pathInside(file(folder), `${safeName(id, 'trial id')}.json`, 'trial id');
-  const checkpointsOf = (trial: string) => pathInside(file('checkpoints'), trial, 'trial id');
-  const suggestionFile = (id: string) => trialFile('suggestions', id);
+  const checkpointsOf = (trial: string) => pathInside(file(STUDY_FILES.checkpoints), trial, 'trial id');
+  const suggestionFile = (id: string) => trialFile(STUDY_FILES.suggestions, id);
   return {
     dir,
     exists: () => existsSync(file(STUDY_FILE)),
@@ -165,12 +166,12 @@ export function studyStore(dir: string): StudyStore {
       return document as unknown as StudyDocument;
     },
     async create(document) {
-      await fs.mkdir(file('trials'), { recursive: true });
+      await fs.mkdir(file(STUDY_FILES.trials), { recursive: true });
       await writeJson(file(STUDY_FILE), { format: 'rxgrad-study', version: 1, ...document });
     },
     lock: () => lockStudy(dir),
     async removeTemporaries() {
-      for (const folder of [dir, file('trials'), file('rounds'), file('suggestions')]) {
+      for (const folder of [dir, file(STUDY_FILES.trials), file(STUDY_FILES.rounds), file(STUDY_FILES.suggestions)]) {
         if (!existsSync(folder)) continue;
         for (const name of await fs.readdir(folder))
           if (/\.tmp-\d+-[0-9a-f]+$/.test(name)) await fs.rm(path.join(folder, name), { force: true });
@@ -178,8 +179,8 @@ export function studyStore(dir: string): StudyStore {
     },
     async readRecords() {
       return Promise.all(
-        (await jsonFiles(file('trials'))).map(async (n) => {
-          const where = file('trials', n);
+        (await jsonFiles(file(STUDY_FILES.trials))).map(async (n) => {
+          const where = file(STUDY_FILES.trials, n);
           const record = readJson(where, await fs.readFile(where, 'utf8'));
           if (
             !isObject(record) ||
@@ -196,7 +197,7 @@ export function studyStore(dir: string): StudyStore {
       );
     },
     async writeRecord(record) {
-      const where = trialFile('trials', record.id);
+      const where = trialFile(STUDY_FILES.trials, record.id);
       const checkpoints = checkpointsOf(record.id);
       await writeJson(where, record);
       await fs.rm(checkpoints, { recursive: true, force: true });
@@ -204,10 +205,10 @@ export function studyStore(dir: string): StudyStore {
     },
     async readRounds() {
       const rounds: RoundRecord[] = [];
-      for (const name of await jsonFiles(file('rounds'))) {
+      for (const name of await jsonFiles(file(STUDY_FILES.rounds))) {
         const match = /^(\d+)\.json$/.exec(name);
         if (!match) continue;
-        const where = file('rounds', name);
+        const where = file(STUDY_FILES.rounds, name);
         const round = readJson(where, await fs.readFile(where, 'utf8'));
         const count = isObject(round) ? round.count : undefined;
         if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
@@ -220,34 +221,36 @@ export function studyStore(dir: string): StudyStore {
       return rounds.sort((a, b) => a.round - b.round);
     },
     async writeRound(round) {
-      await fs.mkdir(file('rounds'), { recursive: true });
-      await writeJson(file('rounds', `${round.round}.json`), round);
+      await fs.mkdir(file(STUDY_FILES.rounds), { recursive: true });
+      await writeJson(file(STUDY_FILES.rounds, `${round.round}.json`), round);
     },
     async readSuggestions() {
       const suggestions = new Map<string, PlannedTrial>();
-      for (const name of await jsonFiles(file('suggestions'))) {
-        const where = file('suggestions', name);
+      for (const name of await jsonFiles(file(STUDY_FILES.suggestions))) {
+        const where = file(STUDY_FILES.suggestions, name);
         const t = readJson(where, await fs.readFile(where, 'utf8'));
         if (!isObject(t) || typeof t.id !== 'string' || !isNumberList(t.unit) || !isObject(t.params) || typeof t.round !== 'number') {
           throw new StudyError(`${where}: not a suggestion (expected an id, a round, params and unit coordinates)`);
         }
-        if (existsSync(trialFile('trials', t.id))) await fs.rm(where, { force: true });
+        if (existsSync(trialFile(STUDY_FILES.trials, t.id))) await fs.rm(where, { force: true });
         else suggestions.set(t.id, t as unknown as PlannedTrial);
       }
       return suggestions;
     },
     async writeSuggestion(trial) {
-      await fs.mkdir(file('suggestions'), { recursive: true });
+      await fs.mkdir(file(STUDY_FILES.suggestions), { recursive: true });
       await writeJson(suggestionFile(trial.id), trial);
     },
     checkpointDir: checkpointsOf,
     async checkpointed() {
-      return existsSync(file('checkpoints')) ? (await fs.readdir(file('checkpoints'))).filter(isSafeName).sort() : [];
+      return existsSync(file(STUDY_FILES.checkpoints)) ? (await fs.readdir(file(STUDY_FILES.checkpoints))).filter(isSafeName).sort() : [];
     },
     removeCheckpoints: async (trial) => fs.rm(checkpointsOf(trial), { recursive: true, force: true }),
-    writeBest: (document) => writeJson(file('best.json'), document),
+    writeBest: (document) => writeJson(file(STUDY_FILES.best), document),
     async discardUnstarted() {
-      const folders = ['trials', 'rounds', 'suggestions', 'checkpoints'].map((folder) => file(folder));
+      const folders = [STUDY_FILES.trials, STUDY_FILES.rounds, STUDY_FILES.suggestions, STUDY_FILES.checkpoints].map((folder) =>
+        file(folder),
+      );
       if (folders.some((folder) => existsSync(folder) && readdirSync(folder).length > 0)) return false;
       for (const folder of folders) await fs.rm(folder, { recursive: true, force: true });
       await fs.rm(file(STUDY_FILE), { force: true });
