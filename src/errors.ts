@@ -39,7 +39,9 @@ export class SearchSpaceError extends UsageError {
  * A study directory that cannot be used as asked: not a study, or resumed with other settings.
  *
  * @example
- * runStudy({ ...options, resume: true }).subscribe({ error: (e) => e instanceof StudyError && console.error(e.message) });
+ * runStudy({ dir: 'studies/a', space: defaultSearchSpace(), settings, trials: 40, resume: true }).subscribe({
+ *   error: (e) => e instanceof StudyError && console.error(e.message),
+ * });
  */
 export class StudyError extends RxgradError {
   override readonly name = 'StudyError';
@@ -132,6 +134,7 @@ export class DivergedError extends RxgradError {
  * Nothing was read, written or deleted.
  *
  * @example
+ * import { pathInside } from './files/safePaths.js';
  * pathInside('study/trials', '../../x', 'trial id'); // throws UnsafePathError
  */
 export class UnsafePathError extends RxgradError {

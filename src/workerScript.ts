@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
  * module runs from the TypeScript sources (tests), the same file in the build under dist/.
  *
  * @example
+ * import { Worker } from 'node:worker_threads';
  * new Worker(workerScript('trialWorker.js', import.meta.url));
  */
 export function workerScript(file: string, from: string): URL {

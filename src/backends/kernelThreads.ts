@@ -166,7 +166,9 @@ export interface KernelThreadsOptions {
  * thread: results are bit for bit the same whatever the thread count.
  *
  * @example
- * threads.run('gemmTransposeB', m, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
+ * // C (128×256) = A (128×784) · Bᵀ at byte offsets a, b and c of the shared memory, 4 rows a share:
+ * const [a, b, c, k, n] = [0, 401_408, 1_204_224, 784, 256];
+ * threads.run('gemmTransposeB', 128, 4, (start, rows) => [a + start * k * 4, b, c + start * n * 4, rows, k, n]);
  */
 export class KernelThreads {
   private readonly workers: Worker[];

@@ -21,7 +21,7 @@ export interface BabysitDashboard {
  * @example
  * const controls = new Subject<BabysitControl>();
  * const live = await startBabysitDashboard('runs/a', { port: 0 }, (c) => controls.next(c));
- * babysit({ data, config, dir: 'runs/a', controls, onHistory: (h) => live.history(h) }).subscribe();
+ * babysit({ data: 'train.arrow', config, dir: 'runs/a', controls, onHistory: (h) => live.history(h) }).subscribe();
  */
 export async function startBabysitDashboard(
   dir: string,

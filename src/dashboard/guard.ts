@@ -29,8 +29,12 @@ const sameSecret = (given: string, token: string) => {
  * says where it comes from, come from this server's own origin.
  *
  * @example
- * const guard = dashboardGuard({ token, port: 8080, hostNames: ['127.0.0.1', 'localhost', '[::1]'] });
- * const { status, reason } = guard.check(request);
+ * import { createServer } from 'node:http';
+ * const guard = dashboardGuard({ token: 'k3y', port: 8080, hostNames: ['127.0.0.1', 'localhost', '[::1]'] });
+ * createServer((request, response) => {
+ *   const { status, reason } = guard.check(request);
+ *   response.writeHead(status).end(reason);
+ * });
  */
 export function dashboardGuard({
   token,

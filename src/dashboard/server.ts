@@ -87,7 +87,7 @@ const SECURITY_HEADERS = {
  * they never reach the run.
  *
  * @example
- * const dashboard = await startDashboard({ title: 'runs/a', body: () => runReportBody(history) }, { port: 8080 });
+ * const dashboard = await startDashboard({ title: 'runs/a', body: () => '<p>epoch 3 of 20</p>' }, { port: 8080 });
  * console.error(`dashboard: ${dashboard.url}`);
  * dashboard.notify('epoch 3');
  */

@@ -18,8 +18,11 @@ export interface StudyDashboard {
  * trials' latest epochs; the pages are told at most twice a second that there is something new.
  *
  * @example
+ * import { finalize, tap } from 'rxjs';
  * const live = await startStudyDashboard('studies/a', { port: 0 });
- * runStudy({ dir: 'studies/a', ... }).pipe(tap((e) => live.observe(e)), finalize(() => live.close())).subscribe();
+ * runStudy({ dir: 'studies/a', space: defaultSearchSpace(), settings, trials: 20 })
+ *   .pipe(tap((e) => live.observe(e)), finalize(() => live.close()))
+ *   .subscribe();
  */
 export async function startStudyDashboard(dir: string, where: DashboardOptions): Promise<StudyDashboard> {
   const running = new Map<string, string>();

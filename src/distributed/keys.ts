@@ -27,7 +27,8 @@ export const jobId = (study: string, trial: string) => `${study}.${trial}`;
  * jobs and keys went.
  *
  * @example
- * await removeStudyFromRedis(redis, queue, '9f2c61d0b8e4a7f3')
+ * import { Queue } from 'bullmq';
+ * await removeStudyFromRedis(redis, new Queue(TRIAL_QUEUE, { connection: redis }), '9f2c61d0b8e4a7f3');
  */
 export async function removeStudyFromRedis(
   redis: Redis,

@@ -66,8 +66,8 @@ const RENEW_MS = 3_000;
  * for as long as it runs, so a second coordinator of the same study is refused.
  *
  * @example
- * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective });
- * runStudy({ ...options, pool });
+ * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective: OBJECTIVES['val-accuracy'] });
+ * runStudy({ dir: 'studies/a', space: defaultSearchSpace(), settings, trials: 40, pool });
  */
 export class RedisTrialPool {
   private readonly listeners = new Map<

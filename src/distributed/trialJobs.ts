@@ -37,7 +37,9 @@ export async function reportTrialProgress(job: TrialJob, point: CurvePoint): Pro
  * progress may be any number or object).
  *
  * @example
- * events.on('progress', ({ data }) => { const point = trialProgressOf(data); … });
+ * import { QueueEvents } from 'bullmq';
+ * const events = new QueueEvents('rxgrad-trials', { connection: { host: '127.0.0.1', port: 6379 } });
+ * events.on('progress', ({ data }) => console.log(trialProgressOf(data)?.epoch));
  */
 export function trialProgressOf(data: unknown): CurvePoint | undefined {
   return isCurvePoint(data) ? data : undefined;

@@ -4,7 +4,7 @@
  *
  * @example
  * import { RedisTrialPool } from 'rxgrad/distributed';
- * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective });
+ * const pool = await RedisTrialPool.open('redis://127.0.0.1:6379', { digest, objective: OBJECTIVES['val-accuracy'] });
  */
 export { RedisTrialPool, type TrialJobData } from '../distributed/redisTrialPool.js';
 export { openStudyPool } from '../distributed/studyPool.js';

@@ -65,7 +65,7 @@ export async function removeStaleTemporaries(target: string): Promise<void> {
  * flush the folder. A failure (a full disk) removes the temporary and names the target.
  *
  * @example
- * await writeFileAtomic('model/model.json', JSON.stringify(meta));
+ * await writeFileAtomic('model/model.json', JSON.stringify({ format: 'rxgrad-model' }));
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temporary = temporarySibling(target);

@@ -74,7 +74,11 @@ function unwatchExits(): void {
  *
  * @example
  * const lock = await lockDirectory('models/a', { name: 'save.lock', what: 'the model directory', rule: 'one process saves to it at a time', refuse: (m) => new UsageError(m) });
- * try { … } finally { lock.release(); }
+ * try {
+ *   await saveModel('models/a', bundle);
+ * } finally {
+ *   await lock.release();
+ * }
  */
 export async function lockDirectory(dir: string, rules: LockRules): Promise<DirectoryLock> {
   await fs.mkdir(dir, { recursive: true });

@@ -52,7 +52,7 @@ async function isRunHistory(file: string): Promise<boolean> {
  * is refused (`modelDirectoryProblem`), so a user's files are never touched.
  *
  * @example
- * const weights = await writeModelDirectory('models/digits', (name) => JSON.stringify({ weights: name }), bytes);
+ * const weights = await writeModelDirectory('models/digits', (name) => JSON.stringify({ weights: name }), new Uint8Array(64));
  */
 export async function writeModelDirectory(dir: string, index: (weightsFile: string) => string, weights: Uint8Array): Promise<void> {
   const problem = await modelDirectoryProblem(dir);

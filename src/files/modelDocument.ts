@@ -21,7 +21,9 @@ const isCount = (v: Json): v is number => typeof v === 'number' && Number.isSafe
  * values. Returns the standardizer's presence as the file states it.
  *
  * @example
- * checkModelDocument(JSON.parse(text), 'models/a/model.json', weights.length);
+ * import { readFile } from 'node:fs/promises';
+ * const text = await readFile('models/a/model.json', 'utf8');
+ * checkModelDocument(JSON.parse(text), 'models/a/model.json', 4096);
  */
 export function checkModelDocument(document: Json, where: string, floats: number): void {
   const fail = (problem: string): never => {
@@ -135,7 +137,7 @@ export function checkModelDocument(document: Json, where: string, floats: number
  * stops before writing one).
  *
  * @example
- * checkFiniteWeights(weights, tensors, 'models/a/weights-….bin');
+ * checkFiniteWeights(new Float32Array(6), [{ name: 'dense0.weight', group: 'param', offset: 0, length: 6 }], 'models/a/weights-….bin');
  */
 export function checkFiniteWeights(weights: Float32Array, tensors: readonly TensorEntry[], where: string): void {
   for (const t of tensors) {

@@ -7,6 +7,7 @@ import path from 'node:path';
  * This module is the one place they are spelled.
  *
  * @example
+ * import path from 'node:path';
  * path.join('models/digits', MODEL_FILES.index) // 'models/digits/model.json'
  */
 export const MODEL_FILES = { index: 'model.json', legacyWeights: 'weights.bin', lock: 'save.lock' } as const;

@@ -52,7 +52,7 @@ async function ownedDirectoryOf(file: string): Promise<{ readonly dir: string; r
  * file that is not of this kind is replaced only with `rules.force`.
  *
  * @example
- * const problem = await outputProblem('test.arrow', { kind: 'predictions', inputs: ['test.arrow', 'model'], isOwnKind });
+ * const problem = await outputProblem('test.arrow', { kind: 'predictions', inputs: ['test.arrow', 'model'], isOwnKind: async () => false });
  * // "is an input of this command (test.arrow); write the output to another file"
  */
 export async function outputProblem(out: string, rules: OutputRules): Promise<string | undefined> {

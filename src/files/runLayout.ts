@@ -6,6 +6,7 @@ import path from 'node:path';
  * folders' names.
  *
  * @example
+ * import path from 'node:path';
  * path.join('runs/a', RUN_FILES.history) // 'runs/a/history.json'
  */
 export const RUN_FILES = { history: 'history.json', report: 'report.html' } as const;

@@ -41,7 +41,8 @@ function shown(value: unknown): string {
  * `value` when it is a safe name, else an `UnsafePathError` saying `what` it was.
  *
  * @example
- * safeName(job.data.spec.id, 'trial id'); // 'r0-003', or throws
+ * safeName('r0-003', 'trial id'); // 'r0-003'
+ * safeName('../x', 'trial id'); // throws UnsafePathError
  */
 export function safeName(value: unknown, what: string): string {
   if (!isSafeName(value)) {
@@ -60,8 +61,8 @@ export function safeName(value: unknown, what: string): string {
  * anything else. `what` names the value in the error.
  *
  * @example
- * pathInside('studies/a/checkpoints', record.id, 'trial id'); // 'studies/a/checkpoints/r0-003'
- * pathInside(workDir, '../../x', 'study');                     // throws UnsafePathError
+ * pathInside('studies/a/checkpoints', 'r0-003', 'trial id'); // 'studies/a/checkpoints/r0-003'
+ * pathInside('studies/a/checkpoints', '../../x', 'trial id'); // throws UnsafePathError
  */
 export function pathInside(root: string, names: string | readonly string[], what: string): string {
   const parts = typeof names === 'string' ? [names] : names;

@@ -72,7 +72,7 @@ interface ModelDocument {
  * A directory that holds anything else is refused with a `ModelFormatError`.
  *
  * @example
- * await saveModel('models/digits', { network, standardizer, optimizer, columns });
+ * await saveModel('models/digits', { network, standardizer, optimizer, columns: { label: 'label', features: ['pixels'] } });
  */
 export async function saveModel(dir: string, bundle: ModelBundle): Promise<void> {
   const tensors: TensorEntry[] = [];

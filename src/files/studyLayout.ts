@@ -6,6 +6,7 @@ import path from 'node:path';
  * place they are spelled; `tuning/studyStore` reads and writes them.
  *
  * @example
+ * import path from 'node:path';
  * path.join('studies/digits', STUDY_FILES.best) // 'studies/digits/best.json'
  */
 export const STUDY_FILES = {

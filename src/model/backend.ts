@@ -40,7 +40,8 @@ export interface AdamTensor {
  *
  * @example
  * const net = createNetwork({ inputSize: 64, classes: 10, backend: float64Backend });
- * backend.matmulTransposeB(x, w, z, batch, inputs, units); // Z = X·Wᵀ
+ * const [x, w, z] = [new Float64Array(8 * 64), new Float64Array(32 * 64), new Float64Array(8 * 32)];
+ * float64Backend.matmulTransposeB(x, w, z, 8, 64, 32); // Z (8×32) = X (8×64) · Wᵀ (W: 32×64)
  */
 export interface Backend {
   readonly name: string;

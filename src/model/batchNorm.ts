@@ -33,8 +33,10 @@ interface Saved {
  * gradient, through μ and σ² as well.
  *
  * @example
+ * import { Workspace } from './layer.js';
  * const bn = new BatchNorm({ size: 32 }, typescriptBackend);
- * const y = bn.forward(z, { mode: 'train', workspace });
+ * const z = { rows: 4, cols: 32, data: new Float32Array(4 * 32) };
+ * const y = bn.forward(z, { mode: 'train', workspace: new Workspace(typescriptBackend) });
  */
 export class BatchNorm implements Layer {
   readonly spec: LayerSpec & { type: 'batchNorm' };

@@ -19,6 +19,7 @@ export interface DenseOptions {
  * gradient need no transposed copy of W.
  *
  * @example
+ * import { createRandom } from './random.js';
  * const dense = new Dense({ inputSize: 64, units: 32, bias: false }, typescriptBackend, createRandom(0));
  */
 export class Dense implements Layer {

@@ -10,6 +10,8 @@ export type InitName = 'he' | 'xavier';
  * when weights were stored (inputs × units), so a seed gives the same network as before.
  *
  * @example
+ * import { createRandom } from './random.js';
+ * const w = new Float32Array(32 * 64);
  * initWeights(w, 64, 'he', createRandom(0), 32);
  */
 export function initWeights(weights: FloatArray, fanIn: number, init: InitName, rng: Random, units = weights.length / fanIn): void {

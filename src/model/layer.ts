@@ -28,6 +28,7 @@ export interface Param {
  * mini-batch of each shape.
  *
  * @example
+ * import { typescriptBackend } from './typescriptBackend.js';
  * const ws = new Workspace(typescriptBackend);
  * const out = ws.buffer(layer, 'out', 64 * 32);
  */

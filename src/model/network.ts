@@ -46,6 +46,7 @@ export interface NetworkOptions {
  *
  * @example
  * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], backend: createBackend() });
+ * const x = { rows: 8, cols: 64, data: new Float32Array(8 * 64) };
  * const logits = net.forward(x, { mode: 'inference', workspace: net.acquireWorkspace() });
  */
 export class Network {

@@ -12,6 +12,7 @@ const exponentials = (cols: number): Float64Array => (scratch.length >= cols ? s
  * size m because J is the batch mean). With two classes this is logistic regression on z₁ − z₀.
  *
  * @example
+ * const z = Float32Array.of(2, 1, 0.1, 0, 0, 3);
  * const probs = new Float32Array(2 * 3), grad = new Float32Array(2 * 3);
  * const { loss } = softmaxCrossEntropy({ rows: 2, cols: 3, data: z }, Int32Array.of(0, 2), probs, grad);
  */
@@ -96,7 +97,8 @@ export function argmaxRows(m: Matrix, out: Int32Array): Int32Array {
  * Row-wise softmax of a logits matrix into `out`, stably (row maximum subtracted first).
  *
  * @example
- * softmaxRows(logits, probabilities);
+ * const probabilities = new Float32Array(2 * 3);
+ * softmaxRows({ rows: 2, cols: 3, data: Float32Array.of(2, 1, 0.1, 0, 0, 3) }, probabilities);
  */
 export function softmaxRows(logits: Matrix, out: FloatArray): void {
   const { rows, cols, data: z } = logits;

@@ -24,7 +24,7 @@ const MOST = 4;
  * the work done in it); an epoch re-reads its file and reshuffles with the same sizes as the last.
  *
  * @example
- * const pool = takeArray('Uint8Array', rows * cols);
+ * const pool = takeArray('Uint8Array', 64 * 784);
  * // … use it …
  * giveBackArray(pool);
  */
@@ -42,6 +42,7 @@ export function takeArray<K extends keyof SpareKinds>(kind: K, length: number): 
  * caller must hold no view of it that anyone still reads.
  *
  * @example
+ * const pool = takeArray('Uint8Array', 64 * 784);
  * giveBackArray(pool);
  */
 export function giveBackArray(array: SpareArray): void {

@@ -5,7 +5,7 @@ import { defaultIfEmpty, from, isObservable, map, type Observable, type Observab
  * nothing) at once, synchronously, so that a run with synchronous hooks stays in virtual time.
  *
  * @example
- * fromAnswer(store.save(state)).subscribe((where) => console.log(where));
+ * fromAnswer(store.save(state, 3)).subscribe((where) => console.log(where));
  */
 export function fromAnswer<T>(answer: T | ObservableInput<T>): Observable<T> {
   const later = isObservable(answer) || typeof (answer as PromiseLike<T> | undefined)?.then === 'function';

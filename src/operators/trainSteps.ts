@@ -35,7 +35,7 @@ export interface TrainStepsOptions {
  * skipped, since its variance is undefined (PyTorch raises on it instead).
  *
  * @example
- * myMiniBatches$.pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
+ * batches$.pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
  */
 export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBatch, StepMetrics> {
   const { network, optimizer, schedule, standardizer, beforeStep } = options;

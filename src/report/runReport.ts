@@ -30,7 +30,7 @@ export interface RunReportData {
  * abandoned, beside the branch that replaced it; nothing is overwritten.
  *
  * @example
- * runReportData(await readRunHistory('runs/a')).loss[0].points // [[1, 0.41], [2, 0.22], …]
+ * runReportData(await readRunHistory('runs/a')).loss[0]?.points // [[1, 0.41], [2, 0.22], …]
  */
 export function runReportData(history: RunHistory): RunReportData {
   const branches = history.branches.map((b) => b.id);

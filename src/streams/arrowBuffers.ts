@@ -26,6 +26,7 @@ function byteWidth(type: DataType): number | undefined {
  * nodes or buffers do not match the types (a damaged message).
  *
  * @example
+ * import { Float64 } from 'apache-arrow';
  * bufferLimits([new Float64()], [{ length: 100 }]) // [77, 864]: validity and values, with slack
  */
 export function bufferLimits(

@@ -28,6 +28,8 @@ let ready: Promise<void> | undefined;
  * used; calling it again returns the same promise.
  *
  * @example
+ * import { readFileSync } from 'node:fs';
+ * import { tableFromIPC } from 'apache-arrow';
  * await registerArrowCodecs();
  * const table = tableFromIPC(readFileSync('x.feather'));
  */

@@ -45,7 +45,7 @@ export type ColumnValues =
  * numbers per row (row-major in `values`).
  *
  * @example
- * const pixels: ColumnData = { name: 'pixels', values: new Uint8Array(rows * 64), listSize: 64 };
+ * const pixels: ColumnData = { name: 'pixels', values: new Uint8Array(100 * 64), listSize: 64 };
  */
 export interface ColumnData {
   readonly name: string;
@@ -202,6 +202,7 @@ export async function openArrowSink(path: string, format: 'file' | 'stream' = 'f
  * uncompressed.
  *
  * @example
+ * const [pixels, labels] = [new Uint8Array(100 * 64), new Int32Array(100)];
  * await writeArrowFile('digits.arrow', [{ name: 'pixels', values: pixels, listSize: 64 }, { name: 'label', values: labels }]);
  */
 export async function writeArrowFile(

@@ -28,6 +28,7 @@ export interface ExampleBlock {
  * One labelled example, for live sources that produce examples one at a time.
  *
  * @example
+ * const subject = new Subject<Example>();
  * subject.next({ features: [0.1, 0.7, 0.2], label: 1 });
  */
 export interface Example {

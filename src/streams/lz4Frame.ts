@@ -142,7 +142,7 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Uint8Arra
  * when the frame has them, and the content size when it says one; anything else is an `Lz4Error`.
  *
  * @example
- * const bytes = decodeLz4Frame(compressed, 4096); // Uint8Array(4096)
+ * const bytes = decodeLz4Frame(encodeLz4Frame(new Uint8Array(4096)), 4096); // Uint8Array(4096)
  */
 export function decodeLz4Frame(src: Uint8Array, length: number): Uint8Array {
   // Not zeroed: every byte is written before the output is returned (op === length is checked).
@@ -287,6 +287,7 @@ function encodeBlock(src: Uint8Array, start: number, end: number, out: Uint8Arra
  * writers do by default); a block that does not shrink is stored as it is.
  *
  * @example
+ * const bytes = new TextEncoder().encode('abcabcabc');
  * decodeLz4Frame(encodeLz4Frame(bytes), bytes.length) // bytes again
  */
 export function encodeLz4Frame(src: Uint8Array): Uint8Array {

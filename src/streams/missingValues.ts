@@ -13,7 +13,8 @@ export type MissingValueStrategy = 'mean' | 'zero';
  * only: `splitRows({ …, part: 'train' })` leaves the validation rows out.
  *
  * @example
- * const fillMissing = await missingValueFill('train.csv', { label: 'label' }, 'mean');
+ * const { features, cols } = await inspectData('train.csv', { label: 'label' });
+ * const fillMissing = await missingValueFill('train.csv', { label: 'label', features }, 'mean', cols);
  * readData('train.csv', { label: 'label', fillMissing });
  */
 export async function missingValueFill(

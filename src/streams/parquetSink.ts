@@ -14,7 +14,10 @@ const ROW_GROUP_ROWS = 65_536;
  * the file's key-value metadata. Resolves to the rows written.
  *
  * @example
- * const rows = await writeParquetFile('out.parquet', readCsv('in.csv'), (block) => arrowRecordBatch(columnsOf(block), 0, block.rows));
+ * import { arrowRecordBatch } from './arrowColumns.js';
+ * const rows = await writeParquetFile('out.parquet', readCsv('in.csv'), (block) =>
+ *   arrowRecordBatch([{ name: 'x', values: block.features, listSize: block.cols }, { name: 'label', values: block.labels }], 0, block.rows),
+ * );
  */
 export async function writeParquetFile<T extends { readonly rows: number } = ExampleBlock>(
   path: string,

@@ -34,7 +34,8 @@ export function readArrow(file: string, options: ReadArrowOptions = {}): Observa
  * until the batch after the next one is read.
  *
  * @example
- * recordBatchBlocks(file, () => openArrowBatches(file), {})
+ * import { recordBatchBlocks } from './recordBatchBlocks.js';
+ * recordBatchBlocks('train.arrow', () => openArrowBatches('train.arrow'), {});
  */
 export async function openArrowBatches(file: string): Promise<RecordBatchSource> {
   const opened = await openArrow(file);

@@ -22,7 +22,7 @@ export interface CsvDialect {
  * to `readData` and `inspectData`.
  *
  * @example
- * readData(file, { label, ...csvDialectOf(options) });
+ * readData('train.tsv', { label: 'species', ...csvDialectOf({ delimiter: '\t', decimal: ',' }) });
  */
 export function csvDialectOf(options: CsvDialect): CsvDialect {
   return {

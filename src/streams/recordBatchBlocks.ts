@@ -60,6 +60,7 @@ export interface RecordBatchSource {
  * `readParquet` are this with their own `open`.
  *
  * @example
+ * import { openArrowBatches } from './readArrow.js';
  * recordBatchBlocks(file, () => openArrowBatches(file), { label: 'digit' }).subscribe((block) => console.log(block.rows));
  */
 export function recordBatchBlocks(

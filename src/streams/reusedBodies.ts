@@ -23,7 +23,11 @@ interface ReaderInternals {
  * zero each time; on a virtual machine that was as slow as copying the batch into its block.
  *
  * @example
- * const reader = await RecordBatchReader.from(handle); await reader.open();
+ * import { open } from 'node:fs/promises';
+ * import { RecordBatchReader } from 'apache-arrow';
+ * const handle = await open('train.arrow');
+ * const reader = await RecordBatchReader.from(handle);
+ * await reader.open();
  * const release = readIntoReusedBodies(reader, handle);
  * // … read the batches …
  * release?.();

@@ -110,7 +110,7 @@ export function tinyNetwork(options: {
  *
  * @example
  * fit(memoryDataset(exampleBlocks({ rows: 64, cols: 3, classes: 2, blockRows: 16 })), options);
- * memoryDataset(blocks, { rowsPerSecond: 1000 }); // a 16-row block every 16 ms
+ * memoryDataset(exampleBlocks({ rows: 64, cols: 3, classes: 2, blockRows: 16 }), { rowsPerSecond: 1000 }); // a 16-row block every 16 ms
  */
 export function memoryDataset(blocks: readonly ExampleBlock[], pace: ReplayPace = {}): Observable<ExampleBlock> {
   const paced = pace.interval !== undefined || pace.rowsPerSecond !== undefined || pace.scheduler !== undefined;
@@ -230,7 +230,9 @@ export function memoryBabysitStore() {
  * accuracies within `tolerance` (relative). Returns the first difference, or undefined.
  *
  * @example
- * expect(stepsDiffer(ours, reference, 1e-9)).toBeUndefined();
+ * import { expect } from 'vitest';
+ * const steps = await lastValueFrom(batches$.pipe(trainSteps({ network, optimizer, standardizer }), toArray()));
+ * expect(stepsDiffer(steps, steps, 1e-9)).toBeUndefined();
  */
 export function stepsDiffer(actual: readonly StepMetrics[], expected: readonly StepMetrics[], tolerance = 1e-9): string | undefined {
   if (actual.length !== expected.length) return `${actual.length} steps, expected ${expected.length}`;

@@ -251,7 +251,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
  * it was last set to unless one is given, and `asked.config.epochs`.
  *
  * @example
- * const config = await babysitConfig('runs/a', { config, normalize: true, label: 'label' }, { resume: true, given: (s) => s === 'learningRate' });
+ * const resumed = await babysitConfig('runs/a', { config, normalize: true, label: 'label' }, { resume: true, given: (s) => s === 'learningRate' });
  */
 export async function babysitConfig(
   dir: string,

@@ -104,7 +104,7 @@ export function controlText(control: Readonly<Record<string, unknown>>): string 
  * is answered through `answer`, not sent. Shared: the lines are read once however many subscribe.
  *
  * @example
- * babysit({ ..., controls: controlLines(process.stdin, (text) => console.error(text)) })
+ * babysit({ data: 'train.arrow', config, dir: 'runs/a', controls: controlLines(process.stdin, (text) => console.error(text)) });
  */
 export function controlLines(input: Readable, answer: (text: string) => void): Observable<BabysitControl> {
   return new Observable<BabysitControl>((subscriber) => {

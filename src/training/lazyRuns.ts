@@ -19,7 +19,7 @@ export const trainFromFiles: typeof TrainFromFiles.trainFromFiles = lazyObservab
  * Babysit one model on a file: train, checkpoint, take controls, resume (see `training/babysit.ts`).
  *
  * @example
- * babysit({ data: 'data/digits-train.arrow', dir: 'runs/digits', settings }).subscribe((e) => console.log(e.type));
+ * babysit({ data: 'data/digits-train.arrow', dir: 'runs/digits', config: DEFAULT_TRAINING_CONFIG }).subscribe((e) => console.log(e.type));
  */
 export const babysit: typeof Babysit.babysit = lazyObservable(async () => (await import('./babysit.js')).babysit);
 
@@ -27,6 +27,6 @@ export const babysit: typeof Babysit.babysit = lazyObservable(async () => (await
  * The configuration a babysat run in `dir` goes on with (see `training/babysit.ts`).
  *
  * @example
- * const config = await babysitConfig('runs/digits', settings, { resume: true });
+ * const config = await babysitConfig('runs/digits', { config: DEFAULT_TRAINING_CONFIG, normalize: true, label: 'label' }, { resume: true });
  */
 export const babysitConfig: typeof Babysit.babysitConfig = lazyAsync(async () => (await import('./babysit.js')).babysitConfig);

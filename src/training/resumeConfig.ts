@@ -26,7 +26,11 @@ const textOf = (setting: Setting<unknown>, value: unknown) => setting.text(value
  * goes on from its checkpoint.
  *
  * @example
- * const config = resumeConfig({ config, normalize: true, label: 'label' }, saved, { given: (s) => s === 'learningRate', where: 'the model in runs/a' });
+ * const saved = await loadModel('runs/a');
+ * const resumed = resumeConfig({ config, normalize: true, label: 'label' }, { ...saved, optimizer: saved.optimizer!, progress: saved.progress! }, {
+ *   given: (s) => s === 'learningRate',
+ *   where: 'the model in runs/a',
+ * });
  */
 export function resumeConfig(asked: RunSettings, saved: SavedRun, options: ResumeOptions): TrainingConfig {
   const given = options.given ?? (() => true);

@@ -82,7 +82,7 @@ export type TrainRunEvent = FitEvent | TrainRunEnd;
  * and a progress bar. Cold: each subscription is a run.
  *
  * @example
- * trainRun(readArrow('train.arrow'), { network, optimizer, epochs: 20, seed: 1, batchSize: 64, validation, save: 'models/a', keepBest: true, earlyStopping: 3 })
+ * trainRun(readArrow('train.arrow'), { network, optimizer, epochs: 20, seed: 1, batchSize: 64, validation: readArrow('validation.arrow'), save: 'models/a', keepBest: true, earlyStopping: 3 })
  *   .subscribe((e) => e.type === 'end' && console.log(`best epoch ${e.best?.epoch}`));
  */
 export function trainRun(train$: Observable<ExampleBlock | Example>, options: TrainRunOptions): Observable<TrainRunEvent> {

@@ -122,7 +122,8 @@ export class AshaPruner {
  * report. Each subscription has its own rung records.
  *
  * @example
- * merge(...trialCurves).pipe(ashaPrune({ maxEpochs: 27 }), filter((d) => d.decision === 'prune'))
+ * const reports = new Subject<EpochReport>();
+ * reports.pipe(ashaPrune({ maxEpochs: 27 }), filter((d) => d.decision === 'prune')).subscribe(console.log);
  */
 export function ashaPrune(options: AshaOptions): OperatorFunction<EpochReport, PruneDecision> {
   ashaRungs(options);

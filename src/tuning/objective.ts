@@ -36,7 +36,7 @@ export function objectiveSetting(settings: {
  * and `val-loss` (the validation cross-entropy, minimized).
  *
  * @example
- * runStudy({ ...options, settings: { ...settings, objective: { name: 'val-loss', direction: 'minimize' } } });
+ * runStudy({ dir: 'studies/a', space, trials: 40, settings: { ...settings, objective: { name: 'val-loss', direction: 'minimize' } } });
  */
 export const OBJECTIVES: Readonly<Record<'val-accuracy' | 'val-loss', StudyObjective>> = {
   'val-accuracy': { name: 'val-accuracy', direction: 'maximize', value: (v) => v.accuracy },
@@ -121,7 +121,7 @@ export function portableObjective(setting: { readonly name: string; readonly dir
  * or what the study recorded for a custom objective (undefined where it recorded none).
  *
  * @example
- * curveValue({ name: 'val-loss', direction: 'minimize' })(record.curve[0]) // 0.41
+ * curveValue({ name: 'val-loss', direction: 'minimize' })(record.curve[0]!) // 0.41
  */
 export function curveValue(setting: {
   readonly name: string;
@@ -154,7 +154,7 @@ export function scoreOf(record: TrialRecord): number | null {
  * What an objective is called on a chart or in a table.
  *
  * @example
- * objectiveLabel({ name: 'val-loss', direction: 'minimize' }) // 'validation loss'
+ * objectiveLabel({ name: 'val-loss' }) // 'validation loss'
  */
 export function objectiveLabel(setting: { readonly name: string }): string {
   return setting.name === 'val-loss' ? 'validation loss' : setting.name === 'val-accuracy' ? 'validation accuracy' : setting.name;

@@ -103,6 +103,7 @@ export function samplePoints(
  * log-uniform learning rate).
  *
  * @example
+ * const finished = [{ unit: [0.2, 0.5], accuracy: 0.91 }, { unit: [0.7, 0.1], accuracy: 0.88 }];
  * const box = zoomBox(finished.map((t) => ({ unit: t.unit, score: t.accuracy })), { keep: 0.25 });
  */
 export function zoomBox(

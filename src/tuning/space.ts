@@ -94,6 +94,7 @@ export function checkSpace(space: SearchSpace, source = 'search space'): void {
  * { "choice": [32, 64] } }`. Errors name the parameter and what is wrong with it.
  *
  * @example
+ * import { readFile } from 'node:fs/promises';
  * parseSearchSpace(JSON.parse(await readFile('space.json', 'utf8')))
  */
 export function parseSearchSpace(json: unknown, source = 'search space'): SearchSpace {

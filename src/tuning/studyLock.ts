@@ -12,8 +12,13 @@ export type StudyLock = DirectoryLock;
  * a time runs it; a second is refused with a `StudyError` that says who holds it.
  *
  * @example
+ * import { studyStore } from './studyStore.js';
  * const lock = await lockStudy('studies/digits');
- * try { … } finally { lock.release(); }
+ * try {
+ *   await studyStore('studies/digits').writeBest(best);
+ * } finally {
+ *   await lock.release();
+ * }
  */
 export function lockStudy(dir: string): Promise<StudyLock> {
   return lockDirectory(dir, {

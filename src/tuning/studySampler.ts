@@ -50,7 +50,10 @@ export function stableKey(params: Params): string {
  * sampler of that name.
  *
  * @example
- * const sampler = studySampler(settings.sampler, { space, seed: 1, records, suggested, store, trials: 40 });
+ * import { studyStore } from './studyStore.js';
+ * const store = studyStore('studies/a');
+ * const records = new Map((await store.readRecords()).map((r) => [r.id, r]));
+ * const sampler = studySampler(settings.sampler, { space, seed: 1, records, suggested: new Map(), store, trials: 40 });
  */
 export function studySampler(name: SamplerName | 'tpe' | TpeSettings, context: StudySamplerContext): StudySampler {
   const tpe = tpeSettingsOf(name);

@@ -28,7 +28,7 @@ export interface TpeSettings {
  * defaults: 10 random start-up trials, 24 candidates, a prior of weight 1, γ(n) = min(⌈0.1·n⌉, 25).
  *
  * @example
- * runStudy({ ...options, settings: { ...settings, sampler: tpe({ startupTrials: 5 }) } });
+ * runStudy({ dir: 'studies/a', space, trials: 40, settings: { ...settings, sampler: tpe({ startupTrials: 5 }) } });
  */
 export function tpe(
   options: { readonly startupTrials?: number; readonly candidates?: number; readonly priorWeight?: number } = {},
@@ -248,7 +248,9 @@ export function tpeDimensions(distributions: readonly Distribution[]): TpeDimens
  * the one with the highest l(x)/g(x).
  *
  * @example
- * const unit = suggestTpe(tpeDimensions(distributions), history, fullBox(2), createRandom('t7'));
+ * import { createRandom } from '../model/random.js';
+ * const dimensions = tpeDimensions([logUniform(1e-4, 1e-1), choice([32, 64, 128])]);
+ * const unit = suggestTpe(dimensions, [], fullBox(2), createRandom('t7'));
  */
 export function suggestTpe(
   dimensions: readonly TpeDimension[],

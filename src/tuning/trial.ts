@@ -90,7 +90,7 @@ export type ContinueDecider = (trial: string, point: CurvePoint) => boolean | Pr
  * The record of a trial that failed: its curve so far and the reason.
  *
  * @example
- * failedRecord(spec, new Error('disk full'), curve, 0, 12.5).status // 'failed'
+ * failedRecord(spec, new Error('disk full'), [], 0, 12.5).status // 'failed'
  */
 export function failedRecord(
   spec: TrialSpec,

@@ -28,7 +28,9 @@ export type FromTrialWorker =
  * is checked against the type the worker reads.
  *
  * @example
- * toTrialWorker(worker, { type: 'run', spec });
+ * import { Worker } from 'node:worker_threads';
+ * import { workerScript } from '../workerScript.js';
+ * toTrialWorker(new Worker(workerScript('trialWorker.js', import.meta.url)), { type: 'run', spec });
  */
 export function toTrialWorker(worker: Worker, message: ToTrialWorker): void {
   worker.postMessage(message);
@@ -38,6 +40,7 @@ export function toTrialWorker(worker: Worker, message: ToTrialWorker): void {
  * Sends a message from a trial worker to the study's thread (the worker's side of `toTrialWorker`).
  *
  * @example
+ * import { parentPort } from 'node:worker_threads';
  * fromTrialWorker(parentPort!, { type: 'cancelled', trial: 'r0-001' });
  */
 export function fromTrialWorker(port: MessagePort, message: FromTrialWorker): void {

@@ -19,7 +19,7 @@ interface Slot {
  *
  * @example
  * const pool = new TrialWorkerPool(2);
- * from(specs).pipe(mergeMap((spec) => pool.run(spec, decide), 2), finalize(() => pool.close()));
+ * from(specs).pipe(mergeMap((spec) => pool.run(spec, () => true), 2), finalize(() => pool.close()));
  */
 export class TrialWorkerPool {
   private readonly slots: Slot[] = [];
