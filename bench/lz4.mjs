@@ -1,4 +1,4 @@
-// npm run bench (bench/lz4.mjs): rxgrad's LZ4 frame codec (TypeScript, streams/lz4Frame.ts)
+// npm run bench (bench/lz4.mjs): rxgrad's LZ4 frame codec (TypeScript, streams/codecs/lz4Frame.ts)
 // against lz4-napi (the reference C library, a native addon) in the same run, on what Arrow
 // compresses: Fashion-MNIST's pixels (uint8) and float32 features, in 5.7 MB buffers (one
 // record batch of 7,300 images). Decode and encode throughput, best of 5; both checked equal.
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { decodeLz4Frame, encodeLz4Frame } from '../dist/streams/lz4Frame.js';
+import { decodeLz4Frame, encodeLz4Frame } from '../dist/streams/codecs/lz4Frame.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const fashion = path.join(root, 'data/fashion-mnist/train.arrow');

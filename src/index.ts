@@ -23,6 +23,19 @@ export {
 } from './errors.js';
 // Saved models and one run.
 export { type DataColumns, loadModel, type ModelBundle, saveModel, type TrainingProgress } from './files/serialization.js';
+// What reads or writes data files, loaded on first use: apache-arrow (some 160 modules) is most
+// of an import's time, and a program that only builds and trains networks in memory needs none
+// of it. Each is the function of the module named, called once its module has loaded.
+export {
+  convertData,
+  inspectData,
+  readArrow,
+  readData,
+  readParquet,
+  replayArrow,
+  writeArrowFile,
+  writePredictions,
+} from './lazyStreams.js';
 // The model.
 // Backends.
 export type { AdamHyper, Backend, LossResult } from './model/backend.js';
@@ -51,29 +64,16 @@ export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';
 export { type PredictOptions, predict } from './operators/predict.js';
 export { type SplitRowsOptions, splitRows } from './operators/splitRows.js';
 export { type DatasetSummary, summarize } from './operators/summarize.js';
-export type { ColumnData, ColumnValues } from './streams/arrowColumns.js';
-// Sources and sinks.
-export type { ArrowColumnOptions, ArrowLayout } from './streams/columnLayout.js';
+export type { ColumnData, ColumnValues } from './streams/arrow/arrowColumns.js';
+export type { ReadArrowOptions } from './streams/arrow/recordBatchBlocks.js';
+export type { ReplayPace } from './streams/arrow/replayArrow.js';
 export type { ConvertOptions } from './streams/convertData.js';
-export type { Example, ExampleBlock } from './streams/examples.js';
-// What reads or writes data files, loaded on first use: apache-arrow (some 160 modules) is most
-// of an import's time, and a program that only builds and trains networks in memory needs none
-// of it. Each is the function of the module named, called once its module has loaded.
-export {
-  convertData,
-  inspectData,
-  readArrow,
-  readData,
-  readParquet,
-  replayArrow,
-  writeArrowFile,
-  writePredictions,
-} from './streams/lazyStreams.js';
-export type { Predictions } from './streams/predictions.js';
-export { type CsvOptions, readCsv } from './streams/readCsv.js';
+export { type CsvOptions, readCsv } from './streams/csv/readCsv.js';
 export type { ReadDataOptions } from './streams/readData.js';
-export type { ReadArrowOptions } from './streams/recordBatchBlocks.js';
-export type { ReplayPace } from './streams/replayArrow.js';
+// Sources and sinks.
+export type { ArrowColumnOptions, ArrowLayout } from './streams/records/columnLayout.js';
+export type { Example, ExampleBlock } from './streams/records/examples.js';
+export type { Predictions } from './streams/records/predictions.js';
 export type { WrittenPredictions } from './streams/writePredictions.js';
 export type { BabysitOptions } from './training/babysit.js';
 export {

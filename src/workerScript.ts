@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The compiled worker script `file` beside the module at `from` (its import.meta.url); when that
@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 export function workerScript(file: string, from: string): URL {
   const here = new URL(`./${file}`, from);
   if (existsSync(fileURLToPath(here))) return here;
-  const folder = path.basename(path.dirname(fileURLToPath(from)));
-  return new URL(`../../dist/${folder}/${file}`, from);
+  // src/streams/parquet/readParquet.ts → dist/streams/parquet/parquetWorker.js
+  const source = path.dirname(fileURLToPath(from));
+  const parts = source.split(path.sep);
+  const src = parts.lastIndexOf('src');
+  return pathToFileURL(path.join(parts.slice(0, src).join(path.sep), 'dist', ...parts.slice(src + 1), file));
 }

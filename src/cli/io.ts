@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { leftOutColumns } from '../streams/leftOutColumns.js';
+import { leftOutColumns } from '../streams/records/leftOutColumns.js';
 import { CONFIG_SETTINGS, type DataSettings, DEFAULT_TRAINING_CONFIG } from '../training/settings.js';
 import { positiveInteger } from '../training/settingValues.js';
 import type { TrainingConfig } from '../training/trainingConfig.js';

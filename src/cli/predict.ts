@@ -1,7 +1,7 @@
 import { lastValueFrom } from 'rxjs';
 import { outputProblem } from '../files/outputGuard.js';
 import { predict } from '../operators/predict.js';
-import type { ArrowCompression } from '../streams/arrowCodecs.js';
+import type { ArrowCompression } from '../streams/codecs/arrowCodecs.js';
 import { isPredictionsFile, predictionFormat, writePredictions } from '../streams/writePredictions.js';
 import { type CliIo, UsageError, writeLine } from './io.js';
 import { modelAndData } from './modelData.js';

@@ -13,6 +13,7 @@
 export { autoThreads, type StepShape } from '../backends/autoThreads.js';
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmFlavour } from '../backends/wasmBackend.js';
 export { MODEL_FORMAT_VERSION } from '../files/serialization.js';
+export { inspectArrow, inspectLabels, inspectParquet, prepareFashionMnist } from '../lazyStreams.js';
 export { Activation } from '../model/activation.js';
 export { BatchNorm, type BatchNormOptions } from '../model/batchNorm.js';
 export { Dense, type DenseOptions } from '../model/dense.js';
@@ -24,8 +25,7 @@ export { learningRateAt } from '../model/schedule.js';
 export { EpochMonitor } from '../operators/earlyStopping.js';
 export { type TrainEpochOptions, trainEpoch } from '../operators/trainEpoch.js';
 export { type TrainStepsOptions, trainSteps } from '../operators/trainSteps.js';
-export { inspectArrow, inspectLabels, inspectParquet, prepareFashionMnist } from '../streams/lazyStreams.js';
-export { inspectCsv } from '../streams/readCsv.js';
+export { inspectCsv } from '../streams/csv/readCsv.js';
 export {
   BABYSIT_CONTROLS,
   type ControlSpec,

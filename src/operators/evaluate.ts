@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Network } from '../model/network.js';
 import { argmaxRows } from '../model/softmaxCrossEntropy.js';
 import type { Standardizer } from '../model/standardizer.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { inferencePasses } from './inferencePasses.js';
 import { loss, type ScoredPass } from './loss.js';
 

@@ -1,6 +1,6 @@
 import { concat, concatMap, defer, finalize, map, type Observable, of, range, tap } from 'rxjs';
 import { learningRateFor } from '../model/schedule.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { settled } from './answer.js';
 import { type Evaluation, evaluate } from './evaluate.js';
 import type { StepMetrics } from './optimizerStep.js';

@@ -1,7 +1,7 @@
 import { defer, finalize, type OperatorFunction, pipe } from 'rxjs';
 import type { Network } from '../model/network.js';
 import type { Standardizer } from '../model/standardizer.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { type ForwardPass, forward } from './forward.js';
 import { miniBatches } from './miniBatches.js';
 import { normalize } from './normalize.js';

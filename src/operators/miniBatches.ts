@@ -1,9 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { DataError } from '../errors.js';
+import { giveBackArray, takeArray } from '../memory/spareArrays.js';
 import type { FloatArray } from '../model/matrix.js';
 import { createRandom } from '../model/random.js';
-import { giveBackArray, takeArray } from '../model/spareArrays.js';
-import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from '../streams/examples.js';
+import { type Example, type ExampleBlock, type FeatureArray, isExampleBlock } from '../streams/records/examples.js';
 
 /** A mini-batch's inputs: a matrix of floats, or of bytes as the source delivered them. */
 export interface BatchMatrix {

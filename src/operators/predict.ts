@@ -2,8 +2,8 @@ import { defer, map, type OperatorFunction, tap } from 'rxjs';
 import type { Network } from '../model/network.js';
 import { argmaxRows } from '../model/softmaxCrossEntropy.js';
 import type { Standardizer } from '../model/standardizer.js';
-import { type Example, type ExampleBlock, isExampleBlock } from '../streams/examples.js';
-import type { Predictions } from '../streams/predictions.js';
+import { type Example, type ExampleBlock, isExampleBlock } from '../streams/records/examples.js';
+import type { Predictions } from '../streams/records/predictions.js';
 import { inferencePasses } from './inferencePasses.js';
 
 /** Options of `predict`. */

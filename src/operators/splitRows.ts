@@ -1,5 +1,5 @@
 import { filter, map, type OperatorFunction } from 'rxjs';
-import type { ExampleBlock } from '../streams/examples.js';
+import type { ExampleBlock } from '../streams/records/examples.js';
 
 /** Options of `splitRows`. */
 export interface SplitRowsOptions {

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { type Standardizer, StandardizerAccumulator } from '../model/standardizer.js';
-import { type Example, type ExampleBlock, isExampleBlock } from '../streams/examples.js';
+import { type Example, type ExampleBlock, isExampleBlock } from '../streams/records/examples.js';
 
 /** What one pass over a dataset learned about it. */
 export interface DatasetSummary {

@@ -1,5 +1,5 @@
 import { type OperatorFunction, pipe } from 'rxjs';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { miniBatches } from './miniBatches.js';
 import type { StepMetrics } from './optimizerStep.js';
 import { type TrainStepsOptions, trainSteps } from './trainSteps.js';

@@ -1,12 +1,12 @@
 import { lastValueFrom, type Observable, reduce } from 'rxjs';
 import { UsageError } from '../errors.js';
 import { fileHead, outputProblem } from '../files/outputGuard.js';
-import type { ArrowCompression } from './arrowCodecs.js';
-import { arrowRecordBatch, type ColumnData, openArrowSink } from './arrowColumns.js';
-import { type ArrowLayout, CLASS_NAMES_KEY } from './columnLayout.js';
-import { openCsvSink } from './csvSink.js';
-import type { ExampleBlock } from './examples.js';
+import { arrowRecordBatch, type ColumnData, openArrowSink } from './arrow/arrowColumns.js';
+import type { ArrowCompression } from './codecs/arrowCodecs.js';
+import { openCsvSink } from './csv/csvSink.js';
 import { csvDialectOf, csvTextColumns, inferClassNames, inspectData, isCsvFile, isParquetFile, readData } from './readData.js';
+import { type ArrowLayout, CLASS_NAMES_KEY } from './records/columnLayout.js';
+import type { ExampleBlock } from './records/examples.js';
 
 /** Options of `convertData` (and `rxgrad convert`). */
 export interface ConvertOptions {
@@ -129,7 +129,7 @@ export async function convertData(input: string, output: string, given: ConvertO
     });
   } else if (isParquetFile(output)) {
     // parquet-wasm loads only when a Parquet file is written: the root import stays light.
-    const { writeParquetFile } = await import('./parquetSink.js');
+    const { writeParquetFile } = await import('./parquet/parquetSink.js');
     rows = await writeParquetFile(output, blocks$, (block) => arrowRecordBatch(columnsOf(block), 0, block.rows), metadata);
   } else {
     const sink = await openArrowSink(output, 'file', options.compression);

@@ -1,6 +1,6 @@
 import { lastValueFrom, type OperatorFunction, pipe, reduce } from 'rxjs';
-import type { ExampleBlock } from './examples.js';
 import { type ReadDataOptions, readData } from './readData.js';
+import type { ExampleBlock } from './records/examples.js';
 
 /** How missing feature values are filled: each feature's mean over the rows that have it, or zero (scikit-learn's SimpleImputer strategies 'mean' and 'constant'). */
 export type MissingValueStrategy = 'mean' | 'zero';

@@ -2,7 +2,7 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DataError } from '../errors.js';
-import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
+import { arrowRecordBatch, openArrowSink } from './arrow/arrowColumns.js';
 
 import { FASHION_MNIST_SOURCE } from './fashionMnistSource.js';
 

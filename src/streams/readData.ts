@@ -1,13 +1,13 @@
 import type { Observable } from 'rxjs';
-import type { ArrowLayout } from './columnLayout.js';
-import type { ExampleBlock } from './examples.js';
-import { inspectArrow, readArrow } from './readArrow.js';
-import { type CsvLabels, csvTextColumns, inspectCsv, inspectCsvLabels, readCsv } from './readCsv.js';
-import type { ReadArrowOptions } from './recordBatchBlocks.js';
+import { inspectArrow, readArrow } from './arrow/readArrow.js';
+import type { ReadArrowOptions } from './arrow/recordBatchBlocks.js';
+import { type CsvLabels, csvTextColumns, inspectCsv, inspectCsvLabels, readCsv } from './csv/readCsv.js';
+import type { ArrowLayout } from './records/columnLayout.js';
+import type { ExampleBlock } from './records/examples.js';
 
 export { csvTextColumns };
 
-import { inspectParquet, readParquet } from './readParquet.js';
+import { inspectParquet, readParquet } from './parquet/readParquet.js';
 
 /** How a CSV file is written: its field delimiter and decimal mark (see `readCsv`). */
 export interface CsvDialect {

@@ -13,11 +13,11 @@ import {
 } from 'rxjs';
 import { openTemporaryFile } from '../files/atomicFiles.js';
 import { fileHead, fileTail } from '../files/outputGuard.js';
-import type { ArrowCompression } from './arrowCodecs.js';
-import { arrowRecordBatch, openArrowSink } from './arrowColumns.js';
-import { CLASS_NAMES_KEY } from './columnLayout.js';
-import { csvCell } from './csvSink.js';
-import type { Predictions } from './predictions.js';
+import { arrowRecordBatch, openArrowSink } from './arrow/arrowColumns.js';
+import type { ArrowCompression } from './codecs/arrowCodecs.js';
+import { csvCell } from './csv/csvSink.js';
+import { CLASS_NAMES_KEY } from './records/columnLayout.js';
+import type { Predictions } from './records/predictions.js';
 
 /** What `writePredictions` wrote. */
 export interface WrittenPredictions {
@@ -82,7 +82,7 @@ async function parquetSink(
   keep: readonly string[],
   classNames: readonly string[] | undefined,
 ): Promise<PredictionSink> {
-  const { writeParquetFile } = await import('./parquetSink.js');
+  const { writeParquetFile } = await import('./parquet/parquetSink.js');
   const blocks = new Subject<{ readonly rows: number; readonly predictions: Predictions; readonly firstRow: number }>();
   const written = writeParquetFile(
     path,

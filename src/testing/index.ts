@@ -14,8 +14,8 @@ import { float64Backend } from '../model/typescriptBackend.js';
 import type { EpochMetrics } from '../operators/fit.js';
 import type { MiniBatch } from '../operators/miniBatches.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
-import { paceOf, type ReplayPace } from '../streams/replayArrow.js';
+import { paceOf, type ReplayPace } from '../streams/arrow/replayArrow.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import type { BabysitState, BabysitStore } from '../training/babysitLoop.js';
 
 /**

@@ -32,7 +32,7 @@ import { fromAnswer } from '../operators/answer.js';
 import type { Evaluation } from '../operators/evaluate.js';
 import type { FitEvent } from '../operators/fit.js';
 import type { StepMetrics } from '../operators/optimizerStep.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { scheduleOf, type TrainingConfig } from './trainingConfig.js';
 import { trainRun } from './trainRun.js';
 

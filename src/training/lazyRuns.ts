@@ -1,9 +1,9 @@
-import { lazyAsync, lazyObservable } from '../streams/lazyStreams.js';
+import { lazyAsync, lazyObservable } from '../lazy.js';
 import type * as Babysit from './babysit.js';
 import type * as TrainFromFiles from './trainFromFiles.js';
 
 // The root's runs on files, each loading its module (and the data readers with it) on first use,
-// as `streams/lazyStreams.ts` does for the readers themselves.
+// as `lazyStreams.ts` does for the readers themselves.
 
 /**
  * All of `rxgrad train` as a library call, its printing aside (see `training/trainFromFiles.ts`).

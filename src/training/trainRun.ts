@@ -4,7 +4,7 @@ import type { LearningRate, Schedule } from '../model/schedule.js';
 import { fromAnswer } from '../operators/answer.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
 import { type EpochMetrics, type FitEvent, type FitOptions, fit } from '../operators/fit.js';
-import type { Example, ExampleBlock } from '../streams/examples.js';
+import type { Example, ExampleBlock } from '../streams/records/examples.js';
 import { type RunHistory, RunHistoryWriter } from './runHistory.js';
 
 /** Options of `trainRun`: `fit`'s, and what a run keeps of itself. */

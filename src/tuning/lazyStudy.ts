@@ -1,4 +1,4 @@
-import { lazyObservable } from '../streams/lazyStreams.js';
+import { lazyObservable } from '../lazy.js';
 import type * as Study from './study.js';
 
 /**

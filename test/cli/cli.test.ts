@@ -195,7 +195,7 @@ describe('rxgrad CLI', () => {
       expect(existsSync(out)).toBe(false);
       const nan = Float32Array.from({ length: 3 * 64 }, () => 1);
       nan[2 * 64 + 5] = Number.NaN;
-      const { writeArrowFile } = await import('../../src/streams/arrowColumns.js');
+      const { writeArrowFile } = await import('../../src/streams/arrow/arrowColumns.js');
       const badPixels = path.join(dir, 'bad-pixels.arrow');
       await writeArrowFile(badPixels, [{ name: 'pixels', values: nan, listSize: 64 }]);
       const nanResult = await run('predict', '--model', model, '--data', badPixels, '--out', out);

@@ -53,8 +53,9 @@ describe('rxgrad convert', () => {
     expect((await cli(['predict', '--model', model, '--data', DIGITS_TRAIN, '--out', predictions, '--compression', 'zstd'])).code).toBe(0);
     expect(codecOf(predictions)).toBe(1);
     expect(
-      tableFromIPC(await (await import('../../src/streams/arrowCodecs.js')).registerArrowCodecs().then(() => readFileSync(predictions)))
-        .numRows,
+      tableFromIPC(
+        await (await import('../../src/streams/codecs/arrowCodecs.js')).registerArrowCodecs().then(() => readFileSync(predictions)),
+      ).numRows,
     ).toBe(1438);
     expect(await cli(['convert', DIGITS_TRAIN, path.join(dir, 'x.csv'), '--compression', 'lz4'])).toMatchObject({
       code: 2,

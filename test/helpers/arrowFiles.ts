@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Field, Float64, Int64, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
-import { type ColumnData, writeArrowFile } from '../../src/streams/arrowColumns.js';
+import { type ColumnData, writeArrowFile } from '../../src/streams/arrow/arrowColumns.js';
 
 /** Writes `rows` examples with 3 features in the fixed-size-list layout, label = row % classes. */
 export async function writeListLayout(

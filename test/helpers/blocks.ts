@@ -1,5 +1,5 @@
 import type { MiniBatch } from '../../src/operators/miniBatches.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
+import type { ExampleBlock } from '../../src/streams/records/examples.js';
 import { miniBatchOf } from '../../src/testing/index.js';
 
 /** A block of `rows` examples with `cols` features where feature j of row r is r·10 + j and label = r. */

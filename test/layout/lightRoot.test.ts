@@ -30,7 +30,7 @@ describe('the root import stays light', () => {
 
   it("the root's data readers load their modules when first used, and give what the modules give", async () => {
     const root_ = await import('../../src/index.js');
-    const direct = await import('../../src/streams/readArrow.js');
+    const direct = await import('../../src/streams/arrow/readArrow.js');
     const file = path.join(root, 'data/digits-test.arrow');
     const viaRoot = await lastValueFrom(root_.readArrow(file).pipe(toArray()));
     const viaModule = await lastValueFrom(direct.readArrow(file).pipe(toArray()));

@@ -12,7 +12,7 @@ import { evaluate } from '../../src/operators/evaluate.js';
 import { type EpochMetrics, type FitEvent, fit } from '../../src/operators/fit.js';
 import { summarize } from '../../src/operators/summarize.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
-import { readArrow } from '../../src/streams/readArrow.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const summary = () => lastValueFrom(readArrow(DIGITS_TRAIN).pipe(summarize()));

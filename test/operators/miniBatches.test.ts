@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { type MiniBatch, miniBatches } from '../../src/operators/miniBatches.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
+import type { ExampleBlock } from '../../src/streams/records/examples.js';
 import { block } from '../helpers/blocks.js';
 
 const labelsOf = (b: MiniBatch) => Array.from(b.labels).join(',');

@@ -6,7 +6,7 @@ import type { Dense } from '../../src/model/dense.js';
 import { createNetwork } from '../../src/model/network.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { predict } from '../../src/operators/predict.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
+import type { ExampleBlock } from '../../src/streams/records/examples.js';
 import { block } from '../helpers/blocks.js';
 
 describe('predict', () => {

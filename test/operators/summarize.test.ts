@@ -2,8 +2,8 @@ import { lastValueFrom, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { summarize } from '../../src/operators/summarize.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
-import { readArrow } from '../../src/streams/readArrow.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
+import type { ExampleBlock } from '../../src/streams/records/examples.js';
 import { block } from '../helpers/blocks.js';
 import { DIGITS_TRAIN } from '../helpers/files.js';
 

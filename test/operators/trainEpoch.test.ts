@@ -6,7 +6,7 @@ import { createNetwork } from '../../src/model/network.js';
 import { createOptimizer } from '../../src/model/optimizers/createOptimizer.js';
 import { typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { trainEpoch } from '../../src/operators/trainEpoch.js';
-import type { ExampleBlock } from '../../src/streams/examples.js';
+import type { ExampleBlock } from '../../src/streams/records/examples.js';
 import { block } from '../helpers/blocks.js';
 
 describe('trainEpoch', () => {

@@ -4,8 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
 import { prepareFashionMnist } from '../../src/streams/prepareFashionMnist.js';
-import { readArrow } from '../../src/streams/readArrow.js';
 import { cli, lastJson } from '../helpers/cli.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 

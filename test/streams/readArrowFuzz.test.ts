@@ -6,8 +6,8 @@ import { lastValueFrom, reduce } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { createRandom, type Random } from '../../src/model/random.js';
-import { writeArrowFile } from '../../src/streams/arrowColumns.js';
-import { readArrow } from '../../src/streams/readArrow.js';
+import { writeArrowFile } from '../../src/streams/arrow/arrowColumns.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
 import { DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
 const ROWS = 1438;

@@ -5,7 +5,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { summarize } from '../../src/operators/summarize.js';
-import { readArrow } from '../../src/streams/readArrow.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
 import { writeColumnsLayout } from '../helpers/arrowFiles.js';
 import { tempDir } from '../helpers/files.js';
 

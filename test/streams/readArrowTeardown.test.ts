@@ -1,6 +1,6 @@
 import { firstValueFrom, take } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readArrow } from '../../src/streams/readArrow.js';
+import { readArrow } from '../../src/streams/arrow/readArrow.js';
 import { writeListLayout } from '../helpers/arrowFiles.js';
 import { watchHandles } from '../helpers/fileHandles.js';
 import { tempDir } from '../helpers/files.js';

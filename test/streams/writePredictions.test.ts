@@ -3,8 +3,8 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { concat, lastValueFrom, of, Subject, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { openArrowSink } from '../../src/streams/arrowColumns.js';
-import type { Predictions } from '../../src/streams/predictions.js';
+import { openArrowSink } from '../../src/streams/arrow/arrowColumns.js';
+import type { Predictions } from '../../src/streams/records/predictions.js';
 import { writePredictions } from '../../src/streams/writePredictions.js';
 import { leftovers, tempDir } from '../helpers/files.js';
 
@@ -108,7 +108,7 @@ describe('writePredictions', () => {
   }
 
   it('an Arrow sink puts each batch on disk before write returns, so its memory stays bounded', async () => {
-    const { arrowRecordBatch } = await import('../../src/streams/arrowColumns.js');
+    const { arrowRecordBatch } = await import('../../src/streams/arrow/arrowColumns.js');
     const dir = tempDir();
     const sink = await openArrowSink(path.join(dir, 'out.arrow'));
     const rows = 20_000;

@@ -2,7 +2,7 @@ import { promises as fsp, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inspectArrow } from '../../src/streams/readArrow.js';
+import { inspectArrow } from '../../src/streams/arrow/readArrow.js';
 import { checkpointPath } from '../../src/training/checkpoints.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { choice, logUniform } from '../../src/tuning/distributions.js';

@@ -1,6 +1,6 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inspectArrow } from '../../src/streams/readArrow.js';
+import { inspectArrow } from '../../src/streams/arrow/readArrow.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
 import { runTrial, type TrialSpec } from '../../src/tuning/trial.js';
 import { watchHandles } from '../helpers/fileHandles.js';
