@@ -162,7 +162,14 @@ export const CONFIG_SETTINGS: { readonly [K in keyof TrainingConfig]-?: Setting<
     valid: (v) => typeof v === 'boolean',
     expected: 'true or false',
     text: plain,
-    resume: { kind: 'fixed', saved: (run) => run.network.spec.layers.some((l) => l.type === 'batchNorm') },
+    // A network without hidden layers has no batch normalization to have: any asked for is the same network.
+    resume: {
+      kind: 'fixed',
+      saved: (run, asked) =>
+        run.network.spec.layers.filter((l) => l.type === 'dense').length > 1
+          ? run.network.spec.layers.some((l) => l.type === 'batchNorm')
+          : asked.config.batchNorm,
+    },
     tunable: ['batchNorm'],
   },
   optimizer: {

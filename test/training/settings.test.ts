@@ -202,6 +202,13 @@ describe('the settings table', () => {
     );
   });
 
+  it('an activation or batch normalization a network without hidden layers cannot have is no change', () => {
+    const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, hidden: [] };
+    const other = { ...config, activation: 'tanh' as const };
+    expect(() => resumeConfig(asked(other), savedRun(config), { where: 'm' })).not.toThrow();
+    expect(() => resumeConfig(asked({ ...other, hidden: [8] }), savedRun(config), { where: 'm' })).toThrow('--hidden cannot change');
+  });
+
   it('a momentum, β2 or ε the saved optimizer does not use is no change', () => {
     const config: TrainingConfig = { ...DEFAULT_TRAINING_CONFIG, optimizer: 'sgd' };
     const withBetas = { ...config, momentum: 0.95, beta2: 0.99, epsilon: 1e-6 };
