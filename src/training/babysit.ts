@@ -278,7 +278,9 @@ export async function babysitConfig(
     {
       given,
       where: `the run in ${dir} (epoch ${newest.epoch})`,
-      learningRate: typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate),
+      current: {
+        learningRate: typeof setByHand === 'number' ? setByHand : (history?.config.learningRate ?? saved.optimizer.config.learningRate),
+      },
     },
   );
 }

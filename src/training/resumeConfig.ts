@@ -10,8 +10,8 @@ export interface ResumeOptions {
   readonly given?: (setting: SettingKey) => boolean;
   /** The saved run in words, for messages: "the model in runs/a". */
   readonly where: string;
-  /** The learning rate the run was last set to, when not the saved optimizer's (a babysat run's last `lr` control). */
-  readonly learningRate?: number | undefined;
+  /** What a setting that changes on a resume was last set to, where the saved run does not say (a babysat run's last `lr` control). */
+  readonly current?: Partial<TrainingConfig> | undefined;
 }
 
 /** A setting's value as a message shows it. */
@@ -21,7 +21,8 @@ const textOf = (setting: Setting<unknown>, value: unknown) => setting.text(value
  * The configuration a saved run goes on with, decided by each setting's row of the settings table
  * (`CONFIG_SETTINGS`, `DATA_SETTINGS`): a `fixed` setting is the saved run's, and asking for
  * another value is refused, every such setting named in one UsageError; the learning rate is the
- * one asked for when given (the run's new initial rate), else the rate the run was last set to;
+ * one asked for when given (the run's new initial rate), else the rate the run was last set to
+ * (`current`, else the saved optimizer's);
  * the epochs are the command's. Used by `train --resume`, a resumed babysat run and a trial that
  * goes on from its checkpoint.
  *
@@ -42,7 +43,7 @@ export function resumeConfig(asked: RunSettings, saved: SavedRun, options: Resum
     const rule = setting.resume;
     if (rule.kind === 'command') continue;
     if (rule.kind === 'changes') {
-      if (key === 'learningRate' && !given(key)) config[key] = options.learningRate ?? saved.optimizer.config.learningRate;
+      if (!given(key)) config[key] = options.current?.[key as keyof TrainingConfig] ?? rule.saved(saved);
       continue;
     }
     const kept = rule.saved(saved, asked);

@@ -45,11 +45,12 @@ export type SettingValue<K extends SettingKey> = K extends keyof TrainingConfig
 /**
  * What a resume may do with a setting: `fixed`, refused when asked for differently than the saved
  * run has it (`saved` reads the saved run's value); `changes`, the new value applies from the
- * resume on (the learning rate); `command`, about the command rather than the run (the epochs).
+ * resume on, and without one the saved run's goes on (the learning rate); `command`, about the
+ * command rather than the run (the epochs).
  */
 export type OnResume<V> =
   | { readonly kind: 'fixed'; readonly saved: (run: SavedRun, asked: RunSettings) => V }
-  | { readonly kind: 'changes' }
+  | { readonly kind: 'changes'; readonly saved: (run: SavedRun) => V }
   | { readonly kind: 'command' };
 
 /**
@@ -193,7 +194,7 @@ export const CONFIG_SETTINGS: { readonly [K in keyof TrainingConfig]-?: Setting<
     valid: (v) => typeof v === 'number' && v > 0 && Number.isFinite(v),
     expected: 'a positive number',
     text: plain,
-    resume: { kind: 'changes' },
+    resume: { kind: 'changes', saved: (run) => run.optimizer.config.learningRate },
     tunable: ['learningRate'],
   },
   lrDecay: {
