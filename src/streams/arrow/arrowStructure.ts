@@ -86,6 +86,34 @@ function bodyLengthOf(message: Message, file: string, where: string): number {
 }
 
 /**
+ * The message a footer block points at, once the block is checked to lie among the file's
+ * messages (before `bodyEnd`, past the magic): what was read there, the block's body length and
+ * where its body starts.
+ */
+async function readFooterBlock(handle: FileHandle, file: string, block: FooterBlock | null, bodyEnd: number, where: string) {
+  const offset = Number(block?.offset);
+  const body = Number(block?.bodyLength);
+  const meta = block?.metaDataLength ?? Number.NaN;
+  if (
+    !block ||
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(body) ||
+    !Number.isSafeInteger(meta) ||
+    offset < HEAD ||
+    meta <= 0 ||
+    body < 0 ||
+    offset + meta + body > bodyEnd
+  ) {
+    throw new DataError(
+      `${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`,
+      { file },
+    );
+  }
+  const read = await readMessage(handle, file, offset, offset + meta, where);
+  return { read, body, bodyStart: offset + meta };
+}
+
+/**
  * Checks the footer of an IPC file (its length word, before apache-arrow reads it), so that no
  * read goes past the end of the file: apache-arrow allocates whatever a corrupted length asks for.
  */
@@ -130,26 +158,7 @@ export async function checkFileBlocks(
     throw new DataError(`the Arrow file's footer lists ${count} record batches, more than its ${size} bytes can hold`, { file });
   for (let i = 0; i < count; i++) {
     const where = `record batch ${i}`;
-    const block = blockAt(i);
-    const offset = Number(block?.offset);
-    const body = Number(block?.bodyLength);
-    const meta = block?.metaDataLength ?? Number.NaN;
-    if (
-      !block ||
-      !Number.isSafeInteger(offset) ||
-      !Number.isSafeInteger(body) ||
-      !Number.isSafeInteger(meta) ||
-      offset < HEAD ||
-      meta <= 0 ||
-      body < 0 ||
-      offset + meta + body > bodyEnd
-    ) {
-      throw new DataError(
-        `${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`,
-        { file },
-      );
-    }
-    const read = await readMessage(handle, file, offset, offset + meta, where);
+    const { read, body } = await readFooterBlock(handle, file, blockAt(i), bodyEnd, where);
     if (!read?.message.isRecordBatch())
       throw new DataError(`${where}: the footer points at a message that is not a record batch`, { file });
     if (bodyLengthOf(read.message, file, where) > body) throw new DataError(`${where}: its body is longer than its footer block`, { file });
@@ -369,30 +378,12 @@ export async function checkFileMessages(handle: FileHandle, file: string): Promi
   if (blocks.length > bodyEnd / 8)
     throw new DataError(`the Arrow file's footer lists ${blocks.length} batches, more than its ${size} bytes can hold`, { file });
   for (const { block, where, kind } of blocks) {
-    const offset = Number(block?.offset);
-    const meta = block?.metaDataLength ?? Number.NaN;
-    const body = Number(block?.bodyLength);
-    if (
-      !block ||
-      !Number.isSafeInteger(offset) ||
-      !Number.isSafeInteger(body) ||
-      !Number.isSafeInteger(meta) ||
-      offset < HEAD ||
-      meta <= 0 ||
-      body < 0 ||
-      offset + meta + body > bodyEnd
-    ) {
-      throw new DataError(
-        `${where}: its footer block (offset ${String(block?.offset)}, ${meta} + ${String(block?.bodyLength)} bytes) lies outside the file's ${bodyEnd} bytes of messages`,
-        { file },
-      );
-    }
-    const read = await readMessage(handle, file, offset, offset + meta, where);
+    const { read, body, bodyStart } = await readFooterBlock(handle, file, block, bodyEnd, where);
     if (!(kind === 'record' ? read?.message.isRecordBatch() : read?.message.isDictionaryBatch()))
       throw new DataError(`${where}: the footer points at a message that is not a ${kind} batch`, { file });
     const length = bodyLengthOf(read!.message, file, where);
     if (length > body) throw new DataError(`${where}: its body is longer than its footer block`, { file });
-    await checkBatchMessage(handle, file, read!.message, offset + meta, length, footer.schema, where);
+    await checkBatchMessage(handle, file, read!.message, bodyStart, length, footer.schema, where);
   }
 }
 
