@@ -40,7 +40,7 @@ export {
 // Backends.
 export type { AdamHyper, Backend, LossResult } from './model/backend.js';
 export type { InitName } from './model/init.js';
-export type { ActivationName, Layer, LayerSpec, Mode, Param, PassContext } from './model/layer.js';
+export type { ActivationName, Layer, LayerSpec, Mode, Param, PassContext, PassKey } from './model/layer.js';
 export type { FloatArray, Matrix } from './model/matrix.js';
 export { buildNetwork, createNetwork, Network, type NetworkOptions, type NetworkSpec } from './model/network.js';
 // Optimizers and schedules.

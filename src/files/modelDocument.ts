@@ -48,6 +48,8 @@ export function checkModelDocument(document: Json, where: string, floats: number
       fail(`'network.layers[${i}]': a batch norm layer needs an integer size, epsilon > 0 and momentum in [0, 1)`);
     if (spec.type === 'activation' && (!isCount(spec.size) || typeof spec.fn !== 'string'))
       fail(`'network.layers[${i}]': an activation layer needs an integer size and a function name`);
+    if (spec.type === 'dropout' && (!isCount(spec.size) || !(spec.rate >= 0 && spec.rate < 1)))
+      fail(`'network.layers[${i}]': a dropout layer needs an integer size and a rate in [0, 1)`);
   });
 
   const tensors = d.tensors;

@@ -145,6 +145,14 @@ export interface Backend {
   /** out = g·f′, with f′ computed from the saved output a = f(z). */
   activationBackward(fn: ActivationName, a: FloatArray, g: FloatArray, out: FloatArray, n: number): void;
 
+  /** out = a ⊙ b element-wise over n values (dropout's mask). */
+  multiply(a: FloatArray, b: FloatArray, out: FloatArray, n: number): void;
+  /**
+   * Fills n values of `mask` with an inverted-dropout mask drawn from `key` (see
+   * `fillDropoutMask`): 0 with probability `rate`, else 1/(1 − rate).
+   */
+  dropoutMask(mask: FloatArray, n: number, rate: number, key: number): void;
+
   /**
    * Softmax over each row of the logits and the cross-entropy against integer labels, stably (the
    * row maximum subtracted first); writes ŷ to `probabilities` and, when given, ∂J/∂z = (ŷ − y)/m

@@ -61,10 +61,24 @@ export class Workspace {
   }
 }
 
+/**
+ * What fixes a training pass's random draws (its dropout masks): the run's seed and the batch's
+ * place in the run.
+ */
+export interface PassKey {
+  readonly seed: number;
+  /** The batch's epoch, 1 for the first. */
+  readonly epoch: number;
+  /** The batch's zero-based index within its epoch. */
+  readonly batch: number;
+}
+
 /** What a forward or backward pass needs besides its input. */
 export interface PassContext {
   readonly mode: Mode;
   readonly workspace: Workspace;
+  /** Needed by a training pass through dropout; `forward()` sets it from each batch. */
+  readonly key?: PassKey | undefined;
 }
 
 /** The serializable description of a layer (its architecture, not its weights). */
@@ -77,7 +91,8 @@ export type LayerSpec =
       readonly momentum: number;
       readonly runningVariance: 'biased' | 'unbiased';
     }
-  | { readonly type: 'activation'; readonly size: number; readonly fn: ActivationName };
+  | { readonly type: 'activation'; readonly size: number; readonly fn: ActivationName }
+  | { readonly type: 'dropout'; readonly size: number; readonly rate: number };
 
 /** The activation functions a network can use between layers. */
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'linear';

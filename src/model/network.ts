@@ -2,6 +2,7 @@ import { Activation, isActivationName } from './activation.js';
 import type { Backend } from './backend.js';
 import { BatchNorm } from './batchNorm.js';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
 import type { InitName } from './init.js';
 import { type ActivationName, type Layer, type LayerSpec, type Param, type PassContext, Workspace } from './layer.js';
 import type { FloatArray, Matrix } from './matrix.js';
@@ -24,6 +25,11 @@ export interface NetworkOptions {
   readonly activation?: ActivationName;
   /** Batch normalization after each hidden dense layer (whose bias is then dropped). Default true. */
   readonly batchNorm?: boolean;
+  /**
+   * Inverted dropout after each hidden activation: the share of its outputs zeroed in each
+   * training pass, in [0, 1). Default 0 (no dropout layers).
+   */
+  readonly dropout?: number;
   /** Default 'he' for relu and linear, 'xavier' for tanh and sigmoid. */
   readonly init?: InitName;
   /** Seeds the initial weights. Default 0. */
@@ -144,15 +150,17 @@ export class Network {
 }
 
 /**
- * Builds the usual classifier: for each hidden size, Dense → BatchNorm → activation (Dense with a
- * bias and no BatchNorm when `batchNorm` is false), then a Dense layer to the class logits.
+ * Builds the usual classifier: for each hidden size, Dense → BatchNorm → activation → Dropout
+ * (Dense with a bias and no BatchNorm when `batchNorm` is false, no Dropout when `dropout` is 0),
+ * then a Dense layer to the class logits.
  *
  * @example
  * const net = createNetwork({ inputSize: 64, classes: 10, hidden: [64, 32], activation: 'relu', seed: 1, backend: createBackend() });
  */
 export function createNetwork(options: NetworkOptions): Network {
-  const { inputSize, classes, hidden = [64, 32], activation = 'relu', batchNorm = true } = options;
+  const { inputSize, classes, hidden = [64, 32], activation = 'relu', batchNorm = true, dropout = 0 } = options;
   if (!isActivationName(activation)) throw new RangeError(`createNetwork: unknown activation '${activation}'`);
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`createNetwork: dropout must be in [0, 1), got ${dropout}`);
   if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`createNetwork: classes must be an integer ≥ 2, got ${classes}`);
   const layers: LayerSpec[] = [];
   let size = inputSize;
@@ -168,6 +176,7 @@ export function createNetwork(options: NetworkOptions): Network {
       });
     }
     layers.push({ type: 'activation', size: units, fn: activation });
+    if (dropout > 0) layers.push({ type: 'dropout', size: units, rate: dropout });
     size = units;
   }
   layers.push({ type: 'dense', inputSize: size, units: classes, bias: true });
@@ -200,6 +209,8 @@ export function buildNetwork(
         return new BatchNorm(layer, backend, String(i));
       case 'activation':
         return new Activation(layer, backend);
+      case 'dropout':
+        return new Dropout(layer, backend, i);
       default:
         throw new RangeError(`buildNetwork: unknown layer type '${(layer as { type: string }).type}'`);
     }

@@ -1,4 +1,5 @@
 import type { AdamHyper, AdamTensor, Backend, LossResult } from './backend.js';
+import { fillDropoutMask } from './dropout.js';
 import { ewaUpdate } from './ewa.js';
 import type { ActivationName } from './layer.js';
 import { type Allocator, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './matrix.js';
@@ -140,6 +141,8 @@ function typescriptOps(allocator: Allocator, name: string): Backend {
     },
     activation,
     activationBackward,
+    multiply,
+    dropoutMask: fillDropoutMask,
     softmaxCrossEntropy: (logits: Matrix, labels: ArrayLike<number>, probabilities: FloatArray, dLogits?: FloatArray): LossResult =>
       softmaxCrossEntropy(logits, labels, probabilities, dLogits),
     softmax: softmaxRows,
@@ -290,6 +293,10 @@ export function activationBackward(fn: ActivationName, a: FloatArray, g: FloatAr
       dx.set(g.subarray(0, n));
       break;
   }
+}
+
+export function multiply(a: FloatArray, b: FloatArray, out: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
 }
 
 export function sgdStep(w: FloatArray, g: FloatArray, lr: number, wd: number): void {

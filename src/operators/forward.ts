@@ -19,12 +19,15 @@ export interface ForwardPass {
 export interface ForwardOptions {
   /** 'train' uses mini-batch statistics and updates running ones; 'inference' uses the running ones. Default 'train'. */
   readonly mode?: Mode;
+  /** With each batch's epoch and index, fixes the dropout masks of a training pass. Default 0. */
+  readonly seed?: number;
   /** The workspace to run in (fit passes one per run). Default: one from the network's pool for each subscription, handed back when it ends. */
   readonly workspace?: Workspace;
 }
 
 /**
- * Runs the network forward on each mini-batch and emits the logits with the pass context. Each
+ * Runs the network forward on each mini-batch and emits the logits with the pass context. A
+ * training pass's dropout masks come from `seed` and the batch's epoch and index. Each
  * subscription gets its own workspace (activations saved for backward, reused buffers), so two
  * runs at once never share one; it returns to the network's pool when the subscription ends.
  *
@@ -37,9 +40,13 @@ export function forward(network: Network, options: ForwardOptions = {}): Operato
   return (source) =>
     defer(() => {
       const workspace = options.workspace ?? network.acquireWorkspace();
-      const context: PassContext = { mode, workspace };
+      const seed = options.seed ?? 0;
+      const inference: PassContext = { mode, workspace };
       return source.pipe(
-        map((batch): ForwardPass => ({ batch, logits: network.forward(asFloats(batch, workspace), context), network, context })),
+        map((batch): ForwardPass => {
+          const context = mode === 'train' ? { mode, workspace, key: { seed, epoch: batch.epoch, batch: batch.index } } : inference;
+          return { batch, logits: network.forward(asFloats(batch, workspace), context), network, context };
+        }),
         finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),
       );
     });

@@ -10,8 +10,6 @@ export interface TrainEpochOptions extends TrainStepsOptions {
   readonly epoch: number;
   /** Default 64. */
   readonly batchSize?: number;
-  /** Default 0. */
-  readonly seed?: number;
   readonly shuffle?: boolean;
   readonly shuffleBuffer?: number;
 }

@@ -19,6 +19,8 @@ export interface TrainStepsOptions {
   readonly schedule?: LearningRate;
   /** Standardize inputs with these statistics; omit to feed them as they are. */
   readonly standardizer?: Standardizer | undefined;
+  /** Seeds the dropout masks (with each batch's epoch and index) and, in `trainEpoch`, the shuffle. Default 0. */
+  readonly seed?: number;
   /** The workspace to run in; default: one from the network's pool for the subscription. */
   readonly workspace?: Workspace;
   /**
@@ -38,7 +40,7 @@ export interface TrainStepsOptions {
  * batches$.pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
  */
 export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBatch, StepMetrics> {
-  const { network, optimizer, schedule, standardizer, beforeStep } = options;
+  const { network, optimizer, schedule, standardizer, beforeStep, seed = 0 } = options;
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {
         const wait = beforeStep();
@@ -58,7 +60,7 @@ export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBat
         trainable,
         gated,
         normalized,
-        forward(network, { mode: 'train', workspace }),
+        forward(network, { mode: 'train', workspace, seed }),
         loss(),
         backward(),
         optimizerStep(optimizer, schedule),

@@ -17,7 +17,7 @@ import { type RunSettings, resumeConfig } from './resumeConfig.js';
 import { type RunHistory, RunHistoryWriter, readRunHistory } from './runHistory.js';
 import type { SettingKey } from './settings.js';
 import { checkTrainable } from './trainableData.js';
-import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
+import { networkOptionsOf, optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 
 export type { BabysitControl, BabysitEvent } from './babysitLoop.js';
 
@@ -140,10 +140,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       const network = createNetwork({
         inputSize: summary.cols,
         classes: Math.max(2, classNames?.length ?? summary.classes),
-        hidden: config.hidden,
-        activation: config.activation,
-        batchNorm: config.batchNorm,
-        seed: config.seed,
+        ...networkOptionsOf(config),
         backend: backendFor(summary.cols, Math.max(2, classNames?.length ?? summary.classes)),
       });
       return {

@@ -173,6 +173,25 @@ export const CONFIG_SETTINGS: { readonly [K in keyof TrainingConfig]-?: Setting<
     },
     tunable: ['batchNorm'],
   },
+  dropout: {
+    flag: '--dropout',
+    placeholder: 'p',
+    help: 'inverted dropout after each hidden activation: the share of its outputs zeroed in training, in [0, 1)',
+    default: 0,
+    parse: numberIn('--dropout', 0, 1),
+    valid: isNumberIn(0, 1),
+    expected: 'a number in [0, 1)',
+    text: (v) => String(v ?? 0),
+    // A network without hidden layers has no dropout layer: any rate asked for is the same network.
+    resume: {
+      kind: 'fixed',
+      saved: (run, asked) =>
+        run.network.spec.layers.some((l) => l.type === 'activation')
+          ? (run.network.spec.layers.find((l) => l.type === 'dropout')?.rate ?? 0)
+          : asked.config.dropout,
+    },
+    tunable: ['dropout'],
+  },
   optimizer: {
     flag: '--optimizer',
     placeholder: 'name',

@@ -21,7 +21,7 @@ import { leftOutColumns } from '../streams/records/leftOutColumns.js';
 import { resumeConfig } from './resumeConfig.js';
 import type { SettingKey } from './settings.js';
 import { checkTrainable } from './trainableData.js';
-import { optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
+import { networkOptionsOf, optimizerConfigOf, scheduleOf, type TrainingConfig } from './trainingConfig.js';
 import { type TrainRunOptions, trainRun } from './trainRun.js';
 
 /** Options of `trainFromFiles`: the files, the run's configuration, and what the run does about itself. */
@@ -358,10 +358,7 @@ function fresh(
   const network = createNetwork({
     inputSize,
     classes,
-    hidden: config.hidden,
-    activation: config.activation,
-    batchNorm: config.batchNorm,
-    seed: config.seed,
+    ...networkOptionsOf(config),
     backend,
   });
   const optimizer = createOptimizer(optimizerConfigOf(config), network.backend);

@@ -1,4 +1,5 @@
 import type { ActivationName } from '../model/layer.js';
+import type { NetworkOptions } from '../model/network.js';
 import type { OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
 import type { Schedule } from '../model/schedule.js';
 
@@ -13,6 +14,8 @@ export interface TrainingConfig {
   readonly hidden: readonly number[];
   readonly activation: ActivationName;
   readonly batchNorm: boolean;
+  /** Inverted dropout after each hidden activation, in [0, 1); none when 0 or absent. */
+  readonly dropout?: number | undefined;
   readonly optimizer: OptimizerName;
   readonly learningRate: number;
   /** β of momentum and RMSprop, or Adam's β₁; the optimizer's default when absent. */
@@ -87,3 +90,19 @@ export function scheduleOf(config: TrainingConfig): Schedule {
 }
 
 export { lrDecayOf } from '../model/schedule.js';
+
+/**
+ * The architecture a configuration asks for, as `createNetwork` takes it (sizes and backend aside).
+ *
+ * @example
+ * createNetwork({ inputSize: 64, classes: 10, ...networkOptionsOf(config), backend: createBackend() });
+ */
+export function networkOptionsOf(config: TrainingConfig): Omit<NetworkOptions, 'inputSize' | 'classes' | 'backend'> {
+  return {
+    hidden: config.hidden,
+    activation: config.activation,
+    batchNorm: config.batchNorm,
+    dropout: config.dropout ?? 0,
+    seed: config.seed,
+  };
+}

@@ -69,8 +69,24 @@ function pair(kind: string, args: unknown): [number, number] {
 }
 
 /**
+ * Refuses a distribution that can draw a value its setting does not take (`dropout` up to 1, a
+ * negative weight decay): the bounds, or every choice, must be values of the setting.
+ */
+function checkValues(source: string, name: string, d: Distribution): void {
+  const tuned = TUNED_SETTING.get(name);
+  if (!tuned) return;
+  const takes = (v: ParamValue) => tuned.setting.valid(v) || (typeof v === 'string' && tuned.setting.valid(Number(v)));
+  const values = d.type === 'choice' ? d.values : [d.low, d.high];
+  const outside = values.find((v) => !takes(v));
+  if (outside !== undefined)
+    throw new SearchSpaceError(
+      `${source}: '${name}' can draw ${JSON.stringify(outside)}, but ${name} must be ${tuned.setting.expected}; narrow its ${d.type === 'choice' ? 'choices' : 'bounds'}`,
+    );
+}
+
+/**
  * Checks a space built in code as `parseSearchSpace` checks one read from JSON: every name is a
- * tunable parameter (an unknown one such as `dropout` is an error, not silently ignored) and
+ * tunable parameter (an unknown one such as `gamma` is an error, not silently ignored) and
  * every value a distribution.
  *
  * @example
@@ -86,6 +102,7 @@ export function checkSpace(space: SearchSpace, source = 'search space'): void {
       throw new SearchSpaceError(
         `${source}: '${name}' is not a distribution (use uniform, logUniform, oneMinusLogUniform, intUniform, intLogUniform or choice)`,
       );
+    checkValues(source, name, d);
   }
 }
 
@@ -118,6 +135,7 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
     } catch (error) {
       throw new SearchSpaceError(`${source}: '${name}': ${(error as Error).message}`);
     }
+    checkValues(source, name, space[name]!);
   }
   if (Object.keys(space).length === 0) throw new SearchSpaceError(`${source}: names no parameters`);
   return space;

@@ -10,7 +10,7 @@ import { csvDialectOf, readData } from '../streams/readData.js';
 import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { resumeConfig } from '../training/resumeConfig.js';
 import { CONFIG_SETTINGS } from '../training/settings.js';
-import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
+import { networkOptionsOf, optimizerConfigOf, scheduleOf, type TrainingConfig } from '../training/trainingConfig.js';
 import { trainRun } from '../training/trainRun.js';
 import type { ObjectiveRecord } from './objective.js';
 import type { Params } from './space.js';
@@ -184,10 +184,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
       const network = createNetwork({
         inputSize: spec.inputSize,
         classes: spec.classes,
-        hidden: config.hidden,
-        activation: config.activation,
-        batchNorm: config.batchNorm,
-        seed: config.seed,
+        ...networkOptionsOf(config),
         backend: createBackend(),
       });
       return { network, optimizer: createOptimizer(optimizerConfigOf(config), network.backend) };

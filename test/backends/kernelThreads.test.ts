@@ -52,19 +52,20 @@ describe('kernels split across threads', () => {
     });
   }
 
-  it('trains a network with Adam bit for bit as one thread does, and still does after close()', async () => {
-    const train = async (threads: number, closeFirst = false) => {
+  it('trains a network with Adam bit for bit as one thread does, and still does after close(); with dropout too', async () => {
+    const train = async (threads: number, closeFirst = false, dropout = 0) => {
       const made = backend(threads);
       if (closeFirst) made.close();
-      const network = createNetwork({ inputSize: 300, classes: 10, hidden: [256, 128], seed: 4, backend: made });
+      const network = createNetwork({ inputSize: 300, classes: 10, hidden: [256, 128], seed: 4, dropout, backend: made });
       const optimizer = createOptimizer({ type: 'adam', learningRate: 1e-3 }, made);
-      const ctx = { mode: 'train' as const, workspace: network.acquireWorkspace() };
+      const workspace = network.acquireWorkspace();
       const x = made.allocator.alloc(64 * 300);
       x.set(randomArray(64 * 300, 'threads-x'));
       const labels = Int32Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
       const probabilities = new Float32Array(64 * 10);
       const dLogits = made.allocator.alloc(64 * 10);
       for (let step = 0; step < 5; step++) {
+        const ctx = { mode: 'train' as const, workspace, key: { seed: 4, epoch: 1, batch: step } };
         softmaxCrossEntropy(network.forward({ rows: 64, cols: 300, data: x }, ctx), labels, probabilities, dLogits);
         network.backward({ rows: 64, cols: 10, data: dLogits }, ctx);
         optimizer.step(network.params, 1e-3);
@@ -74,5 +75,8 @@ describe('kernels split across threads', () => {
     const single = await train(1);
     expect(firstDifference(await train(2), single)).toBe(-1);
     expect(firstDifference(await train(2, true), single)).toBe(-1);
+    const dropped = await train(1, false, 0.3);
+    expect(firstDifference(dropped, single)).not.toBe(-1);
+    expect(firstDifference(await train(2, false, 0.3), dropped)).toBe(-1);
   });
 });

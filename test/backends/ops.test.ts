@@ -251,6 +251,21 @@ for (const [name, backend] of backends) {
         });
       }
 
+      it('dropout masks and the element-wise product: the same values as the reference, bit for bit', () => {
+        const n = 1003;
+        const expected = new Float64Array(n);
+        float64Backend.dropoutMask(expected, n, 0.3, 0x1234abcd);
+        const mask = make(new Float64Array(n));
+        backend.dropoutMask(mask, n, 0.3, 0x1234abcd);
+        expect(Array.from(mask)).toEqual(Array.from(expected, (v) => (v === 0 ? 0 : mask instanceof Float32Array ? Math.fround(v) : v)));
+        const x = randomArray(n, 'multiply', 3);
+        const out = make(new Float64Array(n));
+        backend.multiply(make(x), mask, out, n);
+        const product = new Float64Array(n);
+        float64Backend.multiply(exact(x), Float64Array.from(mask), product, n);
+        expect(worst(out, product)).toBeLessThan(1e-7);
+      });
+
       it('softmax cross-entropy and softmax stay finite and right for logits of ±1e4', () => {
         const [rows, cols] = [4, 3];
         const logits = exact([1e4, -1e4, 0, -1e4, 1e4, 1e4 - 1, 0.5, -0.25, 2, -3, -3, -3]);

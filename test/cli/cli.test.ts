@@ -11,6 +11,14 @@ import { DIGITS_TEST, DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.
 
 const run = (...argv: string[]) => cli(argv);
 
+/** The rates of a saved model's dropout layers. */
+const dropoutRates = (model: string) =>
+  (
+    JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { network: { layers: { type: string; rate?: number }[] } }
+  ).network.layers
+    .filter((l) => l.type === 'dropout')
+    .map((l) => l.rate);
+
 describe('rxgrad CLI', () => {
   it('train, evaluate and predict on the bundled digits', async () => {
     const dir = tempDir();
@@ -68,6 +76,60 @@ describe('rxgrad CLI', () => {
     const resumed = await run('train', '--data', DIGITS_TRAIN, '--resume', model, '--epochs', '3', '--json');
     expect(resumed.code).toBe(0);
     expect(lastJson(resumed.stdout).trainLoss).toBe(straight.trainLoss);
+  });
+
+  it('trains with --dropout: seeded, resumed to the uninterrupted result, off when evaluating, and tuned', async () => {
+    const dir = tempDir();
+    const args = ['--data', DIGITS_TRAIN, '--test', DIGITS_TEST, '--hidden', '32,16', '--json', '--seed', '2', '--lr', '0.01'];
+    const straight = lastJson((await run('train', ...args, '--dropout', '0.3', '--epochs', '3')).stdout);
+    expect(lastJson((await run('train', ...args, '--dropout', '0.3', '--epochs', '3')).stdout).trainLoss).toBe(straight.trainLoss);
+    expect(lastJson((await run('train', ...args, '--epochs', '3')).stdout).trainLoss).not.toBe(straight.trainLoss);
+    const model = path.join(dir, 'model');
+    expect((await run('train', ...args, '--dropout', '0.3', '--epochs', '1', '--save', model)).code).toBe(0);
+    const layers = (
+      JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')) as { network: { layers: { type: string; rate?: number }[] } }
+    ).network.layers;
+    expect(layers.filter((l) => l.type === 'dropout').map((l) => l.rate)).toEqual([0.3, 0.3]);
+    const resumed = await run(
+      'train',
+      '--data',
+      DIGITS_TRAIN,
+      '--test',
+      DIGITS_TEST,
+      '--resume',
+      model,
+      '--epochs',
+      '3',
+      '--save',
+      model,
+      '--json',
+    );
+    expect(resumed.code).toBe(0);
+    expect(lastJson(resumed.stdout)).toMatchObject({ trainLoss: straight.trainLoss, testAccuracy: straight.testAccuracy });
+    // Inference passes through the dropout layers: evaluate sees what train's test pass saw.
+    expect(lastJson((await run('evaluate', '--model', model, '--data', DIGITS_TEST, '--json')).stdout).accuracy).toBe(
+      straight.testAccuracy,
+    );
+    expect(await run('train', '--data', DIGITS_TRAIN, '--resume', model, '--epochs', '4', '--dropout', '0.5')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--dropout cannot change when resuming'),
+    });
+    expect(await run('train', '--data', DIGITS_TRAIN, '--dropout', '1')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--dropout/),
+    });
+
+    const space = path.join(dir, 'space.json');
+    writeFileSync(space, JSON.stringify({ dropout: { uniform: [0.1, 0.5] }, learningRate: { logUniform: [0.003, 0.03] } }));
+    const study = path.join(dir, 'study');
+    const tuned = await run('tune', '--data', DIGITS_TRAIN, '--space', space, '--trials', '3', '--epochs', '1', '--study', study);
+    expect(tuned.code).toBe(0);
+    const best = JSON.parse(readFileSync(path.join(study, 'best.json'), 'utf8')) as { dropout: number };
+    expect(best.dropout).toBeGreaterThanOrEqual(0.1);
+    expect(best.dropout).toBeLessThanOrEqual(0.5);
+    const retrained = path.join(dir, 'best');
+    expect((await run('train', '--data', DIGITS_TRAIN, '--config', path.join(study, 'best.json'), '--save', retrained)).code).toBe(0);
+    expect(dropoutRates(retrained)).toEqual([best.dropout, best.dropout]);
   });
 
   it('trains softmax regression (no hidden layers) on a pandas-like file with --features', async () => {

@@ -6,17 +6,22 @@ import type { TrialRecord } from '../../src/tuning/trial.js';
 import { cli, lastJson } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, tempDir } from '../helpers/files.js';
 
-/** Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none). */
+/**
+ * Epochs completed by the newest complete checkpoint in a trial's checkpoint directory (0 if none).
+ * The trial runs on while this reads: a checkpoint listed may be rotated out before it is read, and
+ * the next newest then answers.
+ */
 function checkpointEpochs(dir: string): number {
-  const complete = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((name) => /^epoch-\d{4}$/.test(name) && existsSync(path.join(dir, name, 'model.json')))
-        .sort()
-    : [];
-  const latest = complete.at(-1);
-  if (latest === undefined) return 0;
-  return (JSON.parse(readFileSync(path.join(dir, latest, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress
-    .epochsCompleted;
+  const listed = existsSync(dir) ? readdirSync(dir).filter((name) => /^epoch-\d{4}$/.test(name)) : [];
+  for (const name of listed.sort().reverse()) {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, name, 'model.json'), 'utf8')) as { progress: { epochsCompleted: number } }).progress
+        .epochsCompleted;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return 0;
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

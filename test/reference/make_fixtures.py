@@ -20,6 +20,10 @@ torch.set_num_threads(1)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
 DIGITS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+if not os.path.exists(DIGITS):
+    import sklearn
+
+    DIGITS = os.path.join(os.path.dirname(sklearn.__file__), "datasets", "data", "digits.csv.gz")
 
 
 def flat(t):
@@ -137,8 +141,13 @@ def schedules():
     })
 
 
-def training_run():
+def read_digits():
     rows = [[int(v) for v in line.split(",")] for line in gzip.open(DIGITS, "rt").read().strip().split("\n")]
+    return rows
+
+
+def training_run():
+    rows = read_digits()
     data = torch.tensor([r[:64] for r in rows], dtype=torch.float32)
     labels = torch.tensor([r[64] for r in rows])
     g = torch.Generator().manual_seed(2024)
@@ -188,9 +197,114 @@ def training_run():
     })
 
 
+M32 = 0xFFFFFFFF
+GOLDEN = 0x9E3779B9
+
+
+def mix32(x):
+    """Wellons' lowbias32, as src/model/dropout.ts has it."""
+    x &= M32
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & M32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & M32
+    x ^= x >> 16
+    return x
+
+
+def dropout_key(seed, epoch, batch, layer):
+    h = 0
+    for word in (seed & M32, (seed >> 32) & M32, epoch, batch, layer):
+        h = mix32(h ^ mix32((word + GOLDEN) & M32))
+    return h
+
+
+def dropout_mask(n, rate, key):
+    """rxgrad's mask, drawn here independently of its code: element i kept when its hash ≥ rate·2³²."""
+    kept = 1 / (1 - rate)
+    return [kept if mix32((key + (i + 1) * GOLDEN) & M32) >= rate * 2**32 else 0.0 for i in range(n)]
+
+
+class MaskedDropout(torch.nn.Module):
+    """Inverted dropout with rxgrad's mask for the current step, in place of torch's own draws."""
+
+    def __init__(self, rate, position, run):
+        super().__init__()
+        self.rate, self.position, self.run = rate, position, run
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        key = dropout_key(self.run["seed"], self.run["epoch"], self.run["batch"], self.position)
+        mask = torch.tensor(dropout_mask(x.numel(), self.rate, key), dtype=x.dtype).reshape(x.shape)
+        return x * mask
+
+
+def dropout_run():
+    """The Adam run of training_run() with dropout p = 0.2 after each ReLU, rxgrad's masks applied by torch."""
+    rows = read_digits()
+    data = torch.tensor([r[:64] for r in rows], dtype=torch.float32)
+    labels = torch.tensor([r[64] for r in rows])
+    g = torch.Generator().manual_seed(2025)
+    batch, steps, rate = 32, 30, 0.2
+    order = torch.randperm(len(rows), generator=g)[: batch * steps]
+    mean = data.mean(dim=0)
+    std = data.std(dim=0, unbiased=False)
+    std = torch.where(std > 1e-12, std, torch.ones_like(std))
+    run_key = {"seed": 0, "epoch": 0, "batch": 0}
+
+    def make_network():
+        torch.manual_seed(2025)
+        return torch.nn.Sequential(
+            torch.nn.Linear(64, 32, bias=False), torch.nn.BatchNorm1d(32), torch.nn.ReLU(), MaskedDropout(rate, 3, run_key),
+            torch.nn.Linear(32, 16, bias=False), torch.nn.BatchNorm1d(16), torch.nn.ReLU(), MaskedDropout(rate, 7, run_key),
+            torch.nn.Linear(16, 10),
+        )
+
+    def state(net):
+        return {name: flat(t) for name, t in net.state_dict().items() if not name.endswith("num_batches_tracked")}
+
+    def run(dtype):
+        net = make_network().to(dtype)
+        opt = torch.optim.Adam(net.parameters(), lr=0.01)
+        losses = []
+        net.train()
+        for s in range(steps):
+            run_key["batch"] = s
+            idx = order[s * batch:(s + 1) * batch]
+            x = (data[idx].to(dtype) - mean.to(dtype)) / std.to(dtype)
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), labels[idx])
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        net.eval()
+        x = (data[order[:batch]].to(dtype) - mean.to(dtype)) / std.to(dtype)
+        return {"losses": losses, "final": state(net), "inference": flat(net(x))}
+
+    write("dropoutRun.json", {
+        "batchSize": batch,
+        "rate": rate,
+        "pixels": [int(v) for v in data[order].reshape(-1).tolist()],
+        "labels": labels[order].tolist(),
+        "mean": flat(mean), "std": flat(std),
+        "initial": state(make_network()),
+        "firstMask": dropout_mask(batch * 32, rate, dropout_key(0, 0, 0, 3)),
+        "adam": {"learningRate": 0.01, "float32": run(torch.float32), "float64": run(torch.float64)},
+    })
+
+
+FIXTURES = {
+    "batchNorm": batch_norm_cases,
+    "softmaxCrossEntropy": softmax_cases,
+    "optimizers": optimizer_runs,
+    "schedules": schedules,
+    "trainingRun": training_run,
+    "dropoutRun": dropout_run,
+}
+
 if __name__ == "__main__":
-    batch_norm_cases()
-    softmax_cases()
-    optimizer_runs()
-    schedules()
-    training_run()
+    import sys
+
+    for name in sys.argv[1:] or FIXTURES:
+        FIXTURES[name]()

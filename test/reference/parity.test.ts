@@ -4,6 +4,8 @@ import { BatchNorm } from '../../src/model/batchNorm.js';
 import type { Backend } from '../../src/model/backend.js';
 import { float64Backend, typescriptBackend } from '../../src/model/typescriptBackend.js';
 import { Workspace } from '../../src/model/layer.js';
+import { dropoutKey } from '../../src/model/dropout.js';
+import type { Matrix } from '../../src/model/matrix.js';
 import type { FloatArray } from '../../src/model/matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from '../../src/model/network.js';
 import { createWasmBackend } from '../../src/backends/wasmBackend.js';
@@ -211,9 +213,51 @@ interface TrainingFixture {
   sgd: { learningRate: number; float32: RunFixture; float64: RunFixture };
 }
 
+/** What a training-run fixture trained on and from. */
+type TrainingData = Omit<TrainingFixture, 'adam' | 'sgd'>;
+
+/** Our array for a PyTorch state_dict entry (Linear weights are (out × in) in both). */
+function ours(network: Network, name: string): FloatArray {
+  const [layer, field] = name.split('.') as [string, string];
+  if (field === 'running_mean') return network.buffers.get(`${layer}.runningMean`)!;
+  if (field === 'running_var') return network.buffers.get(`${layer}.runningVar`)!;
+  const isBatchNorm = network.layers[Number(layer)]!.spec.type === 'batchNorm';
+  return network.params.find((q) => q.name === `${layer}.${isBatchNorm ? (field === 'weight' ? 'gamma' : 'beta') : field}`)!.value;
+}
+
+function load(network: Network, state: Record<string, number[]>) {
+  for (const [name, values] of Object.entries(state)) ours(network, name).set(values);
+}
+
+const readBack = (network: Network, name: string): number[] => Array.from(ours(network, name));
+
+const bn = (size: number) => ({ type: 'batchNorm' as const, size, epsilon: 1e-5, momentum: 0.9, runningVariance: 'unbiased' as const });
+
+/** The digits a fixture trained on, as the mini-batches it took, standardized in the backend's precision with PyTorch's (float32) mean and std. */
+function fixtureBatches(data: TrainingData, backend: Backend): MiniBatch[] {
+  const n = data.batchSize;
+  return Array.from({ length: data.pixels.length / (n * 64) }, (_, s) => {
+    const x = backend.allocator.alloc(n * 64);
+    for (let k = 0; k < n * 64; k++) x[k] = (data.pixels[s * n * 64 + k]! - data.mean[k % 64]!) / data.std[k % 64]!;
+    return { x: { rows: n, cols: 64, data: x }, labels: Int32Array.from(data.labels.slice(s * n, (s + 1) * n)), size: n, epoch: 0, index: s };
+  });
+}
+
+/** Trains `spec` from the fixture's initial weights on its batches; the losses and the final state_dict. */
+async function trainFixture(spec: NetworkSpec, data: TrainingData, backend: Backend, config: OptimizerConfig) {
+  const network = buildNetwork(spec, { backend });
+  load(network, data.initial);
+  const optimizer = createOptimizer(config, backend);
+  const steps = await lastValueFrom(from(fixtureBatches(data, backend)).pipe(forward(network), loss(), backward(), optimizerStep(optimizer), toArray()));
+  return {
+    network,
+    losses: steps.map((s) => s.loss),
+    final: Object.fromEntries(Object.keys(data.initial).map((name) => [name, readBack(network, name)])),
+  };
+}
+
 describe('a whole training run matches PyTorch', () => {
   const data = fixture<TrainingFixture>('trainingRun.json');
-  const bn = (size: number) => ({ type: 'batchNorm' as const, size, epsilon: 1e-5, momentum: 0.9, runningVariance: 'unbiased' as const });
   const spec: NetworkSpec = {
     inputSize: 64,
     classes: 10,
@@ -228,35 +272,7 @@ describe('a whole training run matches PyTorch', () => {
     ],
   };
 
-  /** Our array for a PyTorch state_dict entry (Linear weights are (out × in) in both). */
-  function ours(network: Network, name: string): FloatArray {
-    const [layer, field] = name.split('.') as [string, string];
-    if (field === 'running_mean') return network.buffers.get(`${layer}.runningMean`)!;
-    if (field === 'running_var') return network.buffers.get(`${layer}.runningVar`)!;
-    const isBatchNorm = network.layers[Number(layer)]!.spec.type === 'batchNorm';
-    return network.params.find((q) => q.name === `${layer}.${isBatchNorm ? (field === 'weight' ? 'gamma' : 'beta') : field}`)!.value;
-  }
-
-  function load(network: Network, state: Record<string, number[]>) {
-    for (const [name, values] of Object.entries(state)) ours(network, name).set(values);
-  }
-
-  const readBack = (network: Network, name: string): number[] => Array.from(ours(network, name));
-
-  async function train(backend: Backend, config: OptimizerConfig) {
-    const network = buildNetwork(spec, { backend });
-    load(network, data.initial);
-    const n = data.batchSize;
-    // Standardized here, in the backend's precision, with PyTorch's (float32) mean and std.
-    const batches: MiniBatch[] = Array.from({ length: data.pixels.length / (n * 64) }, (_, s) => {
-      const x = backend.allocator.alloc(n * 64);
-      for (let k = 0; k < n * 64; k++) x[k] = (data.pixels[s * n * 64 + k]! - data.mean[k % 64]!) / data.std[k % 64]!;
-      return { x: { rows: n, cols: 64, data: x }, labels: Int32Array.from(data.labels.slice(s * n, (s + 1) * n)), size: n, epoch: 0, index: s };
-    });
-    const optimizer = createOptimizer(config, backend);
-    const steps = await lastValueFrom(from(batches).pipe(forward(network), loss(), backward(), optimizerStep(optimizer), toArray()));
-    return { losses: steps.map((s) => s.loss), final: Object.fromEntries(Object.keys(data.initial).map((name) => [name, readBack(network, name)])) };
-  }
+  const train = (backend: Backend, config: OptimizerConfig) => trainFixture(spec, data, backend, config);
 
   it('loads PyTorch initial weights exactly', () => {
     const network = buildNetwork(spec, { backend: typescriptBackend });
@@ -298,4 +314,56 @@ describe('a whole training run matches PyTorch', () => {
       }
     });
   }
+});
+
+interface DropoutFixture extends TrainingData {
+  rate: number;
+  firstMask: number[];
+  adam: { learningRate: number; float32: RunFixture & { inference: number[] }; float64: RunFixture & { inference: number[] } };
+}
+
+describe('dropout matches PyTorch applying the same masks', () => {
+  const data = fixture<DropoutFixture>('dropoutRun.json');
+  const dropout = (size: number, rate: number) => ({ type: 'dropout' as const, size, rate });
+  const spec: NetworkSpec = {
+    inputSize: 64,
+    classes: 10,
+    layers: [
+      { type: 'dense', inputSize: 64, units: 32, bias: false },
+      bn(32),
+      { type: 'activation', size: 32, fn: 'relu' },
+      dropout(32, data.rate),
+      { type: 'dense', inputSize: 32, units: 16, bias: false },
+      bn(16),
+      { type: 'activation', size: 16, fn: 'relu' },
+      dropout(16, data.rate),
+      { type: 'dense', inputSize: 16, units: 10, bias: true },
+    ],
+  };
+  const config = { type: 'adam', learningRate: data.adam.learningRate } as const;
+
+  it('draws the mask the fixture script drew on its own from the same hash', () => {
+    const mask = new Float64Array(data.firstMask.length);
+    float64Backend.dropoutMask(mask, mask.length, data.rate, dropoutKey({ seed: 0, epoch: 0, batch: 0 }, 3));
+    expect(Array.from(mask)).toEqual(data.firstMask);
+  });
+
+  it('Dense→BN→ReLU→Dropout(0.2) twice→Dense, Adam, 30 mini-batches, in float64: every loss, final weights, inference logits', async () => {
+    const run = await trainFixture(spec, data, float64Backend, config);
+    expectParity('dropout run float64 losses', run.losses, data.adam.float64.losses, 1e-9);
+    for (const [tensor, values] of Object.entries(data.adam.float64.final)) expectParity('dropout run float64 final tensors', run.final[tensor]!, values, 1e-7);
+    // Inference passes through the dropout layers: the same logits on the first batch.
+    const [first] = fixtureBatches(data, float64Backend);
+    const logits = run.network.forward(first!.x as Matrix, { mode: 'inference', workspace: run.network.acquireWorkspace() });
+    expectParity('dropout run float64 inference logits', logits.data, data.adam.float64.inference, 1e-7);
+  });
+
+  it('the same run in float32, within PyTorch\'s own float32 round-off', async () => {
+    const run = await trainFixture(spec, data, typescriptBackend, config);
+    let drift = 0;
+    run.losses.forEach((value, t) => {
+      drift = Math.max(drift, relativeDifference([data.adam.float32.losses[t]!], [data.adam.float64.losses[t]!]));
+      expectParity('dropout run float32 losses', [value], [data.adam.float32.losses[t]!], 3 * drift + SINGLE_OP);
+    });
+  });
 });

@@ -16,7 +16,7 @@ import {
   type SettingKey,
   settingEntries,
 } from '../../src/training/settings.js';
-import { optimizerConfigOf, scheduleOf, type TrainingConfig } from '../../src/training/trainingConfig.js';
+import { networkOptionsOf, optimizerConfigOf, scheduleOf, type TrainingConfig } from '../../src/training/trainingConfig.js';
 import { configFromParams, TUNABLE } from '../../src/tuning/space.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
@@ -33,6 +33,7 @@ const SAMPLES: Record<SettingKey, { other: unknown; text?: string; bad?: string;
   hidden: { other: [16, 8], text: '16,8', bad: '16,x' },
   activation: { other: 'tanh', text: 'tanh' },
   batchNorm: { other: false },
+  dropout: { other: 0.25, text: '0.25', bad: '1' },
   optimizer: { other: 'sgd', text: 'sgd' },
   learningRate: { other: 0.01, text: '0.01', bad: '-1' },
   lrDecay: { other: { type: 'step', every: 2, gamma: 0.5 }, text: 'step:2:0.5', bad: 'step:x' },
@@ -53,9 +54,7 @@ function savedRun(config: TrainingConfig): SavedRun {
   const network = createNetwork({
     inputSize: 2,
     classes: 3,
-    hidden: config.hidden,
-    activation: config.activation,
-    batchNorm: config.batchNorm,
+    ...networkOptionsOf(config),
     seed: 0,
     backend: typescriptBackend,
   });
@@ -92,6 +91,7 @@ describe('the settings table', () => {
       hidden: [64, 32],
       activation: 'relu',
       batchNorm: true,
+      dropout: 0,
       optimizer: 'adam',
       learningRate: 0.001,
       weightDecay: 0,

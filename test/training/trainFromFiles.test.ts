@@ -105,7 +105,8 @@ describe('the configuration schema', () => {
       return name;
     };
     await expect(readConfigFile(file({ batchSize: 0 }), config)).rejects.toThrow("'batchSize' must be a positive integer, got 0");
-    await expect(readConfigFile(file({ dropout: 0.5 }), config)).rejects.toThrow("unknown setting 'dropout'");
+    await expect(readConfigFile(file({ gamma: 0.5 }), config)).rejects.toThrow("unknown setting 'gamma'");
+    await expect(readConfigFile(file({ dropout: 1 }), config)).rejects.toThrow("'dropout' must be a number in [0, 1), got 1");
     expect(
       await readConfigFile(file({ learningRate: 0.01, lrDecay: 'inverse:0.5', hiddenUnits: 12, layers: 3, measured: {} }), config),
     ).toEqual({ learningRate: 0.01, lrDecay: 0.5, hidden: [12, 12, 12] });

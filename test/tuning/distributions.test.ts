@@ -101,7 +101,19 @@ describe('search spaces', () => {
     expect(() => parseSearchSpace({ learningRate: { logUniform: [0, 1] } })).toThrow(
       /'learningRate': logUniform: a log scale needs positive bounds/,
     );
-    expect(() => parseSearchSpace({ dropout: { uniform: [0, 1] } })).toThrow(/unknown parameter 'dropout'/);
+    expect(() => parseSearchSpace({ gamma: { uniform: [0, 1] } })).toThrow(/unknown parameter 'gamma'/);
+    // A distribution that can draw a value its setting refuses fails here, not in a trial.
+    expect(() => parseSearchSpace({ dropout: { uniform: [0, 1] } }, 'space.json')).toThrow(
+      "space.json: 'dropout' can draw 1, but dropout must be a number in [0, 1); narrow its bounds",
+    );
+    expect(() => parseSearchSpace({ batchSize: { choice: [32, '64', 0] } })).toThrow(
+      /'batchSize' can draw 0, but batchSize must be a positive integer/,
+    );
+    expect(parseSearchSpace({ dropout: { uniform: [0, 0.5] }, batchSize: { choice: [32, '64'] } }).dropout).toEqual({
+      type: 'uniform',
+      low: 0,
+      high: 0.5,
+    });
     expect(() => parseSearchSpace([])).toThrow(/expected an object/);
     expect(() => parseSearchSpace({ layers: { intUniform: [1] } })).toThrow(/'layers': intUniform: expected \[low, high\], got \[1\]/);
   });

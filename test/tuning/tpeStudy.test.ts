@@ -170,11 +170,11 @@ describe('a TPE study', () => {
   });
 
   it('refuses an unknown parameter in a space built in code', () => {
-    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
+    expect(() => runStudy({ dir: tempDir(), space: { ...space, gamma: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
       SearchSpaceError,
     );
-    expect(() => runStudy({ dir: tempDir(), space: { ...space, dropout: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
-      /unknown parameter 'dropout'/,
+    expect(() => runStudy({ dir: tempDir(), space: { ...space, gamma: logUniform(0.1, 0.5) }, settings: settings(), trials: 2 })).toThrow(
+      /unknown parameter 'gamma'/,
     );
   });
 });
