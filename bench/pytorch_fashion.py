@@ -3,8 +3,9 @@
 
 784 -> 256 -> 128 -> 10, Linear (no bias) -> BatchNorm -> ReLU twice, softmax cross-entropy,
 He-normal init, Adam 1e-3, batch 128, reshuffled each epoch; inputs standardized per pixel with
-training-set statistics (as rxgrad does). Prints one JSON line per epoch.
-Usage: /usr/bin/python3 bench/pytorch_fashion.py THREADS EPOCHS [IDX_DIR] [SEED]
+training-set statistics (as rxgrad does); with DROPOUT, torch.nn.Dropout after each ReLU. Prints one
+JSON line per epoch (with the training set's accuracy in eval mode when DROPOUT is given).
+Usage: /usr/bin/python3 bench/pytorch_fashion.py THREADS EPOCHS [IDX_DIR] [SEED] [DROPOUT]
 """
 import gzip
 import json
@@ -33,7 +34,8 @@ y_train = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8), dtype=torch.long)
 x_test = torch.tensor(idx("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784), dtype=torch.float32)
 y_test = torch.tensor(idx("t10k-labels-idx1-ubyte.gz", 8), dtype=torch.long)
 x_train, x_test = standardized(x_train, x_test)
-net = network([784, 256, 128, 10])
+dropout = float(sys.argv[5]) if len(sys.argv) > 5 else None
+net = network([784, 256, 128, 10], dropout or 0.0)
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 for epoch in range(epochs):
     start = time.perf_counter()
@@ -41,4 +43,7 @@ for epoch in range(epochs):
     seconds = time.perf_counter() - start
     test_accuracy = accuracy(net, x_test, y_test)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"epoch": epoch + 1, "seconds": seconds, "testAccuracy": test_accuracy, "peakRssMB": rss / 1024}), flush=True)
+    line = {"epoch": epoch + 1, "seconds": seconds, "testAccuracy": test_accuracy, "peakRssMB": rss / 1024}
+    if dropout is not None:
+        line["trainAccuracy"] = accuracy(net, x_train, y_train)
+    print(json.dumps(line), flush=True)

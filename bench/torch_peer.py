@@ -10,11 +10,13 @@ def standardized(x_train, x_test):
     return (x_train - mean) / std, (x_test - mean) / std
 
 
-def network(sizes):
-    """rxgrad's dense network: Linear (no bias) -> BatchNorm -> ReLU per hidden layer, a Linear with bias last, He-normal init."""
+def network(sizes, dropout=0.0):
+    """rxgrad's dense network: Linear (no bias) -> BatchNorm -> ReLU (-> Dropout) per hidden layer, a Linear with bias last, He-normal init."""
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
         layers += [torch.nn.Linear(n_in, n_out, bias=False), torch.nn.BatchNorm1d(n_out), torch.nn.ReLU()]
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
     net = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
     for m in net:
         if isinstance(m, torch.nn.Linear):

@@ -1,9 +1,14 @@
 import { lastValueFrom } from 'rxjs';
+import { type ClassificationScores, classificationScores } from '../model/metrics.js';
 import { evaluate } from '../operators/evaluate.js';
 import { type CliIo, formatNumber, writeLine } from './io.js';
 import { modelAndData } from './modelData.js';
 
-/** `rxgrad evaluate`: loss, accuracy and confusion matrix of a saved model on a labelled file. */
+/**
+ * `rxgrad evaluate`: loss, accuracy, each class's precision, recall and F1 (with macro and
+ * weighted averages), ROC-AUC for two classes, and the confusion matrix of a saved model on a
+ * labelled file.
+ */
 export async function evaluateCommand(
   options: { model: string; data: string; json: boolean; delimiter?: string; decimal?: '.' | ',' },
   io: CliIo,
@@ -13,6 +18,8 @@ export async function evaluateCommand(
   );
   const result = await lastValueFrom(data$.pipe(evaluate(bundle.network, { standardizer: bundle.standardizer })));
   const classNames = bundle.columns?.classNames;
+  const scores = classificationScores(result.confusion);
+  const rocAuc = result.rocAuc === undefined ? {} : { rocAuc: Number.isNaN(result.rocAuc) ? null : result.rocAuc };
   if (options.json) {
     writeLine(
       io.stdout,
@@ -20,14 +27,41 @@ export async function evaluateCommand(
         examples: result.examples,
         loss: result.loss,
         accuracy: result.accuracy,
+        ...rocAuc,
+        perClass: scores.perClass.map((c, i) => ({ class: classNames?.[i] ?? String(i), ...c })),
+        macro: scores.macro,
+        weighted: scores.weighted,
         confusion: result.confusion,
         ...(classNames ? { classNames } : {}),
       }),
     );
     return;
   }
-  writeLine(io.stdout, `${result.examples} examples  loss ${formatNumber(result.loss)}  accuracy ${formatNumber(result.accuracy)}`);
+  const auc =
+    result.rocAuc === undefined
+      ? ''
+      : `  ROC-AUC ${Number.isNaN(result.rocAuc) ? 'undefined (the data holds one class)' : formatNumber(result.rocAuc)}`;
+  writeLine(io.stdout, `${result.examples} examples  loss ${formatNumber(result.loss)}  accuracy ${formatNumber(result.accuracy)}${auc}`);
+  for (const line of scoreLines(scores, classNames)) writeLine(io.stdout, line);
   for (const line of confusionLines(result.confusion, classNames)) writeLine(io.stdout, line);
+}
+
+/**
+ * Each class's precision, recall, F1 and support as a table, with the macro and weighted averages
+ * below (scikit-learn's `classification_report`, to four places).
+ *
+ * @example
+ * scoreLines(classificationScores([[5, 1], [0, 4]]), ['cat', 'dog']) // ['class  precision  recall  f1  support', …]
+ */
+export function scoreLines(scores: ClassificationScores, classNames: readonly string[] | undefined): string[] {
+  const names = [...scores.perClass.map((_, i) => classNames?.[i] ?? String(i)), 'macro avg', 'weighted avg'];
+  const width = Math.max(5, ...names.map((name) => name.length));
+  const rows = [...scores.perClass, scores.macro, scores.weighted];
+  const line = (name: string, cells: readonly string[]) => `${name.padStart(width)}${cells.map((c) => c.padStart(11)).join('')}`;
+  return [
+    line('class', ['precision', 'recall', 'f1', 'support']),
+    ...rows.map((r, i) => line(names[i]!, [r.precision.toFixed(4), r.recall.toFixed(4), r.f1.toFixed(4), String(r.support)])),
+  ];
 }
 
 /**

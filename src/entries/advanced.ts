@@ -18,6 +18,7 @@ export { Activation } from '../model/activation.js';
 export { BatchNorm, type BatchNormOptions } from '../model/batchNorm.js';
 export { Dense, type DenseOptions } from '../model/dense.js';
 export { Dropout, dropoutKey, fillDropoutMask } from '../model/dropout.js';
+export { type ClassificationScores, type ClassScores, classificationScores, rocAuc } from '../model/metrics.js';
 export { Adam } from '../model/optimizers/adam.js';
 export { Momentum } from '../model/optimizers/momentum.js';
 export { RmsProp } from '../model/optimizers/rmsprop.js';

@@ -1,3 +1,4 @@
+import { classificationScores } from '../model/metrics.js';
 import { type Schedule, scheduleText } from '../model/schedule.js';
 import type { HistoryEpoch, RunHistory } from '../training/runHistory.js';
 import { axis, type ChartSpec, GRID, renderChart } from './charts.js';
@@ -141,9 +142,29 @@ function confusionChart(data: RunReportData): ChartSpec | undefined {
   };
 }
 
+/** Each class's precision, recall, F1 and support on the set the confusion matrix is of, with the averages and (two classes) ROC-AUC. */
+function scoreTable(data: RunReportData): string {
+  const confusion = data.confusion;
+  if (!confusion) return '';
+  const scores = classificationScores(confusion.matrix);
+  const names = data.classNames.length === confusion.matrix.length ? data.classNames : confusion.matrix.map((_, i) => String(i));
+  const row = (name: string, c: { precision: number; recall: number; f1: number; support: number }) =>
+    `<tr><th>${escapeHtml(name)}</th>${[c.precision, c.recall, c.f1].map((v) => `<td>${v.toFixed(4)}</td>`).join('')}<td>${c.support}</td></tr>`;
+  const auc =
+    confusion.rocAuc === undefined ? '' : `<p>ROC-AUC ${confusion.rocAuc.toFixed(4)} (the second class's probability as the score).</p>`;
+  return [
+    `<div><h2>Per-class scores, ${confusion.set} set after epoch ${confusion.epoch}</h2>`,
+    '<table class="scores"><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>',
+    ...scores.perClass.map((c, i) => row(names[i]!, c)),
+    row('macro avg', scores.macro),
+    row('weighted avg', scores.weighted),
+    `</table>${auc}</div>`,
+  ].join('');
+}
+
 /**
- * The body of a run report: learning curves, the learning rate, the confusion matrix, and the
- * model's architecture and configuration.
+ * The body of a run report: learning curves, the learning rate, the confusion matrix with each
+ * class's precision, recall and F1, and the model's architecture and configuration.
  *
  * @example
  * const html = runReportBody(await readRunHistory('runs/a'));
@@ -183,6 +204,6 @@ export function runReportBody(history: RunHistory): string {
     `<p class="summary">${escapeHtml(summary)}</p>`,
     `<section class="charts">${charts.map(renderChart).join('')}</section>`,
     `<section class="tables"><div><h2>Architecture</h2><ol class="layers">${layers}</ol><p>${history.network.inputSize} inputs, ${history.network.classes} classes.</p></div>`,
-    `<div><h2>Configuration</h2><table>${config}</table></div><div><h2>Data</h2><table>${data$}</table></div></section>`,
+    `<div><h2>Configuration</h2><table>${config}</table></div><div><h2>Data</h2><table>${data$}</table></div>${scoreTable(data)}</section>`,
   ].join('\n');
 }

@@ -56,8 +56,13 @@ export interface RunHistory {
   readonly epochs: readonly HistoryEpoch[];
   readonly branches: readonly HistoryBranch[];
   readonly controls: readonly HistoryControl[];
-  /** The newest confusion matrix of the validation (or test) set, rows the actual class. */
-  readonly confusion?: { readonly set: 'validation' | 'test'; readonly epoch: number; readonly matrix: readonly (readonly number[])[] };
+  /** The newest confusion matrix of the validation (or test) set, rows the actual class; with two classes, its ROC-AUC. */
+  readonly confusion?: {
+    readonly set: 'validation' | 'test';
+    readonly epoch: number;
+    readonly matrix: readonly (readonly number[])[];
+    readonly rocAuc?: number;
+  };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -138,7 +143,7 @@ export class RunHistoryWriter {
       learningRate,
       seconds,
     });
-    if (validation) this.confusion(judged, epoch, validation.confusion);
+    if (validation) this.confusion(judged, epoch, validation.confusion, validation.rocAuc);
   }
 
   rollback(to: number, setAside?: string): void {
@@ -149,8 +154,8 @@ export class RunHistoryWriter {
     this.document.controls.push({ branch: this.branch, epoch, afterStep, control });
   }
 
-  confusion(set: 'validation' | 'test', epoch: number, matrix: readonly (readonly number[])[]): void {
-    this.document.confusion = { set, epoch, matrix };
+  confusion(set: 'validation' | 'test', epoch: number, matrix: readonly (readonly number[])[], rocAuc?: number): void {
+    this.document.confusion = { set, epoch, matrix, ...(rocAuc !== undefined && Number.isFinite(rocAuc) ? { rocAuc } : {}) };
   }
 
   get history(): RunHistory {

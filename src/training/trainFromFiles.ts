@@ -316,6 +316,7 @@ async function prepareRun(
                 'test',
                 best && options.keepBest ? best.epoch : (last?.epoch ?? run.initialEpoch),
                 testEvaluation.confusion,
+                testEvaluation.rocAuc,
               );
               await history.save();
             }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { rocAuc } from '../../src/model/metrics.js';
 import { writeColumnsLayout, writeListLayout } from '../helpers/arrowFiles.js';
 import { cli, lastJson } from '../helpers/cli.js';
 import { DIGITS_TEST, DIGITS_TRAIN, leftovers, tempDir } from '../helpers/files.js';
@@ -38,7 +39,7 @@ describe('rxgrad CLI', () => {
     expect(evaluation.accuracy).toBe(report.testAccuracy);
     expect((evaluation.confusion as number[][]).flat().reduce((a, b) => a + b)).toBe(359);
     const human = await run('evaluate', '--model', model, '--data', DIGITS_TEST);
-    expect(human.stdout).toMatch(/359 examples {2}loss 0\.\d{4} {2}accuracy 0\.9\d{3}\nconfusion matrix/);
+    expect(human.stdout).toMatch(/359 examples {2}loss 0\.\d{4} {2}accuracy 0\.9\d{3}\n\s+class\s+precision\s+recall\s+f1\s+support\n(.*\n){12}confusion matrix/);
 
     const out = path.join(dir, 'pred.arrow');
     const predicted = await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', out);
@@ -130,6 +131,79 @@ describe('rxgrad CLI', () => {
     const retrained = path.join(dir, 'best');
     expect((await run('train', '--data', DIGITS_TRAIN, '--config', path.join(study, 'best.json'), '--save', retrained)).code).toBe(0);
     expect(dropoutRates(retrained)).toEqual([best.dropout, best.dropout]);
+  });
+
+  it("scores each class, and two classes by ROC-AUC: in evaluate (text and --json), equal to predict's probabilities, and in the report", async () => {
+    const dir = tempDir();
+    // Two overlapping classes, so that the scores are neither perfect nor chance.
+    let seed = 5;
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        const y = uniform() < 0.4 ? 1 : 0;
+        return `${(uniform() * 2 + y).toFixed(4)},${(uniform() * 2 - y).toFixed(4)},${y === 1 ? 'yes' : 'no'}`;
+      });
+    const [train, test] = [path.join(dir, 'train.csv'), path.join(dir, 'test.csv')];
+    writeFileSync(train, ['a,b,label', ...rows(400)].join('\n'));
+    writeFileSync(test, ['a,b,label', ...rows(200)].join('\n'));
+    const model = path.join(dir, 'model');
+    expect(
+      (await run('train', '--data', train, '--test', test, '--hidden', '8', '--lr', '0.03', '--epochs', '5', '--save', model)).code,
+    ).toBe(0);
+
+    type Scores = { class: string; precision: number; recall: number; f1: number; support: number };
+    const evaluated = lastJson((await run('evaluate', '--model', model, '--data', test, '--json')).stdout) as {
+      rocAuc: number;
+      perClass: Scores[];
+      macro: Scores;
+      confusion: number[][];
+    };
+    expect(evaluated.rocAuc).toBeGreaterThan(0.6);
+    expect(evaluated.rocAuc).toBeLessThan(1);
+    const out = path.join(dir, 'pred.csv');
+    expect((await run('predict', '--model', model, '--data', test, '--out', out)).code).toBe(0);
+    const predicted = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
+    const labels = readFileSync(test, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => (line.endsWith('yes') ? 1 : 0));
+    // The classes are sorted: no, yes. p_yes is the last column.
+    expect(evaluated.rocAuc).toBeCloseTo(
+      rocAuc(
+        predicted.map((cells) => Number(cells.at(-1))),
+        labels,
+      ),
+      6,
+    );
+    const yes = evaluated.perClass[1]!;
+    const confusion = evaluated.confusion as number[][];
+    expect(yes).toMatchObject({
+      class: 'yes',
+      support: confusion[1]![0]! + confusion[1]![1]!,
+      recall: confusion[1]![1]! / (confusion[1]![0]! + confusion[1]![1]!),
+    });
+    expect(evaluated.macro.f1).toBeCloseTo((evaluated.perClass[0]!.f1 + yes.f1) / 2, 12);
+
+    const text = (await run('evaluate', '--model', model, '--data', test)).stdout;
+    expect(text).toContain(`ROC-AUC ${evaluated.rocAuc.toFixed(4)}`);
+    expect(text).toMatch(/^\s+class\s+precision\s+recall\s+f1\s+support$/m);
+    expect(text).toMatch(
+      new RegExp(`^\\s+yes\\s+${yes.precision.toFixed(4)}\\s+${yes.recall.toFixed(4)}\\s+${yes.f1.toFixed(4)}\\s+${yes.support}$`, 'm'),
+    );
+    expect(text).toMatch(/^\s+macro avg\s/m);
+
+    expect((await run('report', model)).code).toBe(0);
+    const html = readFileSync(path.join(model, 'report.html'), 'utf8');
+    expect(html).toContain('Per-class scores, test set after epoch 5');
+    expect(html).toContain(
+      `<tr><th>yes</th><td>${yes.precision.toFixed(4)}</td><td>${yes.recall.toFixed(4)}</td><td>${yes.f1.toFixed(4)}</td><td>${yes.support}</td></tr>`,
+    );
+    expect(html).toContain(`ROC-AUC ${evaluated.rocAuc.toFixed(4)}`);
   });
 
   it('trains softmax regression (no hidden layers) on a pandas-like file with --features', async () => {

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type ClassScores, classificationScores, rocAuc } from '../../src/model/metrics.js';
+
+type SkScores = { precision: number; recall: number; 'f1-score': number; support: number };
+const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/metrics/metrics.json'), 'utf8')) as {
+  reports: { confusion: number[][]; perClass: SkScores[]; macro: SkScores; weighted: SkScores }[];
+  aucs: { scores: number[]; positives: number[]; rocAuc: number }[];
+};
+
+const expectScores = (ours: ClassScores, theirs: SkScores) => {
+  expect(ours.precision).toBeCloseTo(theirs.precision, 14);
+  expect(ours.recall).toBeCloseTo(theirs.recall, 14);
+  expect(ours.f1).toBeCloseTo(theirs['f1-score'], 14);
+  expect(ours.support).toBe(theirs.support);
+};
+
+describe("classification scores, against scikit-learn's classification_report", () => {
+  fixture.reports.forEach((report, n) => {
+    it(`case ${n}: ${report.confusion.length} classes${n === 3 ? ', one never predicted and one absent' : ''}`, () => {
+      const scores = classificationScores(report.confusion);
+      scores.perClass.forEach((c, i) => expectScores(c, report.perClass[i]!));
+      expectScores(scores.macro, report.macro);
+      expectScores(scores.weighted, report.weighted);
+    });
+  });
+
+  it('counts an undefined ratio as 0', () => {
+    expect(
+      classificationScores([
+        [0, 0],
+        [3, 0],
+      ]).perClass,
+    ).toEqual([
+      { precision: 0, recall: 0, f1: 0, support: 0 },
+      { precision: 0, recall: 0, f1: 0, support: 3 },
+    ]);
+  });
+});
+
+describe("ROC-AUC, against scikit-learn's roc_auc_score", () => {
+  fixture.aucs.forEach((c, n) => {
+    it(`case ${n}: ${c.scores.length} scores${n > 0 ? ', with ties' : ''}`, () => {
+      expect(rocAuc(c.scores, c.positives)).toBeCloseTo(c.rocAuc, 14);
+    });
+  });
+
+  it('reads only the first n scores, and is NaN when a class is absent', () => {
+    expect(rocAuc(Float64Array.of(0.1, 0.4, 0.35, 0.8, 0), Uint8Array.of(0, 0, 1, 1, 1), 4)).toBe(0.75);
+    expect(rocAuc([0.2, 0.5], [1, 1])).toBeNaN();
+  });
+});
