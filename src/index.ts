@@ -57,7 +57,7 @@ export { type EvaluateOptions, type Evaluation, evaluate } from './operators/eva
 export { type EwmaOptions, type EwmaValue, ewma } from './operators/ewma.js';
 export { type EpochMetrics, type FitEvent, type FitOptions, fit } from './operators/fit.js';
 export { type ForwardOptions, type ForwardPass, forward } from './operators/forward.js';
-export { loss, type ScoredPass } from './operators/loss.js';
+export { type LossOptions, loss, type ScoredPass } from './operators/loss.js';
 export { type BatchMatrix, type MiniBatch, type MiniBatchOptions, miniBatches } from './operators/miniBatches.js';
 export { type NormalizeOptions, normalize } from './operators/normalize.js';
 export { optimizerStep, type StepMetrics } from './operators/optimizerStep.js';

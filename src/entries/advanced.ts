@@ -16,6 +16,7 @@ export { MODEL_FORMAT_VERSION } from '../files/serialization.js';
 export { inspectArrow, inspectLabels, inspectParquet, prepareFashionMnist } from '../lazyStreams.js';
 export { Activation } from '../model/activation.js';
 export { BatchNorm, type BatchNormOptions } from '../model/batchNorm.js';
+export { balancedClassWeights, type ClassWeightSetting, classWeightsOf } from '../model/classWeights.js';
 export { Dense, type DenseOptions } from '../model/dense.js';
 export { Dropout, dropoutKey, fillDropoutMask } from '../model/dropout.js';
 export { type ClassificationScores, type ClassScores, classificationScores, rocAuc } from '../model/metrics.js';

@@ -1,4 +1,5 @@
 import { ModelFormatError } from '../errors.js';
+import { isClassWeightSetting } from '../model/classWeights.js';
 import type { LayerSpec } from '../model/layer.js';
 
 /** One tensor's place in the weights file. */
@@ -130,6 +131,9 @@ export function checkModelDocument(document: Json, where: string, floats: number
     ) {
       fail("'progress' must have integer epochsCompleted and batchSize, a seed and a schedule");
     }
+    const classWeight = (p as Record<string, Json>).classWeight;
+    if (classWeight !== undefined && !isClassWeightSetting(classWeight))
+      fail(`'progress.classWeight' must be "balanced" or an object of class weights ≥ 0, got ${JSON.stringify(classWeight)}`);
   }
   if (d.notes !== undefined && !isObject(d.notes)) fail("'notes' must be an object");
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createBackend } from '../backends/createBackend.js';
 import { ModelFormatError } from '../errors.js';
 import type { Backend } from '../model/backend.js';
+import type { ClassWeightSetting } from '../model/classWeights.js';
 import type { FloatArray } from '../model/matrix.js';
 import { buildNetwork, type Network, type NetworkSpec } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
@@ -32,6 +33,8 @@ export interface TrainingProgress {
   readonly seed: number;
   readonly batchSize: number;
   readonly schedule: Schedule;
+  /** How the loss weighs the classes, when it does: a resume weighs them alike. */
+  readonly classWeight?: ClassWeightSetting | undefined;
 }
 
 /** Everything saved with a model. Only the network is required. */

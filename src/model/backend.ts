@@ -3,7 +3,7 @@ import type { Allocator, FloatArray, Matrix } from './matrix.js';
 
 /** What `softmaxCrossEntropy` reports for a batch. */
 export interface LossResult {
-  /** J = mean over the batch of −log ŷ[label]. */
+  /** J = mean over the batch of −log ŷ[label] (weighted by class when class weights are given). */
   readonly loss: number;
   /** How many rows' hardmax (argmax) prediction equals the label. */
   readonly correct: number;
@@ -156,9 +156,16 @@ export interface Backend {
   /**
    * Softmax over each row of the logits and the cross-entropy against integer labels, stably (the
    * row maximum subtracted first); writes ŷ to `probabilities` and, when given, ∂J/∂z = (ŷ − y)/m
-   * to `dLogits`.
+   * to `dLogits`. With `classWeights`, the mean and its gradient are weighted by each row's
+   * class (PyTorch's `CrossEntropyLoss(weight=…)`).
    */
-  softmaxCrossEntropy(logits: Matrix, labels: ArrayLike<number>, probabilities: FloatArray, dLogits?: FloatArray): LossResult;
+  softmaxCrossEntropy(
+    logits: Matrix,
+    labels: ArrayLike<number>,
+    probabilities: FloatArray,
+    dLogits?: FloatArray,
+    classWeights?: ArrayLike<number>,
+  ): LossResult;
   /** Row-wise softmax of a logits matrix into `out`, stably. */
   softmax(logits: Matrix, out: FloatArray): void;
 

@@ -11,6 +11,9 @@ const exponentials = (cols: number): Float64Array => (scratch.length >= cols ? s
  * when given, ∂J/∂z = (ŷ − y)/m to `dLogits` (the per-example gradient ŷ − y, divided by the batch
  * size m because J is the batch mean). With two classes this is logistic regression on z₁ − z₀.
  *
+ * With `classWeights`, J is the weighted mean Σᵢ w[yᵢ]·ℓᵢ / Σᵢ w[yᵢ] and ∂J/∂zᵢ = w[yᵢ]·(ŷᵢ − yᵢ) / Σ w:
+ * PyTorch's `CrossEntropyLoss(weight=w)`. A batch whose weights sum to 0 has loss and gradient 0.
+ *
  * @example
  * const z = Float32Array.of(2, 1, 0.1, 0, 0, 3);
  * const probs = new Float32Array(2 * 3), grad = new Float32Array(2 * 3);
@@ -21,10 +24,12 @@ export function softmaxCrossEntropy(
   labels: ArrayLike<number>,
   probabilities: FloatArray,
   dLogits?: FloatArray,
+  classWeights?: ArrayLike<number>,
 ): LossResult {
   const { rows, cols, data: z } = logits;
   const exps = exponentials(cols);
   let total = 0;
+  let weights = 0;
   let correct = 0;
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
@@ -47,18 +52,21 @@ export function softmaxCrossEntropy(
     for (let j = 0; j < cols; j++) sum += exps[j] = Math.exp(z[row + j]! - max);
     const inverseSum = 1 / sum;
     for (let j = 0; j < cols; j++) probabilities[row + j] = exps[j]! * inverseSum;
-    total += Math.log(sum) - (z[row + label]! - max);
+    const weight = classWeights ? classWeights[label]! : 1;
+    total += weight * (Math.log(sum) - (z[row + label]! - max));
+    weights += weight;
     if (argmax === label) correct++;
   }
+  const inv = weights > 0 ? 1 / weights : 0;
   if (dLogits) {
-    const inv = 1 / rows;
     for (let i = 0; i < rows; i++) {
       const row = i * cols;
-      for (let j = 0; j < cols; j++) dLogits[row + j] = probabilities[row + j]! * inv;
-      dLogits[row + labels[i]!]! -= inv;
+      const scale = classWeights ? classWeights[labels[i]!]! * inv : inv;
+      for (let j = 0; j < cols; j++) dLogits[row + j] = probabilities[row + j]! * scale;
+      dLogits[row + labels[i]!]! -= scale;
     }
   }
-  return { loss: total / rows, correct };
+  return { loss: total * inv, correct };
 }
 
 /**

@@ -143,8 +143,13 @@ function typescriptOps(allocator: Allocator, name: string): Backend {
     activationBackward,
     multiply,
     dropoutMask: fillDropoutMask,
-    softmaxCrossEntropy: (logits: Matrix, labels: ArrayLike<number>, probabilities: FloatArray, dLogits?: FloatArray): LossResult =>
-      softmaxCrossEntropy(logits, labels, probabilities, dLogits),
+    softmaxCrossEntropy: (
+      logits: Matrix,
+      labels: ArrayLike<number>,
+      probabilities: FloatArray,
+      dLogits?: FloatArray,
+      classWeights?: ArrayLike<number>,
+    ): LossResult => softmaxCrossEntropy(logits, labels, probabilities, dLogits, classWeights),
     softmax: softmaxRows,
     sgdStep,
     momentumStep,

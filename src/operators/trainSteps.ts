@@ -19,6 +19,8 @@ export interface TrainStepsOptions {
   readonly schedule?: LearningRate;
   /** Standardize inputs with these statistics; omit to feed them as they are. */
   readonly standardizer?: Standardizer | undefined;
+  /** A weight per class for the loss and its gradient (see `loss`); default none. */
+  readonly classWeights?: ArrayLike<number> | undefined;
   /** Seeds the dropout masks (with each batch's epoch and index) and, in `trainEpoch`, the shuffle. Default 0. */
   readonly seed?: number;
   /** The workspace to run in; default: one from the network's pool for the subscription. */
@@ -40,7 +42,7 @@ export interface TrainStepsOptions {
  * batches$.pipe(trainSteps({ network, optimizer, standardizer })).subscribe(console.log);
  */
 export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBatch, StepMetrics> {
-  const { network, optimizer, schedule, standardizer, beforeStep, seed = 0 } = options;
+  const { network, optimizer, schedule, standardizer, beforeStep, seed = 0, classWeights } = options;
   const gated: OperatorFunction<MiniBatch, MiniBatch> = beforeStep
     ? concatMap((batch) => {
         const wait = beforeStep();
@@ -61,7 +63,7 @@ export function trainSteps(options: TrainStepsOptions): OperatorFunction<MiniBat
         gated,
         normalized,
         forward(network, { mode: 'train', workspace, seed }),
-        loss(),
+        loss({ classWeights }),
         backward(),
         optimizerStep(optimizer, schedule),
         finalize(() => options.workspace ?? network.releaseWorkspace(workspace)),

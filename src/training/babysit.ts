@@ -13,6 +13,7 @@ import { type MissingValueStrategy, missingValueFill } from '../streams/missingV
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, type BabysitState, type BabysitStore, babysitLoop } from './babysitLoop.js';
 import { checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, setAsideAfter } from './checkpoints.js';
+import { resolveClassWeights } from './classWeights.js';
 import { type RunSettings, resumeConfig } from './resumeConfig.js';
 import { type RunHistory, RunHistoryWriter, readRunHistory } from './runHistory.js';
 import type { SettingKey } from './settings.js';
@@ -95,6 +96,12 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       });
       return backend;
     };
+    // The weight of each class in the training loss, from the training rows' counts: found once.
+    let classWeights: Float64Array | undefined;
+    const weighClasses = (counts: readonly number[], classes: number, classNames: readonly string[] | undefined) =>
+      config.classWeight
+        ? (classWeights ??= resolveClassWeights(config.classWeight, counts, classes, classNames, () => undefined))
+        : undefined;
     const restore = async (epoch: number): Promise<BabysitState> => {
       if (!backend) {
         // Resuming: the checkpoint's own shape decides the threads, then it is loaded on them.
@@ -102,12 +109,29 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         backendFor(network.inputSize, network.classes);
       }
       const saved = await loadModel(checkpointPath(dir, epoch), backend);
+      const columns = saved.columns ?? { label, features: options.columns?.features ?? [] };
+      if (config.classWeight && !classWeights) {
+        const { classCounts } = await lastValueFrom(
+          readData(options.data, {
+            ...fileOptions,
+            label: columns.label,
+            features: columns.features,
+            classes: saved.network.classes,
+            ...(columns.classNames ? { classNames: columns.classNames } : {}),
+            ...(columns.fillMissing ? { fillMissing: columns.fillMissing } : {}),
+            recycle: true,
+            keepBytes: true,
+          }).pipe(summarize()),
+        );
+        weighClasses(classCounts, saved.network.classes, columns.classNames);
+      }
       return {
         network: saved.network,
         optimizer: saved.optimizer!,
         standardizer: saved.standardizer,
-        columns: saved.columns ?? { label, features: options.columns?.features ?? [] },
+        columns,
         epoch: saved.progress?.epochsCompleted ?? epoch,
+        ...(classWeights ? { classWeights } : {}),
       };
     };
     const start = async (): Promise<BabysitState> => {
@@ -137,6 +161,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         }).pipe(summarize()),
       );
       checkTrainable(summary, { file: options.data, column: label }, classNames);
+      const weights = weighClasses(summary.classCounts, Math.max(2, classNames?.length ?? summary.classes), classNames);
       const network = createNetwork({
         inputSize: summary.cols,
         classes: Math.max(2, classNames?.length ?? summary.classes),
@@ -149,6 +174,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
         standardizer: options.normalize === false ? undefined : summary.standardizer,
         columns: { label, features: layout.features, ...named, ...filled },
         epoch: 0,
+        ...(weights ? { classWeights: weights } : {}),
       };
     };
     const store: BabysitStore = {
@@ -161,7 +187,13 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
             optimizer,
             standardizer,
             columns,
-            progress: { epochsCompleted: epoch, seed: config.seed, batchSize: config.batchSize, schedule },
+            progress: {
+              epochsCompleted: epoch,
+              seed: config.seed,
+              batchSize: config.batchSize,
+              schedule,
+              ...(config.classWeight ? { classWeight: config.classWeight } : {}),
+            },
           },
           { keep: 'all' },
         );

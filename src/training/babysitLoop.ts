@@ -92,6 +92,8 @@ export interface BabysitState {
   readonly columns?: DataColumns | undefined;
   /** Epochs completed. */
   readonly epoch: number;
+  /** The weight of each class in the training loss (see `loss`); none when absent. */
+  readonly classWeights?: ArrayLike<number> | undefined;
 }
 
 /**
@@ -230,6 +232,7 @@ function babysitRun(options: BabysitLoopOptions): Observable<BabysitEvent> {
             network,
             optimizer,
             standardizer,
+            classWeights: state.classWeights,
             schedule: rate,
             epochs: config.epochs,
             initialEpoch: state.epoch,

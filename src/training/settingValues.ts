@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { type ClassWeightSetting, isClassWeightSetting } from '../model/classWeights.js';
 import { parseDecimal } from '../model/decimal.js';
 
 /** A parser of a number flag: `valid` or a UsageError saying the flag must be `expected`. */
@@ -67,5 +68,26 @@ export function columnList(flag: string) {
       .filter((name) => name.length > 0);
     if (names.length === 0) throw new UsageError(`${flag} needs at least one column name, got '${text}'`);
     return names;
+  };
+}
+
+/**
+ * Reads `--class-weight`: `balanced`, or a JSON object of class labels to weights ≥ 0.
+ *
+ * @example
+ * classWeightText('--class-weight')('{"spam": 4}') // { spam: 4 }
+ */
+export function classWeightText(flag: string) {
+  return (text: string): ClassWeightSetting => {
+    if (text.trim() === 'balanced') return 'balanced';
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (!isClassWeightSetting(value) || value === 'balanced')
+      throw new UsageError(`${flag} must be 'balanced' or a JSON object of class labels to weights ≥ 0, e.g. '{"spam": 4}', got '${text}'`);
+    return value;
   };
 }

@@ -1,12 +1,14 @@
 import { UsageError } from '../errors.js';
 import type { ModelBundle } from '../files/serialization.js';
 import { ACTIVATION_NAMES } from '../model/activation.js';
+import { isClassWeightSetting } from '../model/classWeights.js';
 import type { ActivationName } from '../model/layer.js';
 import { OPTIMIZER_NAMES } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer, OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
 import { checked, lrDecayOf, parseSchedule, type Schedule, scheduleText } from '../model/schedule.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import {
+  classWeightText,
   columnList,
   hiddenSizes,
   nonNegativeInteger,
@@ -304,6 +306,17 @@ export const CONFIG_SETTINGS: { readonly [K in keyof TrainingConfig]-?: Setting<
     text: plain,
     resume: { kind: 'fixed', saved: (run) => run.optimizer.config.weightDecay ?? 0 },
     tunable: ['weightDecay'],
+  },
+  classWeight: {
+    flag: '--class-weight',
+    placeholder: 'weights',
+    help: 'weigh the classes in the training loss: balanced (n / (k · count), as scikit-learn and Keras), or JSON of class labels to weights, e.g. \'{"spam": 4}\' (others weigh 1); validation and test metrics stay unweighted',
+    defaultText: 'none: every example weighs the same',
+    parse: classWeightText('--class-weight'),
+    valid: isClassWeightSetting,
+    expected: '"balanced" or an object of class labels to weights ≥ 0',
+    text: (v) => (v === undefined ? 'none' : typeof v === 'string' ? v : JSON.stringify(v)),
+    resume: { kind: 'fixed', saved: (run) => run.progress.classWeight },
   },
   batchSize: {
     flag: '--batch-size',

@@ -18,6 +18,7 @@ import { type MissingValueStrategy, missingValueFill } from '../streams/missingV
 import { type CsvDialect, csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import type { ArrowLayout } from '../streams/records/columnLayout.js';
 import { leftOutColumns } from '../streams/records/leftOutColumns.js';
+import { resolveClassWeights } from './classWeights.js';
 import { resumeConfig } from './resumeConfig.js';
 import type { SettingKey } from './settings.js';
 import { checkTrainable } from './trainableData.js';
@@ -239,6 +240,10 @@ async function prepareRun(
     : fresh(config, backend, layout.cols, classes, normalize ? trained.standardizer : undefined, columns);
   const runColumns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };
   const network = run.network;
+  const classWeight = run.config.classWeight;
+  const classWeights = classWeight
+    ? resolveClassWeights(classWeight, trained.classCounts, network.classes, runColumns.classNames, notice)
+    : undefined;
   if (summary.classes > network.classes) {
     throw new DataError('label is out of range for the model being resumed', {
       file: options.data,
@@ -271,6 +276,7 @@ async function prepareRun(
     initialEpoch: run.initialEpoch,
     batchSize: run.batchSize,
     seed: run.seed,
+    ...(classWeight ? { classWeight, classWeights } : {}),
     validation: validating ? split('validation') : test,
     save,
     columns: runColumns,

@@ -1,5 +1,6 @@
 import { concat, defer, EMPTY, from, ignoreElements, type Observable, of, takeWhile, tap } from 'rxjs';
 import { type DataColumns, saveModel } from '../files/serialization.js';
+import type { ClassWeightSetting } from '../model/classWeights.js';
 import type { LearningRate, Schedule } from '../model/schedule.js';
 import { fromAnswer } from '../operators/answer.js';
 import { EpochMonitor, type Monitor } from '../operators/earlyStopping.js';
@@ -22,6 +23,11 @@ export interface TrainRunOptions extends Omit<FitOptions, 'onEpochEnd' | 'schedu
    * progress, so that it resumes), and its `history.json`. Without it nothing is written.
    */
   readonly save?: string | undefined;
+  /**
+   * How `classWeights` were asked for, kept with the model's progress so that a resume weighs the
+   * classes alike.
+   */
+  readonly classWeight?: ClassWeightSetting | undefined;
   /** The data columns the model reads, kept with it (`predict` reads the same). */
   readonly columns?: DataColumns | undefined;
   /** Replace the saved model only when the validation `monitor` improves: the best epoch is kept. Needs `save` and `validation`. */
@@ -55,6 +61,7 @@ export interface RunCheckpoint extends Pick<TrainRunOptions, 'network' | 'optimi
     readonly seed: number;
     readonly batchSize: number;
     readonly schedule: LearningRate;
+    readonly classWeight?: ClassWeightSetting;
   };
   readonly continues: boolean;
 }
@@ -95,7 +102,7 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
     throw new RangeError(
       'trainRun: a learning-rate function cannot be saved with the model: give a Schedule, or keep epochs with checkpoint',
     );
-  const { save, keepBest, earlyStopping, seed, batchSize, network, optimizer, standardizer } = options;
+  const { save, keepBest, earlyStopping, seed, batchSize, network, optimizer, standardizer, classWeight } = options;
   return defer(() => {
     const monitor = new EpochMonitor(options.monitor ?? 'loss');
     let history: RunHistoryWriter | undefined;
@@ -105,7 +112,7 @@ export function trainRun(train$: Observable<ExampleBlock | Example>, options: Tr
     // Each step is an Observable that stays synchronous when its hook is: with in-memory hooks a
     // run completes in virtual time (babysitLoop's marble tests), as fit's own hooks do.
     const keep = (metrics: EpochMetrics, improved: boolean): Observable<unknown> => {
-      const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule };
+      const progress = { epochsCompleted: metrics.epoch, seed, batchSize, schedule, ...(classWeight ? { classWeight } : {}) };
       if (options.checkpoint)
         return fromAnswer(options.checkpoint({ network, optimizer, standardizer, metrics, progress, continues: goOn }));
       if (!save || (keepBest && !improved)) return EMPTY;

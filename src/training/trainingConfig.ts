@@ -1,3 +1,4 @@
+import type { ClassWeightSetting } from '../model/classWeights.js';
 import type { ActivationName } from '../model/layer.js';
 import type { NetworkOptions } from '../model/network.js';
 import type { OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
@@ -25,6 +26,8 @@ export interface TrainingConfig {
   readonly beta2?: number | undefined;
   readonly epsilon?: number | undefined;
   readonly weightDecay: number;
+  /** Weights of the classes in the training loss: 'balanced' (n / (k · count)) or a weight per class label; none when absent. */
+  readonly classWeight?: ClassWeightSetting | undefined;
   /**
    * How the learning rate falls from epoch to epoch: a number is inverse-time decay,
    * α = α₀/(1 + lrDecay·epoch), 0 for none (what a study samples); or any `Schedule`.

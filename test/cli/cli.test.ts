@@ -39,7 +39,9 @@ describe('rxgrad CLI', () => {
     expect(evaluation.accuracy).toBe(report.testAccuracy);
     expect((evaluation.confusion as number[][]).flat().reduce((a, b) => a + b)).toBe(359);
     const human = await run('evaluate', '--model', model, '--data', DIGITS_TEST);
-    expect(human.stdout).toMatch(/359 examples {2}loss 0\.\d{4} {2}accuracy 0\.9\d{3}\n\s+class\s+precision\s+recall\s+f1\s+support\n(.*\n){12}confusion matrix/);
+    expect(human.stdout).toMatch(
+      /359 examples {2}loss 0\.\d{4} {2}accuracy 0\.9\d{3}\n\s+class\s+precision\s+recall\s+f1\s+support\n(.*\n){12}confusion matrix/,
+    );
 
     const out = path.join(dir, 'pred.arrow');
     const predicted = await run('predict', '--model', model, '--data', DIGITS_TEST, '--out', out);
@@ -204,6 +206,61 @@ describe('rxgrad CLI', () => {
       `<tr><th>yes</th><td>${yes.precision.toFixed(4)}</td><td>${yes.recall.toFixed(4)}</td><td>${yes.f1.toFixed(4)}</td><td>${yes.support}</td></tr>`,
     );
     expect(html).toContain(`ROC-AUC ${evaluated.rocAuc.toFixed(4)}`);
+  });
+
+  it('weighs the classes with --class-weight: said once, kept with the model, resumed alike, and refused when wrong', async () => {
+    const dir = tempDir();
+    // One class in ten is 'rare', and it overlaps the common one.
+    let seed = 11;
+    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        const rare = uniform() < 0.1;
+        return `${(uniform() * 2 + (rare ? 1 : 0)).toFixed(4)},${(uniform() * 2).toFixed(4)},${rare ? 'rare' : 'common'}`;
+      });
+    const [train, test] = [path.join(dir, 'train.csv'), path.join(dir, 'test.csv')];
+    writeFileSync(train, ['a,b,label', ...rows(1000)].join('\n'));
+    writeFileSync(test, ['a,b,label', ...rows(500)].join('\n'));
+    const args = ['--data', train, '--hidden', '8', '--lr', '0.01', '--epochs', '4', '--seed', '1'];
+    const recallOfRare = async (model: string) =>
+      (
+        lastJson((await run('evaluate', '--model', model, '--data', test, '--json')).stdout) as {
+          perClass: { class: string; recall: number }[];
+        }
+      ).perClass.find((c) => c.class === 'rare')!.recall;
+
+    const plain = path.join(dir, 'plain');
+    expect((await run('train', ...args, '--save', plain)).code).toBe(0);
+    const weighted = path.join(dir, 'weighted');
+    const trained = await run('train', ...args, '--class-weight', 'balanced', '--save', weighted);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toMatch(
+      /class weights \(balanced\): common 0\.5\d*, rare [45]\.\d+; the training loss is weighted, validation and test metrics are not/,
+    );
+    // Balanced weights trade the common class's precision for the rare class's recall.
+    expect(await recallOfRare(weighted)).toBeGreaterThan((await recallOfRare(plain)) + 0.2);
+    const saved = JSON.parse(readFileSync(path.join(weighted, 'model.json'), 'utf8')) as { progress: { classWeight: unknown } };
+    expect(saved.progress.classWeight).toBe('balanced');
+
+    // A resume weighs alike without being told, to the uninterrupted run's result.
+    const straight = lastJson((await run('train', ...args, '--epochs', '6', '--class-weight', 'balanced', '--json')).stdout);
+    const resumed = await run('train', '--data', train, '--resume', weighted, '--epochs', '6', '--json');
+    expect(resumed.code).toBe(0);
+    expect(lastJson(resumed.stdout).trainLoss).toBe(straight.trainLoss);
+    expect(await run('train', '--data', train, '--resume', weighted, '--epochs', '7', '--class-weight', '{"rare": 3}')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--class-weight cannot change when resuming'),
+    });
+    expect(await run('train', ...args, '--class-weight', '{"eggs": 3}')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--class-weight: class 'eggs' is not one of the data's classes (common, rare)"),
+    });
+    expect(await run('train', ...args, '--class-weight', 'heavy')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--class-weight must be 'balanced' or a JSON object of class labels to weights ≥ 0"),
+    });
+    // Given weights: the rare class three times.
+    expect((await run('train', ...args, '--class-weight', '{"rare": 3}')).stderr).toContain('class weights (given): common 1, rare 3;');
   });
 
   it('trains softmax regression (no hidden layers) on a pandas-like file with --features', async () => {

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { balancedClassWeights, classWeightsOf, isClassWeightSetting } from '../../src/model/classWeights.js';
 import { type ClassScores, classificationScores, rocAuc } from '../../src/model/metrics.js';
 
 type SkScores = { precision: number; recall: number; 'f1-score': number; support: number };
 const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/metrics/metrics.json'), 'utf8')) as {
   reports: { confusion: number[][]; perClass: SkScores[]; macro: SkScores; weighted: SkScores }[];
   aucs: { scores: number[]; positives: number[]; rocAuc: number }[];
+  balanced: { counts: number[]; weights: number[] }[];
 };
 
 const expectScores = (ours: ClassScores, theirs: SkScores) => {
@@ -49,5 +51,28 @@ describe("ROC-AUC, against scikit-learn's roc_auc_score", () => {
   it('reads only the first n scores, and is NaN when a class is absent', () => {
     expect(rocAuc(Float64Array.of(0.1, 0.4, 0.35, 0.8, 0), Uint8Array.of(0, 0, 1, 1, 1), 4)).toBe(0.75);
     expect(rocAuc([0.2, 0.5], [1, 1])).toBeNaN();
+  });
+});
+
+describe('class weights', () => {
+  it("'balanced' is scikit-learn's compute_class_weight('balanced'), n / (k · count)", () => {
+    for (const c of fixture.balanced) {
+      Array.from(balancedClassWeights(c.counts)).forEach((w, i) => expect(w).toBeCloseTo(c.weights[i]!, 14));
+    }
+    expect(Array.from(balancedClassWeights([4, 0]))).toEqual([0.5, 0]);
+  });
+
+  it('weighs the classes named, the others 1, and names a class the data does not have', () => {
+    expect(Array.from(classWeightsOf({ spam: 4 }, [80, 20], ['ham', 'spam']))).toEqual([1, 4]);
+    expect(Array.from(classWeightsOf({ 2: 0.5 }, [1, 1, 1]))).toEqual([1, 1, 0.5]);
+    expect(() => classWeightsOf({ eggs: 2 }, [80, 20], ['ham', 'spam'])).toThrow(
+      "class 'eggs' is not one of the data's classes (ham, spam)",
+    );
+    expect([
+      isClassWeightSetting('balanced'),
+      isClassWeightSetting({ a: 1 }),
+      isClassWeightSetting({ a: -1 }),
+      isClassWeightSetting([1]),
+    ]).toEqual([true, true, false, false]);
   });
 });

@@ -52,6 +52,30 @@ describe('softmaxCrossEntropy', () => {
     expectGradient(z, grad, () => softmaxCrossEntropy({ rows, cols, data: z }, labels, new Float64Array(rows * cols)).loss);
   });
 
+  it('with class weights: J = Σ w[y]·ℓ / Σ w[y] and its gradient, by finite differences; unit weights change nothing', () => {
+    const rows = 5;
+    const cols = 3;
+    const z = randomArray(rows * cols, 'weighted', 3);
+    const labels = [0, 2, 2, 1, 0];
+    const weights = Float64Array.of(0.5, 3, 1.25);
+    const grad = new Float64Array(rows * cols);
+    const lossOf = (w?: Float64Array) =>
+      softmaxCrossEntropy({ rows, cols, data: z }, labels, new Float64Array(rows * cols), undefined, w).loss;
+    const { loss } = softmaxCrossEntropy({ rows, cols, data: z }, labels, new Float64Array(rows * cols), grad, weights);
+    const perRow = labels.map((_, i) => {
+      const row = Array.from(z.subarray(i * cols, (i + 1) * cols));
+      return Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[labels[i]!]!;
+    });
+    const total = labels.reduce((s, y) => s + weights[y]!, 0);
+    expect(loss).toBeCloseTo(perRow.reduce((s, l, i) => s + weights[labels[i]!]! * l, 0) / total, 14);
+    expectGradient(z, grad, () => lossOf(weights));
+    expect(lossOf(Float64Array.of(1, 1, 1))).toBe(lossOf());
+    // A batch whose weights sum to zero contributes nothing.
+    const none = new Float64Array(rows * cols).fill(7);
+    expect(softmaxCrossEntropy({ rows, cols, data: z }, labels, new Float64Array(rows * cols), none, new Float64Array(3)).loss).toBe(0);
+    expect(Array.from(none).every((g) => g === 0)).toBe(true);
+  });
+
   it('with two classes is logistic regression on z₁ − z₀', () => {
     const z = randomArray(12, 'binary', 4);
     const labels = [0, 1, 1, 0, 1, 0];

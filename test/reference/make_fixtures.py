@@ -294,6 +294,21 @@ def dropout_run():
     })
 
 
+def weighted_cross_entropy():
+    """CrossEntropyLoss(weight=w): the weighted mean and its gradient, for rxgrad's class weights."""
+    g = torch.Generator().manual_seed(36)
+    cases = []
+    for n, k in [(6, 3), (16, 4), (5, 2)]:
+        z = (torch.randn(n, k, generator=g) * 3).requires_grad_(True)
+        labels = torch.randint(0, k, (n,), generator=g)
+        weight = torch.rand(k, generator=g) * 4
+        loss = torch.nn.CrossEntropyLoss(weight=weight)(z, labels)
+        loss.backward()
+        cases.append({"rows": n, "classes": k, "logits": flat(z), "labels": labels.tolist(), "weights": flat(weight),
+                      "loss": loss.item(), "dLogits": flat(z.grad)})
+    write("weightedCrossEntropy.json", {"cases": cases})
+
+
 FIXTURES = {
     "batchNorm": batch_norm_cases,
     "softmaxCrossEntropy": softmax_cases,
@@ -301,6 +316,7 @@ FIXTURES = {
     "schedules": schedules,
     "trainingRun": training_run,
     "dropoutRun": dropout_run,
+    "weightedCrossEntropy": weighted_cross_entropy,
 }
 
 if __name__ == "__main__":

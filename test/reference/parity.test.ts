@@ -132,6 +132,35 @@ describe('softmax cross-entropy matches torch.nn.functional.cross_entropy', () =
   }
 });
 
+interface WeightedFixture {
+  cases: { rows: number; classes: number; logits: number[]; labels: number[]; weights: number[]; loss: number; dLogits: number[] }[];
+}
+
+describe('class-weighted cross-entropy matches torch.nn.CrossEntropyLoss(weight=…)', () => {
+  for (const c of fixture<WeightedFixture>('weightedCrossEntropy.json').cases) {
+    for (const [name, backend] of [
+      ['float32', typescriptBackend],
+      ['float64', float64Backend],
+    ] as const) {
+      it(`${c.rows} × ${c.classes}, ${name}`, () => {
+        const make = (n: number) => backend.allocator.alloc(n);
+        const logits = make(c.rows * c.classes);
+        logits.set(c.logits);
+        const dLogits = make(c.rows * c.classes);
+        const result = backend.softmaxCrossEntropy(
+          { rows: c.rows, cols: c.classes, data: logits },
+          c.labels,
+          make(c.rows * c.classes),
+          dLogits,
+          Float64Array.from(c.weights, Math.fround),
+        );
+        expectParity(`weighted cross-entropy loss ${name}`, [result.loss], [c.loss], SINGLE_OP);
+        expectParity(`weighted cross-entropy dLogits ${name}`, dLogits, c.dLogits, SINGLE_OP);
+      });
+    }
+  }
+});
+
 interface OptimizerFixture {
   learningRate: number;
   initial: number[];

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { filter, lastValueFrom, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,27 @@ describe('babysit', () => {
     const onOne = await resumed(1, first);
     expect(onOne.map(([epoch]) => epoch)).toEqual([3]);
     expect(await resumed(2, second)).toEqual(onOne);
+  });
+
+  it('weighs the classes and drops out as train does, and a resume goes on alike', async () => {
+    const asked: TrainingConfig = { ...config, classWeight: { 3: 4 }, dropout: 0.2 };
+    const losses = async (epochs: number, dir: string, resume = false) =>
+      only(await lastValueFrom(babysit({ data: DIGITS_TRAIN, config: { ...asked, epochs }, dir, resume }).pipe(toArray())), 'epoch').map(
+        (e) => e.trainLoss,
+      );
+    const straight = await losses(3, path.join(tempDir(), 'run'));
+    const dir = path.join(tempDir(), 'run');
+    await losses(2, dir);
+    expect(JSON.parse(readFileSync(path.join(dir, 'epoch-0002', 'model.json'), 'utf8')).progress.classWeight).toEqual({ 3: 4 });
+    expect(await losses(3, dir, true)).toEqual(straight.slice(2));
+    // Unweighted, the same run trains otherwise.
+    const plain = only(
+      await lastValueFrom(
+        babysit({ data: DIGITS_TRAIN, config: { ...asked, classWeight: undefined }, dir: path.join(tempDir(), 'run') }).pipe(toArray()),
+      ),
+      'epoch',
+    );
+    expect(plain.map((e) => e.trainLoss)).not.toEqual(straight);
   });
 
   it('changes the learning rate at the step the control is sent', async () => {

@@ -42,6 +42,7 @@ const SAMPLES: Record<SettingKey, { other: unknown; text?: string; bad?: string;
   beta2: { other: 0.99 },
   epsilon: { other: 1e-6 },
   weightDecay: { other: 0.1, text: '0.1', bad: '-1' },
+  classWeight: { other: 'balanced', text: 'balanced', bad: '{"1": -1}' },
   batchSize: { other: 32, text: '32', bad: '0' },
   epochs: { other: 5, text: '5', bad: '0' },
   seed: { other: 3, text: '3', bad: '-1' },
