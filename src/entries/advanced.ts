@@ -19,12 +19,22 @@ export { BatchNorm, type BatchNormOptions } from '../model/batchNorm.js';
 export { balancedClassWeights, type ClassWeightSetting, classWeightsOf } from '../model/classWeights.js';
 export { Dense, type DenseOptions } from '../model/dense.js';
 export { Dropout, dropoutKey, fillDropoutMask } from '../model/dropout.js';
-export { type ClassificationScores, type ClassScores, classificationScores, rocAuc } from '../model/metrics.js';
+export {
+  type ClassificationScores,
+  type ClassScores,
+  classificationScores,
+  MultilabelAccumulator,
+  type MultilabelScores,
+  RegressionAccumulator,
+  type RegressionScores,
+  rocAuc,
+} from '../model/metrics.js';
 export { Adam } from '../model/optimizers/adam.js';
 export { Momentum } from '../model/optimizers/momentum.js';
 export { RmsProp } from '../model/optimizers/rmsprop.js';
 export { Sgd } from '../model/optimizers/sgd.js';
 export { learningRateAt } from '../model/schedule.js';
+export { huberLoss, meanSquaredError, sigmoidCrossEntropy } from '../model/targetLosses.js';
 export { EpochMonitor } from '../operators/earlyStopping.js';
 export { type TrainEpochOptions, trainEpoch } from '../operators/trainEpoch.js';
 export { type TrainStepsOptions, trainSteps } from '../operators/trainSteps.js';

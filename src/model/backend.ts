@@ -166,6 +166,12 @@ export interface Backend {
     dLogits?: FloatArray,
     classWeights?: ArrayLike<number>,
   ): LossResult;
+  /** Mean squared error over every element, PyTorch's `MSELoss()`; ∂J/∂p to `dPredictions` when given (see `meanSquaredError`). */
+  meanSquaredError(predictions: Matrix, targets: ArrayLike<number>, dPredictions?: FloatArray): number;
+  /** Huber loss with threshold δ, mean over every element, PyTorch's `HuberLoss(delta)` (see `huberLoss`). */
+  huberLoss(predictions: Matrix, targets: ArrayLike<number>, delta: number, dPredictions?: FloatArray): number;
+  /** Sigmoid cross-entropy on logits against 0/1 targets, PyTorch's `BCEWithLogitsLoss()`: σ(z) to `probabilities`, ∂J/∂z to `dLogits` (see `sigmoidCrossEntropy`). */
+  sigmoidCrossEntropy(logits: Matrix, targets: ArrayLike<number>, probabilities: FloatArray, dLogits?: FloatArray): number;
   /** Row-wise softmax of a logits matrix into `out`, stably. */
   softmax(logits: Matrix, out: FloatArray): void;
 

@@ -88,3 +88,147 @@ export function rocAuc(scores: ArrayLike<number>, positives: ArrayLike<number>, 
   if (positiveCount === 0 || negativeCount === 0) return Number.NaN;
   return (rankSum - (positiveCount * (positiveCount + 1)) / 2) / (positiveCount * negativeCount);
 }
+
+/** How close a regression's predictions came, per target and averaged over targets. */
+export interface RegressionScores {
+  /** √(mean squared error), in the target's units. */
+  readonly rmse: number;
+  /** Mean absolute error, in the target's units. */
+  readonly mae: number;
+  /** 1 − SSE / Σ(y − ȳ)²: 1 is perfect, 0 is predicting the mean; NaN for a constant target. */
+  readonly r2: number;
+}
+
+/**
+ * Regression scores over a stream of predictions, as scikit-learn computes them on the whole set
+ * (`root_mean_squared_error`, `mean_absolute_error`, `r2_score`; several targets averaged
+ * uniformly). Each target's variance is accumulated with Welford's update, so a target with a
+ * large mean keeps its precision.
+ *
+ * @example
+ * const scores = new RegressionAccumulator(1);
+ * scores.add(Float32Array.of(2.5, 0, 2), Float32Array.of(3, -0.5, 2), 3);
+ * scores.result().mean.r2 // 0.9231 (of these three rows alone)
+ */
+export class RegressionAccumulator {
+  private rows = 0;
+  private readonly squared: Float64Array;
+  private readonly absolute: Float64Array;
+  private readonly mean: Float64Array;
+  private readonly spread: Float64Array;
+
+  /** @param targets values predicted per row. */
+  constructor(readonly targets: number) {
+    this.squared = new Float64Array(targets);
+    this.absolute = new Float64Array(targets);
+    this.mean = new Float64Array(targets);
+    this.spread = new Float64Array(targets);
+  }
+
+  /** Adds `rows` rows of predictions and actual values (rows × targets, row-major). */
+  add(predicted: ArrayLike<number>, actual: ArrayLike<number>, rows: number): void {
+    const t = this.targets;
+    for (let i = 0; i < rows; i++) {
+      const n = ++this.rows;
+      for (let j = 0; j < t; j++) {
+        const y = actual[i * t + j]!;
+        const d = predicted[i * t + j]! - y;
+        this.squared[j]! += d * d;
+        this.absolute[j]! += Math.abs(d);
+        const delta = y - this.mean[j]!;
+        this.mean[j]! += delta / n;
+        this.spread[j]! += delta * (y - this.mean[j]!);
+      }
+    }
+  }
+
+  /** Each target's scores, and their uniform mean. */
+  result(): { readonly perTarget: readonly RegressionScores[]; readonly mean: RegressionScores } {
+    const n = this.rows;
+    const perTarget = Array.from(this.squared, (sse, j) => ({
+      rmse: Math.sqrt(sse / n),
+      mae: this.absolute[j]! / n,
+      r2: this.spread[j]! > 0 ? 1 - sse / this.spread[j]! : Number.NaN,
+    }));
+    const average = (pick: (s: RegressionScores) => number) => perTarget.reduce((sum, s) => sum + pick(s), 0) / perTarget.length;
+    return { perTarget, mean: { rmse: average((s) => s.rmse), mae: average((s) => s.mae), r2: average((s) => s.r2) } };
+  }
+}
+
+/** How a multi-label classifier did: every label of a row is its own yes/no question. */
+export interface MultilabelScores {
+  /** Rows whose every label was right (scikit-learn's `accuracy_score` on label sets). */
+  readonly subsetAccuracy: number;
+  /** The share of (row, label) answers that were wrong. */
+  readonly hammingLoss: number;
+  /** F1 of all (row, label) answers pooled. */
+  readonly microF1: number;
+  /** The mean of each label's F1 (0 for a label never predicted nor present). */
+  readonly macroF1: number;
+  /** Each label's precision, recall, F1 and support (rows where it is 1). */
+  readonly perLabel: readonly ClassScores[];
+}
+
+/**
+ * Multi-label scores over a stream of 0/1 predictions (a probability ≥ `threshold` is a yes), as
+ * scikit-learn's `accuracy_score`, `hamming_loss` and `f1_score(average='micro'|'macro')` compute
+ * them on the whole set.
+ *
+ * @example
+ * const scores = new MultilabelAccumulator(3);
+ * scores.add(Float32Array.of(0.9, 0.2, 0.7), Float32Array.of(1, 0, 0), 1);
+ * scores.result().hammingLoss // 1/3
+ */
+export class MultilabelAccumulator {
+  private rows = 0;
+  private exact = 0;
+  private readonly truePositives: Float64Array;
+  private readonly falsePositives: Float64Array;
+  private readonly falseNegatives: Float64Array;
+
+  /** @param labels yes/no answers per row; @param threshold the probability from which an answer is yes. */
+  constructor(
+    readonly labels: number,
+    readonly threshold = 0.5,
+  ) {
+    this.truePositives = new Float64Array(labels);
+    this.falsePositives = new Float64Array(labels);
+    this.falseNegatives = new Float64Array(labels);
+  }
+
+  /** Adds `rows` rows of probabilities and 0/1 targets (rows × labels, row-major). */
+  add(probabilities: ArrayLike<number>, targets: ArrayLike<number>, rows: number): void {
+    const k = this.labels;
+    for (let i = 0; i < rows; i++) {
+      let wrong = 0;
+      for (let j = 0; j < k; j++) {
+        const yes = probabilities[i * k + j]! >= this.threshold;
+        const actual = targets[i * k + j]! > 0.5;
+        if (yes && actual) this.truePositives[j]!++;
+        else if (yes) this.falsePositives[j]!++;
+        else if (actual) this.falseNegatives[j]!++;
+        if (yes !== actual) wrong++;
+      }
+      if (wrong === 0) this.exact++;
+      this.rows++;
+    }
+  }
+
+  result(): MultilabelScores {
+    const f1 = (tp: number, fp: number, fn: number) => ratio(2 * tp, 2 * tp + fp + fn);
+    const perLabel = Array.from(this.truePositives, (tp, j): ClassScores => {
+      const fp = this.falsePositives[j]!;
+      const fn = this.falseNegatives[j]!;
+      return { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: f1(tp, fp, fn), support: tp + fn };
+    });
+    const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
+    const [tp, fp, fn] = [sum(this.truePositives), sum(this.falsePositives), sum(this.falseNegatives)];
+    return {
+      subsetAccuracy: ratio(this.exact, this.rows),
+      hammingLoss: ratio(fp + fn, this.rows * this.labels),
+      microF1: f1(tp, fp, fn),
+      macroF1: perLabel.reduce((s, c) => s + c.f1, 0) / this.labels,
+      perLabel,
+    };
+  }
+}

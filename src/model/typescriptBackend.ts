@@ -4,6 +4,7 @@ import { ewaUpdate } from './ewa.js';
 import type { ActivationName } from './layer.js';
 import { type Allocator, type FloatArray, float32Allocator, float64Allocator, type Matrix } from './matrix.js';
 import { softmaxCrossEntropy, softmaxRows } from './softmaxCrossEntropy.js';
+import { huberLoss, meanSquaredError, sigmoidCrossEntropy } from './targetLosses.js';
 
 /**
  * out (m×n) = A·B with A(i, p) = a[i·ai + p·ap] and B(p, j) = b[p·bp + j·bj]: one loop nest for
@@ -151,6 +152,9 @@ function typescriptOps(allocator: Allocator, name: string): Backend {
       classWeights?: ArrayLike<number>,
     ): LossResult => softmaxCrossEntropy(logits, labels, probabilities, dLogits, classWeights),
     softmax: softmaxRows,
+    meanSquaredError,
+    huberLoss,
+    sigmoidCrossEntropy,
     sgdStep,
     momentumStep,
     rmspropStep,

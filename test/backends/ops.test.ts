@@ -251,6 +251,28 @@ for (const [name, backend] of backends) {
         });
       }
 
+      it('losses of targets: squared error, Huber and sigmoid cross-entropy with their gradients', () => {
+        const [rows, cols] = [6, 3];
+        const n = rows * cols;
+        const p = exact(randomArray(n, 'target-p', 3));
+        const t = exact(randomArray(n, 't', 2));
+        const y = Array.from(t, (v) => (v > 0 ? 1 : 0));
+        const expected = new Float64Array(n);
+        const grad = make(new Float64Array(n));
+        const m = { rows, cols, data: make(p) };
+        const check = (ours: number, theirs: number) => expect(Math.abs(ours - theirs)).toBeLessThan(1e-6 * Math.max(1, Math.abs(theirs)));
+        check(backend.meanSquaredError(m, t, grad), float64Backend.meanSquaredError({ rows, cols, data: p }, t, expected));
+        expect(worst(grad, expected)).toBeLessThan(1e-6);
+        check(backend.huberLoss(m, t, 1.5, grad), float64Backend.huberLoss({ rows, cols, data: p }, t, 1.5, expected));
+        expect(worst(grad, expected)).toBeLessThan(1e-6);
+        const probabilities = make(new Float64Array(n));
+        check(
+          backend.sigmoidCrossEntropy(m, y, probabilities, grad),
+          float64Backend.sigmoidCrossEntropy({ rows, cols, data: p }, y, new Float64Array(n), expected),
+        );
+        expect(worst(grad, expected)).toBeLessThan(1e-6);
+      });
+
       it('dropout masks and the element-wise product: the same values as the reference, bit for bit', () => {
         const n = 1003;
         const expected = new Float64Array(n);

@@ -2,13 +2,32 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { balancedClassWeights, classWeightsOf, isClassWeightSetting } from '../../src/model/classWeights.js';
-import { type ClassScores, classificationScores, rocAuc } from '../../src/model/metrics.js';
+import { type ClassScores, classificationScores, MultilabelAccumulator, RegressionAccumulator, rocAuc } from '../../src/model/metrics.js';
 
 type SkScores = { precision: number; recall: number; 'f1-score': number; support: number };
 const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, '../fixtures/metrics/metrics.json'), 'utf8')) as {
   reports: { confusion: number[][]; perClass: SkScores[]; macro: SkScores; weighted: SkScores }[];
   aucs: { scores: number[]; positives: number[]; rocAuc: number }[];
   balanced: { counts: number[]; weights: number[] }[];
+  regression: {
+    targets: number;
+    actual: number[];
+    predicted: number[];
+    rmse: number;
+    mae: number;
+    r2: number;
+    perTarget: { rmse: number[]; r2: number[] };
+  }[];
+  multilabel: {
+    labels: number;
+    actual: number[];
+    probabilities: number[];
+    subsetAccuracy: number;
+    hammingLoss: number;
+    microF1: number;
+    macroF1: number;
+    perLabel: { precision: number[]; recall: number[]; f1: number[]; support: number[] };
+  }[];
 };
 
 const expectScores = (ours: ClassScores, theirs: SkScores) => {
@@ -74,5 +93,53 @@ describe('class weights', () => {
       isClassWeightSetting({ a: -1 }),
       isClassWeightSetting([1]),
     ]).toEqual([true, true, false, false]);
+  });
+});
+
+describe('regression scores, against scikit-learn', () => {
+  fixture.regression.forEach((c, n) => {
+    it(`case ${n}: ${c.targets} target(s)${n === 1 ? ' around 1e6' : ''}, added in uneven pieces`, () => {
+      const scores = new RegressionAccumulator(c.targets);
+      const rows = c.actual.length / c.targets;
+      // Pieces of 7 rows, as mini-batches would come.
+      for (let start = 0; start < rows; start += 7) {
+        const end = Math.min(rows, start + 7);
+        scores.add(c.predicted.slice(start * c.targets, end * c.targets), c.actual.slice(start * c.targets, end * c.targets), end - start);
+      }
+      const { mean, perTarget } = scores.result();
+      expect(mean.rmse).toBeCloseTo(c.rmse, 10);
+      expect(mean.mae).toBeCloseTo(c.mae, 10);
+      expect(mean.r2).toBeCloseTo(c.r2, 10);
+      perTarget.forEach((s, j) => {
+        expect(s.rmse).toBeCloseTo(c.perTarget.rmse[j]!, 10);
+        expect(s.r2).toBeCloseTo(c.perTarget.r2[j]!, 10);
+      });
+    });
+  });
+
+  it('R² is NaN for a constant target', () => {
+    const scores = new RegressionAccumulator(1);
+    scores.add([1, 2], [3, 3], 2);
+    expect(scores.result().mean.r2).toBeNaN();
+  });
+});
+
+describe('multi-label scores, against scikit-learn', () => {
+  fixture.multilabel.forEach((c, n) => {
+    it(`case ${n}: ${c.labels} labels, one that no row has`, () => {
+      const scores = new MultilabelAccumulator(c.labels);
+      scores.add(c.probabilities, c.actual, c.actual.length / c.labels);
+      const result = scores.result();
+      expect(result.subsetAccuracy).toBeCloseTo(c.subsetAccuracy, 14);
+      expect(result.hammingLoss).toBeCloseTo(c.hammingLoss, 14);
+      expect(result.microF1).toBeCloseTo(c.microF1, 14);
+      expect(result.macroF1).toBeCloseTo(c.macroF1, 14);
+      result.perLabel.forEach((l, j) => {
+        expect(l.precision).toBeCloseTo(c.perLabel.precision[j]!, 14);
+        expect(l.recall).toBeCloseTo(c.perLabel.recall[j]!, 14);
+        expect(l.f1).toBeCloseTo(c.perLabel.f1[j]!, 14);
+        expect(l.support).toBe(c.perLabel.support[j]);
+      });
+    });
   });
 });

@@ -309,6 +309,34 @@ def weighted_cross_entropy():
     write("weightedCrossEntropy.json", {"cases": cases})
 
 
+def target_losses():
+    """MSELoss, HuberLoss(delta) and BCEWithLogitsLoss (means) and their gradients: regression and multi-label heads."""
+    g = torch.Generator().manual_seed(37)
+    cases = []
+    for n, k in [(5, 1), (8, 3), (3, 4)]:
+        p = (torch.randn(n, k, generator=g) * 3).requires_grad_(True)
+        t = torch.randn(n, k, generator=g) * 2
+        y = (torch.rand(n, k, generator=g) < 0.4).float()
+        case = {"rows": n, "cols": k, "predictions": flat(p), "targets": flat(t), "labels": flat(y)}
+        for name, loss_of in [
+            ("mse", lambda: torch.nn.MSELoss()(p, t)),
+            ("huber", lambda: torch.nn.HuberLoss(delta=1.5)(p, t)),
+            ("bce", lambda: torch.nn.BCEWithLogitsLoss()(p, y)),
+        ]:
+            p.grad = None
+            loss = loss_of()
+            loss.backward()
+            case[name] = {"loss": loss.item(), "gradient": flat(p.grad)}
+        case["sigmoid"] = flat(torch.sigmoid(p))
+        cases.append(case)
+    z = torch.tensor([[1e4, -1e4, 0.0], [-40.0, 40.0, 1e-3]], requires_grad=True)
+    y = torch.tensor([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    loss = torch.nn.BCEWithLogitsLoss()(z, y)
+    loss.backward()
+    write("targetLosses.json", {"delta": 1.5, "cases": cases,
+                                "extreme": {"logits": flat(z), "labels": flat(y), "loss": loss.item(), "gradient": flat(z.grad)}})
+
+
 FIXTURES = {
     "batchNorm": batch_norm_cases,
     "softmaxCrossEntropy": softmax_cases,
@@ -317,6 +345,7 @@ FIXTURES = {
     "trainingRun": training_run,
     "dropoutRun": dropout_run,
     "weightedCrossEntropy": weighted_cross_entropy,
+    "targetLosses": target_losses,
 }
 
 if __name__ == "__main__":

@@ -161,6 +161,64 @@ describe('class-weighted cross-entropy matches torch.nn.CrossEntropyLoss(weight=
   }
 });
 
+interface TargetLossFixture {
+  delta: number;
+  cases: {
+    rows: number;
+    cols: number;
+    predictions: number[];
+    targets: number[];
+    labels: number[];
+    sigmoid: number[];
+    mse: { loss: number; gradient: number[] };
+    huber: { loss: number; gradient: number[] };
+    bce: { loss: number; gradient: number[] };
+  }[];
+  extreme: { logits: number[]; labels: number[]; loss: number; gradient: number[] };
+}
+
+describe('regression and multi-label losses match MSELoss, HuberLoss and BCEWithLogitsLoss', () => {
+  const data = fixture<TargetLossFixture>('targetLosses.json');
+  for (const [name, backend] of [
+    ['float32', typescriptBackend],
+    ['float64', float64Backend],
+  ] as const) {
+    for (const c of data.cases) {
+      it(`${c.rows} × ${c.cols}, ${name}`, () => {
+        const array = (values: readonly number[]) => {
+          const a = backend.allocator.alloc(values.length);
+          a.set(values);
+          return a;
+        };
+        const m = { rows: c.rows, cols: c.cols, data: array(c.predictions) };
+        const n = c.rows * c.cols;
+        const grad = backend.allocator.alloc(n);
+        expectParity(`mse loss ${name}`, [backend.meanSquaredError(m, c.targets, grad)], [c.mse.loss], SINGLE_OP);
+        expectParity(`mse gradient ${name}`, grad, c.mse.gradient, SINGLE_OP);
+        expectParity(`huber loss ${name}`, [backend.huberLoss(m, c.targets, data.delta, grad)], [c.huber.loss], SINGLE_OP);
+        expectParity(`huber gradient ${name}`, grad, c.huber.gradient, SINGLE_OP);
+        const probabilities = backend.allocator.alloc(n);
+        expectParity(`bce loss ${name}`, [backend.sigmoidCrossEntropy(m, c.labels, probabilities, grad)], [c.bce.loss], SINGLE_OP);
+        expectParity(`bce gradient ${name}`, grad, c.bce.gradient, SINGLE_OP);
+        expectParity(`sigmoid ${name}`, probabilities, c.sigmoid, SINGLE_OP);
+      });
+    }
+  }
+
+  it('sigmoid cross-entropy stays finite for logits of ±1e4 and ±40', () => {
+    const e = data.extreme;
+    const grad = new Float32Array(e.logits.length);
+    const loss = typescriptBackend.sigmoidCrossEntropy(
+      { rows: 2, cols: 3, data: Float32Array.from(e.logits) },
+      e.labels,
+      new Float32Array(e.logits.length),
+      grad,
+    );
+    expectParity('bce extreme loss', [loss], [e.loss], SINGLE_OP);
+    expectParity('bce extreme gradient', grad, e.gradient, SINGLE_OP);
+  });
+});
+
 interface OptimizerFixture {
   learningRate: number;
   initial: number[];
