@@ -161,11 +161,10 @@ describe('CSV from the command line', () => {
     expect(header).toEqual(['row', 'prediction', 'prediction_index', 'p_1', 'p_2', 'p_3']);
     for (const row of rows) expect(Number(row[1])).toBe(Number(row[2]) + 1);
     const evaluated = await cli(['evaluate', '--model', model, '--data', path.resolve('test/fixtures/csv/numbered-from-1.csv')]);
-    const matrix = evaluated.stdout
-      .trim()
-      .split('\n')
-      .slice(2)
-      .map((line) => line.trim().split(/\s+/));
+    const lines = evaluated.stdout.trim().split('\n');
+    // The per-class scores name the classes too, above the matrix.
+    expect(lines.slice(2, 5).map((line) => line.trim().split(/\s+/)[0])).toEqual(['1', '2', '3']);
+    const matrix = lines.slice(lines.findIndex((line) => line.startsWith('confusion matrix')) + 1).map((line) => line.trim().split(/\s+/));
     expect([matrix[0], ...matrix.slice(1).map((row) => row[0])]).toEqual([['1', '2', '3'], '1', '2', '3']);
   });
 
