@@ -42,17 +42,22 @@ async function configOf(options: TrainCommandOptions, given: (setting: SettingKe
 }
 
 /** Prints what the run does as it does it: notices, a progress bar (or a line an epoch), and epochs. */
-function showEvent(io: CliIo, options: TrainCommandOptions, progress: { view?: TrainingProgressView; epochs?: number }) {
+function showEvent(
+  io: CliIo,
+  options: TrainCommandOptions,
+  progress: { view?: TrainingProgressView; epochs?: number; weighted?: boolean },
+) {
   const judged = options.validation !== undefined ? 'val' : 'test';
   return (event: TrainFromFilesEvent) => {
     if (event.type === 'notice') writeLine(io.stderr, `rxgrad: ${event.message}`);
     else if (event.type === 'start') {
       progress.view = trainingProgress(io.stderr, event.epochs, event.stepsPerEpoch);
       progress.epochs = event.epochs;
+      progress.weighted = event.weighted;
     } else if (event.type === 'batch') progress.view?.step(event.epoch, event.loss);
     else if (event.type === 'epoch') {
       progress.view?.epoch(
-        `epoch ${event.epoch}/${progress.epochs}  loss ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
+        `epoch ${event.epoch}/${progress.epochs}  loss${progress.weighted ? ' (weighted)' : ''} ${formatNumber(event.trainLoss)}  accuracy ${formatNumber(event.trainAccuracy)}` +
           (event.validation
             ? `  ${judged} loss ${formatNumber(event.validation.loss)}  ${judged} accuracy ${formatNumber(event.validation.accuracy)}`
             : '') +
@@ -70,7 +75,7 @@ function writeReport(io: CliIo, options: TrainCommandOptions, report: TrainRepor
   );
   writeLine(
     io.stdout,
-    `train loss ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`,
+    `train loss${report.classWeights ? ' (weighted)' : ''} ${formatNumber(report.trainLoss ?? undefined)}  train accuracy ${formatNumber(report.trainAccuracy ?? undefined)}`,
   );
   if (options.validation !== undefined)
     writeLine(
@@ -80,7 +85,11 @@ function writeReport(io: CliIo, options: TrainCommandOptions, report: TrainRepor
   if (options.test)
     writeLine(
       io.stdout,
-      `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}${options.keepBest ? ' (of the kept model)' : ''}`,
+      `test loss ${formatNumber(report.testLoss ?? undefined)}  test accuracy ${formatNumber(report.testAccuracy ?? undefined)}` +
+        (report.testRocAuc !== undefined
+          ? `  test ROC-AUC ${report.testRocAuc === null ? 'undefined (one class)' : formatNumber(report.testRocAuc)}`
+          : '') +
+        (options.keepBest ? ' (of the kept model)' : ''),
     );
   if (report.model)
     writeLine(

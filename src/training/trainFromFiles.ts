@@ -71,6 +71,10 @@ export interface TrainReport {
   readonly validationAccuracy?: number | null;
   readonly testLoss: number | null;
   readonly testAccuracy: number | null;
+  /** With two classes and a test file: the ROC-AUC of the second class's probability on it. */
+  readonly testRocAuc?: number | null;
+  /** The weight of each class in the training loss, when `classWeight` asked for some: `trainLoss` is then weighted. */
+  readonly classWeights?: readonly number[];
   readonly stoppedEarly?: true;
   readonly bestEpoch?: number;
   readonly seconds: number;
@@ -88,9 +92,13 @@ export type TrainFromFilesEvent =
       readonly stepsPerEpoch: number;
       readonly layers: number;
       readonly threads: number;
+      /** Whether the training loss is weighted by class (`classWeight`). */
+      readonly weighted: boolean;
     }
   | FitEvent
   | { readonly type: 'end'; readonly report: TrainReport; readonly layers: number };
+
+const finiteOrNull = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** Checks that a test file has the training file's feature columns, in order and of the same types. */
 export function checkSameColumns(train: ArrowLayout, test: ArrowLayout): void {
@@ -304,6 +312,7 @@ async function prepareRun(
     stepsPerEpoch: Math.ceil(trained.rows / run.batchSize),
     layers,
     threads: backend.threads ?? 1,
+    weighted: classWeights !== undefined,
   };
   return concat(
     of(start),
@@ -338,6 +347,8 @@ async function prepareRun(
               : {}),
             testLoss: testEvaluation?.loss ?? null,
             testAccuracy: testEvaluation?.accuracy ?? null,
+            ...(network.classes === 2 && options.test ? { testRocAuc: finiteOrNull(testEvaluation?.rocAuc) } : {}),
+            ...(classWeights ? { classWeights: Array.from(classWeights) } : {}),
             ...(stoppedEarly ? { stoppedEarly: true as const } : {}),
             ...(options.keepBest && best ? { bestEpoch: best.epoch } : {}),
             seconds: (performance.now() - started) / 1000,

@@ -149,9 +149,23 @@ describe('rxgrad CLI', () => {
     writeFileSync(train, ['a,b,label', ...rows(400)].join('\n'));
     writeFileSync(test, ['a,b,label', ...rows(200)].join('\n'));
     const model = path.join(dir, 'model');
-    expect(
-      (await run('train', '--data', train, '--test', test, '--hidden', '8', '--lr', '0.03', '--epochs', '5', '--save', model)).code,
-    ).toBe(0);
+    const trained = await run(
+      'train',
+      '--data',
+      train,
+      '--test',
+      test,
+      '--hidden',
+      '8',
+      '--lr',
+      '0.03',
+      '--epochs',
+      '5',
+      '--save',
+      model,
+      '--json',
+    );
+    expect(trained.code).toBe(0);
 
     type Scores = { class: string; precision: number; recall: number; f1: number; support: number };
     const evaluated = lastJson((await run('evaluate', '--model', model, '--data', test, '--json')).stdout) as {
@@ -162,6 +176,8 @@ describe('rxgrad CLI', () => {
     };
     expect(evaluated.rocAuc).toBeGreaterThan(0.6);
     expect(evaluated.rocAuc).toBeLessThan(1);
+    // train --test scores the same model on the same file.
+    expect(lastJson(trained.stdout).testRocAuc).toBe(evaluated.rocAuc);
     const out = path.join(dir, 'pred.csv');
     expect((await run('predict', '--model', model, '--data', test, '--out', out)).code).toBe(0);
     const predicted = readFileSync(out, 'utf8')
@@ -237,6 +253,15 @@ describe('rxgrad CLI', () => {
     expect(trained.stderr).toMatch(
       /class weights \(balanced\): common 0\.5\d*, rare [45]\.\d+; the training loss is weighted, validation and test metrics are not/,
     );
+    expect(trained.stderr).toMatch(/^epoch 1\/4 {2}loss \(weighted\) \d/m);
+    expect(trained.stdout).toMatch(/^train loss \(weighted\) \d/m);
+    const counted = lastJson((await run('train', ...args, '--epochs', '1', '--class-weight', 'balanced', '--json')).stdout) as {
+      classWeights: number[];
+    };
+    const rare = readFileSync(train, 'utf8')
+      .split('\n')
+      .filter((line) => line.endsWith(',rare')).length;
+    expect(counted.classWeights).toEqual([1000 / (2 * (1000 - rare)), 1000 / (2 * rare)]);
     // Balanced weights trade the common class's precision for the rare class's recall.
     expect(await recallOfRare(weighted)).toBeGreaterThan((await recallOfRare(plain)) + 0.2);
     const saved = JSON.parse(readFileSync(path.join(weighted, 'model.json'), 'utf8')) as { progress: { classWeight: unknown } };
