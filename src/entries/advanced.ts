@@ -38,6 +38,15 @@ export { huberLoss, meanSquaredError, sigmoidCrossEntropy } from '../model/targe
 export { EpochMonitor } from '../operators/earlyStopping.js';
 export { type TrainEpochOptions, trainEpoch } from '../operators/trainEpoch.js';
 export { type TrainStepsOptions, trainSteps } from '../operators/trainSteps.js';
+export {
+  type CategoricalColumn,
+  type ColumnLevels,
+  columnLevels,
+  levelOf,
+  type OneHotOptions,
+  oneHotBlocks,
+  oneHotWidth,
+} from '../streams/categories.js';
 export { inspectCsv } from '../streams/csv/readCsv.js';
 export {
   BABYSIT_CONTROLS,

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { inspectArrow, readArrow } from './arrow/readArrow.js';
 import type { ReadArrowOptions } from './arrow/recordBatchBlocks.js';
+import { type CategoricalColumn, oneHotBlocks } from './categories.js';
 import { type CsvLabels, csvTextColumns, inspectCsv, inspectCsvLabels, readCsv } from './csv/readCsv.js';
 import type { ArrowLayout } from './records/columnLayout.js';
 import type { ExampleBlock } from './records/examples.js';
@@ -35,6 +36,13 @@ export function csvDialectOf(options: CsvDialect): CsvDialect {
 export interface ReadDataOptions extends ReadArrowOptions, CsvDialect {
   /** A CSV file's classes by name (see `readCsv`). */
   readonly classNames?: readonly string[] | undefined;
+  /**
+   * Columns read as categories, each level an input of its own after the numeric `features`
+   * (see `oneHotBlocks`); their levels come from the training rows (`columnLevels`).
+   */
+  readonly categories?: readonly CategoricalColumn[] | undefined;
+  /** Told of every cell of a categorical column whose level its list does not have (the cell's inputs stay 0). */
+  readonly onUnseenLevel?: ((column: string, level: string) => void) | undefined;
 }
 
 /**
@@ -60,12 +68,23 @@ export function isParquetFile(file: string): boolean {
 
 /**
  * A dataset file as `ExampleBlock`s, whatever its format, by its extension: CSV (`readCsv`),
- * Parquet (`readParquet`), Arrow IPC (`readArrow`) otherwise.
+ * Parquet (`readParquet`), Arrow IPC (`readArrow`) otherwise. With `categories`, each block's
+ * features are the numeric `features` followed by each categorical column's one-hot inputs,
+ * the same in every format.
  *
  * @example
  * readData('my-data.csv', { label: 'species' }).pipe(summarize());
  */
 export function readData(file: string, options: ReadDataOptions = {}): Observable<ExampleBlock> {
+  const { categories, onUnseenLevel, ...rest } = options;
+  if (!categories || categories.length === 0) return readFormat(file, rest);
+  const kept = rest.keep ?? [];
+  return readFormat(file, { ...rest, keep: [...kept, ...categories.map((c) => c.column)] }).pipe(
+    oneHotBlocks(categories, { kept: kept.length, recycle: rest.recycle ?? false, onUnseenLevel }),
+  );
+}
+
+function readFormat(file: string, options: ReadDataOptions): Observable<ExampleBlock> {
   return isCsvFile(file) ? readCsv(file, options) : isParquetFile(file) ? readParquet(file, options) : readArrow(file, options);
 }
 
