@@ -1,5 +1,6 @@
 import { filter, lastValueFrom, map, merge, reduce, Subject, tap } from 'rxjs';
 import { type BabysitDashboard, startBabysitDashboard } from '../dashboard/babysitDashboard.js';
+import { chooseCategories } from '../streams/categoricalColumns.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, babysit, babysitConfig } from '../training/babysit.js';
@@ -33,6 +34,10 @@ export interface BabysitCommandOptions extends TrainingFlags {
   readonly fillMissing?: MissingValueStrategy;
   /** Kernel threads, or 'auto' (the default). */
   readonly threads?: number | 'auto';
+  /** Integer columns read as categories, besides the text and boolean ones. */
+  readonly categorical?: readonly string[];
+  /** A text column with more levels than this stays out. */
+  readonly maxLevels?: number;
 }
 
 /** Prints one event of the run: steps on the progress bar, a line for the rest. */
@@ -67,11 +72,18 @@ export async function babysitCommand(
     label: options.label,
     features: options.features,
     fillMissing: options.fillMissing,
+    categorical: options.categorical,
+    maxLevels: options.maxLevels,
   };
   const config = await babysitConfig(options.dir, asked, { resume: options.resume, given });
   const columns = { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) };
   const layout = await inspectData(options.data, columns);
-  writeLeftOutColumns(io.stderr, layout);
+  // A new run's categorical columns, chosen here to say which (a resumed one reads its checkpoint's).
+  const choice = options.resume
+    ? undefined
+    : await chooseCategories(options.data, layout, { ...columns, categorical: options.categorical, maxLevels: options.maxLevels });
+  writeLeftOutColumns(io.stderr, choice ? { ...layout, ignored: choice.ignored } : layout);
+  for (const note of choice?.notes ?? []) writeLine(io.stderr, `rxgrad: ${note}`);
   // The steps of an epoch for the progress bar, counted before stdin is read (a missing value, if it is to be filled, counts as any).
   const counted = { ...columns, ...(options.fillMissing ? { fillMissing: new Array<number>(layout.cols).fill(0) } : {}) };
   const rows = await lastValueFrom(readData(options.data, counted).pipe(reduce((n, block) => n + block.rows, 0)));
@@ -100,7 +112,16 @@ export async function babysitCommand(
       babysit({
         data: options.data,
         validation: options.test,
-        columns: { label: options.label, ...(options.features ? { features: options.features } : {}) },
+        columns: {
+          label: options.label,
+          ...(choice
+            ? { features: choice.features, categories: choice.categories }
+            : options.features
+              ? { features: options.features }
+              : {}),
+        },
+        categorical: options.categorical,
+        maxLevels: options.maxLevels,
         ...csvDialectOf(options),
         config,
         dir: options.dir,

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { finalize } from 'rxjs';
 import { DataError, ModelFormatError } from '../errors.js';
 import { hasModel, MODEL_FILES } from '../files/modelLayout.js';
 import { loadModel, type ModelBundle } from '../files/serialization.js';
+import { oneHotWidth, UnseenLevels } from '../streams/categories.js';
 import { type CsvDialect, csvDialectOf, inspectData, readData } from '../streams/readData.js';
 import { latestCheckpoint } from '../training/checkpoints.js';
 
@@ -36,21 +38,26 @@ export async function modelAndData(
   const fileOptions = csvDialectOf(dialect);
   const bundle: ModelBundle = await loadModel(await modelDirectoryOf(modelDir, notice));
   if (!bundle.columns) throw new ModelFormatError(modelDir, 'the model does not record which columns it reads; save it with rxgrad train');
-  const { label, features, classNames, fillMissing } = bundle.columns;
-  if (fillMissing && fillMissing.length !== bundle.network.inputSize)
-    throw new ModelFormatError(
-      modelDir,
-      `'columns.fillMissing' has ${fillMissing.length} values, the model ${bundle.network.inputSize} inputs`,
-    );
+  const { label, features, classNames, fillMissing, categories = [] } = bundle.columns;
+  // The numeric features come first, then each categorical column's one-hot inputs.
+  const numeric = bundle.network.inputSize - oneHotWidth(categories);
+  if (fillMissing && fillMissing.length !== numeric)
+    throw new ModelFormatError(modelDir, `'columns.fillMissing' has ${fillMissing.length} values, the model ${numeric} numeric inputs`);
   const layout = await inspectData(file, { ...fileOptions, label, features, unlabelled });
-  if (layout.cols !== bundle.network.inputSize) {
+  if (layout.cols !== numeric) {
     throw new DataError('the data does not fit the model', {
       file,
-      expected: `${bundle.network.inputSize} feature values per row`,
+      expected: `${numeric} feature values per row`,
       actual: `${layout.cols}`,
     });
   }
+  const missing = categories.find((c) => !layout.columns?.includes(c.column));
+  if (missing)
+    throw new DataError('missing categorical column', { file, column: missing.column, expected: 'the column the model was trained with' });
+  // Cells whose level the model never saw are read as zeros and said once, when the data ends.
+  const unseen = new UnseenLevels();
   const data$ = readData(file, {
+    ...(categories.length > 0 ? { categories, onUnseenLevel: unseen.note } : {}),
     ...fileOptions,
     label,
     features,
@@ -61,6 +68,6 @@ export async function modelAndData(
     ...(classNames ? { classNames } : {}),
     ...(fillMissing ? { fillMissing } : {}),
     ...(keep ? { keep } : {}),
-  });
+  }).pipe(finalize(() => unseen.lines().forEach(notice)));
   return { bundle, data$ };
 }

@@ -249,6 +249,8 @@ function buildProgram(io: CliIo, run: (action: () => Promise<void>) => void): Co
     .option('--seed <n>', 'seed of the sampler, the split and the trials', wrap(nonNegativeInteger('--seed')), 0)
     .option('--resume', 'continue or extend the study in --study', false)
     .addOption(settingOption('fillMissing'))
+    .addOption(settingOption('categorical'))
+    .addOption(settingOption('maxLevels'))
     .option(
       '--redis [url]',
       `run the trials on workers anywhere (rxgrad worker) through Redis: redis://[:password@]host:port[/db] or rediss://; without a URL, ${REDIS_URL_VARIABLES.join(' or ')} (which keeps a password out of ps)`,

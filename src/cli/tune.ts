@@ -5,6 +5,9 @@ import { lastValueFrom, tap } from 'rxjs';
 import { type StudyDashboard, startStudyDashboard } from '../dashboard/studyDashboard.js';
 import type { RedisTrialPool } from '../distributed/redisTrialPool.js';
 import { studyPath } from '../files/studyLayout.js';
+import { splitRows } from '../operators/splitRows.js';
+import { chooseCategories } from '../streams/categoricalColumns.js';
+import { DEFAULT_MAX_LEVELS } from '../streams/categories.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import { csvDialectOf, inspectData } from '../streams/readData.js';
 import { DEFAULT_TRAINING_CONFIG } from '../training/trainingConfig.js';
@@ -43,6 +46,10 @@ export interface TuneCommandOptions {
   readonly dashboardHost?: string;
   /** Fill missing feature values with each feature's mean over the training part, or with zero. */
   readonly fillMissing?: MissingValueStrategy;
+  /** Integer columns read as categories, besides the text and boolean ones. */
+  readonly categorical?: readonly string[];
+  /** A text column with more levels than this in the training part stays out. */
+  readonly maxLevels?: number;
   /** Run the trials on workers through this Redis server. */
   readonly redis?: string;
 }
@@ -119,10 +126,17 @@ function liveTable(stderr: Writable) {
 export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promise<void> {
   const started = performance.now();
   const space = await readSearchSpaceFile(options.space);
-  writeLeftOutColumns(
-    io.stderr,
-    await inspectData(options.data, { label: options.label, features: options.features, ...csvDialectOf(options) }),
-  );
+  // Which columns the study reads, said as train says it: its categorical columns have the training part's levels.
+  const read = { label: options.label, features: options.features, unlabelled: true, ...csvDialectOf(options) };
+  const layout = await inspectData(options.data, read);
+  const choice = await chooseCategories(options.data, layout, {
+    ...read,
+    categorical: options.categorical,
+    maxLevels: options.maxLevels,
+    part: splitRows({ fraction: options.validation, seed: options.seed, part: 'train' }),
+  });
+  writeLeftOutColumns(io.stderr, { ...layout, ignored: choice.ignored });
+  for (const note of choice.notes) writeLine(io.stderr, `rxgrad: ${note}`);
   const settings: StudySettings = {
     data: {
       file: path.resolve(options.data),
@@ -130,6 +144,8 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
       features: options.features,
       ...csvDialectOf(options),
       ...(options.fillMissing ? { fillMissing: options.fillMissing } : {}),
+      ...(options.categorical ? { categorical: options.categorical } : {}),
+      ...(options.maxLevels !== undefined && options.maxLevels !== DEFAULT_MAX_LEVELS ? { maxLevels: options.maxLevels } : {}),
     },
     sampler: options.sampler,
     seed: options.seed,

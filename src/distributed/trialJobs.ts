@@ -92,6 +92,15 @@ export function trialJobOf(data: unknown): TrialJobData {
   }
   if (file.classNames !== undefined && (!Array.isArray(file.classNames) || !file.classNames.every((c) => typeof c === 'string')))
     refuse(what, `trial ${spec.id}: its class names must be text`);
+  if (
+    file.categories !== undefined &&
+    (!Array.isArray(file.categories) ||
+      !file.categories.every(
+        (c) => isObject(c) && typeof c.column === 'string' && Array.isArray(c.levels) && c.levels.every((l) => typeof l === 'string'),
+      ) ||
+      file.categories.reduce((sum: number, c) => sum + (c as { levels: unknown[] }).levels.length, 0) >= (spec.inputSize as number))
+  )
+    refuse(what, `trial ${spec.id}: its categorical columns must be names with text levels, fewer inputs than the network's`);
   const config = isObject(spec.config) ? spec.config : refuse(what, `trial ${spec.id} has no configuration`);
   for (const [key, rule] of Object.entries(CONFIG_SETTINGS) as [keyof TrainingConfig, (typeof CONFIG_SETTINGS)[keyof TrainingConfig]][]) {
     const value = config[key];

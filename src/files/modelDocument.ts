@@ -103,6 +103,13 @@ export function checkModelDocument(document: Json, where: string, floats: number
     const fill = (c as Record<string, Json>).fillMissing;
     if (fill !== undefined && (!Array.isArray(fill) || !fill.every((v) => typeof v === 'number' && Number.isFinite(v))))
       fail("'columns.fillMissing' must be a list of finite numbers, one per feature value");
+    const categories = (c as Record<string, Json>).categories;
+    if (categories !== undefined && !isCategoryList(categories, inputSize as number))
+      fail(
+        "'columns.categories' must be a list of { column, levels } with distinct column names and distinct text levels, fewer inputs than the network's",
+      );
+    const maxLevels = (c as Record<string, Json>).maxLevels;
+    if (maxLevels !== undefined && !(isCount(maxLevels) && maxLevels >= 1)) fail("'columns.maxLevels' must be a positive integer");
     const names = (c as Record<string, Json>).classNames;
     if (
       names !== undefined &&
@@ -152,4 +159,19 @@ export function checkFiniteWeights(weights: Float32Array, tensors: readonly Tens
         throw new ModelFormatError(where, `tensor '${t.name}' holds ${weights[i]} at index ${i - t.offset}`);
     }
   }
+}
+
+/** A saved list of categorical columns: names and levels as text, each distinct, whose inputs fit within the network's. */
+function isCategoryList(value: Json, inputSize: number): boolean {
+  if (!Array.isArray(value)) return false;
+  const columns = new Set<string>();
+  let width = 0;
+  for (const entry of value) {
+    if (!isObject(entry) || typeof entry.column !== 'string' || columns.has(entry.column)) return false;
+    const levels = entry.levels;
+    if (!Array.isArray(levels) || !levels.every((l) => typeof l === 'string') || new Set(levels).size !== levels.length) return false;
+    columns.add(entry.column);
+    width += levels.length;
+  }
+  return width < inputSize;
 }

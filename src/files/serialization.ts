@@ -23,8 +23,12 @@ export interface DataColumns {
   readonly features: readonly string[];
   /** The classes by name, when the labels were names (or numbers other than 0…K−1); index = class. */
   readonly classNames?: readonly string[] | undefined;
-  /** What fills a missing feature value, one per feature value (training's `--fill-missing`); without it a missing value is an error. */
+  /** What fills a missing feature value, one per numeric feature value (training's `--fill-missing`); without it a missing value is an error. */
   readonly fillMissing?: readonly number[] | undefined;
+  /** Columns read as categories, their one-hot inputs after the numeric `features` (see `readData`). */
+  readonly categories?: readonly { readonly column: string; readonly levels: readonly string[] }[] | undefined;
+  /** The `--max-levels` the categories were found with. */
+  readonly maxLevels?: number | undefined;
 }
 
 /** How far training got, so that it can resume. */

@@ -173,3 +173,17 @@ function columnSums(x: ArrayLike<number>, rows: number, cols: number, out: Float
     out[j] = sum;
   }
 }
+
+/**
+ * A standardizer that leaves the inputs from `column` on as they are (mean 0, standard deviation
+ * 1): one-hot inputs, which then read as 1 whatever their level's share of the rows.
+ *
+ * @example
+ * const standardizer = unscaledFrom(summary.standardizer, 13); // inputs 13 and up are one-hot
+ */
+export function unscaledFrom(standardizer: Standardizer, column: number): Standardizer {
+  if (column >= standardizer.mean.length) return standardizer;
+  const mean = Float64Array.from(standardizer.mean, (m, j) => (j < column ? m : 0));
+  const std = Float64Array.from(standardizer.std, (s, j) => (j < column ? s : 1));
+  return new Standardizer(mean, std);
+}

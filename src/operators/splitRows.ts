@@ -47,7 +47,8 @@ export function splitRows(options: SplitRowsOptions): OperatorFunction<ExampleBl
           features.set(block.features.subarray(row * block.cols, (row + 1) * block.cols), k * block.cols);
           labels[k] = block.labels[row]!;
         });
-        return { features, labels, rows: keep.length, cols: block.cols, firstRow: block.firstRow };
+        const kept = block.kept ? { kept: block.kept.map((column) => keep.map((row) => column[row]!)) } : {};
+        return { features, labels, rows: keep.length, cols: block.cols, firstRow: block.firstRow, ...kept };
       }),
       filter((block) => block.rows > 0),
     );

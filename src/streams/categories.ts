@@ -1,6 +1,8 @@
 import { map, Observable, type OperatorFunction } from 'rxjs';
 import type { ExampleBlock, FeatureArray } from './records/examples.js';
 
+export { DEFAULT_MAX_LEVELS } from './categoryLimits.js';
+
 /**
  * A feature column read as categories: each of its levels becomes an input of its own, 1 where a
  * row has that level and 0 elsewhere (one-hot). A level the list does not have gives all zeros.
@@ -12,14 +14,18 @@ export interface CategoricalColumn {
 }
 
 /**
- * The level a cell holds: its text, but a boolean is `true` or `false` whatever the writer (pandas
- * writes `True` in CSV, Arrow's booleans read as `true`), so that every format gives the same levels.
+ * The level a cell holds: its text, but a boolean is `true` or `false` and a whole number has no
+ * decimals, whatever the writer (pandas writes `True` and `127.0` in CSV, where Arrow's values read
+ * as `true` and `127`), so that every format gives the same levels.
  *
  * @example
  * levelOf('True') // 'true'
+ * levelOf('127.0') // '127'
  */
 export function levelOf(text: string): string {
-  return /^(true|false)$/i.test(text) ? text.toLowerCase() : text;
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase();
+  if (/^[+-]?\d+\.0+$/.test(text)) return String(Number(text));
+  return text;
 }
 
 /**
@@ -132,4 +138,32 @@ export function columnLevels(columns: readonly string[], maxLevels: number): Ope
         },
       });
     });
+}
+
+/**
+ * Collects the cells of categorical columns whose levels the model's lists do not have (give its
+ * `note` as `onUnseenLevel`), to say once, after a pass, what was read as all zeros.
+ *
+ * @example
+ * const unseen = new UnseenLevels();
+ * const categories = [{ column: 'color', levels: ['blue', 'red'] }];
+ * readData('shop.csv', { categories, onUnseenLevel: unseen.note }).subscribe({ complete: () => unseen.lines().forEach((l) => console.error(l)) });
+ */
+export class UnseenLevels {
+  private readonly byColumn = new Map<string, Map<string, number>>();
+
+  readonly note = (column: string, level: string): void => {
+    let levels = this.byColumn.get(column);
+    if (!levels) this.byColumn.set(column, (levels = new Map()));
+    levels.set(level, (levels.get(level) ?? 0) + 1);
+  };
+
+  /** One line per column that had unseen levels: how many cells, and some of the levels. */
+  lines(): string[] {
+    return [...this.byColumn].map(([column, levels]) => {
+      const cells = [...levels.values()].reduce((a, b) => a + b, 0);
+      const shown = [...levels.keys()].slice(0, 5).map((level) => `'${level}'`);
+      return `column '${column}': ${cells} cell${cells === 1 ? '' : 's'} held ${levels.size === 1 ? 'a level' : `${levels.size} levels`} not seen in training (${shown.join(', ')}${levels.size > 5 ? ', …' : ''}), read as all zeros`;
+    });
+  }
 }

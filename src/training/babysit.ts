@@ -7,8 +7,11 @@ import { type DataColumns, loadModel } from '../files/serialization.js';
 import type { Backend } from '../model/backend.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
+import { unscaledFrom } from '../model/standardizer.js';
 import { typescriptBackend } from '../model/typescriptBackend.js';
 import { summarize } from '../operators/summarize.js';
+import { chooseCategories } from '../streams/categoricalColumns.js';
+import { DEFAULT_MAX_LEVELS } from '../streams/categories.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import { type BabysitControl, type BabysitEvent, type BabysitState, type BabysitStore, babysitLoop } from './babysitLoop.js';
@@ -50,6 +53,10 @@ export interface BabysitOptions {
    * checkpoint does. Default: a missing value is an error.
    */
   readonly fillMissing?: MissingValueStrategy | undefined;
+  /** Integer columns to read as categories, besides the text and boolean ones (see `chooseCategories`). */
+  readonly categorical?: readonly string[] | undefined;
+  /** A text column with more levels than this stays out. Default 64. */
+  readonly maxLevels?: number | undefined;
   /**
    * Kernel threads: a number (default 1), or 'auto', every core when the network is large enough
    * to gain (`autoThreads`). The results are the same for any count.
@@ -139,7 +146,18 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       if (newest) return restore(newest.epoch);
       const { names: classNames } = await inferClassNames(options.data, { ...fileOptions, label, features: options.columns?.features });
       const named = classNames ? { classNames } : {};
-      const layout = await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named });
+      const inspected = await inspectData(options.data, { ...fileOptions, label, features: options.columns?.features, ...named });
+      const maxLevels = options.maxLevels ?? DEFAULT_MAX_LEVELS;
+      // The caller may have chosen the categorical columns already (the CLI, to say which).
+      const given = options.columns?.categories;
+      const choice = given
+        ? { features: inspected.features, categories: given }
+        : await chooseCategories(options.data, inspected, { ...fileOptions, label, ...named, categorical: options.categorical, maxLevels });
+      const layout =
+        choice.features === inspected.features
+          ? inspected
+          : await inspectData(options.data, { ...fileOptions, label, features: choice.features, ...named });
+      const categories = choice.categories.length > 0 ? { categories: choice.categories } : {};
       const fillMissing = options.fillMissing
         ? await missingValueFill(
             options.data,
@@ -156,6 +174,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
           features: layout.features,
           ...named,
           ...filled,
+          ...categories,
           recycle: true,
           keepBytes: true,
         }).pipe(summarize()),
@@ -171,8 +190,8 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       return {
         network,
         optimizer: createOptimizer(optimizerConfigOf(config), network.backend),
-        standardizer: options.normalize === false ? undefined : summary.standardizer,
-        columns: { label, features: layout.features, ...named, ...filled },
+        standardizer: options.normalize === false ? undefined : unscaledFrom(summary.standardizer, layout.cols),
+        columns: { label, features: layout.features, ...named, ...filled, ...categories, maxLevels },
         epoch: 0,
         ...(weights ? { classWeights: weights } : {}),
       };
@@ -215,6 +234,7 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
           classes: network.classes,
           ...(columns!.classNames ? { classNames: columns!.classNames } : {}),
           ...(columns!.fillMissing ? { fillMissing: columns!.fillMissing } : {}),
+          ...(columns!.categories?.length ? { categories: columns!.categories } : {}),
           recycle: true,
           keepBytes: true,
         });

@@ -6,6 +6,7 @@ import type { ActivationName } from '../model/layer.js';
 import { OPTIMIZER_NAMES } from '../model/optimizers/createOptimizer.js';
 import type { Optimizer, OptimizerConfig, OptimizerName } from '../model/optimizers/optimizer.js';
 import { checked, lrDecayOf, parseSchedule, type Schedule, scheduleText } from '../model/schedule.js';
+import { DEFAULT_MAX_LEVELS } from '../streams/categoryLimits.js';
 import type { MissingValueStrategy } from '../streams/missingValues.js';
 import {
   classWeightText,
@@ -29,6 +30,10 @@ export interface RunSettings {
   readonly label: string;
   readonly features?: readonly string[] | undefined;
   readonly fillMissing?: MissingValueStrategy | undefined;
+  /** Integer columns read as categories, besides the text and boolean ones (which are by default). */
+  readonly categorical?: readonly string[] | undefined;
+  /** A text column with more distinct values than this is an id and stays out. */
+  readonly maxLevels?: number | undefined;
 }
 
 /** The settings of how a run reads its data, beside its `TrainingConfig`. */
@@ -403,6 +408,36 @@ export const DATA_SETTINGS: { readonly [K in keyof DataSettings]-?: Setting<Data
     // The model keeps the values it filled with (not how they were found): any strategy asked for is
     // its own when it has them, none when it has not.
     resume: { kind: 'fixed', saved: (run, asked) => (run.columns?.fillMissing ? asked.fillMissing : undefined) },
+  },
+  categorical: {
+    flag: '--categorical',
+    placeholder: 'columns',
+    help: 'comma-separated columns of integer codes to read as categories (one input per level), besides the text and True/False columns, which are by default',
+    defaultText: 'text and True/False columns of at most --max-levels levels',
+    parse: columnList('--categorical'),
+    valid: (v) => Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === 'string'),
+    expected: 'a list of column names',
+    text: (v) => [...(v ?? [])].sort().join(','),
+    // Asking again for columns the model reads as categories asks for nothing new; another column is refused.
+    resume: {
+      kind: 'fixed',
+      saved: (run, asked) => {
+        const saved = run.columns?.categories?.map((c) => c.column) ?? [];
+        return asked.categorical?.every((column) => saved.includes(column)) ? asked.categorical : saved;
+      },
+    },
+  },
+  maxLevels: {
+    flag: '--max-levels',
+    placeholder: 'n',
+    help: 'a text column with more distinct values in the training rows than this is an id and stays out of the features',
+    default: DEFAULT_MAX_LEVELS,
+    parse: positiveInteger('--max-levels'),
+    valid: isPositiveInteger,
+    expected: 'a positive integer',
+    text: plain,
+    // The levels are found once, when a model is new, which keeps the limit it was found with.
+    resume: { kind: 'fixed', saved: (run) => run.columns?.maxLevels ?? DEFAULT_MAX_LEVELS },
   },
 };
 

@@ -9,11 +9,14 @@ import { MODEL_FILES } from '../files/modelLayout.js';
 import { type DataColumns, loadModel, readSavedColumns } from '../files/serialization.js';
 import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
+import { unscaledFrom } from '../model/standardizer.js';
 import type { Monitor } from '../operators/earlyStopping.js';
 import { evaluate } from '../operators/evaluate.js';
 import type { FitEvent } from '../operators/fit.js';
 import { splitRows } from '../operators/splitRows.js';
 import { summarize } from '../operators/summarize.js';
+import { chooseCategories } from '../streams/categoricalColumns.js';
+import { DEFAULT_MAX_LEVELS, oneHotWidth, UnseenLevels } from '../streams/categories.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { type CsvDialect, csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import type { ArrowLayout } from '../streams/records/columnLayout.js';
@@ -57,6 +60,10 @@ export interface TrainFromFilesOptions extends CsvDialect {
   readonly keepBest?: boolean | undefined;
   /** Fill missing feature values with each feature's mean over the training file, or with zero (kept in the model). */
   readonly fillMissing?: MissingValueStrategy | undefined;
+  /** Integer columns to read as categories, besides the text and boolean ones (see `chooseCategories`). */
+  readonly categorical?: readonly string[] | undefined;
+  /** A text column with more levels than this in the training rows stays out. Default 64. */
+  readonly maxLevels?: number | undefined;
 }
 
 /** What a finished `trainFromFiles` measured: what `rxgrad train --json` prints. */
@@ -199,20 +206,52 @@ async function prepareRun(
         `the labels ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''} are not 0 to ${names.length - 1}: they are kept as class names, classes 0 to ${names.length - 1} in that order`,
       );
   }
-  const named = { ...dialect, label, features: options.features, ...(classNames ? { classNames } : {}) };
-  const layout = await inspectData(options.data, named);
+  // A resume reads the saved model's columns; a new model the ones asked for, or by default every numeric one.
+  const named = { ...dialect, label, features: options.features ?? saved?.features, ...(classNames ? { classNames } : {}) };
+  const inspected = await inspectData(options.data, named);
   // Missing values are filled as the model being resumed fills them (resumeConfig refuses to start
   // filling them on a resume), or by fillMissing (its values kept in the model).
   // The means are the training rows' only: a validation split's rows are left out, as they are when it is judged.
   const fitted =
     options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
+  // Categorical columns: the model's own on a resume; for a new model, the text and boolean columns
+  // (and those named) with their levels over the training rows.
+  const choice = saved
+    ? {
+        features: inspected.features,
+        categories: saved.categories ?? [],
+        ...(inspected.ignored ? { ignored: inspected.ignored } : {}),
+        notes: [],
+      }
+    : await chooseCategories(options.data, inspected, {
+        ...named,
+        categorical: options.categorical,
+        maxLevels: options.maxLevels,
+        part: fitted,
+      });
+  const categories = choice.categories;
+  const numeric =
+    choice.features === inspected.features ? inspected : await inspectData(options.data, { ...named, features: choice.features });
+  const layout: ArrowLayout = { ...numeric, ...(choice.ignored ? { ignored: choice.ignored } : {}) };
+  if (!choice.ignored) delete (layout as { ignored?: unknown }).ignored;
+  const inputs = layout.cols + oneHotWidth(categories);
   const fillMissing =
     saved?.fillMissing ??
     (options.fillMissing
       ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted)
       : undefined);
   leftOutColumns(layout).forEach(notice);
-  const rows = () => readData(options.data, { ...named, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true });
+  choice.notes.forEach(notice);
+  const oneHot = categories.length > 0 ? { categories } : {};
+  const rows = () =>
+    readData(options.data, {
+      ...named,
+      features: layout.features,
+      ...oneHot,
+      ...(fillMissing ? { fillMissing } : {}),
+      recycle: true,
+      keepBytes: true,
+    });
   const summary = await lastValueFrom(rows().pipe(summarize()));
   // With a validation split, the standardizer and the count of examples trained on are the training part's, as in a study.
   const trained =
@@ -239,13 +278,20 @@ async function prepareRun(
   const backend = createBackend({
     threads:
       threads === 'auto'
-        ? autoThreads({ inputSize: layout.cols, hidden: config.hidden, classes, batchSize: config.batchSize })
+        ? autoThreads({ inputSize: inputs, hidden: config.hidden, classes, batchSize: config.batchSize })
         : threadsWithin(threads, availableParallelism(), notice),
   });
-  const columns: DataColumns = { label, features: layout.features, ...(classNames ? { classNames } : {}) };
+  const columns: DataColumns = {
+    label,
+    features: layout.features,
+    ...(classNames ? { classNames } : {}),
+    ...oneHot,
+    maxLevels: options.maxLevels ?? DEFAULT_MAX_LEVELS,
+  };
+  const standardizer = normalize ? unscaledFrom(trained.standardizer, layout.cols) : undefined;
   const run = resume
-    ? await resumed(options, resume, backend, layout, given, { label, normalize })
-    : fresh(config, backend, layout.cols, classes, normalize ? trained.standardizer : undefined, columns);
+    ? await resumed(options, resume, backend, { ...layout, cols: inputs }, given, { label, normalize })
+    : fresh(config, backend, inputs, classes, standardizer, columns);
   const runColumns: DataColumns = { ...run.columns, ...(fillMissing ? { fillMissing } : {}) };
   const network = run.network;
   const classWeight = run.config.classWeight;
@@ -259,6 +305,8 @@ async function prepareRun(
       expected: `labels below ${network.classes}`,
     });
   }
+  // Levels of the validation or test rows that the training rows lack are read as zeros, and said at the end.
+  const unseen = new UnseenLevels();
   const readOptions = {
     ...dialect,
     label: runColumns.label,
@@ -266,6 +314,7 @@ async function prepareRun(
     classes: network.classes,
     ...(runColumns.classNames ? { classNames: runColumns.classNames } : {}),
     ...(fillMissing ? { fillMissing } : {}),
+    ...(runColumns.categories?.length ? { categories: runColumns.categories, onUnseenLevel: unseen.note } : {}),
     recycle: true,
   };
   // The test file is checked whole before any epoch, so a bad row fails the command before training.
@@ -355,6 +404,7 @@ async function prepareRun(
             threads: backend.threads ?? 1,
             ...(save ? { model: save } : {}),
           };
+          unseen.lines().forEach(notice);
           return { type: 'end', report, layers };
         });
       }),
@@ -406,7 +456,14 @@ async function resumed(
   if (!saved.optimizer || !saved.progress) throw new UsageError(`--resume ${dir}: the model was saved without optimizer state or progress`);
   const progress = saved.progress;
   const config = resumeConfig(
-    { config: options.config, ...data, features: options.features, fillMissing: options.fillMissing },
+    {
+      config: options.config,
+      ...data,
+      features: options.features,
+      fillMissing: options.fillMissing,
+      categorical: options.categorical,
+      maxLevels: options.maxLevels,
+    },
     { ...saved, optimizer: saved.optimizer, progress },
     { given: (setting) => (setting === 'fillMissing' ? options.fillMissing !== undefined : given(setting)), where: `the model in ${dir}` },
   );

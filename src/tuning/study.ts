@@ -7,8 +7,11 @@ import { checkTrainable } from '../training/trainableData.js';
 export { StudyError };
 
 import { createRandom } from '../model/random.js';
+import { unscaledFrom } from '../model/standardizer.js';
 import { splitRows } from '../operators/splitRows.js';
 import { type DatasetSummary, summarize } from '../operators/summarize.js';
+import { chooseCategories } from '../streams/categoricalColumns.js';
+import { type CategoricalColumn, oneHotWidth } from '../streams/categories.js';
 import { type MissingValueStrategy, missingValueFill } from '../streams/missingValues.js';
 import { csvDialectOf, inferClassNames, inspectData, readData } from '../streams/readData.js';
 import type { ArrowLayout } from '../streams/records/columnLayout.js';
@@ -35,6 +38,10 @@ export interface StudySettings {
     readonly decimal?: '.' | ',' | undefined;
     /** Fill missing feature values with each feature's mean over the training part, or with zero (default: a missing value fails the study). */
     readonly fillMissing?: MissingValueStrategy | undefined;
+    /** Integer columns read as categories, besides the text and boolean ones (see `chooseCategories`). */
+    readonly categorical?: readonly string[] | undefined;
+    /** A text column with more levels than this in the training part stays out. Default 64. */
+    readonly maxLevels?: number | undefined;
   };
   /** A sampler's name, or `tpe(options)`; `'tpe'` is TPE with Optuna's defaults. */
   readonly sampler: SamplerName | 'tpe' | TpeSettings;
@@ -229,7 +236,9 @@ function checkStudyOptions(options: StudyOptions): ScoredObjective {
 interface OpenStudy {
   readonly store: StudyStore;
   readonly objective: ScoredObjective;
+  /** The numeric features' layout; the categorical columns' inputs follow them. */
   readonly layout: ArrowLayout;
+  readonly categories: readonly CategoricalColumn[];
   readonly fillMissing: readonly number[] | undefined;
   readonly summary: DatasetSummary;
   /** The classes by name, when the labels are text or numbers that are not 0…K−1 (as train reads them). */
@@ -252,21 +261,40 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
     features: settings.data.features,
   });
   const named = classNames ? { classNames } : {};
-  const layout = await inspectData(settings.data.file, {
+  const inspected = await inspectData(settings.data.file, {
     ...fileOptions,
     label: settings.data.label,
     features: settings.data.features,
     ...named,
   });
   const trainPart = () => splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' });
+  // Categorical columns as train chooses them, with the levels of the training part.
+  const choice = await chooseCategories(settings.data.file, inspected, {
+    ...fileOptions,
+    label: settings.data.label,
+    ...named,
+    categorical: settings.data.categorical,
+    maxLevels: settings.data.maxLevels,
+    part: trainPart(),
+  });
+  const layout =
+    choice.features === inspected.features
+      ? inspected
+      : await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: choice.features, ...named });
+  const categories = choice.categories;
   const columns = { ...fileOptions, label: settings.data.label, features: layout.features, ...named };
   // The fill is the training part's, as the standardizer is: the validation rows do not shape it.
   const fillMissing = settings.data.fillMissing
     ? await missingValueFill(settings.data.file, columns, settings.data.fillMissing, layout.cols, trainPart())
     : undefined;
-  const train$ = readData(settings.data.file, { ...columns, ...(fillMissing ? { fillMissing } : {}), recycle: true, keepBytes: true }).pipe(
-    trainPart(),
-  );
+  const oneHot = categories.length > 0 ? { categories } : {};
+  const train$ = readData(settings.data.file, {
+    ...columns,
+    ...oneHot,
+    ...(fillMissing ? { fillMissing } : {}),
+    recycle: true,
+    keepBytes: true,
+  }).pipe(trainPart());
   const summary = await lastValueFrom(train$.pipe(summarize()));
   checkTrainable(
     summary,
@@ -288,7 +316,19 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
     for (const point of curve ?? []) pruner?.replay({ trial: id, epoch: point.epoch, score: objective.score(point) });
   }
   const begun = new Map((await store.readRounds()).map((r) => [r.round, r]));
-  return { store, objective, layout, classNames, fillMissing, summary, records, pruner, begun, suggested: await store.readSuggestions() };
+  return {
+    store,
+    objective,
+    layout,
+    categories,
+    classNames,
+    fillMissing,
+    summary,
+    records,
+    pruner,
+    begun,
+    suggested: await store.readSuggestions(),
+  };
 }
 
 /** What a trial of the study trains: its configuration (seeded by its id), the study's data and validation split. */
@@ -306,10 +346,11 @@ function trialSpec(t: PlannedTrial, study: OpenStudy, settings: StudySettings): 
       ...csvDialectOf(settings.data),
       ...(study.fillMissing ? { fillMissing: study.fillMissing } : {}),
       ...(study.classNames ? { classNames: study.classNames } : {}),
+      ...(study.categories.length > 0 ? { categories: study.categories } : {}),
     },
     validation: { fraction: settings.validationFraction, seed: settings.seed },
-    standardizer: study.summary.standardizer.toJSON(),
-    inputSize: study.layout.cols,
+    standardizer: unscaledFrom(study.summary.standardizer, study.layout.cols).toJSON(),
+    inputSize: study.layout.cols + oneHotWidth(study.categories),
     classes: Math.max(2, study.classNames?.length ?? study.summary.classes),
     checkpointDir: study.store.checkpointDir(t.id),
   };

@@ -6,6 +6,7 @@ import { createNetwork } from '../model/network.js';
 import { createOptimizer } from '../model/optimizers/createOptimizer.js';
 import { Standardizer } from '../model/standardizer.js';
 import { splitRows } from '../operators/splitRows.js';
+import type { CategoricalColumn } from '../streams/categories.js';
 import { csvDialectOf, readData } from '../streams/readData.js';
 import { listCheckpoints, saveCheckpoint } from '../training/checkpoints.js';
 import { resumeConfig } from '../training/resumeConfig.js';
@@ -33,6 +34,8 @@ export interface TrialSpec {
     readonly fillMissing?: readonly number[] | undefined;
     /** The classes by name, when the labels are text (or numbers that are not 0…K−1). */
     readonly classNames?: readonly string[] | undefined;
+    /** Columns read as categories, their one-hot inputs after the numeric features. */
+    readonly categories?: readonly CategoricalColumn[] | undefined;
   };
   /** The validation split carved from the training file: tuning never sees the test set. */
   readonly validation: { readonly fraction: number; readonly seed: number };
@@ -198,6 +201,7 @@ export function runTrial(spec: TrialSpec, decide: ContinueDecider): Observable<T
         features: spec.data.features,
         classes: spec.classes,
         ...(spec.data.fillMissing ? { fillMissing: spec.data.fillMissing } : {}),
+        ...(spec.data.categories?.length ? { categories: spec.data.categories } : {}),
         ...(spec.data.classNames ? { classNames: spec.data.classNames } : {}),
         recycle: true,
         keepBytes: true,

@@ -24,10 +24,10 @@ describe('what rxgrad tells you to do', () => {
     expect((await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1'])).stderr).toMatch(
       /line 3, column 'a': .*choose the feature columns with --features.*got 'x'/,
     );
-    // Chosen by default, a column of text is left out, and the note says so.
+    // Chosen by default, a column of text is read as categories, and the note says so (and how to choose otherwise).
     expect(await cli(['train', '--data', file, '--epochs', '1'])).toMatchObject({
       code: 0,
-      stderr: expect.stringContaining('not numeric, so not used as features: a (text) (choose the features with --features)'),
+      stderr: expect.stringContaining('one-hot encoded, with the levels of the training rows: a (2 levels)'),
     });
   });
 

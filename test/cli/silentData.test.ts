@@ -34,8 +34,10 @@ describe('what a CSV says', () => {
       const result = await cli(['train', '--data', file, '--features', 'a,b', '--epochs', '1']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`hex\\.csv, line 3, column 'b': the feature is not a finite number .*got '${cell}'`));
-      // Not chosen, the column is text: left out, and named.
-      expect((await cli(['train', '--data', file, '--epochs', '1'])).stderr).toContain('not used as features: b (text)');
+      // Not chosen, the column is text: read as categories (its three levels), and said so.
+      expect((await cli(['train', '--data', file, '--epochs', '1'])).stderr).toContain(
+        'one-hot encoded, with the levels of the training rows: b (3 levels)',
+      );
     }
   });
 

@@ -95,7 +95,15 @@ describe('the trial queue protocol, one type for both sides', () => {
       [(c) => (c.digest.sha256 = 'zz'), /its data digest/],
       [(c) => (c.objective.direction = 'up'), /its objective/],
       [(c) => (c.asha.eta = 1), /its ASHA rungs/],
+      [(c) => (c.spec.data.categories = [{ column: 'color', levels: [1] }]), /its categorical columns must be names with text levels/],
+      [(c) => (c.spec.data.categories = [{ column: 'color', levels: ['a', 'b'] }]), /fewer inputs than the network's/],
+      [(c) => (c.spec.data.categories = 'color'), /its categorical columns/],
     ];
+    const categorical = edit((c) => {
+      c.spec.inputSize = 4;
+      c.spec.data.categories = [{ column: 'color', levels: ['blue', 'red'] }];
+    });
+    expect(trialJobOf(categorical).spec.data.categories).toEqual([{ column: 'color', levels: ['blue', 'red'] }]);
     for (const [change, message] of refused) expect(() => trialJobOf(edit(change))).toThrow(message);
     expect(() => trialJobOf('x')).toThrow(/its data is not an object/);
   });

@@ -92,6 +92,14 @@ describe('categorical columns', () => {
     expect(Array.from(second!.features)).toEqual([7, 8, 1, 0, 9, 10, 0, 1]);
     expect(first!.features.buffer).toBe(second!.features.buffer);
     expect(first!.kept).toBeUndefined();
-    expect([levelOf('FALSE'), levelOf('True'), levelOf('truth')]).toEqual(['false', 'true', 'truth']);
+    expect([
+      levelOf('FALSE'),
+      levelOf('True'),
+      levelOf('truth'),
+      levelOf('127.0'),
+      levelOf('-3.00'),
+      levelOf('1.5'),
+      levelOf('007'),
+    ]).toEqual(['false', 'true', 'truth', '127', '-3', '1.5', '007']);
   });
 });

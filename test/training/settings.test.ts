@@ -48,6 +48,8 @@ const SAMPLES: Record<SettingKey, { other: unknown; text?: string; bad?: string;
   seed: { other: 3, text: '3', bad: '-1' },
   normalize: { other: false },
   fillMissing: { other: 'mean', text: 'mean' },
+  categorical: { other: ['c'], text: 'c', bad: ' , ' },
+  maxLevels: { other: 8, text: '8', bad: '0' },
 };
 
 /** A run saved after one epoch with `config`, two features `a` and `b`, standardized, no filling. */
@@ -82,7 +84,7 @@ describe('the settings table', () => {
         .map(([key]) => key)
         .sort(),
     ).toEqual(Object.keys(SAMPLES).sort());
-    expect(Object.keys(DATA_SETTINGS).sort()).toEqual(['features', 'fillMissing', 'label', 'normalize']);
+    expect(Object.keys(DATA_SETTINGS).sort()).toEqual(['categorical', 'features', 'fillMissing', 'label', 'maxLevels', 'normalize']);
     const defaults = Object.fromEntries(
       Object.entries(CONFIG_SETTINGS).flatMap(([key, s]) => (s.default === undefined ? [] : [[key, s.default]])),
     );
