@@ -126,8 +126,9 @@ describe('a dashboard nobody else can steer (in Chromium)', () => {
     await own.type('#argument-learningRate', '0.0005');
     await own.click('button[data-control="learningRate"]');
     await until('the page’s own control in the run’s output', () => /lr 0\.0005 \(after step \d+\)/.test(run.stderr()));
-    const changedAt = historyOf(dir).epochs.length;
-    await until('an epoch at the new rate', () => historyOf(dir).epochs.length > changedAt + 1);
+    // The history is written behind the run, so its length says nothing of when the control came:
+    // wait for an epoch recorded at the new rate itself.
+    await until('an epoch at the new rate', () => historyOf(dir).epochs.some((e) => e.learningRate === 0.0005));
     await own.click('button[data-control="stop"]');
     expect(await run.exited).toBe(0);
     const history = historyOf(dir);
