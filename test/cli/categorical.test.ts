@@ -1,12 +1,11 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { babysit } from '../../src/training/babysit.js';
 import { DEFAULT_TRAINING_CONFIG } from '../../src/training/trainingConfig.js';
-import type { TrialRecord } from '../../src/tuning/trial.js';
 import { cli, lastJson } from '../helpers/cli.js';
-import { tempDir } from '../helpers/files.js';
+import { studyRecords, tempDir } from '../helpers/files.js';
 
 // The wine files with a text (vineyard, 7 levels), a True/False (organic) and a date column, as
 // pandas writes them in CSV, Feather and Parquet (test/fixtures/wine/make_fixtures.py).
@@ -121,10 +120,7 @@ describe('categorical feature columns from the command line', () => {
       ]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain(ONE_HOT);
-      return readdirSync(path.join(study, 'trials'))
-        .sort()
-        .map((name) => JSON.parse(readFileSync(path.join(study, 'trials', name), 'utf8')) as TrialRecord)
-        .map((r) => [r.id, r.validationLoss, r.validationAccuracy]);
+      return studyRecords(study).map((r) => [r.id, r.validationLoss, r.validationAccuracy]);
     };
     expect(await records(FILES[0]!)).toEqual(await records(FILES[2]!));
   });

@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TrialRecord } from '../../src/tuning/trial.js';
 import { cli, lastJson } from '../helpers/cli.js';
-import { tempDir } from '../helpers/files.js';
+import { studyRecords, tempDir } from '../helpers/files.js';
 
 // scikit-learn's wine dataset with its class names as labels, as pandas and polars write it
 // (test/fixtures/wine/make_fixtures.py): every command reads every file the same way, so each
@@ -60,10 +58,7 @@ const tuned = async (file: string) => {
   ]);
   expect(result.code, result.stderr).toBe(0);
   expect(lastJson(result.stdout)).toMatchObject({ finished: 2, completed: 2, failed: 0 });
-  const records = readdirSync(path.join(study, 'trials'))
-    .sort()
-    .map((name) => JSON.parse(readFileSync(path.join(study, 'trials', name), 'utf8')) as TrialRecord);
-  return records.map((record) => [record.config, record.validationLoss]);
+  return studyRecords(study).map((record) => [record.config, record.validationLoss]);
 };
 
 describe('the wine dataset as pandas and polars write it', () => {

@@ -1,6 +1,7 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TrialRecord } from '../../src/tuning/trial.js';
 
 /** A fresh temporary directory for one test. */
 export function tempDir(prefix = 'rxgrad-test-'): string {
@@ -14,3 +15,10 @@ export function leftovers(dir: string): string[] {
 
 export const DIGITS_TRAIN = path.resolve('data/digits-train.arrow');
 export const DIGITS_TEST = path.resolve('data/digits-test.arrow');
+
+/** A study directory's trial records, in id order. */
+export const studyRecords = (study: string): TrialRecord[] =>
+  readdirSync(path.join(study, 'trials'))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);

@@ -1,12 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import type { AshaLogEntry } from '../../src/distributed/redisAsha.js';
-import type { TrialRecord } from '../../src/tuning/trial.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -148,12 +147,7 @@ export function childProcesses() {
   return { rxgrad, killAll };
 }
 
-/** A study directory's trial records, in id order. */
-export const studyRecords = (study: string): TrialRecord[] =>
-  readdirSync(path.join(study, 'trials'))
-    .filter((n) => n.endsWith('.json'))
-    .sort()
-    .map((n) => JSON.parse(readFileSync(path.join(study, 'trials', n), 'utf8')) as TrialRecord);
+export { studyRecords } from './files.js';
 
 /** Waits (polling every 50 ms) until `condition` holds; fails naming `what` after `ms`. */
 export async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
