@@ -82,7 +82,7 @@ export async function babysitCommand(
   const choice = options.resume
     ? undefined
     : await chooseCategories(options.data, layout, { ...columns, categorical: options.categorical, maxLevels: options.maxLevels });
-  writeLeftOutColumns(io.stderr, choice ? { ...layout, ignored: choice.ignored } : layout);
+  writeLeftOutColumns(io.stderr, choice?.layout ?? layout);
   for (const note of choice?.notes ?? []) writeLine(io.stderr, `rxgrad: ${note}`);
   // The steps of an epoch for the progress bar, counted before stdin is read (a missing value, if it is to be filled, counts as any).
   const counted = { ...columns, ...(options.fillMissing ? { fillMissing: new Array<number>(layout.cols).fill(0) } : {}) };
@@ -115,7 +115,7 @@ export async function babysitCommand(
         columns: {
           label: options.label,
           ...(choice
-            ? { features: choice.features, categories: choice.categories }
+            ? { features: choice.layout.features, categories: choice.categories }
             : options.features
               ? { features: options.features }
               : {}),

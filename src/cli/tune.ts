@@ -135,7 +135,7 @@ export async function tuneCommand(options: TuneCommandOptions, io: CliIo): Promi
     maxLevels: options.maxLevels,
     part: splitRows({ fraction: options.validation, seed: options.seed, part: 'train' }),
   });
-  writeLeftOutColumns(io.stderr, { ...layout, ignored: choice.ignored });
+  writeLeftOutColumns(io.stderr, choice.layout);
   for (const note of choice.notes) writeLine(io.stderr, `rxgrad: ${note}`);
   const settings: StudySettings = {
     data: {

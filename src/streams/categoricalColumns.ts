@@ -1,17 +1,18 @@
 import { lastValueFrom, type OperatorFunction, pipe } from 'rxjs';
 import { DataError } from '../errors.js';
 import { type CategoricalColumn, columnLevels, DEFAULT_MAX_LEVELS } from './categories.js';
-import { type ReadDataOptions, readData } from './readData.js';
+import { inspectData, type ReadDataOptions, readData } from './readData.js';
 import type { ArrowLayout } from './records/columnLayout.js';
 import type { ExampleBlock } from './records/examples.js';
 
 /** What a new model reads from a file: its numeric features, its categorical columns, and what it leaves out. */
 export interface ColumnChoice {
-  /** The numeric feature columns (a column named categorical is no longer among them). */
-  readonly features: readonly string[];
+  /**
+   * The layout of the numeric features (a column named categorical is no longer among them), its
+   * `ignored` the columns still left out, with their kinds.
+   */
+  readonly layout: ArrowLayout;
   readonly categories: readonly CategoricalColumn[];
-  /** The columns still left out, with their kinds, as `ArrowLayout.ignored` says them. */
-  readonly ignored?: readonly string[];
   /** One line each, for the user: which columns became one-hot inputs. */
   readonly notes: readonly string[];
 }
@@ -35,8 +36,8 @@ const CATEGORICAL_KINDS = ['text', 'True/False'];
  * than `maxLevels` levels stays out with its kind (an id), unless it was named, which is an error.
  *
  * @example
- * const layout = await inspectData('shop.csv', { label: 'bought' });
- * const { features, categories } = await chooseCategories('shop.csv', layout, { label: 'bought' });
+ * const inspected = await inspectData('shop.csv', { label: 'bought' });
+ * const { layout, categories } = await chooseCategories('shop.csv', inspected, { label: 'bought' });
  */
 export async function chooseCategories(file: string, layout: ArrowLayout, options: ChooseCategoriesOptions): Promise<ColumnChoice> {
   const { categorical = [], maxLevels = DEFAULT_MAX_LEVELS, part, ...read } = options;
@@ -53,8 +54,7 @@ export async function chooseCategories(file: string, layout: ArrowLayout, option
     }),
   );
   const columns = all.filter((column) => named.has(column) || CATEGORICAL_KINDS.includes(kinds.get(column) ?? ''));
-  const unchanged = { features: layout.features, categories: [], ...(layout.ignored ? { ignored: layout.ignored } : {}), notes: [] };
-  if (columns.length === 0) return unchanged;
+  if (columns.length === 0) return { layout, categories: [], notes: [] };
   const features = layout.features.filter((feature) => !named.has(feature));
   if (features.length === 0)
     throw new DataError('no numeric feature column besides the categorical ones', {
@@ -83,5 +83,7 @@ export async function chooseCategories(file: string, layout: ArrowLayout, option
           `one-hot encoded, with the levels of the training rows: ${categories.map((c) => `${c.column} (${c.levels.length} level${c.levels.length === 1 ? '' : 's'})`).join(', ')} (--max-levels ${maxLevels}; --categorical names integer columns too)`,
         ]
       : [];
-  return { features, categories, ...(ignored.length > 0 ? { ignored } : {}), notes };
+  const numeric = features.length === layout.features.length ? layout : await inspectData(file, { ...read, features });
+  const { ignored: _, ...rest } = numeric;
+  return { layout: ignored.length > 0 ? { ...rest, ignored } : rest, categories, notes };
 }

@@ -151,12 +151,9 @@ export function babysit(options: BabysitOptions): Observable<BabysitEvent> {
       // The caller may have chosen the categorical columns already (the CLI, to say which).
       const given = options.columns?.categories;
       const choice = given
-        ? { features: inspected.features, categories: given }
+        ? { layout: inspected, categories: given }
         : await chooseCategories(options.data, inspected, { ...fileOptions, label, ...named, categorical: options.categorical, maxLevels });
-      const layout =
-        choice.features === inspected.features
-          ? inspected
-          : await inspectData(options.data, { ...fileOptions, label, features: choice.features, ...named });
+      const layout = choice.layout;
       const categories = choice.categories.length > 0 ? { categories: choice.categories } : {};
       const fillMissing = options.fillMissing
         ? await missingValueFill(

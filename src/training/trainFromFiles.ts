@@ -216,24 +216,14 @@ async function prepareRun(
     options.validation !== undefined ? splitRows({ fraction: options.validation, seed: config.seed, part: 'train' }) : undefined;
   // Categorical columns: the model's own on a resume; for a new model, the text and boolean columns
   // (and those named) with their levels over the training rows.
-  const choice = saved
-    ? {
-        features: inspected.features,
-        categories: saved.categories ?? [],
-        ...(inspected.ignored ? { ignored: inspected.ignored } : {}),
-        notes: [],
-      }
+  const { layout, categories, notes } = saved
+    ? { layout: inspected, categories: saved.categories ?? [], notes: [] }
     : await chooseCategories(options.data, inspected, {
         ...named,
         categorical: options.categorical,
         maxLevels: options.maxLevels,
         part: fitted,
       });
-  const categories = choice.categories;
-  const numeric =
-    choice.features === inspected.features ? inspected : await inspectData(options.data, { ...named, features: choice.features });
-  const layout: ArrowLayout = { ...numeric, ...(choice.ignored ? { ignored: choice.ignored } : {}) };
-  if (!choice.ignored) delete (layout as { ignored?: unknown }).ignored;
   const inputs = layout.cols + oneHotWidth(categories);
   const fillMissing =
     saved?.fillMissing ??
@@ -241,7 +231,7 @@ async function prepareRun(
       ? await missingValueFill(options.data, { ...named, features: layout.features }, options.fillMissing, layout.cols, fitted)
       : undefined);
   leftOutColumns(layout).forEach(notice);
-  choice.notes.forEach(notice);
+  notes.forEach(notice);
   const oneHot = categories.length > 0 ? { categories } : {};
   const rows = () =>
     readData(options.data, {

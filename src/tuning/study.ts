@@ -269,7 +269,7 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
   });
   const trainPart = () => splitRows({ fraction: settings.validationFraction, seed: settings.seed, part: 'train' });
   // Categorical columns as train chooses them, with the levels of the training part.
-  const choice = await chooseCategories(settings.data.file, inspected, {
+  const { layout, categories } = await chooseCategories(settings.data.file, inspected, {
     ...fileOptions,
     label: settings.data.label,
     ...named,
@@ -277,11 +277,6 @@ async function openStudy(store: StudyStore, options: StudyOptions, objective: Sc
     maxLevels: settings.data.maxLevels,
     part: trainPart(),
   });
-  const layout =
-    choice.features === inspected.features
-      ? inspected
-      : await inspectData(settings.data.file, { ...fileOptions, label: settings.data.label, features: choice.features, ...named });
-  const categories = choice.categories;
   const columns = { ...fileOptions, label: settings.data.label, features: layout.features, ...named };
   // The fill is the training part's, as the standardizer is: the validation rows do not shape it.
   const fillMissing = settings.data.fillMissing
