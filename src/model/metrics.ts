@@ -1,3 +1,5 @@
+import { StandardizerAccumulator } from './standardizer.js';
+
 /** Precision, recall and F1 of one class (or an average of them), and how many examples it had. */
 export interface ClassScores {
   /** Of the examples predicted as the class, the share that were: TP / (TP + FP); 0 when none was predicted. */
@@ -21,6 +23,16 @@ export interface ClassificationScores {
 
 const ratio = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
+/** The scores of one class (or label) from its true positives, false positives and false negatives. */
+function scoresOf(truePositives: number, falsePositives: number, falseNegatives: number): ClassScores {
+  return {
+    precision: ratio(truePositives, truePositives + falsePositives),
+    recall: ratio(truePositives, truePositives + falseNegatives),
+    f1: ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives),
+    support: truePositives + falseNegatives,
+  };
+}
+
 /**
  * Precision, recall and F1 of each class from a confusion matrix (rows the actual class, columns
  * the predicted one), with macro and support-weighted averages. An undefined ratio (a class never
@@ -36,9 +48,7 @@ export function classificationScores(confusion: readonly (readonly number[])[]):
   const perClass = confusion.map((row, i): ClassScores => {
     const truePositives = row[i]!;
     const support = row.reduce((sum, count) => sum + count, 0);
-    const precision = ratio(truePositives, predicted[i]!);
-    const recall = ratio(truePositives, support);
-    return { precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
+    return scoresOf(truePositives, predicted[i]! - truePositives, support - truePositives);
   });
   const total = perClass.reduce((sum, c) => sum + c.support, 0);
   const average = (weight: (c: ClassScores) => number, sumOfWeights: number): ClassScores => ({
@@ -102,8 +112,8 @@ export interface RegressionScores {
 /**
  * Regression scores over a stream of predictions, as scikit-learn computes them on the whole set
  * (`root_mean_squared_error`, `mean_absolute_error`, `r2_score`; several targets averaged
- * uniformly). Each target's variance is accumulated with Welford's update, so a target with a
- * large mean keeps its precision.
+ * uniformly). Each target's spread is accumulated as the standardizer's statistics are (Chan's
+ * pairwise merge), so a target with a large mean keeps its precision.
  *
  * @example
  * const scores = new RegressionAccumulator(1);
@@ -111,44 +121,37 @@ export interface RegressionScores {
  * scores.result().mean.r2 // 0.9231 (of these three rows alone)
  */
 export class RegressionAccumulator {
-  private rows = 0;
   private readonly squared: Float64Array;
   private readonly absolute: Float64Array;
-  private readonly mean: Float64Array;
-  private readonly spread: Float64Array;
+  /** The actual values' mean and spread, for R². */
+  private readonly actual: StandardizerAccumulator;
 
   /** @param targets values predicted per row. */
   constructor(readonly targets: number) {
     this.squared = new Float64Array(targets);
     this.absolute = new Float64Array(targets);
-    this.mean = new Float64Array(targets);
-    this.spread = new Float64Array(targets);
+    this.actual = new StandardizerAccumulator(targets);
   }
 
   /** Adds `rows` rows of predictions and actual values (rows × targets, row-major). */
   add(predicted: ArrayLike<number>, actual: ArrayLike<number>, rows: number): void {
     const t = this.targets;
-    for (let i = 0; i < rows; i++) {
-      const n = ++this.rows;
-      for (let j = 0; j < t; j++) {
-        const y = actual[i * t + j]!;
-        const d = predicted[i * t + j]! - y;
-        this.squared[j]! += d * d;
-        this.absolute[j]! += Math.abs(d);
-        const delta = y - this.mean[j]!;
-        this.mean[j]! += delta / n;
-        this.spread[j]! += delta * (y - this.mean[j]!);
-      }
+    for (let k = 0; k < rows * t; k++) {
+      const d = predicted[k]! - actual[k]!;
+      this.squared[k % t]! += d * d;
+      this.absolute[k % t]! += Math.abs(d);
     }
+    this.actual.add(actual, rows);
   }
 
   /** Each target's scores, and their uniform mean. */
   result(): { readonly perTarget: readonly RegressionScores[]; readonly mean: RegressionScores } {
-    const n = this.rows;
+    const n = this.actual.rows;
+    const spread = this.actual.sumsOfSquares();
     const perTarget = Array.from(this.squared, (sse, j) => ({
       rmse: Math.sqrt(sse / n),
       mae: this.absolute[j]! / n,
-      r2: this.spread[j]! > 0 ? 1 - sse / this.spread[j]! : Number.NaN,
+      r2: spread[j]! > 0 ? 1 - sse / spread[j]! : Number.NaN,
     }));
     const average = (pick: (s: RegressionScores) => number) => perTarget.reduce((sum, s) => sum + pick(s), 0) / perTarget.length;
     return { perTarget, mean: { rmse: average((s) => s.rmse), mae: average((s) => s.mae), r2: average((s) => s.r2) } };
@@ -215,18 +218,13 @@ export class MultilabelAccumulator {
   }
 
   result(): MultilabelScores {
-    const f1 = (tp: number, fp: number, fn: number) => ratio(2 * tp, 2 * tp + fp + fn);
-    const perLabel = Array.from(this.truePositives, (tp, j): ClassScores => {
-      const fp = this.falsePositives[j]!;
-      const fn = this.falseNegatives[j]!;
-      return { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: f1(tp, fp, fn), support: tp + fn };
-    });
+    const perLabel = Array.from(this.truePositives, (tp, j) => scoresOf(tp, this.falsePositives[j]!, this.falseNegatives[j]!));
     const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
     const [tp, fp, fn] = [sum(this.truePositives), sum(this.falsePositives), sum(this.falseNegatives)];
     return {
       subsetAccuracy: ratio(this.exact, this.rows),
       hammingLoss: ratio(fp + fn, this.rows * this.labels),
-      microF1: f1(tp, fp, fn),
+      microF1: scoresOf(tp, fp, fn).f1,
       macroF1: perLabel.reduce((s, c) => s + c.f1, 0) / this.labels,
       perLabel,
     };

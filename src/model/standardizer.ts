@@ -85,6 +85,11 @@ export class StandardizerAccumulator {
     return this.count;
   }
 
+  /** Σ(x − mean)² of each feature over the rows so far: n times its population variance. */
+  sumsOfSquares(): Float64Array {
+    return this.m2.slice();
+  }
+
   /** The fitted standardizer (population standard deviation; zero-variance features get 1). */
   finish(): Standardizer {
     const std = new Float64Array(this.size);
